@@ -1,0 +1,178 @@
+// `ragged-atlas serve`: static HTTP for an atlas directory, with what browser readers need:
+// single-range requests (206), HEAD, CORS that exposes Content-Range/Content-Length/ETag,
+// identity encoding only, and no way out of the root (path traversal and symlink escape refused).
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export interface ServeOptions {
+  /** Interface to bind; 127.0.0.1 unless the user asks for more. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Added delay per request, ms (benchmarks: simulated network latency). */
+  latencyMs?: number;
+  /** Bandwidth cap in bytes/s for response bodies (benchmarks). */
+  bytesPerSecond?: number;
+  /** Called once per request after it is answered (logging, request counting in tests). */
+  onRequest?: (entry: { method: string; path: string; range?: string; status: number; bytes: number }) => void;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.json': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+};
+
+export async function serveDirectory(root: string, options: ServeOptions = {}): Promise<RunningServer> {
+  const realRoot = await realpath(resolve(root));
+  const server = createServer((req, res) => {
+    handle(realRoot, req, res, options).catch((err) => {
+      if (!res.headersSent) send(res, 500, `internal error: ${(err as Error).message}`);
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ok());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    server,
+    url: `http://${host}:${addr.port}`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+async function handle(root: string, req: IncomingMessage, res: ServerResponse, opts: ServeOptions): Promise<void> {
+  const method = req.method ?? 'GET';
+  let path = '/';
+  let status = 0;
+  let bytes = 0;
+  const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
+  res.on('finish', () => opts.onRequest?.({ method, path, range, status, bytes }));
+  cors(res);
+  if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+  if (method === 'OPTIONS') return void send(res, (status = 204));
+  if (method !== 'GET' && method !== 'HEAD') return void send(res, (status = 405), 'method not allowed');
+
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  } catch {
+    return void send(res, (status = 400), 'bad path');
+  }
+  if (path.includes('\0')) return void send(res, (status = 400), 'bad path');
+  const file = await confined(root, path);
+  if (!file) return void send(res, (status = 404), 'not found');
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return void send(res, (status = 404), 'not found');
+
+  const size = info.size;
+  const etag = `"${size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('ETag', etag);
+  res.setHeader('Content-Type', MIME[path.slice(path.lastIndexOf('.'))] ?? 'application/octet-stream');
+  // The version hint is the only mutable file of a Lance table; everything else is write-once.
+  res.setHeader('Cache-Control', path.endsWith('latest_version_hint.json') ? 'no-cache' : 'public, max-age=3600');
+
+  let start = 0;
+  let end = size - 1;
+  status = 200;
+  if (range !== undefined) {
+    const parsed = parseRange(range, size);
+    if (parsed === 'unsatisfiable') {
+      res.setHeader('Content-Range', `bytes */${size}`);
+      return void send(res, (status = 416));
+    }
+    if (parsed) {
+      [start, end] = parsed;
+      status = 206;
+      res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+    }
+  }
+  const length = Math.max(0, end - start + 1);
+  res.statusCode = status;
+  res.setHeader('Content-Length', String(length));
+  if (method === 'HEAD' || length === 0) return void res.end();
+  bytes = length;
+  const stream = createReadStream(file, { start, end });
+  if (!opts.bytesPerSecond) {
+    stream.pipe(res);
+    await new Promise((ok) => res.on('close', ok));
+    return;
+  }
+  // Bandwidth cap: pause between chunks so the body arrives at the configured rate.
+  const t0 = Date.now();
+  let sent = 0;
+  for await (const chunk of stream) {
+    sent += (chunk as Buffer).length;
+    if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+    const due = (sent / opts.bytesPerSecond) * 1000 - (Date.now() - t0);
+    if (due > 0) await new Promise((r) => setTimeout(r, due));
+  }
+  res.end();
+}
+
+/** Parses one `bytes=` range. Several ranges get the whole file (RFC 9110 allows ignoring them). */
+export function parseRange(header: string, size: number): [number, number] | 'unsatisfiable' | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return undefined;
+  const [, a, b] = m;
+  if (a === '' && b === '') return undefined;
+  if (a === '') {
+    const n = Number(b);
+    if (n === 0) return 'unsatisfiable';
+    return [Math.max(0, size - n), size - 1];
+  }
+  const start = Number(a);
+  if (start >= size) return 'unsatisfiable';
+  const end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+  if (end < start) return undefined;
+  return [start, end];
+}
+
+/** The real path of `urlPath` under `root`, or undefined if it (or a symlink in it) leads outside. */
+async function confined(root: string, urlPath: string): Promise<string | undefined> {
+  const candidate = resolve(root, '.' + urlPath);
+  if (candidate !== root && !candidate.startsWith(root + sep)) return undefined;
+  try {
+    const real = await realpath(candidate);
+    return real === root || real.startsWith(root + sep) ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cors(res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
+  res.setHeader('Access-Control-Allow-Headers', 'Range, If-None-Match, Content-Type');
+  res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag, Accept-Ranges');
+  res.setHeader('Access-Control-Max-Age', '86400');
+}
+
+function send(res: ServerResponse, status: number, text?: string): void {
+  res.statusCode = status;
+  if (text) {
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Content-Length', String(Buffer.byteLength(text)));
+    res.end(text);
+  } else {
+    res.setHeader('Content-Length', '0');
+    res.end();
+  }
+}

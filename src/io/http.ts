@@ -1,0 +1,222 @@
+import { AbortedError, HttpError, NotFoundError, throwIfAborted } from '../errors.js';
+import { joinKey, type ByteRange, type ByteStore, type ReadOptions } from './types.js';
+
+export interface HttpStoreOptions {
+  /** Injected fetch (tests, proxies, auth). Defaults to globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** Extra headers on every request (e.g. auth). Avoid custom headers cross-origin: they cost a CORS preflight. */
+  headers?: Record<string, string>;
+  /** Retries for network errors, 429 and 5xx answers (exponential backoff from 100 ms). Default 3. */
+  retries?: number;
+  /** Per-request timeout in ms. Default 60 s; 0 disables. */
+  timeoutMs?: number;
+  /** `s3` lets `list()` use S3 ListObjectsV2 on the bucket root; default none (plain HTTP cannot list). */
+  listing?: 'none' | 's3';
+}
+
+/**
+ * Static files over HTTP(S) with Range requests.
+ *
+ * Rules (same for every reader): only explicit `bytes=a-b` ranges, never suffix ranges — a suffix
+ * range is not CORS-safelisted and costs a preflight, and callers know sizes from manifests or one
+ * HEAD. A 206 must carry exactly the bytes asked for; a 200 means the server ignored Range, and we
+ * slice the full body (kept once per key so a server without Range support is slow, not wrong).
+ * A non-identity Content-Encoding on a range answer is refused: byte offsets would be meaningless.
+ */
+export class HttpStore implements ByteStore {
+  readonly url: string;
+  readonly #fetch: typeof fetch;
+  readonly #opts: Required<Omit<HttpStoreOptions, 'fetch'>>;
+  readonly #wholeBodies = new Map<string, Promise<Uint8Array | undefined>>();
+  readonly #sizes = new Map<string, number>();
+
+  constructor(url: string | URL, options: HttpStoreOptions = {}) {
+    this.url = String(url).replace(/\/+$/, '');
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#opts = {
+      headers: options.headers ?? {},
+      retries: options.retries ?? 3,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      listing: options.listing ?? 'none',
+    };
+  }
+
+  keyUrl(key: string): string {
+    const k = joinKey(key);
+    return k ? `${this.url}/${k.split('/').map(encodeURIComponent).join('/')}` : this.url;
+  }
+
+  async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
+    const url = this.keyUrl(key);
+    const res = await this.#request(url, { method: 'GET' }, opts.signal);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw await statusError(res, url);
+    const body = new Uint8Array(await res.arrayBuffer());
+    const declared = res.headers.get('content-length');
+    if (declared !== null && isIdentity(res) && Number(declared) !== body.length) {
+      throw new HttpError(`body has ${body.length} bytes, Content-Length said ${declared}`, { url, status: res.status });
+    }
+    this.#sizes.set(url, body.length);
+    return body;
+  }
+
+  async getRange(key: string, range: ByteRange, opts: ReadOptions = {}): Promise<Uint8Array> {
+    const url = this.keyUrl(key);
+    checkRange(range, url);
+    if (range.length === 0) return new Uint8Array(0);
+    const whole = this.#wholeBodies.get(url);
+    if (whole) return sliceWhole(await whole, range, url);
+    const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
+    const res = await this.#request(url, { method: 'GET', headers: { Range: header } }, opts.signal);
+    if (res.status === 404) throw new NotFoundError(`no such file`, { where: url });
+    if (res.status === 416) {
+      throw new HttpError(`range ${header} is past the end of the file`, { url, status: 416, range: header });
+    }
+    if (res.status === 200) {
+      // The server ignored Range: remember the whole body once and serve every later range from it.
+      const p = res.arrayBuffer().then((b) => new Uint8Array(b));
+      this.#wholeBodies.set(url, p);
+      return sliceWhole(await p, range, url);
+    }
+    if (res.status !== 206) throw await statusError(res, url, header);
+    if (!isIdentity(res)) {
+      throw new HttpError(`range answer is ${res.headers.get('content-encoding')}-encoded; serve identity encoding`, { url, status: 206, range: header });
+    }
+    const cr = res.headers.get('content-range');
+    if (cr !== null) {
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(cr.trim());
+      if (!m || Number(m[1]) !== range.offset) {
+        throw new HttpError(`asked for ${header}, server answered Content-Range "${cr}"`, { url, status: 206, range: header });
+      }
+      if (m[3] !== '*') this.#sizes.set(url, Number(m[3]));
+    }
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (body.length !== range.length) {
+      throw new HttpError(`short read: asked for ${range.length} bytes (${header}), got ${body.length}`, { url, status: 206, range: header });
+    }
+    return body;
+  }
+
+  async size(key: string, opts: ReadOptions = {}): Promise<number | undefined> {
+    const url = this.keyUrl(key);
+    const known = this.#sizes.get(url);
+    if (known !== undefined) return known;
+    const res = await this.#request(url, { method: 'HEAD' }, opts.signal);
+    if (res.status === 404) return undefined;
+    let size: number | undefined;
+    if (res.ok) {
+      const len = res.headers.get('content-length');
+      if (len !== null && isIdentity(res)) size = Number(len);
+    }
+    if (size === undefined) {
+      // HEAD refused or without a usable length: ask for one byte and read the total from Content-Range.
+      const probe = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' } }, opts.signal);
+      if (probe.status === 404) return undefined;
+      const total = /\/(\d+)$/.exec(probe.headers.get('content-range') ?? '');
+      if (probe.status === 206 && total) size = Number(total[1]);
+      else if (probe.status === 200) size = (await probe.arrayBuffer()).byteLength;
+      else if (probe.status === 416) size = 0;
+      else throw await statusError(probe, url, 'bytes=0-0');
+      if (probe.status === 206) await probe.body?.cancel();
+    }
+    this.#sizes.set(url, size);
+    return size;
+  }
+
+  async list(prefix: string, opts: ReadOptions = {}): Promise<string[] | undefined> {
+    if (this.#opts.listing !== 's3') return undefined;
+    // Virtual-hosted or path-style bucket URL: everything after the bucket root is the key prefix.
+    const u = new URL(this.url);
+    const rootPath = u.pathname.replace(/^\/+|\/+$/g, '');
+    const s3Prefix = joinKey(rootPath, prefix);
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const q = new URL(u.origin);
+      q.searchParams.set('list-type', '2');
+      q.searchParams.set('prefix', s3Prefix ? `${s3Prefix}/` : '');
+      if (token) q.searchParams.set('continuation-token', token);
+      const res = await this.#request(q.toString(), { method: 'GET' }, opts.signal);
+      if (res.status === 403 || res.status === 404 || res.status === 405) return undefined;
+      if (!res.ok) throw await statusError(res, q.toString());
+      const xml = await res.text();
+      for (const m of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) {
+        const key = decodeXml(m[1] ?? '');
+        keys.push(rootPath ? key.slice(rootPath.length + 1) : key);
+      }
+      const truncated = /<IsTruncated>true<\/IsTruncated>/.test(xml);
+      token = truncated ? decodeXml(/<NextContinuationToken>([^<]*)</.exec(xml)?.[1] ?? '') : undefined;
+    } while (token);
+    return keys;
+  }
+
+  async #request(url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= this.#opts.retries; attempt++) {
+      throwIfAborted(signal, url);
+      if (attempt > 0) await sleep(100 * 2 ** (attempt - 1), signal);
+      const signals = [signal, this.#opts.timeoutMs ? AbortSignal.timeout(this.#opts.timeoutMs) : undefined].filter(
+        (s): s is AbortSignal => s !== undefined,
+      );
+      try {
+        const res = await this.#fetch(url, {
+          ...init,
+          headers: { ...this.#opts.headers, ...(init.headers as Record<string, string> | undefined) },
+          signal: signals.length ? AbortSignal.any(signals) : undefined,
+        });
+        if ((res.status === 429 || res.status >= 500) && attempt < this.#opts.retries) {
+          lastError = await statusError(res, url);
+          continue;
+        }
+        return res;
+      } catch (err) {
+        if (signal?.aborted) throw new AbortedError('request aborted', { where: url }, { cause: err });
+        lastError = new HttpError(`request failed: ${(err as Error).message ?? err}`, { url }, { cause: err });
+      }
+    }
+    throw lastError;
+  }
+}
+
+function isIdentity(res: Response): boolean {
+  const enc = res.headers.get('content-encoding');
+  return enc === null || enc === '' || enc === 'identity';
+}
+
+function checkRange(range: ByteRange, url: string): void {
+  if (!Number.isSafeInteger(range.offset) || !Number.isSafeInteger(range.length) || range.offset < 0 || range.length < 0) {
+    throw new HttpError(`invalid byte range offset=${range.offset} length=${range.length}`, { url });
+  }
+}
+
+function sliceWhole(body: Uint8Array | undefined, range: ByteRange, url: string): Uint8Array {
+  if (!body) throw new NotFoundError('no such file', { where: url });
+  if (range.offset + range.length > body.length) {
+    throw new HttpError(`short read: file has ${body.length} bytes, asked for ${range.offset}+${range.length}`, { url, status: 200 });
+  }
+  return body.subarray(range.offset, range.offset + range.length);
+}
+
+async function statusError(res: Response, url: string, range?: string): Promise<HttpError> {
+  let text = '';
+  try {
+    text = (await res.text()).slice(0, 200);
+  } catch {
+    /* body unreadable: the status alone says enough */
+  }
+  return new HttpError(`HTTP ${res.status} ${res.statusText}${text ? `: ${text}` : ''}`, { url, status: res.status, range });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new AbortedError('request aborted'));
+    }, { once: true });
+  });
+}
+
+function decodeXml(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}

@@ -1,0 +1,69 @@
+import type { ByteRange, ByteStore, ReadOptions } from './types.js';
+
+/** A merged request covering several wanted ranges of one file. */
+export interface CoalescedRequest {
+  range: ByteRange;
+  /** Indices into the input ranges served by this request. */
+  members: number[];
+}
+
+/**
+ * Plans the fewest requests that cover `ranges` of one file: sorted by offset, neighbours whose gap
+ * is at most `maxGap` bytes are merged, and no merged request grows past `maxRequest` bytes unless a
+ * single range is larger. Pure: no I/O, so the plan itself is testable.
+ */
+export function coalesceRanges(ranges: readonly ByteRange[], maxGap: number, maxRequest = Infinity): CoalescedRequest[] {
+  const order = ranges.map((_, i) => i).filter((i) => ranges[i]!.length > 0);
+  order.sort((a, b) => ranges[a]!.offset - ranges[b]!.offset);
+  const out: CoalescedRequest[] = [];
+  let cur: CoalescedRequest | undefined;
+  for (const i of order) {
+    const r = ranges[i]!;
+    if (cur) {
+      const end = cur.range.offset + cur.range.length;
+      const newEnd = Math.max(end, r.offset + r.length);
+      if (r.offset - end <= maxGap && newEnd - cur.range.offset <= maxRequest) {
+        cur.range.length = newEnd - cur.range.offset;
+        cur.members.push(i);
+        continue;
+      }
+    }
+    cur = { range: { offset: r.offset, length: r.length }, members: [i] };
+    out.push(cur);
+  }
+  return out;
+}
+
+/** Reads several ranges of one file through a coalesced plan; results line up with `ranges`. */
+export async function readRanges(
+  store: ByteStore,
+  key: string,
+  ranges: readonly ByteRange[],
+  opts: ReadOptions & { maxGap?: number; maxRequest?: number; concurrency?: number } = {},
+): Promise<Uint8Array[]> {
+  const plan = coalesceRanges(ranges, opts.maxGap ?? 64 * 1024, opts.maxRequest ?? 16 * 1024 * 1024);
+  const out: Uint8Array[] = ranges.map(() => new Uint8Array(0));
+  await mapLimit(plan, opts.concurrency ?? 6, async (req) => {
+    const bytes = await store.getRange(key, req.range, opts);
+    for (const i of req.members) {
+      const r = ranges[i]!;
+      const start = r.offset - req.range.offset;
+      out[i] = bytes.subarray(start, start + r.length);
+    }
+  });
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; rejects on the first failure. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

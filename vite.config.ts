@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the library build, the demo dev server and both test projects.
+// Browser tests are ordinary vitest files that drive Debian's Chromium through playwright-core
+// (its own browser download cannot work here); they load src/ through a Vite dev server.
+export default defineConfig({
+  build: {
+    target: 'es2022',
+    lib: { entry: { index: 'src/index.ts', codec: 'src/codecs/index.ts' }, formats: ['es'] },
+  },
+  worker: { format: 'es' },
+  server: { fs: { allow: ['.', '../shared'] } },
+  test: {
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', pool: 'forks' } },
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], environment: 'node', pool: 'forks', fileParallelism: false } },
+    ],
+  },
+});
