@@ -1,0 +1,89 @@
+// ChunkDecoder backed by the worker pool: jobs are split into batches (one postMessage each,
+// buffers transferred) spread over the workers; or the same decode in-thread when asked.
+import { transfer } from 'comlink';
+import { reviveError, throwIfAborted } from '../errors.js';
+import { decodeJobs, initCodecs } from './decode-core.js';
+import { WorkerPool } from './pool.js';
+import { isNode } from './spawn.js';
+import type { ChunkDecoder, CodecLoadOptions, DecodeApi, DecodeJob } from './protocol.js';
+
+export interface DecodePoolOptions extends CodecLoadOptions {
+  /** Number of workers (default hardwareConcurrency − 1, at least 1); 0 decodes in the calling thread. */
+  workers?: number;
+  /** Worker script URL; defaults to the entry next to this module (pass Vite's `?worker&url` in apps). */
+  workerUrl?: URL;
+  /** Encoded bytes per message; batches amortise postMessage cost. Default 4 MiB. */
+  batchBytes?: number;
+}
+
+export function defaultDecodeWorkerUrl(): URL {
+  const ts = import.meta.url.endsWith('.ts');
+  return isNode
+    ? new URL(ts ? './decode-worker.node.ts' : './decode-worker.node.js', import.meta.url)
+    : new URL(ts ? './decode-worker.ts' : './decode-worker.js', import.meta.url);
+}
+
+export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
+  if (opts.workers === 0) return inThreadDecoder(opts);
+  const pool = new WorkerPool<DecodeApi>(opts.workerUrl ?? defaultDecodeWorkerUrl(), {
+    size: opts.workers,
+    init: async (api) => {
+      try {
+        await api.init({ wasmUrl: opts.wasmUrl, variant: opts.variant });
+      } catch (err) {
+        throw reviveError(err);
+      }
+    },
+  });
+  const batchBytes = opts.batchBytes ?? 4 * 1024 * 1024;
+  return {
+    async decode(jobs, { signal } = {}) {
+      const batches = splitBatches(jobs, batchBytes);
+      const results = await Promise.all(
+        batches.map((batch) =>
+          pool.run(
+            async (api) => {
+              // Transfer copies of the inputs' bytes: callers may still hold views on shared buffers.
+              const own = batch.map((j) => ({ ...j, encoded: j.encoded.slice() }));
+              try {
+                return await api.decode(transfer(own, own.map((j) => j.encoded.buffer as ArrayBuffer)));
+              } catch (err) {
+                throw reviveError(err);
+              }
+            },
+            { signal },
+          ),
+        ),
+      );
+      return results.flat();
+    },
+    close: () => pool.close(),
+  };
+}
+
+export function inThreadDecoder(opts: CodecLoadOptions = {}): ChunkDecoder {
+  return {
+    async decode(jobs, { signal } = {}) {
+      await initCodecs(opts);
+      throwIfAborted(signal);
+      return decodeJobs(jobs);
+    },
+  };
+}
+
+function splitBatches(jobs: DecodeJob[], batchBytes: number): DecodeJob[][] {
+  const out: DecodeJob[][] = [];
+  let cur: DecodeJob[] = [];
+  let bytes = 0;
+  for (const j of jobs) {
+    if (cur.length && bytes + j.encoded.length > batchBytes) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(j);
+    bytes += j.encoded.length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}

@@ -1,0 +1,176 @@
+// A pool of N workers behind one typed API (comlink), with what comlink alone does not give:
+// every in-flight call is rejected when its worker dies (and the worker is replaced), queued calls
+// honour AbortSignal, and an aborted in-flight call terminates its worker so the CPU stops too.
+import { wrap, type Remote } from 'comlink';
+import { AbortedError } from '../errors.js';
+import { defaultWorkerCount, spawnWorker, type SpawnedWorker } from './spawn.js';
+
+const MAX_RESPAWNS = 4;
+
+export interface PoolOptions {
+  /** Number of workers; default hardwareConcurrency − 1, at least 1. */
+  size?: number;
+  /** Calls in flight per worker (pipelining hides postMessage latency). Default 2. */
+  perWorker?: number;
+  /** Runs once in each new worker before it takes calls (e.g. load the wasm module). */
+  init?: (api: Remote<any>) => Promise<void>;
+}
+
+interface Slot<Api> {
+  worker: SpawnedWorker;
+  api: Remote<Api>;
+  ready: Promise<void>;
+  inFlight: Set<Task<Api, unknown>>;
+  dead: boolean;
+}
+
+interface Task<Api, R> {
+  run: (api: Remote<Api>) => Promise<R>;
+  resolve: (v: R) => void;
+  reject: (e: unknown) => void;
+  signal?: AbortSignal;
+  slot?: Slot<Api>;
+  settled: boolean;
+}
+
+export class WorkerPool<Api> {
+  readonly #url: URL;
+  readonly #opts: PoolOptions;
+  #slots: Slot<Api>[] = [];
+  #queue: Task<Api, unknown>[] = [];
+  #size = 0;
+  #closed = false;
+  #starting: Promise<void> | undefined;
+  /** Workers lost since the last call that succeeded; past MAX_RESPAWNS the pool gives up. */
+  #losses = 0;
+
+  constructor(workerUrl: URL, options: PoolOptions = {}) {
+    this.#url = workerUrl;
+    this.#opts = options;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Runs `fn` against one worker's API. Results and arguments should use `transfer()` for big buffers. */
+  run<R>(fn: (api: Remote<Api>) => Promise<R>, opts: { signal?: AbortSignal } = {}): Promise<R> {
+    if (this.#closed) return Promise.reject(new Error('worker pool is closed'));
+    if (opts.signal?.aborted) return Promise.reject(new AbortedError('aborted before start'));
+    return new Promise<R>((resolve, reject) => {
+      const task: Task<Api, R> = { run: fn, resolve, reject, signal: opts.signal, settled: false };
+      opts.signal?.addEventListener('abort', () => this.#abort(task as Task<Api, unknown>), { once: true });
+      this.#queue.push(task as Task<Api, unknown>);
+      void this.#start().then(() => this.#pump(), (err) => this.#failAll(err));
+    });
+  }
+
+  /** Terminates every worker and rejects everything pending. */
+  close(): void {
+    this.#closed = true;
+    for (const s of this.#slots) this.#kill(s, new Error('worker pool closed'));
+    this.#failAll(new Error('worker pool closed'));
+  }
+
+  #start(): Promise<void> {
+    this.#starting ??= (async () => {
+      this.#size = this.#opts.size ?? (await defaultWorkerCount());
+      await Promise.all(Array.from({ length: this.#size }, () => this.#addSlot()));
+    })();
+    return this.#starting;
+  }
+
+  async #addSlot(): Promise<void> {
+    const worker = await spawnWorker(this.#url);
+    const api = wrap<Api>(worker.endpoint);
+    const slot: Slot<Api> = { worker, api, ready: Promise.resolve(), inFlight: new Set(), dead: false };
+    slot.ready = this.#opts.init ? this.#opts.init(api) : Promise.resolve();
+    slot.ready.catch((err) => this.#kill(slot, err));
+    worker.onFailure((err) => this.#kill(slot, err));
+    this.#slots.push(slot);
+  }
+
+  #pump(): void {
+    const perWorker = this.#opts.perWorker ?? 2;
+    while (this.#queue.length) {
+      const live = this.#slots.filter((s) => !s.dead && s.inFlight.size < perWorker);
+      if (!live.length) return;
+      live.sort((a, b) => a.inFlight.size - b.inFlight.size);
+      const slot = live[0]!;
+      const task = this.#queue.shift()!;
+      if (task.settled) continue;
+      task.slot = slot;
+      slot.inFlight.add(task);
+      slot.ready
+        .then(() => task.run(slot.api))
+        .then(
+          (v) => {
+            this.#losses = 0;
+            this.#settle(task, () => task.resolve(v));
+          },
+          (e) => this.#settle(task, () => task.reject(e)),
+        );
+    }
+  }
+
+  #settle(task: Task<Api, unknown>, finish: () => void): void {
+    task.slot?.inFlight.delete(task);
+    if (!task.settled) {
+      task.settled = true;
+      finish();
+    }
+    this.#pump();
+  }
+
+  #abort(task: Task<Api, unknown>): void {
+    if (task.settled) return;
+    const slot = task.slot;
+    task.settled = true;
+    task.reject(new AbortedError('aborted', { reason: String(task.signal?.reason ?? '') }));
+    if (!slot) {
+      this.#queue = this.#queue.filter((t) => t !== task);
+      return;
+    }
+    // The worker is busy with work nobody wants: stop it; its other calls go back to the queue.
+    slot.inFlight.delete(task);
+    this.#kill(slot, undefined);
+  }
+
+  /** Removes a worker. With `err`, its in-flight calls fail with it; without, they are re-queued. */
+  #kill(slot: Slot<Api>, err: unknown): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    slot.worker.terminate();
+    this.#slots = this.#slots.filter((s) => s !== slot);
+    const orphans = [...slot.inFlight].filter((t) => !t.settled);
+    slot.inFlight.clear();
+    for (const t of orphans) {
+      if (err === undefined) {
+        t.slot = undefined;
+        this.#queue.unshift(t);
+      } else {
+        t.settled = true;
+        t.reject(err);
+      }
+    }
+    if (this.#closed) return;
+    if (err !== undefined && ++this.#losses > MAX_RESPAWNS) {
+      // A worker that dies every time (missing script, broken wasm) must not respawn forever.
+      this.close();
+      this.#failAll(err);
+      return;
+    }
+    void this.#addSlot().then(() => this.#pump(), (e) => this.#failAll(e));
+  }
+
+  #failAll(err: unknown): void {
+    const q = this.#queue;
+    this.#queue = [];
+    for (const t of q) {
+      if (!t.settled) {
+        t.settled = true;
+        t.reject(err);
+      }
+    }
+  }
+}

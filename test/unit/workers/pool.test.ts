@@ -1,0 +1,53 @@
+import { afterEach, expect, test } from 'vitest';
+import { transfer } from 'comlink';
+import { WorkerPool } from '../../../src/workers/pool.js';
+import { isRaggedAtlasError, reviveError } from '../../../src/errors.js';
+import type { TestApi } from '../../helpers/test-worker.node.js';
+
+const url = new URL('../../helpers/test-worker.node.ts', import.meta.url);
+let pool: WorkerPool<TestApi> | undefined;
+afterEach(() => pool?.close());
+
+test('runs calls on N workers and transfers buffers both ways', async () => {
+  pool = new WorkerPool<TestApi>(url, { size: 2 });
+  const input = Uint8Array.from([1, 2, 3]);
+  const out = await pool.run((api) => api.double(transfer(input, [input.buffer])));
+  expect(Array.from(out)).toEqual([2, 4, 6]);
+  expect(input.byteLength).toBe(0); // transferred, not cloned
+  const ids = await Promise.all(Array.from({ length: 8 }, () => pool!.run((api) => api.sleep(30))));
+  expect(new Set(ids).size).toBe(2);
+});
+
+test('a worker that dies rejects its in-flight call; the pool replaces it and keeps working', async () => {
+  pool = new WorkerPool<TestApi>(url, { size: 1 });
+  const before = await pool.run((api) => api.id());
+  await expect(pool.run((api) => api.crash())).rejects.toThrow(/exited with code 3/);
+  const after = await pool.run((api) => api.id());
+  expect(after).not.toBe(before);
+});
+
+test('tagged errors thrown in a worker arrive as the same class', async () => {
+  pool = new WorkerPool<TestApi>(url, { size: 1 });
+  const err = await pool.run((api) => api.fail()).catch((e) => reviveError(e));
+  expect(isRaggedAtlasError(err, 'Codec')).toBe(true);
+  expect((err as Error).message).toContain('homeobox.bitpacking: bad block');
+});
+
+test('AbortSignal cancels queued calls and stops a busy worker', async () => {
+  pool = new WorkerPool<TestApi>(url, { size: 1, perWorker: 1 });
+  await pool.run((api) => api.id()); // warm up
+  const ac = new AbortController();
+  const busy = pool.run((api) => api.spin(5_000), { signal: ac.signal });
+  const queued = pool.run((api) => api.sleep(1), { signal: ac.signal });
+  const t0 = Date.now();
+  setTimeout(() => ac.abort('user'), 50);
+  await expect(busy).rejects.toMatchObject({ _tag: 'Aborted' });
+  await expect(queued).rejects.toMatchObject({ _tag: 'Aborted' });
+  expect(Date.now() - t0).toBeLessThan(2_000); // did not wait for the 5 s spin
+  expect(await pool.run((api) => api.sleep(1))).toBeTypeOf('number'); // replacement worker serves
+});
+
+test('a worker script that cannot start fails the call instead of respawning forever', async () => {
+  pool = new WorkerPool<TestApi>(new URL('../../helpers/no-such-worker.ts', import.meta.url), { size: 1 });
+  await expect(pool.run((api) => api.id())).rejects.toBeTruthy();
+});
