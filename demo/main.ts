@@ -1,0 +1,210 @@
+// Zero-install atlas explorer: everything below runs in this tab (Lance reader, zarr shards, BP-128
+// and zstd in WASM workers). The default atlas is the bundled one `npm run demo` writes from real data.
+import type { Table } from 'apache-arrow';
+import { RaggedAtlas, toH5ad, type AnnData } from '../src/index.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const urlInput = $<HTMLInputElement>('url');
+urlInput.value = params.get('atlas') ?? new URL('./atlas/', location.href).href;
+
+let atlas: RaggedAtlas | undefined;
+let lastResult: AnnData | undefined;
+const palette = ['#4fb3ff', '#ff7b72', '#7ee787', '#d2a8ff', '#ffa657', '#f778ba', '#79c0ff', '#e3b341', '#56d4dd', '#a5d6ff', '#ffdf5d', '#bc8cff', '#ff9bce'];
+
+function showError(where: HTMLElement, err: unknown): void {
+  console.error(err);
+  where.innerHTML = `<div class="error">${escapeHtml(String((err as Error).message ?? err))}</div>`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function updateStats(): void {
+  if (!atlas) return;
+  const s = atlas.stats;
+  $('stats').textContent = `requests ${s.requests} · bytes ${(s.bytes / 1024).toFixed(1)} KiB · snapshot v${atlas.version}`;
+}
+
+async function loadVersions(): Promise<void> {
+  const select = $<HTMLSelectElement>('version');
+  select.innerHTML = '';
+  const versions = await RaggedAtlas.listVersions(urlInput.value);
+  for (const v of versions.reverse()) {
+    const o = document.createElement('option');
+    o.value = String(v.version);
+    o.textContent = `v${v.version} · ${v.totalRows} rows`;
+    select.append(o);
+  }
+}
+
+async function open(version?: number): Promise<void> {
+  atlas?.close();
+  atlas = version === undefined ? await RaggedAtlas.checkoutLatest(urlInput.value) : await RaggedAtlas.checkout(urlInput.value, version);
+  const a = atlas;
+  const total = await a.query().count();
+  $('summary').querySelector('.body')!.innerHTML = `
+    <p><b>${total.toLocaleString()}</b> cells · snapshot <b>v${a.version}</b> · obs tables ${a.obsTables.join(', ')}</p>
+    <p>pointer fields: ${a.pointerFields().map((p) => `${p.name} (${p.featureSpace}, ${p.kind})`).join(', ')}</p>`;
+  renderTable($('datasets').querySelector('.body')!, await a.listDatasets(), ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid']);
+  const schema = a.obsSchema();
+  const categorical = schema.fields.filter((f) => /Utf8|Dictionary/.test(String(f.type)) && !['uid', 'dataset_uid'].includes(f.name)).map((f) => f.name);
+  fillSelect($('groupcol'), ['dataset_uid', ...categorical], categorical.includes('cell_type') ? 'cell_type' : 'dataset_uid');
+  const embeddings = schema.fields.filter((f) => String(f.type).startsWith('FixedSizeList')).map((f) => f.name);
+  fillSelect($('embcol'), embeddings, embeddings.includes('X_umap') ? 'X_umap' : embeddings[0]);
+  await Promise.all([renderCounts(), renderEmbedding()]);
+  updateStats();
+}
+
+function fillSelect(el: HTMLSelectElement, values: string[], selected?: string): void {
+  el.innerHTML = values.map((v) => `<option ${v === selected ? 'selected' : ''}>${escapeHtml(v)}</option>`).join('');
+}
+
+function renderTable(el: Element, table: Table, columns: string[]): void {
+  const cols = columns.filter((c) => table.getChild(c));
+  const rows = [...table].slice(0, 50);
+  el.innerHTML = `<table><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>${rows
+    .map((r) => `<tr>${cols.map((c) => `<td>${escapeHtml(String((r as Record<string, unknown>)[c] ?? ''))}</td>`).join('')}</tr>`)
+    .join('')}</table>`;
+}
+
+async function renderCounts(): Promise<void> {
+  const el = $('celltypes').querySelector('.body')!;
+  try {
+    const col = $<HTMLSelectElement>('groupcol').value;
+    const counts = await atlas!.query().count({ groupBy: col });
+    const rows = [...counts].map((r) => ({ key: String((r as Record<string, unknown>)[col] ?? '∅'), n: Number((r as Record<string, unknown>).count) }));
+    rows.sort((a, b) => b.n - a.n);
+    const max = Math.max(1, ...rows.map((r) => r.n));
+    el.innerHTML = `<table>${rows
+      .map((r) => `<tr><td>${escapeHtml(r.key)}</td><td style="width:50%"><div class="bar" style="width:${(100 * r.n) / max}%"></div></td><td>${r.n}</td></tr>`)
+      .join('')}</table>`;
+  } catch (err) {
+    showError(el, err);
+  }
+  updateStats();
+}
+
+async function renderEmbedding(gene?: string): Promise<void> {
+  const canvas = $<HTMLCanvasElement>('plot');
+  const legend = $('legend');
+  const emb = $<HTMLSelectElement>('embcol').value;
+  const ctx = canvas.getContext('2d')!;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!emb) {
+    legend.textContent = 'No embedding columns in this atlas.';
+    return;
+  }
+  try {
+    const groupCol = $<HTMLSelectElement>('groupcol').value;
+    let q = atlas!.query().where(`${emb} IS NOT NULL`);
+    let values: Float32Array | undefined;
+    if (gene) {
+      const uid = await findGene(gene);
+      const adata = await q.features([uid], 'gene_expression').featureSpaces('gene_expression').toAnnData();
+      values = columnValues(adata);
+      q = q.where('gene_expression.zarr_group IS NOT NULL');
+    }
+    const obs = await q.select([emb, groupCol, 'uid']).toArrow();
+    const vec = obs.getChild(emb)!;
+    const groups = obs.getChild(groupCol)!;
+    const pts: [number, number][] = [];
+    for (let i = 0; i < obs.numRows; i++) {
+      const v = vec.get(i) as { get(j: number): number } | null;
+      pts.push(v ? [v.get(0), v.get(1)] : [NaN, NaN]);
+    }
+    const xs = pts.map((p) => p[0]).filter(Number.isFinite);
+    const ys = pts.map((p) => p[1]).filter(Number.isFinite);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const sx = (x: number) => 10 + ((x - x0) / (x1 - x0 || 1)) * (canvas.width - 20);
+    const sy = (y: number) => canvas.height - 10 - ((y - y0) / (y1 - y0 || 1)) * (canvas.height - 20);
+    const cats = new Map<string, string>();
+    const vmax = values ? Math.max(1e-9, ...values) : 1;
+    pts.forEach(([x, y], i) => {
+      if (!Number.isFinite(x)) return;
+      if (values) {
+        const t = values[i]! / vmax;
+        ctx.fillStyle = `rgb(${40 + 215 * t},${60 + 120 * t},${120 - 80 * t})`;
+      } else {
+        const key = String(groups.get(i) ?? '∅');
+        if (!cats.has(key)) cats.set(key, palette[cats.size % palette.length]!);
+        ctx.fillStyle = cats.get(key)!;
+      }
+      ctx.fillRect(sx(x) - 1.5, sy(y) - 1.5, 3, 3);
+    });
+    legend.innerHTML = values
+      ? `${escapeHtml(gene!)}: 0 → ${vmax.toFixed(2)} (${obs.numRows} cells)`
+      : [...cats].map(([k, c]) => `<span><i style="background:${c}"></i>${escapeHtml(k)}</span>`).join('');
+  } catch (err) {
+    showError(legend, err);
+  }
+  updateStats();
+}
+
+async function findGene(symbol: string): Promise<string> {
+  const reg = await atlas!.featureRegistry('gene_expression');
+  const want = symbol.trim().toLowerCase();
+  for (const field of reg.schema.fields) {
+    if (!/Utf8/.test(String(field.type))) continue;
+    const col = reg.getChild(field.name)!;
+    for (let i = 0; i < reg.numRows; i++) {
+      if (String(col.get(i) ?? '').toLowerCase() === want) return String(reg.getChild('uid')!.get(i));
+    }
+  }
+  throw new Error(`no feature named "${symbol}" in the gene_expression registry`);
+}
+
+function columnValues(adata: AnnData): Float32Array {
+  const out = new Float32Array(adata.shape[0]);
+  const X = adata.X;
+  if (!X) return out;
+  if (X.format === 'dense') {
+    for (let i = 0; i < out.length; i++) out[i] = Number(X.data[i * X.shape[1]]);
+    return out;
+  }
+  for (let i = 0; i < out.length; i++) {
+    for (let k = X.indptr[i]!; k < X.indptr[i + 1]!; k++) out[i] = Math.log1p(Number(X.data[k]));
+  }
+  return out;
+}
+
+$('open').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const v = $<HTMLSelectElement>('version').value;
+  void open(v === '' ? undefined : Number(v)).catch((err) => showError($('summary').querySelector('.body')!, err));
+});
+$('groupcol').addEventListener('change', () => void Promise.all([renderCounts(), renderEmbedding()]));
+$('embcol').addEventListener('change', () => void renderEmbedding());
+$('colour').addEventListener('click', () => void renderEmbedding($<HTMLInputElement>('gene').value || undefined));
+$('qform').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const out = $('qresult');
+  out.textContent = 'running…';
+  try {
+    const t0 = performance.now();
+    let q = atlas!.query().featureJoin($<HTMLSelectElement>('join').value as 'union' | 'intersection').limit(Number($<HTMLInputElement>('limit').value));
+    const where = $<HTMLInputElement>('where').value.trim();
+    if (where) q = q.where(where);
+    lastResult = await q.featureSpaces('gene_expression').toAnnData();
+    const X = lastResult.X;
+    const nnz = X && X.format === 'csr' ? X.indices.length : 0;
+    out.innerHTML = `<p>AnnData ${lastResult.shape[0]} × ${lastResult.shape[1]} · nnz ${nnz.toLocaleString()} · ${(performance.now() - t0).toFixed(0)} ms</p>`;
+    renderTable(out.appendChild(document.createElement('div')), lastResult.obs, lastResult.obs.schema.fields.map((f) => f.name).slice(0, 6));
+  } catch (err) {
+    showError(out, err);
+  }
+  updateStats();
+});
+$('h5ad').addEventListener('click', async () => {
+  if (!lastResult) return;
+  const bytes = await toH5ad(lastResult);
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/x-hdf5' }));
+  a.download = 'ragged-atlas-query.h5ad';
+  a.click();
+});
+
+void loadVersions()
+  .then(() => open())
+  .catch((err) => showError($('summary').querySelector('.body')!, err));

@@ -1,0 +1,193 @@
+// A checked-out (read-only, pinned) atlas. Opening reads `atlas_versions`, picks a snapshot, and
+// pins every table to its recorded Lance version; the zarr store is `{atlas}/zarr_store` unless the
+// snapshot (homeobox 0.2.0–0.2.3) or the caller says otherwise. A writable atlas is not a thing here:
+// writes go through the Node companion.
+import type * as arrow from 'apache-arrow';
+import { NotFoundError, UnsupportedError } from '../errors.js';
+import { HttpStore, type HttpStoreOptions } from '../io/http.js';
+import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/cache.js';
+import { openStore } from '../io/open.js';
+import { withPrefix } from '../io/prefix.js';
+import { withStats, type IoStats } from '../io/stats.js';
+import type { ByteStore } from '../io/types.js';
+import { openTable } from '../lance/index.js';
+import { AtlasQuery, type QueryProgress, type RunOptions } from '../query/atlas-query.js';
+import { AtlasExecutor } from '../query/executor.js';
+import { emptySpec } from '../query/spec.js';
+import { createDecoder, type DecodePoolOptions } from '../workers/decode-pool.js';
+import type { ChunkDecoder } from '../workers/protocol.js';
+import { ShardIndexCache } from '../zarr/shard-index-cache.js';
+import type { ZarrArray } from '../zarr/index.js';
+import { AtlasCatalog, tableStore } from './catalog.js';
+import type { PointerField } from './pointer-fields.js';
+import { parseSnapshotRecords, type SnapshotRecord } from './snapshot-record.js';
+
+export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 'wasmUrl' | 'workerUrl' | 'variant'> {
+  /** Name of the snapshot table; homeobox's default. */
+  versionTable?: string;
+  /** Zarr root override (URL, path or store); default `{atlas}/zarr_store` or the snapshot's zarr_store_uri. */
+  zarrStore?: string | ByteStore;
+  /** A decoder to share between atlases; default a worker pool owned by this atlas. */
+  decoder?: ChunkDecoder;
+  /** Decode workers (default hardwareConcurrency − 1); 0 decodes in the calling thread. */
+  workers?: number;
+  /** Byte cache for immutable content: 'auto' = IndexedDB in browsers, memory elsewhere. */
+  cache?: 'auto' | 'memory' | 'indexeddb' | 'none' | ByteCache;
+  /** Budget for the default caches, bytes (memory 256 MiB, IndexedDB 512 MiB). */
+  cacheBudgetBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** One `atlas_versions` row, as `listVersions` returns it. */
+export type AtlasVersion = SnapshotRecord;
+
+interface Opened {
+  root: ByteStore & { stats: IoStats };
+  lanceDb: ByteStore;
+}
+
+async function openRoot(location: string | ByteStore, opts: AtlasOptions): Promise<Opened> {
+  // Accept the atlas root or its lance_db folder (homeobox's db URI), like homeobox's _resolve_db_uri.
+  const base = typeof location === 'string' ? await openStore(location.replace(/\/+$/, '').replace(/\/lance_db$/, ''), opts) : location;
+  const cache = pickCache(opts);
+  const root = withStats(cache ? withCache(base, { cache }) : base);
+  return { root, lanceDb: withPrefix(root, 'lance_db') };
+}
+
+function pickCache(opts: AtlasOptions): ByteCache | undefined {
+  const c = opts.cache ?? 'auto';
+  if (typeof c === 'object') return c;
+  if (c === 'none') return undefined;
+  if (c === 'indexeddb' || (c === 'auto' && IndexedDbCache.available())) return new IndexedDbCache({ budgetBytes: opts.cacheBudgetBytes });
+  return new MemoryCache(opts.cacheBudgetBytes);
+}
+
+async function readSnapshots(lanceDb: ByteStore, opts: AtlasOptions): Promise<SnapshotRecord[]> {
+  const name = opts.versionTable ?? 'atlas_versions';
+  const table = await openTable(tableStore(lanceDb, name), { signal: opts.signal }).catch((err) => {
+    if (err instanceof NotFoundError) throw new NotFoundError(`no snapshot table "${name}": is this a homeobox atlas with at least one snapshot?`, { where: `${lanceDb.url}/${name}.lance` }, { cause: err });
+    throw err;
+  });
+  return parseSnapshotRecords(await table.scan({ signal: opts.signal }), name);
+}
+
+export class RaggedAtlas {
+  readonly version: number;
+  readonly record: SnapshotRecord;
+  readonly #catalog: AtlasCatalog;
+  readonly #root: ByteStore & { stats: IoStats };
+  readonly #zarr: ByteStore;
+  readonly #decoder: ChunkDecoder;
+  readonly #ownsDecoder: boolean;
+  readonly #indexCache = new ShardIndexCache();
+  readonly #arrays = new Map<string, Promise<ZarrArray | undefined>>();
+
+  private constructor(record: SnapshotRecord, catalog: AtlasCatalog, root: ByteStore & { stats: IoStats }, zarr: ByteStore, decoder: ChunkDecoder, ownsDecoder: boolean) {
+    this.record = record;
+    this.version = record.version;
+    this.#catalog = catalog;
+    this.#root = root;
+    this.#zarr = zarr;
+    this.#decoder = decoder;
+    this.#ownsDecoder = ownsDecoder;
+  }
+
+  /** Every snapshot of the atlas at `url` (an http(s) URL, or a local path in Node), oldest first. */
+  static async listVersions(url: string | ByteStore, opts: AtlasOptions = {}): Promise<AtlasVersion[]> {
+    const { lanceDb } = await openRoot(url, { ...opts, cache: 'none' });
+    return readSnapshots(lanceDb, opts);
+  }
+
+  /** The atlas as it was at snapshot `version`: every table pinned to its recorded Lance version. */
+  static async checkout(url: string | ByteStore, version: number, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
+    const { root, lanceDb } = await openRoot(url, opts);
+    const records = await readSnapshots(lanceDb, opts);
+    const record = records.find((r) => r.version === version);
+    if (!record) {
+      throw new NotFoundError(`snapshot v${version} does not exist (versions: ${records.map((r) => r.version).join(', ') || 'none'})`, { where: root.url });
+    }
+    return RaggedAtlas.#open(root, lanceDb, record, opts);
+  }
+
+  /** The newest snapshot. */
+  static async checkoutLatest(url: string | ByteStore, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
+    const { root, lanceDb } = await openRoot(url, opts);
+    const records = await readSnapshots(lanceDb, opts);
+    const record = records[records.length - 1];
+    if (!record) throw new NotFoundError('the atlas has no snapshot yet (run `ragged-atlas snapshot`)', { where: root.url });
+    return RaggedAtlas.#open(root, lanceDb, record, opts);
+  }
+
+  static async #open(root: ByteStore & { stats: IoStats }, lanceDb: ByteStore, record: SnapshotRecord, opts: AtlasOptions): Promise<RaggedAtlas> {
+    const catalog = await AtlasCatalog.open(lanceDb, record, { signal: opts.signal });
+    const zarr = await zarrStoreFor(root, record, opts);
+    const decoder = opts.decoder ?? createDecoder({ workers: opts.workers, wasmUrl: opts.wasmUrl, workerUrl: opts.workerUrl, variant: opts.variant });
+    return new RaggedAtlas(record, catalog, root, zarr, decoder, !opts.decoder);
+  }
+
+  /** Names of the obs tables in this snapshot. */
+  get obsTables(): string[] {
+    return [...this.#catalog.obsTables.keys()];
+  }
+
+  /** Requests and bytes fetched so far by everything this atlas read (cache hits not counted). */
+  get stats(): IoStats {
+    return { ...this.#root.stats };
+  }
+
+  obsSchema(obsTable?: string): arrow.Schema {
+    return this.#catalog.obsTable(obsTable).schema;
+  }
+
+  pointerFields(obsTable?: string): PointerField[] {
+    return this.#catalog.pointerFields(obsTable);
+  }
+
+  /** The datasets table (one row per zarr group and feature space). */
+  listDatasets(opts: { signal?: AbortSignal } = {}): Promise<arrow.Table> {
+    return this.#catalog.datasetRows(opts.signal);
+  }
+
+  /** The feature registry of a feature space (uid, global_index, and its metadata columns). */
+  featureRegistry(featureSpace: string, opts: { signal?: AbortSignal } = {}): Promise<arrow.Table> {
+    return this.#catalog.registry(featureSpace, opts.signal);
+  }
+
+  /** A new query over an obs table (default: the only one, or `cells`). */
+  query(obsTable?: string): AtlasQuery {
+    this.#catalog.obsTable(obsTable); // fail early on an unknown table
+    const executor = new AtlasExecutor(this.#catalog, (run: RunOptions, progress: QueryProgress) => ({
+      catalog: this.#catalog,
+      zarr: this.#zarr,
+      decoder: this.#decoder,
+      indexCache: this.#indexCache,
+      arrays: this.#arrays,
+      signal: run.signal,
+      onRead: (d) => {
+        progress.phase = 'read';
+        progress.requests += d.requests;
+        progress.bytes += d.bytes;
+        progress.chunks += d.chunks;
+        run.onProgress?.({ ...progress });
+      },
+    }));
+    return new AtlasQuery(executor, { ...emptySpec(), obsTable });
+  }
+
+  /** Stops the decode workers this atlas started. */
+  close(): void {
+    if (this.#ownsDecoder) this.#decoder.close?.();
+  }
+}
+
+async function zarrStoreFor(root: ByteStore, record: SnapshotRecord, opts: AtlasOptions): Promise<ByteStore> {
+  if (opts.zarrStore !== undefined) return typeof opts.zarrStore === 'string' ? openStore(opts.zarrStore, opts) : opts.zarrStore;
+  const uri = record.zarrStoreUri;
+  if (uri) {
+    if (/^https?:\/\//.test(uri)) return new HttpStore(uri, opts);
+    if (/^file:\/\//.test(uri)) return openStore(uri);
+    // s3://, gs://, memory:// … are not reachable from a browser: the caller must map them.
+    throw new UnsupportedError(`snapshot v${record.version} stores its zarr data at ${uri}; pass {zarrStore: '<http url>'} to reach it`, { feature: 'zarr_store_uri scheme', where: 'atlas_versions' });
+  }
+  return withPrefix(root, 'zarr_store');
+}

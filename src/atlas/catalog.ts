@@ -1,0 +1,161 @@
+// The Lance side of one checked-out snapshot: every table pinned to its recorded version, and the
+// lookups reconstruction needs, each computed once per atlas:
+//   (zarr_group, feature_space) → layout_uid      from the datasets table
+//   layout_uid → remap[local_index] = global_index from _feature_layouts (index-assisted when indexed)
+//   feature space → registry rows                  from {feature_space}_registry
+import type * as arrow from 'apache-arrow';
+import { CorruptDataError, NotFoundError, QueryError } from '../errors.js';
+import type { ByteStore } from '../io/types.js';
+import { withPrefix } from '../io/prefix.js';
+import { openTable, type LanceTable } from '../lance/index.js';
+import type { Decompressors } from '../lance/decompressors.js';
+import { quoteString } from '../query/predicate/index.js';
+import { selectObs } from '../query/obs-select.js';
+import { emptySpec } from '../query/spec.js';
+import { inferPointerFields, type PointerField } from './pointer-fields.js';
+import type { SnapshotRecord } from './snapshot-record.js';
+
+export const FEATURE_LAYOUTS_TABLE = '_feature_layouts';
+
+export interface CatalogOptions {
+  signal?: AbortSignal;
+  decompressors?: Decompressors;
+}
+
+export function tableStore(lanceDb: ByteStore, name: string): ByteStore {
+  return withPrefix(lanceDb, `${name}.lance`);
+}
+
+export class AtlasCatalog {
+  readonly obsTables: Map<string, LanceTable>;
+  readonly datasets: LanceTable;
+  readonly registries: Map<string, LanceTable>;
+  readonly layouts: LanceTable;
+  readonly record: SnapshotRecord;
+  #datasetRows: Promise<arrow.Table> | undefined;
+  #layoutOf = new Map<string, Promise<string>>();
+  #remaps = new Map<string, Promise<Int32Array>>();
+  #registryRows = new Map<string, Promise<arrow.Table>>();
+
+  private constructor(record: SnapshotRecord, obs: Map<string, LanceTable>, datasets: LanceTable, registries: Map<string, LanceTable>, layouts: LanceTable) {
+    this.record = record;
+    this.obsTables = obs;
+    this.datasets = datasets;
+    this.registries = registries;
+    this.layouts = layouts;
+  }
+
+  static async open(lanceDb: ByteStore, record: SnapshotRecord, opts: CatalogOptions = {}): Promise<AtlasCatalog> {
+    const open = (name: string, version: number) =>
+      openTable(tableStore(lanceDb, name), { version, signal: opts.signal, decompressors: opts.decompressors }).catch((err) => {
+        if (err instanceof NotFoundError) {
+          throw new NotFoundError(`snapshot v${record.version} pins table "${name}" at version ${version}, which is missing`, { where: `${lanceDb.url}/${name}.lance` }, { cause: err });
+        }
+        throw err;
+      });
+    const [obs, datasets, registries, layouts] = await Promise.all([
+      Promise.all(Object.entries(record.obsTableVersions).map(async ([n, v]) => [n, await open(n, v)] as const)),
+      open(record.datasetTableName, record.datasetTableVersion),
+      Promise.all(
+        Object.entries(record.registryTableNames).map(async ([fs, name]) => {
+          const v = record.registryTableVersions[fs];
+          if (v === undefined) throw new CorruptDataError(`snapshot names registry ${name} for ${fs} without a version`, { where: 'atlas_versions' });
+          return [fs, await open(name, v)] as const;
+        }),
+      ),
+      open(FEATURE_LAYOUTS_TABLE, record.featureLayoutsTableVersion),
+    ]);
+    return new AtlasCatalog(record, new Map(obs), datasets, new Map(registries), layouts);
+  }
+
+  obsTable(name?: string): LanceTable {
+    const names = [...this.obsTables.keys()];
+    const chosen = name ?? (names.length === 1 ? names[0] : names.includes('cells') ? 'cells' : undefined);
+    if (chosen === undefined) throw new QueryError(`this atlas has several obs tables (${names.join(', ')}): pass one to query(name)`);
+    const t = this.obsTables.get(chosen);
+    if (!t) throw new QueryError(`no obs table "${chosen}" in this snapshot (tables: ${names.join(', ')})`);
+    return t;
+  }
+
+  pointerFields(obsTable?: string): PointerField[] {
+    return inferPointerFields(this.obsTable(obsTable).schema, this.registries.keys(), `obs table ${obsTable ?? ''}`.trim());
+  }
+
+  datasetRows(signal?: AbortSignal): Promise<arrow.Table> {
+    this.#datasetRows ??= this.datasets.scan({ signal });
+    return this.#datasetRows;
+  }
+
+  /** layout_uid of the dataset row for a zarr group in a feature space (homeobox get_group_reader). */
+  layoutUid(zarrGroup: string, featureSpace: string, signal?: AbortSignal): Promise<string> {
+    const key = `${featureSpace}\0${zarrGroup}`;
+    let p = this.#layoutOf.get(key);
+    if (!p) {
+      p = this.datasetRows(signal).then((t) => {
+        const zg = t.getChild('zarr_group');
+        const fs = t.getChild('feature_space');
+        const lu = t.getChild('layout_uid');
+        if (!zg || !fs || !lu) throw new CorruptDataError('datasets table lacks zarr_group/feature_space/layout_uid', { where: this.record.datasetTableName });
+        for (let i = 0; i < t.numRows; i++) {
+          if (zg.get(i) === zarrGroup && fs.get(i) === featureSpace) return String(lu.get(i) ?? '');
+        }
+        throw new NotFoundError(`no dataset row for zarr group "${zarrGroup}" in feature space ${featureSpace}`, { where: this.record.datasetTableName });
+      });
+      this.#layoutOf.set(key, p);
+    }
+    return p;
+  }
+
+  /** remap[local_index] = global_index for a layout; a null global_index means optimize() never ran. */
+  remap(layoutUid: string, signal?: AbortSignal): Promise<Int32Array> {
+    let p = this.#remaps.get(layoutUid);
+    if (!p) {
+      p = (async () => {
+        const rows = await selectObs(this.layouts, { ...emptySpec(), where: `layout_uid = ${quoteString(layoutUid)}` }, { columns: ['local_index', 'global_index'], signal });
+        const local = rows.getChild('local_index')!;
+        const global = rows.getChild('global_index')!;
+        const remap = new Int32Array(rows.numRows).fill(-1);
+        for (let i = 0; i < rows.numRows; i++) {
+          const li = Number(local.get(i));
+          const gi = global.get(i);
+          if (gi === null || gi === undefined) throw new CorruptDataError(`layout ${layoutUid} has features without global_index (run optimize before snapshot)`, { where: FEATURE_LAYOUTS_TABLE });
+          if (!(li >= 0 && li < remap.length) || remap[li] !== -1) throw new CorruptDataError(`layout ${layoutUid} has a bad or repeated local_index ${li}`, { where: FEATURE_LAYOUTS_TABLE });
+          remap[li] = Number(gi);
+        }
+        if (!rows.numRows) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
+        return remap;
+      })();
+      p.catch(() => this.#remaps.delete(layoutUid));
+      this.#remaps.set(layoutUid, p);
+    }
+    return p;
+  }
+
+  registry(featureSpace: string, signal?: AbortSignal): Promise<arrow.Table> {
+    const t = this.registries.get(featureSpace);
+    if (!t) return Promise.reject(new QueryError(`no registry for feature space "${featureSpace}" (have: ${[...this.registries.keys()].join(', ')})`));
+    let p = this.#registryRows.get(featureSpace);
+    if (!p) {
+      p = t.scan({ signal });
+      this.#registryRows.set(featureSpace, p);
+    }
+    return p;
+  }
+
+  /** Sorted global indices of registry uids (features()); an unknown or unindexed uid is an error. */
+  async globalIndices(featureSpace: string, uids: string[], signal?: AbortSignal): Promise<Int32Array> {
+    const reg = await this.registry(featureSpace, signal);
+    const uid = reg.getChild('uid')!;
+    const gi = reg.getChild('global_index')!;
+    const pos = new Map<string, number>();
+    for (let i = 0; i < reg.numRows; i++) pos.set(String(uid.get(i)), i);
+    const out = uids.map((u) => {
+      const i = pos.get(u);
+      if (i === undefined) throw new NotFoundError(`feature "${u}" is not in the ${featureSpace} registry`, { where: this.record.registryTableNames[featureSpace] });
+      const g = gi.get(i);
+      if (g === null || g === undefined) throw new CorruptDataError(`feature "${u}" has no global_index (run optimize)`, { where: this.record.registryTableNames[featureSpace] });
+      return Number(g);
+    });
+    return Int32Array.from(new Set(out)).sort();
+  }
+}

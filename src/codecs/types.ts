@@ -1,0 +1,72 @@
+// Public types of `ragged-atlas/codec`.
+
+/** Which build of the wasm module runs: with SIMD128 kernels, or the scalar fallback. */
+export type Variant = 'simd' | 'scalar';
+
+export type BitpackTransform = 'none' | 'delta' | 'delta_zigzag';
+
+export type ElementSize = 4 | 8;
+
+/** The inner-chunk codecs `decodeChunkInto` understands (the zarr chains homeobox writes). */
+export type ChunkCodec = { name: 'homeobox.bitpacking'; elementSize: ElementSize } | { name: 'zstd' };
+
+export interface LoadOptions {
+  /** Where the .wasm file is. Default: `wasm/dist/ragged_atlas_codec_<variant>.wasm` of this package. */
+  wasmUrl?: string | URL;
+  /** `auto` (default) picks `simd` when the engine validates a SIMD128 module. */
+  variant?: Variant | 'auto';
+  /** The module's bytes, when the caller already has them (takes precedence over `wasmUrl`). */
+  wasmBytes?: Uint8Array | ArrayBuffer;
+}
+
+/** Common to every call: `where` names the chunk or array in error messages. */
+export interface CallOptions {
+  where?: string;
+}
+
+export interface BitpackDecodeOptions extends CallOptions {
+  elementSize: ElementSize;
+  /** Refuse (CodecError) a chunk whose header declares more decoded bytes than this. */
+  maxOutputBytes?: number;
+}
+
+export interface BitpackEncodeOptions extends CallOptions {
+  transform: BitpackTransform;
+  elementSize: ElementSize;
+}
+
+export interface ZstdDecompressOptions extends CallOptions {
+  /** Hard cap on the decompressed size: larger frames fail before anything that size is allocated. */
+  maxOutputBytes: number;
+}
+
+export interface ZstdCompressOptions extends CallOptions {
+  /** zstd level; default 3. 0 means the library default (3); negative levels are the fast modes. */
+  level?: number;
+}
+
+/**
+ * The codec module, loaded and ready. Every call is synchronous, copies its input into wasm memory
+ * and returns fresh JS memory (never a view into wasm memory). Failures throw CodecError.
+ */
+export interface Codecs {
+  readonly variant: Variant;
+  /** Decodes a `homeobox.bitpacking` chunk to raw little-endian bytes (`N · elementSize`). */
+  bitpackDecode(data: Uint8Array, opts: BitpackDecodeOptions): Uint8Array;
+  /** Encodes raw little-endian words exactly as homeobox does. */
+  bitpackEncode(data: Uint8Array, opts: BitpackEncodeOptions): Uint8Array;
+  bitpackDecodeU32(data: Uint8Array, opts?: Omit<BitpackDecodeOptions, 'elementSize'>): Uint32Array;
+  bitpackDecodeU64(data: Uint8Array, opts?: Omit<BitpackDecodeOptions, 'elementSize'>): BigUint64Array;
+  bitpackEncodeU32(values: Uint32Array, transform: BitpackTransform): Uint8Array;
+  bitpackEncodeU64(values: BigUint64Array, transform: BitpackTransform): Uint8Array;
+  /** Decompresses all frames of `data`, streamed frames (no declared size) included. */
+  zstdDecompress(data: Uint8Array, opts: ZstdDecompressOptions): Uint8Array;
+  zstdCompress(data: Uint8Array, opts?: ZstdCompressOptions): Uint8Array;
+  /**
+   * Decodes one encoded inner chunk into `out`; returns the bytes written. Throws CodecError when
+   * the decoded chunk would not fit in `out.length` bytes.
+   */
+  decodeChunkInto(encoded: Uint8Array, codec: ChunkCodec, out: Uint8Array, opts?: CallOptions): number;
+  /** Current size of the wasm linear memory (it only ever grows). */
+  memoryBytes(): number;
+}

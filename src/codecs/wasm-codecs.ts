@@ -1,0 +1,164 @@
+// The public Codecs API over one WasmInstance. Each call: copy the input into scratch slot 0,
+// size the output (from the chunk header, the zstd frame header or the caller's buffer), run the
+// export into scratch slot 1, and copy the result out. No view into wasm memory escapes.
+
+import { ErrorCode, jsCodecError } from './error-codes.js';
+import type {
+  BitpackDecodeOptions,
+  BitpackEncodeOptions,
+  BitpackTransform,
+  CallOptions,
+  ChunkCodec,
+  Codecs,
+  Variant,
+  ZstdCompressOptions,
+  ZstdDecompressOptions,
+} from './types.js';
+import type { WasmInstance } from './wasm-instance.js';
+
+const BITPACK = 'homeobox.bitpacking';
+const ZSTD = 'zstd';
+const TRANSFORMS: Record<BitpackTransform, number> = { none: 0, delta: 1, delta_zigzag: 2 };
+const KIND_BITPACK = 1;
+const KIND_ZSTD = 2;
+/** First output guess for a zstd frame that does not declare its size; grows ×4 up to the cap. */
+const ZSTD_FIRST_GUESS = 1 << 20;
+
+function checkElementSize(n: number, where: string | undefined): 4 | 8 {
+  if (n === 4 || n === 8) return n;
+  throw jsCodecError(BITPACK, ErrorCode.BadElementSize, `element size ${String(n)} is not 4 or 8`, where);
+}
+
+export class WasmCodecs implements Codecs {
+  readonly variant: Variant;
+  readonly #w: WasmInstance;
+
+  constructor(instance: WasmInstance, variant: Variant) {
+    this.#w = instance;
+    this.variant = variant;
+  }
+
+  bitpackDecode(data: Uint8Array, opts: BitpackDecodeOptions): Uint8Array {
+    const { where, maxOutputBytes } = opts;
+    const elementSize = checkElementSize(opts.elementSize, where);
+    const w = this.#w;
+    return w.run(BITPACK, where, (ex) => {
+      const ctx = { codec: BITPACK, where, elementSize };
+      const src = w.write(0, data, BITPACK);
+      const size = w.check(ex.ra_bitpack_decoded_size(src, data.length, elementSize), ctx);
+      if (maxOutputBytes !== undefined && size > maxOutputBytes) {
+        throw jsCodecError(BITPACK, ErrorCode.OutputTooSmall, `chunk declares ${size} decoded bytes, more than maxOutputBytes ${maxOutputBytes}`, where);
+      }
+      const dst = w.region(1, size, BITPACK);
+      const n = w.check(ex.ra_bitpack_decode(src, data.length, elementSize, dst, size), { ...ctx, capacity: size });
+      return w.bytes().slice(dst, dst + n);
+    });
+  }
+
+  bitpackEncode(data: Uint8Array, opts: BitpackEncodeOptions): Uint8Array {
+    const { where } = opts;
+    const elementSize = checkElementSize(opts.elementSize, where);
+    const transform = TRANSFORMS[opts.transform];
+    if (transform === undefined) {
+      throw jsCodecError(BITPACK, ErrorCode.BadArgument, `unknown transform ${JSON.stringify(opts.transform)} (expected none, delta or delta_zigzag)`, where);
+    }
+    const w = this.#w;
+    return w.run(BITPACK, where, (ex) => {
+      const ctx = { codec: BITPACK, where, elementSize };
+      const bound = w.check(ex.ra_bitpack_encode_bound(data.length, elementSize), ctx);
+      const src = w.write(0, data, BITPACK);
+      const dst = w.region(1, bound, BITPACK);
+      const n = w.check(ex.ra_bitpack_encode(src, data.length, elementSize, transform, dst, bound), ctx);
+      return w.bytes().slice(dst, dst + n);
+    });
+  }
+
+  bitpackDecodeU32(data: Uint8Array, opts: Omit<BitpackDecodeOptions, 'elementSize'> = {}): Uint32Array {
+    const bytes = this.bitpackDecode(data, { ...opts, elementSize: 4 });
+    return new Uint32Array(bytes.buffer, 0, bytes.length / 4); // slice() gave a fresh, aligned buffer
+  }
+
+  bitpackDecodeU64(data: Uint8Array, opts: Omit<BitpackDecodeOptions, 'elementSize'> = {}): BigUint64Array {
+    const bytes = this.bitpackDecode(data, { ...opts, elementSize: 8 });
+    return new BigUint64Array(bytes.buffer, 0, bytes.length / 8);
+  }
+
+  bitpackEncodeU32(values: Uint32Array, transform: BitpackTransform): Uint8Array {
+    return this.bitpackEncode(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), { transform, elementSize: 4 });
+  }
+
+  bitpackEncodeU64(values: BigUint64Array, transform: BitpackTransform): Uint8Array {
+    return this.bitpackEncode(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), { transform, elementSize: 8 });
+  }
+
+  zstdDecompress(data: Uint8Array, opts: ZstdDecompressOptions): Uint8Array {
+    const { where, maxOutputBytes } = opts;
+    if (!(maxOutputBytes >= 0)) {
+      throw jsCodecError(ZSTD, ErrorCode.BadArgument, `maxOutputBytes must be a non-negative number, got ${String(maxOutputBytes)}`, where);
+    }
+    const w = this.#w;
+    return w.run(ZSTD, where, (ex) => {
+      const ctx = { codec: ZSTD, where, capacity: maxOutputBytes };
+      const src = w.write(0, data, ZSTD);
+      const declared = ex.ra_zstd_content_size(src, data.length);
+      if (declared >= 0) {
+        if (declared > maxOutputBytes) {
+          throw jsCodecError(ZSTD, ErrorCode.ZstdOutputTooLarge, `frame declares ${declared} bytes of output, more than the maximum of ${maxOutputBytes} bytes`, where);
+        }
+        const dst = w.region(1, declared, ZSTD);
+        const n = w.check(ex.ra_zstd_decompress(src, data.length, dst, declared), ctx);
+        return w.bytes().slice(dst, dst + n);
+      }
+      if (declared !== -ErrorCode.ZstdSizeUnknown) w.check(declared, ctx);
+      // Streamed frames: try growing capacities, never beyond the cap. Each failed try costs one
+      // decode of the prefix that fitted; with ×4 growth that is at most a third extra work.
+      let cap = Math.min(maxOutputBytes, Math.max(ZSTD_FIRST_GUESS, data.length * 8));
+      for (;;) {
+        const dst = w.region(1, cap, ZSTD);
+        const n = ex.ra_zstd_decompress(src, data.length, dst, cap);
+        if (n === -ErrorCode.ZstdOutputTooLarge && cap < maxOutputBytes) {
+          cap = Math.min(maxOutputBytes, cap * 4);
+          continue;
+        }
+        w.check(n, ctx);
+        return w.bytes().slice(dst, dst + n);
+      }
+    });
+  }
+
+  zstdCompress(data: Uint8Array, opts: ZstdCompressOptions = {}): Uint8Array {
+    const { where, level = 3 } = opts;
+    const w = this.#w;
+    return w.run(ZSTD, where, (ex) => {
+      const ctx = { codec: ZSTD, where };
+      const bound = w.check(ex.ra_zstd_compress_bound(data.length), ctx);
+      const src = w.write(0, data, ZSTD);
+      const dst = w.region(1, bound, ZSTD);
+      const n = w.check(ex.ra_zstd_compress(src, data.length, dst, bound, level | 0), ctx);
+      return w.bytes().slice(dst, dst + n);
+    });
+  }
+
+  decodeChunkInto(encoded: Uint8Array, codec: ChunkCodec, out: Uint8Array, opts: CallOptions = {}): number {
+    const { where } = opts;
+    const name = codec.name === BITPACK ? BITPACK : codec.name === ZSTD ? ZSTD : undefined;
+    if (name === undefined) {
+      throw jsCodecError(String((codec as { name: unknown }).name), ErrorCode.BadArgument, 'decodeChunkInto supports homeobox.bitpacking and zstd', where);
+    }
+    const elementSize = codec.name === BITPACK ? checkElementSize(codec.elementSize, where) : 4;
+    const kind = codec.name === BITPACK ? KIND_BITPACK : KIND_ZSTD;
+    const w = this.#w;
+    return w.run(name, where, (ex) => {
+      const ctx = { codec: name, where, elementSize, capacity: out.length };
+      const src = w.write(0, encoded, name);
+      const dst = w.region(1, out.length, name);
+      const n = w.check(ex.ra_decode_chunk(kind, src, encoded.length, dst, out.length, elementSize), ctx);
+      out.set(w.bytes().subarray(dst, dst + n));
+      return n;
+    });
+  }
+
+  memoryBytes(): number {
+    return this.#w.memoryBytes();
+  }
+}

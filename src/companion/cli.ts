@@ -1,0 +1,402 @@
+// `ragged-atlas <command>`: the ingest companion's command line. Every command is a thin
+// wrapper over the Node API in ./index.ts; `--help` on any command prints its usage.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isRaggedAtlasError } from '../errors.js';
+import { Atlas } from './atlas.js';
+import { addCsc } from './csc.js';
+import { parseFeatureSpaceArg } from './feature-spaces.js';
+import { ingest, type ModalitySpec } from './ingest.js';
+import type { InputFormat } from './inputs/types.js';
+import { optimize } from './optimize.js';
+import { stderrProgress } from './progress.js';
+import { serveDirectory } from './serve.js';
+import { listVersions, snapshot } from './snapshot.js';
+import type { ObsColumnDef, ObsType, PointerDef } from './tables/schemas.js';
+import { validateAtlas } from './validate.js';
+
+type Opts = ParseArgsConfig['options'];
+
+interface Command {
+  usage: string;
+  options: Opts;
+  run(positionals: string[], values: Record<string, unknown>): Promise<number>;
+}
+
+const common: Opts = { help: { type: 'boolean', short: 'h' }, quiet: { type: 'boolean', short: 'q' }, json: { type: 'boolean' } };
+
+const COMMANDS: Record<string, Command> = {
+  create: {
+    usage: `ragged-atlas create <atlas> [options]
+
+Creates an empty homeobox atlas: <atlas>/lance_db (obs table, datasets, one
+<feature_space>_registry per pointer feature space, _feature_layouts, atlas_versions)
+and <atlas>/zarr_store.
+
+  --pointer <field>[=<feature_space>]   pointer column (repeatable; default: gene_expression)
+  --obs <name>:<type>[!]                 obs column; type string|int64|int32|float64|float32|bool;
+                                         '!' makes it required (non-null), else optional
+  --embedding <name>:<dim>               fixed_size_list<float32, dim> column filled from obsm
+  --feature-space <name>:dense|sparse:<layer>=<dtype>[,…][:<registry_key>]
+                                         a user-defined feature space (e.g.
+                                         hashtag_counts:dense:counts=uint32)
+  --obs-table <name>                     obs table name (default cells)
+  --storage-version <v>                  Lance file format (default 2.1, as homeobox's pylance writes)
+  --json                                 print the result as JSON`,
+    options: {
+      ...common,
+      pointer: { type: 'string', multiple: true },
+      obs: { type: 'string', multiple: true },
+      embedding: { type: 'string', multiple: true },
+      'feature-space': { type: 'string', multiple: true },
+      'obs-table': { type: 'string' },
+      'storage-version': { type: 'string' },
+    },
+    async run([root], v) {
+      if (!root) throw usage('create needs <atlas>');
+      const featureSpaces = strings(v['feature-space']).map(parseFeatureSpaceArg);
+      const { FeatureSpaceRegistry } = await import('./feature-spaces.js');
+      const specs = new FeatureSpaceRegistry(featureSpaces);
+      const pointers: PointerDef[] = (strings(v.pointer).length ? strings(v.pointer) : ['gene_expression']).map((p) => {
+        const [name, fs = name] = p.split('=') as [string, string?];
+        return { name, featureSpace: fs, kind: specs.get(fs).pointer as 'sparse' | 'dense' };
+      });
+      const columns: ObsColumnDef[] = strings(v.obs).map(parseObsColumn);
+      const embeddings = strings(v.embedding).map((e) => {
+        const [name, dim] = e.split(':');
+        if (!name || !dim || !(Number(dim) > 0)) throw usage(`--embedding '${e}': expected <name>:<dim>`);
+        return { name, dim: Number(dim) };
+      });
+      const atlas = await Atlas.create(root, {
+        obs: { columns, embeddings, pointers },
+        featureSpaces,
+        ...(v['obs-table'] ? { obsTable: String(v['obs-table']) } : {}),
+        ...(v['storage-version'] ? { storageVersion: String(v['storage-version']) } : {}),
+      });
+      const out = { root: atlas.root, obsTable: atlas.config.obsTable, pointers, registries: [...atlas.registries.keys()] };
+      atlas.close();
+      print(v, out, `created ${out.root}\n  obs table '${out.obsTable}': pointers ${pointers.map((p) => `${p.name} (${p.featureSpace})`).join(', ')}\n  registries: ${out.registries.join(', ') || 'none'}`);
+      return 0;
+    },
+  },
+  ingest: {
+    usage: `ragged-atlas ingest <atlas> <input> [options]
+
+Ingests one dataset (h5ad, 10x directory, AnnData-Zarr directory or .zarr.zip) into a new zarr
+group and appends its dataset, registry, layout and obs rows. Input is read and written in row
+batches (bounded memory). Nothing is visible until the final obs append: on failure the new
+zarr group is removed and the atlas is unchanged.
+
+Re-running an ingest with the same --name over byte-identical input files is REFUSED (the
+sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to ingest anyway.
+
+  --field <pointer>                obs pointer column for <input> (default: the first pointer)
+  --format h5ad|10x|zarr           input format (default: detected)
+  --layer [<field>:]<dest>=<src>   destination layer from a matrix: X, raw/X, layers/<name>, or
+                                   <path>#<matrix> from another file (repeatable; default
+                                   counts=X). e.g. --layer counts=data.zarr.zip#layers/counts
+                                   --layer log_normalized=raw/X
+  --modality <field>=<input>       another modality of the same cells (repeatable), e.g.
+                                   --modality protein_abundance=ADT/ --modality hashtags=HTO/
+  --obs-map <from>=<to>            rename an input obs column to a schema field (repeatable);
+                                   '_index' is the input's obs names (cell barcodes)
+  --var-key <column>               var column used as feature identity (default: var names)
+  --name <name>                    dataset name (default: input file name)
+  --batch-rows <n>                 rows per batch (default 8192)
+  --allow-duplicate                ingest even if this exact input was ingested under this name
+  --quiet                          no progress output
+  --json                           print the result as JSON`,
+    options: {
+      ...common,
+      field: { type: 'string' },
+      format: { type: 'string' },
+      layer: { type: 'string', multiple: true },
+      modality: { type: 'string', multiple: true },
+      'obs-map': { type: 'string', multiple: true },
+      'var-key': { type: 'string' },
+      name: { type: 'string' },
+      'batch-rows': { type: 'string' },
+      'allow-duplicate': { type: 'boolean' },
+    },
+    async run([root, input], v) {
+      if (!root || !input) throw usage('ingest needs <atlas> <input>');
+      const atlas = await Atlas.open(root);
+      try {
+        const primaryField = (v.field as string | undefined) ?? atlas.obsDef.pointers[0]!.name;
+        const format = v.format as InputFormat | undefined;
+        const modalities: ModalitySpec[] = [{ field: primaryField, input, ...(format ? { format } : {}) }];
+        for (const m of strings(v.modality)) {
+          const [field, path] = splitOnce(m, '=', '--modality');
+          modalities.push({ field, input: path });
+        }
+        for (const l of strings(v.layer)) {
+          const [lhs, src] = splitOnce(l, '=', '--layer');
+          const colon = lhs.indexOf(':');
+          const field = colon > 0 ? lhs.slice(0, colon) : primaryField;
+          const dest = colon > 0 ? lhs.slice(colon + 1) : lhs;
+          const m = modalities.find((x) => x.field === field);
+          if (!m) throw usage(`--layer '${l}': no modality for field '${field}'`);
+          (m.layers ??= {})[dest] = src;
+        }
+        if (v['var-key']) modalities[0]!.varKey = String(v['var-key']);
+        const obsMap = Object.fromEntries(strings(v['obs-map']).map((s) => splitOnce(s, '=', '--obs-map')));
+        const res = await ingest(atlas, {
+          modalities,
+          obsMap,
+          ...(v.name ? { name: String(v.name) } : {}),
+          ...(v['batch-rows'] ? { batchRows: positiveInt(v['batch-rows'], '--batch-rows') } : {}),
+          allowDuplicate: Boolean(v['allow-duplicate']),
+          progress: stderrProgress({ quiet: Boolean(v.quiet) || Boolean(v.json) }),
+        });
+        print(
+          v,
+          res,
+          [
+            `ingested '${res.datasetName}' (dataset_uid ${res.datasetUid}): ${res.nObs} cells`,
+            ...res.modalities.map(
+              (m) => `  ${m.field} (${m.featureSpace}): zarr group ${m.zarrGroup}, ${m.nFeatures} features (${m.newFeatures} new), nnz ${m.nnz}, layers ${m.layers.join(', ')}`,
+            ),
+            ...(res.droppedObsColumns.length ? [`  obs columns dropped (not in schema): ${res.droppedObsColumns.join(', ')}`] : []),
+            '  run `ragged-atlas snapshot` to publish a version (it optimizes first)',
+          ].join('\n'),
+        );
+        return 0;
+      } finally {
+        atlas.close();
+      }
+    },
+  },
+  optimize: {
+    usage: `ragged-atlas optimize <atlas>
+
+Compacts tables, removes duplicate new registry/layout rows, assigns global_index to new
+features (in uid order; existing indices never change), indexes registry uid and
+_feature_layouts, and fills _feature_layouts.global_index. Old table versions are kept.`,
+    options: { ...common },
+    async run([root], v) {
+      if (!root) throw usage('optimize needs <atlas>');
+      const atlas = await Atlas.open(root);
+      try {
+        const res = await optimize(atlas, stderrProgress({ quiet: Boolean(v.quiet) || Boolean(v.json) }));
+        print(v, res, `optimized: ${Object.entries(res.indexed).map(([fs, n]) => `${n} new ${fs} feature(s) indexed`).join(', ') || 'nothing to index'}`);
+        return 0;
+      } finally {
+        atlas.close();
+      }
+    },
+  },
+  snapshot: {
+    usage: `ragged-atlas snapshot <atlas> [--no-optimize]
+
+Runs optimize (unless --no-optimize), validates the atlas with homeobox's rules and appends an
+atlas_versions row pinning every table's Lance version (versions 0, 1, 2, …).`,
+    options: { ...common, 'no-optimize': { type: 'boolean' } },
+    async run([root], v) {
+      if (!root) throw usage('snapshot needs <atlas>');
+      const atlas = await Atlas.open(root);
+      try {
+        const progress = stderrProgress({ quiet: Boolean(v.quiet) || Boolean(v.json) });
+        if (!v['no-optimize']) await optimize(atlas, progress);
+        const { record, report } = await snapshot(atlas, progress);
+        for (const w of report.warnings) progress.note(`warning: ${w}`);
+        print(v, record, `snapshot v${record.version}: ${record.total_rows} rows; tables ${record.obs_table_versions} datasets@${record.dataset_table_version} registries ${record.registry_table_versions} _feature_layouts@${record.feature_layouts_table_version}`);
+        return 0;
+      } finally {
+        atlas.close();
+      }
+    },
+  },
+  versions: {
+    usage: `ragged-atlas versions <atlas> [--json]
+
+Lists snapshots (atlas_versions rows) in version order.`,
+    options: { ...common },
+    async run([root], v) {
+      if (!root) throw usage('versions needs <atlas>');
+      const atlas = await Atlas.open(root);
+      try {
+        const rows = await listVersions(atlas);
+        print(v, rows, rows.length ? rows.map((r) => `v${r.version}  ${r.created_at}  ${r.total_rows} rows  ${r.obs_table_versions}`).join('\n') : 'no snapshots yet');
+        return 0;
+      } finally {
+        atlas.close();
+      }
+    },
+  },
+  validate: {
+    usage: `ragged-atlas validate <atlas> [--json]
+
+Checks the atlas with homeobox's snapshot rules (exit 1 on errors) and reports orphaned zarr
+groups (written by an ingest that never committed) and dataset rows without obs rows.`,
+    options: { ...common },
+    async run([root], v) {
+      if (!root) throw usage('validate needs <atlas>');
+      const atlas = await Atlas.open(root);
+      try {
+        const rep = await validateAtlas(atlas);
+        print(
+          v,
+          rep,
+          [
+            rep.errors.length ? `${rep.errors.length} error(s):\n${rep.errors.map((e) => `  - ${e}`).join('\n')}` : 'valid: no errors',
+            ...(rep.warnings.length ? [`${rep.warnings.length} warning(s):\n${rep.warnings.map((e) => `  - ${e}`).join('\n')}`] : []),
+          ].join('\n'),
+        );
+        return rep.errors.length ? 1 : 0;
+      } finally {
+        atlas.close();
+      }
+    },
+  },
+  'add-csc': {
+    usage: `ragged-atlas add-csc <atlas> <zarr_group>… | --all [options]
+
+Writes the feature-oriented copy (csc/indices, csc/indptr, csc/layers/<layer>) of sparse
+groups, with scipy tocsc() ordering, in bounded memory.
+
+  --all               every sparse group that has none yet
+  --layer <name>      layer to copy (repeatable; default counts)
+  --force             rebuild an existing csc/
+  --memory-mb <n>     buffer budget per pass (default 512)`,
+    options: { ...common, all: { type: 'boolean' }, layer: { type: 'string', multiple: true }, force: { type: 'boolean' }, 'memory-mb': { type: 'string' } },
+    async run([root, ...groups], v) {
+      if (!root) throw usage('add-csc needs <atlas>');
+      const atlas = await Atlas.open(root);
+      try {
+        if (v.all) {
+          const { readRows } = await import('./tables/lance.js');
+          const { exists } = await import('./zarr-writer/group.js');
+          for (const d of await readRows(atlas.datasets, { select: ['zarr_group', 'feature_space'] })) {
+            const spec = atlas.specs.has(d.feature_space as string) ? atlas.spec(d.feature_space as string) : undefined;
+            if (spec?.featureOriented && spec.pointer === 'sparse' && !(await exists(`${atlas.zarrDir}/${d.zarr_group}/csc`))) groups.push(d.zarr_group as string);
+          }
+        }
+        if (!groups.length) throw usage('add-csc needs <zarr_group>… or --all');
+        const progress = stderrProgress({ quiet: Boolean(v.quiet) || Boolean(v.json) });
+        const out = [];
+        for (const g of groups) {
+          out.push(
+            await addCsc(atlas, {
+              zarrGroup: g,
+              ...(strings(v.layer).length ? { layers: strings(v.layer) } : {}),
+              force: Boolean(v.force),
+              ...(v['memory-mb'] ? { memoryBytes: positiveInt(v['memory-mb'], '--memory-mb') * 2 ** 20 } : {}),
+              progress,
+            }),
+          );
+        }
+        print(v, out, out.map((r) => `csc written for ${r.zarrGroup}: ${r.nFeatures} features, nnz ${r.nnz}, layers ${r.layers.join(', ')} (${r.passes} passes)`).join('\n'));
+        return 0;
+      } finally {
+        atlas.close();
+      }
+    },
+  },
+  serve: {
+    usage: `ragged-atlas serve <dir> [--port 8080] [--host 127.0.0.1]
+
+Serves an atlas directory over HTTP for the browser reader: Range requests (206/416), HEAD,
+CORS, no path traversal or symlink escape. Binds 127.0.0.1 unless --host says otherwise.`,
+    options: { ...common, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
+    async run([dir], v) {
+      if (!dir) throw usage('serve needs <dir>');
+      const srv = await serveDirectory(dir, {
+        port: v.port !== undefined ? Number(v.port) : 8080,
+        host: (v.host as string | undefined) ?? '127.0.0.1',
+        ...(v.quiet ? {} : { onRequest: (e) => process.stderr.write(`${e.status} ${e.method} ${e.path}${e.range ? ` ${e.range}` : ''} ${e.bytes}B\n`) }),
+      });
+      process.stdout.write(`serving ${dir} at ${srv.url}\n`);
+      await new Promise<void>((resolveStop) => {
+        const stop = () => void srv.close().then(resolveStop);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      return 0;
+    },
+  },
+};
+
+const TOP = `ragged-atlas — ingest companion: write homeobox-compatible atlases
+
+usage: ragged-atlas <command> [options]   (ragged-atlas <command> --help for details)
+
+commands:
+  create     create an empty atlas (Lance tables + zarr root)
+  ingest     ingest an h5ad / 10x / AnnData-Zarr dataset (one or several modalities)
+  optimize   compact, deduplicate and assign global feature indices
+  snapshot   optimize, validate and record a version (0, 1, 2, …)
+  versions   list snapshots
+  validate   check the atlas (homeobox rules) and report orphaned zarr groups
+  add-csc    write the feature-oriented (CSC) copy of sparse groups
+  serve      serve a directory over HTTP with Range/CORS for the browser reader`;
+
+class UsageError extends Error {}
+const usage = (m: string) => new UsageError(m);
+
+export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  out = (s) => stdout.write(s.endsWith('\n') ? s : s + '\n');
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(TOP);
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    stderr.write(`unknown command '${name}'\n\n${TOP}\n`);
+    return 2;
+  }
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (err) {
+    stderr.write(`${(err as Error).message}\n\n${cmd.usage}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    out(cmd.usage);
+    return 0;
+  }
+  try {
+    return await cmd.run(parsed.positionals, parsed.values);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      stderr.write(`${err.message}\n\n${cmd.usage}\n`);
+      return 2;
+    }
+    const tag = isRaggedAtlasError(err) ? `${err.name}: ` : '';
+    stderr.write(`error: ${tag}${(err as Error).message}\n`);
+    if (process.env.RAGGED_ATLAS_DEBUG && err instanceof Error && err.stack) stderr.write(err.stack + '\n');
+    return 1;
+  }
+}
+
+let out: (s: string) => void = (s) => process.stdout.write(s + '\n');
+
+function print(v: Record<string, unknown>, json: unknown, text: string): void {
+  out(v.json ? JSON.stringify(json, (_k, x) => (typeof x === 'bigint' ? Number(x) : x), 2) : text);
+}
+
+function strings(x: unknown): string[] {
+  return Array.isArray(x) ? (x as string[]) : x === undefined ? [] : [String(x)];
+}
+
+function splitOnce(s: string, sep: string, flag: string): [string, string] {
+  const i = s.indexOf(sep);
+  if (i <= 0 || i === s.length - 1) throw usage(`${flag} '${s}': expected a${sep}b`);
+  return [s.slice(0, i), s.slice(i + 1)];
+}
+
+function positiveInt(x: unknown, flag: string): number {
+  const n = Number(x);
+  if (!Number.isInteger(n) || n <= 0) throw usage(`${flag} needs a positive integer, got '${String(x)}'`);
+  return n;
+}
+
+const OBS_TYPES: ObsType[] = ['string', 'int64', 'int32', 'float64', 'float32', 'bool'];
+
+function parseObsColumn(s: string): ObsColumnDef {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*):([a-z0-9]+)(!?)$/.exec(s);
+  if (!m || !OBS_TYPES.includes(m[2] as ObsType)) throw usage(`--obs '${s}': expected <name>:<${OBS_TYPES.join('|')}>[!]`);
+  return { name: m[1]!, type: m[2] as ObsType, nullable: m[3] !== '!' };
+}

@@ -1,0 +1,179 @@
+// h5ad (AnnData in HDF5) through h5wasm.
+//
+// File access: h5wasm's Node build ('h5wasm/node') is compiled with Emscripten's NODERAWFS, so its
+// virtual FS *is* the host filesystem: `new h5wasm.File('/abs/path', 'r')` opens the real file and
+// libhdf5 reads it with positioned reads (fs.readSync at offsets) as it needs blocks. Nothing is copied
+// into MEMFS, no FS.mount is needed, and memory is bounded by what we slice (plus HDF5's chunk cache),
+// so files larger than memory stream batch by batch. Paths are resolved to absolute first because
+// NODERAWFS resolves relative ones against process.cwd().
+import { open as openFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import h5wasm from 'h5wasm/node';
+import type { Dataset, Group, Metadata } from 'h5wasm/node';
+import { InvalidInputError, NotFoundError, UnsupportedError } from '../../errors.js';
+import { readAnnData, type AnnDataOptions } from './anndata-elements.js';
+import {
+  normaliseAttr,
+  whereOf,
+  type ArrayNode,
+  type Attrs,
+  type ElemDtype,
+  type ElementNode,
+  type ElementStore,
+  type ReadData,
+} from './element-store.js';
+import type { InputDataset } from './types.js';
+
+export type H5adOptions = AnnDataOptions;
+
+/** Opens an .h5ad file. Matrices are read lazily in row batches; obs/var/obsm are loaded. */
+export async function openH5ad(path: string, opts: H5adOptions = {}): Promise<InputDataset> {
+  const file = resolve(path);
+  await checkHdf5(file);
+  const store = await H5Store.open(file);
+  try {
+    return await readAnnData(store, path, opts);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The HDF5 signature sits at 0 or, after a user block, at 512, 1024, 2048, … */
+export async function isHdf5(file: string): Promise<boolean> {
+  const fh = await openFile(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const buf = Buffer.alloc(8);
+    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+      await fh.read(buf, 0, 8, off);
+      if (buf.equals(HDF5_MAGIC)) return true;
+      if (off > (1 << 24)) break;
+    }
+    return false;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function checkHdf5(file: string): Promise<void> {
+  const st = await stat(file).catch(() => undefined);
+  if (!st) throw new NotFoundError('h5ad file not found', { where: file });
+  if (!st.isFile()) throw new InvalidInputError('h5ad path is not a file', { where: file });
+  if (!(await isHdf5(file))) throw new InvalidInputError('not an HDF5 file (no HDF5 signature)', { where: file });
+}
+
+// HDF5 type classes (H5Tpublic.h).
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_STRING = 3;
+const H5T_ENUM = 8;
+
+class H5Store implements ElementStore {
+  private constructor(
+    readonly file: string,
+    private readonly h5: InstanceType<typeof h5wasm.File>,
+  ) {}
+
+  static async open(file: string): Promise<H5Store> {
+    await h5wasm.ready;
+    let h5: InstanceType<typeof h5wasm.File>;
+    try {
+      h5 = new h5wasm.File(file, 'r');
+    } catch (e) {
+      throw new InvalidInputError(`HDF5 open failed: ${(e as Error).message}`, { where: file }, { cause: e });
+    }
+    return new H5Store(file, h5);
+  }
+
+  async node(path: string): Promise<ElementNode | undefined> {
+    const obj = this.h5.get(path === '' ? '/' : `/${path}`);
+    if (obj instanceof h5wasm.Group) return { kind: 'group', path, attrs: readAttrs(obj) };
+    if (obj instanceof h5wasm.Dataset) {
+      const meta = obj.metadata;
+      return { kind: 'array', path, attrs: readAttrs(obj), shape: meta.shape ?? [], dtype: elemDtype(meta) };
+    }
+    return undefined;
+  }
+
+  async children(path: string): Promise<string[]> {
+    const obj = this.h5.get(path === '' ? '/' : `/${path}`);
+    return obj instanceof h5wasm.Group ? obj.keys().sort() : [];
+  }
+
+  async read(node: ArrayNode, start?: number, end?: number): Promise<ReadData> {
+    const ds = this.h5.get(`/${node.path}`) as Dataset;
+    const rows = node.shape[0] ?? 1;
+    const a = start ?? 0;
+    const b = end ?? rows;
+    if (b <= a) return emptyOf(node);
+    let out: unknown;
+    try {
+      out = a === 0 && b === rows ? ds.value : ds.slice([[a, b]]);
+    } catch (e) {
+      throw new InvalidInputError(`HDF5 read failed: ${(e as Error).message}`, { where: whereOf(this, node.path, a) }, { cause: e });
+    }
+    if (Array.isArray(out)) return out.map((s) => (typeof s === 'string' ? s : String(s)));
+    if (node.dtype === 'bool' && ArrayBuffer.isView(out)) return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    if (ArrayBuffer.isView(out)) return out as Exclude<ReadData, string[]>;
+    throw new UnsupportedError(`cannot read ${node.path} as an array`, { where: whereOf(this, node.path), feature: 'HDF5 datatype' });
+  }
+
+  async close(): Promise<void> {
+    this.h5.close();
+  }
+}
+
+function readAttrs(obj: Group | Dataset): Attrs {
+  const out: Attrs = {};
+  for (const [name, attr] of Object.entries(obj.attrs)) {
+    try {
+      const v = attr.value;
+      // Object references (anndata 0.7 categorical `categories`) only matter as a marker.
+      out[name] = v instanceof Object && 'ref_data' in v ? { reference: true } : normaliseAttr(v);
+    } catch {
+      out[name] = null;
+    }
+  }
+  return out;
+}
+
+function elemDtype(meta: Metadata): ArrayNode['dtype'] {
+  switch (meta.type) {
+    case H5T_INTEGER: {
+      const bits = meta.size * 8;
+      if (![8, 16, 32, 64].includes(bits)) return { other: `int${bits}` };
+      return `${meta.signed ? 'int' : 'uint'}${bits}` as ElemDtype;
+    }
+    case H5T_FLOAT:
+      return meta.size === 4 ? 'float32' : meta.size === 8 ? 'float64' : { other: `float${meta.size * 8}` };
+    case H5T_STRING:
+      return 'string';
+    case H5T_ENUM: {
+      // h5py stores numpy bool as an enum {FALSE: 0, TRUE: 1}.
+      const m = meta.enum_type?.members ?? {};
+      const keys = Object.keys(m).sort().join(',');
+      return keys === 'FALSE,TRUE' ? 'bool' : { other: `enum(${keys})` };
+    }
+    default:
+      return { other: `HDF5 type class ${meta.type}` };
+  }
+}
+
+function emptyOf(node: ArrayNode): ReadData {
+  switch (node.dtype) {
+    case 'string': return [];
+    case 'float32': return new Float32Array(0);
+    case 'float64': return new Float64Array(0);
+    case 'int8': return new Int8Array(0);
+    case 'int16': return new Int16Array(0);
+    case 'int32': return new Int32Array(0);
+    case 'int64': return new BigInt64Array(0);
+    case 'uint16': return new Uint16Array(0);
+    case 'uint32': return new Uint32Array(0);
+    case 'uint64': return new BigUint64Array(0);
+    default: return new Uint8Array(0);
+  }
+}

@@ -1,0 +1,103 @@
+// The Lance side of an ingest, in homeobox's order and with homeobox's operations:
+// register features (merge_insert on uid, existing uids skipped), the feature layout
+// (merge_insert on layout_uid + feature_uid, only when the layout is new), then the dataset
+// rows and the obs rows (plain appends). Every write retries commit conflicts, so concurrent
+// ingests into one atlas both land.
+import type * as arrow from 'apache-arrow';
+import type { Table } from '@lancedb/lancedb';
+import type { Atlas } from '../atlas.js';
+import { layoutUid } from '../uids.js';
+import { int64Data, nullData, tableFromColumns, utf8Data } from './arrow-build.js';
+import { readRows, sqlString, withCommitRetry } from './lance.js';
+import { datasetsSchema, featureLayoutsSchema, registrySchema } from './schemas.js';
+
+export interface DatasetRow {
+  dataset_uid: string;
+  zarr_group: string;
+  feature_space: string;
+  layout_uid: string;
+  created_at: string;
+  dataset_name: string | null;
+  source: string | null;
+  source_sha256: string | null;
+  n_rows: number;
+}
+
+const refresh = (t: Table) => () => t.checkoutLatest();
+
+/** `register_features`: new uids inserted with global_index NULL; returns how many were new. */
+export async function registerFeatures(atlas: Atlas, featureSpace: string, uids: readonly string[], keys: readonly string[]): Promise<number> {
+  const table = atlas.registries.get(featureSpace)!;
+  const key = await atlas.registryKey(featureSpace);
+  // Deduplicate within the batch (keep first), as `features_df.unique(subset=["uid"], keep="first")`.
+  const seen = new Set<string>();
+  const u: string[] = [];
+  const k: string[] = [];
+  uids.forEach((uid, i) => {
+    if (seen.has(uid)) return;
+    seen.add(uid);
+    u.push(uid);
+    k.push(keys[i]!);
+  });
+  const schema = registrySchema(key);
+  const data = tableFromColumns(schema, [utf8Data(u), nullData(schema.fields[1]!.type, u.length), utf8Data(k)]);
+  const before = await table.countRows();
+  await withCommitRetry(`register features in ${featureSpace}_registry`, () => table.mergeInsert('uid').whenNotMatchedInsertAll().execute(data as never), refresh(table));
+  return (await table.countRows()) - before;
+}
+
+/** The layout of an ordered feature list; inserts its `_feature_layouts` rows if it is new. */
+export async function ensureLayout(atlas: Atlas, featureSpace: string, featureUids: readonly string[]): Promise<string> {
+  const lid = layoutUid(featureUids);
+  const layouts = atlas.layouts;
+  if ((await layouts.countRows(`layout_uid = ${sqlString(lid)}`)) > 0) return lid;
+  const registry = atlas.registries.get(featureSpace)!;
+  const indexed = new Map<string, number>();
+  for (const r of await readRows(registry, { select: ['uid', 'global_index'], where: 'global_index IS NOT NULL' })) {
+    indexed.set(r.uid as string, Number(r.global_index));
+  }
+  const n = featureUids.length;
+  const gi: (number | null)[] = featureUids.map((u) => indexed.get(u) ?? null);
+  const local = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) local[i] = BigInt(i);
+  const data = tableFromColumns(featureLayoutsSchema(), [utf8Data(featureUids.map(() => lid)), utf8Data(featureUids), int64Data(local), int64Data(gi)]);
+  await withCommitRetry(
+    'insert feature layout',
+    () => layouts.mergeInsert(['layout_uid', 'feature_uid']).whenNotMatchedInsertAll().execute(data as never),
+    refresh(layouts),
+  );
+  return lid;
+}
+
+export async function addDatasetRows(atlas: Atlas, rows: readonly DatasetRow[]): Promise<void> {
+  const s = datasetsSchema();
+  const col = (k: keyof DatasetRow) => rows.map((r) => r[k] as string | null);
+  const data = tableFromColumns(s, [
+    utf8Data(col('dataset_uid')),
+    utf8Data(col('zarr_group')),
+    utf8Data(col('feature_space')),
+    utf8Data(col('layout_uid')),
+    utf8Data(col('created_at')),
+    utf8Data(col('dataset_name')),
+    utf8Data(col('source')),
+    utf8Data(col('source_sha256')),
+    int64Data(rows.map((r) => r.n_rows)),
+  ]);
+  await withCommitRetry('add dataset rows', () => atlas.datasets.add(data as never), refresh(atlas.datasets));
+}
+
+export async function addObsRows(atlas: Atlas, data: arrow.Table): Promise<void> {
+  await withCommitRetry('add obs rows', () => atlas.obs.add(data as never), refresh(atlas.obs));
+}
+
+/** A dataset already ingested from identical bytes under the same name, if any. */
+export async function findSameIngest(atlas: Atlas, name: string, sha: string): Promise<{ dataset_uid: string; created_at: string } | undefined> {
+  await atlas.datasets.checkoutLatest();
+  const rows = await readRows(atlas.datasets, {
+    where: `dataset_name = ${sqlString(name)} AND source_sha256 = ${sqlString(sha)}`,
+    select: ['dataset_uid', 'created_at'],
+    limit: 1,
+  });
+  const r = rows[0];
+  return r ? { dataset_uid: r.dataset_uid as string, created_at: r.created_at as string } : undefined;
+}

@@ -1,0 +1,218 @@
+// `validate`: homeobox's RaggedAtlas.validate() — the checks `snapshot` runs — plus two
+// companion checks that matter after crashes and concurrent writers:
+//   errors (homeobox):  unknown pointer feature spaces; registry rows without global_index;
+//                       zarr groups that break their spec (required arrays, ndim, dtype,
+//                       required/allowed layers, equal layer shapes, match_shape_of);
+//                       `_feature_layouts` rows: count (dense groups), null or duplicate
+//                       feature_uid, null global_index, uids missing from the registry.
+//   warnings (companion): orphaned zarr groups — directories under zarr_store/ that no dataset
+//                       row references (an ingest killed before its Lance commit, or one still
+//                       running) — and dataset rows that no obs row points at.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Atlas } from './atlas.js';
+import { layersPath, layerSpecs, type ArraySpec, type FeatureSpaceSpec, type ZarrGroupSpec } from './feature-spaces.js';
+import { readColumn, readRows, sqlString } from './tables/lance.js';
+import { readArrayInfo, type ArrayInfo } from './zarr-writer/array-reader.js';
+import { exists } from './zarr-writer/group.js';
+
+export interface ValidationReport {
+  errors: string[];
+  warnings: string[];
+  /** zarr group paths (relative to zarr_store/) that no dataset row references. */
+  orphanedGroups: string[];
+}
+
+export interface ValidateOptions {
+  checkZarr?: boolean;
+  checkLayouts?: boolean;
+  checkRegistries?: boolean;
+  /** Companion checks (orphans, dataset rows without obs rows). Default true. */
+  checkOrphans?: boolean;
+}
+
+export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): Promise<ValidationReport> {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  for (const p of atlas.obsDef.pointers) {
+    if (!atlas.specs.has(p.featureSpace)) errors.push(`pointer field '${p.name}': no spec registered for feature space '${p.featureSpace}'`);
+  }
+  if (opts.checkRegistries !== false) {
+    for (const [fs, t] of atlas.registries) {
+      const nulls = await t.countRows('global_index IS NULL');
+      if (nulls > 0) errors.push(`Registry '${fs}': ${nulls} row(s) have no global_index. Run optimize to fix.`);
+    }
+  }
+  const datasets = await readRows(atlas.datasets, { select: ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid'] });
+  const groupsBySpace = new Map<string, Set<string>>();
+  for (const d of datasets) {
+    const fs = d.feature_space as string;
+    if (!groupsBySpace.has(fs)) groupsBySpace.set(fs, new Set());
+    groupsBySpace.get(fs)!.add(d.zarr_group as string);
+  }
+  if (opts.checkZarr !== false) {
+    for (const [fs, groups] of groupsBySpace) {
+      if (!atlas.specs.has(fs)) {
+        errors.push(`datasets: feature space '${fs}' has no registered spec`);
+        continue;
+      }
+      for (const zg of groups) for (const e of await validateGroup(atlas.zarrDir, zg, atlas.spec(fs).group)) errors.push(`zarr group '${zg}': ${e}`);
+    }
+  }
+  if (opts.checkLayouts !== false) errors.push(...(await validateLayouts(atlas, datasets, groupsBySpace)));
+  let orphanedGroups: string[] = [];
+  if (opts.checkOrphans !== false) {
+    orphanedGroups = await findOrphans(atlas.zarrDir, new Set(datasets.map((d) => d.zarr_group as string)));
+    for (const g of orphanedGroups) warnings.push(`orphaned zarr group '${g}': no dataset row references it (an interrupted or running ingest)`);
+    for (const d of datasets) {
+      const fields = atlas.obsDef.pointers.filter((p) => p.featureSpace === d.feature_space);
+      let n = 0;
+      for (const f of fields) n += await atlas.obs.countRows(`${f.name}.zarr_group = ${sqlString(d.zarr_group as string)}`);
+      if (fields.length > 0 && n === 0) warnings.push(`dataset row for zarr group '${d.zarr_group}' (${d.feature_space}) has no obs rows (an interrupted ingest)`);
+    }
+  }
+  return { errors, warnings, orphanedGroups };
+}
+
+/** homeobox ZarrGroupSpec.validate_group, on zarr.json metadata only. */
+export async function validateGroup(zarrRoot: string, zg: string, spec: ZarrGroupSpec): Promise<string[]> {
+  const errors: string[] = [];
+  if (!(await exists(join(zarrRoot, zg, 'zarr.json')))) return [`group does not exist in the zarr store`];
+  const ref = new Map<string, number[]>();
+  for (const a of spec.requiredArrays) {
+    const info = await arrayAt(zarrRoot, `${zg}/${a.name}`);
+    if (info === undefined) {
+      errors.push(`Missing required array '${a.name}'`);
+      continue;
+    }
+    if (info === null) {
+      errors.push(`'${a.name}' is not an array`);
+      continue;
+    }
+    ref.set(a.name, info.shape);
+    errors.push(...checkArray(a.name, a, info));
+  }
+  const lp = layersPath(spec);
+  const layerDir = join(zarrRoot, zg, lp);
+  const hasLayers = await exists(join(layerDir, 'zarr.json'));
+  const required = spec.layers.required.map((a) => a.name);
+  const allowed = new Set(spec.layers.allowed.map((a) => a.name));
+  if (required.length && !hasLayers) {
+    errors.push(`Missing required '${lp}' subgroup (required layers: ${JSON.stringify(required)})`);
+    return errors;
+  }
+  if (!hasLayers) return errors;
+  const arrays = new Map<string, ArrayInfo>();
+  for (const e of await readdir(layerDir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const info = await arrayAt(zarrRoot, `${zg}/${lp}/${e.name}`);
+    if (info) arrays.set(e.name, info);
+  }
+  for (const r of required) if (!arrays.has(r)) errors.push(`Missing required layer '${r}'`);
+  if (allowed.size) for (const n of arrays.keys()) if (!allowed.has(n)) errors.push(`Unknown layer '${n}' in ${lp}/ subgroup. Allowed: ${JSON.stringify([...allowed].sort())}`);
+  const specs = layerSpecs(spec);
+  for (const [n, info] of arrays) {
+    const s = specs.get(n);
+    if (s) errors.push(...checkArray(`${lp}/${n}`, s, info));
+  }
+  const shapes = [...arrays.values()].map((a) => JSON.stringify(a.shape));
+  if (new Set(shapes).size > 1) errors.push(`'${lp}' arrays have inconsistent shapes: ${[...arrays].map(([n, a]) => `${n}=${JSON.stringify(a.shape)}`).join(', ')}`);
+  const m = spec.layers.matchShapeOf;
+  if (m && ref.has(m)) {
+    for (const [n, a] of arrays) {
+      if (JSON.stringify(a.shape) !== JSON.stringify(ref.get(m))) errors.push(`'${lp}/${n}' shape ${JSON.stringify(a.shape)} doesn't match '${m}' shape ${JSON.stringify(ref.get(m))}`);
+    }
+  }
+  return errors;
+}
+
+function checkArray(name: string, s: ArraySpec, a: ArrayInfo): string[] {
+  const out: string[] = [];
+  const nd = a.shape.length;
+  if (s.ndim !== undefined && nd !== s.ndim) out.push(`'${name}' has ndim=${nd}, expected ${s.ndim}`);
+  if (s.minNdim !== undefined && nd < s.minNdim) out.push(`'${name}' has ndim=${nd}, expected >= ${s.minNdim}`);
+  if (s.maxNdim !== undefined && nd > s.maxNdim) out.push(`'${name}' has ndim=${nd}, expected <= ${s.maxNdim}`);
+  if (!s.dtypes.includes(a.dtype)) out.push(`'${name}' has dtype=${a.dtype}, expected one of ${JSON.stringify(s.dtypes)}`);
+  return out;
+}
+
+/** undefined = nothing there; null = a group, not an array. */
+async function arrayAt(root: string, path: string): Promise<ArrayInfo | null | undefined> {
+  if (!(await exists(join(root, path, 'zarr.json')))) return undefined;
+  try {
+    return (await readArrayInfo(root, path)) ?? null;
+  } catch {
+    // Unsharded arrays still count as arrays for the spec checks.
+    return { path, shape: [], dtype: 'uint8', shardShape: [], chunkShape: [], codec: undefined };
+  }
+}
+
+async function validateLayouts(atlas: Atlas, datasets: Record<string, unknown>[], groupsBySpace: Map<string, Set<string>>): Promise<string[]> {
+  const errors: string[] = [];
+  const done = new Set<string>();
+  for (const [fs, groups] of groupsBySpace) {
+    if (!atlas.specs.has(fs)) continue;
+    const spec = atlas.spec(fs);
+    if (!spec.hasVarDf) continue;
+    const registry = atlas.registries.get(fs);
+    const registryUids = registry ? new Set((await readColumn(registry, 'uid')) as string[]) : undefined;
+    for (const zg of groups) {
+      const d = datasets.find((x) => x.zarr_group === zg && x.feature_space === fs);
+      const lid = d?.layout_uid as string | undefined;
+      if (!lid || done.has(lid)) continue;
+      done.add(lid);
+      const rows = await readRows(atlas.layouts, { where: `layout_uid = ${sqlString(lid)}`, select: ['feature_uid', 'local_index', 'global_index'] });
+      const nLocal = await localFeatureCount(atlas.zarrDir, zg, spec);
+      const p = `_feature_layouts '${lid}'`;
+      if (nLocal !== undefined && rows.length !== nLocal) errors.push(`${p}: _feature_layouts has ${rows.length} rows but expected ${nLocal} features`);
+      if (rows.length === 0) continue;
+      const nullUid = rows.filter((r) => r.feature_uid === null).length;
+      if (nullUid) errors.push(`${p}: feature_uid has ${nullUid} null(s)`);
+      const nullGi = rows.filter((r) => r.global_index === null).length;
+      if (nullGi) errors.push(`${p}: global_index has ${nullGi} null(s); run optimize to sync from registry`);
+      const uniq = new Set(rows.map((r) => r.feature_uid)).size;
+      if (uniq !== rows.length) errors.push(`${p}: feature_uid has duplicates: ${rows.length} rows but ${uniq} unique values`);
+      if (registryUids) {
+        const missing = rows.map((r) => r.feature_uid as string).filter((u) => !registryUids.has(u));
+        if (missing.length) errors.push(`${p}: ${missing.length} uid(s) not found in registry. First 5: ${JSON.stringify(missing.slice(0, 5))}`);
+      }
+    }
+  }
+  return errors;
+}
+
+/** homeobox `_get_local_feature_count`: only dense groups know their width from zarr. */
+async function localFeatureCount(root: string, zg: string, spec: FeatureSpaceSpec): Promise<number | undefined> {
+  if (spec.pointer !== 'dense') return undefined;
+  const dir = join(root, zg, 'layers');
+  if (!(await exists(dir))) return undefined;
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!e.isDirectory()) continue;
+    const info = await arrayAt(root, `${zg}/layers/${e.name}`);
+    if (info && info.shape.length >= 2) return info.shape[1];
+  }
+  return undefined;
+}
+
+/**
+ * Group directories under zarr_store/ that no dataset row references. A referenced group's
+ * ancestors (nested names like `ds1/gene_expression`) and descendants (`csr/`…) are in use.
+ */
+export async function findOrphans(zarrRoot: string, referenced: Set<string>): Promise<string[]> {
+  const orphans: string[] = [];
+  const inUse = (p: string) => {
+    for (const r of referenced) if (r === p || r.startsWith(p + '/') || p.startsWith(r + '/')) return true;
+    return false;
+  };
+  const walk = async (rel: string): Promise<void> => {
+    const dir = join(zarrRoot, rel);
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!e.isDirectory()) continue;
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (!inUse(p)) orphans.push(p);
+      else if (!referenced.has(p)) await walk(p);
+    }
+  };
+  await walk('');
+  return orphans.sort();
+}

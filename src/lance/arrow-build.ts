@@ -1,0 +1,156 @@
+// LeafSlots (values + per-layer validity/offsets) → apache-arrow Data, for a field tree.
+//
+// A field at distance j above a leaf takes its validity (and, for lists, its offsets) from layer
+// j of its *first* leaf's slots — every leaf repeats its ancestors' structure, Lance reads it from
+// the first one too. Leaves turn their Block into Arrow buffers: fixed values become the type's
+// typed array, booleans are packed into a bitmap, strings get Int32/BigInt64 offsets.
+// Fields with no stored leaf (added by schema evolution after the fragment was written) read as
+// all-null arrays of the right type and length.
+import * as arrow from 'apache-arrow';
+import { CorruptDataError, UnsupportedError } from '../errors.js';
+import type { Block } from './blocks.js';
+import type { LayerSlots } from './repdef.js';
+import type { LanceField } from './schema.js';
+import type { LeafSlots } from './slots.js';
+
+/** Packs 0/1 bytes into an Arrow validity bitmap; returns [bitmap, nullCount]. */
+export function packBits(bits: Uint8Array, n: number): [Uint8Array, number] {
+  const out = new Uint8Array(((n + 63) >> 6) << 3);
+  let ones = 0;
+  for (let i = 0; i < n; i++) {
+    if (bits[i]) {
+      out[i >> 3]! |= 1 << (i & 7);
+      ones++;
+    }
+  }
+  return [out, n - ones];
+}
+
+function validityOf(slots: LayerSlots | undefined, n: number): { nullBitmap?: Uint8Array; nullCount: number } {
+  if (!slots?.validity) return { nullCount: 0 };
+  const [nullBitmap, nullCount] = packBits(slots.validity, n);
+  return nullCount === 0 ? { nullCount: 0 } : { nullBitmap, nullCount };
+}
+
+/** Copies bytes into a fresh buffer typed as the Arrow type's storage array. */
+function typedValues(type: arrow.DataType, bytes: Uint8Array, byteLength: number): ArrayBufferView {
+  const Ctor = (type as unknown as { ArrayType: { new (b: ArrayBuffer, o: number, n: number): ArrayBufferView; BYTES_PER_ELEMENT: number } }).ArrayType;
+  const buf = new ArrayBuffer(byteLength);
+  new Uint8Array(buf).set(bytes.subarray(0, byteLength));
+  return new Ctor(buf, 0, byteLength / Ctor.BYTES_PER_ELEMENT);
+}
+
+/** Arrow Data for a leaf's values (validity from `slots`). */
+function leafData(type: arrow.DataType, block: Block, slots: LayerSlots | undefined, where: string): arrow.Data {
+  const length = block.length;
+  const v = validityOf(slots, length);
+  if (block.kind === 'none') return nullData(type, length, slots);
+  if (arrow.DataType.isBool(type)) {
+    if (block.kind !== 'bits') throw new CorruptDataError(`boolean column decoded to ${block.kind} values`, { where });
+    return arrow.makeData({ type, length, ...v, data: packBits(block.data, length)[0] });
+  }
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isLargeBinary(type)) {
+    if (block.kind !== 'var') throw new CorruptDataError(`string column decoded to ${block.kind} values`, { where });
+    const large = arrow.DataType.isLargeUtf8(type) || arrow.DataType.isLargeBinary(type);
+    const base = block.offsets[0]!;
+    const end = block.offsets[length]!;
+    let valueOffsets: Int32Array | BigInt64Array;
+    if (large) {
+      valueOffsets = new BigInt64Array(length + 1);
+      for (let i = 0; i <= length; i++) valueOffsets[i] = BigInt(block.offsets[i]! - base);
+    } else {
+      if (end - base > 0x7fffffff) throw new UnsupportedError('more than 2 GiB of strings in one batch', { feature: 'utf8 > 2GiB', where });
+      valueOffsets = new Int32Array(length + 1);
+      for (let i = 0; i <= length; i++) valueOffsets[i] = block.offsets[i]! - base;
+    }
+    const data = block.data.subarray(base, end);
+    return arrow.makeData({ type: type as arrow.Utf8, length, ...v, valueOffsets: valueOffsets as Int32Array, data });
+  }
+  if (arrow.DataType.isFixedSizeList(type)) {
+    if (block.kind !== 'fsl' || block.dim !== type.listSize) throw new CorruptDataError(`vector column decoded to ${block.kind} values`, { where });
+    const childType = type.children[0]!.type;
+    const childSlots: LayerSlots | undefined = block.validity ? { isList: false, count: block.child.length, validity: block.validity } : undefined;
+    const child = leafData(childType, block.child, childSlots, where);
+    return arrow.makeData({ type, length, ...v, child });
+  }
+  if (block.kind !== 'fixed') throw new CorruptDataError(`${type} column decoded to ${block.kind} values`, { where });
+  const data = typedValues(type, block.data, length * block.width);
+  return arrow.makeData({ type: type as arrow.Int32, length, ...v, data: data as Int32Array });
+}
+
+/** An all-null array of `type` (children empty or all-null as Arrow requires). */
+export function nullData(type: arrow.DataType, length: number, slots?: LayerSlots): arrow.Data {
+  const nullBitmap = new Uint8Array(((length + 63) >> 6) << 3);
+  const common = { type, length, nullCount: length, nullBitmap };
+  if (slots?.validity) Object.assign(common, validityOf(slots, length));
+  if (arrow.DataType.isNull(type)) return arrow.makeData({ type, length });
+  if (arrow.DataType.isStruct(type)) {
+    return arrow.makeData({ ...common, type, children: type.children.map((f) => nullData(f.type, length)) });
+  }
+  if (arrow.DataType.isList(type)) {
+    return arrow.makeData({ ...common, type, valueOffsets: new Int32Array(length + 1), child: nullData(type.children[0]!.type, 0) });
+  }
+  if (arrow.DataType.isFixedSizeList(type)) {
+    return arrow.makeData({ ...common, type, child: nullData(type.children[0]!.type, length * type.listSize) });
+  }
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type)) {
+    return arrow.makeData({ ...common, type: type as arrow.Utf8, valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0) });
+  }
+  if (arrow.DataType.isLargeUtf8(type) || arrow.DataType.isLargeBinary(type)) {
+    return arrow.makeData({ ...common, type: type as arrow.LargeUtf8, valueOffsets: new BigInt64Array(length + 1), data: new Uint8Array(0) });
+  }
+  if (arrow.DataType.isBool(type)) return arrow.makeData({ ...common, type, data: new Uint8Array(nullBitmap.length) });
+  const Ctor = (type as unknown as { ArrayType: new (n: number) => ArrayBufferView }).ArrayType;
+  const stride = arrow.DataType.isDecimal(type) ? type.bitWidth / 32 : 1;
+  return arrow.makeData({ ...common, type: type as arrow.Int32, data: new Ctor(length * stride) as Int32Array });
+}
+
+/** Leaf fields of a subtree in order (a leaf has no children; fixed-size lists are leaves). */
+export function leavesOf(f: LanceField): LanceField[] {
+  return f.children.length === 0 ? [f] : f.children.flatMap(leavesOf);
+}
+
+/**
+ * Builds the Arrow Data of field `f` from the decoded leaves (by field id). `length` is the slot
+ * count the parent expects, used when no leaf under `f` was stored.
+ */
+export function buildField(f: LanceField, leaves: Map<number, LeafSlots>, length: number, where: string): arrow.Data {
+  if (f.type instanceof UnsupportedError) throw f.type;
+  const type = f.type;
+  const first = firstStoredLeaf(f, leaves);
+  if (!first) return nullData(type, length);
+  const slots = first.slots.layers[first.depth];
+  if (!slots || slots.count !== length) {
+    throw new CorruptDataError(`field ${f.name}: ${slots?.count} slots where ${length} were expected`, { where });
+  }
+  if (first.depth === 0) return leafData(type, first.slots.values, slots, `${where} field ${f.name}`);
+  const v = validityOf(slots, length);
+  if (arrow.DataType.isStruct(type)) {
+    const children = f.children.map((c) => buildField(c, leaves, length, where));
+    return arrow.makeData({ type, length, ...v, children });
+  }
+  if (arrow.DataType.isList(type)) {
+    if (!slots.offsets) throw new CorruptDataError(`list field ${f.name} without offsets`, { where });
+    const child = buildField(f.children[0]!, leaves, slots.offsets[length]!, where);
+    return arrow.makeData({ type, length, ...v, valueOffsets: rebase(slots.offsets), child });
+  }
+  throw new UnsupportedError(`nested ${type}`, { feature: String(type), where });
+}
+
+function rebase(offsets: Int32Array): Int32Array {
+  const base = offsets[0]!;
+  if (base === 0) return offsets;
+  return offsets.map((o) => o - base);
+}
+
+function firstStoredLeaf(f: LanceField, leaves: Map<number, LeafSlots>): { slots: LeafSlots; depth: number } | undefined {
+  if (f.children.length === 0) {
+    const s = leaves.get(f.id);
+    return s ? { slots: s, depth: 0 } : undefined;
+  }
+  for (const c of f.children) {
+    const r = firstStoredLeaf(c, leaves);
+    if (r) return { slots: r.slots, depth: r.depth + 1 };
+  }
+  return undefined;
+}

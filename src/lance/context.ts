@@ -1,0 +1,90 @@
+// State shared by a table and every version checked out from it: the store, the decompressors,
+// and caches of immutable things (data-file metadata, deletion files). Data files and deletion
+// files never change once written, so the caches are safe across versions.
+import { NotFoundError, throwIfAborted } from '../errors.js';
+import type { ByteStore } from '../io/types.js';
+import type { Decompressors } from './decompressors.js';
+import { deletionKey, parseDeletionFile } from './deletions.js';
+import { DEFAULT_TAIL_BYTES, parseFileMetadata, parseFooter, type FileMetadata } from './file-reader.js';
+import type { DataFragmentProto } from './proto/table.js';
+
+export interface IoOptions {
+  /** Merge ranges of one file whose gap is at most this many bytes (default 64 KiB). */
+  maxGap?: number;
+  /** Largest merged request (default 16 MiB). */
+  maxRequest?: number;
+  /** Requests in flight per file (default 6). */
+  concurrency?: number;
+}
+
+export class TableContext {
+  readonly store: ByteStore;
+  readonly dec: Decompressors;
+  readonly name: string;
+  readonly io: IoOptions;
+  readonly tailBytes: number;
+  readonly #files = new Map<string, Promise<FileMetadata>>();
+  readonly #deletions = new Map<string, Promise<Uint32Array>>();
+
+  constructor(store: ByteStore, dec: Decompressors, opts: { io?: IoOptions; tailBytes?: number } = {}) {
+    this.store = store;
+    this.dec = dec;
+    this.name = store.url.replace(/\/+$/, '').split('/').pop() ?? store.url;
+    this.io = opts.io ?? {};
+    this.tailBytes = opts.tailBytes ?? DEFAULT_TAIL_BYTES;
+  }
+
+  /**
+   * Footer and column metadata of a data file: one speculative read of the last `tailBytes`
+   * (size from the manifest, so no HEAD), and a second read only if the metadata is larger.
+   */
+  fileMetadata(key: string, sizeHint: number, signal?: AbortSignal): Promise<FileMetadata> {
+    let p = this.#files.get(key);
+    if (!p) {
+      p = this.#readMetadata(key, sizeHint, signal);
+      this.#files.set(key, p);
+      p.catch(() => this.#files.delete(key));
+    }
+    return p;
+  }
+
+  async #readMetadata(key: string, sizeHint: number, signal?: AbortSignal): Promise<FileMetadata> {
+    const size = sizeHint > 0 ? sizeHint : await this.store.size(key, { signal });
+    throwIfAborted(signal, key);
+    if (size === undefined) {
+      throw new NotFoundError('data file is missing', { where: `${this.store.url}/${key}` });
+    }
+    const where = `${this.name}/${key}`;
+    const first = Math.max(0, size - this.tailBytes);
+    let tail = await this.store.getRange(key, { offset: first, length: size - first }, { signal });
+    const footer = parseFooter(tail, size, where);
+    let tailOffset = first;
+    if (footer.columnMetaStart < first) {
+      const more = await this.store.getRange(key, { offset: footer.columnMetaStart, length: first - footer.columnMetaStart }, { signal });
+      const joined = new Uint8Array(more.length + tail.length);
+      joined.set(more);
+      joined.set(tail, more.length);
+      tail = joined;
+      tailOffset = footer.columnMetaStart;
+    }
+    return parseFileMetadata(tail, tailOffset, footer, where);
+  }
+
+  /** Sorted deleted row offsets of a fragment (empty if it has no deletion file). */
+  deletions(frag: DataFragmentProto, signal?: AbortSignal): Promise<Uint32Array> {
+    const d = frag.deletionFile;
+    if (!d) return Promise.resolve(new Uint32Array(0));
+    const key = deletionKey(frag.id, d);
+    let p = this.#deletions.get(key);
+    if (!p) {
+      p = (async () => {
+        const bytes = await this.store.get(key, { signal });
+        if (!bytes) throw new NotFoundError('deletion file is missing', { where: `${this.store.url}/${key}` });
+        return parseDeletionFile(bytes, d, this.dec, `${this.name}/${key}`);
+      })();
+      this.#deletions.set(key, p);
+      p.catch(() => this.#deletions.delete(key));
+    }
+    return p;
+  }
+}

@@ -1,0 +1,1 @@
+export { openTable, LanceTable } from './table.js';

@@ -1,0 +1,50 @@
+// Column projection: names (or dotted paths through structs) → the fields to read and the Arrow
+// schema of the result. `pointer.zarr_group` projects one child of a struct; its validity
+// already includes the parent's (a null struct makes its children read as null).
+import * as arrow from 'apache-arrow';
+import { QueryError, UnsupportedError } from '../errors.js';
+import { type LanceField, toArrowField } from './schema.js';
+
+export interface Projection {
+  /** Fields to read (top-level fields, or struct children for dotted paths). */
+  fields: LanceField[];
+  /** Output schema, one field per projected column (+ `_rowaddr` when asked). */
+  schema: arrow.Schema;
+}
+
+export const ROW_ADDRESS = '_rowaddr';
+
+export function project(roots: LanceField[], schema: arrow.Schema, columns: string[] | undefined, withRowAddress: boolean): Projection {
+  const fields: LanceField[] = [];
+  const out: arrow.Field[] = [];
+  const names = columns ?? roots.filter((f) => !(f.type instanceof UnsupportedError)).map((f) => f.name);
+  for (const name of names) {
+    const f = resolvePath(roots, name);
+    fields.push(f);
+    out.push(columns && name.includes('.') && !roots.includes(f) ? renamed(f, name) : toArrowField(f));
+  }
+  if (withRowAddress) out.push(new arrow.Field(ROW_ADDRESS, new arrow.Uint64(), false));
+  return { fields, schema: new arrow.Schema(out, schema.metadata) };
+}
+
+function renamed(f: LanceField, name: string): arrow.Field {
+  const a = toArrowField(f);
+  return new arrow.Field(name, a.type, true, a.metadata);
+}
+
+export function resolvePath(roots: LanceField[], path: string): LanceField {
+  const direct = roots.find((f) => f.name === path);
+  if (direct) return direct;
+  const parts = path.split('.');
+  let level = roots;
+  let f: LanceField | undefined;
+  for (const [i, p] of parts.entries()) {
+    f = level.find((x) => x.name === p);
+    if (!f) throw new QueryError(`no column named "${path}"`, { where: path });
+    if (i < parts.length - 1 && f.logicalType !== 'struct') {
+      throw new QueryError(`"${parts.slice(0, i + 1).join('.')}" is not a struct; only struct children can be projected`, { where: path });
+    }
+    level = f.children;
+  }
+  return f!;
+}

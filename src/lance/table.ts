@@ -1,0 +1,237 @@
+// LanceTable: one version of a Lance table, opened from its manifest.
+import * as arrow from 'apache-arrow';
+import { NotFoundError, QueryError, throwIfAborted } from '../errors.js';
+import { openStore } from '../io/open.js';
+import type { ByteStore } from '../io/types.js';
+import { TableContext, type IoOptions } from './context.js';
+import { defaultDecompressors, type Decompressors } from './decompressors.js';
+import { FragmentReader } from './fragment.js';
+import { describeIndices, lookupIndex, type IndexInfo, type IndexQuery, type IndexLookupResult } from './indices/index.js';
+import { checkFeatures, parseIndexSection, parseManifestFile } from './manifest.js';
+import { project } from './projection.js';
+import type { IndexMetadataProto, ManifestProto } from './proto/table.js';
+import { scanBatches, scanTable, batchOf, type ScanFragment, type ScanOptions } from './scan.js';
+import { arrowSchema, buildFieldTree, type LanceField } from './schema.js';
+import { concatLeaves, takeLeaf, type LeafSlots } from './slots.js';
+import { findVersion, latestVersion, manifestKey, presentVersions, type VersionRef } from './versions.js';
+
+export interface OpenTableOptions {
+  /** Open this version instead of the latest. */
+  version?: number;
+  signal?: AbortSignal;
+  /** zstd/lz4 implementations; default: built-in LZ4 + the ragged-atlas WASM zstd. */
+  decompressors?: Decompressors;
+  io?: IoOptions;
+  /** Bytes read speculatively from the end of each data file (default 64 KiB). */
+  tailBytes?: number;
+}
+
+export interface FragmentInfo {
+  id: number;
+  physicalRows: number;
+  deletedRows: number;
+  /** Rows after deletions. */
+  numRows: number;
+  files: { path: string; fields: number[]; fileVersion: string; sizeBytes: number }[];
+}
+
+export interface VersionInfo {
+  version: number;
+  timestamp?: Date;
+}
+
+/** Opens a table directory (`…/name.lance`) given as a store, an http(s) URL or a local path. */
+export async function openTable(location: ByteStore | string, opts: OpenTableOptions = {}): Promise<LanceTable> {
+  const store = await openStore(location);
+  const dec = opts.decompressors ?? (await defaultDecompressors());
+  const ctx = new TableContext(store, dec, { io: opts.io, tailBytes: opts.tailBytes });
+  const ref = opts.version !== undefined ? await requireVersion(store, opts.version, opts.signal) : await latestVersion(store, { signal: opts.signal });
+  return LanceTable.load(ctx, ref, opts.signal);
+}
+
+async function requireVersion(store: ByteStore, version: number, signal?: AbortSignal): Promise<VersionRef> {
+  const ref = await findVersion(store, version, { signal });
+  if (!ref) throw new NotFoundError(`table version ${version} does not exist`, { where: `${store.url}/_versions` });
+  return ref;
+}
+
+export class LanceTable {
+  readonly version: number;
+  readonly schema: arrow.Schema;
+  readonly numRows: number;
+  readonly fragments: FragmentInfo[];
+  readonly timestamp?: Date;
+  readonly manifest: ManifestProto;
+  /** Field tree (top-level fields with children), with Lance field ids. */
+  readonly fields: LanceField[];
+  readonly #ctx: TableContext;
+  readonly #ref: VersionRef;
+  readonly #readers: FragmentReader[];
+  readonly #indexMeta: IndexMetadataProto[];
+
+  private constructor(ctx: TableContext, ref: VersionRef, manifest: ManifestProto, indexMeta: IndexMetadataProto[]) {
+    const where = `${ctx.name} version ${ref.version}`;
+    this.#ctx = ctx;
+    this.#ref = ref;
+    this.manifest = manifest;
+    this.version = manifest.version || ref.version;
+    this.fields = buildFieldTree(manifest.fields, where);
+    this.schema = arrowSchema(this.fields, manifest.schemaMetadata);
+    this.timestamp = manifest.timestampMs !== undefined ? new Date(manifest.timestampMs) : undefined;
+    this.fragments = manifest.fragments.map((f) => {
+      const deletedRows = f.deletionFile?.numDeletedRows ?? 0;
+      return {
+        id: f.id, physicalRows: f.physicalRows, deletedRows, numRows: f.physicalRows - deletedRows,
+        files: f.files.map((d) => ({ path: d.path, fields: d.fields, fileVersion: `${d.fileMajorVersion}.${d.fileMinorVersion}`, sizeBytes: d.fileSizeBytes })),
+      };
+    });
+    this.numRows = this.fragments.reduce((s, f) => s + f.numRows, 0);
+    this.#readers = manifest.fragments.map((f) => new FragmentReader(ctx, f));
+    this.#indexMeta = indexMeta;
+  }
+
+  static async load(ctx: TableContext, ref: VersionRef, signal?: AbortSignal): Promise<LanceTable> {
+    const key = manifestKey(ref.version, ref.scheme);
+    const bytes = await ctx.store.get(key, { signal });
+    const where = `${ctx.name}/${key}`;
+    if (!bytes) throw new NotFoundError(`manifest of version ${ref.version} is missing`, { where });
+    const manifest = parseManifestFile(bytes, where);
+    checkFeatures(manifest, where);
+    return new LanceTable(ctx, ref, manifest, parseIndexSection(bytes, manifest, where));
+  }
+
+  /** Versions present in the table directory, oldest first, with commit times. */
+  async listVersions(opts: { signal?: AbortSignal } = {}): Promise<VersionInfo[]> {
+    const latest = await latestVersion(this.#ctx.store, opts).catch(() => this.#ref);
+    const refs = await presentVersions(this.#ctx.store, latest.version >= this.#ref.version ? latest : this.#ref, opts);
+    const { mapLimit } = await import('../io/ranges.js');
+    return mapLimit(refs, 6, async (r) => {
+      const bytes = await this.#ctx.store.get(manifestKey(r.version, r.scheme), opts);
+      if (!bytes) return { version: r.version };
+      const m = parseManifestFile(bytes, `${this.#ctx.name}/${manifestKey(r.version, r.scheme)}`);
+      return { version: r.version, timestamp: m.timestampMs !== undefined ? new Date(m.timestampMs) : undefined };
+    });
+  }
+
+  /** Another version of the same table (shares caches of data-file metadata). */
+  async checkout(version: number, opts: { signal?: AbortSignal } = {}): Promise<LanceTable> {
+    return LanceTable.load(this.#ctx, await requireVersion(this.#ctx.store, version, opts.signal), opts.signal);
+  }
+
+  /** The newest version now in the store. */
+  async checkoutLatest(opts: { signal?: AbortSignal } = {}): Promise<LanceTable> {
+    return LanceTable.load(this.#ctx, await latestVersion(this.#ctx.store, opts), opts.signal);
+  }
+
+  #scanFragments(only?: Iterable<number>): ScanFragment[] {
+    const set = only ? new Set(only) : undefined;
+    return this.#readers
+      .map((reader, i) => ({ reader, visibleRows: this.fragments[i]!.numRows }))
+      .filter((f) => !set || set.has(f.reader.id));
+  }
+
+  /** Reads rows into one Arrow table (fragments in order; one coalesced plan per fragment). */
+  scan(opts: ScanOptions = {}): Promise<arrow.Table> {
+    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
+    return scanTable(this.#scanFragments(opts.fragments), proj, opts);
+  }
+
+  /** Streams rows as RecordBatches of at most `batchSize` rows (default 65536). */
+  scanBatches(opts: ScanOptions & { batchSize?: number } = {}): AsyncIterable<arrow.RecordBatch> {
+    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
+    return scanBatches(this.#scanFragments(opts.fragments), proj, opts);
+  }
+
+  /**
+   * Rows by row address (`(fragment_id << 32) | offset`), in the order given. Deleted or
+   * non-existent addresses throw NotFoundError.
+   */
+  async take(rowAddresses: BigUint64Array | bigint[], opts: { columns?: string[]; withRowAddress?: boolean; signal?: AbortSignal } = {}): Promise<arrow.Table> {
+    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
+    const addrs = Array.from(rowAddresses, BigInt);
+    const byFrag = new Map<number, number[]>();
+    for (const a of addrs) {
+      const f = Number(a >> 32n);
+      let l = byFrag.get(f);
+      if (!l) byFrag.set(f, (l = []));
+      l.push(Number(a & 0xffffffffn));
+    }
+    const decoded = new Map<number, { leaves: Map<number, LeafSlots>; rowOf: Map<number, number>; reader: FragmentReader }>();
+    for (const [fid, offsets] of byFrag) {
+      throwIfAborted(opts.signal);
+      const idx = this.fragments.findIndex((f) => f.id === fid);
+      if (idx < 0) throw new NotFoundError(`row address refers to fragment ${fid}, which is not in version ${this.version}`, { where: this.#ctx.name });
+      const reader = this.#readers[idx]!;
+      const deleted = await reader.deleted(opts.signal);
+      const sorted = [...new Set(offsets)].sort((x, y) => x - y);
+      for (const o of sorted) {
+        if (o >= reader.physicalRows) throw new NotFoundError(`row ${o} is past the end of fragment ${fid}`, { where: this.#ctx.name });
+      }
+      if (sorted.some((o) => binaryHas(deleted, o))) throw new NotFoundError(`take of a deleted row in fragment ${fid}`, { where: this.#ctx.name });
+      const windows = clusterRows(sorted, 4096);
+      const parts = new Map<number, LeafSlots[]>();
+      const rowOf = new Map<number, number>();
+      let base = 0;
+      for (const [a, b] of windows) {
+        const leaves = await reader.readLeaves(proj.fields, a, b, opts.signal);
+        for (const [id, s] of leaves) (parts.get(id) ?? parts.set(id, []).get(id)!).push(s);
+        for (const o of sorted) if (o >= a && o < b) rowOf.set(o, base + o - a);
+        base += b - a;
+      }
+      const leaves = new Map([...parts].map(([id, p]) => [id, concatLeaves(p, this.#ctx.name)]));
+      decoded.set(fid, { leaves, rowOf, reader });
+    }
+    // One batch per run of consecutive addresses in the same fragment, in input order.
+    const batches: arrow.RecordBatch[] = [];
+    for (let i = 0; i < addrs.length; ) {
+      const fid = Number(addrs[i]! >> 32n);
+      let j = i;
+      while (j < addrs.length && Number(addrs[j]! >> 32n) === fid) j++;
+      const d = decoded.get(fid)!;
+      const keep = Uint32Array.from(addrs.slice(i, j), (a) => d.rowOf.get(Number(a & 0xffffffffn))!);
+      const cols = d.reader.buildColumns(proj.fields, d.leaves, 0, keep);
+      if (opts.withRowAddress) cols.push(arrow.makeData({ type: new arrow.Uint64(), length: j - i, nullCount: 0, data: BigUint64Array.from(addrs.slice(i, j)) }));
+      batches.push(batchOf(proj.schema, cols, j - i));
+      i = j;
+    }
+    return batches.length ? new arrow.Table(proj.schema, batches) : new arrow.Table(proj.schema);
+  }
+
+  /** Index segments in this version (scalar indices are queryable with indexLookup). */
+  indices(): IndexInfo[] {
+    return describeIndices(this.#indexMeta, this.fields);
+  }
+
+  /**
+   * Row addresses matching `query` on an indexed column, using the column's BTREE or BITMAP
+   * index. Returns undefined when the column has no usable index. Rows of fragments outside
+   * `coveredFragments` were not searched: scan those fragments and filter them yourself.
+   */
+  indexLookup(column: string, query: IndexQuery, opts: { signal?: AbortSignal } = {}): Promise<IndexLookupResult | undefined> {
+    const f = this.fields.find((x) => x.name === column) ?? undefined;
+    if (!f && !column.includes('.')) throw new QueryError(`no column named "${column}"`, { where: column });
+    return lookupIndex(this.#ctx, this.manifest, this.#indexMeta, this.fields, column, query, this.#readers, opts.signal);
+  }
+}
+
+function binaryHas(sorted: Uint32Array, x: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (sorted[m]! < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo < sorted.length && sorted[lo] === x;
+}
+
+/** Groups sorted row offsets into [start, end) windows, merging gaps below `gap` rows. */
+export function clusterRows(sorted: number[], gap: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const o of sorted) {
+    const last = out[out.length - 1];
+    if (last && o - last[1] < gap) last[1] = o + 1;
+    else out.push([o, o + 1]);
+  }
+  return out;
+}

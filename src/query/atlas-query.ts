@@ -1,0 +1,153 @@
+// The fluent query over a checked-out atlas, mirroring homeobox's AtlasQuery in camelCase.
+// Unlike homeobox, every builder method returns a new query (the receiver is unchanged), so a base
+// query can be reused and forked safely. Terminals run the query through an executor.
+import type { Table } from 'apache-arrow';
+import { QueryError } from '../errors.js';
+import type { AnnData, MuData } from '../anndata/types.js';
+import type { DistanceMetric, FeatureJoin, QuerySpec } from './spec.js';
+
+/** Progress of a running terminal: cumulative counts. */
+export interface QueryProgress {
+  phase: 'obs' | 'plan' | 'read' | 'assemble';
+  rows: number;
+  requests: number;
+  bytes: number;
+  chunks: number;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: QueryProgress) => void;
+}
+
+export interface QueryExecutor {
+  count(spec: QuerySpec, opts: RunOptions): Promise<number>;
+  countBy(spec: QuerySpec, groupBy: string[], opts: RunOptions): Promise<Table>;
+  toArrow(spec: QuerySpec, opts: RunOptions): Promise<Table>;
+  toAnnData(spec: QuerySpec, opts: RunOptions): Promise<AnnData>;
+  toBatches(spec: QuerySpec, batchSize: number, opts: RunOptions): AsyncIterable<AnnData>;
+  toMuData(spec: QuerySpec, opts: RunOptions): Promise<MuData>;
+}
+
+export class AtlasQuery {
+  readonly #spec: QuerySpec;
+  readonly #exec: QueryExecutor;
+
+  /** @internal Created by `RaggedAtlas.query()`. */
+  constructor(exec: QueryExecutor, spec: QuerySpec) {
+    this.#exec = exec;
+    this.#spec = spec;
+  }
+
+  /** The accumulated query, as plain data (for logging or a REST pass-through). */
+  get spec(): Readonly<QuerySpec> {
+    return this.#spec;
+  }
+
+  #with(patch: Partial<QuerySpec>): AtlasQuery {
+    return new AtlasQuery(this.#exec, { ...this.#spec, ...patch });
+  }
+
+  /** A LanceDB/DataFusion SQL filter, e.g. `cell_type = 'CD4 T cells' AND n_genes > 500`. Several calls AND together. */
+  where(sql: string): AtlasQuery {
+    if (typeof sql !== 'string' || !sql.trim()) throw new QueryError('where() needs a non-empty SQL predicate');
+    return this.#with({ where: this.#spec.where ? `(${this.#spec.where}) AND (${sql})` : sql });
+  }
+
+  /** Metadata columns to return (pointer columns are added internally when data is read). */
+  select(columns: string[]): AtlasQuery {
+    if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) throw new QueryError('select() takes a list of column names');
+    return this.#with({ select: [...columns] });
+  }
+
+  limit(n: number): AtlasQuery {
+    checkCount(n, 'limit');
+    if (this.#spec.balanced) throw new QueryError('limit() cannot be combined with balancedLimit()');
+    return this.#with({ limit: n });
+  }
+
+  offset(n: number): AtlasQuery {
+    checkCount(n, 'offset');
+    return this.#with({ offset: n });
+  }
+
+  /** Up to n rows spread evenly over the distinct values of `column` (n // groups per value). */
+  balancedLimit(n: number, column: string): AtlasQuery {
+    checkCount(n, 'balancedLimit');
+    if (this.#spec.limit !== undefined) throw new QueryError('balancedLimit() cannot be combined with limit()');
+    return this.#with({ balanced: { n, column } });
+  }
+
+  /** Exact nearest-neighbour search over a fixed_size_list<float32> column (prefilter: `where` applies first). */
+  search(vector: ArrayLike<number>, options: { column?: string; metric?: DistanceMetric; k?: number } = {}): AtlasQuery {
+    const metric = options.metric ?? 'l2';
+    if (!['l2', 'cosine', 'dot'].includes(metric)) throw new QueryError(`unknown distance metric "${metric}" (l2, cosine, dot)`);
+    if (options.k !== undefined) checkCount(options.k, 'k');
+    return this.#with({ search: { vector: Float32Array.from(vector), column: options.column, metric, k: options.k } });
+  }
+
+  /** Pins the output features of `featureSpace` to these registry uids (sorted by global_index in the result). */
+  features(uids: string[], featureSpace: string): AtlasQuery {
+    if (!Array.isArray(uids) || !uids.length) throw new QueryError('features() needs a non-empty list of feature uids');
+    return this.#with({ features: { uids: [...uids], featureSpace } });
+  }
+
+  featureJoin(mode: FeatureJoin): AtlasQuery {
+    if (mode !== 'union' && mode !== 'intersection') throw new QueryError(`featureJoin must be "union" or "intersection", not "${mode}"`);
+    return this.#with({ featureJoin: mode });
+  }
+
+  /** Layers to read for a feature space; the first becomes X. Default: the space's required layers. */
+  layers(featureSpace: string, names: string[]): AtlasQuery {
+    if (!names.length) throw new QueryError('layers() needs at least one layer name');
+    return this.#with({ layers: { ...this.#spec.layers, [featureSpace]: [...names] } });
+  }
+
+  /** Restricts reconstruction to pointer fields in these feature spaces. */
+  featureSpaces(...spaces: string[]): AtlasQuery {
+    return this.#with({ featureSpaces: spaces });
+  }
+
+  /** Restricts reconstruction to these pointer columns. */
+  selectFields(...fields: string[]): AtlasQuery {
+    return this.#with({ fields });
+  }
+
+  /** Number of rows, or a table of counts per group (sorted by the group columns). */
+  count(options?: RunOptions): Promise<number>;
+  count(options: RunOptions & { groupBy: string | string[] }): Promise<Table>;
+  count(options: RunOptions & { groupBy?: string | string[] } = {}): Promise<number | Table> {
+    const { groupBy, ...run } = options;
+    if (groupBy === undefined) return this.#exec.count(this.#spec, run);
+    const cols = Array.isArray(groupBy) ? groupBy : [groupBy];
+    if (!cols.length) throw new QueryError('count({groupBy}) needs at least one column');
+    return this.#exec.countBy(this.#spec, cols, run);
+  }
+
+  /** The obs rows (metadata only, pointer columns removed) as an Arrow table. */
+  toArrow(options: RunOptions = {}): Promise<Table> {
+    return this.#exec.toArrow(this.#spec, options);
+  }
+
+  /** One AnnData for the active pointer field (exactly one must be active, or none for obs-only). */
+  toAnnData(options: RunOptions = {}): Promise<AnnData> {
+    return this.#exec.toAnnData(this.#spec, options);
+  }
+
+  /** Streams the result as AnnData batches of `batchSize` rows, each with its own feature join. */
+  toBatches(options: RunOptions & { batchSize?: number } = {}): AsyncIterable<AnnData> {
+    const { batchSize = 1024, ...run } = options;
+    checkCount(batchSize, 'batchSize');
+    if (batchSize === 0) throw new QueryError('batchSize must be at least 1');
+    return this.#exec.toBatches(this.#spec, batchSize, run);
+  }
+
+  /** Every active pointer field as its own modality, with presence masks over the shared obs. */
+  toMuData(options: RunOptions = {}): Promise<MuData> {
+    return this.#exec.toMuData(this.#spec, options);
+  }
+}
+
+function checkCount(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new QueryError(`${what} must be a non-negative integer, got ${n}`);
+}

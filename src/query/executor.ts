@@ -1,0 +1,163 @@
+// Runs AtlasQuery terminals against one checked-out atlas: obs selection (obs-select), per-field
+// matrix reads (read-field), and assembly into AnnData / MuData / Arrow results.
+import type * as arrow from 'apache-arrow';
+import { QueryError, throwIfAborted } from '../errors.js';
+import type { AnnData, MuData } from '../anndata/types.js';
+import type { AtlasCatalog } from '../atlas/catalog.js';
+import type { PointerField } from '../atlas/pointer-fields.js';
+import type { LanceTable } from '../lance/index.js';
+import type { QueryExecutor, QueryProgress, RunOptions } from './atlas-query.js';
+import { groupCount } from './group-count.js';
+import { obsFrame } from './obs-frame.js';
+import { countObs, selectObs } from './obs-select.js';
+import { quoteIdent } from './predicate/index.js';
+import { readField, type FieldReadContext } from './read-field.js';
+import type { QuerySpec } from './spec.js';
+
+export type ReadContextFactory = (opts: RunOptions, progress: QueryProgress) => FieldReadContext;
+
+export class AtlasExecutor implements QueryExecutor {
+  constructor(
+    private readonly catalog: AtlasCatalog,
+    private readonly readContext: ReadContextFactory,
+  ) {}
+
+  async count(spec: QuerySpec, opts: RunOptions): Promise<number> {
+    return countObs(this.#table(spec), spec, opts.signal);
+  }
+
+  async countBy(spec: QuerySpec, groupBy: string[], opts: RunOptions): Promise<arrow.Table> {
+    const table = this.#table(spec);
+    this.#checkColumns(table, groupBy);
+    return groupCount(await selectObs(table, spec, { columns: groupBy, signal: opts.signal }), groupBy);
+  }
+
+  async toArrow(spec: QuerySpec, opts: RunOptions): Promise<arrow.Table> {
+    const table = this.#table(spec);
+    const pointers = new Set(this.catalog.pointerFields(spec.obsTable).map((p) => p.name));
+    const rows = await selectObs(table, spec, { columns: this.#metadataColumns(table, spec), signal: opts.signal });
+    return rows.select(rows.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n) && n !== '_rowaddr'));
+  }
+
+  async toAnnData(spec: QuerySpec, opts: RunOptions): Promise<AnnData> {
+    const progress = newProgress();
+    const table = this.#table(spec);
+    const active = this.#activeFields(spec).filter((f) => f.kind !== 'spatial');
+    if (active.length > 1) {
+      throw new QueryError(
+        `toAnnData() needs exactly one active pointer field; this query has ${active.map((f) => `${f.name} (${f.featureSpace})`).join(', ')}: narrow it with selectFields() or featureSpaces(), or use toMuData()`,
+      );
+    }
+    const field = active[0];
+    const columns = [...this.#metadataColumns(table, spec), ...(field ? [field.name] : [])];
+    const extraWhere = field ? [`${quoteIdent(field.name)}.zarr_group IS NOT NULL`] : [];
+    const rows = await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
+    report(opts, progress, 'obs', { rows: rows.numRows });
+    return this.#assemble(rows, field, spec, opts, progress);
+  }
+
+  async *toBatches(spec: QuerySpec, batchSize: number, opts: RunOptions): AsyncIterable<AnnData> {
+    const table = this.#table(spec);
+    const active = this.#activeFields(spec).filter((f) => f.kind !== 'spatial');
+    if (active.length > 1) throw new QueryError(`toBatches() needs exactly one active pointer field (${active.map((f) => f.name).join(', ')}): use selectFields()`);
+    const field = active[0];
+    const columns = [...this.#metadataColumns(table, spec), ...(field ? [field.name] : [])];
+    const extraWhere = field ? [`${quoteIdent(field.name)}.zarr_group IS NOT NULL`] : [];
+    const progress = newProgress();
+    // Obs rows are chosen once (metadata only); matrices are read batch by batch, one batch ahead.
+    const rows = await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
+    const slices: arrow.Table[] = [];
+    for (let at = 0; at < rows.numRows; at += batchSize) slices.push(rows.slice(at, Math.min(rows.numRows, at + batchSize)));
+    let next = slices.length ? this.#assemble(slices[0]!, field, spec, opts, progress) : undefined;
+    for (let i = 0; i < slices.length; i++) {
+      throwIfAborted(opts.signal);
+      const current = next!;
+      next = i + 1 < slices.length ? this.#assemble(slices[i + 1]!, field, spec, opts, progress) : undefined;
+      next?.catch(() => undefined); // surfaced when awaited
+      yield await current;
+    }
+  }
+
+  async toMuData(spec: QuerySpec, opts: RunOptions): Promise<MuData> {
+    const table = this.#table(spec);
+    const fields = this.#activeFields(spec).filter((f) => f.kind !== 'spatial');
+    const pointers = this.catalog.pointerFields(spec.obsTable);
+    const columns = [...this.#metadataColumns(table, spec), ...fields.map((f) => f.name)];
+    const rows = await selectObs(table, spec, { columns, signal: opts.signal });
+    const progress = newProgress();
+    const shared = obsFrame(rows, pointers);
+    const mod: Record<string, AnnData> = {};
+    const present: Record<string, Uint8Array> = {};
+    await Promise.all(
+      fields.map(async (f) => {
+        const res = await readField(this.readContext(opts, progress), f, rows, spec);
+        const mask = new Uint8Array(rows.numRows);
+        for (const i of res.present) mask[i] = 1;
+        present[f.name] = mask;
+        const frame = obsFrame(rows, pointers, res.present);
+        const { [res.xLayer]: X, ...layers } = res.layers;
+        mod[f.name] = { ...frame, var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] };
+      }),
+    );
+    return { obs: shared.obs, obsNames: shared.obsNames, mod, present };
+  }
+
+  async #assemble(rows: arrow.Table, field: PointerField | undefined, spec: QuerySpec, opts: RunOptions, progress: QueryProgress): Promise<AnnData> {
+    const pointers = this.catalog.pointerFields(spec.obsTable);
+    if (!field) {
+      const frame = obsFrame(rows, pointers);
+      const empty = new (await import('apache-arrow')).Table();
+      return { ...frame, var: empty, varNames: [], X: null, layers: {}, shape: [rows.numRows, 0] };
+    }
+    const res = await readField(this.readContext(opts, progress), field, rows, spec);
+    report(opts, progress, 'assemble', {});
+    const frame = obsFrame(rows, pointers, res.present);
+    const { [res.xLayer]: X, ...layers } = res.layers;
+    return { ...frame, var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] };
+  }
+
+  #table(spec: QuerySpec): LanceTable {
+    return this.catalog.obsTable(spec.obsTable);
+  }
+
+  #checkColumns(table: LanceTable, cols: string[]): void {
+    const names = new Set(table.schema.fields.map((f) => f.name));
+    const missing = cols.filter((c) => !names.has(c));
+    if (missing.length) throw new QueryError(`no column ${missing.map((m) => `"${m}"`).join(', ')} in the obs table`, { columns: [...names] });
+  }
+
+  /** select() columns (always with uid), or every non-pointer column. */
+  #metadataColumns(table: LanceTable, spec: QuerySpec): string[] {
+    const pointers = new Set(this.catalog.pointerFields(spec.obsTable).map((p) => p.name));
+    if (spec.select) {
+      this.#checkColumns(table, spec.select);
+      return [...new Set(['uid', ...spec.select.filter((c) => !pointers.has(c))])];
+    }
+    return table.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n));
+  }
+
+  #activeFields(spec: QuerySpec): PointerField[] {
+    let fields = this.catalog.pointerFields(spec.obsTable);
+    if (spec.featureSpaces) {
+      const unknown = spec.featureSpaces.filter((s) => !fields.some((f) => f.featureSpace === s));
+      if (unknown.length) throw new QueryError(`no pointer field in feature space ${unknown.join(', ')} (have ${fields.map((f) => f.featureSpace).join(', ')})`);
+      fields = fields.filter((f) => spec.featureSpaces!.includes(f.featureSpace));
+    }
+    if (spec.fields) {
+      const unknown = spec.fields.filter((s) => !fields.some((f) => f.name === s));
+      if (unknown.length) throw new QueryError(`no pointer field named ${unknown.join(', ')}`);
+      fields = fields.filter((f) => spec.fields!.includes(f.name));
+    }
+    return fields;
+  }
+}
+
+export function newProgress(): QueryProgress {
+  return { phase: 'obs', rows: 0, requests: 0, bytes: 0, chunks: 0 };
+}
+
+function report(opts: RunOptions, p: QueryProgress, phase: QueryProgress['phase'], delta: Partial<QueryProgress>): void {
+  p.phase = phase;
+  if (delta.rows) p.rows += delta.rows;
+  opts.onProgress?.({ ...p });
+}

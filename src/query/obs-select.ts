@@ -1,0 +1,219 @@
+// Choosing obs rows: where (through Lance scalar indices when they help), vector search,
+// balanced limits, offset and limit — then reading only the output columns of the chosen rows.
+//
+// Phase 1 decides *which* rows and in *what order* as a list of row addresses, reading only the
+// columns the predicate (and search / balance column) needs. Phase 2 `take`s the output columns
+// for exactly those rows, in that order. A query without predicate, search or balance is one scan.
+import * as arrow from 'apache-arrow';
+import { QueryError, throwIfAborted } from '../errors.js';
+import type { LanceTable } from '../lance/index.js';
+import {
+  combineIndexResults,
+  evaluatePredicate,
+  parsePredicate,
+  planIndexLookups,
+  preparePredicate,
+  referencedColumns,
+  type Expr,
+  type IndexKind,
+} from './predicate/index.js';
+import type { QuerySpec } from './spec.js';
+import { distances, topK } from './vector-search.js';
+
+/** homeobox: a search without a limit returns up to this many rows. */
+export const DEFAULT_SEARCH_LIMIT = 1_000_000;
+const SCAN_BATCH = 65_536;
+
+export interface SelectOptions {
+  /** Output columns (top-level names). */
+  columns: string[];
+  /** Extra conditions ANDed to the user's where (presence filters). */
+  extraWhere?: string[];
+  signal?: AbortSignal;
+}
+
+/** The chosen rows with the output columns, plus `_rowaddr` and, for searches, `_distance`. */
+export async function selectObs(table: LanceTable, spec: QuerySpec, opts: SelectOptions): Promise<arrow.Table> {
+  const where = [spec.where, ...(opts.extraWhere ?? [])].filter((w): w is string => !!w);
+  const expr = where.length ? parsePredicate(where.length === 1 ? where[0]! : where.map((w) => `(${w})`).join(' AND ')) : undefined;
+  const columns = [...new Set(opts.columns)];
+  if (!expr && !spec.search && !spec.balanced) {
+    return table.scan({ columns, offset: spec.offset, limit: spec.limit, withRowAddress: true, signal: opts.signal });
+  }
+  const ordered = await chooseRows(table, spec, expr, opts.signal);
+  const out = await table.take(ordered.rows, { columns, withRowAddress: true, signal: opts.signal });
+  if (!ordered.distance) return out;
+  return addColumn(out, '_distance', arrow.makeVector(ordered.distance));
+}
+
+/** Counts rows matching the query's where (no search/limit semantics beyond what count means). */
+export async function countObs(table: LanceTable, spec: QuerySpec, signal?: AbortSignal): Promise<number> {
+  if (!spec.where && !spec.search && !spec.balanced) {
+    const n = Math.max(0, table.numRows - (spec.offset ?? 0));
+    return spec.limit === undefined ? n : Math.min(n, spec.limit);
+  }
+  const expr = spec.where ? parsePredicate(spec.where) : undefined;
+  return (await chooseRows(table, spec, expr, signal)).rows.length;
+}
+
+interface Ordered {
+  rows: BigUint64Array;
+  distance?: Float32Array;
+}
+
+async function chooseRows(table: LanceTable, spec: QuerySpec, expr: Expr | undefined, signal?: AbortSignal): Promise<Ordered> {
+  const extra: string[] = [];
+  let vectorColumn: string | undefined;
+  if (spec.search) {
+    vectorColumn = spec.search.column ?? inferVectorColumn(table.schema);
+    extra.push(vectorColumn);
+  }
+  if (spec.balanced) extra.push(spec.balanced.column);
+  for (const c of extra) {
+    if (!table.schema.fields.some((f) => f.name === c)) throw new QueryError(`no column "${c}" in the obs table`, { columns: table.schema.fields.map((f) => f.name) });
+  }
+  const matched = await matchRows(table, expr, extra, signal);
+  let rows = matched.rows;
+  let distance: Float32Array | undefined;
+
+  if (spec.search && vectorColumn) {
+    const col = matched.data.getChild(vectorColumn)!;
+    const type = col.type as arrow.FixedSizeList;
+    if (!arrow.DataType.isFixedSizeList(type)) throw new QueryError(`column "${vectorColumn}" is not a fixed_size_list vector column`);
+    const d = type.listSize;
+    const flat = new Float32Array(col.length * d);
+    for (let i = 0; i < col.length; i++) {
+      const v = col.get(i) as arrow.Vector | null;
+      if (v) flat.set(v.toArray() as Float32Array, i * d);
+    }
+    const dist = distances(flat, d, spec.search.vector, spec.search.metric, (i) => col.isValid(i));
+    const k = spec.search.k ?? (spec.limit !== undefined ? spec.limit + (spec.offset ?? 0) : DEFAULT_SEARCH_LIMIT);
+    const top = topK(dist, k);
+    rows = BigUint64Array.from(top, (i) => rows[i]!);
+    distance = Float32Array.from(top, (i) => dist[i]!);
+  } else if (spec.balanced) {
+    const col = matched.data.getChild(spec.balanced.column)!;
+    const groups = new Map<string, number[]>();
+    for (let i = 0; i < col.length; i++) {
+      const v = col.get(i);
+      if (v === null || v === undefined) continue; // `column = value` never matches NULL
+      const key = String(v);
+      (groups.get(key) ?? groups.set(key, []).get(key)!).push(i);
+    }
+    const per = groups.size ? Math.floor(spec.balanced.n / groups.size) : 0;
+    const keys = [...groups.keys()].sort();
+    const picked = keys.flatMap((k) => groups.get(k)!.slice(0, per));
+    rows = BigUint64Array.from(picked, (i) => rows[i]!);
+  }
+  const start = spec.offset ?? 0;
+  const end = spec.limit === undefined ? rows.length : start + spec.limit;
+  if (start || end < rows.length) {
+    rows = rows.slice(start, end);
+    distance = distance?.slice(start, end);
+  }
+  return { rows, distance };
+}
+
+/** Row addresses (table order) where the predicate is TRUE, with the `extra` columns for them. */
+async function matchRows(table: LanceTable, expr: Expr | undefined, extra: string[], signal?: AbortSignal): Promise<{ rows: BigUint64Array; data: arrow.Table }> {
+  const needed = [...new Set([...(expr ? referencedColumns(expr, table.schema) : []), ...extra])];
+  const bound = expr ? preparePredicate(expr, table.schema) : undefined;
+  const keepTrue = (t: arrow.Table | arrow.RecordBatch) => (bound ? evaluatePredicate(bound, t as unknown as Parameters<typeof evaluatePredicate>[1]) : new Uint8Array(t.numRows).fill(1));
+  const parts: { rows: BigUint64Array; data: arrow.Table }[] = [];
+
+  let scanFragments: number[] | undefined;
+  if (expr) {
+    const indexed = indexedColumns(table);
+    if (indexed.size) {
+      const plan = planIndexLookups(expr, (c) => indexed.get(c), table.schema);
+      if (plan.index) {
+        const results = await Promise.all(plan.lookups.map((l) => table.indexLookup(l.column, l.query as never, { signal })));
+        if (results.every((r) => r !== undefined)) {
+          const combined = combineIndexResults(plan, results);
+          const candidates = combined.rows.slice().sort();
+          // Candidates are re-checked with the whole predicate: exact whatever the residual is.
+          const data = candidates.length ? await table.take(candidates, { columns: needed, signal }) : undefined;
+          if (data) parts.push(filterRows(candidates, data, keepTrue(data)));
+          scanFragments = table.fragments.map((f) => f.id).filter((id) => !combined.coveredFragments.has(id));
+        }
+      }
+    }
+  }
+  if (scanFragments === undefined || scanFragments.length) {
+    for await (const batch of table.scanBatches({ columns: needed, withRowAddress: true, fragments: scanFragments, batchSize: SCAN_BATCH, signal })) {
+      throwIfAborted(signal);
+      const addrs = batch.getChild('_rowaddr')!.toArray() as BigUint64Array;
+      const data = new arrow.Table(batch);
+      parts.push(filterRows(addrs, data, keepTrue(batch)));
+    }
+  }
+  return concatMatches(parts, needed, table.schema);
+}
+
+function filterRows(addrs: BigUint64Array, data: arrow.Table, mask: Uint8Array): { rows: BigUint64Array; data: arrow.Table } {
+  const idx: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 1) idx.push(i);
+  const rows = BigUint64Array.from(idx, (i) => addrs[i]!);
+  return { rows, data: idx.length === data.numRows ? data : pickRows(data, idx) };
+}
+
+/** Rows of `t` at `idx` as a new table (small helper for the extra columns of phase 1). */
+export function pickRows(t: arrow.Table, idx: number[]): arrow.Table {
+  const cols: Record<string, arrow.Vector> = {};
+  for (const f of t.schema.fields) {
+    const v = t.getChild(f.name)!;
+    cols[f.name] = arrow.vectorFromArray(idx.map((i) => plain(v.get(i))) as never[], f.type);
+  }
+  return new arrow.Table(cols);
+}
+
+function plain(v: unknown): unknown {
+  if (v instanceof arrow.Vector) return v.toArray();
+  if (v && typeof v === 'object' && 'toJSON' in v && !(ArrayBuffer.isView(v))) return (v as { toJSON(): unknown }).toJSON();
+  return v;
+}
+
+function concatMatches(parts: { rows: BigUint64Array; data: arrow.Table }[], needed: string[], schema: arrow.Schema): { rows: BigUint64Array; data: arrow.Table } {
+  const n = parts.reduce((s, p) => s + p.rows.length, 0);
+  const rows = new BigUint64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    rows.set(p.rows, at);
+    at += p.rows.length;
+  }
+  const nonEmpty = parts.filter((p) => p.rows.length);
+  let data: arrow.Table;
+  if (!nonEmpty.length) {
+    data = new arrow.Table(new arrow.Schema(schema.fields.filter((f) => needed.includes(f.name))));
+  } else {
+    data = nonEmpty.slice(1).reduce((t, p) => t.concat(p.data), nonEmpty[0]!.data);
+  }
+  // Index candidates and scanned fragments arrive in two runs: restore table (row address) order.
+  const order = Array.from(rows.keys()).sort((a, b) => (rows[a]! < rows[b]! ? -1 : rows[a]! > rows[b]! ? 1 : 0));
+  if (order.every((v, i) => v === i)) return { rows, data };
+  return { rows: BigUint64Array.from(order, (i) => rows[i]!), data: pickRows(data, order) };
+}
+
+function indexedColumns(table: LanceTable): Map<string, IndexKind> {
+  const out = new Map<string, IndexKind>();
+  for (const idx of table.indices() as { type?: string; columns?: string[] }[]) {
+    const kind = String(idx.type ?? '').toLowerCase();
+    if ((kind === 'btree' || kind === 'bitmap') && idx.columns?.length === 1) out.set(idx.columns[0]!, kind);
+  }
+  return out;
+}
+
+function inferVectorColumn(schema: arrow.Schema): string {
+  const vec = schema.fields.filter((f) => arrow.DataType.isFixedSizeList(f.type));
+  if (vec.length === 1) return vec[0]!.name;
+  throw new QueryError(
+    vec.length ? `several vector columns (${vec.map((f) => f.name).join(', ')}): pass search(v, {column})` : 'the obs table has no fixed_size_list vector column to search',
+  );
+}
+
+function addColumn(t: arrow.Table, name: string, v: arrow.Vector): arrow.Table {
+  const cols: Record<string, arrow.Vector> = {};
+  for (const f of t.schema.fields) cols[f.name] = t.getChild(f.name)!;
+  cols[name] = v;
+  return new arrow.Table(cols);
+}

@@ -1,0 +1,194 @@
+// Scalar conversions used by CAST, TRY_CAST, typed strings (TIMESTAMP '...') and implicit coercions.
+// Failures throw QueryError (as LanceDB fails the query), or give NULL under TRY_CAST.
+
+import { QueryError } from '../../errors.js';
+import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from './types.js';
+
+const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
+export const MS_PER_DAY = 86_400_000;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date. */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function civilFromDays(z: number): [number, number, number] {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const y = yoe + era * 400;
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp + (mp < 10 ? 3 : -9);
+  return [y + (m <= 2 ? 1 : 0), m, d];
+}
+
+const TS_RE = /^\s*([+-]?\d{4,})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?\s*$/;
+
+/** Parse an ISO-8601 / RFC-3339-like timestamp (as Arrow's string→timestamp cast does) to nanoseconds. */
+export function parseTimestampNs(s: string): bigint | undefined {
+  const m = TS_RE.exec(s);
+  if (!m) return undefined;
+  const [, ys, mos, ds, hs, mis, ss, frac, tz] = m;
+  const y = Number(ys);
+  const mo = Number(mos);
+  const d = Number(ds);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return undefined;
+  const days = daysFromCivil(y, mo, d);
+  if (civilFromDays(days)[2] !== d) return undefined; // e.g. 2021-02-30
+  const h = hs ? Number(hs) : 0;
+  const mi = mis ? Number(mis) : 0;
+  const sec = ss ? Number(ss) : 0;
+  if (h > 23 || mi > 59 || sec > 60) return undefined;
+  let ns = BigInt(days) * 86_400_000_000_000n + BigInt(h * 3600 + mi * 60 + sec) * 1_000_000_000n;
+  if (frac) ns += BigInt(frac.padEnd(9, '0'));
+  if (tz && tz !== 'Z' && tz !== 'z') {
+    const sign = tz[0] === '-' ? -1n : 1n;
+    const digits = tz.slice(1).replace(':', '');
+    const off = BigInt(Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000_000_000n;
+    ns -= sign * off;
+  }
+  return ns;
+}
+
+function divFloor(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+}
+
+/** Scale a timestamp between units (truncating toward zero when coarsening, as Arrow does). */
+export function convertTimestamp(v: bigint, from: TimeUnit, to: TimeUnit): bigint {
+  if (from === to) return v;
+  const f = NS_PER[from];
+  const t = NS_PER[to];
+  return f > t ? v * (f / t) : v / (t / f);
+}
+
+function fail(v: Value, from: DType, to: DType, safe: boolean): null {
+  if (safe) return null;
+  throw new QueryError(`Cast error: cannot cast ${typeName(from)} value ${formatValue(v)} to ${typeName(to)}`, { from: typeName(from), to: typeName(to) });
+}
+
+export function formatValue(v: Value): string {
+  if (typeof v === 'string') return `'${v}'`;
+  return String(v);
+}
+
+/** Rust's f64 Display as Arrow's float→string cast prints it (close approximation). */
+function formatFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${Object.is(x, -0) ? '-0' : x.toFixed(0)}.0`;
+  const s = String(x);
+  return s.replace('e+', 'e');
+}
+
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', 'off', '0']);
+
+/** Whether CAST(from AS to) is something this engine evaluates. */
+export function castSupported(from: DType, to: DType): boolean {
+  if (from.id === 'null') return to.id !== 'struct' && to.id !== 'other';
+  const simple = (t: DType) => t.id === 'bool' || t.id === 'int' || t.id === 'float' || t.id === 'utf8';
+  if (simple(from) && simple(to)) return true;
+  if (from.id === 'utf8' && (to.id === 'timestamp' || to.id === 'date')) return true;
+  if ((from.id === 'timestamp' || from.id === 'date') && (to.id === 'timestamp' || to.id === 'date')) return true;
+  if (from.id === 'date' && to.id === 'utf8') return true;
+  if (from.id === 'int' && from.bits === 64 && to.id === 'timestamp') return true;
+  if (from.id === 'timestamp' && to.id === 'int' && to.bits === 64) return true;
+  return false;
+}
+
+/** Convert one non-null value of type `from` to `to`. */
+export function castValue(v: Value, from: DType, to: DType, safe: boolean): Value {
+  if (v === null) return null;
+  switch (to.id) {
+    case 'bool':
+      if (from.id === 'bool') return v;
+      if (from.id === 'int' || from.id === 'float') return typeof v === 'bigint' ? v !== 0n : v !== 0;
+      if (from.id === 'utf8') {
+        const s = (v as string).trim().toLowerCase();
+        if (TRUE_WORDS.has(s)) return true;
+        if (FALSE_WORDS.has(s)) return false;
+      }
+      return fail(v, from, to, safe);
+    case 'int': {
+      let big: bigint | undefined;
+      if (from.id === 'bool') big = v ? 1n : 0n;
+      else if (from.id === 'int' || from.id === 'timestamp') big = BigInt(v as number | bigint);
+      else if (from.id === 'float') {
+        const x = v as number;
+        if (Number.isFinite(x)) big = BigInt(Math.trunc(x));
+      } else if (from.id === 'utf8') {
+        const s = v as string;
+        if (/^[+-]?\d+$/.test(s)) big = BigInt(s);
+      }
+      if (big === undefined) return fail(v, from, to, safe);
+      const [lo, hi] = intRange(to.bits, to.signed);
+      if (big < lo || big > hi) return fail(v, from, to, safe);
+      return to.bits === 64 ? big : Number(big);
+    }
+    case 'float': {
+      let x: number | undefined;
+      if (from.id === 'bool') x = v ? 1 : 0;
+      else if (from.id === 'int' || from.id === 'float') x = Number(v);
+      else if (from.id === 'utf8') {
+        const s = (v as string).trim();
+        if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) x = Number(s);
+        else if (/^[+-]?(inf|infinity)$/i.test(s)) x = s.startsWith('-') ? -Infinity : Infinity;
+        else if (/^[+-]?nan$/i.test(s)) x = NaN;
+      }
+      if (x === undefined) return fail(v, from, to, safe);
+      return to.bits === 64 ? x : Math.fround(x);
+    }
+    case 'utf8':
+      if (from.id === 'utf8') return v;
+      if (from.id === 'bool') return v ? 'true' : 'false';
+      if (from.id === 'int') return String(v);
+      if (from.id === 'float') return formatFloat(v as number);
+      if (from.id === 'date') {
+        const days = from.unit === 'day' ? (v as number) : Number(divFloor(v as bigint, BigInt(MS_PER_DAY)));
+        const [y, m, d] = civilFromDays(days);
+        return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+      }
+      return fail(v, from, to, safe);
+    case 'timestamp': {
+      if (from.id === 'timestamp') return convertTimestamp(v as bigint, from.unit, to.unit);
+      if (from.id === 'int') return BigInt(v as number | bigint);
+      let ns: bigint | undefined;
+      if (from.id === 'utf8') ns = parseTimestampNs(v as string);
+      else if (from.id === 'date') ns = (from.unit === 'day' ? BigInt(v as number) * 86_400_000n : (v as bigint)) * 1_000_000n;
+      if (ns === undefined) return fail(v, from, to, safe);
+      return convertTimestamp(ns, 'ns', to.unit);
+    }
+    case 'date': {
+      let ms: bigint | undefined;
+      if (from.id === 'date') ms = from.unit === 'day' ? BigInt(v as number) * BigInt(MS_PER_DAY) : (v as bigint);
+      else if (from.id === 'timestamp') ms = divFloor(convertTimestamp(v as bigint, from.unit, 'ns'), 1_000_000n);
+      else if (from.id === 'utf8') {
+        const s = (v as string).trim();
+        const ns = /^[+-]?\d{4,}-\d{1,2}-\d{1,2}$/.test(s) ? parseTimestampNs(s) : undefined;
+        if (ns !== undefined) ms = ns / 1_000_000n;
+      }
+      if (ms === undefined) return fail(v, from, to, safe);
+      return to.unit === 'ms' ? ms : Number(divFloor(ms, BigInt(MS_PER_DAY)));
+    }
+    default:
+      return fail(v, from, to, safe);
+  }
+}
+
+/** Canonical JS form of a value of type `t` (bigint for 64-bit types). */
+export function canonical(v: Value, t: DType): Value {
+  if (v === null) return null;
+  if (isBig(t)) return typeof v === 'bigint' ? v : BigInt(v as number);
+  if ((t.id === 'int' || t.id === 'float' || t.id === 'date') && typeof v === 'bigint') return Number(v);
+  return v;
+}

@@ -1,0 +1,32 @@
+// The `where(sql)` engine: parse LanceDB/DataFusion filter strings, evaluate them over Arrow data
+// with LanceDB's semantics, find the columns they read, plan scalar-index lookups, re-serialise.
+export type * from './ast.js';
+export { children, col, lit, stripPositions, walk } from './ast.js';
+export { tokenize, type Token, type TokenKind } from './lexer.js';
+export { parsePredicate } from './parser.js';
+export { bindPredicate, resolveColumn, type Bound, type BoundPredicate, type SchemaLike } from './bind.js';
+export {
+  compareFloats,
+  compareStrings,
+  evaluatePredicate,
+  evaluateTriState,
+  likeToRegExp,
+  maskToIndices,
+  preparePredicate,
+  type DataLike,
+  type RecordBatchLike,
+  type TableLike,
+} from './evaluate.js';
+export { referencedColumns, referencedPaths } from './columns.js';
+export {
+  combineIndexResults,
+  planIndexLookups,
+  type IndexKind,
+  type IndexLookup,
+  type IndexLookupResult,
+  type IndexPlan,
+  type IndexPlanNode,
+  type IndexQuery,
+} from './index-plan.js';
+export { quoteIdent, quoteString, toSql } from './to-sql.js';
+export type { DType } from './types.js';

@@ -1,0 +1,31 @@
+// Everything an AtlasQuery has been told, as plain data. Builders copy-and-extend it; executors read it.
+export type FeatureJoin = 'union' | 'intersection';
+export type DistanceMetric = 'l2' | 'cosine' | 'dot';
+
+export interface VectorSearch {
+  vector: Float32Array;
+  /** fixed_size_list<float32, d> obs column; inferred when the table has exactly one. */
+  column?: string;
+  metric: DistanceMetric;
+  /** Nearest rows to keep; homeobox defaults to 1,000,000 when no limit is given. */
+  k?: number;
+}
+
+export interface QuerySpec {
+  obsTable?: string;
+  where?: string;
+  select?: string[];
+  limit?: number;
+  offset?: number;
+  balanced?: { n: number; column: string };
+  search?: VectorSearch;
+  /** Pinned output features of one feature space (registry uids). */
+  features?: { uids: string[]; featureSpace: string };
+  featureJoin: FeatureJoin;
+  /** feature space → layer names; the first becomes X. */
+  layers: Record<string, string[]>;
+  featureSpaces?: string[];
+  fields?: string[];
+}
+
+export const emptySpec = (): QuerySpec => ({ featureJoin: 'union', layers: {} });

@@ -1,0 +1,158 @@
+// The feature-oriented (CSC) read path (homeobox spec §3.6, `_prepare_csc_group` /
+// `_assemble_csc_coo_entries`), pure. Used when few features are wanted over many cells.
+//
+// Per group, on disk: csc/indptr (int64, n_local_features + 1), csc/indices (uint32 = zarr_row of
+// each non-zero, rows ascending within a column) and csc/layers/<layer>, all of length nnz.
+//
+//   1. cscColumnRanges(indptr, eff)  → present local columns c (eff[c] ≥ 0) and their
+//      [indptr[c], indptr[c+1]) ranges, to pass to readRanges on csc/indices and each layer.
+//   2. assembleCsrFromCsc(...)       → entries whose zarr_row is a queried row of the group go to
+//      (output row of that zarr_row, eff[c]); everything else is dropped.
+//
+// The output is the same CSR the CSR path builds with sorted indices (csr.ts): same query row
+// order, same columns, same values, rows sorted by column. We get the sort for free by visiting a
+// group's columns in ascending output column; no per-row sort is needed. A zarr_row queried twice
+// fills both output rows (as the CSR path does).
+
+import { CorruptDataError, QueryError } from '../errors.js';
+import { allocate, type ZarrTypedArray } from '../zarr/dtype.js';
+import { castArray, sameKind } from './cast.js';
+import { prefixSum, type CsrAssemblyOptions, type CsrMatrix } from './csr.js';
+
+/**
+ * homeobox `_should_use_csc`: the CSC path only when features() is set (nWantedFeatures defined),
+ * there are more obs rows than wanted features, and every queried group has a valid CSC copy
+ * (csc/indptr, csc/indices and the requested csc/layers/*). Otherwise the CSR path.
+ */
+export function shouldUseCsc(nObsRows: number, nWantedFeatures: number | undefined, allGroupsHaveValidCsc: boolean): boolean {
+  return nWantedFeatures !== undefined && nObsRows > nWantedFeatures && allGroupsHaveValidCsc;
+}
+
+/** Columns to read for a group, and the element ranges of csc/indices (and layers) holding them. */
+export function cscColumnRanges(indptr: ArrayLike<number | bigint>, eff: Int32Array): { columns: Int32Array; starts: Float64Array; ends: Float64Array } {
+  if (indptr.length !== eff.length + 1) {
+    throw new CorruptDataError(`csc/indptr has ${indptr.length} entries for ${eff.length} local features (expected ${eff.length + 1})`);
+  }
+  let n = 0;
+  for (let c = 0; c < eff.length; c++) if (eff[c]! >= 0) n++;
+  const columns = new Int32Array(n);
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  let k = 0;
+  for (let c = 0; c < eff.length; c++) {
+    if (eff[c]! < 0) continue;
+    const s = Number(indptr[c]);
+    const e = Number(indptr[c + 1]);
+    if (!(s <= e)) throw new CorruptDataError(`csc/indptr decreases at column ${c} (${s} → ${e})`);
+    columns[k] = c;
+    starts[k] = s;
+    ends[k] = e;
+    k++;
+  }
+  return { columns, starts, ends };
+}
+
+export interface CscGroupInput {
+  /** Local columns read, in the order their ranges were passed to readRanges. */
+  columns: ArrayLike<number>;
+  /** Entries read per column (readRanges `lengths`). */
+  lengths: ArrayLike<number>;
+  /** zarr_row of every entry (csc/indices), columns concatenated. */
+  rows: ArrayLike<number>;
+  /** Per layer, values aligned with `rows`. */
+  values: Record<string, ArrayLike<number | bigint>>;
+  /** Effective remap: local column → output column (−1 = not read). */
+  remap: Int32Array;
+  /** The group's queried rows: zarrRows[i] goes to output row outRows[i]. */
+  zarrRows: ArrayLike<number>;
+  outRows: ArrayLike<number>;
+}
+
+export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>): CsrMatrix {
+  const { nRows, nCols } = opts;
+  const layerNames = Object.keys(opts.layers);
+  const maps = groups.map((g, gi) => rowMap(g, gi, nRows));
+  const seen = new Uint8Array(nRows);
+  for (const [gi, g] of groups.entries()) {
+    for (let i = 0; i < g.outRows.length; i++) {
+      if (seen[g.outRows[i]!]) throw new QueryError(`output row ${g.outRows[i]} is supplied twice (group ${gi})`);
+      seen[g.outRows[i]!] = 1;
+    }
+  }
+  // Pass 1: entries per output row.
+  const counts = new Float64Array(nRows);
+  for (const [gi, g] of groups.entries()) {
+    checkGroup(g, gi, layerNames, nCols);
+    const m = maps[gi]!;
+    for (let k = 0; k < g.rows.length; k++) {
+      const zr = g.rows[k]!;
+      if (zr >= m.start.length - 1) continue;
+      for (let t = m.start[zr]!; t < m.start[zr + 1]!; t++) counts[m.out[t]!]!++;
+    }
+  }
+  const { indptr, nnz } = prefixSum(counts);
+  const cursor = Float64Array.from(indptr.subarray(0, nRows));
+  const indices = new Int32Array(nnz);
+  const data: Record<string, ZarrTypedArray> = {};
+  for (const name of layerNames) data[name] = allocate(opts.layers[name]!, nnz);
+  const outs = layerNames.map((name) => data[name]! as unknown as (number | bigint)[]);
+  // Pass 2: columns in ascending output column, so every row fills in sorted order.
+  for (const [gi, g] of groups.entries()) {
+    const m = maps[gi]!;
+    const srcs = layerNames.map((name) => (sameKind(g.values[name]!, opts.layers[name]!) ? g.values[name]! : castArray(g.values[name]!, opts.layers[name]!)));
+    const colStart = new Float64Array(g.columns.length);
+    for (let j = 1; j < g.columns.length; j++) colStart[j] = colStart[j - 1]! + g.lengths[j - 1]!;
+    const order = Int32Array.from({ length: g.columns.length }, (_, j) => j).sort((a, b) => g.remap[g.columns[a]!]! - g.remap[g.columns[b]!]!);
+    for (const j of order) {
+      const col = g.remap[g.columns[j]!]!;
+      const end = colStart[j]! + g.lengths[j]!;
+      for (let k = colStart[j]!; k < end; k++) {
+        const zr = g.rows[k]!;
+        if (zr >= m.start.length - 1) continue;
+        for (let t = m.start[zr]!; t < m.start[zr + 1]!; t++) {
+          const p = cursor[m.out[t]!]!++;
+          indices[p] = col;
+          for (let l = 0; l < srcs.length; l++) outs[l]![p] = srcs[l]![k]!;
+        }
+      }
+    }
+  }
+  return { shape: [nRows, nCols], indptr, indices, data, sortedIndices: true };
+}
+
+/** zarr_row → output rows, as CSR: out[start[zr] .. start[zr+1]). */
+function rowMap(g: CscGroupInput, gi: number, nRows: number): { start: Int32Array; out: Int32Array } {
+  if (g.zarrRows.length !== g.outRows.length) throw new QueryError(`group ${gi}: ${g.zarrRows.length} zarr rows but ${g.outRows.length} output rows`);
+  let max = -1;
+  for (let i = 0; i < g.zarrRows.length; i++) {
+    const zr = g.zarrRows[i]!;
+    if (!(Number.isInteger(zr) && zr >= 0)) throw new QueryError(`group ${gi}: zarr_row ${zr} is not a non-negative integer`);
+    const row = g.outRows[i]!;
+    if (!(Number.isInteger(row) && row >= 0 && row < nRows)) throw new QueryError(`group ${gi}: output row ${row} is not within [0, ${nRows})`);
+    if (zr > max) max = zr;
+  }
+  const start = new Int32Array(max + 2);
+  for (let i = 0; i < g.zarrRows.length; i++) start[g.zarrRows[i]! + 1]!++;
+  for (let z = 0; z <= max; z++) start[z + 1]! += start[z]!;
+  const fillAt = start.slice(0, max + 1);
+  const out = new Int32Array(g.zarrRows.length);
+  for (let i = 0; i < g.zarrRows.length; i++) out[fillAt[g.zarrRows[i]!]!++] = g.outRows[i]!;
+  return { start, out };
+}
+
+function checkGroup(g: CscGroupInput, gi: number, layers: string[], nCols: number): void {
+  if (g.lengths.length !== g.columns.length) throw new QueryError(`group ${gi}: ${g.columns.length} columns but ${g.lengths.length} lengths`);
+  let total = 0;
+  for (let j = 0; j < g.lengths.length; j++) {
+    total += g.lengths[j]!;
+    const c = g.columns[j]!;
+    const col = g.remap[c];
+    if (col === undefined || col < 0 || col >= nCols) throw new QueryError(`group ${gi}: column ${c} maps to ${col}, not an output column in [0, ${nCols})`);
+  }
+  if (total !== g.rows.length) throw new QueryError(`group ${gi}: lengths sum to ${total} but there are ${g.rows.length} row entries`);
+  for (const name of layers) {
+    const v = g.values[name];
+    if (!v) throw new QueryError(`group ${gi} has no values for layer "${name}"`);
+    if (v.length !== total) throw new QueryError(`group ${gi}, layer "${name}": ${v.length} values for ${total} entries`);
+  }
+}

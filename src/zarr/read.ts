@@ -1,0 +1,239 @@
+// Executing read plans: fetch shard indexes (cached), fetch coalesced chunk byte ranges with
+// bounded concurrency, decode through the injected ChunkDecoder, and copy strips into one output
+// typed array of the array's data type (uint32 → Uint32Array, int64 → BigInt64Array, bool → Uint8Array).
+//
+//   readRanges(a, {starts, ends})  homeobox read_ranges: concatenated in input order + per-range lengths
+//   readRows(a, rows)              whole rows along axis 0 (dense (N, F) layers): rows.length × F values
+//   readAll(a)                     every element, C order
+//
+// I/O per read: per touched shard, size + one index range on a cache miss; then one request per
+// coalesced group of needed chunks. The first failure (or the caller's abort) cancels the rest.
+
+import { AbortedError, throwIfAborted } from '../errors.js';
+import { mapLimit } from '../io/ranges.js';
+import { outerChunkKey, type ZarrArray } from './array.js';
+import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
+import { allocate, fillRange, isZeroFill, itemSize, type DataType, type TypedArrayFor, type ZarrTypedArray } from './dtype.js';
+import { planRanges, planShardFetch, rowRanges, type ChunkPlan, type RangePlan, type RangesInput } from './plan.js';
+import { shardIndexSize } from './codecs/sharding.js';
+import { fetchShardIndex } from './sharding.js';
+
+export interface ReadProgress {
+  /** Store calls made so far by this read (size probes, index ranges, chunk ranges, whole chunks). */
+  requests: number;
+  /** Bytes received so far. */
+  bytes: number;
+  /** Shard indexes fetched (cache misses). */
+  indexReads: number;
+  chunksDecoded: number;
+  chunksFilled: number;
+  /** Inner chunks this read touches. */
+  chunksTotal: number;
+}
+
+export interface ArrayReadOptions {
+  signal?: AbortSignal;
+  /** Where chunks are decoded; default an in-thread decoder over the wasm codecs. */
+  decoder?: ChunkDecoder;
+  /** Merge chunk byte ranges of one shard across gaps up to this size. Default 1 MiB (object_store's, which homeobox uses). */
+  maxGap?: number;
+  /** Cap on one merged request. Default 16 MiB. */
+  maxRequest?: number;
+  /** Requests in flight. Default 6 (a browser's per-origin HTTP/1.1 limit). */
+  concurrency?: number;
+  /** Decoded bytes per decoder call (bounds peak memory of one request's chunks). Default 32 MiB. */
+  decodeBatchBytes?: number;
+  onProgress?: (p: Readonly<ReadProgress>) => void;
+}
+
+export interface RangesResult<D extends DataType> {
+  /** All ranges' elements concatenated in input order. */
+  data: TypedArrayFor[D];
+  /** Elements per range (Int32Array unless a range exceeds 2^31−1 elements). */
+  lengths: Int32Array | Float64Array;
+}
+
+let defaultDecoder: ChunkDecoder | undefined;
+
+/** Reads element ranges `[starts[i], ends[i])` (C-order indices), like homeobox's read_ranges. */
+export async function readRanges<D extends DataType>(
+  array: ZarrArray<D>,
+  ranges: RangesInput | readonly (readonly [number, number])[],
+  opts: ArrayReadOptions = {},
+): Promise<RangesResult<D>> {
+  const input: RangesInput = Array.isArray(ranges)
+    ? { starts: ranges.map((r) => r[0]), ends: ranges.map((r) => r[1]) }
+    : (ranges as RangesInput);
+  const plan = planRanges(array.layout, input, where(array));
+  const data = await executePlan(array, plan, opts);
+  const big = plan.lengths.some((l) => l > 0x7fffffff);
+  return { data, lengths: big ? Float64Array.from(plan.lengths) : Int32Array.from(plan.lengths) };
+}
+
+/** Reads whole rows along axis 0, in the order given (duplicates allowed): rows.length × rowSize values. */
+export async function readRows<D extends DataType>(array: ZarrArray<D>, rows: ArrayLike<number | bigint>, opts: ArrayReadOptions = {}): Promise<TypedArrayFor[D]> {
+  const plan = planRanges(array.layout, rowRanges(array.shape, rows, where(array)), where(array));
+  return executePlan(array, plan, opts);
+}
+
+/** Reads the whole array in C order. */
+export async function readAll<D extends DataType>(array: ZarrArray<D>, opts: ArrayReadOptions = {}): Promise<TypedArrayFor[D]> {
+  const plan = planRanges(array.layout, { starts: [0], ends: [array.layout.totalElements] }, where(array));
+  return executePlan(array, plan, opts);
+}
+
+async function executePlan<D extends DataType>(array: ZarrArray<D>, plan: RangePlan, opts: ArrayReadOptions): Promise<TypedArrayFor[D]> {
+  const out = allocate(array.dataType, plan.totalElements);
+  if (plan.chunkCount === 0) return out;
+  const ctx = new ReadContext(array, plan, out, opts);
+  try {
+    if (array.meta.codecs.kind === 'chunked') await ctx.readChunked();
+    else await ctx.readSharded();
+  } finally {
+    ctx.dispose();
+  }
+  return out;
+}
+
+class ReadContext<D extends DataType> {
+  readonly progress: ReadProgress;
+  readonly #controller = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #out8: Uint8Array;
+  readonly #item: number;
+  readonly #chunkBytes: number;
+  readonly #decodePlan: ChunkDecodePlan;
+  readonly #decoder: ChunkDecoder;
+  readonly #unlisten: () => void;
+
+  constructor(
+    readonly array: ZarrArray<D>,
+    readonly plan: RangePlan,
+    readonly out: ZarrTypedArray,
+    readonly opts: ArrayReadOptions,
+  ) {
+    this.progress = { requests: 0, bytes: 0, indexReads: 0, chunksDecoded: 0, chunksFilled: 0, chunksTotal: plan.chunkCount };
+    const user = opts.signal;
+    throwIfAborted(user, where(array));
+    const onAbort = () => this.#controller.abort(user?.reason);
+    user?.addEventListener('abort', onAbort, { once: true });
+    this.#unlisten = () => user?.removeEventListener('abort', onAbort);
+    this.#signal = this.#controller.signal;
+    this.#out8 = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    this.#item = itemSize(array.dataType);
+    this.#chunkBytes = array.layout.innerElements * this.#item;
+    const codecs = array.meta.codecs;
+    this.#decodePlan = planChunkDecode(codecs.kind === 'sharded' ? codecs.sharding.inner : codecs.chain, where(array));
+    this.#decoder = opts.decoder ?? (defaultDecoder ??= inThreadChunkDecoder());
+  }
+
+  dispose(): void {
+    this.#unlisten();
+  }
+
+  async readChunked(): Promise<void> {
+    await this.#each(this.plan.shards, async (shard) => {
+      const key = outerChunkKey(this.array, shard.coords);
+      const bytes = await this.array.store.get(key, { signal: this.#signal });
+      this.#note(bytes?.length ?? 0);
+      if (!bytes) return this.#fill(shard.chunks);
+      await this.#decodeAndScatter(key, [{ chunk: shard.chunks[0]!, bytes }]);
+    });
+  }
+
+  async readSharded(): Promise<void> {
+    const { array } = this;
+    const sharding = array.meta.codecs.kind === 'sharded' ? array.meta.codecs.sharding : undefined;
+    if (!sharding) return;
+    const keys = this.plan.shards.map((s) => outerChunkKey(array, s.coords));
+    // A cached index load is shared by every concurrent read of the shard, so it does not take
+    // this read's signal (one reader's abort must not fail the others); each reader stops waiting
+    // on its own abort instead. Index objects are small: letting a load finish costs little.
+    const indexes = await this.#each(this.plan.shards, (_, i) =>
+      untilAborted(
+        array.indexCache.getOrLoad(`${array.store.url}\u0000${keys[i]}`, async () => {
+          const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
+          this.progress.indexReads++;
+          this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index ? 2 : 1);
+          return index;
+        }),
+        this.#signal,
+        keys[i]!,
+      ),
+    );
+    const tasks = this.plan.shards.flatMap((shard, i) => {
+      const fp = planShardFetch(shard, indexes[i]!, { maxGap: this.opts.maxGap ?? 1 << 20, maxRequest: this.opts.maxRequest ?? 16 << 20 });
+      this.#fill(fp.fill);
+      return fp.requests.map((request) => ({ key: keys[i]!, request }));
+    });
+    await this.#each(tasks, async ({ key, request }) => {
+      const bytes = await array.store.getRange(key, request.range, { signal: this.#signal });
+      this.#note(bytes.length);
+      await this.#decodeAndScatter(
+        key,
+        request.parts.map((p) => ({ chunk: p.chunk, bytes: bytes.subarray(p.offset, p.offset + p.length) })),
+      );
+    });
+  }
+
+  /** Runs `fn` over items with bounded concurrency; the first failure aborts the others' I/O. */
+  async #each<T, R>(items: readonly T[], fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+    return mapLimit(items, this.opts.concurrency ?? 6, async (item, i) => {
+      throwIfAborted(this.#signal, where(this.array));
+      try {
+        return await fn(item, i);
+      } catch (err) {
+        this.#controller.abort(err);
+        throw err;
+      }
+    });
+  }
+
+  async #decodeAndScatter(key: string, parts: { chunk: ChunkPlan; bytes: Uint8Array }[]): Promise<void> {
+    const perBatch = Math.max(1, Math.floor((this.opts.decodeBatchBytes ?? 32 << 20) / Math.max(1, this.#chunkBytes)));
+    for (let b = 0; b < parts.length; b += perBatch) {
+      const batch = parts.slice(b, b + perBatch);
+      const names = batch.map((p) => `${this.array.store.url}/${key} (inner chunk ${p.chunk.inner})`);
+      const decoded = await decodeChunks(this.#decoder, this.#decodePlan, batch.map((p) => p.bytes), this.#chunkBytes, names, this.#signal);
+      const item = this.#item;
+      batch.forEach((p, i) => {
+        const d = decoded[i]!;
+        for (const s of p.chunk.strips) {
+          this.#out8.set(d.subarray(s.chunkOffset * item, (s.chunkOffset + s.length) * item), s.outOffset * item);
+        }
+      });
+      this.progress.chunksDecoded += batch.length;
+      this.opts.onProgress?.(this.progress);
+    }
+  }
+
+  #fill(chunks: ChunkPlan[]): void {
+    if (!chunks.length) return;
+    const fv = this.array.meta.fillValue;
+    if (!isZeroFill(fv)) {
+      for (const c of chunks) for (const s of c.strips) fillRange(this.out, fv, s.outOffset, s.outOffset + s.length);
+    }
+    this.progress.chunksFilled += chunks.length;
+    this.opts.onProgress?.(this.progress);
+  }
+
+  #note(bytes: number, requests = 1): void {
+    this.progress.requests += requests;
+    this.progress.bytes += bytes;
+    this.opts.onProgress?.(this.progress);
+  }
+}
+
+/** Settles like `p`, or rejects with AbortedError as soon as `signal` fires. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal, key: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortedError('read aborted', { where: key }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError('read aborted', { where: key }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function where(array: ZarrArray): string {
+  return `${array.store.url}/${array.path}`;
+}

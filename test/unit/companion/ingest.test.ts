@@ -1,0 +1,194 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Atlas } from '../../../src/companion/atlas.js';
+import { ingest } from '../../../src/companion/ingest.js';
+import { layoutUid, makeStableUid } from '../../../src/companion/uids.js';
+import { tableRows, tableSchema } from './helpers/atlas-read.js';
+import { csrSource, memInput, randomCounts } from './helpers/mem-input.js';
+import { refCodecs } from './helpers/ref-codecs.js';
+import { zarritaRead } from './helpers/zarrita.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ra-ingest-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const counts = randomCounts(7, 6, 0.5, 3);
+counts[4] = [0, 0, 0, 0, 0, 0]; // an empty row
+const lognorm = counts.map((r) => r.map((v) => (v ? Math.log1p(v) : 0)));
+const genes = ['CD3E', 'MS4A1', 'LYZ', 'NKG7', 'GNLY', 'CD14'];
+const cells = Array.from({ length: 7 }, (_, i) => `cell-${i}`);
+
+function input() {
+  return memInput({
+    source: 'pbmc-mini.h5ad',
+    obsNames: cells,
+    varNames: genes,
+    X: csrSource(lognorm, { dtype: 'float32' }),
+    raw: { X: csrSource(lognorm, { dtype: 'float32' }), varNames: genes },
+    layers: { counts: csrSource(counts, { dtype: 'int32' }) },
+    obs: [
+      { name: 'louvain', kind: 'categorical', categories: ['T', 'B'], codes: Int32Array.from([0, 1, 0, -1, 1, 0, 0]) },
+      { name: 'n_genes', kind: 'int', values: BigInt64Array.from([3n, 2n, 4n, 1n, 0n, 2n, 3n]) },
+      { name: 'percent_mito', kind: 'float', values: Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]) },
+    ],
+    obsm: { X_umap: { dim: 2, values: Float32Array.from({ length: 14 }, (_, i) => i / 2) } },
+  });
+}
+
+describe('create + ingest (in-memory input, tiny shards)', () => {
+  let root: string;
+  let result: Awaited<ReturnType<typeof ingest>>;
+
+  beforeAll(async () => {
+    root = join(dir, 'atlas');
+    const atlas = await Atlas.create(root, {
+      obs: {
+        columns: [
+          { name: 'barcode', type: 'string', nullable: false },
+          { name: 'cell_type', type: 'string', nullable: true },
+          { name: 'n_genes', type: 'int64', nullable: true },
+          { name: 'tissue', type: 'string', nullable: true },
+        ],
+        embeddings: [{ name: 'X_umap', dim: 2 }],
+        pointers: [{ name: 'gene_expression', featureSpace: 'gene_expression', kind: 'sparse' }],
+      },
+    });
+    result = await ingest(atlas, {
+      modalities: [{ field: 'gene_expression', input: input(), layers: { counts: 'layers/counts', log_normalized: 'raw/X' } }],
+      obsMap: { louvain: 'cell_type', _index: 'barcode' },
+      batchRows: 3,
+      chunkElems: 8,
+      shardElems: 16,
+      codecs: refCodecs,
+    });
+    atlas.close();
+  });
+
+  it('reports what it wrote', () => {
+    expect(result.nObs).toBe(7);
+    expect(result.datasetName).toBe('pbmc-mini');
+    expect(result.droppedObsColumns).toEqual(['percent_mito']);
+    expect(result.nullFilledObsColumns).toEqual(['tissue']);
+    const m = result.modalities[0]!;
+    expect(m.nnz).toBe(counts.flat().filter((v) => v).length);
+    expect(m.newFeatures).toBe(6);
+    expect(m.layoutUid).toBe(layoutUid(genes.map((g) => makeStableUid(g))));
+  });
+
+  it('writes homeobox table schemas with metadata', async () => {
+    const obs = await tableSchema(root, 'cells');
+    expect(obs.map((f) => [f.name, f.type, f.nullable])).toEqual([
+      ['uid', 'Utf8', false],
+      ['dataset_uid', 'Utf8', false],
+      ['barcode', 'Utf8', false],
+      ['cell_type', 'Utf8', true],
+      ['n_genes', 'Int64', true],
+      ['tissue', 'Utf8', true],
+      ['X_umap', 'FixedSizeList[2]<Float32>', true],
+      ['gene_expression', 'Struct<{zarr_group:Utf8, start:Int64, end:Int64, zarr_row:Int64}>', true],
+    ]);
+    expect(obs[7]!.metadata).toEqual({ 'homeobox.feature_space': 'gene_expression' });
+    expect(obs[7]!.children!.every((c) => c.nullable)).toBe(true);
+    const reg = await tableSchema(root, 'gene_expression_registry');
+    expect(reg.map((f) => [f.name, f.type, f.nullable, f.metadata])).toEqual([
+      ['uid', 'Utf8', false, {}],
+      ['global_index', 'Int64', true, {}],
+      ['gene_symbol', 'Utf8', false, { 'homeobox.stable_uid': 'true' }],
+    ]);
+    const ds = await tableSchema(root, 'datasets');
+    expect(ds.slice(0, 5).map((f) => [f.name, f.type, f.nullable])).toEqual([
+      ['dataset_uid', 'Utf8', false],
+      ['zarr_group', 'Utf8', false],
+      ['feature_space', 'Utf8', false],
+      ['layout_uid', 'Utf8', false],
+      ['created_at', 'Utf8', false],
+    ]);
+    const fl = await tableSchema(root, '_feature_layouts');
+    expect(fl.map((f) => [f.name, f.type, f.nullable])).toEqual([
+      ['layout_uid', 'Utf8', false],
+      ['feature_uid', 'Utf8', false],
+      ['local_index', 'Int64', false],
+      ['global_index', 'Int64', true],
+    ]);
+    const av = await tableSchema(root, 'atlas_versions');
+    expect(av.map((f) => [f.name, f.type, f.nullable])).toEqual([
+      ['version', 'Int64', false],
+      ['obs_table_versions', 'Utf8', false],
+      ['dataset_table_name', 'Utf8', false],
+      ['dataset_table_version', 'Int64', false],
+      ['registry_table_names', 'Utf8', false],
+      ['registry_table_versions', 'Utf8', false],
+      ['feature_layouts_table_version', 'Int64', false],
+      ['total_rows', 'Int64', false],
+      ['created_at', 'Utf8', false],
+    ]);
+  });
+
+  it('writes obs rows with homeobox pointers and aligned columns', async () => {
+    const rows = await tableRows(root, 'cells');
+    expect(rows).toHaveLength(7);
+    const [ds] = await tableRows(root, 'datasets');
+    let cum = 0;
+    rows.forEach((r, i) => {
+      expect(r.uid).toMatch(/^[0-9a-f]{16}$/);
+      expect(r.dataset_uid).toBe(ds!.dataset_uid);
+      expect(r.barcode).toBe(cells[i]);
+      expect(r.cell_type).toBe([ 'T', 'B', 'T', null, 'B', 'T', 'T'][i]);
+      expect(r.tissue).toBeNull();
+      expect(r.X_umap).toEqual([i, i + 0.5]);
+      const nnz = counts[i]!.filter((v) => v).length;
+      expect(r.gene_expression).toEqual({ zarr_group: ds!.zarr_group, start: cum, end: cum + nnz, zarr_row: i });
+      cum += nnz;
+    });
+    expect(ds).toMatchObject({ feature_space: 'gene_expression', dataset_name: 'pbmc-mini', n_rows: 7, layout_uid: result.modalities[0]!.layoutUid });
+    expect(ds!.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
+  });
+
+  it('registers features and the layout', async () => {
+    const reg = await tableRows(root, 'gene_expression_registry');
+    expect(reg.map((r) => r.gene_symbol).sort()).toEqual([...genes].sort());
+    for (const r of reg) expect(r.uid).toBe(makeStableUid(r.gene_symbol as string));
+    expect(reg.every((r) => r.global_index === null)).toBe(true);
+    const fl = (await tableRows(root, '_feature_layouts')).sort((a, b) => (a.local_index as number) - (b.local_index as number));
+    expect(fl.map((r) => r.feature_uid)).toEqual(genes.map((g) => makeStableUid(g)));
+    expect(fl.map((r) => r.local_index)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('zarr arrays read back with zarrita equal the input', async () => {
+    const zg = result.modalities[0]!.zarrGroup;
+    const zs = join(root, 'zarr_store');
+    const ind = await zarritaRead(zs, `${zg}/csr/indices`);
+    const cnt = await zarritaRead(zs, `${zg}/csr/layers/counts`);
+    const ln = await zarritaRead(zs, `${zg}/csr/layers/log_normalized`);
+    const expIdx: number[] = [];
+    const expCnt: number[] = [];
+    const expLn: number[] = [];
+    counts.forEach((row, i) =>
+      row.forEach((v, j) => {
+        if (v) {
+          expIdx.push(j);
+          expCnt.push(v);
+          expLn.push(Math.fround(lognorm[i]![j]!));
+        }
+      }),
+    );
+    expect(ind.dtype).toBe('uint32');
+    expect(cnt.dtype).toBe('uint32');
+    expect(ln.dtype).toBe('float32');
+    expect(Array.from(ind.data as Uint32Array)).toEqual(expIdx);
+    expect(Array.from(cnt.data as Uint32Array)).toEqual(expCnt);
+    expect(Array.from(ln.data as Float32Array)).toEqual(expLn);
+    expect((await readdir(join(zs, zg))).sort()).toEqual(['csr', 'zarr.json']);
+  });
+
+  it('refuses to ingest the same input twice', async () => {
+    // in-memory inputs have no content hash; a file-backed one is tested with real data
+    expect(result.sourceSha256).toBeUndefined();
+  });
+});

@@ -1,0 +1,235 @@
+// Shared fixtures for the Lance reader tests: atlas-like tables built with apache-arrow 18,
+// written by @lancedb/lancedb (the oracle), served over real HTTP, and compared cell by cell.
+import * as arrow from 'apache-arrow';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
+import { builtinDecompressors, type Decompressors } from '../../../src/lance/decompressors.js';
+
+export type FileFormat = '2.0' | '2.1' | '2.2';
+export const FORMATS: FileFormat[] = ['2.0', '2.1', '2.2'];
+
+/** Deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * zstd for tests: the ragged-atlas WASM codec when it has been built, else the system `zstd`
+ * binary (sync, via a child process). LZ4 is the reader's own.
+ */
+export async function testDecompressors(): Promise<Decompressors> {
+  try {
+    const spec = '../../../src/codecs/index.js';
+    const mod = (await import(/* @vite-ignore */ spec)) as { loadCodecs: () => Promise<{ zstdDecompress(d: Uint8Array, o: { maxOutputBytes: number }): Uint8Array }> };
+    const codecs = await mod.loadCodecs();
+    return { ...builtinDecompressors, zstd: (d, max) => codecs.zstdDecompress(d, { maxOutputBytes: max }) };
+  } catch {
+    return {
+      ...builtinDecompressors,
+      zstd: (d, max) => {
+        const out = execFileSync('zstd', ['-d', '-c', '-q'], { input: d, maxBuffer: Math.max(max, 1) + 1024 });
+        return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      },
+    };
+  }
+}
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function serve(root: string): Promise<RunningServer & { requests: { path: string; range?: string; bytes: number }[] }> {
+  const requests: { path: string; range?: string; bytes: number }[] = [];
+  const s = await serveDirectory(root, { onRequest: (e) => requests.push(e) });
+  return Object.assign(s, { requests });
+}
+
+const f = (name: string, type: arrow.DataType, nullable = true) => new arrow.Field(name, type, nullable);
+
+export const POINTER = new arrow.Struct([f('zarr_group', new arrow.Utf8()), f('start', new arrow.Int64()), f('end', new arrow.Int64()), f('zarr_row', new arrow.Int64())]);
+export const POSITION = new arrow.Struct([f('zarr_group', new arrow.Utf8()), f('position', new arrow.Int64())]);
+
+const CELL_TYPES = ['T cell', 'B cell', 'NK cell', 'monocyte', 'dendritic cell', 'erythrocyte', 'platelet'];
+const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'theta', 'lambda', 'sigma', 'omega', 'cell', 'gene', 'tissue'];
+
+function sentence(r: () => number, minLen: number): string {
+  let s = '';
+  while (s.length < minLen) s += WORDS[Math.floor(r() * WORDS.length)] + ' ';
+  return s;
+}
+
+export interface TableSpec {
+  rows: number;
+  seed?: number;
+  /** Include the wide columns (128-d vectors, long strings). */
+  wide?: boolean;
+  /** Include one ≥ 32 KiB string every 50 rows (zstd per value). */
+  huge?: boolean;
+  /** Null probability for nullable columns. */
+  nullRate?: number;
+  startId?: number;
+  /** Null struct rows (file format 2.0 cannot store them). Default true. */
+  nullStructs?: boolean;
+}
+
+/** An atlas-like obs table covering every column type the reader supports. */
+export function atlasTable(spec: TableSpec): arrow.Table {
+  const n = spec.rows;
+  const r = rng(spec.seed ?? 1);
+  const p = spec.nullRate ?? 0.1;
+  const start = spec.startId ?? 0;
+  const nul = <T>(v: T): T | null => (r() < p ? null : v);
+  const cols: Record<string, arrow.Vector> = {};
+  const col = <T extends arrow.DataType>(name: string, type: T, values: unknown[]) => {
+    cols[name] = arrow.vectorFromArray(values as never[], type as never);
+  };
+  const ids = Array.from({ length: n }, (_, i) => start + i);
+  col('uid', new arrow.Utf8(), ids.map((i) => `cell_${i.toString().padStart(8, '0')}_${Math.floor(r() * 1e6).toString(36)}`));
+  col('dataset_uid', new arrow.Utf8(), ids.map((i) => `dataset_${i % 3}`));
+  col('cell_type', new arrow.Utf8(), ids.map(() => nul(CELL_TYPES[Math.floor(r() * CELL_TYPES.length)]!)));
+  col('n_genes', new arrow.Int32(), ids.map(() => nul(Math.floor(r() * 5000))));
+  col('total_counts', new arrow.Float32(), ids.map(() => Math.fround(r() * 1e4)));
+  col('pct_mito', new arrow.Float64(), ids.map(() => nul(r() * 100)));
+  col('flag', new arrow.Bool(), ids.map(() => nul(r() < 0.3)));
+  col('i8', new arrow.Int8(), ids.map(() => nul(Math.floor(r() * 256) - 128)));
+  col('i16', new arrow.Int16(), ids.map(() => Math.floor(r() * 65536) - 32768));
+  col('u8', new arrow.Uint8(), ids.map(() => Math.floor(r() * 256)));
+  col('u16', new arrow.Uint16(), ids.map(() => nul(Math.floor(r() * 65536))));
+  col('u32', new arrow.Uint32(), ids.map(() => Math.floor(r() * 2 ** 32)));
+  col('u64', new arrow.Uint64(), ids.map(() => BigInt(Math.floor(r() * 2 ** 52)) * 4099n));
+  col('big', new arrow.Int64(), ids.map((i) => nul(BigInt(i) * 1_000_000_007n - 2n ** 60n)));
+  col('ts', new arrow.TimestampMicrosecond(), ids.map((i) => 1_700_000_000_000 + i * 1000));
+  col('day', new arrow.DateDay(), ids.map((i) => nul(new Date(Date.UTC(2020, 0, 1 + (i % 1000))))));
+  col('constant', new arrow.Int32(), ids.map(() => 7));
+  col('all_null', new arrow.Utf8(), ids.map(() => null));
+  col('bin', new arrow.Binary(), ids.map((i) => nul(Uint8Array.from({ length: i % 9 }, (_, k) => (i + k) & 255))));
+  col('large', new arrow.LargeUtf8(), ids.map((i) => nul(`large-${i % 97}-${'x'.repeat(i % 13)}`)));
+  cols.emb8 = fslVector(8, ids.map(() => nul(Array.from({ length: 8 }, () => (r() < 0.05 ? null : Math.fround(r() - 0.5))))));
+  col('tags', new arrow.List(f('item', new arrow.Utf8())), ids.map((i) => (i % 11 === 0 ? null : i % 7 === 0 ? [] : Array.from({ length: 1 + (i % 4) }, (_, k) => (k === 2 && i % 5 === 0 ? null : `tag${(i * 7 + k) % 23}`)))));
+  col('ints', new arrow.List(f('item', new arrow.Int32())), ids.map((i) => (i % 13 === 0 ? null : Array.from({ length: i % 5 }, (_, k) => i * 3 + k))));
+  col('pointer', POINTER, ids.map((i) => {
+    if (i % 17 === 0) return spec.nullStructs === false ? { zarr_group: null, start: null, end: null, zarr_row: null } : null;
+    if (i % 19 === 0) return { zarr_group: null, start: null, end: null, zarr_row: null };
+    return { zarr_group: `shard_${i % 5}`, start: BigInt(i * 10), end: BigInt(i * 10 + 10), zarr_row: nul(BigInt(i)) };
+  }));
+  col('position', POSITION, ids.map((i) => (i % 23 === 0 && spec.nullStructs !== false ? null : { zarr_group: `g${i % 3}`, position: BigInt(i) })));
+  if (spec.wide) {
+    cols.emb128 = fslVector(128, ids.map((i) => (i % 9 === 0 ? null : Array.from({ length: 128 }, (_, k) => (k === 5 && i % 4 === 0 ? null : Math.fround(Math.sin(i + k)))))));
+    col('long_text', new arrow.Utf8(), ids.map(() => nul(sentence(r, 260 + Math.floor(r() * 200)))));
+    col('fsst_text', new arrow.Utf8(), ids.map((i) => `${sentence(r, 20)} #${i}`));
+  }
+  if (spec.huge) {
+    col('huge', new arrow.Utf8(), ids.map((i) => (i % 50 === 3 ? sentence(r, 40_000) : i % 7 === 0 ? null : `small ${i}`)));
+  }
+  return new arrow.Table(cols);
+}
+
+/** A fixed_size_list<float32> vector built with makeData (vectorFromArray mis-sizes null rows). */
+export function fslVector(dim: number, rows: ((number | null)[] | null)[]): arrow.Vector {
+  const n = rows.length;
+  const values = new Float32Array(n * dim);
+  const itemValid = new Uint8Array(Math.ceil((n * dim) / 8));
+  const rowValid = new Uint8Array(Math.ceil(n / 8));
+  let itemNulls = 0;
+  let rowNulls = 0;
+  rows.forEach((row, i) => {
+    if (row === null) {
+      rowNulls++;
+      itemNulls += dim;
+      return;
+    }
+    rowValid[i >> 3]! |= 1 << (i & 7);
+    row.forEach((x, k) => {
+      const j = i * dim + k;
+      if (x === null) itemNulls++;
+      else {
+        values[j] = x;
+        itemValid[j >> 3]! |= 1 << (j & 7);
+      }
+    });
+  });
+  const itemType = new arrow.Float32();
+  const child = arrow.makeData({ type: itemType, length: n * dim, nullCount: itemNulls, nullBitmap: itemNulls ? itemValid : undefined, data: values });
+  const type = new arrow.FixedSizeList(dim, new arrow.Field('item', itemType, true));
+  return arrow.makeVector(arrow.makeData({ type, length: n, nullCount: rowNulls, nullBitmap: rowNulls ? rowValid : undefined, child }));
+}
+
+/** Plain-JS form of a cell for deep comparison (vectors → arrays, structs → objects). */
+export function norm(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : v;
+  if (typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v instanceof Uint8Array) return Array.from(v);
+  if (v instanceof Date) return v.getTime();
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>, norm);
+  const o = v as { toArray?: () => unknown; toJSON?: () => unknown; [Symbol.iterator]?: unknown };
+  if (typeof o.toArray === 'function' && typeof (o as { length?: unknown }).length === 'number') return Array.from(o as Iterable<unknown>, norm);
+  if (typeof o.toJSON === 'function') {
+    const j = o.toJSON() as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(j).map(([k, x]) => [k, norm(x)]));
+  }
+  return v;
+}
+
+/** Compares every cell of `ours` with `theirs` by column name; returns the mismatch list. */
+export function diffTables(ours: arrow.Table, theirs: { numRows: number; getChild(n: string): { get(i: number): unknown } | null }, columns: string[], max = 10): string[] {
+  const problems: string[] = [];
+  if (ours.numRows !== theirs.numRows) problems.push(`row count ${ours.numRows} vs ${theirs.numRows}`);
+  for (const c of columns) {
+    const a = ours.getChild(c);
+    const b = theirs.getChild(c);
+    if (!a || !b) {
+      problems.push(`column ${c} missing (${!a ? 'ours' : 'oracle'})`);
+      continue;
+    }
+    for (let i = 0; i < Math.min(ours.numRows, theirs.numRows); i++) {
+      const x = JSON.stringify(norm(a.get(i)), big);
+      const y = JSON.stringify(norm(b.get(i)), big);
+      if (x !== y) {
+        problems.push(`${c}[${i}]: ${x?.slice(0, 120)} != ${y?.slice(0, 120)}`);
+        if (problems.length >= max) return problems;
+      }
+    }
+  }
+  return problems;
+}
+
+const big = (_: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);
+
+export function columnNames(t: arrow.Table): string[] {
+  return t.schema.fields.map((x) => x.name);
+}
+
+interface LanceDbConn {
+  inner: { createTable(name: string, buf: Buffer, mode: string, ns: string[], storage: Record<string, string>): Promise<unknown> };
+  openTable(name: string): Promise<unknown>;
+}
+
+/**
+ * Creates a table from an apache-arrow table through LanceDB's native binding, with the Arrow
+ * IPC written by our own apache-arrow (LanceDB's JS sanitizer rejects some types, e.g.
+ * large_utf8, that its Rust core handles fine).
+ */
+export async function createLanceTable<T>(db: unknown, name: string, data: arrow.Table, format: FileFormat, extra: Record<string, string> = {}): Promise<T> {
+  const conn = db as LanceDbConn;
+  const buf = Buffer.from(arrow.tableToIPC(data, 'file'));
+  await conn.inner.createTable(name, buf, 'create', [], { new_table_data_storage_version: format, ...extra });
+  return (await conn.openTable(name)) as T;
+}
+
+/** Appends rows (same IPC route as createLanceTable). */
+export async function appendRows(table: unknown, data: arrow.Table): Promise<void> {
+  const t = table as { inner: { add(buf: Buffer, mode: string): Promise<unknown> } };
+  await t.inner.add(Buffer.from(arrow.tableToIPC(data, 'file')), 'append');
+}

@@ -1,0 +1,106 @@
+// The CSC path must produce exactly the CSR path's canonical output. CSC copies are built the way
+// homeobox's add_csc does (scipy csr_matrix(...).tocsc(), rows ascending within each column),
+// then read through cscColumnRanges + simulated readRanges, for many random seeds.
+import { describe, expect, it } from 'vitest';
+import { assembleCsrFromCsc, cscColumnRanges, shouldUseCsc, type CscGroupInput } from '../../../src/reconstruct/csc.js';
+import { assembleCsr } from '../../../src/reconstruct/csr.js';
+import { sortedUnique, wantedRemap } from '../../../src/reconstruct/join.js';
+import { randInt, rng } from '../zarr/helpers/rng.js';
+import { randomGroup, randomQuery, readGroupRows, type GroupData } from './fixtures.js';
+import { numpy } from './numpy-oracle.js';
+
+interface Csc {
+  indptr: number[];
+  indices: number[];
+  counts: number[];
+  lognorm: number[];
+}
+
+const SEEDS = 120;
+const worlds = Array.from({ length: SEEDS }, (_, seed) => {
+  const r = rng(5000 + seed);
+  const universe = 10 + seed;
+  const groups = Array.from({ length: 1 + (seed % 4) }, () => randomGroup(r, universe));
+  const wanted = sortedUnique(Array.from({ length: randInt(r, 0, 25) }, () => randInt(r, 0, universe)));
+  const query = randomQuery(r, groups, seed % 2);
+  return { groups, wanted, query };
+});
+
+// homeobox add_csc, per group: scipy CSR (n_rows × n_local) → tocsc(); same structure for each layer.
+const cscs = numpy<Csc[][]>(
+  `
+out = []
+for groups in inp:
+    res = []
+    for g in groups:
+        shape = (g['nRows'], g['nLocal'])
+        a = sp.csr_matrix((np.array(g['counts'], dtype=np.int32), np.array(g['indices'], dtype=np.int64), np.array(g['indptr'])), shape=shape).tocsc()
+        b = sp.csr_matrix((np.array(g['lognorm'], dtype=np.float32), np.array(g['indices'], dtype=np.int64), np.array(g['indptr'])), shape=shape).tocsc()
+        assert (a.indices == b.indices).all() and (a.indptr == b.indptr).all()
+        res.append(dict(indptr=a.indptr.tolist(), indices=a.indices.tolist(), counts=a.data.tolist(), lognorm=b.data.astype(float).tolist()))
+    out.append(res)
+`,
+  worlds.map((w) => w.groups.map((g) => ({ nRows: g.nRows, nLocal: g.remap.length, indptr: g.indptr, indices: [...g.indices], counts: [...g.counts], lognorm: [...g.lognorm] }))),
+);
+
+function readCsc(csc: Csc, starts: Float64Array, ends: Float64Array) {
+  const slice = (a: number[]) => Array.from(starts).flatMap((s, j) => a.slice(s, ends[j]));
+  return {
+    lengths: Int32Array.from(starts, (s, j) => ends[j]! - s),
+    rows: Uint32Array.from(Array.from(slice(csc.indices))),
+    counts: Int32Array.from(Array.from(slice(csc.counts))),
+    lognorm: Float32Array.from(Array.from(slice(csc.lognorm))),
+  };
+}
+
+describe('CSC path ≡ CSR path', () => {
+  it(`identical canonical CSR on ${SEEDS} random seeds (features() pinned, query order, duplicate rows)`, () => {
+    let nonTrivial = 0;
+    worlds.forEach(({ groups, wanted, query }, w) => {
+      const effs = groups.map((g) => wantedRemap(g.remap, wanted));
+      const layers = { counts: 'uint32', lognorm: 'float32' } as const;
+      const viaCsr = assembleCsr(
+        groups.map((g, gi) => {
+          const mine = query.rows.filter((q) => q.group === gi);
+          const read = readGroupRows(g, mine.map((q) => q.zarrRow));
+          return { outRows: mine.map((q) => q.outRow), lengths: read.lengths, indices: read.indices, values: { counts: read.counts, lognorm: read.lognorm }, remap: effs[gi]! };
+        }),
+        { nRows: query.nRows, nCols: wanted.length, layers },
+      );
+      const viaCsc = assembleCsrFromCsc(
+        groups.map((g: GroupData, gi): CscGroupInput => {
+          const csc = cscs[w]![gi]!;
+          const { columns, starts, ends } = cscColumnRanges(BigInt64Array.from(csc.indptr, BigInt), effs[gi]!);
+          const read = readCsc(csc, starts, ends);
+          const mine = query.rows.filter((q) => q.group === gi);
+          return { columns, lengths: read.lengths, rows: read.rows, values: { counts: read.counts, lognorm: read.lognorm }, remap: effs[gi]!, zarrRows: mine.map((q) => q.zarrRow), outRows: mine.map((q) => q.outRow) };
+        }),
+        { nRows: query.nRows, nCols: wanted.length, layers },
+      );
+      expect(viaCsc.shape).toEqual(viaCsr.shape);
+      expect([...viaCsc.indptr], `seed ${w}`).toEqual([...viaCsr.indptr]);
+      expect([...viaCsc.indices], `seed ${w}`).toEqual([...viaCsr.indices]);
+      expect([...viaCsc.data.counts!]).toEqual([...viaCsr.data.counts!]);
+      expect([...viaCsc.data.lognorm!]).toEqual([...viaCsr.data.lognorm!]);
+      if (viaCsr.indices.length > 5) nonTrivial++;
+    });
+    expect(nonTrivial).toBeGreaterThan(SEEDS / 2);
+  });
+
+  it('cscColumnRanges validates indptr', () => {
+    expect(() => cscColumnRanges([0, 1], Int32Array.from([0, 1]))).toThrow(/expected 3/);
+    expect(() => cscColumnRanges([0, 3, 2], Int32Array.from([0, 1]))).toThrow(/decreases/);
+    const r = cscColumnRanges([0, 3, 3, 7], Int32Array.from([-1, 0, 1]));
+    expect([...r.columns]).toEqual([1, 2]);
+    expect([...r.starts]).toEqual([3, 3]);
+    expect([...r.ends]).toEqual([3, 7]);
+  });
+
+  it('shouldUseCsc follows homeobox _should_use_csc', () => {
+    expect(shouldUseCsc(1000, 10, true)).toBe(true);
+    expect(shouldUseCsc(1000, 10, false)).toBe(false);
+    expect(shouldUseCsc(10, 10, true)).toBe(false);
+    expect(shouldUseCsc(9, 10, true)).toBe(false);
+    expect(shouldUseCsc(1000, undefined, true)).toBe(false);
+  });
+});

@@ -1,0 +1,75 @@
+// Reading what the companion's zarr writer (src/companion/zarr-writer) produces: sparse 1-D arrays
+// (BP-128 delta / none, uint16 through element_size 4), dense (rows, F) layers (zstd) with a padded
+// last chunk and all-zero chunks/shards left out — exactly the input, through FsStore.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadWriterCodecs } from '../../../src/companion/codecs.js';
+import { ShardedArrayWriter, type AnyTypedArray } from '../../../src/companion/zarr-writer/array-writer.js';
+import type { DType, InnerCodec } from '../../../src/companion/zarr-writer/metadata.js';
+import { FsStore } from '../../../src/io/fs-store.js';
+import { withStats } from '../../../src/io/stats.js';
+import { openArray, readAll, readRanges, readRows } from '../../../src/zarr/index.js';
+import { randInt, rng } from './helpers/rng.js';
+import { arr } from './helpers/util.js';
+
+let root: string;
+const r = rng(99);
+const n = 50_000;
+const indices = Uint32Array.from({ length: n }, (_, i) => (i % 300) * 3 + randInt(r, 0, 3));
+const counts = Uint32Array.from({ length: n }, (_, i) => (i >= 16_384 && i < 41_000 ? 0 : randInt(r, 1, 9))); // shard 1 all zero (not written), shard 2 starts with empty chunks
+const lengths16 = Uint16Array.from({ length: n }, () => randInt(r, 0, 65536));
+const F = 23;
+const rowsN = 1000;
+const dense = Float32Array.from({ length: rowsN * F }, (_, i) => (Math.floor(i / F) % 10 === 3 ? 0 : r() * 100));
+
+async function write(path: string, dtype: DType, codec: InnerCodec, values: AnyTypedArray, rowShape: number[], chunkRows: number, shardRows: number) {
+  const w = new ShardedArrayWriter({ root, path, dtype, rowShape, chunkRows, shardRows, codec, codecs: await loadWriterCodecs() });
+  const step = 7777 - (7777 % Math.max(1, rowShape[0] ?? 1)); // uneven appends, whole rows
+  for (let p = 0; p < values.length; p += step) await w.append(values.subarray(p, p + step) as AnyTypedArray);
+  await w.finish();
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'zarr-writer-'));
+  await write('g/csr/indices', 'uint32', { name: 'homeobox.bitpacking', transform: 'delta', elementSize: 4 }, indices, [], 4096, 4096 * 4);
+  await write('g/csr/layers/counts', 'uint32', { name: 'homeobox.bitpacking', transform: 'none', elementSize: 4 }, counts, [], 4096, 4096 * 4);
+  await write('g/lengths', 'uint16', { name: 'homeobox.bitpacking', transform: 'none', elementSize: 4 }, lengths16, [], 4096, 4096 * 4);
+  await write('g/layers/x', 'float32', { name: 'zstd', level: 0, checksum: false }, dense, [F], 40, 160);
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('companion zarr writer output', () => {
+  it('sparse arrays read back exactly, whole and by ranges', async () => {
+    const store = new FsStore(root);
+    for (const [path, values] of [['g/csr/indices', indices], ['g/csr/layers/counts', counts], ['g/lengths', lengths16]] as const) {
+      const a = await openArray(store, path);
+      expect(a.shape).toEqual([n]);
+      expect(arr(await readAll(a)), path).toEqual(arr(values));
+      const ranges: [number, number][] = [[0, 5], [16380, 16390], [49_990, 50_000], [25_000, 26_000]];
+      const { data } = await readRanges(a, ranges);
+      expect(arr(data), path).toEqual(ranges.flatMap(([s, e]) => arr(values.subarray(s, e))));
+    }
+  });
+
+  it('the all-zero shard is absent and reads as zeros without a chunk request', async () => {
+    const store = withStats(new FsStore(root));
+    const a = await openArray(store, 'g/csr/layers/counts');
+    const before = store.stats.requests;
+    const { data } = await readRanges(a, [[4096 * 5 + 10, 4096 * 5 + 20], [4096 * 8 + 1, 4096 * 8 + 3]]); // shard 1 (absent), shard 2 chunk 0 (empty)
+    expect(arr(data)).toEqual(new Array(12).fill(0));
+    expect(store.stats.requests - before).toBe(3); // size of shard 1 (absent), size + index of shard 2 (chunk 0 empty); no chunk reads
+  });
+
+  it('dense (rows, F) layer: fused layout, rows in query order', async () => {
+    const a = await openArray(new FsStore(root), 'g/layers/x');
+    expect(a.shape).toEqual([rowsN, F]);
+    expect(a.layout.shape).toEqual([rowsN * F]);
+    const rows = [999, 0, 3, 500, 159, 160, 160];
+    expect(arr(await readRows(a, rows))).toEqual(rows.flatMap((i) => arr(dense.subarray(i * F, (i + 1) * F))));
+    expect(arr(await readAll(a))).toEqual(arr(dense));
+  });
+});

@@ -1,0 +1,229 @@
+//! The wasm boundary: every `extern "C"` export of the module, and nothing else.
+//!
+//! Conventions (mirrored by `src/codecs/wasm-instance.ts`):
+//! * Buffers are `(ptr, len)` pairs in the module's linear memory, allocated by JS with
+//!   [`ra_alloc`] and released with [`ra_free`]. Inputs and outputs must not overlap.
+//! * Results are `i32`: `≥ 0` is a byte count; `< 0` is `-(ErrorCode)` (see `error.rs`), and the
+//!   failure's details are in the 5 × u32 record at [`ra_last_error`]:
+//!   `[code, block, byte offset, value, stream]` (`0xffffffff` = not applicable).
+//! * Nothing here panics on any input; out-of-range sizes become `BadArgument`.
+//!
+//! Example (JS): `n = ra_bitpack_decode(src, srcLen, 4, dst, dstCap)`; `n = -3` means a block width
+//! above 32, and `u32[ra_last_error()/4 + 1]` is the block index.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+use std::alloc::{alloc, dealloc, Layout};
+
+use crate::bitpack::{self, ElementSize, Transform};
+use crate::error::{CodecError, ErrorCode, ErrorDetail, Result};
+
+static LAST_ERROR: [AtomicU32; ErrorDetail::WORDS] = [const { AtomicU32::new(0) }; ErrorDetail::WORDS];
+
+/// Alignment of buffers handed to JS: 16, so SIMD loads of whole blocks are aligned.
+const ALIGN: usize = 16;
+
+/// Chunk kinds for [`ra_decode_chunk`].
+const KIND_BITPACK: u32 = 1;
+const KIND_ZSTD: u32 = 2;
+
+fn fail(e: CodecError) -> i32 {
+    for (slot, word) in LAST_ERROR.iter().zip(ErrorDetail::encode(&e)) {
+        slot.store(word, Ordering::Relaxed);
+    }
+    e.abi_code()
+}
+
+fn finish(r: Result<usize>) -> i32 {
+    // Sizes travel as i32; anything larger cannot be a JS typed array here anyway.
+    match r.and_then(|n| i32::try_from(n).map_err(|_| CodecError::with_value(ErrorCode::OutputTooSmall, n as u64))) {
+        Ok(n) => n,
+        Err(e) => fail(e),
+    }
+}
+
+/// # Safety
+/// `ptr` is null only with `len == 0`, otherwise valid for `len` bytes.
+unsafe fn input<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8]> {
+    if len == 0 {
+        Ok(&[])
+    } else if ptr.is_null() {
+        Err(CodecError::with_value(ErrorCode::BadArgument, len as u64))
+    } else {
+        Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
+    }
+}
+
+/// # Safety
+/// As [`input`], writable, and not overlapping any input of the same call.
+unsafe fn output<'a>(ptr: *mut u8, len: usize) -> Result<&'a mut [u8]> {
+    if len == 0 {
+        Ok(&mut [])
+    } else if ptr.is_null() || len > i32::MAX as usize {
+        Err(CodecError::with_value(ErrorCode::BadArgument, len as u64))
+    } else {
+        Ok(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
+    }
+}
+
+fn transform_from(t: u32) -> Result<Transform> {
+    u8::try_from(t)
+        .ok()
+        .and_then(Transform::from_byte)
+        .ok_or(CodecError::with_value(ErrorCode::BadArgument, t as u64))
+}
+
+/// Allocates `len` bytes (16-aligned) for JS; returns 0 if memory cannot grow.
+#[no_mangle]
+pub extern "C" fn ra_alloc(len: usize) -> *mut u8 {
+    match Layout::from_size_align(len.max(1), ALIGN) {
+        // SAFETY: non-zero size.
+        Ok(layout) => unsafe { alloc(layout) },
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// Frees a buffer from [`ra_alloc`]; `len` must be the length it was allocated with.
+///
+/// # Safety
+/// `ptr` came from `ra_alloc(len)` and is not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ra_free(ptr: *mut u8, len: usize) {
+    if !ptr.is_null() {
+        // SAFETY: same layout as in ra_alloc.
+        unsafe { dealloc(ptr, Layout::from_size_align_unchecked(len.max(1), ALIGN)) }
+    }
+}
+
+/// Address of the last error's detail record (5 × u32).
+#[no_mangle]
+pub extern "C" fn ra_last_error() -> *const u32 {
+    LAST_ERROR.as_ptr() as *const u32
+}
+
+/// 1 if the SIMD128 kernels are compiled in, else 0.
+#[no_mangle]
+pub extern "C" fn ra_simd() -> u32 {
+    bitpack::SIMD as u32
+}
+
+/// Decoded byte size of a BP-128 chunk (`N · elem_size`), from its header alone.
+///
+/// # Safety
+/// `(src, len)` is a readable buffer.
+#[no_mangle]
+pub unsafe extern "C" fn ra_bitpack_decoded_size(src: *const u8, len: usize, elem_size: u32) -> i32 {
+    finish((|| bitpack::decoded_len(unsafe { input(src, len)? }, ElementSize::from_bytes(elem_size)?))())
+}
+
+/// Decodes a BP-128 chunk into `dst`; returns the bytes written.
+///
+/// # Safety
+/// `(src, len)` readable, `(dst, cap)` writable, not overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn ra_bitpack_decode(src: *const u8, len: usize, elem_size: u32, dst: *mut u8, cap: usize) -> i32 {
+    finish((|| {
+        let elem = ElementSize::from_bytes(elem_size)?;
+        bitpack::decode_into(unsafe { input(src, len)? }, elem, unsafe { output(dst, cap)? })
+    })())
+}
+
+/// Worst-case encoded size of `len` input bytes.
+#[no_mangle]
+pub extern "C" fn ra_bitpack_encode_bound(len: usize, elem_size: u32) -> i32 {
+    finish(ElementSize::from_bytes(elem_size).and_then(|elem| bitpack::max_encoded_len(len, elem)))
+}
+
+/// Encodes `len` bytes of LE words with `transform` (0 none, 1 delta, 2 delta_zigzag).
+///
+/// # Safety
+/// `(src, len)` readable, `(dst, cap)` writable, not overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn ra_bitpack_encode(src: *const u8, len: usize, elem_size: u32, transform: u32, dst: *mut u8, cap: usize) -> i32 {
+    finish((|| {
+        let elem = ElementSize::from_bytes(elem_size)?;
+        bitpack::encode_into(unsafe { input(src, len)? }, elem, transform_from(transform)?, unsafe { output(dst, cap)? })
+    })())
+}
+
+/// Decodes one encoded inner chunk straight into the caller's output region.
+/// `kind` 1 = `homeobox.bitpacking` (with `elem_size`), 2 = `zstd` (`elem_size` ignored).
+/// The result never exceeds `cap`; a chunk that needs more fails with `OutputTooSmall` /
+/// `ZstdOutputTooLarge`.
+///
+/// # Safety
+/// `(src, len)` readable, `(dst, cap)` writable, not overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn ra_decode_chunk(kind: u32, src: *const u8, len: usize, dst: *mut u8, cap: usize, elem_size: u32) -> i32 {
+    finish((|| {
+        let (src, dst) = unsafe { (input(src, len)?, output(dst, cap)?) };
+        match kind {
+            KIND_BITPACK => bitpack::decode_into(src, ElementSize::from_bytes(elem_size)?, dst),
+            KIND_ZSTD => zstd_decompress(src, dst),
+            _ => Err(CodecError::with_value(ErrorCode::BadArgument, kind as u64)),
+        }
+    })())
+}
+
+#[cfg(feature = "zstd")]
+fn zstd_decompress(src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    crate::zstd::decompress_into(src, dst)
+}
+
+#[cfg(not(feature = "zstd"))]
+fn zstd_decompress(_: &[u8], _: &mut [u8]) -> Result<usize> {
+    Err(CodecError::new(ErrorCode::Unsupported))
+}
+
+#[cfg(feature = "zstd")]
+mod zstd_exports {
+    use super::*;
+    use crate::zstd;
+
+    /// Total declared decompressed size of all frames; `-23` (`ZstdSizeUnknown`) when a frame does
+    /// not declare it; `-21` when it exceeds `i32::MAX`.
+    ///
+    /// # Safety
+    /// `(src, len)` is readable.
+    #[no_mangle]
+    pub unsafe extern "C" fn ra_zstd_content_size(src: *const u8, len: usize) -> i32 {
+        finish((|| match zstd::content_size(unsafe { input(src, len)? })? {
+            Some(n) if n > i32::MAX as u64 => Err(CodecError::with_value(ErrorCode::ZstdOutputTooLarge, n)),
+            Some(n) => Ok(n as usize),
+            None => Err(CodecError::new(ErrorCode::ZstdSizeUnknown)),
+        })())
+    }
+
+    /// Decompresses all frames into `(dst, cap)`; returns the bytes written.
+    ///
+    /// # Safety
+    /// `(src, len)` readable, `(dst, cap)` writable, not overlapping.
+    #[no_mangle]
+    pub unsafe extern "C" fn ra_zstd_decompress(src: *const u8, len: usize, dst: *mut u8, cap: usize) -> i32 {
+        finish((|| zstd::decompress_into(unsafe { input(src, len)? }, unsafe { output(dst, cap)? }))())
+    }
+
+    #[no_mangle]
+    pub extern "C" fn ra_zstd_compress_bound(len: usize) -> i32 {
+        finish(zstd::compress_bound(len))
+    }
+
+    /// Compresses `(src, len)` as one frame at `level`; returns the frame length.
+    ///
+    /// # Safety
+    /// `(src, len)` readable, `(dst, cap)` writable, not overlapping.
+    #[no_mangle]
+    pub unsafe extern "C" fn ra_zstd_compress(src: *const u8, len: usize, dst: *mut u8, cap: usize, level: i32) -> i32 {
+        finish((|| zstd::compress_into(unsafe { input(src, len)? }, unsafe { output(dst, cap)? }, level))())
+    }
+
+    /// libzstd's NUL-terminated description of its error code `code` (from the error record's value).
+    #[no_mangle]
+    pub extern "C" fn ra_zstd_error_string(code: i32) -> *const core::ffi::c_char {
+        zstd::error_string(code)
+    }
+
+    #[no_mangle]
+    pub extern "C" fn ra_zstd_version() -> u32 {
+        zstd::version()
+    }
+}
