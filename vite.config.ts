@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const repo = fileURLToPath(new URL('.', import.meta.url));
+const shared = fileURLToPath(new URL('../shared', import.meta.url));
 
 // One config for the library build, the demo dev server and both test projects.
 // Browser tests are ordinary vitest files that drive Debian's Chromium through playwright-core
@@ -9,7 +13,8 @@ export default defineConfig({
     lib: { entry: { index: 'src/index.ts', codec: 'src/codecs/index.ts' }, formats: ['es'] },
   },
   worker: { format: 'es' },
-  server: { fs: { allow: ['.', '../shared'] } },
+  // The demo (root demo/) imports ../src and fetches ../wasm/dist; tests read ../shared/data.
+  server: { fs: { allow: [repo, shared] } },
   test: {
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -11,8 +11,8 @@
 //  - categorical codes use the smallest signed type pandas would (int8 below 127 categories);
 //  - CSR indptr is int32 while it fits, int64 otherwise (as scipy); obsp/varm/varp/uns are empty dicts;
 //  - with `gzip`, numeric matrix arrays over 64 KiB are chunked (~1 MiB, whole rows) + deflated.
-// Data arrays are not copied: the file is one list of chunks, concatenated once (toH5ad) or
-// streamed to a sink (writeH5ad, for results larger than one ArrayBuffer).
+// Uncompressed data arrays are not copied: the file is one list of chunks, concatenated once
+// (toH5ad) or streamed to a sink (writeH5ad, for results larger than one ArrayBuffer).
 import * as arrow from 'apache-arrow';
 import type { AnnData, Matrix, NumericArray } from './types.js';
 import { array, bools, H5File, H5Group, strings, type ByteSink, type H5Dataset, type NumericValue } from './hdf5/index.js';
@@ -27,6 +27,7 @@ export interface H5adOptions {
   gzip?: number;
 }
 
+/** The .h5ad file of `adata`, as bytes anndata ≥ 0.8 (and h5py/HDF5 ≥ 1.8 generally) reads. */
 export async function toH5ad(adata: AnnData, options: H5adOptions = {}): Promise<Uint8Array> {
   return h5adFile(adata, options).toBytes();
 }

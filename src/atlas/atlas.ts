@@ -49,8 +49,10 @@ interface Opened {
 async function openRoot(location: string | ByteStore, opts: AtlasOptions): Promise<Opened> {
   // Accept the atlas root or its lance_db folder (homeobox's db URI), like homeobox's _resolve_db_uri.
   const base = typeof location === 'string' ? await openStore(location.replace(/\/+$/, '').replace(/\/lance_db$/, ''), opts) : location;
+  // Stats sit below the cache: they count what reached the network, not cache hits.
+  const counted = withStats(base);
   const cache = pickCache(opts);
-  const root = withStats(cache ? withCache(base, { cache }) : base);
+  const root = Object.assign(cache ? withCache(counted, { cache }) : counted, { stats: counted.stats });
   return { root, lanceDb: withPrefix(root, 'lance_db') };
 }
 
@@ -58,7 +60,7 @@ function pickCache(opts: AtlasOptions): ByteCache | undefined {
   const c = opts.cache ?? 'auto';
   if (typeof c === 'object') return c;
   if (c === 'none') return undefined;
-  if (c === 'indexeddb' || (c === 'auto' && IndexedDbCache.available())) return new IndexedDbCache({ budgetBytes: opts.cacheBudgetBytes });
+  if (c === 'indexeddb' || (c === 'auto' && IndexedDbCache.available())) return IndexedDbCache.shared({ budgetBytes: opts.cacheBudgetBytes });
   return new MemoryCache(opts.cacheBudgetBytes);
 }
 

@@ -52,6 +52,8 @@ export class MemoryCache implements ByteCache {
   }
 }
 
+const sharedIdb = new Map<string, IndexedDbCache>();
+
 interface IdbIndexEntry {
   bytes: number;
   used: number;
@@ -74,6 +76,17 @@ export class IndexedDbCache implements ByteCache {
 
   static available(): boolean {
     return typeof indexedDB !== 'undefined';
+  }
+
+  /**
+   * One instance per database in this realm: its usage index lives in memory, so two instances of
+   * one database would each miss what the other just stored until the index is persisted.
+   */
+  static shared(options: { dbName?: string; budgetBytes?: number } = {}): IndexedDbCache {
+    const name = options.dbName ?? 'ragged-atlas-cache';
+    let c = sharedIdb.get(name);
+    if (!c) sharedIdb.set(name, (c = new IndexedDbCache(options)));
+    return c;
   }
 
   #open() {

@@ -40,13 +40,8 @@ export function defaultDecompressors(): Promise<Decompressors> {
 type ZstdFn = Decompressors['zstd'];
 
 async function loadCodecModule(): Promise<ZstdFn | undefined> {
-  // The codec module is a sibling entry point (ragged-atlas/codec); imported by a computed
-  // specifier so bundles that never meet zstd data do not have to include it.
-  const spec = '../codecs/index.js';
-  const mod = (await import(/* @vite-ignore */ spec).catch(() => undefined)) as
-    | { loadCodecs?: () => Promise<{ zstdDecompress(data: Uint8Array, opts: { maxOutputBytes: number }): Uint8Array }> }
-    | undefined;
-  if (!mod?.loadCodecs) return undefined;
-  const codecs = await mod.loadCodecs();
+  // A literal dynamic import: bundlers split the codec module (ragged-atlas/codec) into its own
+  // chunk, loaded only when zstd data is met. A failure to load it is an error, not a silent fallback.
+  const codecs = await (await import('../codecs/index.js')).loadCodecs();
   return (data, maxOutputBytes) => codecs.zstdDecompress(data, { maxOutputBytes });
 }

@@ -74,6 +74,11 @@ export function metadataStart(footer: Footer): number {
 export interface FileMetadata {
   footer: Footer;
   columns: ColumnMetadataProto[];
+  /** Global buffers (buffer 0 = FileDescriptor with the file's own schema). */
+  globalBuffers: { offset: number; length: number }[];
+  /** The tail bytes read, from `tailOffset` to the end of the file. */
+  tail: Uint8Array;
+  tailOffset: number;
 }
 
 /**
@@ -95,5 +100,8 @@ export function parseFileMetadata(tail: Uint8Array, tailOffset: number, footer: 
     }
     columns.push(decodeColumnMetadata(slice(tail, rel(pos), size, where), `${where} column ${i}`));
   }
-  return { footer, columns };
+  const gbo = new ByteCursor(slice(tail, rel(footer.gboTablePos), footer.numGlobalBuffers * 16, where), where);
+  const globalBuffers: { offset: number; length: number }[] = [];
+  for (let i = 0; i < footer.numGlobalBuffers; i++) globalBuffers.push({ offset: gbo.u64(), length: gbo.u64() });
+  return { footer, columns, globalBuffers, tail, tailOffset };
 }

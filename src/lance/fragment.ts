@@ -32,6 +32,18 @@ interface CachedPage {
   slots: LeafSlots;
 }
 
+/**
+ * Decoded pages kept between the windows of one read (a scan of a fragment, a take). Owned by
+ * the caller and dropped with it, so finished scans do not pin decoded data.
+ */
+export interface PageCache {
+  pages: Map<string, CachedPage>;
+  /** 2.0 files: whole decoded top-level fields, by `file:fieldId`. */
+  fields20: Map<string, Promise<Map<number, LeafSlots>>>;
+}
+
+export const newPageCache = (): PageCache => ({ pages: new Map(), fields20: new Map() });
+
 export class FragmentReader {
   readonly id: number;
   readonly physicalRows: number;
@@ -39,11 +51,13 @@ export class FragmentReader {
   readonly #frag: DataFragmentProto;
   readonly #where: string;
   readonly #fieldLoc = new Map<number, Location>();
-  readonly #pages = new Map<string, CachedPage>();
-  readonly #whole20 = new Map<string, Promise<Map<number, LeafSlots>>>();
 
-  constructor(ctx: TableContext, frag: DataFragmentProto) {
+  readonly #dir: string;
+
+  /** `dir` is where the fragment's file paths are relative to (`data` for tables). */
+  constructor(ctx: TableContext, frag: DataFragmentProto, dir = 'data') {
     this.#ctx = ctx;
+    this.#dir = dir;
     this.#frag = frag;
     this.id = frag.id;
     this.physicalRows = frag.physicalRows;
@@ -57,7 +71,7 @@ export class FragmentReader {
   }
 
   fileKey(file: number): string {
-    return `data/${this.#frag.files[file]!.path}`;
+    return `${this.#dir}/${this.#frag.files[file]!.path}`;
   }
 
   #meta(file: number, signal?: AbortSignal): Promise<FileMetadata> {
@@ -73,8 +87,8 @@ export class FragmentReader {
    * Decoded leaves of `fields` (top-level) for physical rows [start, end) of this fragment.
    * Pages decoded for earlier windows are reused; pages wholly before `start` are dropped.
    */
-  async readLeaves(fields: LanceField[], start: number, end: number, signal?: AbortSignal): Promise<Map<number, LeafSlots>> {
-    for (const [k, p] of this.#pages) if (p.rowEnd <= start) this.#pages.delete(k);
+  async readLeaves(fields: LanceField[], start: number, end: number, cache: PageCache = newPageCache(), signal?: AbortSignal): Promise<Map<number, LeafSlots>> {
+    for (const [k, p] of cache.pages) if (p.rowEnd <= start) cache.pages.delete(k);
     const leaves = fields.flatMap(leavesOf);
     const files = [...new Set(leaves.map((l) => this.#fieldLoc.get(l.id)?.file).filter((f): f is number => f !== undefined))];
     const metas = new Map<number, FileMetadata>();
@@ -87,7 +101,7 @@ export class FragmentReader {
     for (const top of fields) {
       for (const file of new Set(leavesOf(top).map((l) => this.#fieldLoc.get(l.id)?.file))) {
         if (file === undefined || metas.get(file)!.footer.version !== '2.0') continue;
-        jobs20.push(this.#field20(top, file, metas.get(file)!, signal).then((m) => {
+        jobs20.push(this.#field20(top, file, metas.get(file)!, cache, signal).then((m) => {
           for (const [id, s] of m) out.set(id, sliceLeaf(s, start, end));
         }));
       }
@@ -101,7 +115,7 @@ export class FragmentReader {
       const loc = this.#fieldLoc.get(leaf.id)!;
       return { ...loc, leaf, pages: this.#column(metas.get(loc.file)!, loc).pages };
     });
-    const reads = planPages(cols, start, end, (c, page) => this.#pages.has(`${c.file}:${c.column}:${page}`));
+    const reads = planPages(cols, start, end, (c, page) => cache.pages.has(`${c.file}:${c.column}:${page}`));
     const buffers = await this.#fetch(reads, signal);
     reads.forEach((r, i) => {
       const col = cols.find((c) => c.file === r.file && c.column === r.column)!;
@@ -109,14 +123,14 @@ export class FragmentReader {
       const kind = leafKind(col.leaf.type as arrow.DataType, where);
       const meta = this.#column(metas.get(r.file)!, r);
       const slots = decodePage21(meta.pages[r.page]!.encoding, buffers[i]!, r.rows, kind, { dec: this.#ctx.dec, where });
-      this.#pages.set(`${r.file}:${r.column}:${r.page}`, { rowStart: r.rowStart, rowEnd: r.rowStart + r.rows, slots });
+      cache.pages.set(`${r.file}:${r.column}:${r.page}`, { rowStart: r.rowStart, rowEnd: r.rowStart + r.rows, slots });
     });
     for (const c of cols) {
       // Slice each page to the window first, so streaming small windows over big pages stays linear.
       const parts: LeafSlots[] = [];
       let covered = start;
       c.pages.forEach((_, i) => {
-        const p = this.#pages.get(`${c.file}:${c.column}:${i}`);
+        const p = cache.pages.get(`${c.file}:${c.column}:${i}`);
         if (!p || p.rowEnd <= start || p.rowStart >= end) return;
         if (p.rowStart > covered) return;
         const a = Math.max(start, p.rowStart);
@@ -162,9 +176,9 @@ export class FragmentReader {
     return out;
   }
 
-  #field20(top: LanceField, file: number, meta: FileMetadata, signal?: AbortSignal): Promise<Map<number, LeafSlots>> {
+  #field20(top: LanceField, file: number, meta: FileMetadata, cache: PageCache, signal?: AbortSignal): Promise<Map<number, LeafSlots>> {
     const key = `${file}:${top.id}`;
-    let p = this.#whole20.get(key);
+    let p = cache.fields20.get(key);
     if (!p) {
       p = (async () => {
         const ids: number[] = [];
@@ -187,7 +201,7 @@ export class FragmentReader {
           return { meta: this.#column(meta, c), pageBuffers, where: `${this.fileKey(file)} column ${c.column}` };
         }, this.#where);
       })();
-      this.#whole20.set(key, p);
+      cache.fields20.set(key, p);
     }
     return p;
   }

@@ -8,7 +8,7 @@ import * as arrow from 'apache-arrow';
 import { throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { visibleToPhysical } from './deletions.js';
-import type { FragmentReader } from './fragment.js';
+import { newPageCache, type FragmentReader } from './fragment.js';
 import type { Projection } from './projection.js';
 
 export interface ScanOptions {
@@ -63,6 +63,7 @@ async function* fragmentBatches(job: Job, proj: Projection, batchSize: number, w
   const deleted = await reader.deleted(signal);
   const pStart = visibleToPhysical(job.skip, deleted);
   const pEnd = visibleToPhysical(job.skip + job.take - 1, deleted) + 1;
+  const cache = newPageCache();
   let d = 0;
   while (d < deleted.length && deleted[d]! < pStart) d++;
   for (let a = pStart; a < pEnd; a += batchSize) {
@@ -77,7 +78,7 @@ async function* fragmentBatches(job: Job, proj: Projection, batchSize: number, w
       }
       keep = Uint32Array.from(k);
     }
-    const leaves = await reader.readLeaves(proj.fields, a, b, signal);
+    const leaves = await reader.readLeaves(proj.fields, a, b, cache, signal);
     const n = keep ? keep.length : b - a;
     const cols = reader.buildColumns(proj.fields, leaves, b - a, keep);
     if (withRowAddress) {

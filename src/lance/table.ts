@@ -1,11 +1,11 @@
 // LanceTable: one version of a Lance table, opened from its manifest.
 import * as arrow from 'apache-arrow';
-import { NotFoundError, QueryError, throwIfAborted } from '../errors.js';
+import { NotFoundError, throwIfAborted } from '../errors.js';
 import { openStore } from '../io/open.js';
 import type { ByteStore } from '../io/types.js';
 import { TableContext, type IoOptions } from './context.js';
 import { defaultDecompressors, type Decompressors } from './decompressors.js';
-import { FragmentReader } from './fragment.js';
+import { FragmentReader, newPageCache } from './fragment.js';
 import { describeIndices, lookupIndex, type IndexInfo, type IndexQuery, type IndexLookupResult } from './indices/index.js';
 import { checkFeatures, parseIndexSection, parseManifestFile } from './manifest.js';
 import { project } from './projection.js';
@@ -172,8 +172,9 @@ export class LanceTable {
       const parts = new Map<number, LeafSlots[]>();
       const rowOf = new Map<number, number>();
       let base = 0;
+      const cache = newPageCache();
       for (const [a, b] of windows) {
-        const leaves = await reader.readLeaves(proj.fields, a, b, opts.signal);
+        const leaves = await reader.readLeaves(proj.fields, a, b, cache, opts.signal);
         for (const [id, s] of leaves) (parts.get(id) ?? parts.set(id, []).get(id)!).push(s);
         for (const o of sorted) if (o >= a && o < b) rowOf.set(o, base + o - a);
         base += b - a;
@@ -208,8 +209,6 @@ export class LanceTable {
    * `coveredFragments` were not searched: scan those fragments and filter them yourself.
    */
   indexLookup(column: string, query: IndexQuery, opts: { signal?: AbortSignal } = {}): Promise<IndexLookupResult | undefined> {
-    const f = this.fields.find((x) => x.name === column) ?? undefined;
-    if (!f && !column.includes('.')) throw new QueryError(`no column named "${column}"`, { where: column });
     return lookupIndex(this.#ctx, this.manifest, this.#indexMeta, this.fields, column, query, this.#readers, opts.signal);
   }
 }

@@ -16,7 +16,9 @@ import {
   referencedColumns,
   type Expr,
   type IndexKind,
+  type IndexQuery as PlannedQuery,
 } from './predicate/index.js';
+import type { IndexQuery as LanceIndexQuery } from '../lance/indices/keys.js';
 import type { QuerySpec } from './spec.js';
 import { distances, topK } from './vector-search.js';
 
@@ -127,7 +129,7 @@ async function matchRows(table: LanceTable, expr: Expr | undefined, extra: strin
     if (indexed.size) {
       const plan = planIndexLookups(expr, (c) => indexed.get(c), table.schema);
       if (plan.index) {
-        const results = await Promise.all(plan.lookups.map((l) => table.indexLookup(l.column, l.query as never, { signal })));
+        const results = await Promise.all(plan.lookups.map((l) => table.indexLookup(l.column, toLanceQuery(l.query), { signal })));
         if (results.every((r) => r !== undefined)) {
           const combined = combineIndexResults(plan, results);
           const candidates = combined.rows.slice().sort();
@@ -196,11 +198,27 @@ function concatMatches(parts: { rows: BigUint64Array; data: arrow.Table }[], nee
 
 function indexedColumns(table: LanceTable): Map<string, IndexKind> {
   const out = new Map<string, IndexKind>();
-  for (const idx of table.indices() as { type?: string; columns?: string[] }[]) {
-    const kind = String(idx.type ?? '').toLowerCase();
-    if ((kind === 'btree' || kind === 'bitmap') && idx.columns?.length === 1) out.set(idx.columns[0]!, kind);
+  for (const idx of table.indices()) {
+    const kind = String(idx.type).toLowerCase();
+    if ((kind === 'btree' || kind === 'bitmap') && idx.columns.length === 1) out.set(idx.columns[0]!, kind);
   }
   return out;
+}
+
+/** The predicate planner's lookup, in the Lance reader's query shape. */
+function toLanceQuery(q: PlannedQuery): LanceIndexQuery {
+  switch (q.op) {
+    case 'eq':
+      return { op: 'eq', value: q.values[0] };
+    case 'in':
+      return { op: 'in', values: q.values };
+    case 'range':
+      return {
+        op: 'range',
+        ...(q.lower ? { lower: q.lower.value, lowerInclusive: q.lower.inclusive } : {}),
+        ...(q.upper ? { upper: q.upper.value, upperInclusive: q.upper.inclusive } : {}),
+      };
+  }
 }
 
 function inferVectorColumn(schema: arrow.Schema): string {

@@ -4,13 +4,16 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
 import { pythonJson } from '../helpers/python.js';
 import { READ_H5AD } from '../unit/anndata/fixtures.js';
-import { writeTemp } from '../unit/anndata/h5py-dump.js';
+import { removeTemp, writeTemp } from '../unit/anndata/h5py-dump.js';
 
 let h: BrowserHarness;
 beforeAll(async () => {
   h = await startBrowser();
 });
-afterAll(async () => h?.close());
+afterAll(async () => {
+  removeTemp();
+  await h?.close();
+});
 
 test('toH5ad in Chromium produces a file anndata reads with every value intact', async () => {
   const page = await h.newPage();
@@ -41,7 +44,7 @@ test('toH5ad in Chromium produces a file anndata reads with every value intact',
   expect(py.obsm.X_umap).toEqual([[1, 2], [3, 4], [5, 6]]);
 });
 
-test('a 1e6-string, 8 MB-numeric file written in Chromium is read exactly by h5py', async () => {
+test('a 1e6-string, 8 MB-numeric, gzip-chunked file written in Chromium is read exactly by h5py', async () => {
   const page = await h.newPage();
   const result = await page.evaluate(async () => {
     const { H5File, bools } = await (window as any).__import('/src/anndata/hdf5/index.ts');
@@ -51,6 +54,7 @@ test('a 1e6-string, 8 MB-numeric file written in Chromium is read exactly by h5p
     f.root.createDataset('names', Array.from({ length: n }, (_, i) => (i % 7 === 0 ? `çell-${i}-😀` : `cell_${i}`)));
     f.root.createDataset('f64', Float64Array.from({ length: n }, (_, i) => i / 8));
     f.root.createDataset('flags', bools(Uint8Array.from({ length: n }, (_, i) => i & 1)));
+    f.root.createDataset('f64z', Float64Array.from({ length: n }, (_, i) => i / 8), { compression: 'gzip' }); // CompressionStream
     const t0 = performance.now();
     const bytes: Uint8Array = await f.toBytes();
     const ms = performance.now() - t0;
@@ -58,7 +62,7 @@ test('a 1e6-string, 8 MB-numeric file written in Chromium is read exactly by h5p
     for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return { base64: btoa(bin), ms, size: bytes.length };
   });
-  console.log(`Chromium H5File.toBytes: ${(result.size / 2 ** 20).toFixed(1)} MiB (1e6 strings + 1e6 f64 + 1e6 bool) in ${result.ms.toFixed(0)} ms`);
+  console.log(`Chromium H5File.toBytes: ${(result.size / 2 ** 20).toFixed(1)} MiB (1e6 strings + 1e6 f64 + 1e6 bool + 1e6 f64 gzip) in ${result.ms.toFixed(0)} ms`);
   const file = writeTemp(Uint8Array.from(Buffer.from(result.base64, 'base64')), 'browser.h5');
   const py = pythonJson(String.raw`
 import sys, json, h5py, numpy as np
@@ -67,8 +71,10 @@ names = f['names'].asstr()[()]
 n = len(names)
 ok = all(names[i] == (f'çell-{i}-😀' if i % 7 == 0 else f'cell_{i}') for i in range(n))
 f64 = f['f64'][()]
+f64z = f['f64z'][()]
 flags = f['flags'][()]
-print(json.dumps({'n': n, 'names_ok': ok, 'f64_ok': bool(np.array_equal(f64, np.arange(n) / 8)), 'flags_dtype': str(flags.dtype),
+print(json.dumps({'n': n, 'names_ok': ok, 'f64_ok': bool(np.array_equal(f64, np.arange(n) / 8)),
+  'f64z_ok': bool(np.array_equal(f64z, np.arange(n) / 8)), 'f64z_compression': f['f64z'].compression, 'flags_dtype': str(flags.dtype),
   'flags_ok': bool(np.array_equal(flags, (np.arange(n) & 1).astype(bool))), 'attr': f.attrs['encoding-type']}))`, [file]);
-  expect(py).toEqual({ n: 1_000_000, names_ok: true, f64_ok: true, flags_dtype: 'bool', flags_ok: true, attr: 'test' });
+  expect(py).toEqual({ n: 1_000_000, names_ok: true, f64_ok: true, f64z_ok: true, f64z_compression: 'gzip', flags_dtype: 'bool', flags_ok: true, attr: 'test' });
 });

@@ -27,7 +27,7 @@ import { encodeContiguousLayout, LAYOUT } from './messages/layout.js';
 import { encodeGroupInfo, encodeHardLink, encodeLinkInfo, GROUP_INFO, LINK, LINK_INFO } from './messages/links.js';
 import { checkValue, littleEndianBytes, toValue, type ByteSource, type H5Value, type NumericValue, type ValueLike } from './values.js';
 import {
-  buildChunkBTree, chunkRows, deflate, encodeChunkedFillValue, encodeChunkedLayout, encodeDeflatePipeline, FILTER_PIPELINE, type ChunkEntry,
+  buildChunkBTree, chunkRows as defaultChunkRows, deflate, encodeChunkedFillValue, encodeChunkedLayout, encodeDeflatePipeline, FILTER_PIPELINE, type ChunkEntry,
 } from './chunked.js';
 import { InvalidInputError, UnsupportedError } from '../../errors.js';
 
@@ -40,7 +40,7 @@ abstract class H5Object {
   /** Sets (or replaces) an attribute. See `ValueLike` for how JS values map to HDF5 types. */
   setAttr(name: string, value: ValueLike): this {
     checkName(name, this.path);
-    const v = checkValue(toValue(value), `${this.path} attribute ${name}`);
+    const v = { ...checkValue(toValue(value), `${this.path} attribute ${name}`) }; // own object: heap refs are per use
     if (!ArrayBuffer.isView(v.data) && v.dtype !== 'string') {
       throw new InvalidInputError('attribute data must be an array, not a ByteSource', { where: `${this.path} attribute ${name}` });
     }
@@ -69,7 +69,7 @@ export class H5Dataset extends H5Object {
     const v = this.value;
     if (this.options.compression !== 'gzip' || v.dtype === 'string' || v.shape.length === 0) return undefined;
     if (v.shape.some((d) => d === 0)) return undefined;
-    const rows = this.options.chunkRows ?? chunkRows(v.shape, elementSize(v.dtype));
+    const rows = this.options.chunkRows ?? defaultChunkRows(v.shape, elementSize(v.dtype));
     return Math.max(1, Math.min(v.shape[0]!, Math.floor(rows)));
   }
 }
@@ -83,7 +83,7 @@ export class H5Group extends H5Object {
 
   createDataset(name: string, value: ValueLike, options: DatasetOptions = {}): H5Dataset {
     const path = join(this.path, name);
-    return this.add(name, new H5Dataset(path, checkValue(toValue(value), path), options));
+    return this.add(name, new H5Dataset(path, { ...checkValue(toValue(value), path) }, options));
   }
 
   get(name: string): H5Group | H5Dataset | undefined {
@@ -187,7 +187,9 @@ async function compressAll(root: H5Group): Promise<Compressed> {
     const pending: Promise<Uint8Array>[] = [];
     const done: Uint8Array[] = [];
     for (const piece of fixedPieces(source, chunkBytes)) {
-      pending.push(deflate(piece));
+      const p = deflate(piece);
+      p.catch(() => {}); // rejections surface when awaited below, not as unhandled
+      pending.push(p);
       if (pending.length >= 4) done.push(await pending.shift()!);
     }
     for (const p of pending) done.push(await p);

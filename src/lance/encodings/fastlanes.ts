@@ -38,6 +38,35 @@ function indexTable(T: number): Uint16Array {
 type Words = Uint8Array | Uint16Array | Uint32Array;
 
 /**
+ * Per-(T, W) extraction plan, shared by every lane and chunk: for row r, the word (relative to
+ * the lane, in units of `lanes` words), the shift, and whether the value spills into the next
+ * word. Precomputing it keeps divisions and branches on constants out of the hot loop.
+ */
+interface Plan {
+  word: Int32Array;
+  shift: Int32Array;
+  spill: Uint8Array;
+}
+const plans = new Map<number, Plan>();
+
+function planFor(T: number, W: number, lanes: number): Plan {
+  const key = T * 1000 + W;
+  let p = plans.get(key);
+  if (!p) {
+    p = { word: new Int32Array(T), shift: new Int32Array(T), spill: new Uint8Array(T) };
+    for (let row = 0; row < T; row++) {
+      const bit = row * W;
+      const w = Math.floor(bit / T);
+      p.word[row] = w * lanes;
+      p.shift[row] = bit - w * T;
+      p.spill[row] = p.shift[row]! + W > T ? 1 : 0;
+    }
+    plans.set(key, p);
+  }
+  return p;
+}
+
+/**
  * Unpacks one chunk of 1024 values with T ≤ 32 from `words[base …]` into `out[outBase …]`.
  * The caller guarantees 1024*W/T words are available.
  */
@@ -48,17 +77,53 @@ function unpackNarrow(T: number, W: number, words: Words, base: number, out: Wor
     return;
   }
   const lanes = 1024 / T;
-  const mask = W === 32 ? 0xffffffff : 2 ** W - 1;
+  const mask = W === 32 ? -1 : (1 << W) - 1;
+  const { word, shift, spill } = planFor(T, W, lanes);
   for (let lane = 0; lane < lanes; lane++) {
-    let bit = 0;
-    for (let row = 0; row < T; row++, bit += W) {
-      const word = (bit / T) | 0;
-      const shift = bit - word * T;
-      let v = words[base + lanes * word + lane]! >>> shift;
-      if (shift + W > T) v |= words[base + lanes * (word + 1) + lane]! << (T - shift);
-      out[outBase + idx[row * lanes + lane]!] = (v & mask) >>> 0;
+    const b = base + lane;
+    for (let row = 0; row < T; row++) {
+      const at = b + word[row]!;
+      const sh = shift[row]!;
+      let v = words[at]! >>> sh;
+      if (spill[row]) v |= words[at + lanes]! << (T - sh);
+      out[outBase + idx[row * lanes + lane]!] = v & mask;
     }
   }
+}
+
+/** T = 64 plan over the lane's stream of 32-bit half-words (lo, hi, lo, hi, …). */
+interface WidePlan {
+  /** Offset of the half-word holding bit r*W (lo part) and r*W+32 (hi part), per row. */
+  lo: Int32Array;
+  loShift: Int32Array;
+  loSpill: Int32Array;
+  hi: Int32Array;
+  hiShift: Int32Array;
+  hiSpill: Int32Array;
+}
+const widePlans = new Map<number, WidePlan>();
+
+function widePlanFor(W: number): WidePlan {
+  let p = widePlans.get(W);
+  if (!p) {
+    const lanes = 16;
+    // Half-word j of a lane lives at 2*lanes*(j>>1) + (j&1) relative to the lane's first word pair.
+    const off = (j: number) => 2 * lanes * (j >> 1) + (j & 1);
+    p = { lo: new Int32Array(64), loShift: new Int32Array(64), loSpill: new Int32Array(64), hi: new Int32Array(64), hiShift: new Int32Array(64), hiSpill: new Int32Array(64) };
+    for (let row = 0; row < 64; row++) {
+      const bit = row * W;
+      const nLo = Math.min(W, 32);
+      p.lo[row] = off(bit >>> 5);
+      p.loShift[row] = bit & 31;
+      p.loSpill[row] = (bit & 31) + nLo > 32 ? off((bit >>> 5) + 1) : -1;
+      const hb = bit + 32;
+      p.hi[row] = off(hb >>> 5);
+      p.hiShift[row] = hb & 31;
+      p.hiSpill[row] = W > 32 && (hb & 31) + (W - 32) > 32 ? off((hb >>> 5) + 1) : -1;
+    }
+    widePlans.set(W, p);
+  }
+  return p;
 }
 
 /** T = 64: `words` is a Uint32Array of (lo, hi) pairs, `base` counts 64-bit words; out likewise. */
@@ -69,25 +134,28 @@ function unpackWide(W: number, words: Uint32Array, base: number, out: Uint32Arra
     return;
   }
   const lanes = 16;
-  // Half-word j of lane `lane`'s stream is words[2*(base + lanes*(j>>1) + lane) + (j&1)].
-  const half = (lane: number, j: number) => words[2 * (base + lanes * (j >> 1) + lane) + (j & 1)]!;
-  const read = (lane: number, bit: number, n: number): number => {
-    const j = bit >>> 5;
-    const sh = bit & 31;
-    let v = half(lane, j) >>> sh;
-    if (sh + n > 32) v |= half(lane, j + 1) << (32 - sh);
-    return n === 32 ? v >>> 0 : (v & (2 ** n - 1)) >>> 0;
-  };
+  const { lo: pLo, loShift, loSpill, hi: pHi, hiShift, hiSpill } = widePlanFor(W);
+  const loMask = W >= 32 ? -1 : (1 << W) - 1;
+  const hiBits = W - 32;
+  const hiMask = hiBits >= 32 ? -1 : (1 << hiBits) - 1;
+  const ob = 2 * outBase;
   for (let lane = 0; lane < lanes; lane++) {
-    let bit = 0;
-    for (let row = 0; row < 64; row++, bit += W) {
-      const o = 2 * (outBase + idx[row * lanes + lane]!);
-      if (W <= 32) {
-        out[o] = read(lane, bit, W);
-        out[o + 1] = 0;
+    const b = 2 * (base + lane);
+    for (let row = 0; row < 64; row++) {
+      const o = ob + 2 * idx[row * lanes + lane]!;
+      const sh = loShift[row]!;
+      let lo = words[b + pLo[row]!]! >>> sh;
+      const ls = loSpill[row]!;
+      if (ls >= 0) lo |= words[b + ls]! << (32 - sh);
+      out[o] = lo & loMask;
+      if (hiBits > 0) {
+        const hs = hiShift[row]!;
+        let hi = words[b + pHi[row]!]! >>> hs;
+        const hsp = hiSpill[row]!;
+        if (hsp >= 0) hi |= words[b + hsp]! << (32 - hs);
+        out[o + 1] = hi & hiMask;
       } else {
-        out[o] = read(lane, bit, 32);
-        out[o + 1] = read(lane, bit + 32, W - 32);
+        out[o + 1] = 0;
       }
     }
   }

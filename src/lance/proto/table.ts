@@ -248,3 +248,26 @@ export function decodeIndexSection(bytes: Uint8Array, where: string): IndexMetad
   });
   return out;
 }
+
+/** lance.file.FileDescriptor {Schema schema = 1 {fields = 1, metadata = 5}; uint64 length = 2}. */
+export interface FileDescriptorProto {
+  fields: FieldProto[];
+  metadata: Map<string, Uint8Array>;
+  length: number;
+}
+
+export function decodeFileDescriptor(bytes: Uint8Array, where: string): FileDescriptorProto {
+  const d: FileDescriptorProto = { fields: [], metadata: new Map(), length: 0 };
+  readFields(bytes, where, (n, r) => {
+    if (n === 1) {
+      readFields(r.bytesView(), where, (k, s) => {
+        if (k === 1) d.fields.push(decodeField(s.bytesView(), where));
+        else if (k === 5) {
+          const [key, v] = readMapEntry(s.bytesView(), where);
+          d.metadata.set(key, v);
+        }
+      });
+    } else if (n === 2) d.length = r.uint();
+  });
+  return d;
+}

@@ -2,7 +2,7 @@
 
 import type { Expr } from './ast.js';
 import { walk } from './ast.js';
-import { resolveColumn, type SchemaLike } from './bind.js';
+import { bindPredicate, type SchemaLike } from './bind.js';
 
 /** Every column path referenced, as written (`[['gene_expression', 'zarr_group'], ['n_genes']]`), deduplicated in order of appearance. */
 export function referencedPaths(expr: Expr): string[][] {
@@ -21,8 +21,9 @@ export function referencedPaths(expr: Expr): string[][] {
 /**
  * Top-level columns the predicate needs (a struct child needs its whole struct column).
  * Without a schema: names as written, in order of first appearance. With a schema: the actual column
- * names (LanceDB matches unquoted names case-insensitively), in schema order; an unknown column
- * throws QueryError naming it and listing the available ones.
+ * names (LanceDB matches unquoted names case-insensitively outside function calls), in schema order,
+ * after validating the predicate — an unknown column throws QueryError naming it and listing the
+ * available ones. Parts folded away when planning (`x > NULL`) need no column.
  */
 export function referencedColumns(expr: Expr, schema?: SchemaLike): string[] {
   if (!schema) {
@@ -32,9 +33,6 @@ export function referencedColumns(expr: Expr, schema?: SchemaLike): string[] {
     });
     return names;
   }
-  const used = new Set<string>();
-  walk(expr, (n) => {
-    if (n.kind === 'column') used.add(resolveColumn(n, schema.fields).path[0]!);
-  });
-  return schema.fields.map((f) => f.name).filter((name) => used.has(name));
+  // binding resolves names exactly as evaluation will (and validates the predicate)
+  return bindPredicate(expr, schema).columns;
 }

@@ -18,7 +18,7 @@ import type { Expr } from './ast.js';
 import { bindPredicate, type Bound, type BoundPredicate, type SchemaLike } from './bind.js';
 import { canonical, castValue } from './cast.js';
 import { parsePredicate } from './parser.js';
-import { ArrowType, isBig, type ArrowTypeLike, type DType, type Value } from './types.js';
+import { ArrowType, intRange, isBig, type ArrowTypeLike, type DType, type Value } from './types.js';
 
 // ------------------------------------------------------------------------------------------------
 // Structural views of apache-arrow objects
@@ -152,13 +152,41 @@ function asBigInt64(values: ArrayLike<number> | ArrayLike<bigint>, signed: boole
   return signed ? new BigInt64Array(v.buffer, v.byteOffset, v.length >> 1) : new BigUint64Array(v.buffer, v.byteOffset, v.length >> 1);
 }
 
+/**
+ * Decode a whole string column once and map each value's byte range to UTF-16 offsets, so that
+ * reading value i is a substring. null if the bytes are not valid UTF-8 (then values decode one by one).
+ */
+function decodeColumn(offsets: ArrayLike<number>, bytes: Uint8Array, n: number): { text: string; units: Float64Array } | null {
+  const start = offsets[0]!;
+  const end = offsets[n]!;
+  const text = decoder.decode(bytes.subarray(start, end));
+  const units = new Float64Array(n + 1);
+  let u = 0;
+  let b = start;
+  for (let i = 0; i <= n; i++) {
+    const target = offsets[i]!;
+    if (target < b) return null;
+    for (; b < target; b++) {
+      const x = bytes[b]!;
+      if ((x & 0xc0) !== 0x80) u += x >= 0xf0 ? 2 : 1;
+    }
+    units[i] = u;
+  }
+  return u === text.length ? { text, units } : null;
+}
+
 function utf8Vector(offsets: ArrayLike<number>, bytes: Uint8Array, n: number, valid: Valid): StrV {
+  let decoded: { text: string; units: Float64Array } | null | undefined;
   return {
     k: 'str',
     n,
     valid,
     utf8: { offsets, bytes },
-    get: (i) => decodeUtf8(bytes, offsets[i]!, offsets[i + 1]!),
+    get(i) {
+      if (decoded === undefined) decoded = n > 64 ? decodeColumn(offsets, bytes, n) : null;
+      if (decoded === null) return decodeUtf8(bytes, offsets[i]!, offsets[i + 1]!);
+      return decoded.text.substring(decoded.units[i]!, decoded.units[i + 1]!);
+    },
   };
 }
 
@@ -505,6 +533,9 @@ function compareToScalar(op: Cmp, x: V, s: Value, t: DType): BoolV {
     }
     return { k: 'bool', n, v: out };
   }
+  if (x.k === 'big' && (x.v instanceof BigInt64Array || x.v instanceof BigUint64Array) && (typeof s === 'bigint' || Number.isInteger(s))) {
+    return compareWordsToScalar(tab, x.v, x.valid, BigInt(s as number | bigint));
+  }
   if (x.k === 'big') {
     const v = x.v;
     const valid = x.valid;
@@ -536,6 +567,48 @@ function compareToScalar(op: Cmp, x: V, s: Value, t: DType): BoolV {
   return { k: 'bool', n, v: out };
 }
 
+/** 64-bit integers against an integer constant, on their 32-bit halves (no bigint per row). */
+function compareWordsToScalar(tab: [number, number, number], v: BigInt64Array | BigUint64Array, valid: Valid, c: bigint): BoolV {
+  const n = v.length;
+  const out = new Uint8Array(n);
+  const signed = v instanceof BigInt64Array;
+  const [lo, hi] = intRange(64, signed);
+  if (c < lo || c > hi) {
+    const r = tab[(c < lo ? 1 : -1) + 1]!;
+    for (let i = 0; i < n; i++) out[i] = valid !== null && valid[i] === 0 ? N : r;
+    return { k: 'bool', n, v: out };
+  }
+  const his = signed ? new Int32Array(v.buffer, v.byteOffset, n * 2) : new Uint32Array(v.buffer, v.byteOffset, n * 2);
+  const los = new Uint32Array(v.buffer, v.byteOffset, n * 2);
+  const cHi = Number(c >> 32n);
+  const cLo = Number(c & 0xffffffffn);
+  const LO = 1 - HI;
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && valid[i] === 0) {
+      out[i] = N;
+      continue;
+    }
+    const h = his[2 * i + HI]!;
+    const l = los[2 * i + LO]!;
+    out[i] = tab[(h < cHi ? -1 : h > cHi ? 1 : l < cLo ? -1 : l > cLo ? 1 : 0) + 1]!;
+  }
+  return { k: 'bool', n, v: out };
+}
+
+/** 64-bit integers as (correctly rounded) doubles: hi * 2^32 + lo is a single rounding. */
+function wordsToFloat(v: BigInt64Array | BigUint64Array, f32: boolean): Float64Array {
+  const n = v.length;
+  const out = new Float64Array(n);
+  const his = v instanceof BigInt64Array ? new Int32Array(v.buffer, v.byteOffset, n * 2) : new Uint32Array(v.buffer, v.byteOffset, n * 2);
+  const los = new Uint32Array(v.buffer, v.byteOffset, n * 2);
+  const LO = 1 - HI;
+  for (let i = 0; i < n; i++) {
+    const x = his[2 * i + HI]! * 4294967296 + los[2 * i + LO]!;
+    out[i] = f32 ? Math.fround(x) : x;
+  }
+  return out;
+}
+
 /** Evaluate a null-propagating boolean function of a dictionary column on its dictionary only. */
 function liftDictBool(x: StrV, f: (values: StrV) => BoolV): BoolV {
   const { keys, values } = x.dict!;
@@ -565,6 +638,9 @@ function castV(x: V, from: DType, to: DType, safe: boolean): V {
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) v[i] = Math.fround(x.v[i]!);
     return { k: 'num', n, v, valid: x.valid };
+  }
+  if (to.id === 'float' && x.k === 'big' && to.bits === 64 && (x.v instanceof BigInt64Array || x.v instanceof BigUint64Array)) {
+    return { k: 'num', n, v: wordsToFloat(x.v, false), valid: x.valid };
   }
   if (to.id === 'float' && x.k === 'big') {
     const v = new Float64Array(n);
@@ -730,6 +806,70 @@ export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp 
   return new RegExp(re + '$', caseInsensitive ? 'isu' : 'su');
 }
 
+/**
+ * A LIKE pattern without `_` as its literal pieces between `%`s (escapes resolved), or null.
+ * ['ab', 'c'] means 'ab%c'; a leading/trailing '' means the pattern starts/ends with %.
+ */
+function likeSegments(pattern: string): string[] | null {
+  const segs: string[] = [''];
+  const cps = [...pattern];
+  for (let i = 0; i < cps.length; i++) {
+    const c = cps[i]!;
+    if (c === '_') return null;
+    if (c === '\\') segs[segs.length - 1] += i + 1 < cps.length ? cps[++i]! : '\\';
+    else if (c === '%') segs.push('');
+    else segs[segs.length - 1] += c;
+  }
+  return segs;
+}
+
+function bytesAt(bytes: Uint8Array, at: number, pat: Uint8Array): boolean {
+  for (let j = 0; j < pat.length; j++) if (bytes[at + j] !== pat[j]) return false;
+  return true;
+}
+
+/** Case-sensitive LIKE with only % wildcards, on UTF-8 bytes (UTF-8 substrings are character-aligned). */
+function likeBytes(x: StrV, segments: string[], negated: boolean): BoolV {
+  const segs = segments.map((s) => encoder.encode(s));
+  const first = segs[0]!;
+  const last = segs[segs.length - 1]!;
+  const middle = segs.slice(1, -1);
+  const { offsets, bytes } = x.utf8!;
+  const n = x.n;
+  const out = new Uint8Array(n);
+  const valid = x.valid;
+  const exact = segs.length === 1;
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && valid[i] === 0) {
+      out[i] = N;
+      continue;
+    }
+    const start = offsets[i]!;
+    const end = offsets[i + 1]!;
+    let ok: boolean;
+    if (exact) ok = end - start === first.length && bytesAt(bytes, start, first);
+    else {
+      ok = end - start >= first.length + last.length && bytesAt(bytes, start, first) && bytesAt(bytes, end - last.length, last);
+      let at = start + first.length;
+      const limit = end - last.length;
+      for (let m = 0; ok && m < middle.length; m++) {
+        const seg = middle[m]!;
+        let found = -1;
+        for (let k = at; k + seg.length <= limit; k++) {
+          if (bytesAt(bytes, k, seg)) {
+            found = k;
+            break;
+          }
+        }
+        if (found < 0) ok = false;
+        else at = found + seg.length;
+      }
+    }
+    out[i] = ok !== negated ? T : F;
+  }
+  return { k: 'bool', n, v: out };
+}
+
 function likeV(x: V, p: V, ci: boolean, negated: boolean): BoolV {
   const n = Math.max(x.n, p.n);
   if (x.k === 'null' || p.k === 'null') return { k: 'bool', n, v: new Uint8Array(n).fill(N) };
@@ -738,11 +878,14 @@ function likeV(x: V, p: V, ci: boolean, negated: boolean): BoolV {
     const pat = valueAt(p, 0);
     if (pat === null) return { k: 'bool', n, v: new Uint8Array(n).fill(N) };
     if (xs.dict && !isScalar(x)) return liftDictBool(xs, (vals) => likeV(vals, p, ci, negated));
+    const segments = ci ? null : likeSegments(pat as string);
+    if (segments && xs.utf8 && !isScalar(x)) return likeBytes(xs, segments, negated);
     const re = likeToRegExp(pat as string, ci);
+    const test = memoize((s: string) => re.test(s));
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const s = valueAt(x, i);
-      out[i] = s === null ? N : re.test(s as string) !== negated ? T : F;
+      out[i] = s === null ? N : test(s as string) !== negated ? T : F;
     }
     return { k: 'bool', n, v: out };
   }
@@ -775,6 +918,7 @@ function inV(x: V, list: V[], negated: boolean, t: DType, literal: boolean[]): B
     return negated ? notV(acc) : acc;
   }
   if (x.k === 'str' && x.dict && !isScalar(x)) return liftDictBool(x, (vals) => inV(vals, list, negated, t, literal));
+  if (x.k === 'str' && x.utf8 && !isScalar(x)) return inUtf8(x, list, negated);
   let hasNull = false;
   let hasPosNaN = false;
   let hasNegNaN = false;
@@ -821,6 +965,50 @@ function inV(x: V, list: V[], negated: boolean, t: DType, literal: boolean[]): B
   return { k: 'bool', n, v: out };
 }
 
+/** `x IN ('a', 'b', ...)` on raw UTF-8: compare bytes, grouped by length, without decoding. */
+function inUtf8(x: StrV, list: V[], negated: boolean): BoolV {
+  const byLength = new Map<number, Uint8Array[]>();
+  let hasNull = false;
+  for (const item of list) {
+    const v = valueAt(item, 0);
+    if (v === null) {
+      hasNull = true;
+      continue;
+    }
+    const b = encoder.encode(v as string);
+    const same = byLength.get(b.length);
+    if (same) same.push(b);
+    else byLength.set(b.length, [b]);
+  }
+  const hit = negated ? F : T;
+  const miss = hasNull ? N : negated ? T : F;
+  const { offsets, bytes } = x.utf8!;
+  const n = x.n;
+  const out = new Uint8Array(n);
+  const valid = x.valid;
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && valid[i] === 0) {
+      out[i] = N;
+      continue;
+    }
+    const start = offsets[i]!;
+    const cands = byLength.get(offsets[i + 1]! - start);
+    let found = false;
+    if (cands) {
+      for (const c of cands) {
+        let j = 0;
+        while (j < c.length && bytes[start + j] === c[j]) j++;
+        if (j === c.length) {
+          found = true;
+          break;
+        }
+      }
+    }
+    out[i] = found ? hit : miss;
+  }
+  return { k: 'bool', n, v: out };
+}
+
 // ------------------------------------------------------------------------------------------------
 // Boolean logic
 
@@ -837,6 +1025,39 @@ function notV(x: BoolV): BoolV {
     out[i] = b === N ? N : b === T ? F : T;
   }
   return { k: 'bool', n: x.n, v: out };
+}
+
+function and2(a: BoolV, b: BoolV, n: number): BoolV {
+  const out = new Uint8Array(n);
+  const as = a.n === 1;
+  const bs = b.n === 1;
+  const av = a.v;
+  const bv = b.v;
+  for (let i = 0; i < n; i++) {
+    const x = av[as ? 0 : i]!;
+    const y = bv[bs ? 0 : i]!;
+    out[i] = x === F || y === F ? F : x === N || y === N ? N : T;
+  }
+  return { k: 'bool', n, v: out };
+}
+
+function or2(a: BoolV, b: BoolV, n: number): BoolV {
+  const out = new Uint8Array(n);
+  const as = a.n === 1;
+  const bs = b.n === 1;
+  const av = a.v;
+  const bv = b.v;
+  for (let i = 0; i < n; i++) {
+    const x = av[as ? 0 : i]!;
+    const y = bv[bs ? 0 : i]!;
+    out[i] = x === T || y === T ? T : x === N || y === N ? N : F;
+  }
+  return { k: 'bool', n, v: out };
+}
+
+function allEqual(v: Uint8Array, x: number): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i] !== x) return false;
+  return true;
 }
 
 function andV(xs: BoolV[], n: number): BoolV {
@@ -884,12 +1105,26 @@ function isV(x: V, test: string): BoolV {
 // ------------------------------------------------------------------------------------------------
 // Functions
 
-function mapStr(x: StrV, f: (s: string) => string): StrV {
+/** Cache a string function's results while there are few distinct inputs (categorical columns). */
+function memoize<R>(f: (s: string) => R, limit = 4096): (s: string) => R {
+  const memo = new Map<string, R>();
+  return (s) => {
+    let r = memo.get(s);
+    if (r === undefined) {
+      r = f(s);
+      if (memo.size < limit) memo.set(s, r);
+    }
+    return r;
+  };
+}
+
+function mapStr(x: StrV, f0: (s: string) => string): StrV {
   if (x.dict && x.n > 1) {
-    const vals = mapStr(x.dict.values, f);
+    const vals = mapStr(x.dict.values, f0);
     const keys = x.dict.keys;
     return { k: 'str', n: x.n, valid: x.valid, get: (i) => vals.get(keys[i]!), dict: { keys, values: vals } };
   }
+  const f = memoize(f0);
   const out: string[] = new Array(x.n);
   for (let i = 0; i < x.n; i++) out[i] = isValid(x.valid, i) ? f(x.get(i)) : '';
   return { k: 'str', n: x.n, valid: x.valid, get: (i) => out[i]! };
@@ -1028,8 +1263,8 @@ class BatchEvaluator {
         let acc: BoolV | undefined;
         for (const e of b.es) {
           const x = asBool(this.eval(e), 1);
-          acc = acc ? (b.k === 'and' ? andV([acc, x], Math.max(acc.n, x.n)) : orV([acc, x], Math.max(acc.n, x.n))) : x;
-          if (acc.v.every((v) => v === stop)) break;
+          acc = acc ? (b.k === 'and' ? and2(acc, x, Math.max(acc.n, x.n)) : or2(acc, x, Math.max(acc.n, x.n))) : x;
+          if (allEqual(acc.v, stop)) break;
         }
         return acc!;
       }

@@ -1,10 +1,12 @@
 import * as arrow from 'apache-arrow';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { toH5ad, writeH5ad } from '../../../src/anndata/h5ad-write.js';
 import type { AnnData, CsrMatrix } from '../../../src/anndata/types.js';
 import { pythonJson } from '../../helpers/python.js';
 import { READ_H5AD, sampleAnnData } from './fixtures.js';
-import { h5dump, sha256, writeTemp } from './h5py-dump.js';
+import { h5dump, removeTemp, sha256, writeTemp } from './h5py-dump.js';
+
+afterAll(removeTemp);
 
 const read = (bytes: Uint8Array) => pythonJson(READ_H5AD, [writeTemp(bytes, 'out.h5ad')]);
 

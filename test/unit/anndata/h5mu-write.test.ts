@@ -1,11 +1,13 @@
 // .h5mu against h5py (structure, as mudata's write_h5mu lays it out) and anndata's element reader
 // (each /mod/<m> as an AnnData). Debian has no python3-mudata.
 import * as arrow from 'apache-arrow';
-import { expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { toH5mu } from '../../../src/anndata/h5mu-write.js';
 import type { AnnData, MuData } from '../../../src/anndata/types.js';
 import { pythonJson } from '../../helpers/python.js';
-import { writeTemp } from './h5py-dump.js';
+import { removeTemp, writeTemp } from './h5py-dump.js';
+
+afterAll(removeTemp);
 
 const ROWS = Array.from({ length: 10 }, (_, i) => `cell-${i}`);
 

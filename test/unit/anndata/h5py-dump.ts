@@ -1,12 +1,23 @@
 // Test helpers: write bytes to a temp file and describe it with Debian's h5py (the oracle).
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonJson } from '../../helpers/python.js';
 
+let dir: string | undefined;
+let serial = 0;
+
+/** A fresh path in this test file's temp directory (see removeTemp). */
 export function tempPath(name: string): string {
-  return join(mkdtempSync(join(tmpdir(), 'h5w-')), name);
+  dir ??= mkdtempSync(join(tmpdir(), 'h5w-'));
+  return join(dir, `${serial++}-${name}`);
+}
+
+/** Removes the temp directory: `afterAll(removeTemp)` in each test file using these helpers. */
+export function removeTemp(): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
 }
 
 export function writeTemp(bytes: Uint8Array, name = 'out.h5'): string {

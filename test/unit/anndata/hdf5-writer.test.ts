@@ -1,10 +1,12 @@
 // The HDF5 writer against h5py (Debian's /usr/bin/python3, HDF5 1.10): every feature, read back.
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { afterAll, describe, expect, test } from 'vitest';
 import { array, bools, H5File, scalar, strings } from '../../../src/anndata/hdf5/index.js';
 import { lookup3 } from '../../../src/anndata/hdf5/checksum.js';
 import { pythonJson } from '../../helpers/python.js';
-import { expected, h5dump, sha256, tempPath, writeTemp } from './h5py-dump.js';
+import { expected, h5dump, removeTemp, sha256, tempPath, writeTemp } from './h5py-dump.js';
+
+afterAll(removeTemp);
 
 const UNICODE = ['', 'ascii', 'é', '中文字符', '😀👍🏽', `${'long '.repeat(20)}✓`, 'tab\tnew\nline', 'nul-free "quotes" \\ slash'];
 
@@ -205,13 +207,18 @@ describe('HDF5 files read back by h5py', () => {
     expect(statSync(file).size).toBe(pos);
     expect(pos).toBeGreaterThan(4.5 * 2 ** 30);
     expect(written).toBeLessThan(2 ** 20);
-    const py = pythonJson<Record<string, unknown>>(String.raw`
+    let py: Record<string, unknown>;
+    try {
+      py = pythonJson<Record<string, unknown>>(String.raw`
 import sys, json, h5py
 f = h5py.File(sys.argv[1], 'r')
 z = f['zeros']
 print(json.dumps({'zeros': [z.shape[0], int(z[-3:].sum()), int(z[2**32:2**32 + 5].sum())],
   'after': f['after'][()].tolist(), 'after_offset': f['after'].id.get_offset(),
   'strings': f['after-strings'].asstr()[()].tolist(), 'where': f['g'].attrs['where']}))`, [file]);
+    } finally {
+      rmSync(file);
+    }
     expect(py.zeros).toEqual([zeros.length * count, 0, 0]);
     expect(py.after).toEqual([1.25, -2.5]);
     expect(py.after_offset as number).toBeGreaterThan(2 ** 32);

@@ -15,7 +15,7 @@ test.each(VARIANTS)('%s: memory is flat over 100,000 mixed calls', async (varian
   // chunk once so that the scratch regions reach their final size before measuring.
   const full = Uint32Array.from({ length: 40_960 }, () => rng.bits(6));
   const values = full.subarray(0, 512);
-  const raw = new Uint8Array(values.buffer);
+  const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const packed = c.bitpackEncodeU32(values, 'none');
   const frame = c.zstdCompress(raw, { level: 1 });
   const small = c.bitpackEncodeU32(values.subarray(0, 200), 'delta');

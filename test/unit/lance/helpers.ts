@@ -233,3 +233,78 @@ export async function appendRows(table: unknown, data: arrow.Table): Promise<voi
   const t = table as { inner: { add(buf: Buffer, mode: string): Promise<unknown> } };
   await t.inner.add(Buffer.from(arrow.tableToIPC(data, 'file')), 'append');
 }
+
+/** Utf8 data from ASCII strings (fast path for big fixtures); `null` entries are nulls. */
+export function utf8Data(values: (string | null)[]): arrow.Data<arrow.Utf8> {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    total += values[i]?.length ?? 0;
+    offsets[i + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  const valid = new Uint8Array(Math.ceil(n / 8));
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    const s = values[i];
+    if (s === null || s === undefined) {
+      nulls++;
+      continue;
+    }
+    valid[i >> 3]! |= 1 << (i & 7);
+    const o = offsets[i]!;
+    for (let k = 0; k < s.length; k++) bytes[o + k] = s.charCodeAt(k);
+  }
+  return arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount: nulls, nullBitmap: nulls ? valid : undefined, valueOffsets: offsets, data: bytes });
+}
+
+export const OBS_CELL_TYPES = CELL_TYPES;
+
+/**
+ * The benchmark's obs table: uid, dataset_uid, cell_type, three numeric columns and a pointer
+ * struct — built with makeData so a million rows take a second, not half a minute.
+ */
+export function obsTable(n: number, seed = 7): arrow.Table {
+  const r = rng(seed);
+  const i64 = (f: (i: number) => bigint) => {
+    const a = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) a[i] = f(i);
+    return arrow.makeData({ type: new arrow.Int64(), length: n, nullCount: 0, data: a });
+  };
+  const ngenes = new Int32Array(n);
+  const counts = new Float32Array(n);
+  const mito = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    ngenes[i] = Math.floor(r() * 6000);
+    counts[i] = r() * 30000;
+    mito[i] = r() * 20;
+  }
+  const pointer = arrow.makeData({
+    type: POINTER, length: n, nullCount: 0,
+    children: [utf8Data(Array.from({ length: n }, (_, i) => `shard_${Math.floor(i / 65536)}`)), i64((i) => BigInt(i * 50)), i64((i) => BigInt(i * 50 + 50)), i64((i) => BigInt(i % 65536))],
+  });
+  return new arrow.Table({
+    uid: arrow.makeVector(utf8Data(Array.from({ length: n }, (_, i) => `cell_${i.toString(36)}_${((i * 2654435761) >>> 0).toString(36)}`))),
+    dataset_uid: arrow.makeVector(utf8Data(Array.from({ length: n }, (_, i) => `dataset_${Math.floor(i / 100_000)}`))),
+    cell_type: arrow.makeVector(utf8Data(Array.from({ length: n }, () => (r() < 0.01 ? null : CELL_TYPES[Math.floor(r() * CELL_TYPES.length)]!)))),
+    n_genes: arrow.makeVector(arrow.makeData({ type: new arrow.Int32(), length: n, nullCount: 0, data: ngenes })),
+    total_counts: arrow.makeVector(arrow.makeData({ type: new arrow.Float32(), length: n, nullCount: 0, data: counts })),
+    pct_mito: arrow.makeVector(arrow.makeData({ type: new arrow.Float64(), length: n, nullCount: 0, data: mito })),
+    pointer: arrow.makeVector(pointer),
+  });
+}
+
+/** Fast cell-by-cell comparison for flat columns (typed equality; strings/bigints by ===). */
+export function diffFlatColumn(ours: arrow.Vector, theirs: { length: number; get(i: number): unknown; isValid?(i: number): boolean }, name: string, max = 5): string[] {
+  const out: string[] = [];
+  if (ours.length !== theirs.length) return [`${name}: length ${ours.length} vs ${theirs.length}`];
+  for (let i = 0; i < ours.length; i++) {
+    const a = ours.get(i) as unknown;
+    const b = theirs.get(i);
+    if (a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b))) continue;
+    out.push(`${name}[${i}]: ${String(a)} != ${String(b)}`);
+    if (out.length >= max) break;
+  }
+  return out;
+}

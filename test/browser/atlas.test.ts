@@ -1,0 +1,115 @@
+// The query engine inside Chromium: a page (one origin) opens an atlas served by the companion's
+// server (another origin: CORS), decodes in Web Workers with the wasm module, and returns summaries
+// that are compared with independent oracles computed in Node (scipy/anndata, zarrita, LanceDB).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
+import { buildWalkthroughAtlas, H5AD_68K, P3K, ZIP_68K } from '../fixtures/walkthrough.js';
+import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { h5adRawX, pbmc3kCounts, zarrZipCsr } from '../helpers/oracle-matrices.js';
+import { pythonJson } from '../helpers/python.js';
+
+let dir: string;
+let server: RunningServer;
+let h: BrowserHarness;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ra-browser-'));
+  await buildWalkthroughAtlas(join(dir, 'atlas'));
+  server = await serveDirectory(join(dir, 'atlas'), { onRequest: (e) => requests.push(`${e.method} ${e.path} ${e.range ?? ''}`) });
+  h = await startBrowser();
+}, 600_000);
+
+afterAll(async () => {
+  await h?.close();
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Per-cell (barcode) nnz and sum of an oracle CSR. */
+function perCell(obs: string[], csr: { indptr: Float64Array; data: Float64Array }): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  obs.forEach((b, i) => {
+    let s = 0;
+    for (let k = csr.indptr[i]!; k < csr.indptr[i + 1]!; k++) s += csr.data[k]!;
+    out.set(b, [csr.indptr[i + 1]! - csr.indptr[i]!, s]);
+  });
+  return out;
+}
+
+test('walkthrough in the browser: versions, counts, joins, exact values, workers, cache, abort, h5ad', async () => {
+  const page = await h.newPage();
+  const r = await page.evaluate(async (url) => {
+    const m = await (window as any).__import('/src/index.ts');
+    const versions = (await m.RaggedAtlas.listVersions(url)).map((v: any) => [v.version, v.totalRows]);
+    const v0 = await m.RaggedAtlas.checkout(url, 0, { cache: 'none' });
+    const v0count = await v0.query().count();
+    v0.close();
+    const a = await m.RaggedAtlas.checkoutLatest(url, { cache: 'indexeddb' });
+    const groups = [...(await a.query().count({ groupBy: 'cell_type' }))].map((row: any) => [row.cell_type, Number(row.count)]);
+    const union = await a.query().select(['uid', 'barcode']).toAnnData();
+    const inter = await a.query().select(['uid']).featureJoin('intersection').toAnnData();
+    // Per-cell nnz and sum of counts: compared with the oracle in Node.
+    const X = union.X;
+    const barcodes = union.obs.getChild('barcode').toArray();
+    const cells: Record<string, [number, number]> = {};
+    for (let i = 0; i < union.shape[0]; i++) {
+      let s = 0;
+      for (let k = X.indptr[i]; k < X.indptr[i + 1]; k++) s += X.data[k];
+      cells[barcodes[i]] = [X.indptr[i + 1] - X.indptr[i], s];
+    }
+    const before = a.stats.requests;
+    // Abort mid-flight: a typed AbortError, and the atlas keeps working afterwards.
+    const ac = new AbortController();
+    const aborted = a.query().toAnnData({ signal: ac.signal }).then(() => 'finished', (e: any) => e._tag ?? e.name);
+    ac.abort();
+    const abortTag = await aborted;
+    const sub = await a.query().where("cell_type = '3'").select(['uid', 'cell_type']).toAnnData();
+    const h5ad = Array.from(await m.toH5ad(sub));
+    a.close();
+    // A second checkout in the same page is served from IndexedDB: far fewer requests.
+    const b = await m.RaggedAtlas.checkoutLatest(url, { cache: 'indexeddb' });
+    await b.query().select(['uid', 'barcode']).toAnnData();
+    const cachedRequests = b.stats.requests;
+    b.close();
+    return {
+      versions, v0count, groups, unionShape: union.shape, interShape: inter.shape, cells, firstRequests: before, cachedRequests,
+      abortTag, subShape: sub.shape, subObs: sub.obsNames, h5ad, workers: navigator.hardwareConcurrency,
+    };
+  }, server.url);
+
+  expect(r.versions).toEqual([[0, 2700], [1, 3400]]);
+  expect(r.v0count).toBe(2700);
+  expect(r.unionShape).toEqual([3400, 32738]);
+  expect(r.interShape).toEqual([3400, 765]);
+  expect(r.groups.reduce((s: number, g: [string, number]) => s + g[1], 0)).toBe(3400);
+  expect(r.abortTag).toBe('Aborted');
+
+  // Exact per-cell content against scipy (pbmc3k) and zarrita (pbmc68k counts layer of the zarr.zip).
+  const p3k = pbmc3kCounts(P3K);
+  const raw68k = h5adRawX(H5AD_68K);
+  const c68k = await zarrZipCsr(ZIP_68K, 'layers/counts');
+  const want = new Map([...perCell(p3k.obsNames, p3k), ...perCell(raw68k.obsNames, c68k)]);
+  expect(Object.keys(r.cells).length).toBe(3400);
+  for (const [b, v] of Object.entries(r.cells)) expect(v, b).toEqual(want.get(b));
+
+  // The IndexedDB cache served the second checkout with a fraction of the first one's requests.
+  expect(r.cachedRequests).toBeLessThan(r.firstRequests / 4);
+
+  // The h5ad written in the page is read by the reference anndata.
+  const file = join(dir, 'browser.h5ad');
+  writeFileSync(file, Uint8Array.from(r.h5ad));
+  const py = pythonJson<{ shape: number[]; obs: string[] }>(
+    `import sys, json, anndata\na = anndata.read_h5ad(sys.argv[1])\nprint(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names)}))`,
+    [file],
+  );
+  expect(py.shape).toEqual(r.subShape);
+  expect(py.obs).toEqual(r.subObs);
+  // The atlas was read cross-origin with explicit byte ranges only (no suffix ranges).
+  expect(requests.some((q) => q.startsWith('GET /zarr_store/') && /bytes=\d+-\d+/.test(q))).toBe(true);
+  expect(requests.every((q) => !/bytes=-/.test(q))).toBe(true);
+});
