@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   p('## Codec benchmark');
   p();
   p(`Node ${process.version}, Chromium ${chromiumVersion}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; load average ${started} at start, ${loadavg()[0]!.toFixed(1)} at end (shared machine: expect ±15 % noise).`);
-  p(`${native.note}. Best of 5 trials ≥ 300 ms each (native: ≥ 400 ms). 40,960-element u32 chunks, encoded byte-identically to homeobox.`);
+  p(`${native.note}. Best of 100 trials ≥ 5 ms each, in every runtime. 40,960-element u32 chunks, encoded byte-identically to homeobox.`);
   if (chromiumNote) p(chromiumNote);
   p();
   p('### BP-128 (`homeobox.bitpacking`) decode, million values/s (output GB/s)');

@@ -23,7 +23,7 @@ export async function runZstdSuite(
   instance: WasmInstance,
   sets: { name: string; chunks: Uint8Array[] }[],
 ): Promise<ZstdResult[]> {
-  const nc = Zstd.fromConfig({ level: 3 });
+  const nc = Zstd.fromConfig({ level: 3, id: 'zstd' });
   const results: ZstdResult[] = [];
   for (const set of sets) {
     // zarr's zstd level 0 is libzstd's default, 3.

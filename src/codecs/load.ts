@@ -56,7 +56,8 @@ async function instantiate(opts: LoadOptions, variant: Variant): Promise<WebAsse
   }
   // A relative wasmUrl resolves against the page (or worker) location, else against this module.
   const base = (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url;
-  const urls = opts.wasmUrl !== undefined ? [new URL(opts.wasmUrl, base)] : defaultWasmUrls(variant);
+  const given = typeof opts.wasmUrl === 'string' || opts.wasmUrl instanceof URL ? opts.wasmUrl : opts.wasmUrl?.[variant];
+  const urls = given !== undefined ? [new URL(given, base)] : defaultWasmUrls(variant);
   const failures: unknown[] = [];
   for (const url of urls) {
     try {

@@ -11,8 +11,12 @@ export type ElementSize = 4 | 8;
 export type ChunkCodec = { name: 'homeobox.bitpacking'; elementSize: ElementSize } | { name: 'zstd' };
 
 export interface LoadOptions {
-  /** Where the .wasm file is. Default: `wasm/dist/ragged_atlas_codec_<variant>.wasm` of this package. */
-  wasmUrl?: string | URL;
+  /**
+   * Where the .wasm file is: one URL, or one per variant so that feature detection still chooses
+   * (bundlers: `import simd from 'ragged-atlas/wasm/ragged_atlas_codec_simd.wasm?url'`).
+   * Default: `wasm/dist/ragged_atlas_codec_<variant>.wasm` of this package, next to this module.
+   */
+  wasmUrl?: string | URL | Partial<Record<Variant, string | URL>>;
   /** `auto` (default) picks `simd` when the engine validates a SIMD128 module. */
   variant?: Variant | 'auto';
   /** The module's bytes, when the caller already has them (takes precedence over `wasmUrl`). */

@@ -117,9 +117,12 @@ export class WasmInstance {
     try {
       return fn(this.#exports);
     } catch (err) {
-      if (!(err instanceof WebAssembly.RuntimeError)) throw err;
+      // A stack overflow inside wasm surfaces as a RangeError and leaves the shadow stack pointer
+      // wherever it was: as poisoned as any other trap.
+      const trapped = err instanceof WebAssembly.RuntimeError || (err instanceof RangeError && /call stack/i.test(err.message));
+      if (!trapped) throw err;
       this.#replace();
-      throw jsCodecError(codec, ErrorCode.Trap, `the codec module trapped (${err.message}); it was re-instantiated`, where, err);
+      throw jsCodecError(codec, ErrorCode.Trap, `the codec module trapped (${(err as Error).message}); it was re-instantiated`, where, err);
     }
   }
 

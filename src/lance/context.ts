@@ -7,6 +7,7 @@ import type { Decompressors } from './decompressors.js';
 import { deletionKey, parseDeletionFile } from './deletions.js';
 import { DEFAULT_TAIL_BYTES, parseFileMetadata, parseFooter, type FileMetadata } from './file-reader.js';
 import type { DataFragmentProto } from './proto/table.js';
+import { guard } from './guard.js';
 
 export interface IoOptions {
   /** Merge ranges of one file whose gap is at most this many bytes (default 64 KiB). */
@@ -57,7 +58,7 @@ export class TableContext {
     const where = `${this.name}/${key}`;
     const first = Math.max(0, size - this.tailBytes);
     let tail = await this.store.getRange(key, { offset: first, length: size - first }, { signal });
-    const footer = parseFooter(tail, size, where);
+    const footer = guard(where, () => parseFooter(tail, size, where));
     let tailOffset = first;
     if (footer.columnMetaStart < first) {
       const more = await this.store.getRange(key, { offset: footer.columnMetaStart, length: first - footer.columnMetaStart }, { signal });
@@ -67,7 +68,7 @@ export class TableContext {
       tail = joined;
       tailOffset = footer.columnMetaStart;
     }
-    return parseFileMetadata(tail, tailOffset, footer, where);
+    return guard(where, () => parseFileMetadata(tail, tailOffset, footer, where));
   }
 
   /** Sorted deleted row offsets of a fragment (empty if it has no deletion file). */
@@ -80,7 +81,7 @@ export class TableContext {
       p = (async () => {
         const bytes = await this.store.get(key, { signal });
         if (!bytes) throw new NotFoundError('deletion file is missing', { where: `${this.store.url}/${key}` });
-        return parseDeletionFile(bytes, d, this.dec, `${this.name}/${key}`);
+        return guard(`${this.name}/${key}`, () => parseDeletionFile(bytes, d, this.dec, `${this.name}/${key}`));
       })();
       this.#deletions.set(key, p);
       p.catch(() => this.#deletions.delete(key));

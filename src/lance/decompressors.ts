@@ -5,7 +5,7 @@
 // Both calls are synchronous; an implementation must refuse to produce more than the stated
 // output size (a corrupt length prefix must not allocate gigabytes).
 import { CodecError } from '../errors.js';
-import { lz4BlockDecompress } from './encodings/lz4-block.js';
+import { decodeLz4Block } from '../codecs/lz4.js';
 
 export interface Decompressors {
   /** One or more concatenated zstd frames; at most `maxOutputBytes` of output. */
@@ -14,34 +14,34 @@ export interface Decompressors {
   lz4Block(data: Uint8Array, outputBytes: number): Uint8Array;
 }
 
-/** Decompressors without zstd: LZ4 is built in; zstd input fails with a CodecError. */
+function lz4Block(data: Uint8Array, outputBytes: number): Uint8Array {
+  const out = new Uint8Array(outputBytes);
+  const n = decodeLz4Block(data, out);
+  if (n !== outputBytes) throw new CodecError(`block decoded to ${n} bytes, expected ${outputBytes}`, { codec: 'lz4', code: 'size' });
+  return out;
+}
+
+/** Decompressors without zstd: LZ4 is pure TypeScript; zstd input fails with a CodecError. */
 export const builtinDecompressors: Decompressors = {
   zstd() {
-    throw new CodecError('no zstd decompressor configured (pass `decompressors` or load ragged-atlas codecs)', { codec: 'zstd' });
+    throw new CodecError('no zstd decompressor available (the ragged-atlas codec module did not load)', { codec: 'zstd' });
   },
-  lz4Block: lz4BlockDecompress,
+  lz4Block,
 };
 
 let defaultPromise: Promise<Decompressors> | undefined;
 
 /**
  * The library's decompressors: LZ4 in TypeScript, zstd from the ragged-atlas WASM codec module
- * (loaded once, lazily). If the codec module cannot be loaded, zstd input raises CodecError
- * when it is met, and everything else still reads.
+ * (loaded once, on first use of this function). If the module cannot be loaded, zstd input
+ * raises CodecError when it is met and everything else still reads.
  */
 export function defaultDecompressors(): Promise<Decompressors> {
-  defaultPromise ??= loadCodecModule().then(
-    (zstd) => ({ ...builtinDecompressors, ...(zstd ? { zstd } : {}) }),
-    () => builtinDecompressors,
-  );
+  defaultPromise ??= import('../codecs/load.js')
+    .then((m) => m.loadCodecs())
+    .then(
+      (codecs): Decompressors => ({ lz4Block, zstd: (data, maxOutputBytes) => codecs.zstdDecompress(data, { maxOutputBytes }) }),
+      () => builtinDecompressors,
+    );
   return defaultPromise;
-}
-
-type ZstdFn = Decompressors['zstd'];
-
-async function loadCodecModule(): Promise<ZstdFn | undefined> {
-  // A literal dynamic import: bundlers split the codec module (ragged-atlas/codec) into its own
-  // chunk, loaded only when zstd data is met. A failure to load it is an error, not a silent fallback.
-  const codecs = await (await import('../codecs/index.js')).loadCodecs();
-  return (data, maxOutputBytes) => codecs.zstdDecompress(data, { maxOutputBytes });
 }

@@ -20,6 +20,7 @@ import { decodePage21 } from './structural/page.js';
 import type { TableContext } from './context.js';
 import type { FileMetadata } from './file-reader.js';
 import { decodeField20 } from './v2_0/field.js';
+import { guard } from './guard.js';
 
 interface Location {
   file: number;
@@ -122,7 +123,7 @@ export class FragmentReader {
       const where = `${this.fileKey(r.file)} column ${r.column} page ${r.page}`;
       const kind = leafKind(col.leaf.type as arrow.DataType, where);
       const meta = this.#column(metas.get(r.file)!, r);
-      const slots = decodePage21(meta.pages[r.page]!.encoding, buffers[i]!, r.rows, kind, { dec: this.#ctx.dec, where });
+      const slots = guard(where, () => decodePage21(meta.pages[r.page]!.encoding, buffers[i]!, r.rows, kind, { dec: this.#ctx.dec, where }));
       cache.pages.set(`${r.file}:${r.column}:${r.page}`, { rowStart: r.rowStart, rowEnd: r.rowStart + r.rows, slots });
     });
     for (const c of cols) {
@@ -151,7 +152,7 @@ export class FragmentReader {
   buildColumns(fields: LanceField[], leaves: Map<number, LeafSlots>, rows: number, keep?: Uint32Array): arrow.Data[] {
     const picked = keep ? new Map([...leaves].map(([id, s]) => [id, takeLeaf(s, keep, this.#where)])) : leaves;
     const n = keep ? keep.length : rows;
-    return fields.map((f) => buildField(f, picked, n, this.#where));
+    return guard(this.#where, () => fields.map((f) => buildField(f, picked, n, this.#where)));
   }
 
   #column(meta: FileMetadata, loc: Location): ColumnMetadataProto {
@@ -194,12 +195,12 @@ export class FragmentReader {
         const reads = planWholeColumns(cols);
         const buffers = await this.#fetch(reads, signal);
         const byId = new Map(cols.map((c) => [c.id, c]));
-        return decodeField20(top, (id) => {
+        return guard(`${this.#where} field ${top.name}`, () => decodeField20(top, (id) => {
           const c = byId.get(id);
           if (!c) return undefined;
           const pageBuffers = reads.map((r, i) => (r.column === c.column ? buffers[i]! : undefined)).filter((b): b is Uint8Array[] => !!b);
           return { meta: this.#column(meta, c), pageBuffers, where: `${this.fileKey(file)} column ${c.column}` };
-        }, this.#where);
+        }, this.#where));
       })();
       cache.fields20.set(key, p);
     }

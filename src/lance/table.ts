@@ -8,6 +8,7 @@ import { defaultDecompressors, type Decompressors } from './decompressors.js';
 import { FragmentReader, newPageCache } from './fragment.js';
 import { describeIndices, lookupIndex, type IndexInfo, type IndexQuery, type IndexLookupResult } from './indices/index.js';
 import { checkFeatures, parseIndexSection, parseManifestFile } from './manifest.js';
+import { guard } from './guard.js';
 import { project } from './projection.js';
 import type { IndexMetadataProto, ManifestProto } from './proto/table.js';
 import { scanBatches, scanTable, batchOf, type ScanFragment, type ScanOptions } from './scan.js';
@@ -95,9 +96,9 @@ export class LanceTable {
     const bytes = await ctx.store.get(key, { signal });
     const where = `${ctx.name}/${key}`;
     if (!bytes) throw new NotFoundError(`manifest of version ${ref.version} is missing`, { where });
-    const manifest = parseManifestFile(bytes, where);
+    const manifest = guard(where, () => parseManifestFile(bytes, where));
     checkFeatures(manifest, where);
-    return new LanceTable(ctx, ref, manifest, parseIndexSection(bytes, manifest, where));
+    return guard(where, () => new LanceTable(ctx, ref, manifest, parseIndexSection(bytes, manifest, where)));
   }
 
   /** Versions present in the table directory, oldest first, with commit times. */

@@ -106,7 +106,11 @@ function temporalPerMs(type: arrow.DataType): number {
   return unit === arrow.TimeUnit.SECOND ? 1e-3 : unit === arrow.TimeUnit.MILLISECOND ? 1 : unit === arrow.TimeUnit.MICROSECOND ? 1e3 : 1e6;
 }
 
-/** Compiled predicate over keys, plus an overlap test for [min, max] page ranges. */
+/**
+ * Compiled predicate over keys, plus an overlap test for [min, max] page ranges. Nulls sort
+ * first, so a page holding nulls and values has min = null (read: unbounded below); a page of
+ * only nulls has max = null too.
+ */
 export interface KeyPredicate {
   matches(k: Key | null): boolean;
   overlaps(min: Key | null, max: Key | null, nullCount: number): boolean;
@@ -122,7 +126,7 @@ export function compile(q: IndexQuery, toKey: (v: IndexValue) => Key): KeyPredic
       const set = new Set(keys);
       return {
         matches: (k) => k !== null && set.has(k),
-        overlaps: (min, max) => min !== null && max !== null && keys.some((x) => compareKeys(min, x) <= 0 && compareKeys(x, max) <= 0),
+        overlaps: (min, max) => max !== null && keys.some((x) => (min === null || compareKeys(min, x) <= 0) && compareKeys(x, max) <= 0),
       };
     }
     case 'range': {
@@ -144,7 +148,7 @@ export function compile(q: IndexQuery, toKey: (v: IndexValue) => Key): KeyPredic
       return {
         matches: (k) => k !== null && !(typeof k === 'number' && Number.isNaN(k)) && inRange(k),
         overlaps: (min, max) =>
-          min !== null && max !== null && (hi === undefined || compareKeys(min, hi) <= 0) && (lo === undefined || compareKeys(max, lo) >= 0),
+          max !== null && (hi === undefined || min === null || compareKeys(min, hi) <= 0) && (lo === undefined || compareKeys(max, lo) >= 0),
       };
     }
   }

@@ -304,7 +304,7 @@ function gather(x: V, idx: ArrayLike<number>, valid: Valid): V {
     }
     case 'num':
     case 'big': {
-      const v = x.k === 'num' ? new Float64Array(n) : new BigInt64Array(n);
+      const v = x.k === 'num' ? new Float64Array(n) : x.v instanceof BigUint64Array ? new BigUint64Array(n) : new BigInt64Array(n);
       const vv = new Uint8Array(n);
       let anyNull = false;
       for (let i = 0; i < n; i++) {
@@ -316,7 +316,7 @@ function gather(x: V, idx: ArrayLike<number>, valid: Valid): V {
         (v as Float64Array)[i] = x.v[j] as number;
         vv[i] = 1;
       }
-      return x.k === 'num' ? { k: 'num', n, v: v as Float64Array, valid: anyNull ? vv : null } : { k: 'big', n, v: v as BigInt64Array, valid: anyNull ? vv : null };
+      return x.k === 'num' ? { k: 'num', n, v: v as Float64Array, valid: anyNull ? vv : null } : { k: 'big', n, v: v as BigInt64Array | BigUint64Array, valid: anyNull ? vv : null };
     }
     case 'str': {
       const vv = new Uint8Array(n);
@@ -914,7 +914,7 @@ function inV(x: V, list: V[], negated: boolean, t: DType, literal: boolean[]): B
   if (!list.every(isScalar)) {
     // general form: x IN (a, b) ≡ x = a OR x = b (three-valued)
     let acc: BoolV = { k: 'bool', n, v: new Uint8Array(n) };
-    list.forEach((item, i) => (acc = orV([acc, compareV('=', x, item, t, literal[i]!)], n)));
+    list.forEach((item, i) => (acc = or2(acc, compareV('=', x, item, t, literal[i]!), n)));
     return negated ? notV(acc) : acc;
   }
   if (x.k === 'str' && x.dict && !isScalar(x)) return liftDictBool(x, (vals) => inV(vals, list, negated, t, literal));
@@ -1060,31 +1060,6 @@ function allEqual(v: Uint8Array, x: number): boolean {
   return true;
 }
 
-function andV(xs: BoolV[], n: number): BoolV {
-  const out = new Uint8Array(n).fill(T);
-  for (const x of xs) {
-    const s = x.n === 1;
-    for (let i = 0; i < n; i++) {
-      const b = x.v[s ? 0 : i]!;
-      const a = out[i]!;
-      out[i] = a === F || b === F ? F : a === N || b === N ? N : T;
-    }
-  }
-  return { k: 'bool', n, v: out };
-}
-
-function orV(xs: BoolV[], n: number): BoolV {
-  const out = new Uint8Array(n);
-  for (const x of xs) {
-    const s = x.n === 1;
-    for (let i = 0; i < n; i++) {
-      const b = x.v[s ? 0 : i]!;
-      const a = out[i]!;
-      out[i] = a === T || b === T ? T : a === N || b === N ? N : F;
-    }
-  }
-  return { k: 'bool', n, v: out };
-}
 
 function isV(x: V, test: string): BoolV {
   const n = x.n;
@@ -1210,6 +1185,15 @@ function concatV(l: V, r: V): V {
 // ------------------------------------------------------------------------------------------------
 // Driver
 
+/** DataFusion's PRE_SELECTION_THRESHOLD for AND. */
+const PRE_SELECTION_THRESHOLD = 0.2;
+
+/** The right-hand side taken as the result: at least as long as the left side (a constant broadcasts). */
+function broadcastTo(x: BoolV, n: number): BoolV {
+  if (x.n >= n) return x;
+  return { k: 'bool', n, v: new Uint8Array(n).fill(x.v[0]!) };
+}
+
 class BatchEvaluator {
   private readonly cache = new Map<string, V>();
   constructor(
@@ -1236,6 +1220,63 @@ class BatchEvaluator {
     return v;
   }
 
+  /**
+   * AND / OR chains, evaluated as DataFusion evaluates its left-deep binary tree, so that operands it
+   * never evaluates (or evaluates only on some rows) cannot fail the query here either:
+   * with a left side free of NULLs, AND returns it when all FALSE, takes the right side when all
+   * TRUE, and evaluates the right side only on the TRUE rows when at most 20% are TRUE; OR returns
+   * the left side when all TRUE and takes the right side when all FALSE.
+   */
+  private logical(kind: 'and' | 'or', es: Bound[]): BoolV {
+    let acc = asBool(this.eval(es[0]!), 1);
+    for (let k = 1; k < es.length; k++) {
+      const e = es[k]!;
+      const n = acc.n;
+      let trues = 0;
+      let nulls = 0;
+      for (let i = 0; i < n; i++) {
+        const v = acc.v[i]!;
+        if (v === T) trues++;
+        else if (v === N) nulls++;
+      }
+      if (nulls === 0 && n > 0) {
+        if (kind === 'and') {
+          if (trues === 0) continue; // all FALSE: stays FALSE
+          if (trues === n) {
+            acc = broadcastTo(asBool(this.eval(e), 1), n);
+            continue;
+          }
+          if (trues / n <= PRE_SELECTION_THRESHOLD && n > 1) {
+            acc = this.preSelected(acc, trues, e);
+            continue;
+          }
+        } else {
+          if (trues === n) continue; // all TRUE: stays TRUE
+          if (trues === 0) {
+            acc = broadcastTo(asBool(this.eval(e), 1), n);
+            continue;
+          }
+        }
+      }
+      const x = asBool(this.eval(e), 1);
+      const len = Math.max(acc.n, x.n);
+      acc = kind === 'and' ? and2(acc, x, len) : or2(acc, x, len);
+    }
+    return acc;
+  }
+
+  /** `acc AND e` with e evaluated only on the rows where acc is TRUE. */
+  private preSelected(acc: BoolV, trues: number, e: Bound): BoolV {
+    const idx = new Uint32Array(trues);
+    let j = 0;
+    for (let i = 0; i < acc.n; i++) if (acc.v[i] === T) idx[j++] = i;
+    const sub = new SubsetEvaluator(this, idx);
+    const r = asBool(sub.eval(e), 1);
+    const out = new Uint8Array(acc.n); // FALSE where not selected
+    for (let i = 0; i < trues; i++) out[idx[i]!] = r.v[r.n === 1 ? 0 : i]!;
+    return { k: 'bool', n: acc.n, v: out };
+  }
+
   eval(b: Bound): V {
     switch (b.k) {
       case 'col':
@@ -1255,19 +1296,8 @@ class BatchEvaluator {
       case 'not':
         return notV(asBool(this.eval(b.e), 1));
       case 'and':
-      case 'or': {
-        // Left to right, stopping once the result is decided for every row (all FALSE for AND, all
-        // TRUE for OR) — DataFusion short-circuits the same way, so operands it never evaluates
-        // cannot fail the query here either.
-        const stop = b.k === 'and' ? F : T;
-        let acc: BoolV | undefined;
-        for (const e of b.es) {
-          const x = asBool(this.eval(e), 1);
-          acc = acc ? (b.k === 'and' ? and2(acc, x, Math.max(acc.n, x.n)) : or2(acc, x, Math.max(acc.n, x.n))) : x;
-          if (allEqual(acc.v, stop)) break;
-        }
-        return acc!;
-      }
+      case 'or':
+        return this.logical(b.k, b.es);
       case 'is':
         return isV(this.eval(b.e), b.test);
       case 'in':
@@ -1289,6 +1319,43 @@ class BatchEvaluator {
 /** A constant, possibly behind the casts coercion inserted. */
 function isLiteral(b: Bound): boolean {
   return b.k === 'const' || (b.k === 'cast' && isLiteral(b.e));
+}
+
+/** Evaluates over a subset of another evaluator's rows (its columns gathered at `idx`). */
+class SubsetEvaluator extends BatchEvaluator {
+  private readonly gathered = new Map<string, V>();
+  constructor(
+    private readonly parent: BatchEvaluator,
+    private readonly idx: Uint32Array,
+  ) {
+    super(undefined as unknown as RecordBatchLike, []);
+  }
+
+  override column(path: string[]): V {
+    const key = JSON.stringify(path);
+    let v = this.gathered.get(key);
+    if (!v) {
+      const x = this.parent.column(path);
+      const idx = this.idx;
+      if (x.k === 'str' && x.dict) {
+        // a real dictionary stays one (arrow casts a dictionary's values whole, used or not)
+        const keys = new Float64Array(idx.length);
+        const valid = new Uint8Array(idx.length);
+        for (let i = 0; i < idx.length; i++) {
+          keys[i] = x.dict.keys[idx[i]!]!;
+          valid[i] = isValid(x.valid, idx[i]!) ? 1 : 0;
+        }
+        const values = x.dict.values;
+        v = { k: 'str', n: idx.length, valid, get: (i) => values.get(keys[i]!), dict: { keys, values } };
+      } else if (x.k === 'str') {
+        // plain strings: only the selected values, so nothing is computed for the other rows
+        const strs = Array.from(idx, (i) => (isValid(x.valid, i) ? x.get(i) : null));
+        v = { k: 'str', n: idx.length, valid: validFrom(strs), get: (i) => strs[i] ?? '' };
+      } else v = gather(x, idx, null);
+      this.gathered.set(key, v);
+    }
+    return v;
+  }
 }
 
 function isTable(x: TableLike | RecordBatchLike): x is TableLike {

@@ -63,6 +63,8 @@ test('loadCodecs: default URL, wasmUrl, wasmBytes; the variant reported is the m
   expect(defaultWasmUrls('simd')[0]!.href).toBe(distFile('simd').href);
   expect((await loadCodecs()).variant).toBe('simd');
   expect((await loadCodecs({ wasmUrl: distFile('scalar') })).variant).toBe('scalar');
+  expect((await loadCodecs({ wasmUrl: { simd: distFile('simd'), scalar: distFile('scalar') }, variant: 'scalar' })).variant).toBe('scalar');
+  expect((await loadCodecs({ wasmUrl: { simd: distFile('simd').href } })).variant).toBe('simd');
   expect((await loadCodecs({ wasmBytes: readFileSync(distFile('scalar')) })).variant).toBe('scalar');
   expect((await loadCodecs({ variant: 'auto', wasmBytes: readFileSync(distFile('simd')).buffer as ArrayBuffer })).variant).toBe('simd');
 });

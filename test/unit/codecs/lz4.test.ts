@@ -9,6 +9,7 @@ import { CodecError } from '../../../src/errors.js';
 import { ErrorCode, decodeArrowLz4Buffer, decodeLz4Block, decodeLz4Frame, xxh32 } from '../../../src/codecs/index.js';
 import { Rng, sameBytes } from './helpers.js';
 
+const lz4Codec = () => LZ4.fromConfig({ acceleration: 1, id: 'lz4' });
 const lz4 = (args: string[], input: Uint8Array) => new Uint8Array(execFileSync('lz4', ['-q', ...args], { input, maxBuffer: 1 << 28 }));
 
 const mtx = gunzipSync(readFileSync('/work/shared/data/pbmc3k_10x_v2/hg19/matrix.mtx.gz'));
@@ -66,7 +67,7 @@ describe('frames from the lz4 CLI', () => {
 });
 
 test('raw blocks (numcodecs LZ4 = u32 LE size + block)', async () => {
-  const codec = LZ4.fromConfig({ acceleration: 1 });
+  const codec = lz4Codec();
   for (const [name, raw] of Object.entries(inputs)) {
     const enc = await codec.encode(raw);
     const size = new DataView(enc.buffer, enc.byteOffset).getUint32(0, true);
@@ -102,7 +103,7 @@ test('Arrow IPC LZ4_FRAME buffers: int64 length prefix, -1 = stored', () => {
 test('10,000 corrupted frames and blocks: CodecError only, output limit respected', async () => {
   const rng = new Rng(99);
   const frames = [lz4(['-c', '-B4', '-BD', '-BX'], inputs.text!.subarray(0, 100_000)), lz4(['-c', '--content-size'], inputs.counts!.subarray(0, 100_000))];
-  const block = (await LZ4.fromConfig({ acceleration: 1 }).encode(inputs.counts!.subarray(0, 100_000))).subarray(4);
+  const block = (await lz4Codec().encode(inputs.counts!.subarray(0, 100_000))).subarray(4);
   const blockOut = new Uint8Array(100_000);
   let errors = 0;
   for (let i = 0; i < 10_000; i++) {

@@ -2,11 +2,12 @@
 // written by @lancedb/lancedb (the oracle), served over real HTTP, and compared cell by cell.
 import * as arrow from 'apache-arrow';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
-import { builtinDecompressors, type Decompressors } from '../../../src/lance/decompressors.js';
+import { CorruptDataError, NotFoundError } from '../../../src/errors.js';
+import { builtinDecompressors, defaultDecompressors, type Decompressors } from '../../../src/lance/decompressors.js';
 
 export type FileFormat = '2.0' | '2.1' | '2.2';
 export const FORMATS: FileFormat[] = ['2.0', '2.1', '2.2'];
@@ -24,24 +25,19 @@ export function rng(seed: number): () => number {
 }
 
 /**
- * zstd for tests: the ragged-atlas WASM codec when it has been built, else the system `zstd`
- * binary (sync, via a child process). LZ4 is the reader's own.
+ * Decompressors for tests: the library default (WASM zstd from src/codecs, TS LZ4). If the codec
+ * module cannot load here, fall back to the system `zstd` binary (sync, via a child process).
  */
 export async function testDecompressors(): Promise<Decompressors> {
-  try {
-    const spec = '../../../src/codecs/index.js';
-    const mod = (await import(/* @vite-ignore */ spec)) as { loadCodecs: () => Promise<{ zstdDecompress(d: Uint8Array, o: { maxOutputBytes: number }): Uint8Array }> };
-    const codecs = await mod.loadCodecs();
-    return { ...builtinDecompressors, zstd: (d, max) => codecs.zstdDecompress(d, { maxOutputBytes: max }) };
-  } catch {
-    return {
-      ...builtinDecompressors,
-      zstd: (d, max) => {
-        const out = execFileSync('zstd', ['-d', '-c', '-q'], { input: d, maxBuffer: Math.max(max, 1) + 1024 });
-        return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-      },
-    };
-  }
+  const d = await defaultDecompressors();
+  if (d !== builtinDecompressors) return d;
+  return {
+    ...builtinDecompressors,
+    zstd: (data, max) => {
+      const out = execFileSync('zstd', ['-d', '-c', '-q'], { input: data, maxBuffer: Math.max(max, 1) + 1024 });
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    },
+  };
 }
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
@@ -307,4 +303,42 @@ export function diffFlatColumn(ours: arrow.Vector, theirs: { length: number; get
     if (out.length >= max) break;
   }
   return out;
+}
+
+/** An in-memory ByteStore (corruption tests mutate its files). */
+export class MemStore {
+  readonly url = 'mem://table';
+  readonly files = new Map<string, Uint8Array>();
+  static fromDir(root: string): MemStore {
+    const s = new MemStore();
+    const walk = (rel: string) => {
+      for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(r);
+        else s.files.set(r, new Uint8Array(readFileSync(join(root, r))));
+      }
+    };
+    walk('');
+    return s;
+  }
+  clone(): MemStore {
+    const s = new MemStore();
+    for (const [k, v] of this.files) s.files.set(k, v.slice());
+    return s;
+  }
+  async get(key: string) {
+    return this.files.get(key)?.slice();
+  }
+  async getRange(key: string, r: { offset: number; length: number }) {
+    const f = this.files.get(key);
+    if (!f) throw new NotFoundError('no such file', { where: key });
+    if (r.offset + r.length > f.length) throw new CorruptDataError(`short read of ${key}`, { where: key });
+    return f.slice(r.offset, r.offset + r.length);
+  }
+  async size(key: string) {
+    return this.files.get(key)?.length;
+  }
+  async list(prefix: string) {
+    return [...this.files.keys()].filter((k) => k.startsWith(prefix + '/'));
+  }
 }

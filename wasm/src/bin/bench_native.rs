@@ -6,7 +6,8 @@
 //! `[u32 length][encoded chunk]`. Output: one JSON object per file on stdout:
 //! `{"file":…,"values":…,"seconds":…,"values_per_sec":…,"gb_per_sec":…,"checksum":…}` where the
 //! checksum is the wrapping sum of all decoded u32 words (JS computes the same to cross-check).
-//! Timing: best of 5 trials, each repeating the whole file until at least 0.4 s have passed.
+//! Timing: best of 100 trials, each repeating the whole file until at least 5 ms have passed (as
+//! bench/codec/suite.ts does for the JS runtimes).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -50,10 +51,10 @@ fn main() {
         }
 
         let mut best = f64::INFINITY;
-        for _ in 0..5 {
+        for _ in 0..100 {
             let start = Instant::now();
             let mut reps = 0u32;
-            while start.elapsed() < Duration::from_millis(400) {
+            while start.elapsed() < Duration::from_millis(5) {
                 for c in &chunks {
                     black_box(bitpack::decode_into(black_box(c), elem, &mut out).expect("valid chunk"));
                 }

@@ -1,0 +1,223 @@
+// The measured queries through ragged-atlas, run inside a Chromium page (imported from the Vite
+// dev server). Every function opens the atlas itself (timed apart from the query), runs one cold
+// query, and returns timings, the I/O the page saw, a wall-time breakdown, and the numbers the
+// bench compares with the baseline (so a fast wrong answer is caught).
+import { createDecoder, RaggedAtlas, type AnnData } from '../../src/index.js';
+import { breakdown, Recorder, type Breakdown } from './instrument.js';
+
+export interface OursOptions {
+  url: string;
+  /** Decode workers (default: the library's, hardwareConcurrency − 1). */
+  workers?: number;
+}
+
+export interface OursResult {
+  openMs: number;
+  queryMs: number;
+  /** Requests/bytes during the query as seen by the page (server-side numbers come from Node). */
+  requests: number;
+  bytes: number;
+  statsRequests: number;
+  statsBytes: number;
+  breakdown: Breakdown;
+  longTaskMs: number;
+  hardwareConcurrency: number;
+}
+
+export interface GeneCheck {
+  /** Per var name (feature uid): [sum, nnz]. */
+  perFeature: Record<string, [number, number]>;
+  shape: [number, number];
+}
+
+export interface CellTypeCheck {
+  shape: [number, number];
+  barcodes: string[];
+  rowSums: number[];
+  rowNnz: number[];
+  cellTypes: string[];
+}
+
+export interface StreamCheck {
+  cells: number;
+  nnz: number;
+  sum: number;
+  batches: number;
+  /** Time the consumer waited for each batch (ms). */
+  waitMs: { median: number; p90: number; max: number; total: number };
+  cellsPerSecond: number;
+}
+
+function longTasks(): { stop(): number } {
+  let total = 0;
+  let obs: PerformanceObserver | undefined;
+  try {
+    obs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) total += e.duration;
+    });
+    obs.observe({ type: 'longtask', buffered: false });
+  } catch {
+    obs = undefined;
+  }
+  return {
+    stop() {
+      for (const e of obs?.takeRecords() ?? []) total += e.duration;
+      obs?.disconnect();
+      return total;
+    },
+  };
+}
+
+async function open(o: OursOptions, rec: Recorder): Promise<{ atlas: RaggedAtlas; openMs: number; close(): void }> {
+  const inner = createDecoder({ workers: o.workers });
+  // Start the workers and their wasm before timing (in the dev server, loading the worker's
+  // module graph would otherwise count against the first query; an app bundles it).
+  await inner.decode([{ encoded: new Uint8Array(4), codec: { name: 'bytes' }, outBytes: 4 }]);
+  const decoder = rec.wrapDecoder(inner);
+  const t0 = performance.now();
+  const atlas = await RaggedAtlas.checkoutLatest(o.url, { cache: 'none', fetch: rec.fetch, decoder });
+  return {
+    atlas,
+    openMs: performance.now() - t0,
+    close: () => {
+      atlas.close();
+      inner.close?.();
+    },
+  };
+}
+
+function finish(rec: Recorder, atlas: RaggedAtlas, before: { requests: number; bytes: number }, openMs: number, t0: number, t1: number, tObs: number | undefined, lt: number): OursResult {
+  const io = rec.totals(t0, t1).all;
+  return {
+    openMs,
+    queryMs: t1 - t0,
+    requests: io.requests,
+    bytes: io.bytes,
+    statsRequests: atlas.stats.requests - before.requests,
+    statsBytes: atlas.stats.bytes - before.bytes,
+    breakdown: breakdown(rec, t0, t1, tObs),
+    longTaskMs: lt,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+  };
+}
+
+function csrOf(ad: AnnData) {
+  const X = ad.X;
+  if (!X || X.format !== 'csr') throw new Error(`expected a CSR X, got ${X?.format}`);
+  return X;
+}
+
+/** `features(uids)` over every cell: per-feature sums and non-zeros. */
+export async function oursGeneQuery(o: OursOptions & { uids: string[] }): Promise<OursResult & GeneCheck> {
+  const rec = new Recorder();
+  const { atlas, openMs, close } = await open(o, rec);
+  try {
+    const before = atlas.stats;
+    const lt = longTasks();
+    let tObs: number | undefined;
+    const t0 = performance.now();
+    const ad = await atlas
+      .query()
+      .select(['uid'])
+      .features(o.uids, 'gene_expression')
+      .toAnnData({ onProgress: (p) => void (p.phase === 'obs' && tObs === undefined && (tObs = performance.now())) });
+    const t1 = performance.now();
+    const X = csrOf(ad);
+    const perFeature: Record<string, [number, number]> = {};
+    const sums = new Float64Array(X.shape[1]);
+    const nnz = new Float64Array(X.shape[1]);
+    for (let k = 0; k < X.indices.length; k++) {
+      sums[X.indices[k]!]! += Number(X.data[k]);
+      nnz[X.indices[k]!]!++;
+    }
+    ad.varNames.forEach((u, j) => (perFeature[u] = [sums[j]!, nnz[j]!]));
+    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, lt.stop()), perFeature, shape: ad.shape };
+  } finally {
+    close();
+  }
+}
+
+/** `where(cell_type = …).limit(n).toAnnData()`: barcodes with per-row sums and non-zeros. */
+export async function oursCellTypeQuery(o: OursOptions & { cellType: string; limit: number }): Promise<OursResult & CellTypeCheck> {
+  const rec = new Recorder();
+  const { atlas, openMs, close } = await open(o, rec);
+  try {
+    const before = atlas.stats;
+    const lt = longTasks();
+    let tObs: number | undefined;
+    const t0 = performance.now();
+    const ad = await atlas
+      .query()
+      .where(`cell_type = '${o.cellType.replace(/'/g, "''")}'`)
+      .limit(o.limit)
+      .toAnnData({ onProgress: (p) => void (p.phase === 'obs' && tObs === undefined && (tObs = performance.now())) });
+    const t1 = performance.now();
+    const X = csrOf(ad);
+    const rowSums: number[] = [];
+    const rowNnz: number[] = [];
+    for (let i = 0; i < X.shape[0]; i++) {
+      let s = 0;
+      for (let k = X.indptr[i]!; k < X.indptr[i + 1]!; k++) s += Number(X.data[k]);
+      rowSums.push(s);
+      rowNnz.push(X.indptr[i + 1]! - X.indptr[i]!);
+    }
+    const bc = ad.obs.getChild('barcode')!;
+    const ct = ad.obs.getChild('cell_type')!;
+    const barcodes = Array.from({ length: ad.shape[0] }, (_, i) => String(bc.get(i)));
+    const cellTypes = [...new Set(Array.from({ length: ad.shape[0] }, (_, i) => String(ct.get(i))))];
+    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, lt.stop()), shape: ad.shape, barcodes, rowSums, rowNnz, cellTypes };
+  } finally {
+    close();
+  }
+}
+
+/** Every cell through `toBatches`, in one tab: cells/s, with totals for the correctness check. */
+export async function oursStream(o: OursOptions & { batchSize: number; limitCells?: number }): Promise<OursResult & StreamCheck> {
+  const rec = new Recorder();
+  const { atlas, openMs, close } = await open(o, rec);
+  try {
+    const before = atlas.stats;
+    const lt = longTasks();
+    let tObs: number | undefined;
+    const waits: number[] = [];
+    let cells = 0;
+    let nnz = 0;
+    let sum = 0;
+    const t0 = performance.now();
+    let q = atlas.query();
+    if (o.limitCells) q = q.limit(o.limitCells);
+    const it = q.toBatches({ batchSize: o.batchSize, onProgress: (p) => void (p.phase === 'obs' && tObs === undefined && (tObs = performance.now())) })[Symbol.asyncIterator]();
+    for (;;) {
+      const w0 = performance.now();
+      const r = await it.next();
+      waits.push(performance.now() - w0);
+      if (r.done) break;
+      const X = csrOf(r.value);
+      cells += X.shape[0];
+      nnz += X.indices.length;
+      const d = X.data;
+      let s = 0;
+      for (let k = 0; k < d.length; k++) s += Number(d[k]);
+      sum += s;
+    }
+    const t1 = performance.now();
+    const sorted = waits.slice(0, -1).sort((a, b) => a - b);
+    const waitMs = {
+      median: sorted[Math.floor(sorted.length / 2)] ?? 0,
+      p90: sorted[Math.floor(sorted.length * 0.9)] ?? 0,
+      max: sorted[sorted.length - 1] ?? 0,
+      total: waits.reduce((a, b) => a + b, 0),
+    };
+    return {
+      ...finish(rec, atlas, before, openMs, t0, t1, tObs, lt.stop()),
+      cells,
+      nnz,
+      sum,
+      batches: waits.length - 1,
+      waitMs,
+      cellsPerSecond: cells / ((t1 - t0) / 1000),
+    };
+  } finally {
+    close();
+  }
+}

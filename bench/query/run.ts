@@ -1,0 +1,319 @@
+// `npm run bench:query`: query latency, requests and bytes of ragged-atlas against AnnData-Zarr
+// (CSR and CSC, read with zarrita the way Vitessce does), all in headless Chromium behind the same
+// latency- and bandwidth-limited HTTP server, on SYNTHETIC data. See bench/query/README.md.
+//
+//   node --import tsx bench/query/run.ts [--cells 200000] [--genes 20000] [--density 0.05]
+//        [--datasets 4] [--seed 1] [--latency-ms 20] [--bandwidth 50] [--reps 3] [--stream-reps 1]
+//        [--batch-size 1024] [--limit 10000] [--workers N] [--only gene,celltype,stream]
+//        [--stream-cells N] [--no-csc]
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeStableUid } from '../../src/companion/uids.js';
+import type { BaselineResult } from './baseline.js';
+import { startHarness, type Harness, type ServerCounts } from './harness.js';
+import type { CellTypeCheck, GeneCheck, OursResult, StreamCheck } from './page.js';
+import { ensureAnnData, ensureAtlas } from './stores.js';
+import { barcode, DEFAULT_SYNTH, ensureSynthetic, geneName, pickQueryCellType, pickQueryGenes, RawCsr, synthKey, type SynthMeta, type SynthParams } from './synthetic.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+interface Flags {
+  synth: SynthParams;
+  latencyMs: number;
+  bandwidthMBps: number;
+  reps: number;
+  streamReps: number;
+  batchSize: number;
+  limit: number;
+  workers?: number;
+  only: Set<string>;
+  streamCells?: number;
+  csc: boolean;
+}
+
+function parseFlags(argv: string[]): Flags {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
+    return v;
+  };
+  const num = (name: string, dflt: number): number => {
+    const v = get(name);
+    if (v === undefined) return dflt;
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
+    return n;
+  };
+  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'only', 'stream-cells', 'no-csc', 'help']);
+  for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown flag ${a} (see bench/query/README.md)`);
+  const synth: SynthParams = {
+    ...DEFAULT_SYNTH,
+    cells: Math.round(num('cells', DEFAULT_SYNTH.cells)),
+    genes: Math.round(num('genes', DEFAULT_SYNTH.genes)),
+    density: num('density', DEFAULT_SYNTH.density),
+    datasets: Math.max(1, Math.round(num('datasets', DEFAULT_SYNTH.datasets))),
+    seed: Math.round(num('seed', DEFAULT_SYNTH.seed)),
+  };
+  const only = new Set((get('only') ?? 'gene,celltype,stream').split(',').map((s) => s.trim()));
+  return {
+    synth,
+    latencyMs: num('latency-ms', 20),
+    bandwidthMBps: num('bandwidth', 50),
+    reps: Math.max(1, Math.round(num('reps', 3))),
+    streamReps: Math.max(1, Math.round(num('stream-reps', 1))),
+    batchSize: Math.max(1, Math.round(num('batch-size', 1024))),
+    limit: Math.max(1, Math.round(num('limit', 10_000))),
+    workers: get('workers') === undefined ? undefined : Math.round(num('workers', 1)),
+    only,
+    streamCells: get('stream-cells') === undefined ? undefined : Math.round(num('stream-cells', 0)),
+    csc: !argv.includes('--no-csc'),
+  };
+}
+
+// ---------------------------------------------------------------- formatting
+const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v).toLocaleString('en-US')} ms`);
+const mb = (b: number) => `${(b / 1e6).toFixed(b < 1e7 ? 2 : 1)}`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+const int = (v: number) => Math.round(v).toLocaleString('en-US');
+const median = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+/** The run whose query time is the median one (its requests/breakdown are reported). */
+function medianRun<T extends { queryMs: number }>(runs: T[]): T {
+  const s = runs.slice().sort((a, b) => a.queryMs - b.queryMs);
+  return s[Math.floor((s.length - 1) / 2)]!;
+}
+
+interface Measured<T> {
+  runs: (T & { server: ServerCounts })[];
+  med: T & { server: ServerCounts };
+  queryMs: number;
+  openMs: number;
+}
+
+async function measure<T extends { queryMs: number; openMs: number }>(h: Harness, reps: number, module: string, fn: string, args: unknown, label: string): Promise<Measured<T>> {
+  const runs: (T & { server: ServerCounts })[] = [];
+  for (let i = 0; i < reps; i++) {
+    const { result, server } = await h.run<T>(module, fn, args);
+    runs.push({ ...result, server });
+    log(`    ${label} #${i + 1}: open ${ms(result.openMs)}, query ${ms(result.queryMs)}, ${server.requests} requests, ${mb(server.bytes)} MB`);
+  }
+  const med = medianRun(runs);
+  return { runs, med, queryMs: median(runs.map((r) => r.queryMs)), openMs: median(runs.map((r) => r.openMs)) };
+}
+
+// ---------------------------------------------------------------- checks
+function checkGenes(meta: SynthMeta, genes: number[], got: Record<string, [number, number]>, key: (g: number) => string): string {
+  const bad: string[] = [];
+  for (const g of genes) {
+    const v = got[key(g)];
+    const want: [number, number] = [meta.geneSum[g]!, meta.geneNnz[g]!];
+    if (!v || v[0] !== want[0] || v[1] !== want[1]) bad.push(`${geneName(g)}: got ${v ? `sum ${v[0]}, nnz ${v[1]}` : 'nothing'}, want sum ${want[0]}, nnz ${want[1]}`);
+  }
+  return bad.length ? `✗ ${bad.length}/${genes.length} genes differ (${bad.slice(0, 3).join('; ')})` : `✓ ${genes.length}/${genes.length} genes (sum, nnz)`;
+}
+
+interface CellOracle {
+  barcodes: string[];
+  rowSums: number[];
+  rowNnz: number[];
+}
+
+function cellTypeOracle(dir: string, meta: SynthMeta, code: number, limit: number): CellOracle {
+  const raw = new RawCsr(dir);
+  try {
+    const out: CellOracle = { barcodes: [], rowSums: [], rowNnz: [] };
+    for (let r = 0; r < raw.cellType.length && out.barcodes.length < limit; r++) {
+      if (raw.cellType[r] !== code) continue;
+      const d = meta.datasets.findIndex((ds) => r >= ds.rowStart && r < ds.rowStart + ds.nRows);
+      out.barcodes.push(barcode(d, r - meta.datasets[d]!.rowStart));
+      const { data } = raw.read(raw.indptr[r]!, raw.indptr[r + 1]!);
+      out.rowSums.push(data.reduce((a, b) => a + b, 0));
+      out.rowNnz.push(data.length);
+    }
+    return out;
+  } finally {
+    raw.close();
+  }
+}
+
+function checkCells(want: CellOracle, got: CellTypeCheck, cellType: string): string {
+  if (got.cellTypes.some((c) => c !== cellType)) return `✗ rows of other cell types: ${got.cellTypes.join(', ')}`;
+  if (got.barcodes.length !== want.barcodes.length) return `✗ ${got.barcodes.length} rows, want ${want.barcodes.length}`;
+  const byBarcode = new Map(want.barcodes.map((b, i) => [b, i]));
+  let sameOrder = true;
+  let bad = 0;
+  got.barcodes.forEach((b, i) => {
+    const j = byBarcode.get(b);
+    if (j !== i) sameOrder = false;
+    if (j === undefined || want.rowSums[j] !== got.rowSums[i] || want.rowNnz[j] !== got.rowNnz[i]) bad++;
+  });
+  if (bad) return `✗ ${bad}/${got.barcodes.length} rows differ (barcode, sum, nnz)`;
+  return `✓ ${got.barcodes.length} rows (barcode, sum, nnz)${sameOrder ? '' : ', different order'}`;
+}
+
+function checkStream(meta: SynthMeta, cells: number, got: StreamCheck, streamAll: boolean): string {
+  if (got.cells !== cells) return `✗ ${got.cells} cells, want ${cells}`;
+  if (!streamAll) return `✓ ${int(got.cells)} cells (totals not checked: --stream-cells)`;
+  if (got.nnz !== meta.nnz || got.sum !== meta.totalCounts) return `✗ nnz ${got.nnz} / sum ${got.sum}, want ${meta.nnz} / ${meta.totalCounts}`;
+  return `✓ ${int(cells)} cells, nnz and sum`;
+}
+
+// ---------------------------------------------------------------- main
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help')) {
+    process.stdout.write('see bench/query/README.md\n');
+    return;
+  }
+  const f = parseFlags(argv);
+  const key = synthKey(f.synth);
+  const dir = join(ROOT, '.cache/bench-query', key);
+  mkdirSync(dir, { recursive: true });
+  const load0 = loadavg()[0]!;
+  log(`bench:query — synthetic ${key} in ${dir}`);
+
+  // 1. Data (cached).
+  let t = performance.now();
+  const fresh = !existsSync(join(dir, 'raw', 'meta.json'));
+  const meta = ensureSynthetic(dir, f.synth, log);
+  log(`  synthetic matrix: ${int(meta.nnz)} non-zeros (${((meta.nnz / f.synth.cells / f.synth.genes) * 100).toFixed(2)} % dense)${fresh ? `, generated in ${(meta.generateSeconds).toFixed(1)} s` : ' (cached)'}`);
+  const ann = ensureAnnData(dir, log);
+  t = performance.now();
+  const atlasInfo = await ensureAtlas(dir, meta, { csc: f.csc }, log);
+  log(`  atlas ready (${((performance.now() - t) / 1000).toFixed(1)} s this run; ingest ${atlasInfo.ingestSeconds.toFixed(1)} s, add-csc ${atlasInfo.cscSeconds.toFixed(1)} s when built)`);
+  const atlasDir = f.csc ? 'atlas' : 'atlas-nocsc';
+
+  const genes = pickQueryGenes(meta);
+  const ctCode = pickQueryCellType(meta, f.limit);
+  const cellType = meta.cellTypes[ctCode]!;
+  const streamAll = f.streamCells === undefined || f.streamCells >= f.synth.cells;
+  const streamCellsN = streamAll ? f.synth.cells : f.streamCells!;
+
+  // 2. Browser + server.
+  const h = await startHarness(dir, { latencyMs: f.latencyMs, bytesPerSecond: f.bandwidthMBps * 1e6 });
+  const url = (store: string) => `${h.serverUrl}/${store}`;
+  const results: Record<string, unknown> = {};
+  const lines: string[] = [];
+  const breakdowns: string[] = [];
+  try {
+    log(`  chromium ${h.browserVersion}, server ${h.serverUrl} (+${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response)`);
+    const rows: string[][] = [];
+    const push = (...r: string[]) => rows.push(r);
+
+    if (f.only.has('gene')) {
+      log(`  gene query: ${genes.map(geneName).join(', ')}`);
+      const uids = genes.map((g) => makeStableUid(geneName(g)));
+      const uidToGene = new Map(uids.map((u, i) => [u, genes[i]!]));
+      const ours = await measure<OursResult & GeneCheck>(h, f.reps, '/bench/query/page.ts', 'oursGeneQuery', { url: url(atlasDir), uids, workers: f.workers }, 'ours');
+      const csr = await measure<BaselineResult & GeneCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineGeneCsr', { url: url('anndata-csr.zarr'), genes: genes.map(geneName) }, 'anndata csr');
+      const csc = await measure<BaselineResult & GeneCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineGeneCsc', { url: url('anndata-csc.zarr'), genes: genes.map(geneName) }, 'anndata csc');
+      const oursCheck = checkGenes(meta, genes, Object.fromEntries(Object.entries(ours.med.perFeature).map(([u, v]) => [geneName(uidToGene.get(u)!), v])), geneName);
+      const q = `10 genes × all ${int(f.synth.cells)} cells`;
+      push(q, 'ragged-atlas', ms(ours.openMs), ms(ours.queryMs), int(ours.med.server.requests), mb(ours.med.server.bytes), oursCheck, '1.0×');
+      for (const [name, m] of [['AnnData-Zarr CSR', csr], ['AnnData-Zarr CSC', csc]] as const) {
+        push(q, name, ms(m.openMs), ms(m.queryMs), int(m.med.server.requests), mb(m.med.server.bytes), checkGenes(meta, genes, m.med.perFeature, geneName), `${ratio(m.queryMs, ours.queryMs)} slower (open+query ${ratio(m.openMs + m.queryMs, ours.openMs + ours.queryMs)})`);
+      }
+      lines.push(`- gene query vs CSR: ${ratio(csr.queryMs, ours.queryMs)} (target ≥ 10×: ${csr.queryMs / ours.queryMs >= 10 ? 'met' : 'MISSED'}); vs CSC: ${ratio(csc.queryMs, ours.queryMs)} (target ≥ 2×: ${csc.queryMs / ours.queryMs >= 2 ? 'met' : 'MISSED'})`);
+      breakdowns.push(breakdownTable(`gene query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med));
+      breakdowns.push(breakdownTable(`gene query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
+      breakdowns.push(breakdownTable(`gene query (AnnData-Zarr CSC, median run: ${ms(csc.med.queryMs)})`, csc.med, true));
+      results.gene = { genes: genes.map(geneName), ours: strip(ours), csr: strip(csr), csc: strip(csc) };
+    }
+
+    if (f.only.has('celltype')) {
+      log(`  cell-type query: cell_type = '${cellType}' (${int(meta.cellTypeCounts[ctCode]!)} cells), limit ${f.limit}`);
+      const oracle = cellTypeOracle(dir, meta, ctCode, f.limit);
+      const ours = await measure<OursResult & CellTypeCheck>(h, f.reps, '/bench/query/page.ts', 'oursCellTypeQuery', { url: url(atlasDir), cellType, limit: f.limit, workers: f.workers }, 'ours');
+      const csr = await measure<BaselineResult & CellTypeCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineCellType', { url: url('anndata-csr.zarr'), cellType, limit: f.limit }, 'anndata csr');
+      const q = `cell_type = '${cellType}' limit ${int(f.limit)}, all genes`;
+      push(q, 'ragged-atlas', ms(ours.openMs), ms(ours.queryMs), int(ours.med.server.requests), mb(ours.med.server.bytes), checkCells(oracle, ours.med, cellType), '1.0×');
+      push(q, 'AnnData-Zarr CSR', ms(csr.openMs), ms(csr.queryMs), int(csr.med.server.requests), mb(csr.med.server.bytes), checkCells(oracle, csr.med, cellType), `${ratio(csr.queryMs, ours.queryMs)} slower (open+query ${ratio(csr.openMs + csr.queryMs, ours.openMs + ours.queryMs)})`);
+      lines.push(`- cell-type query vs CSR: ${ratio(csr.queryMs, ours.queryMs)}`);
+      breakdowns.push(breakdownTable(`cell-type query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med));
+      breakdowns.push(breakdownTable(`cell-type query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
+      results.cellType = { cellType, ours: strip(ours), csr: strip(csr) };
+    }
+
+    if (f.only.has('stream')) {
+      log(`  streaming ${int(streamCellsN)} cells, batches of ${f.batchSize}`);
+      const args = { batchSize: f.batchSize, limitCells: streamAll ? undefined : streamCellsN };
+      const ours = await measure<OursResult & StreamCheck>(h, f.streamReps, '/bench/query/page.ts', 'oursStream', { ...args, url: url(atlasDir), workers: f.workers }, 'ours');
+      const csr = await measure<BaselineResult & StreamCheck>(h, f.streamReps, '/bench/query/baseline.ts', 'baselineStream', { ...args, url: url('anndata-csr.zarr') }, 'anndata csr');
+      const q = `stream ${int(streamCellsN)} cells (batches of ${f.batchSize})`;
+      const cps = (m: Measured<StreamCheck & { queryMs: number }>) => int(streamCellsN / (m.queryMs / 1000));
+      push(q, 'ragged-atlas', ms(ours.openMs), `${ms(ours.queryMs)} = **${cps(ours)} cells/s**`, int(ours.med.server.requests), mb(ours.med.server.bytes), checkStream(meta, streamCellsN, ours.med, streamAll), '1.0×');
+      push(q, 'AnnData-Zarr CSR', ms(csr.openMs), `${ms(csr.queryMs)} = ${cps(csr)} cells/s`, int(csr.med.server.requests), mb(csr.med.server.bytes), checkStream(meta, streamCellsN, csr.med, streamAll), `${ratio(csr.queryMs, ours.queryMs)} slower`);
+      const oc = streamCellsN / (ours.queryMs / 1000);
+      lines.push(`- streaming: ${int(oc)} cells/s in one tab (target ≥ 40,000: ${oc >= 40_000 ? 'met' : 'MISSED'}); consumer wait per batch median ${ms(ours.med.waitMs.median)}, p90 ${ms(ours.med.waitMs.p90)}`);
+      breakdowns.push(breakdownTable(`streaming (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med));
+      breakdowns.push(breakdownTable(`streaming (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
+      results.stream = { ours: strip(ours), csr: strip(csr) };
+    }
+
+    // 3. Report.
+    const load1 = loadavg()[0]!;
+    const header = [
+      `## Query benchmark (SYNTHETIC data) — ${new Date().toISOString().slice(0, 10)}`,
+      '',
+      `Synthetic matrix (not real cells): ${int(f.synth.cells)} cells × ${int(f.synth.genes)} genes, ${int(meta.nnz)} non-zeros (${((meta.nnz / f.synth.cells / f.synth.genes) * 100).toFixed(2)} %), counts 1+Geometric(q_g), ${f.synth.datasets} datasets with gene panels of ${meta.datasets.map((d) => int(d.panel.length)).join(' / ')} genes, ${meta.cellTypes.length} cell types (Zipf). Seed ${f.synth.seed}.`,
+      `Stores: ragged atlas ${mb(atlasInfo.bytes)} MB (of which CSC copies ${mb(atlasInfo.cscBytes)} MB; ingest ${atlasInfo.ingestSeconds.toFixed(0)} s + add-csc ${atlasInfo.cscSeconds.toFixed(0)} s + optimize ${atlasInfo.optimizeSeconds.toFixed(0)} s); AnnData-Zarr CSR ${mb(ann.csr.bytes)} MB, CSC ${mb(ann.csc.bytes)} MB (zarr v2, ${ann.csr.compressor}, ${int(ann.csr.chunkElements)}-element chunks).`,
+      `Network: companion serveDirectory, +${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response (a per-connection cap: parallel requests add up), HTTP/1.1 over loopback. Chromium ${h.browserVersion} headless (navigator.hardwareConcurrency = ${(results.gene as any)?.ours?.med?.hardwareConcurrency ?? (results.cellType as any)?.ours?.med?.hardwareConcurrency ?? (results.stream as any)?.ours?.med?.hardwareConcurrency ?? '?'}), fresh browser context per query (cold HTTP cache), ragged-atlas with cache: 'none'. Query times are medians of ${f.reps} cold runs (streaming: ${f.streamReps}); requests and MB are server-side counts of the median run; "open" = RaggedAtlas.checkoutLatest / opening the AnnData root group.`,
+      `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end (shared machine).`,
+      '',
+      '| query | reader | open | query | requests | MB transferred | result check | baseline vs ours (query time) |',
+      '|---|---|---:|---:|---:|---:|---|---|',
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+      '',
+      'Targets:',
+      ...lines,
+      '',
+      '### Where the time goes',
+      '',
+      ...breakdowns,
+    ].join('\n');
+    process.stdout.write(`${header}\n`);
+    writeFileSync(join(dir, 'report.md'), `${header}\n`);
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ flags: { ...f, only: [...f.only] }, meta: { nnz: meta.nnz, datasets: meta.datasets.map((d) => ({ name: d.name, nRows: d.nRows, genes: d.panel.length })) }, atlas: atlasInfo, anndata: ann, results }, null, 2));
+    log(`report written to ${join(dir, 'report.md')}`);
+  } finally {
+    await h.close();
+  }
+}
+
+function strip<T extends { runs: unknown[] }>(m: T): unknown {
+  // Keep timings and I/O, drop the bulky check arrays.
+  const drop = (r: any) => {
+    const { perFeature, barcodes, rowSums, rowNnz, ...rest } = r;
+    return rest;
+  };
+  return { ...m, runs: (m.runs as any[]).map(drop), med: drop((m as any).med) };
+}
+
+function breakdownTable(title: string, r: { queryMs: number; breakdown: OursResult['breakdown']; longTaskMs?: number }, brief = false): string {
+  const b = r.breakdown;
+  const ex = Object.entries(b.exclusive).filter(([k, v]) => !(brief && k === 'obs selection' && v === 0));
+  const io = Object.entries(b.io).filter(([k, v]) => k !== 'all' && v.requests > 0).map(([k, v]) => `${k} ${v.requests} req / ${mb(v.bytes)} MB`).join(', ');
+  const lines = [
+    `**${title}**`,
+    '',
+    '| phase (exclusive wall time) | ms | % |',
+    '|---|---:|---:|',
+    ...ex.map(([k, v]) => `| ${k} | ${int(v)} | ${((v / r.queryMs) * 100).toFixed(0)} |`),
+    '',
+    `Busy (overlapping): ${Object.entries(b.busy).map(([k, v]) => `${k} ${int(v)} ms`).join(', ')}; decode calls ${b.decodeCalls} (${b.decodeJobs} chunks)${r.longTaskMs !== undefined ? `; main-thread long tasks ${int(r.longTaskMs)} ms` : ''}. Page-side I/O: ${io}.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
