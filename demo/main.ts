@@ -12,7 +12,7 @@ let atlas: RaggedAtlas | undefined;
 let lastResult: AnnData | undefined;
 const palette = ['#4fb3ff', '#ff7b72', '#7ee787', '#d2a8ff', '#ffa657', '#f778ba', '#79c0ff', '#e3b341', '#56d4dd', '#a5d6ff', '#ffdf5d', '#bc8cff', '#ff9bce'];
 
-function showError(where: HTMLElement, err: unknown): void {
+function showError(where: Element, err: unknown): void {
   console.error(err);
   where.innerHTML = `<div class="error">${escapeHtml(String((err as Error).message ?? err))}</div>`;
 }
@@ -47,7 +47,7 @@ async function open(version?: number): Promise<void> {
   $('summary').querySelector('.body')!.innerHTML = `
     <p><b>${total.toLocaleString()}</b> cells · snapshot <b>v${a.version}</b> · obs tables ${a.obsTables.join(', ')}</p>
     <p>pointer fields: ${a.pointerFields().map((p) => `${p.name} (${p.featureSpace}, ${p.kind})`).join(', ')}</p>`;
-  renderTable($('datasets').querySelector('.body')!, await a.listDatasets(), ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid']);
+  renderTable($('datasets').querySelector('.body') as HTMLElement, await a.listDatasets(), ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid']);
   const schema = a.obsSchema();
   const categorical = schema.fields.filter((f) => /Utf8|Dictionary/.test(String(f.type)) && !['uid', 'dataset_uid'].includes(f.name)).map((f) => f.name);
   fillSelect($('groupcol'), ['dataset_uid', ...categorical], categorical.includes('cell_type') ? 'cell_type' : 'dataset_uid');

@@ -87,6 +87,7 @@ export function unravel(layers: number[], rep: Uint16Array | undefined, def: Uin
     return [{ isList: false, count: numLevels, validity: def ? validityFromDef(def, numLevels) : undefined }];
   }
   if (maxRep > 0 && !rep) throw new CorruptDataError('list column without repetition levels', { where });
+  if (maxRep === 0) return unravelStructs(layers, def, numLevels, where);
   const meanings = defMeanings(layers, where);
   const listLayers: number[] = [];
   isList.forEach((b, j) => b && listLayers.push(j));
@@ -130,6 +131,37 @@ export function unravel(layers: number[], rep: Uint16Array | undefined, def: Uin
       offsets: o?.subarray(0, count + 1),
     };
   });
+}
+
+/**
+ * No lists: every level is one row and owns one slot at every layer. A layer's slot is valid
+ * unless the level's def value stops at that layer or an outer one.
+ */
+function unravelStructs(layers: number[], def: Uint16Array | undefined, n: number, where: string): LayerSlots[] {
+  const meanings = defMeanings(layers, where);
+  const out: LayerSlots[] = layers.map(() => ({ isList: false, count: n }));
+  if (!def) return out;
+  // firstNull[j]: the smallest def value that makes layer j null (inner layers null too).
+  const nullFrom = layers.map((_, j) => {
+    const d = meanings.findIndex((m, k) => k > 0 && m.layer >= j);
+    return d < 0 ? Infinity : d;
+  });
+  for (let i = 0; i < n; i++) if (def[i]! >= meanings.length) {
+    throw new CorruptDataError(`definition level ${def[i]} at level ${i} exceeds the ${meanings.length - 1} defined`, { where });
+  }
+  layers.forEach((_, j) => {
+    const t = nullFrom[j]!;
+    if (t === Infinity) return;
+    const v = new Uint8Array(n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const ok = def[i]! < t ? 1 : 0;
+      v[i] = ok;
+      if (!ok) any = true;
+    }
+    if (any) out[j]!.validity = v;
+  });
+  return out;
 }
 
 function validityFromDef(def: Uint16Array, n: number): Uint8Array | undefined {

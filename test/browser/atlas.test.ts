@@ -86,7 +86,7 @@ test('walkthrough in the browser: versions, counts, joins, exact values, workers
   expect(r.v0count).toBe(2700);
   expect(r.unionShape).toEqual([3400, 32738]);
   expect(r.interShape).toEqual([3400, 765]);
-  expect(r.groups.reduce((s: number, g: [string, number]) => s + g[1], 0)).toBe(3400);
+  expect((r.groups as [string, number][]).reduce((s, g) => s + g[1], 0)).toBe(3400);
   expect(r.abortTag).toBe('Aborted');
 
   // Exact per-cell content against scipy (pbmc3k) and zarrita (pbmc68k counts layer of the zarr.zip).

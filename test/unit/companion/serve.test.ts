@@ -1,0 +1,139 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRange, serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
+
+let dir: string;
+let srv: RunningServer;
+const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff));
+const log: { method: string; path: string; status: number }[] = [];
+
+/** Raw HTTP (fetch would normalise `..` out of the path before sending it). */
+function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  const url = new URL(srv.url);
+  return new Promise((ok, fail) => {
+    const req = request({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => ok({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ra-serve-'));
+  const root = join(dir, 'atlas');
+  await mkdir(join(root, 'zarr_store/g/c'), { recursive: true });
+  await mkdir(join(root, 'lance_db/cells.lance/_versions'), { recursive: true });
+  await writeFile(join(root, 'zarr_store/g/c/0'), body);
+  await writeFile(join(root, 'zarr_store/zarr.json'), '{"node_type": "group"}');
+  await writeFile(join(root, 'lance_db/cells.lance/_versions/latest_version_hint.json'), '{"version":3}');
+  await writeFile(join(dir, 'secret.txt'), 'top secret');
+  await symlink(join(dir, 'secret.txt'), join(root, 'zarr_store/escape'));
+  await symlink(join(root, 'zarr_store/g/c/0'), join(root, 'zarr_store/inside'));
+  srv = await serveDirectory(root, { onRequest: (e) => log.push(e) });
+});
+
+afterAll(async () => {
+  await srv.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('serve', () => {
+  it('binds 127.0.0.1 by default', () => {
+    expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('serves whole files with CORS and cache headers', async () => {
+    const r = await get('/zarr_store/g/c/0', { Origin: 'http://example.test' });
+    expect(r.status).toBe(200);
+    expect(r.body.equals(body)).toBe(true);
+    expect(r.headers['access-control-allow-origin']).toBe('*');
+    expect(String(r.headers['access-control-expose-headers'])).toMatch(/Content-Range/);
+    expect(r.headers['accept-ranges']).toBe('bytes');
+    expect(r.headers['content-length']).toBe('1000');
+    const hint = await get('/lance_db/cells.lance/_versions/latest_version_hint.json');
+    expect(hint.headers['cache-control']).toBe('no-cache');
+    expect(hint.headers['content-type']).toBe('application/json');
+  });
+
+  it('answers Range requests with 206 and Content-Range', async () => {
+    const r = await get('/zarr_store/g/c/0', { Range: 'bytes=10-19' });
+    expect(r.status).toBe(206);
+    expect(r.headers['content-range']).toBe('bytes 10-19/1000');
+    expect(r.body.equals(body.subarray(10, 20))).toBe(true);
+    const suffix = await get('/zarr_store/g/c/0', { Range: 'bytes=-68' });
+    expect(suffix.status).toBe(206);
+    expect(suffix.headers['content-range']).toBe('bytes 932-999/1000');
+    expect(suffix.body.equals(body.subarray(932))).toBe(true);
+    const open = await get('/zarr_store/g/c/0', { Range: 'bytes=990-' });
+    expect(open.body.equals(body.subarray(990))).toBe(true);
+    const clipped = await get('/zarr_store/g/c/0', { Range: 'bytes=995-5000' });
+    expect(clipped.headers['content-range']).toBe('bytes 995-999/1000');
+  });
+
+  it('answers unsatisfiable ranges with 416', async () => {
+    const r = await get('/zarr_store/g/c/0', { Range: 'bytes=1000-1010' });
+    expect(r.status).toBe(416);
+    expect(r.headers['content-range']).toBe('bytes */1000');
+    expect((await get('/zarr_store/g/c/0', { Range: 'bytes=-0' })).status).toBe(416);
+  });
+
+  it('answers HEAD with headers only', async () => {
+    const r = await get('/zarr_store/g/c/0', {}, 'HEAD');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-length']).toBe('1000');
+    expect(r.body.length).toBe(0);
+    const ranged = await get('/zarr_store/g/c/0', { Range: 'bytes=0-9' }, 'HEAD');
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers['content-length']).toBe('10');
+  });
+
+  it('answers CORS preflight', async () => {
+    const r = await get('/zarr_store/g/c/0', { Origin: 'http://x.test', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'range' }, 'OPTIONS');
+    expect(r.status).toBe(204);
+    expect(String(r.headers['access-control-allow-headers'])).toMatch(/Range/);
+    expect(String(r.headers['access-control-allow-methods'])).toMatch(/HEAD/);
+  });
+
+  it('refuses path traversal, plain and percent-encoded', async () => {
+    for (const p of ['/../secret.txt', '/zarr_store/../../secret.txt', '/%2e%2e/secret.txt', '/zarr_store/%2E%2E%2F%2E%2E%2Fsecret.txt', '/..%2fsecret.txt', '/%2e%2e%5csecret.txt']) {
+      const r = await get(p);
+      expect(r.status, p).toBeGreaterThanOrEqual(400);
+      expect(r.body.toString()).not.toContain('top secret');
+    }
+    expect((await get('/zarr_store/%00x')).status).toBe(400);
+  });
+
+  it('refuses symlinks that lead outside the root, follows ones inside', async () => {
+    const out = await get('/zarr_store/escape');
+    expect(out.status).toBe(404);
+    expect(out.body.toString()).not.toContain('top secret');
+    const inside = await get('/zarr_store/inside');
+    expect(inside.status).toBe(200);
+    expect(inside.body.equals(body)).toBe(true);
+  });
+
+  it('404s for directories and missing files, 405 for writes', async () => {
+    expect((await get('/zarr_store/g')).status).toBe(404);
+    expect((await get('/nope')).status).toBe(404);
+    expect((await get('/zarr_store/g/c/0', {}, 'PUT')).status).toBe(405);
+  });
+
+  it('logs requests', () => {
+    expect(log.some((e) => e.method === 'GET' && e.path === '/zarr_store/g/c/0' && e.status === 206)).toBe(true);
+  });
+
+  it('parseRange edge cases', () => {
+    expect(parseRange('bytes=0-0', 10)).toEqual([0, 0]);
+    expect(parseRange('bytes=5-2', 10)).toBeUndefined();
+    expect(parseRange('bytes=0-1,3-4', 10)).toBeUndefined();
+    expect(parseRange('items=0-1', 10)).toBeUndefined();
+    expect(parseRange('bytes=-20', 10)).toEqual([0, 9]);
+    expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable');
+  });
+});
