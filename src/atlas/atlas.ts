@@ -19,6 +19,9 @@ import type { ChunkDecoder } from '../workers/protocol.js';
 import { ShardIndexCache } from '../zarr/shard-index-cache.js';
 import type { ZarrArray } from '../zarr/index.js';
 import { AtlasCatalog, tableStore } from './catalog.js';
+
+/** Written by the ragged-atlas companion next to lance_db/ and zarr_store/. */
+const COMPANION_CONFIG = 'ragged_atlas.json';
 import type { PointerField } from './pointer-fields.js';
 import { parseSnapshotRecords, type SnapshotRecord } from './snapshot-record.js';
 
@@ -121,7 +124,8 @@ export class RaggedAtlas {
   }
 
   static async #open(root: ByteStore & { stats: IoStats }, lanceDb: ByteStore, record: SnapshotRecord, opts: AtlasOptions): Promise<RaggedAtlas> {
-    const catalog = await AtlasCatalog.open(lanceDb, record, { signal: opts.signal });
+    const [catalog, defaults] = await Promise.all([AtlasCatalog.open(lanceDb, record, { signal: opts.signal }), userLayerDefaults(root, opts.signal)]);
+    catalog.defaultLayers = defaults;
     const zarr = await zarrStoreFor(root, record, opts);
     const decoder = opts.decoder ?? createDecoder({ workers: opts.workers, wasmUrl: opts.wasmUrl, workerUrl: opts.workerUrl, variant: opts.variant });
     return new RaggedAtlas(record, catalog, root, zarr, decoder, !opts.decoder);
@@ -179,6 +183,21 @@ export class RaggedAtlas {
   /** Stops the decode workers this atlas started. */
   close(): void {
     if (this.#ownsDecoder) this.#decoder.close?.();
+  }
+}
+
+/**
+ * Default layers of user-defined feature spaces, from the companion's `ragged_atlas.json` when the
+ * atlas has one (homeobox keeps feature-space specs in Python code, not in the atlas).
+ */
+async function userLayerDefaults(root: ByteStore, signal?: AbortSignal): Promise<Record<string, string[]>> {
+  const bytes = await root.get(COMPANION_CONFIG, { signal }).catch(() => undefined);
+  if (!bytes) return {};
+  try {
+    const cfg = JSON.parse(new TextDecoder().decode(bytes)) as { featureSpaces?: { name: string; layers: Record<string, string>; required?: string[] }[] };
+    return Object.fromEntries((cfg.featureSpaces ?? []).map((f) => [f.name, f.required?.length ? f.required : Object.keys(f.layers).slice(0, 1)]));
+  } catch {
+    return {}; // not ours, or damaged: the caller can still name layers with .layers()
   }
 }
 

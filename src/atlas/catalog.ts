@@ -32,6 +32,8 @@ export class AtlasCatalog {
   readonly registries: Map<string, LanceTable>;
   readonly layouts: LanceTable;
   readonly record: SnapshotRecord;
+  /** Default layers of feature spaces the built-ins do not know (from the companion's config). */
+  defaultLayers: Record<string, string[]> = {};
   #datasetRows: Promise<arrow.Table> | undefined;
   #layoutOf = new Map<string, Promise<string>>();
   #remaps = new Map<string, Promise<Int32Array>>();

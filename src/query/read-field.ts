@@ -86,7 +86,7 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
     grp.rowsInInput.push(i);
     present.push(i);
   }
-  const layerNames = spec.layers[field.featureSpace] ?? DEFAULT_LAYERS[field.featureSpace];
+  const layerNames = spec.layers[field.featureSpace] ?? DEFAULT_LAYERS[field.featureSpace] ?? catalog.defaultLayers[field.featureSpace];
   if (!layerNames) {
     throw new QueryError(`feature space ${field.featureSpace} has no built-in default layers: call .layers('${field.featureSpace}', [...])`);
   }

@@ -93,3 +93,31 @@ export async function zarrZipCsr(path: string, element: string): Promise<{ indpt
   };
   return { indptr: await get('indptr'), indices: await get('indices'), data: await get('data') };
 }
+
+/** Element-wise equality for large arrays; reports the first difference (vitest's diff of
+ * 100k-element arrays takes minutes). */
+export function sameArray(actual: ArrayLike<number | bigint>, expected: ArrayLike<number | bigint>, what = 'array'): string | undefined {
+  if (actual.length !== expected.length) return `${what}: length ${actual.length}, expected ${expected.length}`;
+  for (let i = 0; i < actual.length; i++) {
+    if (Number(actual[i]) !== Number(expected[i]) && !(Number.isNaN(Number(actual[i])) && Number.isNaN(Number(expected[i])))) {
+      return `${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`;
+    }
+  }
+  return undefined;
+}
+
+/** Sorts the entries of every CSR row by column (scipy `sort_indices`). */
+export function sortRows(indptr: ArrayLike<number>, indices: ArrayLike<number>, data: ArrayLike<number>): { indices: number[]; data: number[] } {
+  const outI: number[] = [];
+  const outD: number[] = [];
+  for (let r = 0; r + 1 < indptr.length; r++) {
+    const row: [number, number][] = [];
+    for (let k = indptr[r]!; k < indptr[r + 1]!; k++) row.push([indices[k]!, data[k]!]);
+    row.sort((a, b) => a[0] - b[0]);
+    for (const [i, d] of row) {
+      outI.push(i);
+      outD.push(d);
+    }
+  }
+  return { indices: outI, data: outD };
+}

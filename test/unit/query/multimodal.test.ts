@@ -1,0 +1,106 @@
+// toMuData on the ECCITE multimodal atlas: RNA, ADT and HTO per cell with correct presence masks and
+// exact values (oracle: scipy.io.mmread of each modality's 10x files, Debian python).
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { RaggedAtlas, type AnnData, type MuData } from '../../../src/index.js';
+import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
+import { buildEcciteAtlas } from '../../fixtures/eccite.js';
+import { ECCITE } from '../../fixtures/walkthrough.js';
+import { pythonJson } from '../../helpers/python.js';
+
+let dir: string;
+let server: RunningServer;
+let mdata: MuData;
+let atlas: RaggedAtlas;
+type Dense = { obs: string[]; var: string[]; X: number[][] };
+let oracle: Record<'RNA' | 'ADT' | 'HTO', Dense>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ra-eccite-'));
+  await buildEcciteAtlas(join(dir, 'atlas'));
+  server = await serveDirectory(join(dir, 'atlas'));
+  atlas = await RaggedAtlas.checkoutLatest(server.url, { workers: 1 });
+  mdata = await atlas.query().select(['uid', 'barcode']).toMuData();
+  oracle = pythonJson(
+    `import sys, json, os, scipy.io, gzip
+out = {}
+for m in ["RNA", "ADT", "HTO"]:
+    d = os.path.join(sys.argv[1], m)
+    f = os.path.join(d, "matrix.mtx.gz") if os.path.exists(os.path.join(d, "matrix.mtx.gz")) else os.path.join(d, "matrix.mtx")
+    X = scipy.io.mmread(f).T.tocsr()
+    feats = [l.rstrip("\\n").split("\\t") for l in open(os.path.join(d, "features.tsv"))]
+    names = [f[1] if len(f) > 1 else f[0] for f in feats]
+    out[m] = {"obs": [l.strip() for l in open(os.path.join(d, "barcodes.tsv"))], "var": names,
+              "X": X.toarray().tolist() if m != "RNA" else [[int(X.indptr[i+1]-X.indptr[i]), int(X[i].sum())] for i in range(X.shape[0])]}
+print(json.dumps(out))`,
+    [ECCITE],
+  );
+}, 600_000);
+
+afterAll(async () => {
+  atlas?.close();
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function denseRow(ad: AnnData, r: number): number[] {
+  const X = ad.X!;
+  if (X.format !== 'dense') throw new Error('expected dense');
+  return Array.from(X.data.subarray(r * X.shape[1], (r + 1) * X.shape[1]) as ArrayLike<number>, Number);
+}
+
+test('toMuData gives RNA, ADT and HTO with presence masks over the shared obs', () => {
+  expect(mdata.obsNames.length).toBe(1000);
+  expect(Object.keys(mdata.mod).sort()).toEqual(['gene_expression', 'hashtags', 'protein_abundance']);
+  const sum = (m: Uint8Array) => m.reduce((a, b) => a + b, 0);
+  expect(sum(mdata.present.gene_expression!)).toBe(1000);
+  expect(sum(mdata.present.protein_abundance!)).toBe(500);
+  expect(sum(mdata.present.hashtags!)).toBe(500);
+  expect(mdata.mod.gene_expression!.shape).toEqual([1000, 19521]);
+  expect(mdata.mod.protein_abundance!.shape).toEqual([500, 49]);
+  expect(mdata.mod.hashtags!.shape).toEqual([500, 4]);
+  expect(mdata.mod.protein_abundance!.X!.format).toBe('dense');
+});
+
+test('ADT and HTO values are exact, feature names (spaces, parentheses) preserved', () => {
+  for (const [field, m] of [['protein_abundance', 'ADT'], ['hashtags', 'HTO']] as const) {
+    const ad = mdata.mod[field]!;
+    const o = oracle[m];
+    const col = ad.var.schema.fields.find((f) => f.name !== 'uid' && f.name !== 'global_index')!.name;
+    const names = Array.from(ad.var.getChild(col)!.toArray() as string[]);
+    expect(new Set(names)).toEqual(new Set(o.var));
+    const oRow = new Map(o.obs.map((b, i) => [b, i]));
+    const oCol = new Map(o.var.map((g, i) => [g, i]));
+    const barcodes = ad.obs.getChild('barcode')!.toArray() as string[];
+    for (let r = 0; r < ad.shape[0]; r++) {
+      const want = o.X[oRow.get(barcodes[r]!)!]!;
+      const got = denseRow(ad, r);
+      names.forEach((g, c) => expect(got[c], `${barcodes[r]} ${g}`).toBe(want[oCol.get(g)!]));
+    }
+  }
+});
+
+test('RNA rows match per cell (nnz and total counts) for both datasets', () => {
+  const ad = mdata.mod.gene_expression!;
+  const X = ad.X!;
+  if (X.format !== 'csr') throw new Error('expected csr');
+  const o = oracle.RNA;
+  const oRow = new Map(o.obs.map((b, i) => [b, i]));
+  const barcodes = ad.obs.getChild('barcode')!.toArray() as string[];
+  for (let r = 0; r < ad.shape[0]; r++) {
+    let s = 0;
+    for (let k = X.indptr[r]!; k < X.indptr[r + 1]!; k++) s += Number(X.data[k]);
+    expect([X.indptr[r + 1]! - X.indptr[r]!, s]).toEqual(o.X[oRow.get(barcodes[r]!)!]);
+  }
+});
+
+test('toAnnData needs one active field; featureSpaces() picks it', async () => {
+  await expect(atlas.query().toAnnData()).rejects.toMatchObject({ _tag: 'Query' });
+  const adt = await atlas.query().featureSpaces('protein_abundance').toAnnData();
+  expect(adt.shape).toEqual([500, 49]);
+  const hto = await atlas.query().selectFields('hashtags').layers('hashtag_counts', ['counts']).toAnnData();
+  expect(hto.shape).toEqual([500, 4]);
+});
