@@ -38,6 +38,13 @@ export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 
   cache?: 'auto' | 'memory' | 'indexeddb' | 'none' | ByteCache;
   /** Budget for the default caches, bytes (memory 256 MiB, IndexedDB 512 MiB). */
   cacheBudgetBytes?: number;
+  /**
+   * Chunk byte ranges of one shard closer than this are fetched in one request. Larger saves round
+   * trips on high-latency stores, smaller saves bytes. Default 1 MiB (object_store's, which homeobox uses).
+   */
+  coalesceGapBytes?: number;
+  /** Zarr requests in flight per read. Default 6 (a browser's per-origin HTTP/1.1 limit). */
+  concurrency?: number;
   signal?: AbortSignal;
 }
 
@@ -87,7 +94,18 @@ export class RaggedAtlas {
   readonly #indexCache = new ShardIndexCache();
   readonly #arrays = new Map<string, Promise<ZarrArray | undefined>>();
 
-  private constructor(record: SnapshotRecord, catalog: AtlasCatalog, root: ByteStore & { stats: IoStats }, zarr: ByteStore, decoder: ChunkDecoder, ownsDecoder: boolean) {
+  readonly #readTuning: { maxGap?: number; concurrency?: number };
+
+  private constructor(
+    record: SnapshotRecord,
+    catalog: AtlasCatalog,
+    root: ByteStore & { stats: IoStats },
+    zarr: ByteStore,
+    decoder: ChunkDecoder,
+    ownsDecoder: boolean,
+    readTuning: { maxGap?: number; concurrency?: number },
+  ) {
+    this.#readTuning = readTuning;
     this.record = record;
     this.version = record.version;
     this.#catalog = catalog;
@@ -128,7 +146,7 @@ export class RaggedAtlas {
     catalog.defaultLayers = defaults;
     const zarr = await zarrStoreFor(root, record, opts);
     const decoder = opts.decoder ?? createDecoder({ workers: opts.workers, wasmUrl: opts.wasmUrl, workerUrl: opts.workerUrl, variant: opts.variant });
-    return new RaggedAtlas(record, catalog, root, zarr, decoder, !opts.decoder);
+    return new RaggedAtlas(record, catalog, root, zarr, decoder, !opts.decoder, { maxGap: opts.coalesceGapBytes, concurrency: opts.concurrency });
   }
 
   /** Names of the obs tables in this snapshot. */
@@ -168,6 +186,7 @@ export class RaggedAtlas {
       decoder: this.#decoder,
       indexCache: this.#indexCache,
       arrays: this.#arrays,
+      ...this.#readTuning,
       signal: run.signal,
       onRead: (d) => {
         progress.phase = 'read';

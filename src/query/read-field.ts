@@ -43,6 +43,9 @@ export interface FieldReadContext {
   indexCache: ShardIndexCache;
   /** Opened arrays by path; shared across queries of one atlas. */
   arrays: Map<string, Promise<ZarrArray | undefined>>;
+  /** Read tuning passed to every zarr read (see AtlasOptions.coalesceGapBytes / concurrency). */
+  maxGap?: number;
+  concurrency?: number;
   signal?: AbortSignal;
   onRead?: (delta: { requests: number; bytes: number; chunks: number }) => void;
 }
@@ -160,6 +163,8 @@ function readOpts(ctx: FieldReadContext) {
   return {
     signal: ctx.signal,
     decoder: ctx.decoder,
+    maxGap: ctx.maxGap,
+    concurrency: ctx.concurrency,
     onProgress: (p: Readonly<ReadProgress>) => {
       ctx.onRead?.({
         requests: p.requests - (last?.requests ?? 0),

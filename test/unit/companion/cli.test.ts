@@ -1,0 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/companion/cli.js';
+import { tableRows, tableSchema } from './helpers/atlas-read.js';
+import { small10x } from './helpers/small10x.js';
+
+let dir: string;
+let small: string;
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await main(argv, { stdout, stderr });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ra-cli-'));
+  small = await small10x(join(dir, 'small10x'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('ragged-atlas CLI', () => {
+  it('prints usage for every command', async () => {
+    const top = await cli('--help');
+    expect(top.code).toBe(0);
+    for (const c of ['create', 'ingest', 'optimize', 'snapshot', 'versions', 'validate', 'add-csc', 'serve']) {
+      expect(top.out).toContain(c);
+      const h = await cli(c, '--help');
+      expect(h.code, c).toBe(0);
+      expect(h.out).toMatch(new RegExp(`^ragged-atlas ${c} `));
+    }
+    expect((await cli('ingest', '--help')).out).toMatch(/REFUSED/);
+  });
+
+  it('rejects unknown commands and options with exit code 2', async () => {
+    expect((await cli('frobnicate')).code).toBe(2);
+    const bad = await cli('create', '--nope');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/Unknown option/);
+    expect((await cli('create')).code).toBe(2);
+  });
+
+  it('create → ingest → snapshot → versions → validate → add-csc', async () => {
+    const root = join(dir, 'atlas');
+    const c = await cli('create', root, '--obs', 'barcode:string!', '--obs', 'cell_type:string', '--pointer', 'gene_expression', '--pointer', 'hashtags=hashtag_counts', '--feature-space', 'hashtag_counts:dense:counts=uint32', '--json');
+    expect(c.code, c.err).toBe(0);
+    expect(JSON.parse(c.out).registries).toEqual(['gene_expression', 'hashtag_counts']);
+    const schema = await tableSchema(root, 'cells');
+    expect(schema.map((f) => [f.name, f.nullable])).toEqual([
+      ['uid', false],
+      ['dataset_uid', false],
+      ['barcode', false],
+      ['cell_type', true],
+      ['gene_expression', true],
+      ['hashtags', true],
+    ]);
+    // a required obs field without a source column is refused
+    const missing = await cli('ingest', root, small, '--quiet');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/missing required column\(s\) 'barcode'/);
+    const i = await cli('ingest', root, small, '--obs-map', '_index=barcode', '--json');
+    expect(i.code, i.err).toBe(0);
+    const res = JSON.parse(i.out);
+    expect(res.nObs).toBe(80);
+    expect(res.modalities[0].nFeatures).toBe(230);
+    const again = await cli('ingest', root, small, '--obs-map', '_index=barcode', '--quiet');
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/InvalidInputError: dataset 'small10x' was already ingested/);
+    const s = await cli('snapshot', root, '--json');
+    expect(s.code, s.err).toBe(0);
+    expect(JSON.parse(s.out).version).toBe(0);
+    const v = await cli('versions', root);
+    expect(v.out).toMatch(/^v0 .* 80 rows/);
+    const val = await cli('validate', root);
+    expect(val.code).toBe(0);
+    expect(val.out).toMatch(/valid: no errors/);
+    const csc = await cli('add-csc', root, '--all', '--json');
+    expect(csc.code, csc.err).toBe(0);
+    expect(JSON.parse(csc.out)[0].nnz).toBe(4456);
+    expect((await tableRows(root, 'cells')).every((r) => r.hashtags === null)).toBe(true);
+  });
+});
