@@ -196,6 +196,11 @@ async function main(): Promise<void> {
   const streamAll = f.streamCells === undefined || f.streamCells >= f.synth.cells;
   const streamCellsN = streamAll ? f.synth.cells : f.streamCells!;
 
+  if (!['gene', 'celltype', 'stream'].some((q) => f.only.has(q))) {
+    log('nothing to measure (--only has none of gene, celltype, stream): stores are ready');
+    return;
+  }
+
   // 2. Browser + server.
   const h = await startHarness(dir, { latencyMs: f.latencyMs, bytesPerSecond: f.bandwidthMBps * 1e6 });
   const url = (store: string) => `${h.serverUrl}/${store}`;

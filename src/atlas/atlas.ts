@@ -225,8 +225,11 @@ async function zarrStoreFor(root: ByteStore, record: SnapshotRecord, opts: Atlas
   const uri = record.zarrStoreUri;
   if (uri) {
     if (/^https?:\/\//.test(uri)) return new HttpStore(uri, opts);
+    // homeobox 0.2.0–0.2.3 recorded where the *writer* kept zarr data (file://, s3://, gs://, memory://).
+    // An atlas copied to a web host usually carries it along as {atlas}/zarr_store: use that when present.
+    const local = withPrefix(root, 'zarr_store');
+    if (await local.get('zarr.json').catch(() => undefined)) return local;
     if (/^file:\/\//.test(uri)) return openStore(uri);
-    // s3://, gs://, memory:// … are not reachable from a browser: the caller must map them.
     throw new UnsupportedError(`snapshot v${record.version} stores its zarr data at ${uri}; pass {zarrStore: '<http url>'} to reach it`, { feature: 'zarr_store_uri scheme', where: 'atlas_versions' });
   }
   return withPrefix(root, 'zarr_store');

@@ -12,6 +12,7 @@ import { serveDirectory, type RunningServer } from '../../../src/companion/serve
 import { buildWalkthroughAtlas, H5AD_68K, P3K, ZIP_68K } from '../../fixtures/walkthrough.js';
 import { Atlas } from '../../../src/companion/atlas.js';
 import { addCsc } from '../../../src/companion/csc.js';
+import { convertToLegacy } from '../../fixtures/legacy.js';
 import { h5adRawX, pbmc3kCounts, zarrZipCsr, type OracleCsr } from '../../helpers/oracle-matrices.js';
 import { pythonJson } from '../../helpers/python.js';
 
@@ -210,5 +211,30 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     expect(Array.from(b.data as Uint32Array)).toEqual(Array.from(a.data as Uint32Array));
     // Both paths also read the same Lance metadata (~2 MB: the 32,738-gene registry, layouts, obs).
     expect(cscBytes).toBeLessThan(csrBytes / 2);
+  });
+
+  it('reads a homeobox 0.2.0–0.2.3 atlas (cell table, feature_space child, zarr_store_uri) like the modern one', async () => {
+    const legacyRoot = join(dir, 'legacy');
+    await convertToLegacy(join(dir, 'atlas'), legacyRoot, 's3://old-bucket/atlas/zarr_store');
+    const legacyServer = await serveDirectory(legacyRoot);
+    try {
+      const versions = await RaggedAtlas.listVersions(legacyServer.url);
+      expect(versions.map((v) => [v.version, v.layout, v.totalRows, v.zarrStoreUri])).toEqual([[0, 'v0.2.0-0.2.3', 3400, 's3://old-bucket/atlas/zarr_store']]);
+      const old = await RaggedAtlas.checkout(legacyServer.url, 0, { workers: 0 });
+      expect(old.pointerFields()).toEqual([{ name: 'gene_expression', kind: 'sparse', featureSpace: 'gene_expression', legacyFeatureSpaceChild: true }]);
+      const where = "cell_type = '3' OR n_genes > 2500";
+      const a = await old.query().where(where).select(['uid', 'barcode']).toAnnData();
+      const b = await v1.query().where(where).select(['uid', 'barcode']).toAnnData();
+      old.close();
+      expect(a.shape).toEqual(b.shape);
+      expect(a.obsNames).toEqual(b.obsNames);
+      expect(a.varNames).toEqual(b.varNames);
+      const [xa, xb] = [a.X as CsrMatrix, b.X as CsrMatrix];
+      expect(Array.from(xa.indptr)).toEqual(Array.from(xb.indptr));
+      expect(Array.from(xa.indices)).toEqual(Array.from(xb.indices));
+      expect(Array.from(xa.data as Uint32Array)).toEqual(Array.from(xb.data as Uint32Array));
+    } finally {
+      await legacyServer.close();
+    }
   });
 });
