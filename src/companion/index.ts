@@ -5,6 +5,7 @@ export { Atlas, CONFIG_FILE, type AtlasConfig, type CreateAtlasOptions } from '.
 export { ingest, DEFAULT_BATCH_ROWS, type IngestOptions, type IngestResult, type IngestedModality, type ModalitySpec, type LayerRef } from './ingest.js';
 export { optimize, reindexRegistry, syncLayoutsGlobalIndex, type OptimizeResult } from './optimize.js';
 export { snapshot, listVersions, type AtlasVersionRecord, type SnapshotResult } from './snapshot.js';
+export { registerFeatureNames as registerFeatures } from './tables/writes.js';
 export { validateAtlas, validateGroup, findOrphans, type ValidationReport, type ValidateOptions } from './validate.js';
 export { addCsc, type AddCscOptions, type AddCscResult } from './csc.js';
 export { serveDirectory, parseRange, type ServeOptions, type RunningServer } from './serve.js';

@@ -6,7 +6,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Table } from '@lancedb/lancedb';
 import type { Atlas } from '../atlas.js';
-import { layoutUid } from '../uids.js';
+import { layoutUid, makeStableUid } from '../uids.js';
 import { int64Data, nullData, tableFromColumns, utf8Data } from './arrow-build.js';
 import { readRows, sqlString, withCommitRetry } from './lance.js';
 import { datasetsSchema, featureLayoutsSchema, registrySchema } from './schemas.js';
@@ -24,6 +24,13 @@ export interface DatasetRow {
 }
 
 const refresh = (t: Table) => () => t.checkoutLatest();
+
+/** `register_features` by identity values (gene symbols…): uid = make_stable_uid(value). */
+export async function registerFeatureNames(atlas: Atlas, featureSpace: string, names: readonly string[]): Promise<number> {
+  const n = await registerFeatures(atlas, featureSpace, names.map((x) => makeStableUid(x)), names);
+  await atlas.ensureHints([atlas.registries.get(featureSpace)!]);
+  return n;
+}
 
 /** `register_features`: new uids inserted with global_index NULL; returns how many were new. */
 export async function registerFeatures(atlas: Atlas, featureSpace: string, uids: readonly string[], keys: readonly string[]): Promise<number> {

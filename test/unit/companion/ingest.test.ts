@@ -192,3 +192,66 @@ describe('create + ingest (in-memory input, tiny shards)', () => {
     expect(result.sourceSha256).toBeUndefined();
   });
 });
+
+describe('registry merge, global_index assignment and version hints', () => {
+  it('skips existing uids, appends new features in uid order, never renumbers', async () => {
+    const { registerFeatures } = await import('../../../src/companion/index.js');
+    const { optimize } = await import('../../../src/companion/optimize.js');
+    const { snapshot } = await import('../../../src/companion/snapshot.js');
+    const root = join(dir, 'registry');
+    const atlas = await Atlas.create(root);
+    expect(await registerFeatures(atlas, 'gene_expression', ['G1', 'G2', 'G3', 'G2'])).toBe(3);
+    expect(await registerFeatures(atlas, 'gene_expression', ['G3', 'G4'])).toBe(1);
+    await optimize(atlas);
+    const first = new Map((await tableRows(root, 'gene_expression_registry')).map((r) => [r.gene_symbol, r.global_index]));
+    const byUid = ['G1', 'G2', 'G3', 'G4'].sort((a, b) => (makeStableUid(a) < makeStableUid(b) ? -1 : 1));
+    expect(byUid.map((g) => first.get(g))).toEqual([0, 1, 2, 3]);
+    await ingest(atlas, {
+      modalities: [{ field: 'gene_expression', input: memInput({ obsNames: ['a', 'b'], varNames: ['G9', 'G2', 'G8'], X: csrSource([[1, 0, 2], [0, 3, 0]]) }) }],
+      codecs: refCodecs,
+    });
+    await optimize(atlas);
+    const second = new Map((await tableRows(root, 'gene_expression_registry')).map((r) => [r.gene_symbol, r.global_index]));
+    for (const [g, gi] of first) expect(second.get(g)).toBe(gi);
+    const added = ['G8', 'G9'].sort((a, b) => (makeStableUid(a) < makeStableUid(b) ? -1 : 1));
+    expect(added.map((g) => second.get(g))).toEqual([4, 5]);
+    const layouts = await tableRows(root, '_feature_layouts');
+    expect(layouts.map((l) => l.global_index).sort()).toEqual(['G9', 'G2', 'G8'].map((g) => second.get(g)).sort());
+    await snapshot(atlas);
+    atlas.close();
+    const { readFile } = await import('node:fs/promises');
+    for (const t of ['cells', 'datasets', 'gene_expression_registry', '_feature_layouts', 'atlas_versions']) {
+      const hint = JSON.parse(await readFile(join(root, 'lance_db', `${t}.lance`, '_versions', 'latest_version_hint.json'), 'utf8'));
+      expect(typeof hint.version, t).toBe('number');
+    }
+  });
+});
+
+describe('a user-defined dense feature space (lognorm_rna, float32 layers/lognorm)', () => {
+  it('writes a (cells, F) float32 array and dense pointers; validate accepts it', async () => {
+    const { validateAtlas } = await import('../../../src/companion/validate.js');
+    const { optimize } = await import('../../../src/companion/optimize.js');
+    const root = join(dir, 'lognorm');
+    const atlas = await Atlas.create(root, {
+      obs: { pointers: [{ name: 'lognorm_rna', featureSpace: 'lognorm_rna', kind: 'dense' }] },
+      featureSpaces: [{ name: 'lognorm_rna', pointer: 'dense', layers: { lognorm: 'float32' } }],
+    });
+    const values = lognorm.map((r) => r.map((v) => v * 1.5));
+    const res = await ingest(atlas, {
+      modalities: [{ field: 'lognorm_rna', input: memInput({ obsNames: cells, varNames: genes, X: csrSource(values, { dtype: 'float64', format: 'dense' }) }), layers: { lognorm: 'X' } }],
+      batchRows: 3,
+    });
+    await optimize(atlas);
+    expect((await validateAtlas(atlas)).errors).toEqual([]);
+    atlas.close();
+    const zg = res.modalities[0]!.zarrGroup;
+    const z = await zarritaRead(join(root, 'zarr_store'), `${zg}/layers/lognorm`);
+    expect(z.shape).toEqual([7, 6]);
+    expect(z.dtype).toBe('float32');
+    expect(Array.from(z.data as Float32Array)).toEqual(values.flat().map(Math.fround));
+    const rows = await tableRows(root, 'cells');
+    expect(rows.map((r) => r.lognorm_rna)).toEqual(cells.map((_, i) => ({ zarr_group: zg, position: i })));
+    const reg = await tableSchema(root, 'lognorm_rna_registry');
+    expect(reg[2]).toMatchObject({ name: 'feature_name', metadata: { 'homeobox.stable_uid': 'true' } });
+  });
+});

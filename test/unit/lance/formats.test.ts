@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFooter } from '../../../src/lance/file-reader.js';
 import { openTable, type LanceTable } from '../../../src/lance/index.js';
-import { atlasTable, columnNames, createLanceTable, diffTables, FORMATS, serve, tempDir, testDecompressors } from './helpers.js';
+import { atlasTable, columnNames, createLanceTable, diffTables, FORMATS, pagedTable, serve, tempDir, testDecompressors } from './helpers.js';
 
 type Oracle = { query(): { withRowId(): { toArrow(): Promise<arrow.Table> }; limit(n: number): { offset(n: number): { toArrow(): Promise<arrow.Table> } } } };
 
@@ -31,6 +31,8 @@ describe.each(FORMATS)('file format %s', (format) => {
   let smallOracle: arrow.Table;
   let mediumOracle: arrow.Table;
   let mediumTbl: Oracle;
+  let paged: LanceTable;
+  let pagedOracle: arrow.Table;
 
   beforeAll(async () => {
     const nullStructs = format !== '2.0';
@@ -38,8 +40,11 @@ describe.each(FORMATS)('file format %s', (format) => {
     mediumTbl = await createLanceTable<Oracle>(db, `medium${tag}`, atlasTable({ rows: 20_000, wide: true, huge: true, seed: 5, nullStructs }), format);
     smallOracle = await s.query().withRowId().toArrow();
     mediumOracle = await mediumTbl.query().withRowId().toArrow();
+    const p = await createLanceTable<Oracle>(db, `paged${tag}`, pagedTable(60_000, nullStructs), format);
+    pagedOracle = await p.query().withRowId().toArrow();
     small = await open(`small${tag}`);
     medium = await open(`medium${tag}`);
+    paged = await open(`paged${tag}`);
   });
 
   it('writes data files whose footer says the format', () => {
@@ -97,6 +102,16 @@ describe.each(FORMATS)('file format %s', (format) => {
     expect(batches.map((b) => b.numRows)).toEqual([3000, 3000, 3000, 3000, 3000, 3000, 1000]);
     const ours = new arrow.Table(batches);
     expect(diffTables(ours, mediumOracle.slice(1000), cols)).toEqual([]);
+  });
+
+  it('reads nested columns split over many pages, whole and in batches that straddle pages', async () => {
+    const file = (await paged.scan({ limit: 1 })) && paged.fragments[0]!;
+    expect(file.numRows).toBe(60_000);
+    const ours = await paged.scan({ withRowAddress: true });
+    expect(diffTables(ours, pagedOracle, ['tags', 'text', 'pointer'])).toEqual([]);
+    const batches: arrow.RecordBatch[] = [];
+    for await (const b of paged.scanBatches({ batchSize: 7000, offset: 5 })) batches.push(b);
+    expect(diffTables(new arrow.Table(batches), pagedOracle.slice(5), ['tags', 'text', 'pointer'])).toEqual([]);
   });
 
   it('takes rows by row address in the order given', async () => {

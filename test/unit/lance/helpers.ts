@@ -342,3 +342,23 @@ export class MemStore {
     return [...this.files.keys()].filter((k) => k.startsWith(prefix + '/'));
   }
 }
+
+/**
+ * Nested columns big enough that 2.1+ writers split them into many pages (a column's page is
+ * flushed every ~8 MiB of input): list<utf8> with nulls/empties/null items, long-ish strings and a
+ * pointer struct with null structs.
+ */
+export function pagedTable(n: number, nullStructs = true): arrow.Table {
+  const ids = Array.from({ length: n }, (_, i) => i);
+  return new arrow.Table({
+    tags: arrow.vectorFromArray(
+      ids.map((i) => (i % 11 === 0 ? null : i % 7 === 0 ? [] : Array.from({ length: i % 13 }, (_, k) => (k === 3 && i % 5 === 0 ? null : `tag-${(i * 7 + k) % 1000}-xyz`)))),
+      new arrow.List(new arrow.Field('item', new arrow.Utf8(), true)),
+    ),
+    text: arrow.vectorFromArray(ids.map((i) => (i % 9 === 0 ? null : `row ${i} `.repeat(1 + (i % 20)))), new arrow.Utf8()),
+    pointer: arrow.vectorFromArray(
+      ids.map((i) => (i % 17 === 0 && nullStructs ? null : { zarr_group: `shard_${i % 5}`, start: BigInt(i * 10), end: BigInt(i * 10 + 10), zarr_row: i % 3 ? BigInt(i) : null })),
+      POINTER,
+    ),
+  });
+}

@@ -237,4 +237,63 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
       await legacyServer.close();
     }
   });
+
+  it('toBatches streams the same rows and values as one toAnnData, each batch with its own join', async () => {
+    const where = "cell_type IN ('1', '3') OR n_genes > 3000";
+    const full = await v1.query().where(where).select(['uid']).toAnnData();
+    const fullX = full.X as CsrMatrix;
+    const col = new Map(full.varNames.map((u, i) => [u, i]));
+    let rows = 0;
+    let batches = 0;
+    for await (const b of v1.query().where(where).select(['uid']).toBatches({ batchSize: 97 })) {
+      const X = b.X as CsrMatrix;
+      expect(b.shape[0]).toBeLessThanOrEqual(97);
+      expect(b.obsNames).toEqual(full.obsNames.slice(rows, rows + b.shape[0]));
+      for (let r = 0; r < b.shape[0]; r++) {
+        const R = rows + r;
+        expect(X.indptr[r + 1]! - X.indptr[r]!).toBe(fullX.indptr[R + 1]! - fullX.indptr[R]!);
+        for (let k = X.indptr[r]!, f = fullX.indptr[R]!; k < X.indptr[r + 1]!; k++, f++) {
+          expect(col.get(b.varNames[X.indices[k]!]!)).toBe(fullX.indices[f]);
+          expect(X.data[k]).toBe(fullX.data[f]);
+        }
+      }
+      rows += b.shape[0];
+      batches++;
+    }
+    expect(rows).toBe(full.shape[0]);
+    expect(batches).toBe(Math.ceil(full.shape[0] / 97));
+  });
+
+  it('search() ranks like LanceDB exact search (prefilter), balancedLimit spreads over groups', async () => {
+    const db = await lancedb.connect(join(dir, 'atlas', 'lance_db'));
+    const t = await db.openTable('cells');
+    await t.checkout(v1.record.obsTableVersions.cells!);
+    const q = [1.5, -2.0];
+    for (const metric of ['l2', 'cosine', 'dot'] as const) {
+      const want = (await t.vectorSearch(q).column('X_umap').distanceType(metric).bypassVectorIndex().where("cell_type != '0'").limit(25).select(['uid']).toArray()) as { uid: string; _distance: number }[];
+      const got = await v1.query().where("cell_type != '0'").search(q, { column: 'X_umap', metric }).limit(25).select(['uid']).toArrow();
+      expect(Array.from(got.getChild('uid')!.toArray() as string[])).toEqual(want.map((w) => w.uid));
+      const d = Array.from(got.getChild('_distance')!.toArray() as Float32Array);
+      want.forEach((w, i) => expect(d[i]).toBeCloseTo(w._distance, 4));
+    }
+    const bal = await v1.query().where('cell_type IS NOT NULL').balancedLimit(44, 'cell_type').select(['cell_type']).toArrow();
+    const per = new Map<string, number>();
+    for (const c of bal.getChild('cell_type')!.toArray() as string[]) per.set(c, (per.get(c) ?? 0) + 1);
+    expect(per.size).toBe(11);
+    expect([...per.values()].every((n) => n === 4)).toBe(true);
+  });
+
+  it('progress events report rows, requests, bytes and chunks; a local path opens without HTTP', async () => {
+    const events: { phase: string; rows: number; requests: number; bytes: number; chunks: number }[] = [];
+    const local = await RaggedAtlas.checkout(join(dir, 'atlas'), 1, { workers: 0, cache: 'none' });
+    const ad = await local.query().select(['uid']).toAnnData({ onProgress: (p) => events.push(p) });
+    expect(ad.shape).toEqual([3400, 32738]);
+    const last = events[events.length - 1]!;
+    expect(events.some((e) => e.phase === 'obs' && e.rows === 3400)).toBe(true);
+    expect(last.requests).toBeGreaterThan(0);
+    expect(last.bytes).toBeGreaterThan(1_000_000);
+    expect(last.chunks).toBeGreaterThan(0);
+    expect(local.stats.requests).toBeGreaterThan(0);
+    local.close();
+  });
 });
