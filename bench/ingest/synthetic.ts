@@ -21,6 +21,9 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Time spent inside the generator (between a batch request and its yield), in ms. */
+export const generatorClock = { ms: 0 };
+
 export function synthMatrix(o: SynthOptions): MatrixSource {
   const logSkip = Math.log(1 - o.density);
   const logGeo = Math.log(0.7);
@@ -32,6 +35,7 @@ export function synthMatrix(o: SynthOptions): MatrixSource {
       const rand = rng(o.seed ?? 42);
       const cap = Math.ceil(batchRows * o.genes * o.density * 1.2) + 1024;
       for (let r0 = 0; r0 < o.cells; r0 += batchRows) {
+        const t0 = performance.now();
         const n = Math.min(batchRows, o.cells - r0);
         let indices = new Uint32Array(cap);
         let values = new Uint32Array(cap);
@@ -56,6 +60,7 @@ export function synthMatrix(o: SynthOptions): MatrixSource {
           }
           indptr[r + 1] = p;
         }
+        generatorClock.ms += performance.now() - t0;
         yield { rowStart: r0, nRows: n, format: 'csr', indptr, indices: indices.subarray(0, p), values: values.subarray(0, p) };
       }
     },

@@ -13,7 +13,7 @@
 //                     every chunk fetched once.
 // Written as straightforward, reasonable reader code, not tuned for the benchmark.
 import * as zarr from 'zarrita';
-import { breakdown, Recorder, type Breakdown } from './instrument.js';
+import { breakdown, Recorder, unionMs, type Breakdown } from './instrument.js';
 import type { CellTypeCheck, GeneCheck, StreamCheck } from './page.js';
 
 type AnyArray = zarr.Array<zarr.DataType, zarr.Readable>;
@@ -25,6 +25,7 @@ export interface BaselineResult {
   requests: number;
   bytes: number;
   breakdown: Breakdown;
+  longTaskMs: number;
 }
 
 /** At most `n` calls of `fn` in flight. */
@@ -65,12 +66,15 @@ async function openRoot(url: string): Promise<Opened> {
   const root = zarr.root(store);
   // What a viewer reads first: the root group (anndata encoding attributes).
   await zarr.open(root, { kind: 'group' });
-  return { root, rec, openMs: performance.now() - t0 };
+  const openMs = performance.now() - t0;
+  rec.observeLongTasks();
+  return { root, rec, openMs };
 }
 
 function result(o: Opened, t0: number, t1: number): BaselineResult {
+  o.rec.stopLongTasks();
   const io = o.rec.totals(t0, t1).all;
-  return { openMs: o.openMs, queryMs: t1 - t0, requests: io.requests, bytes: io.bytes, breakdown: breakdown(o.rec, t0, t1) };
+  return { openMs: o.openMs, queryMs: t1 - t0, requests: io.requests, bytes: io.bytes, breakdown: breakdown(o.rec, t0, t1), longTaskMs: unionMs(o.rec.longTasks, t0, t1) };
 }
 
 async function openArray(root: zarr.Location<zarr.Readable>, path: string): Promise<AnyArray> {

@@ -29,6 +29,26 @@ export interface DecodeRecord extends Interval {
 export class Recorder {
   readonly requests: ReqRecord[] = [];
   readonly decodes: DecodeRecord[] = [];
+  /** Main-thread long tasks (≥ 50 ms), from PerformanceObserver. */
+  readonly longTasks: Interval[] = [];
+  #observer: PerformanceObserver | undefined;
+
+  /** Starts recording main-thread long tasks (Chromium's 'longtask' entries). */
+  observeLongTasks(): void {
+    try {
+      this.#observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) this.longTasks.push({ start: e.startTime, end: e.startTime + e.duration });
+      });
+      this.#observer.observe({ type: 'longtask', buffered: false });
+    } catch {
+      this.#observer = undefined;
+    }
+  }
+
+  stopLongTasks(): void {
+    for (const e of this.#observer?.takeRecords() ?? []) this.longTasks.push({ start: e.startTime, end: e.startTime + e.duration });
+    this.#observer?.disconnect();
+  }
   /** Paths that already had their first ranged GET after a HEAD (= the shard index). */
   readonly #indexed = new Set<string>();
   readonly #headed = new Set<string>();
@@ -141,9 +161,10 @@ export interface Breakdown {
 
 /**
  * Wall time of [t0, t1], split exclusively by priority: before `tObs` = obs selection (Lance);
- * afterwards each instant goes to the first active of chunk fetch > shard-index/metadata fetch >
- * Lance fetch > decode (workers); what remains is main-thread JS with no I/O or decode in flight
- * (planning, feature joins, assembly, Arrow/obs work).
+ * afterwards each instant goes to the first active of: main thread busy in a long task (≥ 50 ms:
+ * assembly, joins, Arrow work, zarrita decode — while it runs, finished responses wait too) >
+ * chunk fetch > shard-index/metadata fetch > Lance fetch > decode (workers); what remains is
+ * main-thread work in short tasks or idle waiting with nothing in flight.
  */
 export function breakdown(rec: Recorder, t0: number, t1: number, tObs?: number): Breakdown {
   const obsEnd = tObs ?? t0;
@@ -152,7 +173,7 @@ export function breakdown(rec: Recorder, t0: number, t1: number, tObs?: number):
   const index = pick(['shard-index', 'zarr-meta']);
   const lance = pick(['lance']);
   const decode = rec.decodes.map((d) => ({ start: d.start, end: d.end }));
-  const layers: [string, Interval[]][] = [['chunk fetch', chunk], ['shard index + zarr metadata fetch', index], ['lance fetch', lance], ['decode (workers) only', decode]];
+  const layers: [string, Interval[]][] = [['main thread busy (long tasks)', rec.longTasks], ['chunk fetch', chunk], ['shard index + zarr metadata fetch', index], ['lance fetch', lance], ['decode (workers) only', decode]];
   const exclusive: Record<string, number> = { 'obs selection': obsEnd - t0 };
   let covered: Interval[] = [];
   let coveredMs = 0;
@@ -162,8 +183,9 @@ export function breakdown(rec: Recorder, t0: number, t1: number, tObs?: number):
     exclusive[name] = u - coveredMs;
     coveredMs = u;
   }
-  exclusive['main-thread JS, no I/O or decode in flight'] = t1 - obsEnd - coveredMs;
+  exclusive['other (short tasks / idle)'] = t1 - obsEnd - coveredMs;
   const busy: Record<string, number> = {
+    'main-thread long tasks': unionMs(rec.longTasks, t0, t1),
     'chunk fetch': unionMs(chunk, t0, t1),
     'shard index + metadata fetch': unionMs(index, t0, t1),
     'lance fetch': unionMs(lance, t0, t1),

@@ -3,12 +3,14 @@
 // query, and returns timings, the I/O the page saw, a wall-time breakdown, and the numbers the
 // bench compares with the baseline (so a fast wrong answer is caught).
 import { createDecoder, RaggedAtlas, type AnnData } from '../../src/index.js';
-import { breakdown, Recorder, type Breakdown } from './instrument.js';
+import { breakdown, Recorder, unionMs, type Breakdown } from './instrument.js';
 
 export interface OursOptions {
   url: string;
   /** Decode workers (default: the library's, hardwareConcurrency − 1). */
   workers?: number;
+  /** Return every request and decode call (relative to the query start) for timeline analysis. */
+  trace?: boolean;
 }
 
 export interface OursResult {
@@ -22,6 +24,7 @@ export interface OursResult {
   breakdown: Breakdown;
   longTaskMs: number;
   hardwareConcurrency: number;
+  trace?: { requests: unknown[]; decodes: unknown[]; longTasks: unknown[]; tObs?: number };
 }
 
 export interface GeneCheck {
@@ -48,26 +51,6 @@ export interface StreamCheck {
   cellsPerSecond: number;
 }
 
-function longTasks(): { stop(): number } {
-  let total = 0;
-  let obs: PerformanceObserver | undefined;
-  try {
-    obs = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) total += e.duration;
-    });
-    obs.observe({ type: 'longtask', buffered: false });
-  } catch {
-    obs = undefined;
-  }
-  return {
-    stop() {
-      for (const e of obs?.takeRecords() ?? []) total += e.duration;
-      obs?.disconnect();
-      return total;
-    },
-  };
-}
-
 async function open(o: OursOptions, rec: Recorder): Promise<{ atlas: RaggedAtlas; openMs: number; close(): void }> {
   const inner = createDecoder({ workers: o.workers });
   // Start the workers and their wasm before timing (in the dev server, loading the worker's
@@ -86,7 +69,7 @@ async function open(o: OursOptions, rec: Recorder): Promise<{ atlas: RaggedAtlas
   };
 }
 
-function finish(rec: Recorder, atlas: RaggedAtlas, before: { requests: number; bytes: number }, openMs: number, t0: number, t1: number, tObs: number | undefined, lt: number): OursResult {
+function finish(rec: Recorder, atlas: RaggedAtlas, before: { requests: number; bytes: number }, openMs: number, t0: number, t1: number, tObs: number | undefined, lt: number, trace = false): OursResult {
   const io = rec.totals(t0, t1).all;
   return {
     openMs,
@@ -98,6 +81,16 @@ function finish(rec: Recorder, atlas: RaggedAtlas, before: { requests: number; b
     breakdown: breakdown(rec, t0, t1, tObs),
     longTaskMs: lt,
     hardwareConcurrency: navigator.hardwareConcurrency,
+    ...(trace
+      ? {
+          trace: {
+            requests: rec.requests.map((r) => ({ ...r, start: r.start - t0, end: r.end - t0 })),
+            decodes: rec.decodes.map((d) => ({ ...d, start: d.start - t0, end: d.end - t0 })),
+            longTasks: rec.longTasks.map((d) => ({ start: d.start - t0, end: d.end - t0 })),
+            tObs: tObs === undefined ? undefined : tObs - t0,
+          },
+        }
+      : {}),
   };
 }
 
@@ -113,7 +106,7 @@ export async function oursGeneQuery(o: OursOptions & { uids: string[] }): Promis
   const { atlas, openMs, close } = await open(o, rec);
   try {
     const before = atlas.stats;
-    const lt = longTasks();
+    rec.observeLongTasks();
     let tObs: number | undefined;
     const t0 = performance.now();
     const ad = await atlas
@@ -131,7 +124,7 @@ export async function oursGeneQuery(o: OursOptions & { uids: string[] }): Promis
       nnz[X.indices[k]!]!++;
     }
     ad.varNames.forEach((u, j) => (perFeature[u] = [sums[j]!, nnz[j]!]));
-    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, lt.stop()), perFeature, shape: ad.shape };
+    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, (rec.stopLongTasks(), unionMs(rec.longTasks, t0, t1)), o.trace), perFeature, shape: ad.shape };
   } finally {
     close();
   }
@@ -143,7 +136,7 @@ export async function oursCellTypeQuery(o: OursOptions & { cellType: string; lim
   const { atlas, openMs, close } = await open(o, rec);
   try {
     const before = atlas.stats;
-    const lt = longTasks();
+    rec.observeLongTasks();
     let tObs: number | undefined;
     const t0 = performance.now();
     const ad = await atlas
@@ -165,7 +158,7 @@ export async function oursCellTypeQuery(o: OursOptions & { cellType: string; lim
     const ct = ad.obs.getChild('cell_type')!;
     const barcodes = Array.from({ length: ad.shape[0] }, (_, i) => String(bc.get(i)));
     const cellTypes = [...new Set(Array.from({ length: ad.shape[0] }, (_, i) => String(ct.get(i))))];
-    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, lt.stop()), shape: ad.shape, barcodes, rowSums, rowNnz, cellTypes };
+    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, (rec.stopLongTasks(), unionMs(rec.longTasks, t0, t1)), o.trace), shape: ad.shape, barcodes, rowSums, rowNnz, cellTypes };
   } finally {
     close();
   }
@@ -177,7 +170,7 @@ export async function oursStream(o: OursOptions & { batchSize: number; limitCell
   const { atlas, openMs, close } = await open(o, rec);
   try {
     const before = atlas.stats;
-    const lt = longTasks();
+    rec.observeLongTasks();
     let tObs: number | undefined;
     const waits: number[] = [];
     let cells = 0;
@@ -186,7 +179,8 @@ export async function oursStream(o: OursOptions & { batchSize: number; limitCell
     const t0 = performance.now();
     let q = atlas.query();
     if (o.limitCells) q = q.limit(o.limitCells);
-    const it = q.toBatches({ batchSize: o.batchSize, onProgress: (p) => void (p.phase === 'obs' && tObs === undefined && (tObs = performance.now())) })[Symbol.asyncIterator]();
+    // toBatches reports no 'obs' phase: its first progress event (the first read) marks the end of obs selection.
+    const it = q.toBatches({ batchSize: o.batchSize, onProgress: () => void (tObs ??= performance.now()) })[Symbol.asyncIterator]();
     for (;;) {
       const w0 = performance.now();
       const r = await it.next();
@@ -209,7 +203,7 @@ export async function oursStream(o: OursOptions & { batchSize: number; limitCell
       total: waits.reduce((a, b) => a + b, 0),
     };
     return {
-      ...finish(rec, atlas, before, openMs, t0, t1, tObs, lt.stop()),
+      ...finish(rec, atlas, before, openMs, t0, t1, tObs, (rec.stopLongTasks(), unionMs(rec.longTasks, t0, t1)), o.trace),
       cells,
       nnz,
       sum,

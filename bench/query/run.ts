@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeStableUid } from '../../src/companion/uids.js';
 import type { BaselineResult } from './baseline.js';
-import { startHarness, type Harness, type ServerCounts } from './harness.js';
+import { startHarness, type Harness, type ProfileEntry, type ServerCounts } from './harness.js';
 import type { CellTypeCheck, GeneCheck, OursResult, StreamCheck } from './page.js';
 import { ensureAnnData, ensureAtlas } from './stores.js';
 import { barcode, DEFAULT_SYNTH, ensureSynthetic, geneName, pickQueryCellType, pickQueryGenes, RawCsr, synthKey, type SynthMeta, type SynthParams } from './synthetic.js';
@@ -32,6 +32,7 @@ interface Flags {
   only: Set<string>;
   streamCells?: number;
   csc: boolean;
+  profile: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -49,7 +50,7 @@ function parseFlags(argv: string[]): Flags {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
     return n;
   };
-  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'only', 'stream-cells', 'no-csc', 'help']);
+  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'only', 'stream-cells', 'no-csc', 'no-profile', 'help']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown flag ${a} (see bench/query/README.md)`);
   const synth: SynthParams = {
     ...DEFAULT_SYNTH,
@@ -72,6 +73,7 @@ function parseFlags(argv: string[]): Flags {
     only,
     streamCells: get('stream-cells') === undefined ? undefined : Math.round(num('stream-cells', 0)),
     csc: !argv.includes('--no-csc'),
+    profile: !argv.includes('--no-profile'),
   };
 }
 
@@ -95,9 +97,11 @@ interface Measured<T> {
   med: T & { server: ServerCounts };
   queryMs: number;
   openMs: number;
+  /** One extra run under Chromium's sampling profiler (main thread), when asked for. */
+  profile?: { queryMs: number; top: ProfileEntry[] };
 }
 
-async function measure<T extends { queryMs: number; openMs: number }>(h: Harness, reps: number, module: string, fn: string, args: unknown, label: string): Promise<Measured<T>> {
+async function measure<T extends { queryMs: number; openMs: number }>(h: Harness, reps: number, module: string, fn: string, args: unknown, label: string, profile = false): Promise<Measured<T>> {
   const runs: (T & { server: ServerCounts })[] = [];
   for (let i = 0; i < reps; i++) {
     const { result, server } = await h.run<T>(module, fn, args);
@@ -105,7 +109,13 @@ async function measure<T extends { queryMs: number; openMs: number }>(h: Harness
     log(`    ${label} #${i + 1}: open ${ms(result.openMs)}, query ${ms(result.queryMs)}, ${server.requests} requests, ${mb(server.bytes)} MB`);
   }
   const med = medianRun(runs);
-  return { runs, med, queryMs: median(runs.map((r) => r.queryMs)), openMs: median(runs.map((r) => r.openMs)) };
+  const out: Measured<T> = { runs, med, queryMs: median(runs.map((r) => r.queryMs)), openMs: median(runs.map((r) => r.openMs)) };
+  if (profile) {
+    const p = await h.run<T>(module, fn, args, { cpuProfile: true });
+    out.profile = { queryMs: p.result.queryMs, top: p.profile ?? [] };
+    log(`    ${label} (profiled run): query ${ms(p.result.queryMs)}`);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- checks
@@ -216,7 +226,7 @@ async function main(): Promise<void> {
       log(`  gene query: ${genes.map(geneName).join(', ')}`);
       const uids = genes.map((g) => makeStableUid(geneName(g)));
       const uidToGene = new Map(uids.map((u, i) => [u, genes[i]!]));
-      const ours = await measure<OursResult & GeneCheck>(h, f.reps, '/bench/query/page.ts', 'oursGeneQuery', { url: url(atlasDir), uids, workers: f.workers }, 'ours');
+      const ours = await measure<OursResult & GeneCheck>(h, f.reps, '/bench/query/page.ts', 'oursGeneQuery', { url: url(atlasDir), uids, workers: f.workers }, 'ours', f.profile);
       const csr = await measure<BaselineResult & GeneCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineGeneCsr', { url: url('anndata-csr.zarr'), genes: genes.map(geneName) }, 'anndata csr');
       const csc = await measure<BaselineResult & GeneCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineGeneCsc', { url: url('anndata-csc.zarr'), genes: genes.map(geneName) }, 'anndata csc');
       const oursCheck = checkGenes(meta, genes, Object.fromEntries(Object.entries(ours.med.perFeature).map(([u, v]) => [geneName(uidToGene.get(u)!), v])), geneName);
@@ -226,7 +236,7 @@ async function main(): Promise<void> {
         push(q, name, ms(m.openMs), ms(m.queryMs), int(m.med.server.requests), mb(m.med.server.bytes), checkGenes(meta, genes, m.med.perFeature, geneName), `${ratio(m.queryMs, ours.queryMs)} slower (open+query ${ratio(m.openMs + m.queryMs, ours.openMs + ours.queryMs)})`);
       }
       lines.push(`- gene query vs CSR: ${ratio(csr.queryMs, ours.queryMs)} (target ≥ 10×: ${csr.queryMs / ours.queryMs >= 10 ? 'met' : 'MISSED'}); vs CSC: ${ratio(csc.queryMs, ours.queryMs)} (target ≥ 2×: ${csc.queryMs / ours.queryMs >= 2 ? 'met' : 'MISSED'})`);
-      breakdowns.push(breakdownTable(`gene query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med));
+      breakdowns.push(breakdownTable(`gene query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`gene query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
       breakdowns.push(breakdownTable(`gene query (AnnData-Zarr CSC, median run: ${ms(csc.med.queryMs)})`, csc.med, true));
       results.gene = { genes: genes.map(geneName), ours: strip(ours), csr: strip(csr), csc: strip(csc) };
@@ -235,13 +245,13 @@ async function main(): Promise<void> {
     if (f.only.has('celltype')) {
       log(`  cell-type query: cell_type = '${cellType}' (${int(meta.cellTypeCounts[ctCode]!)} cells), limit ${f.limit}`);
       const oracle = cellTypeOracle(dir, meta, ctCode, f.limit);
-      const ours = await measure<OursResult & CellTypeCheck>(h, f.reps, '/bench/query/page.ts', 'oursCellTypeQuery', { url: url(atlasDir), cellType, limit: f.limit, workers: f.workers }, 'ours');
+      const ours = await measure<OursResult & CellTypeCheck>(h, f.reps, '/bench/query/page.ts', 'oursCellTypeQuery', { url: url(atlasDir), cellType, limit: f.limit, workers: f.workers }, 'ours', f.profile);
       const csr = await measure<BaselineResult & CellTypeCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineCellType', { url: url('anndata-csr.zarr'), cellType, limit: f.limit }, 'anndata csr');
       const q = `cell_type = '${cellType}' limit ${int(f.limit)}, all genes`;
       push(q, 'ragged-atlas', ms(ours.openMs), ms(ours.queryMs), int(ours.med.server.requests), mb(ours.med.server.bytes), checkCells(oracle, ours.med, cellType), '1.0×');
       push(q, 'AnnData-Zarr CSR', ms(csr.openMs), ms(csr.queryMs), int(csr.med.server.requests), mb(csr.med.server.bytes), checkCells(oracle, csr.med, cellType), `${ratio(csr.queryMs, ours.queryMs)} slower (open+query ${ratio(csr.openMs + csr.queryMs, ours.openMs + ours.queryMs)})`);
       lines.push(`- cell-type query vs CSR: ${ratio(csr.queryMs, ours.queryMs)}`);
-      breakdowns.push(breakdownTable(`cell-type query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med));
+      breakdowns.push(breakdownTable(`cell-type query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`cell-type query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
       results.cellType = { cellType, ours: strip(ours), csr: strip(csr) };
     }
@@ -249,7 +259,7 @@ async function main(): Promise<void> {
     if (f.only.has('stream')) {
       log(`  streaming ${int(streamCellsN)} cells, batches of ${f.batchSize}`);
       const args = { batchSize: f.batchSize, limitCells: streamAll ? undefined : streamCellsN };
-      const ours = await measure<OursResult & StreamCheck>(h, f.streamReps, '/bench/query/page.ts', 'oursStream', { ...args, url: url(atlasDir), workers: f.workers }, 'ours');
+      const ours = await measure<OursResult & StreamCheck>(h, f.streamReps, '/bench/query/page.ts', 'oursStream', { ...args, url: url(atlasDir), workers: f.workers }, 'ours', f.profile);
       const csr = await measure<BaselineResult & StreamCheck>(h, f.streamReps, '/bench/query/baseline.ts', 'baselineStream', { ...args, url: url('anndata-csr.zarr') }, 'anndata csr');
       const q = `stream ${int(streamCellsN)} cells (batches of ${f.batchSize})`;
       const cps = (m: Measured<StreamCheck & { queryMs: number }>) => int(streamCellsN / (m.queryMs / 1000));
@@ -257,7 +267,7 @@ async function main(): Promise<void> {
       push(q, 'AnnData-Zarr CSR', ms(csr.openMs), `${ms(csr.queryMs)} = ${cps(csr)} cells/s`, int(csr.med.server.requests), mb(csr.med.server.bytes), checkStream(meta, streamCellsN, csr.med, streamAll), `${ratio(csr.queryMs, ours.queryMs)} slower`);
       const oc = streamCellsN / (ours.queryMs / 1000);
       lines.push(`- streaming: ${int(oc)} cells/s in one tab (target ≥ 40,000: ${oc >= 40_000 ? 'met' : 'MISSED'}); consumer wait per batch median ${ms(ours.med.waitMs.median)}, p90 ${ms(ours.med.waitMs.p90)}`);
-      breakdowns.push(breakdownTable(`streaming (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med));
+      breakdowns.push(breakdownTable(`streaming (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`streaming (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
       results.stream = { ours: strip(ours), csr: strip(csr) };
     }
@@ -301,7 +311,7 @@ function strip<T extends { runs: unknown[] }>(m: T): unknown {
   return { ...m, runs: (m.runs as any[]).map(drop), med: drop((m as any).med) };
 }
 
-function breakdownTable(title: string, r: { queryMs: number; breakdown: OursResult['breakdown']; longTaskMs?: number }, brief = false): string {
+function breakdownTable(title: string, r: { queryMs: number; breakdown: OursResult['breakdown']; longTaskMs?: number }, brief = false, profile?: { queryMs: number; top: ProfileEntry[] }): string {
   const b = r.breakdown;
   const ex = Object.entries(b.exclusive).filter(([k, v]) => !(brief && k === 'obs selection' && v === 0));
   const io = Object.entries(b.io).filter(([k, v]) => k !== 'all' && v.requests > 0).map(([k, v]) => `${k} ${v.requests} req / ${mb(v.bytes)} MB`).join(', ');
@@ -312,9 +322,17 @@ function breakdownTable(title: string, r: { queryMs: number; breakdown: OursResu
     '|---|---:|---:|',
     ...ex.map(([k, v]) => `| ${k} | ${int(v)} | ${((v / r.queryMs) * 100).toFixed(0)} |`),
     '',
-    `Busy (overlapping): ${Object.entries(b.busy).map(([k, v]) => `${k} ${int(v)} ms`).join(', ')}; decode calls ${b.decodeCalls} (${b.decodeJobs} chunks)${r.longTaskMs !== undefined ? `; main-thread long tasks ${int(r.longTaskMs)} ms` : ''}. Page-side I/O: ${io}.`,
+    `Busy (overlapping): ${Object.entries(b.busy).map(([k, v]) => `${k} ${int(v)} ms`).join(', ')}; decode calls ${b.decodeCalls} (${b.decodeJobs} chunks). Page-side I/O: ${io}.`,
     '',
   ];
+  if (profile) {
+    const top = profile.top.filter((p) => !/^\((idle|program|garbage collector)\)/.test(p.fn)).slice(0, 12);
+    const gc = profile.top.find((p) => p.fn.startsWith('(garbage collector)'));
+    lines.push(
+      `Main-thread CPU profile (separate profiled run, query ${ms(profile.queryMs)}), top self time: ${top.map((p) => `${p.fn.replace(/^(\S+) (.*)$/, '`$1` ($2)')} ${int(p.selfMs)} ms`).join('; ')}${gc ? `; GC ${int(gc.selfMs)} ms` : ''}.`,
+      '',
+    );
+  }
   return lines.join('\n');
 }
 

@@ -258,43 +258,41 @@ async function planModality(
   const spec = atlas.spec(pointer.featureSpace);
   const lspecs = layerSpecs(spec.group);
   const layerMap = m.layers ?? { [spec.group.layers.required[0]?.name ?? 'counts']: 'X' };
-  const primary = await resolveInput(m.input, m.format);
   const layers: LayerSource[] = [];
-  let ref: { ds: InputDataset; matrix: string; src: MatrixSource } | undefined;
+  const datasets: InputDataset[] = [];
   for (const [layer, refSpec] of Object.entries(layerMap)) {
-    if (!lspecs.has(layer) || (spec.group.layers.allowed.length > 0 && !spec.group.layers.allowed.some((a) => a.name === layer) && !spec.group.layers.required.some((a) => a.name === layer))) {
-      throw new InvalidInputError(`feature space '${spec.featureSpace}' has no layer '${layer}'; allowed: ${[...lspecs.keys()].join(', ')}`);
-    }
+    const known = spec.group.layers.allowed.length === 0 ? lspecs.has(layer) : spec.group.layers.allowed.some((a) => a.name === layer) || spec.group.layers.required.some((a) => a.name === layer);
+    if (!known) throw new InvalidInputError(`feature space '${spec.featureSpace}' has no layer '${layer}'; allowed: ${[...lspecs.keys()].join(', ')}`);
     const r: LayerRef = typeof refSpec === 'string' ? parseLayerRef(refSpec, m.input, m.format) : refSpec;
     const ds = await resolveInput(r.input, r.format);
-    const src = matrixOf(ds, r.matrix);
-    layers.push({ layer, file: ds.source, matrix: r.matrix, source: src });
-    ref ??= { ds, matrix: r.matrix, src };
+    layers.push({ layer, file: ds.source, matrix: r.matrix, source: matrixOf(ds, r.matrix) });
+    datasets.push(ds);
   }
   const missing = spec.group.layers.required.filter((a) => !(a.name in layerMap)).map((a) => a.name);
   if (missing.length) throw new InvalidInputError(`feature space '${spec.featureSpace}' requires layer(s) ${missing.join(', ')} (use --layer ${missing[0]}=<matrix>)`);
-  const [nRows, nVar] = ref!.src.shape;
-  const obsNames = ref!.ds.obsNames;
-  const varInfo = ref!.matrix === 'raw/X' && ref!.ds.raw ? { names: ref!.ds.raw.varNames, cols: ref!.ds.raw.var } : { names: ref!.ds.varNames, cols: ref!.ds.var };
-  for (const l of layers) {
+  // The first layer is the reference: its matrix fixes the shape, its input the obs and var names.
+  const ref = layers[0]!;
+  const refDs = datasets[0]!;
+  const [nRows, nVar] = ref.source.shape;
+  const obsNames = refDs.obsNames;
+  const varInfo = ref.matrix === 'raw/X' && refDs.raw ? { names: refDs.raw.varNames, cols: refDs.raw.var } : { names: refDs.varNames, cols: refDs.var };
+  layers.forEach((l, i) => {
     const [r, c] = l.source.shape;
     if (r !== nRows || c !== nVar) {
-      throw new InvalidInputError(`layer '${l.layer}' is ${r} x ${c}, but layer '${layers[0]!.layer}' is ${nRows} x ${nVar}`, { where: `${l.file}: ${l.matrix}` });
+      throw new InvalidInputError(`layer '${l.layer}' is ${r} x ${c}, but layer '${ref.layer}' is ${nRows} x ${nVar}`, { where: `${l.file}: ${l.matrix}` });
     }
-  }
-  for (const l of layers.slice(1)) {
-    const ds = await resolveInput(typeof layerMap[l.layer] === 'string' ? parseLayerRef(layerMap[l.layer] as string, m.input, m.format).input : (layerMap[l.layer] as LayerRef).input);
-    if (ds.obsNames.length !== obsNames.length || ds.obsNames.some((n, i) => n !== obsNames[i])) {
-      throw new InvalidInputError(`layer '${l.layer}' has different obs names (cells) than layer '${layers[0]!.layer}'`, { where: `${l.file}: obs` });
+    const names = datasets[i]!.obsNames;
+    if (names !== obsNames && (names.length !== obsNames.length || names.some((n, k) => n !== obsNames[k]))) {
+      throw new InvalidInputError(`layer '${l.layer}' has different obs names (cells) than layer '${ref.layer}'`, { where: `${l.file}: obs` });
     }
-  }
-  if (obsNames.length !== nRows) throw new InvalidInputError(`${obsNames.length} obs names for a matrix of ${nRows} rows`, { where: `${layers[0]!.file}: ${layers[0]!.matrix}` });
-  if (varInfo.names.length !== nVar) throw new InvalidInputError(`${varInfo.names.length} var names for a matrix of ${nVar} columns`, { where: `${layers[0]!.file}: ${layers[0]!.matrix}` });
+  });
+  if (obsNames.length !== nRows) throw new InvalidInputError(`${obsNames.length} obs names for a matrix of ${nRows} rows`, { where: `${ref.file}: ${ref.matrix}` });
+  if (varInfo.names.length !== nVar) throw new InvalidInputError(`${varInfo.names.length} var names for a matrix of ${nVar} columns`, { where: `${ref.file}: ${ref.matrix}` });
 
   let keys: string[] = varInfo.names;
   if (m.varKey) {
     const col = varInfo.cols.find((c) => c.name === m.varKey);
-    if (!col || (col.kind !== 'string' && col.kind !== 'categorical')) throw new InvalidInputError(`var column '${m.varKey}' not found (or not strings)`, { where: layers[0]!.file });
+    if (!col || (col.kind !== 'string' && col.kind !== 'categorical')) throw new InvalidInputError(`var column '${m.varKey}' not found (or not strings)`, { where: ref.file });
     keys = col.kind === 'string' ? col.values.map((v, i) => v ?? varInfo.names[i]!) : Array.from(col.codes, (k, i) => (k < 0 ? varInfo.names[i]! : col.categories[k]!));
   }
   const unique = makeUniqueNames(keys);

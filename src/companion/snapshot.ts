@@ -55,17 +55,24 @@ export async function snapshot(atlas: Atlas, progress: Progress = silentProgress
       created_at: pythonUtcNow(),
     };
     progress.phase('snapshot: recording');
-    const version = await withCommitRetry(
-      'record snapshot',
-      async () => {
-        await atlas.versions.checkoutLatest();
-        const existing = await readRows(atlas.versions, { select: ['version'] });
-        const next = existing.reduce((m, r) => Math.max(m, Number(r.version) + 1), 0);
-        await atlas.versions.add(versionRow({ version: next, ...record }) as never);
-        return next;
-      },
-      () => atlas.versions.checkoutLatest(),
-    );
+    // merge_insert on `version`: a concurrent snapshot that took the same number first turns
+    // ours into a no-op (0 rows inserted), and we retry with the next number.
+    let version = -1;
+    for (let attempt = 0; version < 0; attempt++) {
+      const inserted = await withCommitRetry(
+        'record snapshot',
+        async () => {
+          await atlas.versions.checkoutLatest();
+          const existing = await readRows(atlas.versions, { select: ['version'] });
+          const next = existing.reduce((m, r) => Math.max(m, Number(r.version) + 1), 0);
+          const r = await atlas.versions.mergeInsert('version').whenNotMatchedInsertAll().execute(versionRow({ version: next, ...record }) as never);
+          return r.numInsertedRows === 1 ? next : -1;
+        },
+        () => atlas.versions.checkoutLatest(),
+      );
+      if (inserted >= 0) version = inserted;
+      else if (attempt > 20) throw new Error('could not record the snapshot: version numbers kept colliding');
+    }
     await atlas.ensureHints([atlas.versions]);
     progress.done();
     return { record: { version, ...record }, report };

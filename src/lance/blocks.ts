@@ -18,11 +18,6 @@ export type Block =
   | { kind: 'fsl'; dim: number; child: Block; validity?: Uint8Array; length: number }
   | { kind: 'none'; length: number };
 
-export type FixedBlock = Extract<Block, { kind: 'fixed' }>;
-export type VarBlock = Extract<Block, { kind: 'var' }>;
-
-export const emptyBlock = (length: number): Block => ({ kind: 'none', length });
-
 /** Reads integer `i` of a fixed block of width 1, 2, 4 or 8 (8 only up to 2^53). */
 export function fixedIndexReader(block: Block, where: string): (i: number) => number {
   if (block.kind !== 'fixed') throw new CorruptDataError(`expected integer values, got ${block.kind}`, { where });

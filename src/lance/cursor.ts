@@ -128,11 +128,3 @@ export function slice(bytes: Uint8Array, offset: number, length: number, where: 
   }
   return bytes.subarray(offset, offset + length);
 }
-
-/** Copies the bytes into a fresh, 8-byte-aligned buffer so typed-array views of any width work. */
-export function aligned(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteOffset % 8 === 0) return bytes;
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return copy;
-}

@@ -66,11 +66,6 @@ export function parseFooter(tail: Uint8Array, fileSize: number, where: string): 
   return { columnMetaStart, cmoTablePos, gboTablePos, numGlobalBuffers, numColumns, version };
 }
 
-/** Byte offset from which the tail must be read to parse all column metadata. */
-export function metadataStart(footer: Footer): number {
-  return footer.columnMetaStart;
-}
-
 export interface FileMetadata {
   footer: Footer;
   columns: ColumnMetadataProto[];

@@ -43,7 +43,7 @@ export function planPages(columns: ColumnPages[], start: number, end: number, sk
     c.pages.forEach((p, i) => {
       const a = starts[i]!;
       const b = starts[i + 1]!;
-      const overlaps = b > start && a < end || (p.length === 0 && a >= start && a < end);
+      const overlaps = (b > start && a < end) || (p.length === 0 && a >= start && a < end);
       if (!overlaps || skip?.(c, i)) return;
       out.push({ file: c.file, column: c.column, page: i, rowStart: a, rows: p.length, ranges: pageRanges(p) });
     });
@@ -72,16 +72,4 @@ export function groupRanges(reads: PageRead[]): Map<number, { ranges: ByteRange[
     });
   });
   return byFile;
-}
-
-/** Bytes a plan would transfer before coalescing (for stats and tests). */
-export function planBytes(reads: PageRead[]): number {
-  return reads.reduce((s, r) => s + r.ranges.reduce((t, x) => t + x.length, 0), 0);
-}
-
-/** Rows [start, end) of a fragment after skipping `offset` visible rows and keeping `limit`. */
-export function fragmentWindows(numRows: number, batchSize: number, start = 0, end = numRows): [number, number][] {
-  const out: [number, number][] = [];
-  for (let a = start; a < end; a += batchSize) out.push([a, Math.min(end, a + batchSize)]);
-  return out;
 }

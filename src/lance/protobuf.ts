@@ -228,9 +228,3 @@ export function decodeAny(bytes: Uint8Array, where: string): Any {
   });
   return out;
 }
-
-/** Number of a u64 that must be a safe integer (sizes, offsets); BigInt input is range-checked. */
-export function safeNumber(v: bigint, what: string, where: string): number {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptDataError(`${what} ${v} exceeds 2^53`, { where });
-  return Number(v);
-}

@@ -174,8 +174,3 @@ function validityFromDef(def: Uint16Array, n: number): Uint8Array | undefined {
   }
   return any ? v : undefined;
 }
-
-/** All-valid slots for a layer stack without levels (`count` rows, no lists). */
-export function allValid(layers: number[], count: number): LayerSlots[] {
-  return layers.map((l) => ({ isList: isListLayer(l), count, offsets: isListLayer(l) ? new Int32Array(count + 1) : undefined }));
-}

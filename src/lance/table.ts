@@ -2,6 +2,7 @@
 import * as arrow from 'apache-arrow';
 import { NotFoundError, throwIfAborted } from '../errors.js';
 import { openStore } from '../io/open.js';
+import { mapLimit } from '../io/ranges.js';
 import type { ByteStore } from '../io/types.js';
 import { TableContext, type IoOptions } from './context.js';
 import { defaultDecompressors, type Decompressors } from './decompressors.js';
@@ -13,7 +14,7 @@ import { project } from './projection.js';
 import type { IndexMetadataProto, ManifestProto } from './proto/table.js';
 import { scanBatches, scanTable, batchOf, type ScanFragment, type ScanOptions } from './scan.js';
 import { arrowSchema, buildFieldTree, type LanceField } from './schema.js';
-import { concatLeaves, takeLeaf, type LeafSlots } from './slots.js';
+import { concatLeaves, type LeafSlots } from './slots.js';
 import { findVersion, latestVersion, manifestKey, presentVersions, type VersionRef } from './versions.js';
 
 export interface OpenTableOptions {
@@ -105,7 +106,6 @@ export class LanceTable {
   async listVersions(opts: { signal?: AbortSignal } = {}): Promise<VersionInfo[]> {
     const latest = await latestVersion(this.#ctx.store, opts).catch(() => this.#ref);
     const refs = await presentVersions(this.#ctx.store, latest.version >= this.#ref.version ? latest : this.#ref, opts);
-    const { mapLimit } = await import('../io/ranges.js');
     return mapLimit(refs, 6, async (r) => {
       const bytes = await this.#ctx.store.get(manifestKey(r.version, r.scheme), opts);
       if (!bytes) return { version: r.version };

@@ -124,7 +124,7 @@ export async function latestVersion(store: ByteStore, opts: ReadOptions = {}): P
 /** Versions present, oldest first: from a listing if possible, else walking down from `latest`. */
 export async function presentVersions(store: ByteStore, latest: VersionRef, opts: ReadOptions = {}): Promise<VersionRef[]> {
   const listed = await listManifests(store, opts);
-  if (listed) return listed.filter((v) => v.version <= latest.version || true);
+  if (listed) return listed;
   const out: VersionRef[] = [latest];
   for (let v = latest.version - 1; v >= 1; v--) {
     const r = await findVersion(store, v, opts, latest.scheme);

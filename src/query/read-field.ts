@@ -237,8 +237,8 @@ async function readCsc(
   const inputs = await Promise.all(
     groups.map(async (g): Promise<CscGroupInput> => {
       const a = arrays.get(g.zarrGroup)!;
-      const indptr = await readAll(a.indptr, readOpts(ctx));
-      const { columns, starts, ends } = cscColumnRanges(indptr as ArrayLike<number | bigint>, g.eff!);
+      const indptr = await readCscIndptr(ctx, a.indptr, g.eff!);
+      const { columns, starts, ends } = cscColumnRanges(indptr, g.eff!);
       const ranges = { starts: Array.from(starts), ends: Array.from(ends) };
       const [indices, ...values] = await Promise.all([
         readRanges(a.indices, ranges, readOpts(ctx)),
@@ -263,6 +263,25 @@ async function readCsc(
   return Object.fromEntries(layerNames.map((l) => [l, { format: 'csr', shape: [nRows, nCols], indptr: csr.indptr, indices: csr.indices, data: csr.data[l]! } as Matrix]));
 }
 
+/**
+ * csc/indptr as cscColumnRanges needs it. homeobox writes it with zarr's "auto" partition (shards
+ * of ~2 KiB), so reading it whole costs a size probe, an index and a chunk request per ~236
+ * features; when few columns are wanted, only their [j, j+2) entries are read (the other entries
+ * stay 0 and are never looked at).
+ */
+async function readCscIndptr(ctx: FieldReadContext, indptr: ZarrArray, eff: Int32Array): Promise<ArrayLike<number | bigint>> {
+  const wanted: number[] = [];
+  for (let c = 0; c < eff.length; c++) if (eff[c]! >= 0) wanted.push(c);
+  if (wanted.length * 8 > eff.length) return (await readAll(indptr, readOpts(ctx))) as ArrayLike<number | bigint>;
+  const got = await readRanges(indptr, { starts: wanted, ends: wanted.map((c) => c + 2) }, readOpts(ctx));
+  const out = new Float64Array(eff.length + 1);
+  wanted.forEach((c, i) => {
+    out[c] = Number(got.data[2 * i]);
+    out[c + 1] = Number(got.data[2 * i + 1]);
+  });
+  return out;
+}
+
 async function readDense(ctx: FieldReadContext, field: PointerField, groups: Group[], rows: arrow.Table, layerNames: string[], nRows: number, nCols: number): Promise<Record<string, Matrix>> {
   const position = child(rows.getChild(field.name)!, 'position');
   const out: Record<string, Matrix> = {};
@@ -283,21 +302,38 @@ async function readDense(ctx: FieldReadContext, field: PointerField, groups: Gro
   return out;
 }
 
+/**
+ * Per registry table: global_index → row, and the last few var tables built from it. toBatches
+ * joins features per batch, and consecutive batches almost always join the same features: without
+ * the cache every batch re-gathered (and re-encoded) tens of thousands of registry rows.
+ */
+const registryCache = new WeakMap<arrow.Table, { byGlobal: Map<number, number>; built: { joined: Int32Array; table: arrow.Table; names: string[] }[] }>();
+const VAR_CACHE_ENTRIES = 8;
+
 /** var: registry rows whose global_index is in `joined`, in joined (= global_index) order. */
 async function varFor(catalog: AtlasCatalog, featureSpace: string, joined: Int32Array, signal?: AbortSignal): Promise<{ table: arrow.Table; names: string[] }> {
   const reg = await catalog.registry(featureSpace, signal);
-  const gi = reg.getChild('global_index')!;
-  const byGlobal = new Map<number, number>();
-  for (let i = 0; i < reg.numRows; i++) {
-    const g = gi.get(i);
-    if (g !== null && g !== undefined) byGlobal.set(Number(g), i);
+  let cache = registryCache.get(reg);
+  if (!cache) {
+    const gi = reg.getChild('global_index')!;
+    const byGlobal = new Map<number, number>();
+    for (let i = 0; i < reg.numRows; i++) {
+      const g = gi.get(i);
+      if (g !== null && g !== undefined) byGlobal.set(Number(g), i);
+    }
+    registryCache.set(reg, (cache = { byGlobal, built: [] }));
   }
+  const hit = cache.built.find((b) => b.joined.length === joined.length && b.joined.every((g, i) => g === joined[i]));
+  if (hit) return { table: hit.table, names: hit.names.slice() };
   const idx = Array.from(joined, (g) => {
-    const i = byGlobal.get(g);
+    const i = cache.byGlobal.get(g);
     if (i === undefined) throw new NotFoundError(`global feature index ${g} is not in the ${featureSpace} registry`);
     return i;
   });
   const table = pickRows(reg, idx);
   const uid = table.getChild('uid')!;
-  return { table, names: Array.from({ length: table.numRows }, (_, i) => String(uid.get(i))) };
+  const names = Array.from({ length: table.numRows }, (_, i) => String(uid.get(i)));
+  cache.built.unshift({ joined: joined.slice(), table, names });
+  cache.built.length = Math.min(cache.built.length, VAR_CACHE_ENTRIES);
+  return { table, names: names.slice() };
 }

@@ -94,12 +94,11 @@ export function decodeConstant(layout: ConstantLayout, buffers: Uint8Array[], nu
   } else if (buffers.length !== 0) {
     throw new CorruptDataError(`constant page with ${buffers.length} buffers`, { where });
   }
-  let rep = levels(repBuf, layout.repCompression, layout.numRepValues, ctx);
+  const rep = levels(repBuf, layout.repCompression, layout.numRepValues, ctx);
   let def = levels(defBuf, layout.defCompression, layout.numDefValues, ctx);
   const allNull = inline === undefined && scalar === undefined;
   if (allNull && !def) {
     // No levels at all: every row is null at the outermost nullable layer.
-    if (layout.layers.some(isListLayer) && !rep) rep = undefined;
     def = allNullDefs(layout.layers, rep?.length ?? numRows, where);
   }
   const numLevels = rep?.length ?? def?.length ?? numRows;

@@ -27,8 +27,6 @@ export interface LeveledPage {
   values: Block;
 }
 
-export const PAGE_LAYOUT_URL = '/lance.encodings21.PageLayout';
-
 export function decodePage21(encoding: Any | undefined, buffers: Uint8Array[], numRows: number, kind: LeafKind, ctx: DecodeContext): LeafSlots {
   const { where } = ctx;
   if (!encoding) throw new CorruptDataError('page has no encoding', { where });

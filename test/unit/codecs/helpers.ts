@@ -38,6 +38,8 @@ export function rawBytes(values: bigint[], elementSize: 4 | 8): Uint8Array {
 export class Rng {
   #s0: bigint;
   #s1: bigint;
+  #buf = new Uint32Array(0);
+  #at = 0;
   constructor(seed: number) {
     let x = BigInt(seed) & 0xffffffffffffffffn;
     const next = () => {
@@ -49,10 +51,7 @@ export class Rng {
     };
     this.#s0 = next();
     this.#s1 = next();
-    this.#buf = new Uint32Array(0);
   }
-  #buf: Uint32Array;
-  #at = 0;
   /** 64 random bits. */
   big(): bigint {
     let s1 = this.#s0;

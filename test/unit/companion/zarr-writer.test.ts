@@ -191,3 +191,19 @@ describe('ShardedArrayWriter', () => {
     await expect(w.append(new Int32Array(4))).rejects.toThrow(/Uint32Array/);
   });
 });
+
+describe('the shared wasm codecs, as the writer uses them', () => {
+  it('encode BP-128 byte-identically to the reference and round-trip zstd', async () => {
+    const { loadWriterCodecs } = await import('../../../src/companion/codecs.js');
+    const c = await loadWriterCodecs();
+    const vals = new Uint32Array(40960).map((_, i) => (i * 2654435761) % 20000);
+    const raw = new Uint8Array(vals.buffer);
+    for (const t of ['none', 'delta', 'delta_zigzag'] as const) {
+      expect(Buffer.from(c.bitpackEncode(raw, { transform: t, elementSize: 4 })).equals(Buffer.from(bp128Encode(raw, t)))).toBe(true);
+    }
+    const z = c.zstdCompress(raw, { level: 0 });
+    expect(z.length).toBeLessThan(raw.length);
+    expect(Buffer.from(c.zstdDecompress(z, { maxOutputBytes: raw.length })).equals(Buffer.from(raw))).toBe(true);
+    expect(Buffer.from(c.zstdDecompress(zstdRawFrame(raw), { maxOutputBytes: raw.length })).equals(Buffer.from(raw))).toBe(true);
+  });
+});

@@ -57,9 +57,18 @@ describe.each(FORMATS)('file format %s', (format) => {
     expect(medium.fragments[0]!.files[0]!.fileVersion).toBe(format === '2.0' ? '2.0' : format);
   });
 
-  it('has the same schema as LanceDB', () => {
+  it('has the same schema as LanceDB, with field and schema metadata', () => {
     const theirs = smallOracle.schema.fields.filter((f) => f.name !== '_rowid');
-    expect(small.schema.fields.map((f) => `${f.name}:${f.type}:${f.nullable}`)).toEqual(theirs.map((f) => `${f.name}:${f.type}:${f.nullable}`));
+    const describe = (f: arrow.Field) => `${f.name}:${f.type}:${f.nullable}:${JSON.stringify([...f.metadata])}`;
+    expect(small.schema.fields.map(describe)).toEqual(theirs.map(describe));
+    expect(small.schema.fields.find((f) => f.name === 'pointer')!.metadata.get('homeobox.feature_space')).toBe('gene_expression');
+    expect(small.schema.metadata.get('homeobox.schema')).toBe('obs/1');
+  });
+
+  it('stops when its signal fires', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(medium.scan({ signal: ac.signal })).rejects.toMatchObject({ _tag: 'Aborted' });
   });
 
   it('reads every cell of a small table in LanceDB row order', async () => {

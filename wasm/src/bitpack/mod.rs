@@ -124,7 +124,7 @@ pub fn max_encoded_len(len_bytes: usize, elem: ElementSize) -> Result<usize> {
 /// Encodes `src` (little-endian words) exactly as homeobox does; returns the bytes written.
 /// `dst` must hold at least [`max_encoded_len`] bytes.
 pub fn encode_into(src: &[u8], elem: ElementSize, transform: Transform, dst: &mut [u8]) -> Result<usize> {
-    if src.len() % elem.bytes() != 0 {
+    if !src.len().is_multiple_of(elem.bytes()) {
         return Err(CodecError::with_value(ErrorCode::InputNotMultiple, src.len() as u64));
     }
     let bound = max_encoded_len(src.len(), elem)?;
