@@ -177,12 +177,6 @@ export function fromWire(wire: WireError): Error {
   return e;
 }
 
-/** Comlink rethrows what a worker threw: turn a wire error back into our class, pass anything else on. */
-export function reviveError(err: unknown): unknown {
-  if (err && typeof err === 'object' && !(err instanceof Error) && '_tag' in err && 'message' in err) return fromWire(err as WireError);
-  return err;
-}
-
 /** Throws AbortedError if the signal has fired. Call at every await boundary of long work. */
 export function throwIfAborted(signal: AbortSignal | undefined, where?: string): void {
   if (signal?.aborted) throw new AbortedError('operation aborted', { where, reason: String(signal.reason ?? '') });

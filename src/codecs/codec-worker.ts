@@ -9,7 +9,7 @@
 //   const raw = await codecs.bitpackDecode(chunk, { elementSize: 4 });
 
 import * as Comlink from 'comlink';
-import { installComlinkErrorTransfer } from './comlink-errors.js';
+import { installComlinkErrorTransfer } from '../workers/comlink-errors.js';
 import { loadCodecs } from './load.js';
 import type {
   BitpackDecodeOptions,

@@ -6,7 +6,7 @@ export { chooseVariant, WASM_FILES } from './variant.js';
 export { registerZarritaCodecs, type ZarritaLike, type RegisterOptions } from './zarrita.js';
 export { decodeLz4Block, decodeLz4Frame, decodeArrowLz4Buffer, xxh32, type Lz4Options } from './lz4.js';
 export { crc32c } from './crc32c.js';
-export { installComlinkErrorTransfer } from './comlink-errors.js';
+export { installComlinkErrorTransfer } from '../workers/comlink-errors.js';
 export { ErrorCode, type ErrorCodeName } from './error-codes.js';
 export type { CodecWorkerApi } from './codec-worker.js';
 export type {

@@ -32,12 +32,17 @@ function validityOf(slots: LayerSlots | undefined, n: number): { nullBitmap?: Ui
   return nullCount === 0 ? { nullCount: 0 } : { nullBitmap, nullCount };
 }
 
-/** Copies bytes into a fresh buffer typed as the Arrow type's storage array. */
+/**
+ * The bytes typed as the Arrow type's storage array: a view when they are suitably aligned
+ * (decoded blocks are immutable, so sharing is safe), else a copy.
+ */
 function typedValues(type: arrow.DataType, bytes: Uint8Array, byteLength: number): ArrayBufferView {
-  const Ctor = (type as unknown as { ArrayType: { new (b: ArrayBuffer, o: number, n: number): ArrayBufferView; BYTES_PER_ELEMENT: number } }).ArrayType;
+  const Ctor = (type as unknown as { ArrayType: { new (b: ArrayBufferLike, o: number, n: number): ArrayBufferView; BYTES_PER_ELEMENT: number } }).ArrayType;
+  const size = Ctor.BYTES_PER_ELEMENT;
+  if (bytes.byteOffset % size === 0) return new Ctor(bytes.buffer, bytes.byteOffset, byteLength / size);
   const buf = new ArrayBuffer(byteLength);
   new Uint8Array(buf).set(bytes.subarray(0, byteLength));
-  return new Ctor(buf, 0, byteLength / Ctor.BYTES_PER_ELEMENT);
+  return new Ctor(buf, 0, byteLength / size);
 }
 
 /** Arrow Data for a leaf's values (validity from `slots`). */

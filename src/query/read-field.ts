@@ -210,12 +210,18 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
 /** The CSC arrays of every group, or undefined when any group lacks a complete copy. */
 async function cscArraysOf(ctx: FieldReadContext, groups: Group[], layerNames: string[]): Promise<Map<string, { indptr: ZarrArray; indices: ZarrArray; layers: ZarrArray[] }> | undefined> {
   const out = new Map<string, { indptr: ZarrArray; indices: ZarrArray; layers: ZarrArray[] }>();
-  for (const g of groups) {
-    const [indptr, indices, ...layers] = await Promise.all([
-      array(ctx, `${g.zarrGroup}/csc/indptr`, false),
-      array(ctx, `${g.zarrGroup}/csc/indices`, false),
-      ...layerNames.map((l) => array(ctx, `${g.zarrGroup}/csc/layers/${l}`, false)),
-    ]);
+  // Every group's metadata in one round trip (one group after the other cost a round trip each).
+  const opened = await Promise.all(
+    groups.map((g) =>
+      Promise.all([
+        array(ctx, `${g.zarrGroup}/csc/indptr`, false),
+        array(ctx, `${g.zarrGroup}/csc/indices`, false),
+        ...layerNames.map((l) => array(ctx, `${g.zarrGroup}/csc/layers/${l}`, false)),
+      ]),
+    ),
+  );
+  for (const [i, g] of groups.entries()) {
+    const [indptr, indices, ...layers] = opened[i]!;
     if (!indptr || !indices || layers.some((l) => !l) || indptr.shape[0] !== g.remap!.length + 1) return undefined;
     out.set(g.zarrGroup, { indptr, indices, layers: layers as ZarrArray[] });
   }

@@ -1,25 +1,15 @@
-// The DecodeApi object both worker entries expose. Errors cross as wire errors (tags survive).
+// The DecodeApi object both worker entries expose. Thrown errors keep their class across the
+// boundary through the comlink error transfer each entry installs (comlink-errors.ts).
 import { transfer } from 'comlink';
-import { toWire } from '../errors.js';
 import { decodeJobs, initCodecs } from './decode-core.js';
 import type { CodecLoadOptions, DecodeApi, DecodeJob } from './protocol.js';
 
 export const decodeApi = {
   async init(opts: CodecLoadOptions) {
-    try {
-      const c = await initCodecs(opts);
-      return { variant: c.variant };
-    } catch (err) {
-      throw toWire(err);
-    }
+    return { variant: (await initCodecs(opts)).variant };
   },
   async decode(jobs: DecodeJob[]) {
-    try {
-      const out = await decodeJobs(jobs);
-      return transfer(out, out.map((b) => b.buffer as ArrayBuffer));
-    } catch (err) {
-      throw toWire(err);
-    }
+    const out = await decodeJobs(jobs);
+    return transfer(out, out.map((b) => b.buffer as ArrayBuffer));
   },
 } satisfies DecodeApi;
-

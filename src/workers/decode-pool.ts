@@ -1,7 +1,7 @@
 // ChunkDecoder backed by the worker pool: jobs are split into batches (one postMessage each,
 // buffers transferred) spread over the workers; or the same decode in-thread when asked.
 import { transfer } from 'comlink';
-import { reviveError, throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../errors.js';
 import { decodeJobs, initCodecs } from './decode-core.js';
 import { WorkerPool } from './pool.js';
 import { isNode } from './spawn.js';
@@ -28,11 +28,7 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
   const pool = new WorkerPool<DecodeApi>(opts.workerUrl ?? defaultDecodeWorkerUrl(), {
     size: opts.workers,
     init: async (api) => {
-      try {
-        await api.init({ wasmUrl: opts.wasmUrl, variant: opts.variant });
-      } catch (err) {
-        throw reviveError(err);
-      }
+      await api.init({ wasmUrl: opts.wasmUrl, variant: opts.variant });
     },
   });
   const batchBytes = opts.batchBytes ?? 4 * 1024 * 1024;
@@ -45,11 +41,7 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
             async (api) => {
               // Transfer copies of the inputs' bytes: callers may still hold views on shared buffers.
               const own = batch.map((j) => ({ ...j, encoded: j.encoded.slice() }));
-              try {
-                return await api.decode(transfer(own, own.map((j) => j.encoded.buffer as ArrayBuffer)));
-              } catch (err) {
-                throw reviveError(err);
-              }
+              return api.decode(transfer(own, own.map((j) => j.encoded.buffer as ArrayBuffer)));
             },
             { signal },
           ),

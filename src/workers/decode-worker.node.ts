@@ -1,8 +1,10 @@
 // Node worker_threads entry: same API over comlink's node adapter.
-import { expose } from 'comlink';
+import * as Comlink from 'comlink';
+import { installComlinkErrorTransfer } from './comlink-errors.js';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort } from 'node:worker_threads';
 import { decodeApi } from './decode-api.js';
 
 if (!parentPort) throw new Error('decode-worker.node must run in a worker thread');
-expose(decodeApi, nodeEndpoint(parentPort));
+installComlinkErrorTransfer(Comlink);
+Comlink.expose(decodeApi, nodeEndpoint(parentPort));

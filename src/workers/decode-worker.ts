@@ -1,5 +1,7 @@
 // Browser worker entry (module worker): thin on purpose — it only exposes the decode API.
-import { expose } from 'comlink';
+import * as Comlink from 'comlink';
+import { installComlinkErrorTransfer } from './comlink-errors.js';
 import { decodeApi } from './decode-api.js';
 
-expose(decodeApi);
+installComlinkErrorTransfer(Comlink);
+Comlink.expose(decodeApi);

@@ -1,7 +1,9 @@
 // A pool of N workers behind one typed API (comlink), with what comlink alone does not give:
 // every in-flight call is rejected when its worker dies (and the worker is replaced), queued calls
 // honour AbortSignal, and an aborted in-flight call terminates its worker so the CPU stops too.
-import { wrap, type Remote } from 'comlink';
+import * as Comlink from 'comlink';
+import type { Remote } from 'comlink';
+import { installComlinkErrorTransfer } from './comlink-errors.js';
 import { AbortedError } from '../errors.js';
 import { defaultWorkerCount, spawnWorker, type SpawnedWorker } from './spawn.js';
 
@@ -82,7 +84,8 @@ export class WorkerPool<Api> {
 
   async #addSlot(): Promise<void> {
     const worker = await spawnWorker(this.#url);
-    const api = wrap<Api>(worker.endpoint);
+    installComlinkErrorTransfer(Comlink); // tagged errors thrown in workers arrive as the same classes
+    const api = Comlink.wrap<Api>(worker.endpoint);
     const slot: Slot<Api> = { worker, api, ready: Promise.resolve(), inFlight: new Set(), dead: false };
     slot.ready = this.#opts.init ? this.#opts.init(api) : Promise.resolve();
     slot.ready.catch((err) => this.#kill(slot, err));

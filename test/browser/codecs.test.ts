@@ -70,7 +70,7 @@ test('codec-worker.ts over comlink: calls, transfers, zstd, and CodecErrors that
   const result = await page.evaluate(async () => {
     const imp = (window as unknown as { __import: (p: string) => Promise<any> }).__import;
     const Comlink = await imp('/node_modules/comlink/dist/esm/comlink.mjs');
-    const { installComlinkErrorTransfer } = await imp('/src/codecs/comlink-errors.ts');
+    const { installComlinkErrorTransfer } = await imp('/src/workers/comlink-errors.ts');
     const { CodecError } = await imp('/src/errors.ts');
     installComlinkErrorTransfer(Comlink);
     const api = Comlink.wrap(new Worker('/src/codecs/codec-worker.ts', { type: 'module' }));

@@ -1,14 +1,15 @@
 // A worker for pool tests: echoes, sleeps, crashes and throws on request.
-import { expose, transfer } from 'comlink';
+import * as Comlink from 'comlink';
+import { installComlinkErrorTransfer } from '../../src/workers/comlink-errors.js';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort, threadId } from 'node:worker_threads';
-import { CodecError, toWire } from '../../src/errors.js';
+import { CodecError } from '../../src/errors.js';
 
 const api = {
   id: () => threadId,
   double(buf: Uint8Array) {
     const out = buf.map((x) => x * 2);
-    return transfer(out, [out.buffer]);
+    return Comlink.transfer(out, [out.buffer]);
   },
   sleep: (ms: number) => new Promise<number>((r) => setTimeout(() => r(threadId), ms)),
   spin(ms: number) {
@@ -18,8 +19,9 @@ const api = {
   },
   crash: () => process.exit(3),
   fail() {
-    throw toWire(new CodecError('bad block', { codec: 'homeobox.bitpacking', code: -2 }));
+    throw new CodecError('bad block', { codec: 'homeobox.bitpacking', code: -2 });
   },
 };
 export type TestApi = typeof api;
-expose(api, nodeEndpoint(parentPort!));
+installComlinkErrorTransfer(Comlink);
+Comlink.expose(api, nodeEndpoint(parentPort!));

@@ -29,6 +29,7 @@ export function decodeFullZip(layout: FullZipLayout, buffers: Uint8Array[], numR
   const c = new ByteCursor(data, where);
   const cw = controlBytes(layout.bitsRep + layout.bitsDef);
   const numLevels = cw === 0 ? numRows : layout.numItems;
+  if (numLevels * cw > data.length) throw new CorruptDataError(`${numLevels} levels do not fit a ${data.length}-byte page`, { where });
   const rep = layout.bitsRep > 0 ? new Uint16Array(numLevels) : undefined;
   const def = layout.bitsDef > 0 ? new Uint16Array(numLevels) : undefined;
   const defMask = 2 ** layout.bitsDef - 1;
@@ -40,6 +41,9 @@ export function decodeFullZip(layout: FullZipLayout, buffers: Uint8Array[], numR
   if (layout.bitsPerValue !== undefined) {
     if (layout.bitsPerValue % 8 !== 0) throw new CorruptDataError(`full-zip value width ${layout.bitsPerValue} bits`, { where });
     const w = layout.bitsPerValue / 8;
+    if (layout.numVisibleItems * w > data.length) {
+      throw new CorruptDataError(`${layout.numVisibleItems} values of ${w} bytes do not fit a ${data.length}-byte page`, { where });
+    }
     const out = new Uint8Array(layout.numVisibleItems * w);
     let v = 0;
     for (let i = 0; i < numLevels; i++) {

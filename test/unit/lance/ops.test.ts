@@ -125,6 +125,21 @@ describe('deletion bitmaps, version naming and discovery', () => {
     await expectSame(t, tbl);
   });
 
+  it('reads a table emptied by deletes, and refuses to take deleted rows', async () => {
+    const tbl = await createLanceTable<Oracle>(db, 'emptied', atlasTable({ rows: 500, seed: 25 }), '2.2');
+    await tbl.delete('u8 >= 128');
+    const t = await open('emptied');
+    const deleted = (await t.scan({ withRowAddress: true, columns: ['u8'] })).getChild('_rowaddr')!;
+    const gone = [...Array(500).keys()].map(BigInt).find((a) => ![...deleted].includes(a))!;
+    await expect(t.take([gone])).rejects.toBeInstanceOf(NotFoundError);
+    await expect(t.take([(7n << 32n) | 1n])).rejects.toBeInstanceOf(NotFoundError);
+    await tbl.delete('true');
+    const empty = await open('emptied');
+    expect(empty.numRows).toBe(0);
+    const out = await empty.scan();
+    expect([out.numRows, out.schema.fields.length]).toEqual([0, t.schema.fields.length]);
+  });
+
   it('reads V1-named manifests and probes past a stale version hint', async () => {
     const tbl = await createLanceTable<Oracle>(db, 'v1names', atlasTable({ rows: 100, seed: 22 }), '2.2', { new_table_enable_v2_manifest_paths: 'false' });
     await appendRows(tbl, atlasTable({ rows: 50, seed: 23, startId: 100 }));

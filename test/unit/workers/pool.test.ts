@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { transfer } from 'comlink';
 import { WorkerPool } from '../../../src/workers/pool.js';
-import { isRaggedAtlasError, reviveError } from '../../../src/errors.js';
+import { isRaggedAtlasError } from '../../../src/errors.js';
 import type { TestApi } from '../../helpers/test-worker.node.js';
 
 const url = new URL('../../helpers/test-worker.node.ts', import.meta.url);
@@ -28,7 +28,7 @@ test('a worker that dies rejects its in-flight call; the pool replaces it and ke
 
 test('tagged errors thrown in a worker arrive as the same class', async () => {
   pool = new WorkerPool<TestApi>(url, { size: 1 });
-  const err = await pool.run((api) => api.fail()).catch((e) => reviveError(e));
+  const err = await pool.run((api) => api.fail()).catch((e) => e);
   expect(isRaggedAtlasError(err, 'Codec')).toBe(true);
   expect((err as Error).message).toContain('homeobox.bitpacking: bad block');
 });

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { alignObs } from '../../../src/companion/obs-align.js';
+import type { ObsSchemaDef } from '../../../src/companion/tables/schemas.js';
+import { memInput } from './helpers/mem-input.js';
+
+const input = memInput({
+  source: 'x.h5ad',
+  obsNames: ['a', 'b', 'c'],
+  varNames: ['g'],
+  obs: [
+    { name: 'louvain', kind: 'categorical', categories: ['0', '1'], codes: Int32Array.from([1, -1, 0]) },
+    { name: 'n_genes', kind: 'float', values: Float64Array.from([3, NaN, 5]) },
+    { name: 'score', kind: 'float', values: Float32Array.from([0.5, 1.5, 2.5]) },
+    { name: 'count', kind: 'int', values: Int32Array.from([1, 2, 3]), valid: Uint8Array.from([1, 0, 1]) },
+    { name: 'flag', kind: 'bool', values: Uint8Array.from([1, 0, 1]) },
+  ],
+  obsm: { X_umap: { dim: 2, values: Float32Array.from([1, 2, 3, 4, 5, 6]) } },
+});
+
+describe('alignObs (homeobox align_obs_to_schema rules)', () => {
+  it('renames, converts safely, null-fills optional fields and drops extras', async () => {
+    const arrow = await import('apache-arrow');
+    const def: ObsSchemaDef = {
+      columns: [
+        { name: 'cell_type', type: 'string', nullable: true },
+        { name: 'n_genes', type: 'int64', nullable: true },
+        { name: 'count', type: 'float64', nullable: true },
+        { name: 'flag', type: 'bool', nullable: true },
+        { name: 'barcode', type: 'string', nullable: false },
+        { name: 'tissue', type: 'string', nullable: true },
+      ],
+      embeddings: [
+        { name: 'X_umap', dim: 2 },
+        { name: 'X_pca', dim: 3 },
+      ],
+      pointers: [],
+    };
+    const a = alignObs(input, def, { louvain: 'cell_type', _index: 'barcode' });
+    const get = (n: string) => arrow.makeVector(a.columns.get(n)!).toJSON();
+    expect(get('cell_type')).toEqual(['1', null, '0']);
+    expect(get('n_genes')).toEqual([3n, null, 5n]);
+    expect(get('count')).toEqual([1, null, 3]);
+    expect(get('flag')).toEqual([true, false, true]);
+    expect(get('barcode')).toEqual(['a', 'b', 'c']);
+    expect(get('tissue')).toEqual([null, null, null]);
+    expect(a.dropped).toEqual(['score']);
+    expect(a.nullFilled).toEqual(['tissue', 'X_pca']);
+    expect(arrow.makeVector(a.columns.get('X_umap')!).get(2)!.toArray()).toEqual(Float32Array.from([5, 6]));
+  });
+
+  it('refuses missing required fields, unsafe conversions and bad embeddings', () => {
+    const col = (type: ObsSchemaDef['columns'][number]['type'], name = 'x', nullable = true): ObsSchemaDef => ({ columns: [{ name, type, nullable }], embeddings: [], pointers: [] });
+    expect(() => alignObs(input, col('string', 'donor', false))).toThrow(/missing required column\(s\) 'donor'/);
+    expect(() => alignObs(input, col('string', 'score'))).toThrow(/obs column 'score' \(float\) cannot be stored in obs field 'score' \(string\)/);
+    expect(() => alignObs(input, col('int64', 'score'))).toThrow(/non-integer value 0.5/);
+    expect(() => alignObs(input, col('int64', 'n_genes', false))).toThrow(/required obs field 'n_genes' has a missing value/);
+    expect(() => alignObs(input, col('bool', 'count'))).toThrow(/cannot be stored/);
+    expect(() => alignObs(input, { columns: [], embeddings: [{ name: 'X_umap', dim: 3 }], pointers: [] })).toThrow(/obsm 'X_umap' has 2 dimensions/);
+    expect(() => alignObs(input, col('string'), { nope: 'x' })).toThrow(/--obs-map names obs column 'nope'/);
+    try {
+      alignObs(input, col('int64', 'score'));
+    } catch (e) {
+      expect((e as { where?: string }).where).toBe('x.h5ad: obs/score, row 0');
+    }
+  });
+});

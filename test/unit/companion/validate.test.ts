@@ -1,0 +1,71 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../src/errors.js';
+import { Atlas } from '../../../src/companion/atlas.js';
+import { ingest } from '../../../src/companion/ingest.js';
+import { optimize } from '../../../src/companion/optimize.js';
+import { snapshot } from '../../../src/companion/snapshot.js';
+import { addDatasetRows } from '../../../src/companion/tables/writes.js';
+import { validateAtlas } from '../../../src/companion/validate.js';
+import { arrayMetadataJson, groupMetadataJson } from '../../../src/companion/zarr-writer/metadata.js';
+import { csrSource, memInput, randomCounts } from './helpers/mem-input.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ra-validate-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const mk = (n: number) => memInput({ obsNames: Array.from({ length: n }, (_, i) => `c${i}`), varNames: ['A', 'B', 'C'], X: csrSource(randomCounts(n, 3, 0.6, n)) });
+
+describe('validate and snapshot refusal', () => {
+  it('snapshot refuses an atlas whose registry is not indexed, listing every problem', async () => {
+    const atlas = await Atlas.create(join(dir, 'a'));
+    await ingest(atlas, { modalities: [{ field: 'gene_expression', input: mk(5) }] });
+    const err = await snapshot(atlas).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ValidationError);
+    const problems = (err as ValidationError).problems;
+    expect(problems).toContain("Registry 'gene_expression': 3 row(s) have no global_index. Run optimize to fix.");
+    expect(problems.some((p) => /global_index has 3 null\(s\)/.test(p))).toBe(true);
+    await optimize(atlas);
+    expect((await snapshot(atlas)).record.version).toBe(0);
+    atlas.close();
+  });
+
+  it('names zarr groups that break their spec, orphans, and dataset rows without cells', async () => {
+    const root = join(dir, 'b');
+    const atlas = await Atlas.create(root);
+    const res = await ingest(atlas, { modalities: [{ field: 'gene_expression', input: mk(4) }] });
+    await optimize(atlas);
+    const zg = res.modalities[0]!.zarrGroup;
+    const zs = atlas.zarrDir;
+    // an unknown layer with the wrong dtype and shape
+    await mkdir(join(zs, zg, 'csr/layers/spliced'), { recursive: true });
+    await writeFile(
+      join(zs, zg, 'csr/layers/spliced/zarr.json'),
+      arrayMetadataJson({ shape: [1], dtype: 'float64', shardShape: [8], chunkShape: [8], codec: { name: 'zstd', level: 0, checksum: false } }),
+    );
+    // an orphaned group (an ingest that never committed)
+    await mkdir(join(zs, 'deadbeefdeadbeef'), { recursive: true });
+    await writeFile(join(zs, 'deadbeefdeadbeef/zarr.json'), groupMetadataJson());
+    // a dataset row whose group exists but that no cell points at
+    await mkdir(join(zs, 'emptygroup/csr/layers'), { recursive: true });
+    await addDatasetRows(atlas, [
+      { dataset_uid: 'd', zarr_group: 'emptygroup', feature_space: 'gene_expression', layout_uid: '', created_at: 'x', dataset_name: null, source: null, source_sha256: null, n_rows: 0 },
+    ]);
+    const rep = await validateAtlas(atlas);
+    atlas.close();
+    expect(rep.errors).toContain(`zarr group '${zg}': Unknown layer 'spliced' in csr/layers/ subgroup. Allowed: ["counts","log_normalized","tpm"]`);
+    expect(rep.errors.some((e) => e.includes(`'csr/layers' arrays have inconsistent shapes`))).toBe(true);
+    expect(rep.errors.some((e) => e.includes("zarr group 'emptygroup': group does not exist"))).toBe(true);
+    expect(rep.orphanedGroups).toEqual(['deadbeefdeadbeef']);
+    expect(rep.warnings.some((w) => w.includes("dataset row for zarr group 'emptygroup'"))).toBe(true);
+  });
+});
