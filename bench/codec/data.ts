@@ -10,21 +10,11 @@ import { gunzipSync } from 'node:zlib';
 import h5wasm from 'h5wasm/node';
 import type { Codecs } from '../../src/codecs/index.js';
 import type { DatasetInfo } from './suite.js';
+import { rng } from '../../test/helpers/rng.js';
 
 export const CHUNK = 40_960;
 const DATA = '/work/shared/data';
 
-/** mulberry32: small deterministic PRNG for the synthetic sets. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** pbmc3k as CSR over cells: per-cell sorted gene indices and the matching UMI counts. */
 export function pbmc3kCsr(): { indices: Uint32Array; counts: Uint32Array; rows: number } {

@@ -11,6 +11,9 @@ export interface OursOptions {
   workers?: number;
   /** Return every request and decode call (relative to the query start) for timeline analysis. */
   trace?: boolean;
+  /** Read tuning passed to RaggedAtlas (AtlasOptions.coalesceGapBytes / concurrency). */
+  coalesceGapBytes?: number;
+  concurrency?: number;
 }
 
 export interface OursResult {
@@ -58,7 +61,7 @@ async function open(o: OursOptions, rec: Recorder): Promise<{ atlas: RaggedAtlas
   await inner.decode([{ encoded: new Uint8Array(4), codec: { name: 'bytes' }, outBytes: 4 }]);
   const decoder = rec.wrapDecoder(inner);
   const t0 = performance.now();
-  const atlas = await RaggedAtlas.checkoutLatest(o.url, { cache: 'none', fetch: rec.fetch, decoder });
+  const atlas = await RaggedAtlas.checkoutLatest(o.url, { cache: 'none', fetch: rec.fetch, decoder, coalesceGapBytes: o.coalesceGapBytes, concurrency: o.concurrency });
   return {
     atlas,
     openMs: performance.now() - t0,

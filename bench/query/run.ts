@@ -5,7 +5,7 @@
 //   node --import tsx bench/query/run.ts [--cells 200000] [--genes 20000] [--density 0.05]
 //        [--datasets 4] [--seed 1] [--latency-ms 20] [--bandwidth 50] [--reps 3] [--stream-reps 1]
 //        [--batch-size 1024] [--limit 10000] [--workers N] [--only gene,celltype,stream]
-//        [--stream-cells N] [--no-csc]
+//        [--stream-cells N] [--no-csc] [--no-profile] [--coalesce-gap BYTES] [--concurrency N]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,8 @@ interface Flags {
   streamCells?: number;
   csc: boolean;
   profile: boolean;
+  /** Passed to RaggedAtlas: read tuning (undefined = library defaults). */
+  tuning: { coalesceGapBytes?: number; concurrency?: number };
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -50,7 +52,7 @@ function parseFlags(argv: string[]): Flags {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
     return n;
   };
-  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'only', 'stream-cells', 'no-csc', 'no-profile', 'help']);
+  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'only', 'stream-cells', 'no-csc', 'no-profile', 'coalesce-gap', 'concurrency', 'help']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown flag ${a} (see bench/query/README.md)`);
   const synth: SynthParams = {
     ...DEFAULT_SYNTH,
@@ -74,6 +76,10 @@ function parseFlags(argv: string[]): Flags {
     streamCells: get('stream-cells') === undefined ? undefined : Math.round(num('stream-cells', 0)),
     csc: !argv.includes('--no-csc'),
     profile: !argv.includes('--no-profile'),
+    tuning: {
+      coalesceGapBytes: get('coalesce-gap') === undefined ? undefined : num('coalesce-gap', 0),
+      concurrency: get('concurrency') === undefined ? undefined : Math.max(1, Math.round(num('concurrency', 6))),
+    },
   };
 }
 
@@ -226,7 +232,7 @@ async function main(): Promise<void> {
       log(`  gene query: ${genes.map(geneName).join(', ')}`);
       const uids = genes.map((g) => makeStableUid(geneName(g)));
       const uidToGene = new Map(uids.map((u, i) => [u, genes[i]!]));
-      const ours = await measure<OursResult & GeneCheck>(h, f.reps, '/bench/query/page.ts', 'oursGeneQuery', { url: url(atlasDir), uids, workers: f.workers }, 'ours', f.profile);
+      const ours = await measure<OursResult & GeneCheck>(h, f.reps, '/bench/query/page.ts', 'oursGeneQuery', { url: url(atlasDir), uids, workers: f.workers, ...f.tuning }, 'ours', f.profile);
       const csr = await measure<BaselineResult & GeneCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineGeneCsr', { url: url('anndata-csr.zarr'), genes: genes.map(geneName) }, 'anndata csr');
       const csc = await measure<BaselineResult & GeneCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineGeneCsc', { url: url('anndata-csc.zarr'), genes: genes.map(geneName) }, 'anndata csc');
       const oursCheck = checkGenes(meta, genes, Object.fromEntries(Object.entries(ours.med.perFeature).map(([u, v]) => [geneName(uidToGene.get(u)!), v])), geneName);
@@ -245,7 +251,7 @@ async function main(): Promise<void> {
     if (f.only.has('celltype')) {
       log(`  cell-type query: cell_type = '${cellType}' (${int(meta.cellTypeCounts[ctCode]!)} cells), limit ${f.limit}`);
       const oracle = cellTypeOracle(dir, meta, ctCode, f.limit);
-      const ours = await measure<OursResult & CellTypeCheck>(h, f.reps, '/bench/query/page.ts', 'oursCellTypeQuery', { url: url(atlasDir), cellType, limit: f.limit, workers: f.workers }, 'ours', f.profile);
+      const ours = await measure<OursResult & CellTypeCheck>(h, f.reps, '/bench/query/page.ts', 'oursCellTypeQuery', { url: url(atlasDir), cellType, limit: f.limit, workers: f.workers, ...f.tuning }, 'ours', f.profile);
       const csr = await measure<BaselineResult & CellTypeCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineCellType', { url: url('anndata-csr.zarr'), cellType, limit: f.limit }, 'anndata csr');
       const q = `cell_type = '${cellType}' limit ${int(f.limit)}, all genes`;
       push(q, 'ragged-atlas', ms(ours.openMs), ms(ours.queryMs), int(ours.med.server.requests), mb(ours.med.server.bytes), checkCells(oracle, ours.med, cellType), '1.0×');
@@ -259,7 +265,7 @@ async function main(): Promise<void> {
     if (f.only.has('stream')) {
       log(`  streaming ${int(streamCellsN)} cells, batches of ${f.batchSize}`);
       const args = { batchSize: f.batchSize, limitCells: streamAll ? undefined : streamCellsN };
-      const ours = await measure<OursResult & StreamCheck>(h, f.streamReps, '/bench/query/page.ts', 'oursStream', { ...args, url: url(atlasDir), workers: f.workers }, 'ours', f.profile);
+      const ours = await measure<OursResult & StreamCheck>(h, f.streamReps, '/bench/query/page.ts', 'oursStream', { ...args, url: url(atlasDir), workers: f.workers, ...f.tuning }, 'ours', f.profile);
       const csr = await measure<BaselineResult & StreamCheck>(h, f.streamReps, '/bench/query/baseline.ts', 'baselineStream', { ...args, url: url('anndata-csr.zarr') }, 'anndata csr');
       const q = `stream ${int(streamCellsN)} cells (batches of ${f.batchSize})`;
       const cps = (m: Measured<StreamCheck & { queryMs: number }>) => int(streamCellsN / (m.queryMs / 1000));
@@ -313,7 +319,7 @@ function strip<T extends { runs: unknown[] }>(m: T): unknown {
 
 function breakdownTable(title: string, r: { queryMs: number; breakdown: OursResult['breakdown']; longTaskMs?: number }, brief = false, profile?: { queryMs: number; top: ProfileEntry[] }): string {
   const b = r.breakdown;
-  const ex = Object.entries(b.exclusive).filter(([k, v]) => !(brief && k === 'obs selection' && v === 0));
+  const ex = Object.entries(b.exclusive).filter(([, v]) => !(brief && Math.round(v) === 0));
   const io = Object.entries(b.io).filter(([k, v]) => k !== 'all' && v.requests > 0).map(([k, v]) => `${k} ${v.requests} req / ${mb(v.bytes)} MB`).join(', ');
   const lines = [
     `**${title}**`,
@@ -322,7 +328,7 @@ function breakdownTable(title: string, r: { queryMs: number; breakdown: OursResu
     '|---|---:|---:|',
     ...ex.map(([k, v]) => `| ${k} | ${int(v)} | ${((v / r.queryMs) * 100).toFixed(0)} |`),
     '',
-    `Busy (overlapping): ${Object.entries(b.busy).map(([k, v]) => `${k} ${int(v)} ms`).join(', ')}; decode calls ${b.decodeCalls} (${b.decodeJobs} chunks). Page-side I/O: ${io}.`,
+    `Busy (overlapping): ${Object.entries(b.busy).filter(([, v]) => !(brief && Math.round(v) === 0)).map(([k, v]) => `${k} ${int(v)} ms`).join(', ')}${b.decodeCalls ? `; decode calls ${b.decodeCalls} (${b.decodeJobs} chunks)` : ''}. Page-side I/O: ${io}.`,
     '',
   ];
   if (profile) {

@@ -43,7 +43,11 @@ export async function* lockstep(sources: readonly NamedSource[], batchRows: numb
       row += step;
     }
     for (let i = 0; i < sources.length; i++) {
-      if (offset[i] !== (current[i]?.nRows ?? 0)) throw new InvalidInputError(`matrix has more than ${nRows} rows`, { where: `${sources[i]!.file}: ${sources[i]!.matrix}` });
+      const where = `${sources[i]!.file}: ${sources[i]!.matrix}`;
+      if (offset[i] !== (current[i]?.nRows ?? 0)) throw new InvalidInputError(`matrix has more than ${nRows} rows`, { where });
+      for (let extra = await iters[i]!.next(); !extra.done; extra = await iters[i]!.next()) {
+        if (extra.value.nRows > 0) throw new InvalidInputError(`matrix has more than ${nRows} rows`, { where });
+      }
     }
   } finally {
     await Promise.all(iters.map((it) => it.return?.(undefined)));

@@ -13,43 +13,52 @@
 // skipped, so unknown fields (newer writers) are harmless. Truncation, bad wire types and varints
 // longer than 10 bytes are CorruptDataError; nothing here can loop forever or read out of bounds.
 import { CorruptDataError } from '../errors.js';
+import { ByteCursor } from './cursor.js';
 
 export const Wire = { Varint: 0, Fixed64: 1, Len: 2, Fixed32: 5 } as const;
 type Wire = (typeof Wire)[keyof typeof Wire];
 const textDecoder = new TextDecoder('utf-8');
 
-/** Reader positioned on one field's value; the accessors check the wire type they expect. */
+/**
+ * Reader positioned on one field's value; the accessors check the wire type they expect. Bytes
+ * are read through the shared ByteCursor (bounds checks and truncation errors live there).
+ */
 export class FieldReader {
-  bytes: Uint8Array;
-  view: DataView;
-  pos = 0;
-  end = 0;
+  readonly c: ByteCursor;
   field = 0;
   wire: number = Wire.Varint;
-  readonly where: string;
 
   constructor(bytes: Uint8Array, where: string) {
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.where = where;
-    this.end = bytes.length;
+    this.c = new ByteCursor(bytes, where);
+  }
+
+  get where(): string {
+    return this.c.where;
+  }
+
+  get pos(): number {
+    return this.c.pos;
+  }
+
+  get done(): boolean {
+    return this.c.remaining === 0;
   }
 
   fail(message: string): never {
-    throw new CorruptDataError(`protobuf: ${message} (field ${this.field})`, { where: this.where });
+    throw new CorruptDataError(`protobuf: ${message} (field ${this.field})`, { where: this.c.where });
   }
 
   private expect(wire: Wire): void {
     if (this.wire !== wire) this.fail(`wire type ${this.wire}, expected ${wire}`);
   }
 
-  /** Raw varint as a number; exact up to 2^53, throws above (use varintBig for u64 ids). */
+  /** Raw varint as a number; exact up to 2^53, throws above (use rawVarintBig for u64 ids). */
   rawVarint(): number {
     let result = 0;
     let mult = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) this.fail('truncated varint');
-      const b = this.bytes[this.pos++]!;
+      if (this.c.remaining === 0) this.fail('truncated varint');
+      const b = this.c.u8();
       result += (b & 0x7f) * mult;
       if (b < 0x80) {
         if (result > Number.MAX_SAFE_INTEGER) this.fail(`varint ${result} exceeds 2^53; expected a BigInt field`);
@@ -64,8 +73,8 @@ export class FieldReader {
     let result = 0n;
     let shift = 0n;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) this.fail('truncated varint');
-      const b = this.bytes[this.pos++]!;
+      if (this.c.remaining === 0) this.fail('truncated varint');
+      const b = this.c.u8();
       result |= BigInt(b & 0x7f) << shift;
       if (b < 0x80) return BigInt.asUintN(64, result);
       shift += 7n;
@@ -93,6 +102,7 @@ export class FieldReader {
     return Number(v);
   }
 
+  /** sint32/sint64 (zigzag): 0 → 0, 1 → -1, 2 → 1, 3 → -2, … */
   sint(): number {
     this.expect(Wire.Varint);
     const v = this.rawVarint();
@@ -105,36 +115,26 @@ export class FieldReader {
 
   fixed32(): number {
     this.expect(Wire.Fixed32);
-    if (this.pos + 4 > this.end) this.fail('truncated fixed32');
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.c.u32();
   }
 
   fixed64(): bigint {
     this.expect(Wire.Fixed64);
-    if (this.pos + 8 > this.end) this.fail('truncated fixed64');
-    const v = this.view.getBigUint64(this.pos, true);
-    this.pos += 8;
-    return v;
+    return this.c.u64Big();
   }
 
   double(): number {
     this.expect(Wire.Fixed64);
-    if (this.pos + 8 > this.end) this.fail('truncated double');
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
+    const bits = this.c.take(8, 'double');
+    return new DataView(bits.buffer, bits.byteOffset, 8).getFloat64(0, true);
   }
 
   /** Length-delimited payload as a view (sub-message, bytes). */
   bytesView(): Uint8Array {
     this.expect(Wire.Len);
     const n = this.rawVarint();
-    if (this.pos + n > this.end) this.fail(`length ${n} runs past the end of the message`);
-    const out = this.bytes.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
+    if (n > this.c.remaining) this.fail(`length ${n} runs past the end of the message`);
+    return this.c.take(n, 'length-delimited field');
   }
 
   string(): string {
@@ -147,9 +147,8 @@ export class FieldReader {
       into.push(this.rawVarint());
       return;
     }
-    const sub = this.bytesView();
-    const r = new FieldReader(sub, this.where);
-    while (r.pos < r.end) into.push(r.rawVarint());
+    const r = new FieldReader(this.bytesView(), this.where);
+    while (!r.done) into.push(r.rawVarint());
   }
 
   /** Repeated int32 (negative values allowed, e.g. column_indices = -1). */
@@ -159,9 +158,8 @@ export class FieldReader {
       push(this.rawVarintBig());
       return;
     }
-    const sub = this.bytesView();
-    const r = new FieldReader(sub, this.where);
-    while (r.pos < r.end) push(r.rawVarintBig());
+    const r = new FieldReader(this.bytesView(), this.where);
+    while (!r.done) push(r.rawVarintBig());
   }
 
   skip(): void {
@@ -170,12 +168,10 @@ export class FieldReader {
         this.rawVarintBig();
         return;
       case Wire.Fixed64:
-        if (this.pos + 8 > this.end) this.fail('truncated fixed64');
-        this.pos += 8;
+        this.c.skip(8);
         return;
       case Wire.Fixed32:
-        if (this.pos + 4 > this.end) this.fail('truncated fixed32');
-        this.pos += 4;
+        this.c.skip(4);
         return;
       case Wire.Len:
         this.bytesView();
@@ -192,7 +188,7 @@ export class FieldReader {
  */
 export function readFields(bytes: Uint8Array, where: string, onField: (field: number, r: FieldReader) => void): void {
   const r = new FieldReader(bytes, where);
-  while (r.pos < r.end) {
+  while (!r.done) {
     const key = r.rawVarint();
     r.field = Math.floor(key / 8);
     r.wire = key & 7;

@@ -51,6 +51,7 @@ export class AtlasExecutor implements QueryExecutor {
     const field = active[0];
     const columns = [...this.#metadataColumns(table, spec), ...(field ? [field.name] : [])];
     const extraWhere = field ? [`${quoteIdent(field.name)}.zarr_group IS NOT NULL`] : [];
+    this.#prefetchCatalog(field);
     const rows = await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
     report(opts, progress, 'obs', { rows: rows.numRows });
     return this.#assemble(rows, field, spec, opts, progress);
@@ -65,6 +66,7 @@ export class AtlasExecutor implements QueryExecutor {
     const extraWhere = field ? [`${quoteIdent(field.name)}.zarr_group IS NOT NULL`] : [];
     const progress = newProgress();
     // Obs rows are chosen once (metadata only); matrices are read batch by batch, one batch ahead.
+    this.#prefetchCatalog(field);
     const rows = await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
     const slices: arrow.Table[] = [];
     for (let at = 0; at < rows.numRows; at += batchSize) slices.push(rows.slice(at, Math.min(rows.numRows, at + batchSize)));
@@ -83,6 +85,7 @@ export class AtlasExecutor implements QueryExecutor {
     const fields = this.#activeFields(spec).filter((f) => f.kind !== 'spatial');
     const pointers = this.catalog.pointerFields(spec.obsTable);
     const columns = [...this.#metadataColumns(table, spec), ...fields.map((f) => f.name)];
+    for (const f of fields) this.#prefetchCatalog(f);
     const rows = await selectObs(table, spec, { columns, signal: opts.signal });
     const progress = newProgress();
     const shared = obsFrame(rows, pointers);
@@ -114,6 +117,17 @@ export class AtlasExecutor implements QueryExecutor {
     const frame = obsFrame(rows, pointers, res.present);
     const { [res.xLayer]: X, ...layers } = res.layers;
     return { ...frame, var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] };
+  }
+
+  /**
+   * Starts the catalog reads a field read needs whichever rows are chosen (the datasets table and
+   * the feature registry), so they overlap obs selection instead of following it. The catalog
+   * caches both; no signal is passed, so an aborted query cannot leave a rejected entry behind.
+   */
+  #prefetchCatalog(field: PointerField | undefined): void {
+    if (!field || field.kind === 'spatial') return;
+    this.catalog.datasetRows().catch(() => undefined);
+    if (this.catalog.registries.has(field.featureSpace)) this.catalog.registry(field.featureSpace).catch(() => undefined);
   }
 
   #table(spec: QuerySpec): LanceTable {

@@ -6,7 +6,7 @@ import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptDataError, NotFoundError, UnsupportedError } from '../../errors.js';
 import { decodeInnerChunk, type WriterCodecs } from '../codecs.js';
-import { crc32c } from '../crc32c.js';
+import { crc32c } from '../../codecs/crc32c.js';
 import { allocTyped, type AnyTypedArray } from './array-writer.js';
 import { chunkKey, DTYPE_BYTES, type DType, type InnerCodec } from './metadata.js';
 

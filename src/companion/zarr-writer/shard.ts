@@ -7,7 +7,7 @@
 // out in zarr-python's Morton order, which for homeobox's grids — 1-D, or (k, 1) for dense
 // arrays whose chunks span every column — is plain C order, so a streaming writer that appends
 // chunks as they fill produces the same bytes zarr-python would.
-import { crc32c } from '../crc32c.js';
+import { crc32c } from '../../codecs/crc32c.js';
 
 const EMPTY = 0xffff_ffff_ffff_ffffn;
 

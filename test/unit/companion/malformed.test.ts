@@ -153,3 +153,12 @@ describe('malformed inputs → InvalidInputError naming file and position, atlas
     await expectRejected({ field: 'gene_expression', input: tenx }, /truncated10x\/matrix\.mtx\.gz/, /./);
   });
 });
+
+describe('more rows than obs names', () => {
+  it('is refused', async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => csr(i, [0, 1], [0], [1]));
+    const before = await state();
+    await expect(ingest(root, { modalities: [{ field: 'gene_expression', input: input(rawSource([6, 4], rows)) }], batchRows: 2 })).rejects.toThrow(/more than 6 rows/);
+    expect(await state()).toBe(before);
+  });
+});

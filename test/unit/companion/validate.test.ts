@@ -69,3 +69,21 @@ describe('validate and snapshot refusal', () => {
     expect(rep.warnings.some((w) => w.includes("dataset row for zarr group 'emptygroup'"))).toBe(true);
   });
 });
+
+describe('atlases without ragged_atlas.json (written by homeobox itself)', () => {
+  it('are opened by inferring the obs table and registries from the Lance schemas', async () => {
+    const root = join(dir, 'c');
+    const atlas = await Atlas.create(root, { obsTable: 'my_cells' });
+    await ingest(atlas, { modalities: [{ field: 'gene_expression', input: mk(3) }] });
+    await optimize(atlas);
+    atlas.close();
+    await rm(join(root, 'ragged_atlas.json'));
+    const again = await Atlas.open(root);
+    expect(again.config.obsTable).toBe('my_cells');
+    expect(again.obsDef.pointers).toEqual([{ name: 'gene_expression', featureSpace: 'gene_expression', kind: 'sparse' }]);
+    expect([...again.registries.keys()]).toEqual(['gene_expression']);
+    expect(await again.registryKey('gene_expression')).toBe('gene_symbol');
+    expect((await snapshot(again)).record.obs_table_versions).toMatch(/^\{"my_cells": \d+\}$/);
+    again.close();
+  });
+});

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crc32c } from '../../../src/companion/crc32c.js';
+import { crc32c } from '../../../src/codecs/crc32c.js';
 import { readArrayInfo, readWhole } from '../../../src/companion/zarr-writer/array-reader.js';
 import { ShardedArrayWriter } from '../../../src/companion/zarr-writer/array-writer.js';
 import { autoPartition, denseChunking } from '../../../src/companion/zarr-writer/chunking.js';

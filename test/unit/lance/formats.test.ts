@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFooter } from '../../../src/lance/file-reader.js';
 import { openTable, type LanceTable } from '../../../src/lance/index.js';
-import { atlasTable, columnNames, createLanceTable, diffTables, FORMATS, pagedTable, serve, tempDir, testDecompressors } from './helpers.js';
+import { atlasTable, columnNames, createLanceTable, diffTables, encodingCensus, FORMATS, pagedTable, serve, tempDir, testDecompressors } from './helpers.js';
 
 type Oracle = { query(): { withRowId(): { toArrow(): Promise<arrow.Table> }; limit(n: number): { offset(n: number): { toArrow(): Promise<arrow.Table> } } } };
 
@@ -55,6 +55,16 @@ describe.each(FORMATS)('file format %s', (format) => {
       expect(parseFooter(bytes, bytes.length, f).version).toBe(format);
     }
     expect(medium.fragments[0]!.files[0]!.fileVersion).toBe(format === '2.0' ? '2.0' : format);
+  });
+
+  it('exercises every layout and encoding the default writer produces', async () => {
+    const used = new Set<string>();
+    for (const t of ['small', 'medium', 'paged']) for (const e of await encodingCensus(`${dir.path}/${t}${tag}.lance`)) used.add(e);
+    const expected = format === '2.0'
+      ? ['nullable(none)', 'nullable(some)', 'flat', 'binary', 'dictionary', 'fixedSizeList', 'list', 'struct']
+      : ['miniBlock', 'fullZip', 'constant', 'miniBlock+dictionary', 'flat', 'variable', 'inlineBitpacking', 'outOfLineBitpacking',
+        'fsst', 'general(zstd)', 'fixedSizeList', 'fixedSizeList+validity', ...(format === '2.1' ? ['rle'] : ['general(lz4)'])];
+    expect([...used].sort()).toEqual(expect.arrayContaining(expected.sort()));
   });
 
   it('has the same schema as LanceDB, with field and schema metadata', () => {

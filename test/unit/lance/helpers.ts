@@ -8,21 +8,12 @@ import { join } from 'node:path';
 import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
 import { CorruptDataError, NotFoundError } from '../../../src/errors.js';
 import { builtinDecompressors, defaultDecompressors, type Decompressors } from '../../../src/lance/decompressors.js';
+import { rng } from '../../helpers/rng.js';
+export { rng };
 
 export type FileFormat = '2.0' | '2.1' | '2.2';
 export const FORMATS: FileFormat[] = ['2.0', '2.1', '2.2'];
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Decompressors for tests: the library default (WASM zstd from src/codecs, TS LZ4). If the codec
@@ -112,6 +103,8 @@ export function atlasTable(spec: TableSpec): arrow.Table {
   col('bin', new arrow.Binary(), ids.map((i) => nul(Uint8Array.from({ length: i % 9 }, (_, k) => (i + k) & 255))));
   col('large', new arrow.LargeUtf8(), ids.map((i) => nul(`large-${i % 97}-${'x'.repeat(i % 13)}`)));
   cols.emb8 = fslVector(8, ids.map(() => nul(Array.from({ length: 8 }, () => (r() < 0.05 ? null : Math.fround(r() - 0.5))))));
+  // No item nulls: FixedSizeList without validity (mini-block).
+  cols.emb4 = fslVector(4, ids.map((i) => (i % 10 === 0 ? null : [i, -i, i / 2, 0.25].map(Math.fround))));
   col('tags', new arrow.List(f('item', new arrow.Utf8())), ids.map((i) => (i % 11 === 0 ? null : i % 7 === 0 ? [] : Array.from({ length: 1 + (i % 4) }, (_, k) => (k === 2 && i % 5 === 0 ? null : `tag${(i * 7 + k) % 23}`)))));
   col('ints', new arrow.List(f('item', new arrow.Int32())), ids.map((i) => (i % 13 === 0 ? null : Array.from({ length: i % 5 }, (_, k) => i * 3 + k))));
   col('pointer', POINTER, ids.map((i) => {
@@ -122,6 +115,8 @@ export function atlasTable(spec: TableSpec): arrow.Table {
   col('position', POSITION, ids.map((i) => (i % 23 === 0 && spec.nullStructs !== false ? null : { zarr_group: `g${i % 3}`, position: BigInt(i) })));
   if (spec.wide) {
     cols.emb128 = fslVector(128, ids.map((i) => (i % 9 === 0 ? null : Array.from({ length: 128 }, (_, k) => (k === 5 && i % 4 === 0 ? null : Math.fround(Math.sin(i + k)))))));
+    // 256 bytes per value and no item nulls: FullZip FixedSizeList without validity.
+    cols.vec64 = fslVector(64, ids.map((i) => (i % 13 === 0 ? null : Array.from({ length: 64 }, (_, k) => Math.fround(Math.cos(i * k))))));
     col('long_text', new arrow.Utf8(), ids.map(() => nul(sentence(r, 260 + Math.floor(r() * 200)))));
     col('fsst_text', new arrow.Utf8(), ids.map((i) => `${sentence(r, 20)} #${i}`));
   }
@@ -147,8 +142,10 @@ export function fslVector(dim: number, rows: ((number | null)[] | null)[]): arro
   let rowNulls = 0;
   rows.forEach((row, i) => {
     if (row === null) {
+      // Items under a null row stay valid zeros, so columns without item nulls carry no item
+      // validity (Lance then writes FixedSizeList without has_validity).
       rowNulls++;
-      itemNulls += dim;
+      for (let k = 0; k < dim; k++) itemValid[(i * dim + k) >> 3]! |= 1 << ((i * dim + k) & 7);
       return;
     }
     rowValid[i >> 3]! |= 1 << (i & 7);
@@ -370,4 +367,33 @@ export function pagedTable(n: number, nullStructs = true): arrow.Table {
       POINTER,
     ),
   });
+}
+
+/** Every layout / encoding name used by the pages of a table's data files (test coverage census). */
+export async function encodingCensus(tableDir: string): Promise<Set<string>> {
+  const { parseFooter, parseFileMetadata } = await import('../../../src/lance/file-reader.js');
+  const { decodePageLayout } = await import('../../../src/lance/proto/encodings21.js');
+  const { decodeArrayEncoding } = await import('../../../src/lance/proto/encodings20.js');
+  const out = new Set<string>();
+  const walk = (x: unknown, prefix = ''): void => {
+    if (!x || typeof x !== 'object' || x instanceof Uint8Array) return;
+    const o = x as Record<string, unknown>;
+    if (typeof o.kind === 'string') {
+      let name = o.kind;
+      if (o.kind === 'fixedSizeList') name += o.hasValidity ? '+validity' : '';
+      if (o.kind === 'general') name += `(${(o.compression as { scheme: number } | undefined)?.scheme === 2 ? 'zstd' : 'lz4'})`;
+      if (o.kind === 'nullable') name += `(${String(o.nulls)})`;
+      if (o.kind === 'miniBlock' && o.dictionary) out.add('miniBlock+dictionary');
+      out.add(prefix + name);
+    }
+    for (const v of Object.values(o)) walk(v, prefix);
+  };
+  for (const f of readdirSync(join(tableDir, 'data'))) {
+    const bytes = new Uint8Array(readFileSync(join(tableDir, 'data', f)));
+    const footer = parseFooter(bytes, bytes.length, f);
+    for (const c of parseFileMetadata(bytes, 0, footer, f).columns) {
+      for (const p of c.pages) walk(footer.version === '2.0' ? decodeArrayEncoding(p.encoding!.value, f) : decodePageLayout(p.encoding!.value, f));
+    }
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpStore } from '../../../src/io/http.js';
 import { withStats } from '../../../src/io/stats.js';
 import { openTable, type LanceTable } from '../../../src/lance/index.js';
-import { createLanceTable, diffFlatColumn, obsTable, serve, tempDir, testDecompressors } from './helpers.js';
+import { createLanceTable, diffFlatColumn, encodingCensus, obsTable, serve, tempDir, testDecompressors } from './helpers.js';
 
 const N = 1_000_000;
 const FLAT = ['uid', 'dataset_uid', 'cell_type', 'n_genes', 'total_counts', 'pct_mito'];
@@ -49,7 +49,9 @@ function diffAll(ours: arrow.Table, offset = 0): string[] {
 }
 
 describe('1M-row table', () => {
-  it('scans every cell in LanceDB row order', async () => {
+  it('scans every cell in LanceDB row order (RLE, dictionary, FSST, bit-packing at scale)', async () => {
+    const used = await encodingCensus(`${dir.path}/obs.lance`);
+    for (const e of ['rle', 'miniBlock+dictionary', 'fsst', 'inlineBitpacking', 'general(lz4)']) expect(used).toContain(e);
     const ours = await table.scan({ withRowAddress: true });
     expect(ours.numRows).toBe(N);
     expect(diffAll(ours)).toEqual([]);

@@ -3,6 +3,7 @@
 // Exported so the same data can be written through LanceDB (Node oracle), served to a browser test,
 // or read back through the Lance reader.
 import * as arrowNs from 'apache-arrow';
+import { rng } from '../../../helpers/rng.js';
 
 type ArrowModule = typeof arrowNs;
 
@@ -26,17 +27,6 @@ export const CELL_TYPES = [
 export const TISSUES = ['blood', 'lung', "Peyer's patch", 'bone marrow'] as const;
 export const DATASETS = ['ds-alpha', 'ds-beta', 'ds-gamma'] as const;
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ObsColumns {
   uid: string[];
