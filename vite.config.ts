@@ -13,6 +13,9 @@ export default defineConfig({
     lib: { entry: { index: 'src/index.ts', codec: 'src/codecs/index.ts' }, formats: ['es'] },
   },
   worker: { format: 'es' },
+  // Missing files must be 404s: Lance finds the newest table version by probing until one is missing,
+  // and an SPA fallback (index.html with 200) would make every version look present.
+  appType: 'mpa',
   // The demo (root demo/) imports ../src and fetches ../wasm/dist; tests read ../shared/data.
   server: { fs: { allow: [repo, shared] } },
   test: {

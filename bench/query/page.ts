@@ -27,6 +27,8 @@ export interface OursResult {
   breakdown: Breakdown;
   longTaskMs: number;
   hardwareConcurrency: number;
+  /** Which copy of the matrix the query read, from the request paths. */
+  matrixPath: 'csr' | 'csc' | 'csr+csc' | 'none';
   trace?: { requests: unknown[]; decodes: unknown[]; longTasks: unknown[]; tObs?: number };
 }
 
@@ -84,6 +86,7 @@ function finish(rec: Recorder, atlas: RaggedAtlas, before: { requests: number; b
     breakdown: breakdown(rec, t0, t1, tObs),
     longTaskMs: lt,
     hardwareConcurrency: navigator.hardwareConcurrency,
+    matrixPath: matrixPath(rec),
     ...(trace
       ? {
           trace: {
@@ -95,6 +98,14 @@ function finish(rec: Recorder, atlas: RaggedAtlas, before: { requests: number; b
         }
       : {}),
   };
+}
+
+function matrixPath(rec: Recorder): OursResult['matrixPath'] {
+  // Data requests only: the CSC probe of an atlas without copies is a (404) metadata request.
+  const data = rec.requests.filter((r) => r.kind === 'chunk' || r.kind === 'shard-index');
+  const csr = data.some((r) => r.path.includes('/csr/'));
+  const csc = data.some((r) => r.path.includes('/csc/'));
+  return csr && csc ? 'csr+csc' : csr ? 'csr' : csc ? 'csc' : 'none';
 }
 
 function csrOf(ad: AnnData) {

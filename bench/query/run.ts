@@ -5,7 +5,7 @@
 //   node --import tsx bench/query/run.ts [--cells 200000] [--genes 20000] [--density 0.05]
 //        [--datasets 4] [--seed 1] [--latency-ms 20] [--bandwidth 50] [--reps 3] [--stream-reps 1]
 //        [--batch-size 1024] [--limit 10000] [--workers N] [--only gene,celltype,stream]
-//        [--stream-cells N] [--no-csc] [--no-profile] [--coalesce-gap BYTES] [--concurrency N]
+//        [--stream-cells N] [--skip-csr-only] [--no-profile] [--coalesce-gap BYTES] [--concurrency N]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,8 @@ interface Flags {
   workers?: number;
   only: Set<string>;
   streamCells?: number;
-  csc: boolean;
+  /** Also measure the gene query on an atlas without CSC copies (CSR path). */
+  csrOnly: boolean;
   profile: boolean;
   /** Passed to RaggedAtlas: read tuning (undefined = library defaults). */
   tuning: { coalesceGapBytes?: number; concurrency?: number };
@@ -52,7 +53,7 @@ function parseFlags(argv: string[]): Flags {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
     return n;
   };
-  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'only', 'stream-cells', 'no-csc', 'no-profile', 'coalesce-gap', 'concurrency', 'help']);
+  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'coalesce-gap', 'concurrency', 'help']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown flag ${a} (see bench/query/README.md)`);
   const synth: SynthParams = {
     ...DEFAULT_SYNTH,
@@ -74,7 +75,7 @@ function parseFlags(argv: string[]): Flags {
     workers: get('workers') === undefined ? undefined : Math.round(num('workers', 1)),
     only,
     streamCells: get('stream-cells') === undefined ? undefined : Math.round(num('stream-cells', 0)),
-    csc: !argv.includes('--no-csc'),
+    csrOnly: !argv.includes('--skip-csr-only'),
     profile: !argv.includes('--no-profile'),
     tuning: {
       coalesceGapBytes: get('coalesce-gap') === undefined ? undefined : num('coalesce-gap', 0),
@@ -87,6 +88,11 @@ function parseFlags(argv: string[]): Flags {
 const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v).toLocaleString('en-US')} ms`);
 const mb = (b: number) => `${(b / 1e6).toFixed(b < 1e7 ? 2 : 1)}`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+/** "4.9× slower" / "3.8× faster" than ours (query time), with open + query in brackets when given. */
+const versus = (theirs: number, ours: number, theirsTotal?: number, oursTotal?: number) => {
+  const r = (a: number, b: number) => (a >= b ? `${(a / b).toFixed(1)}× slower` : `${(b / a).toFixed(1)}× faster`);
+  return `${r(theirs, ours)}${theirsTotal !== undefined && oursTotal !== undefined ? ` (open + query: ${r(theirsTotal, oursTotal)})` : ''}`;
+};
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
 const median = (xs: number[]) => {
   const s = xs.slice().sort((a, b) => a - b);
@@ -202,9 +208,11 @@ async function main(): Promise<void> {
   log(`  synthetic matrix: ${int(meta.nnz)} non-zeros (${((meta.nnz / f.synth.cells / f.synth.genes) * 100).toFixed(2)} % dense)${fresh ? `, generated in ${(meta.generateSeconds).toFixed(1)} s` : ' (cached)'}`);
   const ann = ensureAnnData(dir, log);
   t = performance.now();
-  const atlasInfo = await ensureAtlas(dir, meta, { csc: f.csc }, log);
+  const atlasInfo = await ensureAtlas(dir, meta, { csc: true }, log);
   log(`  atlas ready (${((performance.now() - t) / 1000).toFixed(1)} s this run; ingest ${atlasInfo.ingestSeconds.toFixed(1)} s, add-csc ${atlasInfo.cscSeconds.toFixed(1)} s when built)`);
-  const atlasDir = f.csc ? 'atlas' : 'atlas-nocsc';
+  const atlasDir = 'atlas';
+  // The same ingests without add-csc: the gene query then takes the library's CSR path.
+  const csrOnlyInfo = f.csrOnly && f.only.has('gene') ? await ensureAtlas(dir, meta, { csc: false }, log) : undefined;
 
   const genes = pickQueryGenes(meta);
   const ctCode = pickQueryCellType(meta, f.limit);
@@ -235,17 +243,24 @@ async function main(): Promise<void> {
       const ours = await measure<OursResult & GeneCheck>(h, f.reps, '/bench/query/page.ts', 'oursGeneQuery', { url: url(atlasDir), uids, workers: f.workers, ...f.tuning }, 'ours', f.profile);
       const csr = await measure<BaselineResult & GeneCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineGeneCsr', { url: url('anndata-csr.zarr'), genes: genes.map(geneName) }, 'anndata csr');
       const csc = await measure<BaselineResult & GeneCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineGeneCsc', { url: url('anndata-csc.zarr'), genes: genes.map(geneName) }, 'anndata csc');
-      const oursCheck = checkGenes(meta, genes, Object.fromEntries(Object.entries(ours.med.perFeature).map(([u, v]) => [geneName(uidToGene.get(u)!), v])), geneName);
+      const csrOnly = csrOnlyInfo
+        ? await measure<OursResult & GeneCheck>(h, f.reps, '/bench/query/page.ts', 'oursGeneQuery', { url: url('atlas-nocsc'), uids, workers: f.workers, ...f.tuning }, 'ours, no CSC copy')
+        : undefined;
+      const byGene = (m: Measured<OursResult & GeneCheck>) => checkGenes(meta, genes, Object.fromEntries(Object.entries(m.med.perFeature).map(([u, v]) => [geneName(uidToGene.get(u)!), v])), geneName);
       const q = `10 genes × all ${int(f.synth.cells)} cells`;
-      push(q, 'ragged-atlas', ms(ours.openMs), ms(ours.queryMs), int(ours.med.server.requests), mb(ours.med.server.bytes), oursCheck, '1.0×');
-      for (const [name, m] of [['AnnData-Zarr CSR', csr], ['AnnData-Zarr CSC', csc]] as const) {
-        push(q, name, ms(m.openMs), ms(m.queryMs), int(m.med.server.requests), mb(m.med.server.bytes), checkGenes(meta, genes, m.med.perFeature, geneName), `${ratio(m.queryMs, ours.queryMs)} slower (open+query ${ratio(m.openMs + m.queryMs, ours.openMs + ours.queryMs)})`);
+      push(q, `ragged-atlas (${ours.med.matrixPath} path)`, ms(ours.openMs), ms(ours.queryMs), int(ours.med.server.requests), mb(ours.med.server.bytes), byGene(ours), '—');
+      if (csrOnly) {
+        push(q, `ragged-atlas without add-csc (${csrOnly.med.matrixPath} path)`, ms(csrOnly.openMs), ms(csrOnly.queryMs), int(csrOnly.med.server.requests), mb(csrOnly.med.server.bytes), byGene(csrOnly), versus(csrOnly.queryMs, ours.queryMs, csrOnly.openMs + csrOnly.queryMs, ours.openMs + ours.queryMs));
       }
-      lines.push(`- gene query vs CSR: ${ratio(csr.queryMs, ours.queryMs)} (target ≥ 10×: ${csr.queryMs / ours.queryMs >= 10 ? 'met' : 'MISSED'}); vs CSC: ${ratio(csc.queryMs, ours.queryMs)} (target ≥ 2×: ${csc.queryMs / ours.queryMs >= 2 ? 'met' : 'MISSED'})`);
+      for (const [name, m] of [['AnnData-Zarr CSR', csr], ['AnnData-Zarr CSC', csc]] as const) {
+        push(q, name, ms(m.openMs), ms(m.queryMs), int(m.med.server.requests), mb(m.med.server.bytes), checkGenes(meta, genes, m.med.perFeature, geneName), versus(m.queryMs, ours.queryMs, m.openMs + m.queryMs, ours.openMs + ours.queryMs));
+      }
+      lines.push(`- gene query vs CSR: ${ratio(csr.queryMs, ours.queryMs)} (target ≥ 10×: ${csr.queryMs / ours.queryMs >= 10 ? 'met' : 'MISSED'}); vs CSC: ${ratio(csc.queryMs, ours.queryMs)} (target ≥ 2×: ${csc.queryMs / ours.queryMs >= 2 ? 'met' : 'MISSED'})${csrOnly ? `; an atlas without CSC copies (CSR path) vs AnnData CSR: ${ratio(csr.queryMs, csrOnly.queryMs)}` : ''}`);
       breakdowns.push(breakdownTable(`gene query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`gene query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
       breakdowns.push(breakdownTable(`gene query (AnnData-Zarr CSC, median run: ${ms(csc.med.queryMs)})`, csc.med, true));
-      results.gene = { genes: genes.map(geneName), ours: strip(ours), csr: strip(csr), csc: strip(csc) };
+      results.gene = { genes: genes.map(geneName), ours: strip(ours), oursCsrOnly: csrOnly ? strip(csrOnly) : undefined, csr: strip(csr), csc: strip(csc) };
+      if (csrOnly) breakdowns.splice(1, 0, breakdownTable(`gene query (ragged-atlas without CSC copies, median run: ${ms(csrOnly.med.queryMs)})`, csrOnly.med));
     }
 
     if (f.only.has('celltype')) {
@@ -254,8 +269,8 @@ async function main(): Promise<void> {
       const ours = await measure<OursResult & CellTypeCheck>(h, f.reps, '/bench/query/page.ts', 'oursCellTypeQuery', { url: url(atlasDir), cellType, limit: f.limit, workers: f.workers, ...f.tuning }, 'ours', f.profile);
       const csr = await measure<BaselineResult & CellTypeCheck>(h, f.reps, '/bench/query/baseline.ts', 'baselineCellType', { url: url('anndata-csr.zarr'), cellType, limit: f.limit }, 'anndata csr');
       const q = `cell_type = '${cellType}' limit ${int(f.limit)}, all genes`;
-      push(q, 'ragged-atlas', ms(ours.openMs), ms(ours.queryMs), int(ours.med.server.requests), mb(ours.med.server.bytes), checkCells(oracle, ours.med, cellType), '1.0×');
-      push(q, 'AnnData-Zarr CSR', ms(csr.openMs), ms(csr.queryMs), int(csr.med.server.requests), mb(csr.med.server.bytes), checkCells(oracle, csr.med, cellType), `${ratio(csr.queryMs, ours.queryMs)} slower (open+query ${ratio(csr.openMs + csr.queryMs, ours.openMs + ours.queryMs)})`);
+      push(q, 'ragged-atlas', ms(ours.openMs), ms(ours.queryMs), int(ours.med.server.requests), mb(ours.med.server.bytes), checkCells(oracle, ours.med, cellType), '—');
+      push(q, 'AnnData-Zarr CSR', ms(csr.openMs), ms(csr.queryMs), int(csr.med.server.requests), mb(csr.med.server.bytes), checkCells(oracle, csr.med, cellType), versus(csr.queryMs, ours.queryMs, csr.openMs + csr.queryMs, ours.openMs + ours.queryMs));
       lines.push(`- cell-type query vs CSR: ${ratio(csr.queryMs, ours.queryMs)}`);
       breakdowns.push(breakdownTable(`cell-type query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`cell-type query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
@@ -269,8 +284,8 @@ async function main(): Promise<void> {
       const csr = await measure<BaselineResult & StreamCheck>(h, f.streamReps, '/bench/query/baseline.ts', 'baselineStream', { ...args, url: url('anndata-csr.zarr') }, 'anndata csr');
       const q = `stream ${int(streamCellsN)} cells (batches of ${f.batchSize})`;
       const cps = (m: Measured<StreamCheck & { queryMs: number }>) => int(streamCellsN / (m.queryMs / 1000));
-      push(q, 'ragged-atlas', ms(ours.openMs), `${ms(ours.queryMs)} = **${cps(ours)} cells/s**`, int(ours.med.server.requests), mb(ours.med.server.bytes), checkStream(meta, streamCellsN, ours.med, streamAll), '1.0×');
-      push(q, 'AnnData-Zarr CSR', ms(csr.openMs), `${ms(csr.queryMs)} = ${cps(csr)} cells/s`, int(csr.med.server.requests), mb(csr.med.server.bytes), checkStream(meta, streamCellsN, csr.med, streamAll), `${ratio(csr.queryMs, ours.queryMs)} slower`);
+      push(q, 'ragged-atlas', ms(ours.openMs), `${ms(ours.queryMs)} = **${cps(ours)} cells/s**`, int(ours.med.server.requests), mb(ours.med.server.bytes), checkStream(meta, streamCellsN, ours.med, streamAll), '—');
+      push(q, 'AnnData-Zarr CSR', ms(csr.openMs), `${ms(csr.queryMs)} = ${cps(csr)} cells/s`, int(csr.med.server.requests), mb(csr.med.server.bytes), checkStream(meta, streamCellsN, csr.med, streamAll), versus(csr.queryMs, ours.queryMs));
       const oc = streamCellsN / (ours.queryMs / 1000);
       lines.push(`- streaming: ${int(oc)} cells/s in one tab (target ≥ 40,000: ${oc >= 40_000 ? 'met' : 'MISSED'}); consumer wait per batch median ${ms(ours.med.waitMs.median)}, p90 ${ms(ours.med.waitMs.p90)}`);
       breakdowns.push(breakdownTable(`streaming (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
@@ -284,11 +299,11 @@ async function main(): Promise<void> {
       `## Query benchmark (SYNTHETIC data) — ${new Date().toISOString().slice(0, 10)}`,
       '',
       `Synthetic matrix (not real cells): ${int(f.synth.cells)} cells × ${int(f.synth.genes)} genes, ${int(meta.nnz)} non-zeros (${((meta.nnz / f.synth.cells / f.synth.genes) * 100).toFixed(2)} %), counts 1+Geometric(q_g), ${f.synth.datasets} datasets with gene panels of ${meta.datasets.map((d) => int(d.panel.length)).join(' / ')} genes, ${meta.cellTypes.length} cell types (Zipf). Seed ${f.synth.seed}.`,
-      `Stores: ragged atlas ${mb(atlasInfo.bytes)} MB (of which CSC copies ${mb(atlasInfo.cscBytes)} MB; ingest ${atlasInfo.ingestSeconds.toFixed(0)} s + add-csc ${atlasInfo.cscSeconds.toFixed(0)} s + optimize ${atlasInfo.optimizeSeconds.toFixed(0)} s); AnnData-Zarr CSR ${mb(ann.csr.bytes)} MB, CSC ${mb(ann.csc.bytes)} MB (zarr v2, ${ann.csr.compressor}, ${int(ann.csr.chunkElements)}-element chunks).`,
+      `Stores: ragged atlas ${mb(atlasInfo.bytes)} MB (of which CSC copies ${mb(atlasInfo.cscBytes)} MB; ingest ${atlasInfo.ingestSeconds.toFixed(0)} s + add-csc ${atlasInfo.cscSeconds.toFixed(0)} s + optimize ${atlasInfo.optimizeSeconds.toFixed(0)} s)${csrOnlyInfo ? ` and the same without CSC copies (${mb(csrOnlyInfo.bytes)} MB)` : ''}; AnnData-Zarr CSR ${mb(ann.csr.bytes)} MB, CSC ${mb(ann.csc.bytes)} MB (zarr v2, ${ann.csr.compressor}, ${int(ann.csr.chunkElements)}-element chunks).`,
       `Network: companion serveDirectory, +${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response (a per-connection cap: parallel requests add up), HTTP/1.1 over loopback. Chromium ${h.browserVersion} headless (navigator.hardwareConcurrency = ${(results.gene as any)?.ours?.med?.hardwareConcurrency ?? (results.cellType as any)?.ours?.med?.hardwareConcurrency ?? (results.stream as any)?.ours?.med?.hardwareConcurrency ?? '?'}), fresh browser context per query (cold HTTP cache), ragged-atlas with cache: 'none'. Query times are medians of ${f.reps} cold runs (streaming: ${f.streamReps}); requests and MB are server-side counts of the median run; "open" = RaggedAtlas.checkoutLatest / opening the AnnData root group.`,
       `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end (shared machine).`,
       '',
-      '| query | reader | open | query | requests | MB transferred | result check | baseline vs ours (query time) |',
+      '| query | reader | open | query | requests | MB transferred | result check | query time vs ragged-atlas |',
       '|---|---|---:|---:|---:|---:|---|---|',
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',

@@ -1,0 +1,54 @@
+// The demo explorer, driven like a person would: it opens an atlas served from another origin
+// (`?atlas=`), lists snapshots, counts cells per type, colours the embedding by a gene and runs a query.
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
+import { buildWalkthroughAtlas } from '../fixtures/walkthrough.js';
+import { CHROMIUM_ARGS, REPO_ROOT } from '../helpers/browser.js';
+
+let dir: string;
+let atlasServer: RunningServer;
+let vite: ViteDevServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ra-demo-'));
+  await buildWalkthroughAtlas(join(dir, 'atlas'));
+  atlasServer = await serveDirectory(join(dir, 'atlas'));
+  vite = await createServer({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: join(REPO_ROOT, 'demo'), logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false } });
+  await vite.listen();
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await vite?.close();
+  await atlasServer?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('the explorer opens an atlas, counts, colours by gene and queries', async () => {
+  const addr = vite.httpServer!.address() as { port: number };
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${addr.port}/?atlas=${encodeURIComponent(atlasServer.url + '/')}`);
+  await page.waitForFunction(() => (document.querySelector('#legend')?.textContent ?? '').length > 0, null, { timeout: 90_000 });
+  expect(await page.locator('#summary').textContent()).toContain('3,400 cells');
+  expect(await page.locator('#version option').allTextContents()).toEqual(['v1 · 3400 rows', 'v0 · 2700 rows']);
+  expect(await page.locator('#celltypes tr').count()).toBe(12);
+  await page.fill('#gene', 'LYZ');
+  await page.click('#colour');
+  await page.waitForFunction(() => (document.querySelector('#legend')?.textContent ?? '').startsWith('LYZ'), null, { timeout: 60_000 });
+  expect(await page.locator('#legend').textContent()).toMatch(/^LYZ: 0 → [\d.]+ \(700 cells\)/);
+  await page.fill('#where', "cell_type = '3'");
+  await page.click('#qform button[type=submit]');
+  await page.waitForFunction(() => (document.querySelector('#qresult p')?.textContent ?? '').startsWith('AnnData'), null, { timeout: 60_000 });
+  expect(await page.locator('#qresult p').textContent()).toMatch(/^AnnData 70 × 765 · nnz 17,126/);
+  expect(errors).toEqual([]);
+});
