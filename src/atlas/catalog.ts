@@ -84,7 +84,14 @@ export class AtlasCatalog {
   }
 
   datasetRows(signal?: AbortSignal): Promise<arrow.Table> {
-    this.#datasetRows ??= this.datasets.scan({ signal });
+    if (!this.#datasetRows) {
+      const p = this.datasets.scan({ signal });
+      this.#datasetRows = p;
+      // A failed (e.g. aborted) read must not stay cached, or every later query fails with it.
+      p.catch(() => {
+        if (this.#datasetRows === p) this.#datasetRows = undefined;
+      });
+    }
     return this.#datasetRows;
   }
 
@@ -102,6 +109,10 @@ export class AtlasCatalog {
           if (zg.get(i) === zarrGroup && fs.get(i) === featureSpace) return String(lu.get(i) ?? '');
         }
         throw new NotFoundError(`no dataset row for zarr group "${zarrGroup}" in feature space ${featureSpace}`, { where: this.record.datasetTableName });
+      });
+      const cached = p;
+      cached.catch(() => {
+        if (this.#layoutOf.get(key) === cached) this.#layoutOf.delete(key);
       });
       this.#layoutOf.set(key, p);
     }
@@ -138,8 +149,11 @@ export class AtlasCatalog {
     if (!t) return Promise.reject(new QueryError(`no registry for feature space "${featureSpace}" (have: ${[...this.registries.keys()].join(', ')})`));
     let p = this.#registryRows.get(featureSpace);
     if (!p) {
-      p = t.scan({ signal });
-      this.#registryRows.set(featureSpace, p);
+      const loading = t.scan({ signal });
+      loading.catch(() => {
+        if (this.#registryRows.get(featureSpace) === loading) this.#registryRows.delete(featureSpace);
+      });
+      this.#registryRows.set(featureSpace, (p = loading));
     }
     return p;
   }

@@ -8,7 +8,7 @@
 // all-null arrays of the right type and length.
 import * as arrow from 'apache-arrow';
 import { CorruptDataError, UnsupportedError } from '../errors.js';
-import type { Block } from './blocks.js';
+import { gatherBlock, type Block } from './blocks.js';
 import type { LayerSlots } from './repdef.js';
 import type { LanceField } from './schema.js';
 import type { LeafSlots } from './slots.js';
@@ -45,9 +45,51 @@ function typedValues(type: arrow.DataType, bytes: Uint8Array, byteLength: number
   return new Ctor(buf, 0, byteLength / size);
 }
 
-/** Arrow Data for a leaf's values (validity from `slots`). */
-function leafData(type: arrow.DataType, block: Block, slots: LayerSlots | undefined, where: string): arrow.Data {
+/** Keys of a Dictionary type as its index type's array (values < 2^32). */
+function dictionaryKeys(type: arrow.Dictionary, indices: Uint32Array): ArrayBufferView {
+  const Ctor = (type.indices as unknown as { ArrayType: { new (n: number): ArrayBufferView; from(x: Iterable<number | bigint>): ArrayBufferView } }).ArrayType;
+  if (Ctor === (BigInt64Array as unknown) || Ctor === (BigUint64Array as unknown)) {
+    const out = new Ctor(indices.length) as BigInt64Array;
+    for (let i = 0; i < indices.length; i++) out[i] = BigInt(indices[i]!);
+    return out;
+  }
+  if (Ctor === Uint32Array) return indices;
+  const out = new Ctor(indices.length) as Int32Array;
+  out.set(indices);
+  return out;
+}
+
+/**
+ * Arrow Data of a Dictionary column. Pages store the Arrow dictionary and keys (a `dict` block);
+ * plain values (a page written without a dictionary) become their own dictionary.
+ */
+function dictionaryData(type: arrow.Dictionary, block: Block, slots: LayerSlots | undefined, where: string): arrow.Data {
   const length = block.length;
+  if (block.kind === 'none') return nullData(type, length, slots);
+  let indices: Uint32Array;
+  let dict: Block;
+  if (block.kind === 'dict') {
+    indices = block.indices;
+    dict = block.dict;
+  } else {
+    indices = new Uint32Array(length);
+    for (let i = 0; i < length; i++) indices[i] = i;
+    dict = block;
+  }
+  const dictionary = arrow.makeVector(dict.kind === 'none' ? nullData(type.dictionary, dict.length) : leafData(type.dictionary, dict, undefined, where));
+  if (dict.length > 0 && type.indices.bitWidth < 32 && dict.length > 2 ** (type.indices.bitWidth - (type.indices.isSigned ? 1 : 0))) {
+    throw new CorruptDataError(`dictionary of ${dict.length} entries does not fit ${type.indices} keys`, { where });
+  }
+  const data = dictionaryKeys(type, indices);
+  return arrow.makeData({ type, length, ...validityOf(slots, length), data: data as Int32Array, dictionary } as never);
+}
+
+/** Arrow Data for a leaf's values (validity from `slots`). */
+function leafData(type: arrow.DataType, stored: Block, slots: LayerSlots | undefined, where: string): arrow.Data {
+  const length = stored.length;
+  if (arrow.DataType.isDictionary(type)) return dictionaryData(type, stored, slots, where);
+  // Dictionary-encoded pages of plain columns: materialize the values of the rows kept.
+  const block = stored.kind === 'dict' ? gatherBlock(stored.dict, stored.indices, where) : stored;
   const v = validityOf(slots, length);
   if (block.kind === 'none') return nullData(type, length, slots);
   if (arrow.DataType.isBool(type)) {
@@ -89,6 +131,10 @@ export function nullData(type: arrow.DataType, length: number, slots?: LayerSlot
   const common = { type, length, nullCount: length, nullBitmap };
   if (slots?.validity) Object.assign(common, validityOf(slots, length));
   if (arrow.DataType.isNull(type)) return arrow.makeData({ type, length });
+  if (arrow.DataType.isDictionary(type)) {
+    const data = dictionaryKeys(type, new Uint32Array(length));
+    return arrow.makeData({ ...common, type, data: data as Int32Array, dictionary: arrow.makeVector(nullData(type.dictionary, 0)) } as never);
+  }
   if (arrow.DataType.isStruct(type)) {
     return arrow.makeData({ ...common, type, children: type.children.map((f) => nullData(f.type, length)) });
   }

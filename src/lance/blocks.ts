@@ -9,6 +9,8 @@
 //   var    n byte strings: offsets (n+1, offsets[0] = 0) into data
 //   fsl    n fixed-size lists of `dim` child items, optional per-item validity (0/1 per item)
 //   none   n slots with no stored bytes (all-null pages)
+//   dict   n indices into a dictionary block (dictionary-typed columns only; every index is
+//          < dict.length, or 0 when the dictionary is empty — null slots are clamped)
 import { CorruptDataError } from '../errors.js';
 
 export type Block =
@@ -16,7 +18,81 @@ export type Block =
   | { kind: 'bits'; data: Uint8Array; length: number }
   | { kind: 'var'; offsets: Uint32Array; data: Uint8Array; length: number }
   | { kind: 'fsl'; dim: number; child: Block; validity?: Uint8Array; length: number }
+  | { kind: 'dict'; indices: Uint32Array; dict: Block; length: number }
   | { kind: 'none'; length: number };
+
+/**
+ * A dictionary block. Indices past the dictionary (null slots may carry anything) become 0, so
+ * every consumer can index the dictionary without checks. Takes ownership of `indices`.
+ */
+export function dictBlock(indices: Uint32Array, dict: Block): Extract<Block, { kind: 'dict' }> {
+  const size = dict.length;
+  for (let i = 0; i < indices.length; i++) if (indices[i]! >= size) indices[i] = 0;
+  return { kind: 'dict', indices, dict, length: indices.length };
+}
+
+/** A block of plain values as a dictionary block (identity indices), for mixing with dict pages. */
+function asDict(b: Block): Extract<Block, { kind: 'dict' }> {
+  if (b.kind === 'dict') return b;
+  if (b.kind === 'none') return { kind: 'dict', indices: new Uint32Array(b.length), dict: { kind: 'none', length: 0 }, length: b.length };
+  const indices = new Uint32Array(b.length);
+  for (let i = 0; i < indices.length; i++) indices[i] = i;
+  return { kind: 'dict', indices, dict: b, length: b.length };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Same values (used to share one dictionary between pages that repeat it). */
+export function blocksEqual(a: Block, b: Block): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind || a.length !== b.length) return false;
+  switch (a.kind) {
+    case 'fixed': return a.width === (b as typeof a).width && bytesEqual(a.data.subarray(0, a.length * a.width), (b as typeof a).data.subarray(0, a.length * a.width));
+    case 'bits': return bytesEqual(a.data.subarray(0, a.length), (b as typeof a).data.subarray(0, a.length));
+    case 'var': {
+      const o = b as typeof a;
+      for (let i = 1; i <= a.length; i++) if (a.offsets[i]! - a.offsets[0]! !== o.offsets[i]! - o.offsets[0]!) return false;
+      return bytesEqual(a.data.subarray(a.offsets[0]!, a.offsets[a.length]!), o.data.subarray(o.offsets[0]!, o.offsets[a.length]!));
+    }
+    case 'none': return true;
+    default: return false;
+  }
+}
+
+/**
+ * Concatenates dictionary blocks: pages that repeat a dictionary share it; different dictionaries
+ * are appended and the later pages' indices shifted (entries are not deduplicated).
+ */
+function concatDicts(parts: Block[], length: number, where: string): Block {
+  const dicts: Block[] = [];
+  const bases: number[] = [];
+  let size = 0;
+  const indices = new Uint32Array(length);
+  let at = 0;
+  for (const p of parts) {
+    if (p.kind === 'none') {
+      at += p.length; // null slots: index 0
+      continue;
+    }
+    const d = asDict(p);
+    let k = dicts.findIndex((x) => blocksEqual(x, d.dict));
+    if (k < 0 && d.dict.length > 0) {
+      k = dicts.length;
+      dicts.push(d.dict);
+      bases.push(size);
+      size += d.dict.length;
+    }
+    const base = k < 0 ? 0 : bases[k]!;
+    for (let i = 0; i < d.length; i++) indices[at + i] = base + d.indices[i]!;
+    at += d.length;
+  }
+  if (dicts.length === 0) return { kind: 'none', length };
+  return { kind: 'dict', indices, dict: concatBlocks(dicts, where), length };
+}
 
 /** Reads integer `i` of a fixed block of width 1, 2, 4 or 8 (8 only up to 2^53). */
 export function fixedIndexReader(block: Block, where: string): (i: number) => number {
@@ -63,6 +139,7 @@ export function sliceBlock(b: Block, start: number, end: number): Block {
     case 'fixed': return { kind: 'fixed', width: b.width, data: b.data.subarray(start * b.width, end * b.width), length: n };
     case 'bits': return { kind: 'bits', data: b.data.subarray(start, end), length: n };
     case 'none': return { kind: 'none', length: n };
+    case 'dict': return { kind: 'dict', indices: b.indices.subarray(start, end), dict: b.dict, length: n };
     case 'var': {
       const base = b.offsets[start]!;
       const offsets = new Uint32Array(n + 1);
@@ -84,6 +161,7 @@ export function concatBlocks(parts: Block[], where: string): Block {
   const length = parts.reduce((s, p) => s + p.length, 0);
   const proto = nonEmpty.find((p) => p.kind !== 'none');
   if (!proto) return { kind: 'none', length };
+  if (nonEmpty.some((p) => p.kind === 'dict')) return concatDicts(parts, length, where);
   for (const p of nonEmpty) {
     if (p.kind !== 'none' && p.kind !== proto.kind) {
       throw new CorruptDataError(`pages of one column decode to ${proto.kind} and ${p.kind}`, { where });
@@ -209,6 +287,11 @@ export function takeBlock(b: Block, idx: Uint32Array | Int32Array, where: string
   const n = idx.length;
   switch (b.kind) {
     case 'none': return { kind: 'none', length: n };
+    case 'dict': {
+      const indices = new Uint32Array(n);
+      for (let i = 0; i < n; i++) indices[i] = b.indices[idx[i]!]!;
+      return { kind: 'dict', indices, dict: b.dict, length: n };
+    }
     case 'fsl': {
       const d = b.dim;
       const child = new Uint32Array(n * d);

@@ -2,7 +2,7 @@
 // schema of the result. `pointer.zarr_group` projects one child of a struct; its validity
 // already includes the parent's (a null struct makes its children read as null).
 import * as arrow from 'apache-arrow';
-import { QueryError, UnsupportedError } from '../errors.js';
+import { QueryError } from '../errors.js';
 import { type LanceField, toArrowField } from './schema.js';
 
 export interface Projection {
@@ -17,7 +17,8 @@ export const ROW_ADDRESS = '_rowaddr';
 export function project(roots: LanceField[], schema: arrow.Schema, columns: string[] | undefined, withRowAddress: boolean): Projection {
   const fields: LanceField[] = [];
   const out: arrow.Field[] = [];
-  const names = columns ?? roots.filter((f) => !(f.type instanceof UnsupportedError)).map((f) => f.name);
+  // Every field, readable or not: an unreadable one throws its UnsupportedError here.
+  const names = columns ?? roots.map((f) => f.name);
   for (const name of names) {
     const f = resolvePath(roots, name);
     fields.push(f);

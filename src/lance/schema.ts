@@ -4,7 +4,12 @@
 // (-1 = top level) and a logical type string, e.g.
 //   id 0 "uid" string | id 1 "pointer" struct | id 2 "zarr_group" string (parent 1) | …
 //   "timestamp:us:-"  "fixed_size_list:float:8"  "list"  (a list's item is its child field)
+//   "dict:string:int32:false"  = Arrow Dictionary<Int32, Utf8> (value type, key type, ordered)
 // `Field.type` is always written as PARENT and is meaningless; the logical type decides.
+//
+// A field whose type we cannot read keeps its place in the schema, typed Null and with
+// metadata `lance:unsupported` (why) and `lance:logical_type`; reading it throws
+// UnsupportedError naming the field and its type.
 import * as arrow from 'apache-arrow';
 import { CorruptDataError, UnsupportedError } from '../errors.js';
 import type { FieldProto } from './proto/table.js';
@@ -43,18 +48,33 @@ export function buildFieldTree(protos: FieldProto[], where: string): LanceField[
       parent.children.push(f);
     }
   });
-  const resolve = (f: LanceField): void => {
-    f.children.forEach(resolve);
+  const resolve = (f: LanceField, path: string): void => {
+    f.children.forEach((c) => resolve(c, `${path}.${c.name}`));
     try {
       f.type = arrowType(f, where);
     } catch (e) {
-      if (e instanceof UnsupportedError) f.type = e;
-      else throw e;
+      if (!(e instanceof UnsupportedError)) throw e;
+      // A child's error already names the child; keep it for the parent.
+      if (f.children.some((c) => c.type === e)) f.type = e;
+      else {
+        const at = ` (at ${e.where})`;
+        const reason = e.where && e.message.endsWith(at) ? e.message.slice(0, -at.length) : e.message;
+        f.type = new UnsupportedError(`cannot read field "${path}" of type ${f.logicalType}: ${reason}`, {
+          ...e.fields, feature: String(e.fields.feature ?? `logical_type ${f.logicalType}`), field: path, logicalType: f.logicalType,
+        });
+      }
     }
   };
-  roots.forEach(resolve);
+  roots.forEach((f) => resolve(f, f.name));
   return roots;
 }
+
+/** Why a field cannot be read, or undefined if it can. */
+export function unsupportedReason(f: LanceField): UnsupportedError | undefined {
+  return f.type instanceof UnsupportedError ? f.type : undefined;
+}
+
+const BFLOAT16 = 'lance.bfloat16';
 
 const TIME_UNITS: Record<string, arrow.TimeUnit> = {
   s: arrow.TimeUnit.SECOND, ms: arrow.TimeUnit.MILLISECOND, us: arrow.TimeUnit.MICROSECOND, ns: arrow.TimeUnit.NANOSECOND,
@@ -92,8 +112,13 @@ function primitive(t: string, where: string): arrow.DataType {
   if (parts[0] === 'decimal' && parts.length === 4) return new arrow.Decimal(Number(parts[3]), Number(parts[2]), Number(parts[1]));
   if (parts[0] === 'fixed_size_list' && parts.length >= 3) {
     const dim = Number(parts[parts.length - 1]);
-    const inner = primitive(parts.slice(1, -1).join(':'), where);
-    return new arrow.FixedSizeList(dim, new arrow.Field('item', inner, true));
+    const innerType = parts.slice(1, -1).join(':');
+    if (innerType === BFLOAT16) {
+      // Lance's bfloat16 extension type: 2-byte values, returned like LanceDB does.
+      const meta = new Map([['ARROW:extension:metadata', ''], ['ARROW:extension:name', BFLOAT16]]);
+      return new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.FixedSizeBinary(2), true, meta));
+    }
+    return new arrow.FixedSizeList(dim, new arrow.Field('item', primitive(innerType, where), true));
   }
   throw new UnsupportedError(`logical type "${t}"`, { feature: `logical_type ${t}`, where });
 }
@@ -110,24 +135,56 @@ function arrowType(f: LanceField, where: string): arrow.DataType {
     if (t.startsWith('large')) throw new UnsupportedError('large_list columns', { feature: `logical_type ${t}`, where });
     return new arrow.List(childField(f.children[0]!));
   }
-  if (t.startsWith('dict:')) throw new UnsupportedError(`dictionary-typed column ${f.name}`, { feature: `logical_type ${t}`, where });
+  if (t.startsWith('dict:')) return dictionaryType(t, where);
   return primitive(t, where);
 }
 
+/** `dict:{value}:{key}:{ordered}` (Lance's `LogicalType` for Arrow Dictionary). */
+function dictionaryType(t: string, where: string): arrow.Dictionary {
+  const parts = t.split(':');
+  const unsupported = (why: string) => new UnsupportedError(`dictionary type ${t}: ${why}`, { feature: `logical_type ${t}`, where });
+  if (parts.length !== 4) throw unsupported('expected dict:{value}:{key}:{ordered}');
+  const value = primitive(parts[1]!, where);
+  const key = primitive(parts[2]!, where);
+  if (!arrow.DataType.isInt(key)) throw unsupported(`key type ${parts[2]} is not an integer`);
+  const kind = leafKind(value, where);
+  if (kind.kind === 'fsl') throw unsupported(`value type ${parts[1]}`);
+  return new arrow.Dictionary(value, key as arrow.Int32, undefined, parts[3] === 'true');
+}
+
+/** The Arrow field of a readable field; throws the field's UnsupportedError otherwise. */
 export function toArrowField(f: LanceField): arrow.Field {
   if (f.type instanceof UnsupportedError) throw f.type;
   return new arrow.Field(f.name, f.type, f.nullable, f.metadata);
 }
 
-/** The Arrow schema of readable top-level fields; unreadable ones are listed, not thrown. */
+/** Metadata keys marking a schema field this reader cannot read (its type is then Null). */
+export const UNSUPPORTED_META = 'lance:unsupported';
+export const LOGICAL_TYPE_META = 'lance:logical_type';
+
+/**
+ * The Arrow schema of all top-level fields. An unreadable field is listed as Null with
+ * `lance:unsupported` / `lance:logical_type` metadata; reading it throws.
+ */
 export function arrowSchema(roots: LanceField[], metadata: Map<string, Uint8Array>): arrow.Schema {
   const md = new Map<string, string>();
   for (const [k, v] of metadata) md.set(k, text.decode(v));
-  return new arrow.Schema(roots.filter((f) => !(f.type instanceof UnsupportedError)).map(toArrowField), md);
+  return new arrow.Schema(roots.map((f) => {
+    if (!(f.type instanceof UnsupportedError)) return toArrowField(f);
+    const meta = new Map(f.metadata);
+    meta.set(UNSUPPORTED_META, f.type.message);
+    meta.set(LOGICAL_TYPE_META, f.logicalType);
+    return new arrow.Field(f.name, new arrow.Null(), true, meta);
+  }), md);
 }
 
 /** How a leaf's values are stored (fixed width in bytes, bits, variable, or fixed-size list). */
 export function leafKind(type: arrow.DataType, where: string): LeafKind {
+  if (arrow.DataType.isDictionary(type)) {
+    const value = leafKind(type.dictionary, where);
+    if (value.kind === 'dict') throw new UnsupportedError(`dictionary of ${type.dictionary}`, { feature: String(type), where });
+    return { kind: 'dict', value };
+  }
   if (arrow.DataType.isBool(type)) return { kind: 'bits' };
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isLargeBinary(type)) {
     return { kind: 'var' };

@@ -1,6 +1,6 @@
 // LanceTable: one version of a Lance table, opened from its manifest.
 import * as arrow from 'apache-arrow';
-import { NotFoundError, throwIfAborted } from '../errors.js';
+import { CorruptDataError, NotFoundError, isRaggedAtlasError, throwIfAborted } from '../errors.js';
 import { openStore } from '../io/open.js';
 import { mapLimit } from '../io/ranges.js';
 import type { ByteStore } from '../io/types.js';
@@ -15,7 +15,7 @@ import type { IndexMetadataProto, ManifestProto } from './proto/table.js';
 import { scanBatches, scanTable, batchOf, type ScanFragment, type ScanOptions } from './scan.js';
 import { arrowSchema, buildFieldTree, type LanceField } from './schema.js';
 import { concatLeaves, type LeafSlots } from './slots.js';
-import { findVersion, latestVersion, manifestKey, presentVersions, type VersionRef } from './versions.js';
+import { latestVersion, manifestKey, presentVersions, requireVersion, type VersionRef } from './versions.js';
 
 export interface OpenTableOptions {
   /** Open this version instead of the latest. */
@@ -47,14 +47,8 @@ export async function openTable(location: ByteStore | string, opts: OpenTableOpt
   const store = await openStore(location);
   const dec = opts.decompressors ?? (await defaultDecompressors());
   const ctx = new TableContext(store, dec, { io: opts.io, tailBytes: opts.tailBytes });
-  const ref = opts.version !== undefined ? await requireVersion(store, opts.version, opts.signal) : await latestVersion(store, { signal: opts.signal });
+  const ref = opts.version !== undefined ? await requireVersion(store, opts.version, { signal: opts.signal }) : await latestVersion(store, { signal: opts.signal });
   return LanceTable.load(ctx, ref, opts.signal);
-}
-
-async function requireVersion(store: ByteStore, version: number, signal?: AbortSignal): Promise<VersionRef> {
-  const ref = await findVersion(store, version, { signal });
-  if (!ref) throw new NotFoundError(`table version ${version} does not exist`, { where: `${store.url}/_versions` });
-  return ref;
 }
 
 export class LanceTable {
@@ -94,18 +88,28 @@ export class LanceTable {
 
   static async load(ctx: TableContext, ref: VersionRef, signal?: AbortSignal): Promise<LanceTable> {
     const key = manifestKey(ref.version, ref.scheme);
-    const bytes = await ctx.store.get(key, { signal });
+    const bytes = ref.bytes ?? (await ctx.store.get(key, { signal }));
     const where = `${ctx.name}/${key}`;
     if (!bytes) throw new NotFoundError(`manifest of version ${ref.version} is missing`, { where });
     const manifest = guard(where, () => parseManifestFile(bytes, where));
+    if (manifest.version !== 0 && manifest.version !== ref.version) {
+      throw new CorruptDataError(`manifest file of version ${ref.version} holds version ${manifest.version}`, { where });
+    }
     checkFeatures(manifest, where);
     return guard(where, () => new LanceTable(ctx, ref, manifest, parseIndexSection(bytes, manifest, where)));
   }
 
   /** Versions present in the table directory, oldest first, with commit times. */
   async listVersions(opts: { signal?: AbortSignal } = {}): Promise<VersionInfo[]> {
-    const latest = await latestVersion(this.#ctx.store, opts).catch(() => this.#ref);
-    const refs = await presentVersions(this.#ctx.store, latest.version >= this.#ref.version ? latest : this.#ref, opts);
+    let latest: VersionRef = this.#ref;
+    try {
+      const l = await latestVersion(this.#ctx.store, opts);
+      if (l.version > latest.version) latest = l;
+    } catch (e) {
+      // Discovery failing (no hint, version 1 gone) still leaves this version to walk down from.
+      if (isRaggedAtlasError(e, 'Aborted')) throw e;
+    }
+    const refs = await presentVersions(this.#ctx.store, latest, opts);
     return mapLimit(refs, 6, async (r) => {
       const bytes = await this.#ctx.store.get(manifestKey(r.version, r.scheme), opts);
       if (!bytes) return { version: r.version };
@@ -116,7 +120,7 @@ export class LanceTable {
 
   /** Another version of the same table (shares caches of data-file metadata). */
   async checkout(version: number, opts: { signal?: AbortSignal } = {}): Promise<LanceTable> {
-    return LanceTable.load(this.#ctx, await requireVersion(this.#ctx.store, version, opts.signal), opts.signal);
+    return LanceTable.load(this.#ctx, await requireVersion(this.#ctx.store, version, opts), opts.signal);
   }
 
   /** The newest version now in the store. */
@@ -132,15 +136,18 @@ export class LanceTable {
   }
 
   /** Reads rows into one Arrow table (fragments in order; one coalesced plan per fragment). */
-  scan(opts: ScanOptions = {}): Promise<arrow.Table> {
+  async scan(opts: ScanOptions = {}): Promise<arrow.Table> {
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
     return scanTable(this.#scanFragments(opts.fragments), proj, opts);
   }
 
-  /** Streams rows as RecordBatches of at most `batchSize` rows (default 65536). */
-  scanBatches(opts: ScanOptions & { batchSize?: number } = {}): AsyncIterable<arrow.RecordBatch> {
+  /**
+   * Streams rows as RecordBatches of at most `batchSize` rows (default 65536). A bad or
+   * unreadable column is reported by the first `next()`.
+   */
+  async *scanBatches(opts: ScanOptions & { batchSize?: number } = {}): AsyncGenerator<arrow.RecordBatch> {
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
-    return scanBatches(this.#scanFragments(opts.fragments), proj, opts);
+    yield* scanBatches(this.#scanFragments(opts.fragments), proj, opts);
   }
 
   /**
@@ -149,50 +156,70 @@ export class LanceTable {
    */
   async take(rowAddresses: BigUint64Array | bigint[], opts: { columns?: string[]; withRowAddress?: boolean; signal?: AbortSignal } = {}): Promise<arrow.Table> {
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
-    const addrs = Array.from(rowAddresses, BigInt);
-    const byFrag = new Map<number, number[]>();
-    for (const a of addrs) {
-      const f = Number(a >> 32n);
-      let l = byFrag.get(f);
-      if (!l) byFrag.set(f, (l = []));
-      l.push(Number(a & 0xffffffffn));
+    const addrs = rowAddresses instanceof BigUint64Array ? rowAddresses : BigUint64Array.from(rowAddresses, (a) => BigInt.asUintN(64, a));
+    const n = addrs.length;
+    // (fragment << 32) | offset, read as two u32 words (little-endian platforms: low word first).
+    const words = new Uint32Array(addrs.buffer, addrs.byteOffset, n * 2);
+    const frags = new Uint32Array(n);
+    const offsets = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      offsets[i] = words[2 * i]!;
+      frags[i] = words[2 * i + 1]!;
     }
-    const decoded = new Map<number, { leaves: Map<number, LeafSlots>; rowOf: Map<number, number>; reader: FragmentReader }>();
-    for (const [fid, offsets] of byFrag) {
+    const byFrag = new Map<number, number>(); // fragment id → rows asked for
+    for (let i = 0; i < n; i++) byFrag.set(frags[i]!, (byFrag.get(frags[i]!) ?? 0) + 1);
+    const decoded = new Map<number, { leaves: Map<number, LeafSlots>; sorted: Uint32Array; pos: Uint32Array; reader: FragmentReader }>();
+    for (const [fid, count] of byFrag) {
       throwIfAborted(opts.signal);
       const idx = this.fragments.findIndex((f) => f.id === fid);
       if (idx < 0) throw new NotFoundError(`row address refers to fragment ${fid}, which is not in version ${this.version}`, { where: this.#ctx.name });
       const reader = this.#readers[idx]!;
       const deleted = await reader.deleted(opts.signal);
-      const sorted = [...new Set(offsets)].sort((x, y) => x - y);
-      for (const o of sorted) {
-        if (o >= reader.physicalRows) throw new NotFoundError(`row ${o} is past the end of fragment ${fid}`, { where: this.#ctx.name });
+      // Distinct offsets of this fragment, sorted.
+      let picked = new Uint32Array(count);
+      let k = 0;
+      for (let i = 0; i < n; i++) if (frags[i] === fid) picked[k++] = offsets[i]!;
+      picked.sort();
+      let m = 0;
+      for (let i = 0; i < picked.length; i++) if (i === 0 || picked[i] !== picked[m - 1]) picked[m++] = picked[i]!;
+      const sorted = picked.subarray(0, m);
+      if (m > 0 && sorted[m - 1]! >= reader.physicalRows) {
+        throw new NotFoundError(`row ${sorted[m - 1]} is past the end of fragment ${fid}`, { where: this.#ctx.name });
       }
-      if (sorted.some((o) => binaryHas(deleted, o))) throw new NotFoundError(`take of a deleted row in fragment ${fid}`, { where: this.#ctx.name });
+      if (deleted.length > 0 && sorted.some((o) => binaryHas(deleted, o))) throw new NotFoundError(`take of a deleted row in fragment ${fid}`, { where: this.#ctx.name });
+      // Decode windows of nearby rows; pos[j] = where sorted[j] lands in the concatenated windows.
       const windows = clusterRows(sorted, 4096);
       const parts = new Map<number, LeafSlots[]>();
-      const rowOf = new Map<number, number>();
+      const pos = new Uint32Array(m);
       let base = 0;
+      let j = 0;
       const cache = newPageCache();
       for (const [a, b] of windows) {
         const leaves = await reader.readLeaves(proj.fields, a, b, cache, opts.signal);
         for (const [id, s] of leaves) (parts.get(id) ?? parts.set(id, []).get(id)!).push(s);
-        for (const o of sorted) if (o >= a && o < b) rowOf.set(o, base + o - a);
+        for (; j < m && sorted[j]! < b; j++) pos[j] = base + sorted[j]! - a;
         base += b - a;
       }
       const leaves = new Map([...parts].map(([id, p]) => [id, concatLeaves(p, this.#ctx.name)]));
-      decoded.set(fid, { leaves, rowOf, reader });
+      decoded.set(fid, { leaves, sorted, pos, reader });
     }
     // One batch per run of consecutive addresses in the same fragment, in input order.
     const batches: arrow.RecordBatch[] = [];
-    for (let i = 0; i < addrs.length; ) {
-      const fid = Number(addrs[i]! >> 32n);
+    for (let i = 0; i < n; ) {
+      const fid = frags[i]!;
       let j = i;
-      while (j < addrs.length && Number(addrs[j]! >> 32n) === fid) j++;
+      while (j < n && frags[j] === fid) j++;
       const d = decoded.get(fid)!;
-      const keep = Uint32Array.from(addrs.slice(i, j), (a) => d.rowOf.get(Number(a & 0xffffffffn))!);
+      const keep = new Uint32Array(j - i);
+      // Row addresses usually come sorted (index lookups): walk both lists; else binary search.
+      let at = 0;
+      for (let r = i; r < j; r++) {
+        const o = offsets[r]!;
+        if (at >= d.sorted.length || d.sorted[at] !== o) at = lowerBound(d.sorted, o);
+        keep[r - i] = d.pos[at]!;
+      }
       const cols = d.reader.buildColumns(proj.fields, d.leaves, 0, keep);
-      if (opts.withRowAddress) cols.push(arrow.makeData({ type: new arrow.Uint64(), length: j - i, nullCount: 0, data: BigUint64Array.from(addrs.slice(i, j)) }));
+      if (opts.withRowAddress) cols.push(arrow.makeData({ type: new arrow.Uint64(), length: j - i, nullCount: 0, data: addrs.slice(i, j) }));
       batches.push(batchOf(proj.schema, cols, j - i));
       i = j;
     }
@@ -214,7 +241,8 @@ export class LanceTable {
   }
 }
 
-function binaryHas(sorted: Uint32Array, x: number): boolean {
+/** First index whose value is ≥ x. */
+function lowerBound(sorted: Uint32Array, x: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -222,11 +250,16 @@ function binaryHas(sorted: Uint32Array, x: number): boolean {
     if (sorted[m]! < x) lo = m + 1;
     else hi = m;
   }
+  return lo;
+}
+
+function binaryHas(sorted: Uint32Array, x: number): boolean {
+  const lo = lowerBound(sorted, x);
   return lo < sorted.length && sorted[lo] === x;
 }
 
 /** Groups sorted row offsets into [start, end) windows, merging gaps below `gap` rows. */
-export function clusterRows(sorted: number[], gap: number): [number, number][] {
+export function clusterRows(sorted: ArrayLike<number> & Iterable<number>, gap: number): [number, number][] {
   const out: [number, number][] = [];
   for (const o of sorted) {
     const last = out[out.length - 1];

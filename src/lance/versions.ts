@@ -6,18 +6,30 @@
 // (V2 sorts newest-first under lexical LIST.) `d{N}.manifest` files are detached versions; ignored.
 //
 // Discovery, cheapest first:
-//   1. `_versions/latest_version_hint.json` = {"version": N}: check N exists, then probe N+1, N+2, …
-//      until one is missing (the hint may be stale). Lance writes it for stores whose LIST is not
-//      lexically ordered (local disk, S3 Express).
+//   1. `_versions/latest_version_hint.json` = {"version": N}: fetch manifest N, then probe upward
+//      (the hint may be stale). Lance writes it for stores whose LIST is not lexically ordered
+//      (local disk, S3 Express).
 //   2. `store.list('_versions')` where the store can list (local files, S3 ListObjectsV2).
-//   3. Probe versions 1, 2, 4, 8, … then bisect. Fails once version 1 has been cleaned up.
-import { NotFoundError } from '../errors.js';
+//   3. Version 1, then probe upward. Fails once version 1 has been cleaned up.
+//
+// Probing upward gallops (k+1, k+2, k+4, k+8, … while they exist) and then bisects, so a hint
+// 1000 versions stale costs ~20 probes. It never looks more than MAX_VERSIONS_AHEAD past the
+// version it started from: a server that claims every manifest exists ends in CorruptDataError.
+//
+// A manifest that "exists" is believed only if its last 16 bytes are a manifest tail (`LANC`
+// magic, a position inside the file). Many static hosts (SPA fallbacks such as Vite's dev server,
+// Netlify/GitHub Pages rewrites) answer a missing path with 200 and an HTML page; such an answer
+// counts as missing, and is named in the NotFoundError when no version is found at all.
+import { CorruptDataError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { ByteStore, ReadOptions } from '../io/types.js';
 
 export type NamingScheme = 'v1' | 'v2';
 
 const U64_MAX = (1n << 64n) - 1n;
 const text = new TextDecoder();
+
+/** How far past its starting version one upward probe may go (2^20: ~20 gallop steps). */
+export const MAX_VERSIONS_AHEAD = 1 << 20;
 
 export function manifestKey(version: number, scheme: NamingScheme): string {
   if (scheme === 'v1') return `_versions/${version}.manifest`;
@@ -40,19 +52,84 @@ export function parseManifestName(name: string): { version: number; scheme: Nami
 export interface VersionRef {
   version: number;
   scheme: NamingScheme;
+  /** The whole manifest file, when discovery already fetched it. */
+  bytes?: Uint8Array;
 }
 
-async function exists(store: ByteStore, key: string, opts: ReadOptions): Promise<boolean> {
-  return (await store.size(key, opts)) !== undefined;
+/** What one discovery call has seen (for error messages). */
+interface Probe {
+  opts: ReadOptions;
+  /** The first manifest path that answered with something that is not a manifest. */
+  fallback?: { key: string; size: number };
+}
+
+const TAIL = 16;
+
+/**
+ * Whether `tail` (the last 16 bytes of a file of `size` bytes) is a manifest tail:
+ * `u64 manifest_pos | u16 major | u16 minor | "LANC"`, with the position inside the file.
+ */
+export function isManifestTail(tail: Uint8Array, size: number): boolean {
+  if (tail.length !== TAIL || size < TAIL + 4) return false;
+  if (tail[12] !== 0x4c || tail[13] !== 0x41 || tail[14] !== 0x4e || tail[15] !== 0x43) return false;
+  const v = new DataView(tail.buffer, tail.byteOffset, TAIL);
+  const pos = v.getBigUint64(0, true);
+  return pos + 4n <= BigInt(size - TAIL);
+}
+
+function fallbackNote(store: ByteStore, p: Probe): string {
+  if (!p.fallback) return '';
+  return `; ${store.url}/${p.fallback.key} answered with ${p.fallback.size} bytes that are not a Lance manifest — the server seems to answer missing files with a fallback page (e.g. an SPA index.html); serve the table from a host that returns 404 for missing files`;
+}
+
+/** Manifest `version` under `scheme` if the store has one there (validated by its tail). */
+async function probeKey(store: ByteStore, version: number, scheme: NamingScheme, p: Probe): Promise<VersionRef | undefined> {
+  const key = manifestKey(version, scheme);
+  const size = await store.size(key, p.opts);
+  if (size === undefined) return undefined;
+  let tail: Uint8Array | undefined;
+  if (size >= TAIL + 4) {
+    tail = await store.getRange(key, { offset: size - TAIL, length: TAIL }, p.opts).catch((e: unknown) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
+  }
+  if (tail && isManifestTail(tail, size)) return { version, scheme };
+  p.fallback ??= { key, size };
+  return undefined;
+}
+
+/** Like probeKey, but fetches the whole manifest (when it will be read anyway). */
+async function fetchKey(store: ByteStore, version: number, scheme: NamingScheme, p: Probe): Promise<VersionRef | undefined> {
+  const key = manifestKey(version, scheme);
+  const bytes = await store.get(key, p.opts);
+  if (!bytes) return undefined;
+  if (bytes.length >= TAIL && isManifestTail(bytes.subarray(bytes.length - TAIL), bytes.length)) return { version, scheme, bytes };
+  p.fallback ??= { key, size: bytes.length };
+  return undefined;
+}
+
+async function inSchemes(version: number, prefer: NamingScheme | undefined, f: (v: number, s: NamingScheme) => Promise<VersionRef | undefined>): Promise<VersionRef | undefined> {
+  const order: NamingScheme[] = prefer === 'v1' ? ['v1', 'v2'] : ['v2', 'v1'];
+  for (const scheme of order) {
+    const r = await f(version, scheme);
+    if (r) return r;
+  }
+  return undefined;
 }
 
 /** Which scheme (if any) has a manifest for `version`. V2 is tried first. */
 export async function findVersion(store: ByteStore, version: number, opts: ReadOptions = {}, prefer?: NamingScheme): Promise<VersionRef | undefined> {
-  const order: NamingScheme[] = prefer === 'v1' ? ['v1', 'v2'] : ['v2', 'v1'];
-  for (const scheme of order) {
-    if (await exists(store, manifestKey(version, scheme), opts)) return { version, scheme };
-  }
-  return undefined;
+  const p: Probe = { opts };
+  return inSchemes(version, prefer, (v, s) => probeKey(store, v, s, p));
+}
+
+/** The manifest of `version` (fetched), or NotFoundError. */
+export async function requireVersion(store: ByteStore, version: number, opts: ReadOptions = {}): Promise<VersionRef> {
+  const p: Probe = { opts };
+  const ref = await inSchemes(version, undefined, (v, s) => fetchKey(store, v, s, p));
+  if (!ref) throw new NotFoundError(`table version ${version} does not exist${fallbackNote(store, p)}`, { where: `${store.url}/_versions` });
+  return ref;
 }
 
 /** Every manifest the store can list, or undefined when it cannot list. */
@@ -69,67 +146,82 @@ export async function listManifests(store: ByteStore, opts: ReadOptions = {}): P
 }
 
 async function readHint(store: ByteStore, opts: ReadOptions): Promise<number | undefined> {
-  const bytes = await store.get('_versions/latest_version_hint.json', opts).catch(() => undefined);
+  // Any failure (403 from a bucket, network) only means "no hint"; cancellation still cancels.
+  const bytes = await store.get('_versions/latest_version_hint.json', opts).catch(() => {
+    throwIfAborted(opts.signal);
+    return undefined;
+  });
   if (!bytes) return undefined;
   try {
     const v = (JSON.parse(text.decode(bytes)) as { version?: unknown }).version;
     return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
   } catch {
-    return undefined;
+    return undefined; // not JSON: e.g. a fallback page
   }
 }
 
-/** Probes upward from a known version until the next one is missing. */
-async function probeUp(store: ByteStore, from: VersionRef, opts: ReadOptions): Promise<VersionRef> {
-  let cur = from;
-  for (;;) {
-    const next = await findVersion(store, cur.version + 1, opts, cur.scheme);
-    if (!next) return cur;
-    cur = next;
-  }
-}
-
-export async function latestVersion(store: ByteStore, opts: ReadOptions = {}): Promise<VersionRef> {
-  const hint = await readHint(store, opts);
-  if (hint !== undefined) {
-    const at = await findVersion(store, hint, opts);
-    if (at) return probeUp(store, at, opts);
-  }
-  const listed = await listManifests(store, opts);
-  if (listed && listed.length > 0) return listed[listed.length - 1]!;
-  // Gallop: 1, 2, 4, … until missing, then bisect between the last hit and the miss.
-  let lo = await findVersion(store, 1, opts);
-  if (!lo) {
-    throw new NotFoundError('no table version found: no latest_version_hint.json, no listing, and no version 1 manifest', { where: `${store.url}/_versions` });
-  }
-  let step = 1;
+/**
+ * The newest version at or above `from`, which exists: gallops upward while versions exist,
+ * then bisects. Assumes the versions above `from` are contiguous (Lance never skips a number;
+ * cleanup removes only old versions).
+ */
+async function probeUp(store: ByteStore, from: VersionRef, p: Probe): Promise<VersionRef> {
+  let lo = from;
   let hi: number | undefined;
   while (hi === undefined) {
-    const probe = lo.version + step;
-    const r = await findVersion(store, probe, opts, lo.scheme);
-    if (r) {
-      lo = r;
-      step *= 2;
-    } else hi = probe;
+    const next = lo.version + Math.max(1, lo.version - from.version);
+    if (next - from.version > MAX_VERSIONS_AHEAD) {
+      throw new CorruptDataError(
+        `manifests for versions ${from.version} to ${lo.version} all answer: more than ${MAX_VERSIONS_AHEAD} versions past ${from.version} is not a real table — the server seems to answer every path with the same file`,
+        { where: `${store.url}/${manifestKey(lo.version, lo.scheme)}` },
+      );
+    }
+    const r = await inSchemes(next, lo.scheme, (v, s) => probeKey(store, v, s, p));
+    if (r) lo = r;
+    else hi = next;
   }
   while (hi - lo.version > 1) {
     const mid = Math.floor((lo.version + hi) / 2);
-    const r = await findVersion(store, mid, opts, lo.scheme);
+    const r = await inSchemes(mid, lo.scheme, (v, s) => probeKey(store, v, s, p));
     if (r) lo = r;
     else hi = mid;
   }
   return lo;
 }
 
-/** Versions present, oldest first: from a listing if possible, else walking down from `latest`. */
-export async function presentVersions(store: ByteStore, latest: VersionRef, opts: ReadOptions = {}): Promise<VersionRef[]> {
+export async function latestVersion(store: ByteStore, opts: ReadOptions = {}): Promise<VersionRef> {
+  const p: Probe = { opts };
+  const hint = await readHint(store, opts);
+  if (hint !== undefined) {
+    const at = await inSchemes(hint, undefined, (v, s) => fetchKey(store, v, s, p));
+    if (at) return probeUp(store, at, p);
+  }
+  const listed = await listManifests(store, opts);
+  if (listed && listed.length > 0) return listed[listed.length - 1]!;
+  const first = await inSchemes(1, undefined, (v, s) => probeKey(store, v, s, p));
+  if (!first) {
+    throw new NotFoundError(`no table version found: no latest_version_hint.json, no listing, and no version 1 manifest${fallbackNote(store, p)}`, {
+      where: `${store.url}/_versions`,
+    });
+  }
+  return probeUp(store, first, p);
+}
+
+/**
+ * Versions present, oldest first: from a listing if possible, else walking down from `latest`
+ * (which exists) until a version is missing — at most `latest` probes, `window` at a time.
+ */
+export async function presentVersions(store: ByteStore, latest: VersionRef, opts: ReadOptions = {}, window = 8): Promise<VersionRef[]> {
   const listed = await listManifests(store, opts);
   if (listed) return listed;
+  const p: Probe = { opts };
   const out: VersionRef[] = [latest];
-  for (let v = latest.version - 1; v >= 1; v--) {
-    const r = await findVersion(store, v, opts, latest.scheme);
-    if (!r) break;
-    out.push(r);
+  for (let top = latest.version - 1; top >= 1; top -= window) {
+    const batch = Array.from({ length: Math.min(window, top) }, (_, i) => top - i);
+    const found = await Promise.all(batch.map((v) => inSchemes(v, latest.scheme, (x, s) => probeKey(store, x, s, p))));
+    const gap = found.findIndex((r) => r === undefined);
+    out.push(...(found.slice(0, gap < 0 ? found.length : gap) as VersionRef[]));
+    if (gap >= 0) break;
   }
   return out.reverse();
 }

@@ -46,7 +46,7 @@ function scalarBuffers(bytes: Uint8Array, where: string): Uint8Array[] {
 }
 
 /** One value of the leaf's kind, repeated `n` times. */
-function repeatScalar(kind: LeafKind, raw: Uint8Array, inline: boolean, n: number, where: string): Block {
+function repeatScalar(kind: Exclude<LeafKind, { kind: 'dict' }>, raw: Uint8Array, inline: boolean, n: number, where: string): Block {
   if (kind.kind === 'bits') {
     const bit = inline ? raw[0]! & 1 : (scalarBuffers(raw, where).at(-1)?.[0] ?? 0) & 1;
     return { kind: 'bits', data: new Uint8Array(n).fill(bit), length: n };
@@ -110,7 +110,7 @@ export function decodeConstant(layout: ConstantLayout, buffers: Uint8Array[], nu
   }
   const values: Block = allNull
     ? { kind: 'none', length: visible }
-    : repeatScalar(kind, (inline ?? scalar)!, inline !== undefined, visible, where);
+    : repeatScalar(kind.kind === 'dict' ? kind.value : kind, (inline ?? scalar)!, inline !== undefined, visible, where);
   return { layers: layout.layers, rep, def, numLevels, values };
 }
 

@@ -12,8 +12,12 @@
 //   Example, nullable string chunk: 0a00 1400 50000000 → 10 levels, 20-byte def, 80-byte values.
 // Values are decoded with the mini-block decompressor, levels with the block decompressor. With
 // a dictionary the values are indices into it (nulls carry any index; def levels say which).
+// The page decodes to a `dict` block (indices + dictionary): slicing, take and deletions then
+// move indices only, and values are materialized once, for the rows kept, when Arrow data is
+// built. Dictionary-typed (Arrow Dictionary) columns use the same layout — their Arrow
+// dictionary is the page dictionary — and stay dictionaries.
 import { CorruptDataError } from '../../errors.js';
-import { concatBlocks, gatherBlock, toUint16, toUint32, type Block } from '../blocks.js';
+import { concatBlocks, dictBlock, toUint16, toUint32, type Block } from '../blocks.js';
 import { ByteCursor } from '../cursor.js';
 import { blockDecompress, miniBlockDecompress, type DecodeContext } from '../encodings/compressive.js';
 import type { MiniBlockLayout } from '../proto/encodings21.js';
@@ -89,7 +93,7 @@ export function decodeMiniBlock(layout: MiniBlockLayout, buffers: Uint8Array[], 
   let all = concatBlocks(values, where);
   if (layout.dictionary) {
     const dict = blockDecompress(layout.dictionary, buffers[2]!, layout.numDictionaryItems, { ...ctx, where: `${where} dictionary` });
-    all = gatherBlock(dict, toUint32(all, where), where);
+    all = dictBlock(toUint32(all, where), dict);
   }
   return {
     layers: layout.layers,

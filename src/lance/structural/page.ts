@@ -16,7 +16,9 @@ export type LeafKind =
   | { kind: 'fixed'; width: number }
   | { kind: 'bits' }
   | { kind: 'var' }
-  | { kind: 'fsl'; dim: number; width: number };
+  | { kind: 'fsl'; dim: number; width: number }
+  /** Arrow Dictionary column: pages keep their dictionary; `value` is the dictionary's kind. */
+  | { kind: 'dict'; value: Exclude<LeafKind, { kind: 'dict' }> };
 
 /** A decoded page before its levels are turned into slots. */
 export interface LeveledPage {

@@ -6,12 +6,15 @@
 //   binary{indices, bytes, null_adjustment}      indices are u64 *end* offsets, one per value,
 //        the first value starts at 0; v ≥ null_adjustment means null with end = v - null_adjustment
 //        Example: ends [3, 3+A, 5] with A = 6 → "abc", null, "de" over bytes "abcde".
-//   dictionary{indices: Flat(8), items: binary}  index 0 = null, k = items[k-1]
+//   dictionary{indices: Flat(8), items: binary}  index 0 = null, k = items[k-1]   (utf8 columns)
+//   dictionary{indices: Flat(key bits), items}   dictionary-typed columns (Arrow Dictionary):
+//        the Arrow keys as written, 0-based; a null row points at a null item the writer appends
+//        to the items. Example: keys [0, 2, 1], items ["a", "b", null] → "a", null, "b".
 //   fixed_size_list{dimension, items}            items hold n*dimension values
 //   constant{value}, fixed_size_binary{bytes, byte_width}
 // List offsets and struct pages are handled by the column assembler (v2_0/field.ts).
 import { CorruptDataError, UnsupportedError } from '../../errors.js';
-import { fixedIndexReader, gatherBlock, type Block } from '../blocks.js';
+import { dictBlock, fixedIndexReader, gatherBlock, toUint32, type Block } from '../blocks.js';
 import { decodeFlat, unpackBits } from '../encodings/flat.js';
 import type { ArrayEncoding } from '../proto/encodings20.js';
 
@@ -28,15 +31,22 @@ function buffer(buffers: Uint8Array[], ref: { index: number; type: number }, whe
   return b;
 }
 
-export function decodeArray20(e: ArrayEncoding | undefined, buffers: Uint8Array[], n: number, where: string): Decoded20 {
+/**
+ * Decodes one 2.0 page. `dictionaryColumn`: the page belongs to a dictionary-typed field, so a
+ * `dictionary` encoding holds 0-based Arrow keys and stays a dictionary block.
+ */
+export function decodeArray20(e: ArrayEncoding | undefined, buffers: Uint8Array[], n: number, where: string, dictionaryColumn = false): Decoded20 {
   switch (e?.kind) {
     case 'nullable':
       if (e.nulls === 'all') return { values: { kind: 'none', length: n }, validity: new Uint8Array(n) };
-      if (e.nulls === 'none') return { values: decodeArray20(e.values, buffers, n, where).values };
+      if (e.nulls === 'none') {
+        const inner = decodeArray20(e.values, buffers, n, where, dictionaryColumn);
+        return dictionaryColumn ? inner : { values: inner.values };
+      }
       {
         const validity = decodeArray20(e.validity, buffers, n, where).values;
         if (validity.kind !== 'bits') throw new CorruptDataError('2.0 validity is not a bitmap', { where });
-        const inner = decodeArray20(e.values, buffers, n, where);
+        const inner = decodeArray20(e.values, buffers, n, where, dictionaryColumn);
         return { values: inner.values, validity: inner.validity ? and(validity.data, inner.validity) : validity.data };
       }
     case 'flat':
@@ -46,6 +56,7 @@ export function decodeArray20(e: ArrayEncoding | undefined, buffers: Uint8Array[
     case 'binary':
       return decodeBinary(e, buffers, n, where);
     case 'dictionary': {
+      if (dictionaryColumn) return decodeKeys(e, buffers, n, where);
       const idx = decodeArray20(e.indices, buffers, n, where).values;
       const read = fixedIndexReader(idx, where);
       const items = decodeArray20(e.items, buffers, e.numDictionaryItems, where).values;
@@ -83,6 +94,22 @@ export function decodeArray20(e: ArrayEncoding | undefined, buffers: Uint8Array[
       throw new UnsupportedError(`2.0 ${name} encoding`, { feature: `ArrayEncoding.${name}`, where });
     }
   }
+}
+
+/** A dictionary-typed page: keys stay keys; a key is null where its item is (or is out of range). */
+function decodeKeys(e: Extract<ArrayEncoding, { kind: 'dictionary' }>, buffers: Uint8Array[], n: number, where: string): Decoded20 {
+  const keys = decodeArray20(e.indices, buffers, n, where);
+  if (keys.values.kind !== 'fixed') throw new CorruptDataError(`2.0 dictionary keys decoded to ${keys.values.kind} values`, { where });
+  const items = decodeArray20(e.items, buffers, e.numDictionaryItems, where);
+  if (items.values.length !== e.numDictionaryItems) throw new CorruptDataError(`dictionary has ${items.values.length} items, ${e.numDictionaryItems} expected`, { where });
+  const indices = toUint32(keys.values, where);
+  let validity: Uint8Array | undefined;
+  for (let i = 0; i < n; i++) {
+    const k = indices[i]!;
+    const valid = k < e.numDictionaryItems && (!items.validity || items.validity[k] === 1) && (!keys.validity || keys.validity[i] === 1);
+    if (!valid) (validity ??= new Uint8Array(n).fill(1))[i] = 0;
+  }
+  return { values: dictBlock(indices, items.values), validity };
 }
 
 function and(a: Uint8Array, b: Uint8Array): Uint8Array {

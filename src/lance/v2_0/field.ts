@@ -36,13 +36,13 @@ function pageEncoding(col: Column20, i: number) {
   return { enc: decodeArrayEncoding(enc.value, where), where };
 }
 
-function leafColumn(col: Column20): { values: Block; validity?: Uint8Array; count: number } {
+function leafColumn(col: Column20, dictionaryColumn: boolean): { values: Block; validity?: Uint8Array; count: number } {
   const values: Block[] = [];
   const validity: (Uint8Array | undefined)[] = [];
   let count = 0;
   col.meta.pages.forEach((p, i) => {
     const { enc, where } = pageEncoding(col, i);
-    const d = decodeArray20(enc, col.pageBuffers[i]!, p.length, where);
+    const d = decodeArray20(enc, col.pageBuffers[i]!, p.length, where, dictionaryColumn);
     values.push(d.values);
     validity.push(d.validity);
     count += p.length;
@@ -109,7 +109,7 @@ export function decodeField20(f: LanceField, columnOf: (fieldId: number) => Colu
     const rows = col.meta.pages.reduce((s, p) => s + p.length, 0);
     const expected = above.length === 0 ? rows : childCount(above[0]!);
     if (field.children.length === 0) {
-      const leaf = leafColumn(col);
+      const leaf = leafColumn(col, field.logicalType.startsWith('dict:'));
       if (leaf.count !== expected) throw new CorruptDataError(`column of ${field.name} has ${leaf.count} values, ${expected} expected`, { where });
       out.set(field.id, { layers: [{ isList: false, count: leaf.count, validity: leaf.validity }, ...above], values: leaf.values });
       return;

@@ -1,219 +1,35 @@
 // Binding: resolve column names against a schema and type-check the predicate the way LanceDB 0.39
-// does, producing a typed tree ({@link Bound}) that evaluate.ts runs. Two passes, mirroring LanceDB:
+// does, producing a typed tree ({@link Bound}, bound.ts) that evaluate.ts runs. Two passes, mirroring LanceDB:
 //
-// 1. LanceDB's own literal resolution (lance-datafusion `resolve_expr`), applied only at the top of the
-//    predicate and through AND/OR chains (not under NOT, IS, functions, ...):
-//      col <op> literal, literal <op> col       literal converted to the column's type
-//      col <op> (lit <op> lit ...)               every literal of the right-hand arithmetic converted
-//      col BETWEEN a AND b                        bounds converted
-//      col IN (...)   (top-level column only)     items converted
-//    A literal that does not convert is an error (`n_genes = 1.5`, `cell_type = 5`, `batch = 3000000000`,
-//    `collected_at > '2020-01-01'`): LanceDB rejects these, so do we (QueryError).
-// 2. DataFusion's type coercion for everything else (`NOT (n_genes = 1.5)` compares as Float64, exactly
-//    as LanceDB does). String-vs-number comparisons that DataFusion would only fail on at run time
-//    (casting every string to a number) are rejected up front.
+// 1. LanceDB's own literal resolution (literal-coercion.ts), applied only at the top of the predicate
+//    and through AND/OR chains: a literal met by a column is converted to the column's type, or the
+//    predicate is rejected (`n_genes = 1.5`, `collected_at > '2020-01-01'`).
+// 2. DataFusion's type coercion for everything else (this file; `NOT (n_genes = 1.5)` compares as
+//    Float64, exactly as LanceDB does). String-vs-number comparisons that DataFusion would only fail on
+//    at run time (casting every string to a number) are rejected up front.
 
-import { QueryError } from '../../errors.js';
-import type { CompareOp, Expr, IsTest, Literal, TypeName } from './ast.js';
+import type { CompareOp, Expr, TypeName } from './ast.js';
+import { err, resolveColumn, type BindContext } from './bind-context.js';
+import { collectColumns, type Bound, type BoundPredicate, type SchemaLike } from './bound.js';
 import { castSupported, castValue } from './cast.js';
+import { lanceResolve } from './literal-coercion.js';
 import { toSql } from './to-sql.js';
 import {
   BOOL,
   comparisonCoercion,
-  fromArrow,
   INT32,
   isNumeric,
   numericCoercion,
-  safeCoerce,
   sameType,
   typeName,
   UTF8,
-  type ArrowTypeLike,
   type DType,
   type Value,
 } from './types.js';
 
-export type Bound =
-  | { k: 'col'; t: DType; path: string[]; name: string }
-  | { k: 'const'; t: DType; v: Value }
-  | { k: 'cast'; t: DType; e: Bound; safe: boolean }
-  | { k: 'cmp'; t: DType; op: CompareOp; l: Bound; r: Bound }
-  | { k: 'arith'; t: DType; op: '+' | '-' | '*' | '/' | '%'; l: Bound; r: Bound }
-  | { k: 'concat'; t: DType; l: Bound; r: Bound }
-  | { k: 'neg'; t: DType; e: Bound }
-  | { k: 'not'; t: DType; e: Bound }
-  | { k: 'and' | 'or'; t: DType; es: Bound[] }
-  | { k: 'is'; t: DType; test: IsTest; e: Bound }
-  | { k: 'in'; t: DType; negated: boolean; e: Bound; list: Bound[] }
-  | { k: 'like'; t: DType; negated: boolean; ci: boolean; e: Bound; p: Bound }
-  | { k: 'fn'; t: DType; name: string; args: Bound[] };
-
-/** Structural view of an Arrow Schema (ESM or CJS apache-arrow). */
-export interface SchemaLike {
-  fields: readonly { name: string; type: ArrowTypeLike }[];
-}
-
-export interface BoundPredicate {
-  readonly bound: Bound;
-  readonly expr: Expr;
-  /** Top-level columns read (actual schema names, in schema order). */
-  readonly columns: string[];
-}
-
-interface Ctx {
-  sql: string;
-  fields: readonly { name: string; type: ArrowTypeLike }[];
-  /** Literals converted by LanceDB's resolution pass, with their new type and value. */
-  coerced: Map<Literal, { t: DType; v: Value }>;
-  /**
-   * Inside function arguments: LanceDB hands calls to DataFusion's SQL planner, which matches column
-   * names case-sensitively (unquoted names included).
-   */
-  exactNames: boolean;
-}
-
-function err(ctx: Ctx, node: Expr | undefined, message: string, extra: Record<string, unknown> = {}): QueryError {
-  return new QueryError(message, { predicate: ctx.sql, ...(node?.pos !== undefined ? { position: node.pos } : {}), ...extra });
-}
-
-export interface ResolvedColumn {
-  /** Actual names along the path (top-level column first). */
-  path: string[];
-  type: DType;
-}
-
-/**
- * Resolve a column reference as LanceDB does: an unquoted top-level name matches exactly, else
- * case-insensitively; a quoted one matches exactly; struct children match exactly.
- */
-export function resolveColumn(
-  ref: { path: string[]; quoted: boolean[]; pos?: number },
-  fields: readonly { name: string; type: ArrowTypeLike }[],
-  sql = '',
-): ResolvedColumn {
-  const want = ref.path[0]!;
-  let field = fields.find((f) => f.name === want);
-  if (!field && !ref.quoted[0]) {
-    const lower = want.toLowerCase();
-    field = fields.find((f) => f.name.toLowerCase() === lower);
-  }
-  const position = ref.pos !== undefined ? { position: ref.pos } : {};
-  if (!field) {
-    const available = fields.map((f) => f.name);
-    throw new QueryError(`No column named ${JSON.stringify(want)}. Available columns: ${available.map((n) => JSON.stringify(n)).join(', ')}`, {
-      predicate: sql,
-      column: want,
-      available,
-      ...position,
-    });
-  }
-  const path = [field.name];
-  let type = fromArrow(field.type);
-  for (let i = 1; i < ref.path.length; i++) {
-    const name = ref.path[i]!;
-    if (type.id !== 'struct') {
-      throw new QueryError(`Column ${path.join('.')} is ${typeName(type)}, not a struct: it has no field ${JSON.stringify(name)}`, {
-        predicate: sql,
-        column: [...path, name].join('.'),
-        ...position,
-      });
-    }
-    const child = type.fields.find((f) => f.name === name);
-    if (!child) {
-      const available = type.fields.map((f) => f.name);
-      throw new QueryError(
-        `Struct column ${path.join('.')} has no field ${JSON.stringify(name)}. Available fields: ${available.map((n) => JSON.stringify(n)).join(', ')}`,
-        { predicate: sql, column: [...path, name].join('.'), available, ...position },
-      );
-    }
-    path.push(name);
-    type = child.type;
-  }
-  return { path, type };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pass 1: LanceDB's literal resolution
-
-function columnType(ctx: Ctx, e: Expr): DType | undefined {
-  if (e.kind !== 'column') return undefined;
-  return resolveColumn(e, ctx.fields, ctx.sql).type;
-}
-
-function literalName(l: Literal): string {
-  switch (l.type) {
-    case 'null':
-      return 'NULL';
-    case 'bool':
-      return `Boolean(${l.value})`;
-    case 'int64':
-      return `Int64(${l.value})`;
-    case 'uint64':
-      return `UInt64(${l.value})`;
-    case 'float64':
-      return `Float64(${l.value})`;
-    case 'utf8':
-      return `Utf8(${JSON.stringify(l.value)})`;
-  }
-}
-
-function coerceLiteral(ctx: Ctx, l: Literal, t: DType): void {
-  const r = safeCoerce(l.type, l.value, t);
-  if (!r) {
-    throw err(ctx, l, `Received literal ${literalName(l)} and could not convert to literal of type '${typeName(t)}'`, { literal: l.value });
-  }
-  ctx.coerced.set(l, { t: l.type === 'null' ? t : t, v: r.value });
-}
-
-/** lance `coerce_expr`: literals (also inside arithmetic/boolean binary trees) take the column type. */
-function coerceExpr(ctx: Ctx, e: Expr, t: DType): void {
-  if (e.kind === 'literal') coerceLiteral(ctx, e, t);
-  else if (e.kind === 'binary') {
-    coerceExpr(ctx, e.left, t);
-    coerceExpr(ctx, e.right, t);
-  } else if (e.kind === 'and' || e.kind === 'or') for (const o of e.operands) coerceExpr(ctx, o, t);
-}
-
-function lanceResolve(ctx: Ctx, e: Expr): void {
-  switch (e.kind) {
-    case 'and':
-    case 'or':
-      for (const o of e.operands) lanceResolve(ctx, o);
-      return;
-    case 'between': {
-      const t = columnType(ctx, e.operand);
-      if (t) {
-        coerceExpr(ctx, e.low, t);
-        coerceExpr(ctx, e.high, t);
-      }
-      return;
-    }
-    case 'binary': {
-      const lt = columnType(ctx, e.left);
-      if (lt) {
-        const r = e.right;
-        if (r.kind === 'literal') coerceLiteral(ctx, r, lt);
-        else if (r.kind === 'binary') {
-          coerceExpr(ctx, r.left, lt);
-          coerceExpr(ctx, r.right, lt);
-        } else if (r.kind === 'and' || r.kind === 'or') for (const o of r.operands) coerceExpr(ctx, o, lt);
-        return;
-      }
-      const rt = columnType(ctx, e.right);
-      if (rt && e.left.kind === 'literal') coerceLiteral(ctx, e.left, rt);
-      return;
-    }
-    case 'in': {
-      if (e.operand.kind === 'column' && e.operand.path.length === 1) {
-        const t = columnType(ctx, e.operand)!;
-        for (const item of e.list) coerceExpr(ctx, item, t);
-      }
-      return;
-    }
-    default:
-      return;
-  }
-}
+// The binder's public surface; index-plan.ts and columns.ts import these from here.
+export { resolveColumn, type ResolvedColumn } from './bind-context.js';
+export { collectColumns, type Bound, type BoundPredicate, type SchemaLike } from './bound.js';
 
 // ---------------------------------------------------------------------------------------------
 // Pass 2: typing with DataFusion's coercion rules
@@ -223,20 +39,20 @@ function constant(t: DType, v: Value): Bound {
 }
 
 /** Insert a conversion to `t` (folded for constants). */
-function castTo(ctx: Ctx, node: Expr, b: Bound, t: DType, safe = false): Bound {
+function castTo(ctx: BindContext, node: Expr, b: Bound, t: DType, safe = false): Bound {
   if (sameType(b.t, t)) return b;
   if (!castSupported(b.t, t)) throw err(ctx, node, `Cannot cast ${typeName(b.t)} to ${typeName(t)}`);
   if (b.k === 'const') return constant(t, castValue(b.v, b.t, t, safe));
   return { k: 'cast', t, e: b, safe };
 }
 
-function requireBool(ctx: Ctx, node: Expr, b: Bound, what: string): Bound {
+function requireBool(ctx: BindContext, node: Expr, b: Bound, what: string): Bound {
   if (b.t.id === 'bool') return b;
   if (b.t.id === 'null') return b.k === 'const' ? constant(BOOL, null) : { ...b, t: BOOL };
   throw err(ctx, node, `${what} needs a boolean operand, got ${typeName(b.t)}: ${toSql(node)}`);
 }
 
-function typeFromName(ctx: Ctx, node: Expr, tn: TypeName): DType {
+function typeFromName(ctx: BindContext, node: Expr, tn: TypeName): DType {
   const p = tn.params ?? [];
   const u = !!tn.unsigned;
   switch (tn.name) {
@@ -276,12 +92,12 @@ function typeFromName(ctx: Ctx, node: Expr, tn: TypeName): DType {
  * constant when planning (`NOT (n_genes = '5')` works, `NOT (n_genes = 'x')` fails); a string column
  * would be cast row by row and fail on the first non-numeric value — rejected here up front.
  */
-function numericStringConstant(ctx: Ctx, node: Expr, b: Bound, other: DType): Bound {
+function numericStringConstant(ctx: BindContext, node: Expr, b: Bound, other: DType): Bound {
   if (b.t.id === 'utf8' && b.k === 'const' && isNumeric(other)) return constant(other, castValue(b.v, UTF8, other, false));
   return b;
 }
 
-function bindCompare(ctx: Ctx, node: Expr, op: CompareOp, l0: Bound, r0: Bound): Bound {
+function bindCompare(ctx: BindContext, node: Expr, op: CompareOp, l0: Bound, r0: Bound): Bound {
   const l = numericStringConstant(ctx, node, l0, r0.t);
   const r = numericStringConstant(ctx, node, r0, l.t);
   const ct = comparisonCoercion(l.t, r.t);
@@ -309,7 +125,7 @@ function retype(b: Bound, t: DType): Bound {
   return b.k === 'const' ? constant(t, null) : { k: 'cast', t, e: b, safe: true };
 }
 
-function bindArith(ctx: Ctx, node: Expr, op: '+' | '-' | '*' | '/' | '%', l: Bound, r: Bound): Bound {
+function bindArith(ctx: BindContext, node: Expr, op: '+' | '-' | '*' | '/' | '%', l: Bound, r: Bound): Bound {
   if (l.t.id === 'null' && r.t.id === 'null') return constant({ id: 'null' }, null);
   const lt = l.t.id === 'null' ? r.t : l.t;
   const rt = r.t.id === 'null' ? l.t : r.t;
@@ -324,7 +140,7 @@ function bindArith(ctx: Ctx, node: Expr, op: '+' | '-' | '*' | '/' | '%', l: Bou
 
 const FUNCTIONS = new Set(['lower', 'upper', 'is_valid', 'abs', 'length', 'char_length', 'character_length', 'octet_length', 'starts_with', 'ends_with']);
 
-function bindCall(ctx: Ctx, e: Extract<Expr, { kind: 'call' }>): Bound {
+function bindCall(ctx: BindContext, e: Extract<Expr, { kind: 'call' }>): Bound {
   const name = e.name.toLowerCase();
   if (!FUNCTIONS.has(name)) {
     throw err(ctx, e, `Unknown or unsupported function ${e.name}(). Supported: ${[...FUNCTIONS].join(', ')}`, { function: e.name });
@@ -371,7 +187,7 @@ function bindCall(ctx: Ctx, e: Extract<Expr, { kind: 'call' }>): Bound {
   throw err(ctx, e, `Unsupported function ${e.name}`);
 }
 
-function bind(ctx: Ctx, e: Expr): Bound {
+function bind(ctx: BindContext, e: Expr): Bound {
   switch (e.kind) {
     case 'column': {
       const ref = ctx.exactNames ? { ...e, quoted: e.quoted.map(() => true) } : e;
@@ -501,7 +317,7 @@ function bind(ctx: Ctx, e: Expr): Bound {
  */
 export function bindPredicate(expr: Expr, schema: SchemaLike, sql?: string): BoundPredicate {
   const text = sql ?? safeToSql(expr);
-  const ctx: Ctx = { sql: text, fields: schema.fields, coerced: new Map(), exactNames: false };
+  const ctx: BindContext = { sql: text, fields: schema.fields, coerced: new Map(), exactNames: false };
   lanceResolve(ctx, expr);
   const bound = bind(ctx, expr);
   if (bound.t.id !== 'bool') {
@@ -518,42 +334,5 @@ function safeToSql(e: Expr): string {
     return toSql(e);
   } catch {
     return '';
-  }
-}
-
-export function collectColumns(b: Bound, out: Set<string>): void {
-  switch (b.k) {
-    case 'col':
-      out.add(b.path[0]!);
-      return;
-    case 'const':
-      return;
-    case 'cast':
-    case 'neg':
-    case 'not':
-    case 'is':
-      collectColumns(b.e, out);
-      return;
-    case 'cmp':
-    case 'arith':
-    case 'concat':
-      collectColumns(b.l, out);
-      collectColumns(b.r, out);
-      return;
-    case 'and':
-    case 'or':
-      for (const x of b.es) collectColumns(x, out);
-      return;
-    case 'in':
-      collectColumns(b.e, out);
-      for (const x of b.list) collectColumns(x, out);
-      return;
-    case 'like':
-      collectColumns(b.e, out);
-      collectColumns(b.p, out);
-      return;
-    case 'fn':
-      for (const x of b.args) collectColumns(x, out);
-      return;
   }
 }

@@ -4,19 +4,13 @@ export type * from './ast.js';
 export { children, col, lit, stripPositions, walk } from './ast.js';
 export { tokenize, type Token, type TokenKind } from './lexer.js';
 export { parsePredicate } from './parser.js';
-export { bindPredicate, resolveColumn, type Bound, type BoundPredicate, type SchemaLike } from './bind.js';
-export {
-  compareFloats,
-  compareStrings,
-  evaluatePredicate,
-  evaluateTriState,
-  likeToRegExp,
-  maskToIndices,
-  preparePredicate,
-  type DataLike,
-  type RecordBatchLike,
-  type TableLike,
-} from './evaluate.js';
+export { bindPredicate } from './bind.js';
+export { resolveColumn } from './bind-context.js';
+export type { Bound, BoundPredicate, SchemaLike } from './bound.js';
+export { evaluatePredicate, evaluateTriState, maskToIndices, preparePredicate } from './evaluate.js';
+export type { DataLike, RecordBatchLike, TableLike } from './arrow-view.js';
+export { compareFloats, compareStrings } from './compare.js';
+export { likeToRegExp } from './like.js';
 export { referencedColumns, referencedPaths } from './columns.js';
 export {
   combineIndexResults,

@@ -1,0 +1,90 @@
+// Binding pass 1: LanceDB's own literal resolution (lance-datafusion `resolve_expr`). It runs before
+// DataFusion's type coercion and only at the top of the predicate and through AND/OR chains (not
+// under NOT, IS, functions, ...):
+//   col <op> literal, literal <op> col       literal converted to the column's type
+//   col <op> (lit <op> lit ...)               every literal of the right-hand arithmetic converted
+//   col BETWEEN a AND b                        bounds converted
+//   col IN (...)   (top-level column only)     items converted
+// A literal that does not convert is an error (`n_genes = 1.5`, `cell_type = 5`, `batch = 3000000000`,
+// `collected_at > '2020-01-01'`): LanceDB rejects these, so do we (QueryError). The converted literals
+// land in `ctx.coerced`, where pass 2 (bind.ts) picks them up.
+
+import type { Expr, Literal } from './ast.js';
+import { err, resolveColumn, type BindContext } from './bind-context.js';
+import { safeCoerce, typeName, type DType } from './types.js';
+
+function columnType(ctx: BindContext, e: Expr): DType | undefined {
+  if (e.kind !== 'column') return undefined;
+  return resolveColumn(e, ctx.fields, ctx.sql).type;
+}
+
+function literalName(l: Literal): string {
+  switch (l.type) {
+    case 'null':
+      return 'NULL';
+    case 'bool':
+      return `Boolean(${l.value})`;
+    case 'int64':
+      return `Int64(${l.value})`;
+    case 'uint64':
+      return `UInt64(${l.value})`;
+    case 'float64':
+      return `Float64(${l.value})`;
+    case 'utf8':
+      return `Utf8(${JSON.stringify(l.value)})`;
+  }
+}
+
+function coerceLiteral(ctx: BindContext, l: Literal, t: DType): void {
+  const r = safeCoerce(l.type, l.value, t);
+  if (!r) {
+    throw err(ctx, l, `Received literal ${literalName(l)} and could not convert to literal of type '${typeName(t)}'`, { literal: l.value });
+  }
+  ctx.coerced.set(l, { t, v: r.value });
+}
+
+/** lance `coerce_expr`: literals (also inside arithmetic/boolean binary trees) take the column type. */
+function coerceExpr(ctx: BindContext, e: Expr, t: DType): void {
+  if (e.kind === 'literal') coerceLiteral(ctx, e, t);
+  else if (e.kind === 'binary') {
+    coerceExpr(ctx, e.left, t);
+    coerceExpr(ctx, e.right, t);
+  } else if (e.kind === 'and' || e.kind === 'or') for (const o of e.operands) coerceExpr(ctx, o, t);
+}
+
+/** Records in `ctx.coerced` every literal LanceDB converts to a column's type; throws where it cannot. */
+export function lanceResolve(ctx: BindContext, e: Expr): void {
+  switch (e.kind) {
+    case 'and':
+    case 'or':
+      for (const o of e.operands) lanceResolve(ctx, o);
+      return;
+    case 'between': {
+      const t = columnType(ctx, e.operand);
+      if (t) {
+        coerceExpr(ctx, e.low, t);
+        coerceExpr(ctx, e.high, t);
+      }
+      return;
+    }
+    case 'binary': {
+      const lt = columnType(ctx, e.left);
+      if (lt) {
+        coerceExpr(ctx, e.right, lt);
+        return;
+      }
+      const rt = columnType(ctx, e.right);
+      if (rt && e.left.kind === 'literal') coerceLiteral(ctx, e.left, rt);
+      return;
+    }
+    case 'in': {
+      if (e.operand.kind === 'column' && e.operand.path.length === 1) {
+        const t = columnType(ctx, e.operand)!;
+        for (const item of e.list) coerceExpr(ctx, item, t);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
