@@ -237,6 +237,7 @@ export function concatBlocks(parts: Block[], where: string): Block {
 /** `dictionary[indices[i]]` for every i: materializes dictionary-encoded values. */
 export function gatherBlock(dict: Block, indices: Uint32Array, where: string): Block {
   const n = indices.length;
+  if (dict.kind === 'none') return { kind: 'none', length: n };
   for (let i = 0; i < n; i++) {
     if (indices[i]! >= dict.length) {
       // Null slots may carry any index; clamp them to 0 only when the dictionary is non-empty.

@@ -14,5 +14,6 @@ export type { IndexInfo, IndexLookupResult, IndexQuery, IndexValue, IndexType } 
 export { builtinDecompressors, defaultDecompressors, type Decompressors } from './decompressors.js';
 export type { IoOptions } from './context.js';
 export { ROW_ADDRESS } from './projection.js';
-export { manifestKey, parseManifestName, type NamingScheme } from './versions.js';
+export { manifestKey, parseManifestName, MAX_VERSIONS_AHEAD, type NamingScheme } from './versions.js';
+export { UNSUPPORTED_META, LOGICAL_TYPE_META } from './schema.js';
 export { READER_FLAGS } from './manifest.js';

@@ -69,11 +69,6 @@ export function buildFieldTree(protos: FieldProto[], where: string): LanceField[
   return roots;
 }
 
-/** Why a field cannot be read, or undefined if it can. */
-export function unsupportedReason(f: LanceField): UnsupportedError | undefined {
-  return f.type instanceof UnsupportedError ? f.type : undefined;
-}
-
 const BFLOAT16 = 'lance.bfloat16';
 
 const TIME_UNITS: Record<string, arrow.TimeUnit> = {

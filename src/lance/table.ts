@@ -176,7 +176,7 @@ export class LanceTable {
       const reader = this.#readers[idx]!;
       const deleted = await reader.deleted(opts.signal);
       // Distinct offsets of this fragment, sorted.
-      let picked = new Uint32Array(count);
+      const picked = new Uint32Array(count);
       let k = 0;
       for (let i = 0; i < n; i++) if (frags[i] === fid) picked[k++] = offsets[i]!;
       picked.sort();
@@ -211,11 +211,11 @@ export class LanceTable {
       while (j < n && frags[j] === fid) j++;
       const d = decoded.get(fid)!;
       const keep = new Uint32Array(j - i);
-      // Row addresses usually come sorted (index lookups): walk both lists; else binary search.
+      // Row addresses usually come sorted (index lookups): step along `sorted`; else binary search.
       let at = 0;
       for (let r = i; r < j; r++) {
         const o = offsets[r]!;
-        if (at >= d.sorted.length || d.sorted[at] !== o) at = lowerBound(d.sorted, o);
+        if (d.sorted[at] !== o) at = d.sorted[at + 1] === o ? at + 1 : lowerBound(d.sorted, o);
         keep[r - i] = d.pos[at]!;
       }
       const cols = d.reader.buildColumns(proj.fields, d.leaves, 0, keep);

@@ -9,8 +9,8 @@ import { LanceFile } from '../lance-file.js';
 import { compile, keyKind, keyReader, queryKey, type IndexQuery } from './keys.js';
 import { parseRowIdTreeMap, type RowSet } from './row-id-tree-map.js';
 
-export async function bitmapLookup(ctx: TableContext, dir: string, q: IndexQuery, signal?: AbortSignal): Promise<RowSet> {
-  const file = await LanceFile.open(ctx, dir, 'bitmap_page_lookup.lance', 0, signal);
+export async function bitmapLookup(ctx: TableContext, dir: string, q: IndexQuery, sizeOf: (file: string) => number = () => 0, signal?: AbortSignal): Promise<RowSet> {
+  const file = await LanceFile.open(ctx, dir, 'bitmap_page_lookup.lance', sizeOf('bitmap_page_lookup.lance'), signal);
   const where = `${ctx.name}/${dir}`;
   const keys = await file.read(['keys'], 0, file.numRows, signal);
   const type = keys.schema.fields[0]!.type as arrow.DataType;

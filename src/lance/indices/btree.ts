@@ -15,8 +15,8 @@ import { compile, keyKind, keyReader, queryKey, type IndexQuery } from './keys.j
 import type { RowSet } from './row-id-tree-map.js';
 import { addAddresses } from './rowset.js';
 
-export async function btreeLookup(ctx: TableContext, dir: string, q: IndexQuery, signal?: AbortSignal): Promise<RowSet> {
-  const lookup = await LanceFile.open(ctx, dir, 'page_lookup.lance', 0, signal);
+export async function btreeLookup(ctx: TableContext, dir: string, q: IndexQuery, sizeOf: (file: string) => number = () => 0, signal?: AbortSignal): Promise<RowSet> {
+  const lookup = await LanceFile.open(ctx, dir, 'page_lookup.lance', sizeOf('page_lookup.lance'), signal);
   const where = `${ctx.name}/${dir}`;
   if (lookup.schema.metadata.get('range_partitioned') === 'true') {
     throw new UnsupportedError('range-partitioned btree indices', { feature: 'btree range_partitioned', where });
@@ -36,7 +36,7 @@ export async function btreeLookup(ctx: TableContext, dir: string, q: IndexQuery,
   }
   const out: RowSet = new Map();
   if (wanted.length === 0) return out;
-  const data = await LanceFile.open(ctx, dir, 'page_data.lance', 0, signal);
+  const data = await LanceFile.open(ctx, dir, 'page_data.lance', sizeOf('page_data.lance'), signal);
   wanted.sort((a, b) => a - b);
   // Adjacent pages are read as one window.
   const windows: [number, number][] = [];

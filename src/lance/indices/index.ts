@@ -111,22 +111,27 @@ export async function lookupIndex(
   const covered = new Set<number>();
   for (const s of segments) {
     const dir = `_indices/${s.uuid}`;
-    const rows = s.type === 'btree' ? await btreeLookup(ctx, dir, q, signal) : await bitmapLookup(ctx, dir, q, signal);
+    // File sizes from the manifest (when recorded) save a HEAD request per index file.
+    const sizes = new Map(meta.find((m) => uuidString(m.uuid) === s.uuid)?.files.map((f) => [f.path, f.sizeBytes]) ?? []);
+    const sizeOf = (name: string) => sizes.get(name) ?? 0;
+    const rows = s.type === 'btree' ? await btreeLookup(ctx, dir, q, sizeOf, signal) : await bitmapLookup(ctx, dir, q, sizeOf, signal);
     unionInto(found, rows);
     for (const f of s.fragments ?? []) if (live.has(f)) covered.add(f);
   }
-  const out: bigint[] = [];
+  // Row addresses as (offset, fragment) u32 word pairs (little-endian u64), without BigInt per row.
+  const words: number[] = [];
   for (const fid of [...found.keys()].sort((a, b) => a - b)) {
     const reader = live.get(fid);
     if (!reader || !covered.has(fid)) continue;
     const deleted = await reader.deleted(signal);
     const rows = found.get(fid)!;
-    const hi = BigInt(fid) << 32n;
     if (rows === 'all') {
-      for (let o = 0; o < reader.physicalRows; o++) if (!sortedHas(deleted, o)) out.push(hi | BigInt(o));
+      for (let o = 0; o < reader.physicalRows; o++) if (!sortedHas(deleted, o)) words.push(o, fid);
     } else {
-      for (const o of rows) if (o < reader.physicalRows && !sortedHas(deleted, o)) out.push(hi | BigInt(o));
+      for (const o of rows) if (o < reader.physicalRows && !sortedHas(deleted, o)) words.push(o, fid);
     }
   }
-  return { rows: BigUint64Array.from(out), coveredFragments: covered, segments: segments.map((s) => s.uuid) };
+  const out = new BigUint64Array(words.length / 2);
+  new Uint32Array(out.buffer).set(words);
+  return { rows: out, coveredFragments: covered, segments: segments.map((s) => s.uuid) };
 }

@@ -80,6 +80,8 @@ export interface IndexMetadataProto {
   indexVersion?: number;
   createdAt?: number;
   baseId?: number;
+  /** Files of the segment with their sizes (newer writers; empty when not recorded). */
+  files: { path: string; sizeBytes: number }[];
 }
 
 const text = new TextDecoder();
@@ -224,7 +226,7 @@ export function decodeManifest(bytes: Uint8Array, where: string): ManifestProto 
 }
 
 export function decodeIndexMetadata(bytes: Uint8Array, where: string): IndexMetadataProto {
-  const x: IndexMetadataProto = { uuid: new Uint8Array(0), fields: [], name: '', datasetVersion: 0, fragmentBitmap: new Uint8Array(0) };
+  const x: IndexMetadataProto = { uuid: new Uint8Array(0), fields: [], name: '', datasetVersion: 0, fragmentBitmap: new Uint8Array(0), files: [] };
   readFields(bytes, where, (n, r) => {
     switch (n) {
       case 1: readFields(r.bytesView(), where, (k, s) => { if (k === 1) x.uuid = s.bytesView(); }); break;
@@ -236,6 +238,16 @@ export function decodeIndexMetadata(bytes: Uint8Array, where: string): IndexMeta
       case 7: x.indexVersion = r.int(); break;
       case 8: x.createdAt = r.uint(); break;
       case 9: x.baseId = r.uint(); break;
+      case 10: {
+        // IndexFile {string path = 1; uint64 size_bytes = 2} (seen in lance 12 manifests)
+        const f = { path: '', sizeBytes: 0 };
+        readFields(r.bytesView(), where, (k, s) => {
+          if (k === 1) f.path = s.string();
+          else if (k === 2) f.sizeBytes = s.uint();
+        });
+        x.files.push(f);
+        break;
+      }
     }
   });
   return x;

@@ -121,6 +121,44 @@ describe('corrupt and unsupported input', () => {
     expect(typed).toBeGreaterThan(0);
   });
 
+  it('keeps fields of unreadable types in the schema and refuses to read them by name', async () => {
+    // Appended manifest fields (repeated field 1), as a Python writer would record a large_list
+    // column (apache-arrow JS cannot make one): big_list (large_list<int32>) and meta2 (struct of an
+    // int32 and a large_list). No data file stores them; readable children read as null.
+    const varint = (v: number) => { const o: number[] = []; for (; v > 127; v = Math.floor(v / 128)) o.push((v & 127) | 128); o.push(v); return o; };
+    const str = (tag: number, x: string) => [tag, ...varint(Buffer.byteLength(x)), ...Buffer.from(x)];
+    const field = (name: string, id: number, parent: number, type: string) => {
+      const parentId = parent < 0 ? [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01] : varint(parent);
+      const body = [...str(0x12, name), 0x18, ...varint(id), 0x20, ...parentId, ...str(0x2a, type), 0x30, 0x01];
+      return [0x0a, ...varint(body.length), ...body];
+    };
+    const s = pristine['2.1']!.clone();
+    appendToManifest(s, [
+      ...field('big_list', 900, -1, 'large_list'), ...field('item', 901, 900, 'int32'),
+      ...field('meta2', 902, -1, 'struct'), ...field('ok', 903, 902, 'int32'), ...field('bad', 904, 902, 'large_list'), ...field('item', 905, 904, 'int32'),
+    ]);
+    const t = await open(s);
+    const big = t.schema.fields.find((f) => f.name === 'big_list')!;
+    expect(String(big.type)).toBe('Null');
+    expect(big.metadata.get('lance:logical_type')).toBe('large_list');
+    expect(big.metadata.get('lance:unsupported')).toMatch(/big_list.*large_list/);
+    expect(t.schema.fields.map((f) => f.name).slice(-2)).toEqual(['big_list', 'meta2']);
+    const refused = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as UnsupportedError);
+    const e1 = await refused(t.scan({ columns: ['uid', 'big_list'] }));
+    expect(e1).toBeInstanceOf(UnsupportedError);
+    expect(e1!.message).toContain('"big_list" of type large_list');
+    expect(e1!.fields).toMatchObject({ field: 'big_list', logicalType: 'large_list' });
+    expect((await refused(t.scan()))?.message).toContain('"big_list"'); // every column, so the unreadable one too
+    expect((await refused(t.scan({ columns: ['meta2'] })))?.message).toContain('"meta2.bad" of type large_list');
+    expect(await refused(t.take(BigUint64Array.of(0n), { columns: ['big_list'] }))).toBeInstanceOf(UnsupportedError);
+    const it = t.scanBatches({ columns: ['big_list'] })[Symbol.asyncIterator]();
+    expect(await refused(it.next())).toBeInstanceOf(UnsupportedError);
+    // The rest of the table, and the readable child of the struct, still read.
+    const ok = await t.scan({ columns: ['uid', 'meta2.ok'], limit: 5 });
+    expect(ok.numRows).toBe(5);
+    expect([...ok.getChild('meta2.ok')!]).toEqual([null, null, null, null, null]);
+  });
+
   it('reports missing data and deletion files as not found', async () => {
     const s = pristine['2.2']!.clone();
     s.files.delete(dataOf(s));

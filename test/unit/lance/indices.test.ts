@@ -88,6 +88,16 @@ describe('scalar index lookups', () => {
     expect(bitmapBytes).toBeLessThan(store.stats.bytes - before2);
   });
 
+  it('sends no HEAD for index files: their sizes come from the manifest (IndexMetadata.files)', async () => {
+    const t = await openTable(`${server.url}/cells.lance`, { decompressors: await testDecompressors() });
+    const from = server.requests.length;
+    await t.indexLookup('n_genes', { op: 'eq', value: 1234 }); // btree: page_lookup + page_data
+    await t.indexLookup('cell_type', { op: 'eq', value: 'B cell' }); // bitmap
+    const idx = server.requests.slice(from).filter((r) => r.path.includes('/_indices/'));
+    expect(new Set(idx.map((r) => r.path.split('/').pop())).size).toBe(3);
+    expect(idx.filter((r) => (r as { method?: string }).method === 'HEAD')).toEqual([]);
+  });
+
   it('answers undefined for unindexed columns and refuses unknown ones', async () => {
     expect(await table.indexLookup('u16', { op: 'eq', value: 1 })).toBeUndefined();
     await expect(table.indexLookup('no_such', { op: 'eq', value: 1 })).rejects.toBeInstanceOf(QueryError);

@@ -15,7 +15,8 @@ import { decodeDeletionFile } from '../../../src/lance/proto/table.js';
 import { readFields } from '../../../src/lance/protobuf.js';
 import { decodeRoaring } from '../../../src/lance/roaring.js';
 import { unravel } from '../../../src/lance/repdef.js';
-import { manifestKey, parseManifestName } from '../../../src/lance/versions.js';
+import { isManifestTail, manifestKey, parseManifestName } from '../../../src/lance/versions.js';
+import { concatBlocks, dictBlock, sliceBlock, takeBlock, type Block } from '../../../src/lance/blocks.js';
 import { rng } from './helpers.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -197,5 +198,66 @@ describe('read planning and version names', () => {
     expect(parseManifestName('18446744073709551611.manifest')).toEqual({ version: 4, scheme: 'v2' });
     expect(parseManifestName('12.manifest')).toEqual({ version: 12, scheme: 'v1' });
     expect(parseManifestName('d5.manifest')).toBeUndefined();
+  });
+});
+
+describe('dictionary blocks', () => {
+  const strings = (...xs: string[]): Block => {
+    const enc = new TextEncoder();
+    const parts = xs.map((x) => enc.encode(x));
+    const offsets = new Uint32Array(xs.length + 1);
+    parts.forEach((p, i) => (offsets[i + 1] = offsets[i]! + p.length));
+    const data = new Uint8Array(offsets[xs.length]!);
+    parts.forEach((p, i) => data.set(p, offsets[i]!));
+    return { kind: 'var', offsets, data, length: xs.length };
+  };
+  const values = (b: Block): string[] => {
+    if (b.kind !== 'dict' || b.dict.kind !== 'var') throw new Error(`not a string dictionary: ${b.kind}`);
+    const d = b.dict;
+    return Array.from(b.indices, (k) => new TextDecoder().decode(d.data.subarray(d.offsets[k], d.offsets[k + 1])));
+  };
+
+  it('clamps out-of-range indices (null slots) into the dictionary', () => {
+    expect(Array.from(dictBlock(Uint32Array.of(1, 7, 0, 99), strings('a', 'b')).indices)).toEqual([1, 0, 0, 0]);
+  });
+
+  it('concatenates pages: a repeated dictionary is shared, a different one appended with shifted indices', () => {
+    const d1 = strings('blood', 'lung');
+    const same = strings('blood', 'lung');
+    const other = strings('lung', 'liver', 'skin');
+    const parts: Block[] = [
+      dictBlock(Uint32Array.of(0, 1, 1), d1),
+      { kind: 'none', length: 2 }, // an all-null page
+      dictBlock(Uint32Array.of(1, 0), same),
+      dictBlock(Uint32Array.of(2, 0, 1), other),
+      strings('plain', 'page'), // a page stored without a dictionary
+    ];
+    const all = concatBlocks(parts, 'test');
+    expect(all.kind).toBe('dict');
+    if (all.kind !== 'dict') return;
+    expect(all.length).toBe(12);
+    expect(all.dict.length).toBe(7); // blood lung | lung liver skin | plain page
+    const v = values(all);
+    expect([...v.slice(0, 3), ...v.slice(5)]).toEqual(['blood', 'lung', 'lung', 'lung', 'blood', 'skin', 'lung', 'liver', 'plain', 'page']);
+    expect(values(sliceBlock(all, 6, 9))).toEqual(['blood', 'skin', 'lung']);
+    expect(values(takeBlock(all, Uint32Array.of(10, 0, 7), 'test'))).toEqual(['plain', 'blood', 'skin']);
+  });
+
+  it('concatenates all-null pages of a dictionary column to an all-null block', () => {
+    expect(concatBlocks([{ kind: 'none', length: 3 }, { kind: 'none', length: 2 }], 'test')).toEqual({ kind: 'none', length: 5 });
+  });
+});
+
+describe('manifest validation', () => {
+  it('accepts a manifest tail and rejects fallback pages', () => {
+    const tail = new Uint8Array(16);
+    const v = new DataView(tail.buffer);
+    v.setBigUint64(0, 100n, true);
+    v.setUint16(10, 2, true);
+    tail.set([0x4c, 0x41, 0x4e, 0x43], 12);
+    expect(isManifestTail(tail, 500)).toBe(true);
+    expect(isManifestTail(tail, 110)).toBe(false); // position past the end
+    const html = new TextEncoder().encode('<!doctype html><html><body>app</body></html>');
+    expect(isManifestTail(html.subarray(html.length - 16), html.length)).toBe(false);
   });
 });
