@@ -5,7 +5,7 @@ import { QueryError, throwIfAborted } from '../errors.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { AtlasCatalog } from '../atlas/catalog.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
-import type { LanceTable } from '../lance/index.js';
+import { UNSUPPORTED_META, type LanceTable } from '../lance/index.js';
 import type { QueryExecutor, QueryProgress, RunOptions } from './atlas-query.js';
 import { groupCount } from './group-count.js';
 import { obsFrame } from './obs-frame.js';
@@ -147,7 +147,8 @@ export class AtlasExecutor implements QueryExecutor {
       this.#checkColumns(table, spec.select);
       return [...new Set(['uid', ...spec.select.filter((c) => !pointers.has(c))])];
     }
-    return table.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n));
+    // Columns the Lance reader cannot decode (marked, not dropped) are left out unless selected by name.
+    return table.schema.fields.filter((f) => !pointers.has(f.name) && !f.metadata.has(UNSUPPORTED_META)).map((f) => f.name);
   }
 
   #activeFields(spec: QuerySpec): PointerField[] {
