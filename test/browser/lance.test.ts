@@ -3,10 +3,10 @@
 // rows must equal what the Node reader returns (which the other tests check against LanceDB).
 import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { serveDirectory } from '../../../src/companion/serve.js';
-import { openTable } from '../../../src/lance/index.js';
-import { startBrowser, type BrowserHarness } from '../../helpers/browser.js';
-import { atlasTable, createLanceTable, tempDir } from './helpers.js';
+import { serveDirectory } from '../../src/companion/serve.js';
+import { openTable } from '../../src/lance/index.js';
+import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { atlasTable, createLanceTable, tempDir } from '../unit/lance/helpers.js';
 
 const dir = tempDir('lance-browser-');
 let h: BrowserHarness;
