@@ -174,3 +174,13 @@ mod tests {
         assert_eq!(bit_width(u32::MAX), 32);
     }
 }
+
+/// `b` low bits set (all 32 for b = 32): the value mask of a `b`-bit block, shared by both kernels.
+#[inline(always)]
+pub(crate) const fn low_mask(b: usize) -> u32 {
+    if b >= 32 {
+        u32::MAX
+    } else {
+        (1u32 << b) - 1
+    }
+}

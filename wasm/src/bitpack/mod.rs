@@ -70,6 +70,7 @@ pub(crate) use simd128 as kernel;
 pub(crate) use scalar as kernel;
 
 pub use format::{ElementSize, Transform};
+pub(crate) use format::low_mask;
 
 use crate::error::{CodecError, ErrorCode, Result};
 

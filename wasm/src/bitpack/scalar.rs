@@ -18,21 +18,11 @@
 
 use super::format::{Transform, BLOCK_BYTES};
 use super::transform::unzigzag32;
-use super::Block;
+use super::{low_mask, Block};
 
 pub use super::transform::{forward_block_u64 as transform_block_u64, inverse_block_u64 as combine_block_u64};
 
 type Row = [u32; 4];
-
-/// `b` low bits set (all 32 for b = 32).
-#[inline(always)]
-const fn low_mask(b: usize) -> u32 {
-    if b >= 32 {
-        u32::MAX
-    } else {
-        (1u32 << b) - 1
-    }
-}
 
 /// Row `word` of a payload: the 4 lanes' word `word`, from bytes `16·word .. 16·word + 16`.
 ///

@@ -19,16 +19,7 @@
 use core::arch::wasm32::*;
 
 use super::format::{Transform, BLOCK_BYTES};
-use super::Block;
-
-#[inline(always)]
-const fn low_mask(b: usize) -> u32 {
-    if b >= 32 {
-        u32::MAX
-    } else {
-        (1u32 << b) - 1
-    }
-}
+use super::{low_mask, Block};
 
 /// Unaligned 16-byte load of payload word row `word` (the 4 lanes' word `word`).
 ///
