@@ -9,6 +9,7 @@ import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/ca
 import { openStore } from '../io/open.js';
 import { withPrefix } from '../io/prefix.js';
 import { withStats, type IoStats } from '../io/stats.js';
+import { withInflightDedupe } from '../io/dedupe.js';
 import type { ByteStore } from '../io/types.js';
 import { openTable } from '../lance/index.js';
 import { AtlasQuery, type QueryProgress, type RunOptions } from '../query/atlas-query.js';
@@ -62,7 +63,8 @@ async function openRoot(location: string | ByteStore, opts: AtlasOptions): Promi
   // Stats sit below the cache: they count what reached the network, not cache hits.
   const counted = withStats(base);
   const cache = pickCache(opts);
-  const root = Object.assign(cache ? withCache(counted, { cache }) : counted, { stats: counted.stats });
+  // Dedupe sits above the cache: concurrent misses for the same bytes become one cache miss, one request.
+  const root = Object.assign(withInflightDedupe(cache ? withCache(counted, { cache }) : counted), { stats: counted.stats });
   return { root, lanceDb: withPrefix(root, 'lance_db') };
 }
 

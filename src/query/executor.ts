@@ -14,6 +14,9 @@ import { quoteIdent } from './predicate/index.js';
 import { readField, type FieldReadContext } from './read-field.js';
 import type { QuerySpec } from './spec.js';
 
+/** Batches of toBatches() whose matrices are read ahead of the consumer. */
+const READ_AHEAD = 3;
+
 export type ReadContextFactory = (opts: RunOptions, progress: QueryProgress) => FieldReadContext;
 
 export class AtlasExecutor implements QueryExecutor {
@@ -70,12 +73,19 @@ export class AtlasExecutor implements QueryExecutor {
     const rows = await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
     const slices: arrow.Table[] = [];
     for (let at = 0; at < rows.numRows; at += batchSize) slices.push(rows.slice(at, Math.min(rows.numRows, at + batchSize)));
-    let next = slices.length ? this.#assemble(slices[0]!, field, spec, opts, progress) : undefined;
+    // Matrices of the next READ_AHEAD batches are read while the caller works on the current one.
+    const pending: Promise<AnnData>[] = [];
+    const start = (i: number) => {
+      const p = this.#assemble(slices[i]!, field, spec, opts, progress);
+      p.catch(() => undefined); // surfaced when awaited
+      pending.push(p);
+    };
+    let queued = 0;
+    for (; queued < Math.min(READ_AHEAD, slices.length); queued++) start(queued);
     for (let i = 0; i < slices.length; i++) {
       throwIfAborted(opts.signal);
-      const current = next!;
-      next = i + 1 < slices.length ? this.#assemble(slices[i + 1]!, field, spec, opts, progress) : undefined;
-      next?.catch(() => undefined); // surfaced when awaited
+      const current = pending.shift()!;
+      if (queued < slices.length) start(queued++);
       yield await current;
     }
   }

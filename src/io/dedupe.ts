@@ -1,0 +1,46 @@
+// Identical reads in flight at the same time share one request. Several layout lookups of one
+// query, for instance, ask for the same Lance index pages concurrently; without this each would
+// cost its own round trip. A waiter's AbortSignal only stops that waiter: the shared request goes on
+// for the others (a failure of the request itself reaches every waiter).
+import { AbortedError } from '../errors.js';
+import type { ByteRange, ByteStore, ReadOptions } from './types.js';
+
+export function withInflightDedupe(inner: ByteStore): ByteStore {
+  const inflight = new Map<string, Promise<unknown>>();
+  const shared = <T>(id: string, load: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    let p = inflight.get(id) as Promise<T> | undefined;
+    if (!p) {
+      p = load();
+      inflight.set(id, p);
+      const done = () => inflight.delete(id);
+      p.then(done, done);
+    }
+    return signal ? abortable(p, signal) : p;
+  };
+  return {
+    url: inner.url,
+    get: (key: string, opts?: ReadOptions) => shared(`g|${key}`, () => inner.get(key), opts?.signal),
+    getRange: (key: string, range: ByteRange, opts?: ReadOptions) =>
+      shared(`r|${key}|${range.offset}|${range.length}`, () => inner.getRange(key, range), opts?.signal),
+    size: (key: string, opts?: ReadOptions) => shared(`s|${key}`, () => inner.size(key), opts?.signal),
+    ...(inner.list ? { list: inner.list.bind(inner) } : {}),
+  };
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortedError('read aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError('read aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,51 @@
+import { expect, test } from 'vitest';
+import { withInflightDedupe } from '../../../src/io/dedupe.js';
+import type { ByteRange, ByteStore } from '../../../src/io/types.js';
+
+/** A slow fake store whose bytes are (offset + i) & 0xff, counting the reads that reach it. */
+function slowStore(): ByteStore & { calls: number } {
+  const s = {
+    url: 'mem://x',
+    calls: 0,
+    async get() {
+      s.calls++;
+      return undefined;
+    },
+    async getRange(_key: string, r: ByteRange) {
+      s.calls++;
+      await new Promise((ok) => setTimeout(ok, 30));
+      return Uint8Array.from({ length: r.length }, (_, i) => (r.offset + i) & 0xff);
+    },
+    async size() {
+      s.calls++;
+      return 100;
+    },
+  };
+  return s;
+}
+
+test('concurrent identical reads share one request; later reads go to the store again', async () => {
+  const inner = slowStore();
+  const s = withInflightDedupe(inner);
+  const [a, b, c] = await Promise.all([
+    s.getRange('f', { offset: 10, length: 4 }),
+    s.getRange('f', { offset: 10, length: 4 }),
+    s.getRange('f', { offset: 11, length: 4 }),
+  ]);
+  expect(Array.from(a)).toEqual([10, 11, 12, 13]);
+  expect(b).toBe(a);
+  expect(Array.from(c)).toEqual([11, 12, 13, 14]);
+  expect(inner.calls).toBe(2);
+  await s.getRange('f', { offset: 10, length: 4 });
+  expect(inner.calls).toBe(3);
+});
+
+test("one waiter's abort does not fail the others", async () => {
+  const s = withInflightDedupe(slowStore());
+  const ac = new AbortController();
+  const first = s.getRange('f', { offset: 0, length: 2 }, { signal: ac.signal });
+  const second = s.getRange('f', { offset: 0, length: 2 });
+  ac.abort();
+  await expect(first).rejects.toMatchObject({ _tag: 'Aborted' });
+  expect(Array.from(await second)).toEqual([0, 1]);
+});
