@@ -191,18 +191,23 @@ async function* alignedChunks(root: string, infos: ArrayInfo[], codecs: WriterCo
   const off = infos.map(() => 0);
   const total = infos[0]!.shape[0]!;
   let pos = 0;
-  while (pos < total) {
-    for (let i = 0; i < its.length; i++) {
-      while (!cur[i] || off[i] === cur[i]!.nRows) {
-        const nx = await its[i]!.next();
-        if (nx.done) throw new InvalidInputError(`${infos[i]!.path} is shorter than ${infos[0]!.path}`);
-        cur[i] = nx.value;
-        off[i] = 0;
+  try {
+    while (pos < total) {
+      for (let i = 0; i < its.length; i++) {
+        while (!cur[i] || off[i] === cur[i]!.nRows) {
+          const nx = await its[i]!.next();
+          if (nx.done) throw new InvalidInputError(`${infos[i]!.path} is shorter than ${infos[0]!.path}`);
+          cur[i] = nx.value;
+          off[i] = 0;
+        }
       }
+      const step = Math.min(...cur.map((c, i) => c!.nRows - off[i]!));
+      yield cur.map((c, i) => ({ rowStart: pos, nRows: step, values: (c!.values as AnyTypedArray).subarray(off[i]!, off[i]! + step) as AnyTypedArray }));
+      for (let i = 0; i < its.length; i++) off[i]! += step;
+      pos += step;
     }
-    const step = Math.min(...cur.map((c, i) => c!.nRows - off[i]!));
-    yield cur.map((c, i) => ({ rowStart: pos, nRows: step, values: (c!.values as AnyTypedArray).subarray(off[i]!, off[i]! + step) as AnyTypedArray }));
-    for (let i = 0; i < its.length; i++) off[i]! += step;
-    pos += step;
+  } finally {
+    // Close the chunk readers (their open file handles) whether we finished, failed or were abandoned.
+    await Promise.all(its.map((it) => it.return(undefined)));
   }
 }
