@@ -296,4 +296,14 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     expect(local.stats.requests).toBeGreaterThan(0);
     local.close();
   });
+
+  it('an aborted call does not poison later queries on the same atlas', async () => {
+    const a = await RaggedAtlas.checkoutLatest(url, { workers: 0, cache: 'none' });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(a.listDatasets({ signal: ac.signal })).rejects.toMatchObject({ _tag: 'Aborted' });
+    expect((await a.listDatasets()).numRows).toBe(2);
+    expect((await a.query().limit(5).toAnnData()).shape[0]).toBe(5);
+    a.close();
+  });
 });
