@@ -3,6 +3,7 @@
 import * as arrow from 'apache-arrow';
 import type { DenseMatrix } from '../anndata/types.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
+import { pickVector } from './arrow-rows.js';
 
 export interface ObsFrame {
   obs: arrow.Table;
@@ -32,7 +33,7 @@ export function obsFrame(rows: arrow.Table, pointers: PointerField[], keep?: Uin
       continue;
     }
     cols.push(field);
-    const v = identity ? col : arrow.vectorFromArray(Array.from(idx, (r) => plain(col.get(r))) as never[], field.type);
+    const v = identity ? col : pickVector(col, field.type, idx);
     vectors.push(...v.data);
   }
   const schema = new arrow.Schema(cols, rows.schema.metadata);
@@ -46,10 +47,4 @@ export function obsFrame(rows: arrow.Table, pointers: PointerField[], keep?: Uin
 
 function batchOf(schema: arrow.Schema, children: arrow.Data[], length: number): arrow.RecordBatch {
   return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children }));
-}
-
-function plain(v: unknown): unknown {
-  if (v instanceof arrow.Vector) return v.toArray();
-  if (v && typeof v === 'object' && 'toJSON' in v) return (v as { toJSON(): unknown }).toJSON();
-  return v;
 }

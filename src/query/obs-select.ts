@@ -21,6 +21,7 @@ import {
 import type { IndexQuery as LanceIndexQuery } from '../lance/indices/keys.js';
 import type { QuerySpec } from './spec.js';
 import { distances, topK } from './vector-search.js';
+import { pickRows } from './arrow-rows.js';
 
 /** homeobox: a search without a limit returns up to this many rows. */
 export const DEFAULT_SEARCH_LIMIT = 1_000_000;
@@ -135,7 +136,7 @@ async function matchRows(table: LanceTable, expr: Expr | undefined, extra: strin
           const candidates = combined.rows.slice().sort();
           // Candidates are re-checked with the whole predicate: exact whatever the residual is.
           const data = candidates.length ? await table.take(candidates, { columns: needed, signal }) : undefined;
-          if (data) parts.push(filterRows(candidates, data, keepTrue(data)));
+          if (data) parts.push(filterRows(candidates, data, keepTrue(data), extra));
           scanFragments = table.fragments.map((f) => f.id).filter((id) => !combined.coveredFragments.has(id));
         }
       }
@@ -146,33 +147,19 @@ async function matchRows(table: LanceTable, expr: Expr | undefined, extra: strin
       throwIfAborted(signal);
       const addrs = batch.getChild('_rowaddr')!.toArray() as BigUint64Array;
       const data = new arrow.Table(batch);
-      parts.push(filterRows(addrs, data, keepTrue(batch)));
+      parts.push(filterRows(addrs, data, keepTrue(batch), extra));
     }
   }
-  return concatMatches(parts, needed, table.schema);
+  return concatMatches(parts, extra, table.schema);
 }
 
-function filterRows(addrs: BigUint64Array, data: arrow.Table, mask: Uint8Array): { rows: BigUint64Array; data: arrow.Table } {
+/** Matching row addresses, and for them only the `keep` columns (phase 2 reads everything else). */
+function filterRows(addrs: BigUint64Array, data: arrow.Table, mask: Uint8Array, keep: string[]): { rows: BigUint64Array; data: arrow.Table } {
   const idx: number[] = [];
   for (let i = 0; i < mask.length; i++) if (mask[i] === 1) idx.push(i);
   const rows = BigUint64Array.from(idx, (i) => addrs[i]!);
-  return { rows, data: idx.length === data.numRows ? data : pickRows(data, idx) };
-}
-
-/** Rows of `t` at `idx` as a new table (small helper for the extra columns of phase 1). */
-export function pickRows(t: arrow.Table, idx: number[]): arrow.Table {
-  const cols: Record<string, arrow.Vector> = {};
-  for (const f of t.schema.fields) {
-    const v = t.getChild(f.name)!;
-    cols[f.name] = arrow.vectorFromArray(idx.map((i) => plain(v.get(i))) as never[], f.type);
-  }
-  return new arrow.Table(cols);
-}
-
-function plain(v: unknown): unknown {
-  if (v instanceof arrow.Vector) return v.toArray();
-  if (v && typeof v === 'object' && 'toJSON' in v && !(ArrayBuffer.isView(v))) return (v as { toJSON(): unknown }).toJSON();
-  return v;
+  const kept = data.select(keep);
+  return { rows, data: !keep.length || idx.length === data.numRows ? kept : pickRows(kept, idx) };
 }
 
 function concatMatches(parts: { rows: BigUint64Array; data: arrow.Table }[], needed: string[], schema: arrow.Schema): { rows: BigUint64Array; data: arrow.Table } {

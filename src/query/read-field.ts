@@ -27,7 +27,7 @@ import {
 } from '../reconstruct/index.js';
 import type { Matrix } from '../anndata/types.js';
 import type { QuerySpec } from './spec.js';
-import { pickRows } from './obs-select.js';
+import { pickRows } from './arrow-rows.js';
 
 /** Layers read when the query names none: the required layers of homeobox's built-in specs. */
 export const DEFAULT_LAYERS: Record<string, string[]> = {
