@@ -92,14 +92,14 @@ function typeFromName(ctx: BindContext, node: Expr, tn: TypeName): DType {
  * constant when planning (`NOT (n_genes = '5')` works, `NOT (n_genes = 'x')` fails); a string column
  * would be cast row by row and fail on the first non-numeric value — rejected here up front.
  */
-function numericStringConstant(ctx: BindContext, node: Expr, b: Bound, other: DType): Bound {
+function numericStringConstant(b: Bound, other: DType): Bound {
   if (b.t.id === 'utf8' && b.k === 'const' && isNumeric(other)) return constant(other, castValue(b.v, UTF8, other, false));
   return b;
 }
 
 function bindCompare(ctx: BindContext, node: Expr, op: CompareOp, l0: Bound, r0: Bound): Bound {
-  const l = numericStringConstant(ctx, node, l0, r0.t);
-  const r = numericStringConstant(ctx, node, r0, l.t);
+  const l = numericStringConstant(l0, r0.t);
+  const r = numericStringConstant(r0, l.t);
   const ct = comparisonCoercion(l.t, r.t);
   if (!ct) {
     const hint = (l.t.id === 'utf8' && isNumeric(r.t)) || (r.t.id === 'utf8' && isNumeric(l.t)) ? ' (compare strings with quoted literals, numbers with numeric literals)' : '';
@@ -255,7 +255,7 @@ function bind(ctx: BindContext, e: Expr): Bound {
     }
     case 'in': {
       const x = bind(ctx, e.operand);
-      const items = e.list.map((i) => numericStringConstant(ctx, i, bind(ctx, i), x.t));
+      const items = e.list.map((i) => numericStringConstant(bind(ctx, i), x.t));
       let ct: DType | undefined = x.t;
       for (const it of items) {
         ct = ct && comparisonCoercion(ct, it.t);
@@ -269,8 +269,8 @@ function bind(ctx: BindContext, e: Expr): Bound {
     case 'between': {
       // DataFusion plans BETWEEN as `x >= low AND x <= high` over a common type
       const x = bind(ctx, e.operand);
-      const lo = numericStringConstant(ctx, e.low, bind(ctx, e.low), x.t);
-      const hi = numericStringConstant(ctx, e.high, bind(ctx, e.high), x.t);
+      const lo = numericStringConstant(bind(ctx, e.low), x.t);
+      const hi = numericStringConstant(bind(ctx, e.high), x.t);
       const t1 = comparisonCoercion(x.t, lo.t);
       const t2 = comparisonCoercion(x.t, hi.t);
       const ct = t1 && t2 && comparisonCoercion(t1, t2);

@@ -141,7 +141,7 @@ describe('damaged input ends in a tagged error', () => {
   });
 
   it('codec misbehaviour: wrong output length is CorruptDataError, a plain throw becomes CodecError', () => {
-    expect(attempt(() => decompressArrowIpc(deletionFile, { ...codecs, zstd: (d, n) => new Uint8Array(n + 1) }))).toMatchObject({ _tag: 'CorruptData' });
+    expect(attempt(() => decompressArrowIpc(deletionFile, { ...codecs, zstd: (_d, n) => new Uint8Array(n + 1) }))).toMatchObject({ _tag: 'CorruptData' });
     const e = attempt(() =>
       decompressArrowIpc(deletionFile, {
         ...codecs,

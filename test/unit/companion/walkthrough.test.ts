@@ -1,7 +1,7 @@
 // The seed walkthrough on real data: pbmc3k (10x) → snapshot v0; pbmc68k_reduced (h5ad raw/X
 // as log_normalized + the zarr.zip's layers/counts as counts) → snapshot v1. Every expected
 // value is computed from the input files with the test's own readers (helpers/oracles.ts).
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -68,7 +68,7 @@ describe('CSC path ≡ CSR path', () => {
         { nRows: query.nRows, nCols: wanted.length, layers },
       );
       const viaCsc = assembleCsrFromCsc(
-        groups.map((g: GroupData, gi): CscGroupInput => {
+        groups.map((_g: GroupData, gi): CscGroupInput => {
           const csc = cscs[w]![gi]!;
           const { columns, starts, ends } = cscColumnRanges(BigInt64Array.from(csc.indptr, BigInt), effs[gi]!);
           const read = readCsc(csc, starts, ends);

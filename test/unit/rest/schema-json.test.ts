@@ -2,7 +2,7 @@
 // through the mock's converter and the refusals.
 import { describe, expect, it } from 'vitest';
 import {
-  Bool, DateDay, DateMillisecond, Decimal, Dictionary, Duration, Field, FixedSizeBinary, FixedSizeList, Float16,
+  Bool, DateDay, DateMillisecond, Decimal, Dictionary, Duration, Field, FixedSizeList, Float16,
   Float32, Float64, Int16, Int32, Int64, Int8, LargeBinary, LargeUtf8, List, Null, Schema, Struct, Time, TimeUnit,
   Timestamp, Uint16, Uint32, Uint64, Uint8, Utf8, Binary, type DataType,
 } from 'apache-arrow';

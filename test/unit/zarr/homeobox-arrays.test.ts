@@ -10,7 +10,7 @@ import { MapStore, zarritaStore } from './helpers/memory-store.js';
 import { randInt, rng } from './helpers/rng.js';
 import { bitpackingForZarrita, writeShardedArray } from './helpers/shard-writer.js';
 import { testDecoder } from './helpers/test-decoder.js';
-import { arr, flip } from './helpers/util.js';
+import { arr } from './helpers/util.js';
 
 const decoder = testDecoder();
 const store = new MapStore(new Map(), 'mem://atlas');

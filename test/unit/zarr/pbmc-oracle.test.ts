@@ -11,11 +11,11 @@ import { serveDirectory, type RunningServer } from '../../../src/companion/serve
 import { HttpStore } from '../../../src/io/http.js';
 import { withStats } from '../../../src/io/stats.js';
 import { isRaggedAtlasError } from '../../../src/errors.js';
-import { openArray, openGroup, readAll, readRanges, readRows, type ZarrArray } from '../../../src/zarr/index.js';
+import { openArray, openGroup, readAll, readRanges, readRows } from '../../../src/zarr/index.js';
 import { zarritaStore } from './helpers/memory-store.js';
 import { randInt, rng } from './helpers/rng.js';
 import { testDecoder } from './helpers/test-decoder.js';
-import { arr, flip } from './helpers/util.js';
+import { arr } from './helpers/util.js';
 import { MemoryZipStore } from './helpers/zip-store.js';
 
 const ZIP = '/work/shared/data/pbmc68k_reduced/10x_pbmc68k_reduced.zarr.zip';
