@@ -59,6 +59,12 @@ const GENE_EXPRESSION_LAYERS: ArraySpec[] = [
   { name: 'tpm', ndim: 1, dtypes: ['float32'] },
 ];
 
+/** Layers of chromatin fragments, the same in the cell-sorted and the genome-sorted copy. */
+const FRAGMENT_LAYERS: ArraySpec[] = [
+  { name: 'starts', ndim: 1, dtypes: ['uint32'], codec: bp('delta') },
+  { name: 'lengths', ndim: 1, dtypes: ['uint16', 'uint32'], codec: bp('none') },
+];
+
 const BUILTINS: FeatureSpaceSpec[] = [
   {
     featureSpace: 'gene_expression',
@@ -129,10 +135,7 @@ const BUILTINS: FeatureSpaceSpec[] = [
       layers: {
         prefix: 'cell_sorted',
         matchShapeOf: 'cell_sorted/chromosomes',
-        required: [
-          { name: 'starts', ndim: 1, dtypes: ['uint32'], codec: bp('delta') },
-          { name: 'lengths', ndim: 1, dtypes: ['uint16', 'uint32'], codec: bp('none') },
-        ],
+        required: FRAGMENT_LAYERS,
         allowed: [],
       },
     },
@@ -145,10 +148,7 @@ const BUILTINS: FeatureSpaceSpec[] = [
       layers: {
         prefix: 'genome_sorted',
         matchShapeOf: 'genome_sorted/cell_ids',
-        required: [
-          { name: 'starts', ndim: 1, dtypes: ['uint32'], codec: bp('delta') },
-          { name: 'lengths', ndim: 1, dtypes: ['uint16', 'uint32'], codec: bp('none') },
-        ],
+        required: FRAGMENT_LAYERS,
         allowed: [],
       },
     },
