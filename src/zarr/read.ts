@@ -9,14 +9,14 @@
 // I/O per read: per touched shard, size + one index range on a cache miss; then one request per
 // coalesced group of needed chunks. The first failure (or the caller's abort) cancels the rest.
 
-import { AbortedError, throwIfAborted } from '../errors.js';
+import { AbortedError, CorruptDataError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { outerChunkKey, type ZarrArray } from './array.js';
 import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
 import { allocate, fillRange, isZeroFill, itemSize, type DataType, type TypedArrayFor, type ZarrTypedArray } from './dtype.js';
 import { planRanges, planShardFetch, rowRanges, type ChunkPlan, type RangePlan, type RangesInput } from './plan.js';
 import { shardIndexSize } from './codecs/sharding.js';
-import { fetchShardIndex } from './sharding.js';
+import { fetchShardIndex, fetchWholeShard, maxShardBytes, SMALL_SHARD_BYTES } from './sharding.js';
 
 export interface ReadProgress {
   /** Store calls made so far by this read (size probes, index ranges, chunk ranges, whole chunks). */
@@ -41,6 +41,8 @@ export interface ArrayReadOptions {
   maxRequest?: number;
   /** Requests in flight. Default 6 (a browser's per-origin HTTP/1.1 limit). */
   concurrency?: number;
+  /** Shards that can hold at most this many bytes are fetched whole in one GET. Default 64 KiB; 0 disables. */
+  wholeShardBytes?: number;
   /** Decoded bytes per decoder call (bounds peak memory of one request's chunks). Default 32 MiB. */
   decodeBatchBytes?: number;
   onProgress?: (p: Readonly<ReadProgress>) => void;
@@ -149,11 +151,20 @@ class ReadContext<D extends DataType> {
     // A cached index load is shared by every concurrent read of the shard, so it does not take
     // this read's signal (one reader's abort must not fail the others); each reader stops waiting
     // on its own abort instead. Index objects are small: letting a load finish costs little.
+    // Tiny shards come whole in one GET; their bytes serve this read's chunks without more requests.
+    const whole = sharding.indexLocation === 'end' && maxShardBytes(sharding, array.layout.chunksPerShard, this.#chunkBytes) <= (this.opts.wholeShardBytes ?? SMALL_SHARD_BYTES);
+    const shardBytes = new Map<number, Uint8Array>();
     const indexes = await this.#each(this.plan.shards, (_, i) =>
       untilAborted(
         array.indexCache.getOrLoad(`${array.store.url}\u0000${keys[i]}`, async () => {
-          const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
           this.progress.indexReads++;
+          if (whole) {
+            const shard = await fetchWholeShard(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
+            this.#note(shard?.bytes.length ?? 0, 1);
+            if (shard) shardBytes.set(i, shard.bytes);
+            return shard?.index ?? null;
+          }
+          const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
           this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index ? 2 : 1);
           return index;
         }),
@@ -164,11 +175,19 @@ class ReadContext<D extends DataType> {
     const tasks = this.plan.shards.flatMap((shard, i) => {
       const fp = planShardFetch(shard, indexes[i]!, { maxGap: this.opts.maxGap ?? 1 << 20, maxRequest: this.opts.maxRequest ?? 16 << 20 });
       this.#fill(fp.fill);
-      return fp.requests.map((request) => ({ key: keys[i]!, request }));
+      return fp.requests.map((request) => ({ key: keys[i]!, request, shard: shardBytes.get(i) }));
     });
-    await this.#each(tasks, async ({ key, request }) => {
-      const bytes = await array.store.getRange(key, request.range, { signal: this.#signal });
-      this.#note(bytes.length);
+    await this.#each(tasks, async ({ key, request, shard }) => {
+      let bytes: Uint8Array;
+      if (shard) {
+        if (request.range.offset + request.range.length > shard.length) {
+          throw new CorruptDataError(`shard index points past the end of the ${shard.length}-byte shard`, { where: `${array.store.url}/${key}` });
+        }
+        bytes = shard.subarray(request.range.offset, request.range.offset + request.range.length);
+      } else {
+        bytes = await array.store.getRange(key, request.range, { signal: this.#signal });
+        this.#note(bytes.length);
+      }
       await this.#decodeAndScatter(
         key,
         request.parts.map((p) => ({ chunk: p.chunk, bytes: bytes.subarray(p.offset, p.offset + p.length) })),

@@ -5,6 +5,8 @@
 //                           CORS-safelisted and cost a preflight per request in browsers.
 //   index_location "start": one range [0, indexSize); a NotFoundError means the shard is missing.
 //
+//   small shards (see SMALL_SHARD_BYTES): one GET of the whole object, index taken from its tail.
+//
 // A missing shard object means every chunk in it is fill_value (zarr-python deletes shards whose
 // chunks are all empty), so it decodes as `null` rather than an error.
 
@@ -39,4 +41,37 @@ export async function fetchShardIndex(
   }
   const bytes = await store.getRange(key, { offset: size - indexSize, length: indexSize }, { signal });
   return decodeShardIndex(bytes, sharding, chunksPerShard, size - indexSize, where);
+}
+
+/**
+ * Shards whose largest possible encoded size is at most this many bytes are fetched whole in one
+ * GET: zarr-python's `shards="auto"` writes arrays like `csc/indptr` as many ~2 KiB shards, and
+ * for those HEAD + index + chunk would be three sequential round trips for a few kilobytes.
+ */
+export const SMALL_SHARD_BYTES = 64 * 1024;
+
+/** Upper bound of a shard's encoded size: every inner chunk present, plus codec overhead and the index. */
+export function maxShardBytes(sharding: ShardingCodec, chunksPerShard: number, chunkBytes: number): number {
+  // BP-128 adds ≤ 1 byte per 512 plus a 5-byte header; zstd ≤ ~1/128 for incompressible data plus a frame header.
+  return chunksPerShard * (chunkBytes + Math.ceil(chunkBytes / 64) + 64) + shardIndexSize(sharding, chunksPerShard);
+}
+
+/** The whole shard object and its decoded index (index at the end), or null when the shard is missing. */
+export async function fetchWholeShard(
+  store: ByteStore,
+  key: string,
+  sharding: ShardingCodec,
+  chunksPerShard: number,
+  signal?: AbortSignal,
+): Promise<{ index: ShardIndex; bytes: Uint8Array } | null> {
+  throwIfAborted(signal, key);
+  const where = `${store.url}/${key}`;
+  const bytes = await store.get(key, { signal });
+  if (!bytes) return null;
+  const indexSize = shardIndexSize(sharding, chunksPerShard);
+  if (bytes.length < indexSize) {
+    throw new CorruptDataError(`shard has ${bytes.length} bytes, smaller than its ${indexSize}-byte index`, { where });
+  }
+  const index = decodeShardIndex(bytes.subarray(bytes.length - indexSize), sharding, chunksPerShard, bytes.length - indexSize, where);
+  return { index, bytes };
 }

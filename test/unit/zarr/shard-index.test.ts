@@ -140,9 +140,21 @@ describe('shard index', () => {
     const counted = withStats(s);
     const a = await openArray(counted, 'a');
     const failing = { decode: async () => { throw new Error('boom'); } };
-    await expect(readAll(a, { decoder: failing, concurrency: 1 })).rejects.toThrow('boom');
+    await expect(readAll(a, { decoder: failing, concurrency: 1, wholeShardBytes: 0 })).rejects.toThrow('boom');
     // indexes (3 × (size + range)) + the first chunk request, then nothing more.
     expect(counted.stats.requests).toBe(1 + 6 + 1);
+  });
+
+  it('small shards are fetched whole: one GET per shard serves its index and chunks', async () => {
+    const s = await fresh();
+    const counted = withStats(s);
+    const a = await openArray(counted, 'a');
+    expect(arr(await readAll(a, { decoder }))).toEqual(arr(values));
+    expect(counted.stats.requests).toBe(1 + 3); // zarr.json + one GET per shard
+    const again = withStats(s);
+    const b = await openArray(again, 'a');
+    expect(arr(await readAll(b, { decoder, wholeShardBytes: 0 }))).toEqual(arr(values));
+    expect(again.stats.requests).toBeGreaterThan(1 + 3); // size + index + chunk ranges
   });
 });
 
