@@ -99,17 +99,22 @@ function toNumbers(x: Numeric): Float64Array {
   return out;
 }
 
+/** What every sparse read of X needs first: var names, the three arrays and X's shape. */
+async function openSparseX(root: Parameters<typeof dataframeIndex>[0]) {
+  const [varNames, [indptrArr, indicesArr, dataArr], group] = await Promise.all([
+    dataframeIndex(root, 'var'),
+    Promise.all(['indptr', 'indices', 'data'].map((n) => openArray(root, `X/${n}`))),
+    zarr.open(root.resolve('X'), { kind: 'group' }),
+  ]);
+  return { varNames, indptrArr: indptrArr!, indicesArr: indicesArr!, dataArr: dataArr!, shape: group.attrs.shape as [number, number] };
+}
+
 /** Per-gene [sum, nnz] from a CSR matrix: one scan over indices, data chunks only where needed. */
 export async function baselineGeneCsr(o: { url: string; genes: string[] }): Promise<BaselineResult & GeneCheck> {
   const opened = await openRoot(o.url);
   const { root } = opened;
   const t0 = performance.now();
-  const [varNames, [indptrArr, indicesArr, dataArr], zattrs] = await Promise.all([
-    dataframeIndex(root, 'var'),
-    Promise.all(['indptr', 'indices', 'data'].map((n) => openArray(root, `X/${n}`))),
-    zarr.open(root.resolve('X'), { kind: 'group' }),
-  ]);
-  const shape = zattrs.attrs.shape as [number, number];
+  const { varNames, indptrArr, indicesArr, dataArr, shape } = await openSparseX(root);
   const cols = o.genes.map((g) => varNames.indexOf(g));
   const indptr = toNumbers(await getAll(indptrArr!));
   const slotByCol = new Int32Array(shape[1]).fill(-1);
@@ -161,12 +166,7 @@ export async function baselineGeneCsc(o: { url: string; genes: string[] }): Prom
   const opened = await openRoot(o.url);
   const { root } = opened;
   const t0 = performance.now();
-  const [varNames, [indptrArr, indicesArr, dataArr], zattrs] = await Promise.all([
-    dataframeIndex(root, 'var'),
-    Promise.all(['indptr', 'indices', 'data'].map((n) => openArray(root, `X/${n}`))),
-    zarr.open(root.resolve('X'), { kind: 'group' }),
-  ]);
-  const shape = zattrs.attrs.shape as [number, number];
+  const { varNames, indptrArr, indicesArr, dataArr, shape } = await openSparseX(root);
   const indptr = toNumbers(await getAll(indptrArr!));
   const limit = createLimiter(8);
   const columns = await Promise.all(

@@ -114,8 +114,11 @@ function csrOf(ad: AnnData) {
   return X;
 }
 
-/** `features(uids)` over every cell: per-feature sums and non-zeros. */
-export async function oursGeneQuery(o: OursOptions & { uids: string[] }): Promise<OursResult & GeneCheck> {
+/**
+ * Opens the atlas, times `run` (from its start until its promise resolves; `markObs` notes the end of
+ * obs selection), then computes the result check with the summariser `run` returned — outside the timing.
+ */
+async function measured<T>(o: OursOptions, run: (atlas: RaggedAtlas, markObs: () => void) => Promise<() => T>): Promise<OursResult & T> {
   const rec = new Recorder();
   const { atlas, openMs, close } = await open(o, rec);
   try {
@@ -123,69 +126,68 @@ export async function oursGeneQuery(o: OursOptions & { uids: string[] }): Promis
     rec.observeLongTasks();
     let tObs: number | undefined;
     const t0 = performance.now();
+    const summarise = await run(atlas, () => void (tObs ??= performance.now()));
+    const t1 = performance.now();
+    const lt = (rec.stopLongTasks(), unionMs(rec.longTasks, t0, t1));
+    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, lt, o.trace), ...summarise() };
+  } finally {
+    close();
+  }
+}
+
+/** `features(uids)` over every cell: per-feature sums and non-zeros. */
+export function oursGeneQuery(o: OursOptions & { uids: string[] }): Promise<OursResult & GeneCheck> {
+  return measured(o, async (atlas, markObs) => {
     const ad = await atlas
       .query()
       .select(['uid'])
       .features(o.uids, 'gene_expression')
-      .toAnnData({ onProgress: (p) => void (p.phase === 'obs' && tObs === undefined && (tObs = performance.now())) });
-    const t1 = performance.now();
-    const X = csrOf(ad);
-    const perFeature: Record<string, [number, number]> = {};
-    const sums = new Float64Array(X.shape[1]);
-    const nnz = new Float64Array(X.shape[1]);
-    for (let k = 0; k < X.indices.length; k++) {
-      sums[X.indices[k]!]! += Number(X.data[k]);
-      nnz[X.indices[k]!]!++;
-    }
-    ad.varNames.forEach((u, j) => (perFeature[u] = [sums[j]!, nnz[j]!]));
-    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, (rec.stopLongTasks(), unionMs(rec.longTasks, t0, t1)), o.trace), perFeature, shape: ad.shape };
-  } finally {
-    close();
-  }
+      .toAnnData({ onProgress: (p) => void (p.phase === 'obs' && markObs()) });
+    return () => {
+      const X = csrOf(ad);
+      const perFeature: Record<string, [number, number]> = {};
+      const sums = new Float64Array(X.shape[1]);
+      const nnz = new Float64Array(X.shape[1]);
+      for (let k = 0; k < X.indices.length; k++) {
+        sums[X.indices[k]!]! += Number(X.data[k]);
+        nnz[X.indices[k]!]!++;
+      }
+      ad.varNames.forEach((u, j) => (perFeature[u] = [sums[j]!, nnz[j]!]));
+      return { perFeature, shape: ad.shape };
+    };
+  });
 }
 
 /** `where(cell_type = …).limit(n).toAnnData()`: barcodes with per-row sums and non-zeros. */
-export async function oursCellTypeQuery(o: OursOptions & { cellType: string; limit: number }): Promise<OursResult & CellTypeCheck> {
-  const rec = new Recorder();
-  const { atlas, openMs, close } = await open(o, rec);
-  try {
-    const before = atlas.stats;
-    rec.observeLongTasks();
-    let tObs: number | undefined;
-    const t0 = performance.now();
+export function oursCellTypeQuery(o: OursOptions & { cellType: string; limit: number }): Promise<OursResult & CellTypeCheck> {
+  return measured(o, async (atlas, markObs) => {
     const ad = await atlas
       .query()
       .where(`cell_type = '${o.cellType.replace(/'/g, "''")}'`)
       .limit(o.limit)
-      .toAnnData({ onProgress: (p) => void (p.phase === 'obs' && tObs === undefined && (tObs = performance.now())) });
-    const t1 = performance.now();
-    const X = csrOf(ad);
-    const rowSums: number[] = [];
-    const rowNnz: number[] = [];
-    for (let i = 0; i < X.shape[0]; i++) {
-      let s = 0;
-      for (let k = X.indptr[i]!; k < X.indptr[i + 1]!; k++) s += Number(X.data[k]);
-      rowSums.push(s);
-      rowNnz.push(X.indptr[i + 1]! - X.indptr[i]!);
-    }
-    const bc = ad.obs.getChild('barcode')!;
-    const ct = ad.obs.getChild('cell_type')!;
-    const barcodes = Array.from({ length: ad.shape[0] }, (_, i) => String(bc.get(i)));
-    const cellTypes = [...new Set(Array.from({ length: ad.shape[0] }, (_, i) => String(ct.get(i))))];
-    return { ...finish(rec, atlas, before, openMs, t0, t1, tObs, (rec.stopLongTasks(), unionMs(rec.longTasks, t0, t1)), o.trace), shape: ad.shape, barcodes, rowSums, rowNnz, cellTypes };
-  } finally {
-    close();
-  }
+      .toAnnData({ onProgress: (p) => void (p.phase === 'obs' && markObs()) });
+    return () => {
+      const X = csrOf(ad);
+      const rowSums: number[] = [];
+      const rowNnz: number[] = [];
+      for (let i = 0; i < X.shape[0]; i++) {
+        let s = 0;
+        for (let k = X.indptr[i]!; k < X.indptr[i + 1]!; k++) s += Number(X.data[k]);
+        rowSums.push(s);
+        rowNnz.push(X.indptr[i + 1]! - X.indptr[i]!);
+      }
+      const bc = ad.obs.getChild('barcode')!;
+      const ct = ad.obs.getChild('cell_type')!;
+      const barcodes = Array.from({ length: ad.shape[0] }, (_, i) => String(bc.get(i)));
+      const cellTypes = [...new Set(Array.from({ length: ad.shape[0] }, (_, i) => String(ct.get(i))))];
+      return { shape: ad.shape, barcodes, rowSums, rowNnz, cellTypes };
+    };
+  });
 }
 
 /** Every cell through `toBatches`, in one tab: cells/s, with totals for the correctness check. */
-export async function oursStream(o: OursOptions & { batchSize: number; limitCells?: number }): Promise<OursResult & StreamCheck> {
-  const rec = new Recorder();
-  const { atlas, openMs, close } = await open(o, rec);
-  try {
-    const before = atlas.stats;
-    rec.observeLongTasks();
-    let tObs: number | undefined;
+export function oursStream(o: OursOptions & { batchSize: number; limitCells?: number }): Promise<OursResult & StreamCheck> {
+  return measured(o, async (atlas, markObs) => {
     const waits: number[] = [];
     let cells = 0;
     let nnz = 0;
@@ -194,7 +196,7 @@ export async function oursStream(o: OursOptions & { batchSize: number; limitCell
     let q = atlas.query();
     if (o.limitCells) q = q.limit(o.limitCells);
     // toBatches reports no 'obs' phase: its first progress event (the first read) marks the end of obs selection.
-    const it = q.toBatches({ batchSize: o.batchSize, onProgress: () => void (tObs ??= performance.now()) })[Symbol.asyncIterator]();
+    const it = q.toBatches({ batchSize: o.batchSize, onProgress: markObs })[Symbol.asyncIterator]();
     for (;;) {
       const w0 = performance.now();
       const r = await it.next();
@@ -208,24 +210,16 @@ export async function oursStream(o: OursOptions & { batchSize: number; limitCell
       for (let k = 0; k < d.length; k++) s += Number(d[k]);
       sum += s;
     }
-    const t1 = performance.now();
-    const sorted = waits.slice(0, -1).sort((a, b) => a - b);
-    const waitMs = {
-      median: sorted[Math.floor(sorted.length / 2)] ?? 0,
-      p90: sorted[Math.floor(sorted.length * 0.9)] ?? 0,
-      max: sorted[sorted.length - 1] ?? 0,
-      total: waits.reduce((a, b) => a + b, 0),
+    const seconds = (performance.now() - t0) / 1000;
+    return () => {
+      const sorted = waits.slice(0, -1).sort((a, b) => a - b);
+      const waitMs = {
+        median: sorted[Math.floor(sorted.length / 2)] ?? 0,
+        p90: sorted[Math.floor(sorted.length * 0.9)] ?? 0,
+        max: sorted[sorted.length - 1] ?? 0,
+        total: waits.reduce((a, b) => a + b, 0),
+      };
+      return { cells, nnz, sum, batches: waits.length - 1, waitMs, cellsPerSecond: cells / seconds };
     };
-    return {
-      ...finish(rec, atlas, before, openMs, t0, t1, tObs, (rec.stopLongTasks(), unionMs(rec.longTasks, t0, t1)), o.trace),
-      cells,
-      nnz,
-      sum,
-      batches: waits.length - 1,
-      waitMs,
-      cellsPerSecond: cells / ((t1 - t0) / 1000),
-    };
-  } finally {
-    close();
-  }
+  });
 }

@@ -6,29 +6,17 @@
 // `dictionary{indices: the Arrow keys, items: the Arrow dictionary + a null item}`, 2.1/2.2 pages
 // are mini-block pages whose dictionary is the Arrow dictionary (nulls in def levels). LanceDB
 // returns Dictionary columns, and so do we.
-import * as lancedb from '@lancedb/lancedb';
 import * as arrow from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openTable, type LanceTable } from '../../../src/lance/index.js';
-import { appendRows, columnNames, createLanceTable, diffTables, FORMATS, serve, tempDir, testDecompressors } from './helpers.js';
+import { appendRows, columnNames, createLanceTable, diffTables, FORMATS, testDecompressors, lanceFixture } from './helpers.js';
 
 type Oracle = {
   query(): { withRowId(): { toArrow(): Promise<arrow.Table> } };
   delete(predicate: string): Promise<unknown>;
 };
 
-const dir = tempDir('lance-dict-');
-let server: Awaited<ReturnType<typeof serve>>;
-let db: lancedb.Connection;
-
-beforeAll(async () => {
-  db = await lancedb.connect(dir.path);
-  server = await serve(dir.path);
-});
-afterAll(async () => {
-  await server?.close();
-  dir.remove();
-});
+const fx = lanceFixture('lance-dict-');
 
 /** A Dictionary vector from keys (null = null row) and dictionary values. */
 function dictionary(valueType: arrow.DataType, keyType: arrow.Int, values: unknown[], keys: (number | null)[]): arrow.Data {
@@ -98,18 +86,18 @@ const DICT_COLUMNS = ['tissue', 'cat', 'small_keys', 'i16_keys', 'floats', 'byte
 
 describe.each(FORMATS)('file format %s', (format) => {
   const tag = format.replace('.', '');
-  const open = async (name: string) => openTable(`${server.url}/${name}.lance`, { decompressors: await testDecompressors() });
+  const open = async (name: string) => openTable(`${fx.server.url}/${name}.lance`, { decompressors: await testDecompressors() });
   let plain: LanceTable;
   let oracle: arrow.Table;
   let edited: Oracle;
 
   beforeAll(async () => {
     const nullStructs = format !== '2.0';
-    const t = await createLanceTable<Oracle>(db, `dict${tag}`, dictTable(6000, 0, nullStructs), format);
+    const t = await createLanceTable<Oracle>(fx.db, `dict${tag}`, dictTable(6000, 0, nullStructs), format);
     oracle = await t.query().withRowId().toArrow();
     plain = await open(`dict${tag}`);
     // Two fragments with different dictionaries, and deletions.
-    edited = await createLanceTable<Oracle>(db, `dictedit${tag}`, dictTable(3000, 1, nullStructs), format);
+    edited = await createLanceTable<Oracle>(fx.db, `dictedit${tag}`, dictTable(3000, 1, nullStructs), format);
     await appendRows(edited, dictTable(2500, 2, nullStructs));
     await edited.delete('id % 5 = 2');
   });

@@ -1,31 +1,20 @@
 // Differential tests: tables written by LanceDB in file formats 2.0, 2.1 and 2.2, read by our
 // reader over real HTTP, compared cell by cell (and row by row, via row addresses) with LanceDB.
-import * as lancedb from '@lancedb/lancedb';
 import * as arrow from 'apache-arrow';
 import { readFileSync, readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFooter } from '../../../src/lance/file-reader.js';
 import { openTable, type LanceTable } from '../../../src/lance/index.js';
-import { atlasTable, columnNames, createLanceTable, diffTables, encodingCensus, FORMATS, pagedTable, serve, tempDir, testDecompressors } from './helpers.js';
+import { atlasTable, columnNames, createLanceTable, diffTables, encodingCensus, FORMATS, pagedTable, testDecompressors, lanceFixture } from './helpers.js';
 
 type Oracle = { query(): { withRowId(): { toArrow(): Promise<arrow.Table> }; limit(n: number): { offset(n: number): { toArrow(): Promise<arrow.Table> } } } };
 
-const dir = tempDir('lance-formats-');
-let server: Awaited<ReturnType<typeof serve>>;
-let db: lancedb.Connection;
-
-beforeAll(async () => {
-  db = await lancedb.connect(dir.path);
-  server = await serve(dir.path);
-});
-afterAll(async () => {
-  await server?.close();
-  dir.remove();
-});
+const fx = lanceFixture('lance-formats-');
+const dir = fx.dir;
 
 describe.each(FORMATS)('file format %s', (format) => {
   const tag = format.replace('.', '');
-  const open = async (name: string) => openTable(`${server.url}/${name}.lance`, { decompressors: await testDecompressors() });
+  const open = async (name: string) => openTable(`${fx.server.url}/${name}.lance`, { decompressors: await testDecompressors() });
   let small: LanceTable;
   let medium: LanceTable;
   let smallOracle: arrow.Table;
@@ -36,11 +25,11 @@ describe.each(FORMATS)('file format %s', (format) => {
 
   beforeAll(async () => {
     const nullStructs = format !== '2.0';
-    const s = await createLanceTable<Oracle>(db, `small${tag}`, atlasTable({ rows: 60, wide: true, huge: true, seed: 3, nullStructs }), format);
-    mediumTbl = await createLanceTable<Oracle>(db, `medium${tag}`, atlasTable({ rows: 20_000, wide: true, huge: true, seed: 5, nullStructs }), format);
+    const s = await createLanceTable<Oracle>(fx.db, `small${tag}`, atlasTable({ rows: 60, wide: true, huge: true, seed: 3, nullStructs }), format);
+    mediumTbl = await createLanceTable<Oracle>(fx.db, `medium${tag}`, atlasTable({ rows: 20_000, wide: true, huge: true, seed: 5, nullStructs }), format);
     smallOracle = await s.query().withRowId().toArrow();
     mediumOracle = await mediumTbl.query().withRowId().toArrow();
-    const p = await createLanceTable<Oracle>(db, `paged${tag}`, pagedTable(60_000, nullStructs), format);
+    const p = await createLanceTable<Oracle>(fx.db, `paged${tag}`, pagedTable(60_000, nullStructs), format);
     pagedOracle = await p.query().withRowId().toArrow();
     small = await open(`small${tag}`);
     medium = await open(`medium${tag}`);

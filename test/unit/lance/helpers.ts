@@ -1,6 +1,8 @@
 // Shared fixtures for the Lance reader tests: atlas-like tables built with apache-arrow 18,
 // written by @lancedb/lancedb (the oracle), served over real HTTP, and compared cell by cell.
 import * as arrow from 'apache-arrow';
+import * as lancedb from '@lancedb/lancedb';
+import { afterAll, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -396,4 +398,22 @@ export async function encodingCensus(tableDir: string): Promise<Set<string>> {
     }
   }
   return out;
+}
+
+/**
+ * A temporary LanceDB database served over real HTTP for one test file: registers the beforeAll /
+ * afterAll that connect, serve and clean up. Read `db` and `server` inside tests (set by beforeAll).
+ */
+export function lanceFixture(prefix: string): { dir: ReturnType<typeof tempDir>; db: lancedb.Connection; server: RunningServer } {
+  const dir = tempDir(prefix);
+  const fx = { dir } as { dir: ReturnType<typeof tempDir>; db: lancedb.Connection; server: RunningServer };
+  beforeAll(async () => {
+    fx.db = await lancedb.connect(dir.path);
+    fx.server = await serve(dir.path);
+  });
+  afterAll(async () => {
+    await fx.server?.close();
+    dir.remove();
+  });
+  return fx;
 }

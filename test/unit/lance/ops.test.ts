@@ -1,17 +1,16 @@
 // Table operations written by LanceDB — appends, deletes (Arrow IPC and Roaring deletion files),
 // updates, schema evolution, versions — read back over HTTP and compared with LanceDB.
-import * as lancedb from '@lancedb/lancedb';
 import * as arrow from 'apache-arrow';
 import { readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../src/errors.js';
 import { FsStore } from '../../../src/io/fs-store.js';
 import { HttpStore } from '../../../src/io/http.js';
 import { withStats } from '../../../src/io/stats.js';
 import { openTable, type LanceTable } from '../../../src/lance/index.js';
 import { manifestKey, parseManifestName } from '../../../src/lance/versions.js';
-import { appendRows, atlasTable, columnNames, createLanceTable, diffTables, serve, tempDir, testDecompressors, type FileFormat } from './helpers.js';
+import { appendRows, atlasTable, columnNames, createLanceTable, diffTables, testDecompressors, type FileFormat, lanceFixture } from './helpers.js';
 
 interface Oracle {
   query(): { withRowId(): { toArrow(): Promise<arrow.Table> } };
@@ -29,10 +28,9 @@ interface Oracle {
 // LanceDB checks `instanceof Field` against the CommonJS build of apache-arrow it loads.
 const cjsArrow = createRequire(import.meta.url)('apache-arrow') as typeof arrow;
 
-const dir = tempDir('lance-ops-');
-let server: Awaited<ReturnType<typeof serve>>;
-let db: lancedb.Connection;
-const open = async (name: string, version?: number) => openTable(`${server.url}/${name}.lance`, { version, decompressors: await testDecompressors() });
+const fx = lanceFixture('lance-ops-');
+const dir = fx.dir;
+const open = async (name: string, version?: number) => openTable(`${fx.server.url}/${name}.lance`, { version, decompressors: await testDecompressors() });
 
 async function expectSame(ours: LanceTable, theirs: Oracle) {
   const o = await theirs.query().withRowId().toArrow();
@@ -43,22 +41,13 @@ async function expectSame(ours: LanceTable, theirs: Oracle) {
   expect([...t.getChild('_rowaddr')!]).toEqual([...o.getChild('_rowid')!]);
 }
 
-beforeAll(async () => {
-  db = await lancedb.connect(dir.path);
-  server = await serve(dir.path);
-});
-afterAll(async () => {
-  await server?.close();
-  dir.remove();
-});
-
 describe.each(['2.1', '2.2', '2.0'] as FileFormat[])('operations on a %s table', (format) => {
   const name = `ops${format.replace('.', '')}`;
   const nullStructs = format !== '2.0';
   let tbl: Oracle;
 
   beforeAll(async () => {
-    tbl = await createLanceTable<Oracle>(db, name, atlasTable({ rows: 3000, seed: 11, nullStructs }), format);
+    tbl = await createLanceTable<Oracle>(fx.db, name, atlasTable({ rows: 3000, seed: 11, nullStructs }), format);
   });
 
   it('reads appended fragments', async () => {
@@ -118,7 +107,7 @@ describe.each(['2.1', '2.2', '2.0'] as FileFormat[])('operations on a %s table',
 
 describe('deletion bitmaps, version naming and discovery', () => {
   it('applies Roaring deletion files (> 5000 deletions)', async () => {
-    const tbl = await createLanceTable<Oracle>(db, 'roar', atlasTable({ rows: 12_000, seed: 21 }), '2.2');
+    const tbl = await createLanceTable<Oracle>(fx.db, 'roar', atlasTable({ rows: 12_000, seed: 21 }), '2.2');
     await tbl.delete('u8 < 150');
     const t = await open('roar');
     expect(t.manifest.fragments[0]!.deletionFile?.fileType).toBe(1);
@@ -126,7 +115,7 @@ describe('deletion bitmaps, version naming and discovery', () => {
   });
 
   it('reads a table emptied by deletes, and refuses to take deleted rows', async () => {
-    const tbl = await createLanceTable<Oracle>(db, 'emptied', atlasTable({ rows: 500, seed: 25 }), '2.2');
+    const tbl = await createLanceTable<Oracle>(fx.db, 'emptied', atlasTable({ rows: 500, seed: 25 }), '2.2');
     await tbl.delete('u8 >= 128');
     const t = await open('emptied');
     const deleted = (await t.scan({ withRowAddress: true, columns: ['u8'] })).getChild('_rowaddr')!;
@@ -141,7 +130,7 @@ describe('deletion bitmaps, version naming and discovery', () => {
   });
 
   it('reads V1-named manifests and probes past a stale version hint', async () => {
-    const tbl = await createLanceTable<Oracle>(db, 'v1names', atlasTable({ rows: 100, seed: 22 }), '2.2', { new_table_enable_v2_manifest_paths: 'false' });
+    const tbl = await createLanceTable<Oracle>(fx.db, 'v1names', atlasTable({ rows: 100, seed: 22 }), '2.2', { new_table_enable_v2_manifest_paths: 'false' });
     await appendRows(tbl, atlasTable({ rows: 50, seed: 23, startId: 100 }));
     const files = readdirSync(`${dir.path}/v1names.lance/_versions`).filter((f) => f.endsWith('.manifest'));
     expect(files.every((f) => parseManifestName(f)?.scheme === 'v1')).toBe(true);
@@ -150,11 +139,11 @@ describe('deletion bitmaps, version naming and discovery', () => {
   });
 
   it('finds the latest version without a hint: by listing, else by probing', async () => {
-    const tbl = await createLanceTable<Oracle>(db, 'nohint', atlasTable({ rows: 20, seed: 24 }), '2.1');
+    const tbl = await createLanceTable<Oracle>(fx.db, 'nohint', atlasTable({ rows: 20, seed: 24 }), '2.1');
     for (let i = 0; i < 4; i++) await appendRows(tbl, atlasTable({ rows: 5, seed: 30 + i, startId: 100 + i * 5 }));
     rmSync(`${dir.path}/nohint.lance/_versions/latest_version_hint.json`, { force: true });
     const latest = await tbl.version();
-    const http = withStats(new HttpStore(`${server.url}/nohint.lance`));
+    const http = withStats(new HttpStore(`${fx.server.url}/nohint.lance`));
     const viaProbe = await openTable(http, { decompressors: await testDecompressors() });
     expect(viaProbe.version).toBe(latest);
     const viaList = await openTable(new FsStore(`${dir.path}/nohint.lance`), { decompressors: await testDecompressors() });
