@@ -1,5 +1,5 @@
 // ragged-atlas: open and query homeobox ragged atlases client-side.
-export { RaggedAtlas, type AtlasOptions, type AtlasVersion } from './atlas/atlas.js';
+export { RaggedAtlas, type AtlasOptions, type AtlasVersion, type AtlasLocation, type CloudAtlasLocation } from './atlas/atlas.js';
 export type { PointerField, PointerKind } from './atlas/pointer-fields.js';
 export type { SnapshotRecord } from './atlas/snapshot-record.js';
 export { AtlasQuery, type QueryProgress, type RunOptions } from './query/atlas-query.js';
@@ -11,5 +11,6 @@ export { MemoryCache, IndexedDbCache, withCache, type ByteCache } from './io/cac
 export { withStats, type IoStats } from './io/stats.js';
 export type { ByteStore, ByteRange } from './io/types.js';
 export { createDecoder, inThreadDecoder, type DecodePoolOptions } from './workers/decode-pool.js';
+export { createWorkerFetch, type WorkerFetch, type WorkerFetchOptions } from './workers/fetch-pool.js';
 export type { ChunkDecoder } from './workers/protocol.js';
 export * from './errors.js';

@@ -2,6 +2,8 @@
 // directory (the companion's serveDirectory: real Range requests, CORS), the repository's Vite dev
 // server + Debian's Chromium (test/helpers/browser.ts), and one fresh page (= fresh browser
 // context: empty HTTP cache, no IndexedDB) per measured query.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
 import { startBrowser, type BrowserHarness } from '../../test/helpers/browser.js';
 
@@ -85,6 +87,8 @@ export async function startHarness(root: string, opts: { latencyMs: number; byte
         if (cdp) {
           const { profile: p } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
           profile = summarize(p);
+          // BENCH_SAVE_PROFILE=1 keeps the raw profile (open in Chrome DevTools' Performance panel).
+          if (process.env.BENCH_SAVE_PROFILE) writeFileSync(join(root, `profile-${Date.now()}.cpuprofile`), JSON.stringify(p));
           await cdp.detach();
         }
         return { result, server, profile };

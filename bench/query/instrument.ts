@@ -54,7 +54,11 @@ export class Recorder {
   readonly #headed = new Set<string>();
 
   /** Drop-in `fetch` for HttpStoreOptions.fetch and zarrita's FetchStore({fetch}). */
-  readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  readonly fetch: typeof fetch = this.wrapFetch((input, init) => fetch(input, init));
+
+  /** `base` (e.g. ragged-atlas's worker fetch), recording every request as `fetch` does. */
+  wrapFetch(base: typeof fetch): typeof fetch {
+    return (async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const req = input instanceof Request ? input : undefined;
     const url = new URL(req ? req.url : String(input));
     const method = (init?.method ?? req?.method ?? 'GET').toUpperCase();
@@ -63,7 +67,7 @@ export class Recorder {
     const rec: ReqRecord = { path: decodeURIComponent(url.pathname), method, range, start: performance.now(), end: 0, bytes: 0, kind: 'other' };
     rec.kind = this.#classify(rec);
     this.requests.push(rec);
-    const res = await fetch(input, init);
+    const res = await base(input, init);
     // Until the body is read (or if it never is: 404s, HEAD), the request ends with its headers.
     rec.end = performance.now();
     if (method === 'HEAD' || !res.body || !res.ok) return res;
@@ -78,7 +82,8 @@ export class Recorder {
       },
     });
     return res;
-  }) as typeof fetch;
+    }) as typeof fetch;
+  }
 
   wrapDecoder(inner: ChunkDecoder): ChunkDecoder {
     return {
@@ -91,6 +96,18 @@ export class Recorder {
           this.decodes.push(rec);
         }
       },
+      csrGroup: inner.csrGroup
+        ? async (job, opts) => {
+            const bytesIn = job.indices.bytes.length + job.values.reduce((a, v) => a + v.bytes.length, 0);
+            const rec: DecodeRecord = { start: performance.now(), end: 0, jobs: (job.indices.chunks.length + job.values.reduce((a, v) => a + v.chunks.length, 0)) / 6, bytesIn };
+            try {
+              return await inner.csrGroup!(job, opts);
+            } finally {
+              rec.end = performance.now();
+              this.decodes.push(rec);
+            }
+          }
+        : undefined,
       close: () => inner.close?.(),
     };
   }
@@ -157,6 +174,8 @@ export interface Breakdown {
   io: Record<string, { requests: number; bytes: number }>;
   decodeCalls: number;
   decodeJobs: number;
+  /** Chunk requests in flight on average while any is (sum of their durations ÷ their union). */
+  chunkConcurrency: number;
 }
 
 /**
@@ -194,5 +213,7 @@ export function breakdown(rec: Recorder, t0: number, t1: number, tObs?: number):
   const lastIo = Math.max(t0, ...chunk.concat(decode).map((i) => i.end));
   busy['tail after last chunk fetch/decode (assembly)'] = Math.max(0, t1 - lastIo);
   const inWindow = rec.decodes.filter((d) => d.start >= t0 && d.start <= t1);
-  return { exclusive, busy, io: rec.totals(t0, t1), decodeCalls: inWindow.length, decodeJobs: inWindow.reduce((a, d) => a + d.jobs, 0) };
+  const chunkSum = chunk.reduce((a, i) => a + Math.max(0, Math.min(t1, i.end) - Math.max(t0, i.start)), 0);
+  const chunkConcurrency = busy['chunk fetch']! > 0 ? chunkSum / busy['chunk fetch']! : 0;
+  return { exclusive, busy, io: rec.totals(t0, t1), decodeCalls: inWindow.length, decodeJobs: inWindow.reduce((a, d) => a + d.jobs, 0), chunkConcurrency };
 }

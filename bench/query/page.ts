@@ -2,13 +2,15 @@
 // dev server). Every function opens the atlas itself (timed apart from the query), runs one cold
 // query, and returns timings, the I/O the page saw, a wall-time breakdown, and the numbers the
 // bench compares with the baseline (so a fast wrong answer is caught).
-import { createDecoder, RaggedAtlas, type AnnData } from '../../src/index.js';
+import { createDecoder, createWorkerFetch, RaggedAtlas, type AnnData } from '../../src/index.js';
 import { breakdown, Recorder, unionMs, type Breakdown } from './instrument.js';
 
 export interface OursOptions {
   url: string;
   /** Decode workers (default: the library's, hardwareConcurrency − 1). */
   workers?: number;
+  /** Fetch workers (default: the library's, 4); 0 fetches from the page's thread. */
+  fetchWorkers?: number;
   /** Return every request and decode call (relative to the query start) for timeline analysis. */
   trace?: boolean;
   /** Read tuning passed to RaggedAtlas (AtlasOptions.coalesceGapBytes / concurrency). */
@@ -62,14 +64,21 @@ async function open(o: OursOptions, rec: Recorder): Promise<{ atlas: RaggedAtlas
   // module graph would otherwise count against the first query; an app bundles it).
   await inner.decode([{ encoded: new Uint8Array(4), codec: { name: 'bytes' }, outBytes: 4 }]);
   const decoder = rec.wrapDecoder(inner);
+  // The library's default transport (fetch workers), recorded; warmed on this page's own origin
+  // (not the measured server) so worker start-up is not timed either.
+  const nFetch = o.fetchWorkers ?? 4;
+  const workerFetch = nFetch ? createWorkerFetch({ workers: nFetch }) : undefined;
+  if (workerFetch) await Promise.all(Array.from({ length: nFetch }, () => workerFetch(location.href).then((r) => r.arrayBuffer())));
   const t0 = performance.now();
-  const atlas = await RaggedAtlas.checkoutLatest(o.url, { cache: 'none', fetch: rec.fetch, decoder, coalesceGapBytes: o.coalesceGapBytes, concurrency: o.concurrency });
+  const fetch = workerFetch ? rec.wrapFetch(workerFetch) : rec.fetch;
+  const atlas = await RaggedAtlas.checkoutLatest(o.url, { cache: 'none', fetch, decoder, coalesceGapBytes: o.coalesceGapBytes, concurrency: o.concurrency });
   return {
     atlas,
     openMs: performance.now() - t0,
     close: () => {
       atlas.close();
       inner.close?.();
+      workerFetch?.close();
     },
   };
 }
@@ -222,4 +231,54 @@ export function oursStream(o: OursOptions & { batchSize: number; limitCells?: nu
       return { cells, nnz, sum, batches: waits.length - 1, waitMs, cellsPerSecond: cells / seconds };
     };
   });
+}
+
+/**
+ * The ceiling a reader can reach here: plain parallel range GETs of `bytes` each over `paths`
+ * (no decoding), `parallel` in flight — run by `bench/query/run.ts --only ceiling`.
+ */
+export async function rawThroughput(o: { base: string; paths: string[]; bytes: number; total: number; parallel: number; cache?: RequestCache; bases?: string[] }): Promise<{ mbPerS: number; requests: number; perReqMs: number[] }> {
+  const times: number[] = [];
+  let next = 0;
+  let got = 0;
+  const t0 = performance.now();
+  const jobs: { path: string; at: number }[] = [];
+  for (let at = 0; jobs.length * o.bytes < o.total; at += o.bytes) for (const p of o.paths) jobs.push({ path: p, at });
+  await Promise.all(
+    Array.from({ length: o.parallel }, async () => {
+      while (next < jobs.length && got < o.total) {
+        const j = jobs[next++]!;
+        const base = o.bases ? o.bases[next % o.bases.length]! : o.base;
+        const t = performance.now();
+        const r = await fetch(`${base}/${j.path}`, { headers: { Range: `bytes=${j.at}-${j.at + o.bytes - 1}` }, cache: o.cache });
+        got += (await r.arrayBuffer()).byteLength;
+        times.push(performance.now() - t);
+      }
+    }),
+  );
+  return { mbPerS: got / 1e6 / ((performance.now() - t0) / 1000), requests: next, perReqMs: times };
+}
+
+/** rawThroughput with the fetches issued from `workers` dedicated workers (each `parallel` in flight). */
+export async function rawThroughputWorkers(o: { base: string; paths: string[]; bytes: number; total: number; parallel: number; workers: number }): Promise<{ mbPerS: number }> {
+  const src = `onmessage = async (e) => { const o = e.data; let got = 0, next = 0; const jobs = [];
+    for (let at = o.offset; jobs.length * o.bytes < o.total; at += o.bytes * o.stride) for (const p of o.paths) jobs.push({ path: p, at });
+    await Promise.all(Array.from({ length: o.parallel }, async () => { while (next < jobs.length && got < o.total) { const j = jobs[next++];
+      const r = await fetch(o.base + '/' + j.path, { headers: { Range: 'bytes=' + j.at + '-' + (j.at + o.bytes - 1) } }); got += (await r.arrayBuffer()).byteLength; } }));
+    postMessage(got); };`;
+  const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
+  const t0 = performance.now();
+  const gots = await Promise.all(
+    Array.from({ length: o.workers }, (_, w) =>
+      new Promise<number>((resolve) => {
+        const worker = new Worker(url);
+        worker.onmessage = (e) => {
+          resolve(e.data as number);
+          worker.terminate();
+        };
+        worker.postMessage({ ...o, total: o.total / o.workers, offset: w * o.bytes, stride: o.workers });
+      }),
+    ),
+  );
+  return { mbPerS: gots.reduce((a, b) => a + b, 0) / 1e6 / ((performance.now() - t0) / 1000) };
 }

@@ -4,9 +4,9 @@
 //
 //   node --import tsx bench/query/run.ts [--cells 200000] [--genes 20000] [--density 0.05]
 //        [--datasets 4] [--seed 1] [--latency-ms 20] [--bandwidth 50] [--reps 3] [--stream-reps 1]
-//        [--batch-size 1024] [--limit 10000] [--workers N] [--only gene,celltype,stream]
+//        [--batch-size 1024] [--limit 10000] [--workers N] [--fetch-workers N] [--only gene,celltype,stream]
 //        [--stream-cells N] [--skip-csr-only] [--no-profile] [--coalesce-gap BYTES] [--concurrency N]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ interface Flags {
   csrOnly: boolean;
   profile: boolean;
   /** Passed to RaggedAtlas: read tuning (undefined = library defaults). */
-  tuning: { coalesceGapBytes?: number; concurrency?: number };
+  tuning: { coalesceGapBytes?: number; concurrency?: number; fetchWorkers?: number };
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -53,7 +53,7 @@ function parseFlags(argv: string[]): Flags {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
     return n;
   };
-  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'coalesce-gap', 'concurrency', 'help']);
+  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'fetch-workers', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'coalesce-gap', 'concurrency', 'help']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown flag ${a} (see bench/query/README.md)`);
   const synth: SynthParams = {
     ...DEFAULT_SYNTH,
@@ -80,6 +80,7 @@ function parseFlags(argv: string[]): Flags {
     tuning: {
       coalesceGapBytes: get('coalesce-gap') === undefined ? undefined : num('coalesce-gap', 0),
       concurrency: get('concurrency') === undefined ? undefined : Math.max(1, Math.round(num('concurrency', 6))),
+      fetchWorkers: get('fetch-workers') === undefined ? undefined : Math.max(0, Math.round(num('fetch-workers', 4))),
     },
   };
 }
@@ -219,8 +220,8 @@ async function main(): Promise<void> {
   const streamAll = f.streamCells === undefined || f.streamCells >= f.synth.cells;
   const streamCellsN = streamAll ? f.synth.cells : f.streamCells!;
 
-  if (!['gene', 'celltype', 'stream'].some((q) => f.only.has(q))) {
-    log('nothing to measure (--only has none of gene, celltype, stream): stores are ready');
+  if (!['gene', 'celltype', 'stream', 'ceiling'].some((q) => f.only.has(q))) {
+    log('nothing to measure (--only has none of gene, celltype, stream, ceiling): stores are ready');
     return;
   }
 
@@ -274,6 +275,23 @@ async function main(): Promise<void> {
       breakdowns.push(breakdownTable(`cell-type query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`cell-type query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
       results.cellType = { cellType, ours: strip(ours), csr: strip(csr) };
+    }
+
+    if (f.only.has('ceiling')) {
+      // What the browser itself moves here: plain 4 MiB range GETs of the atlas's CSR shards, no
+      // decoding, from the page's thread vs from dedicated workers (why the library fetches in workers).
+      const shards = readdirSync(join(dir, atlasDir, 'zarr_store')).flatMap((g) => [`${atlasDir}/zarr_store/${g}/csr/indices/c/0`, `${atlasDir}/zarr_store/${g}/csr/layers/counts/c/0`]);
+      const base = { base: h.serverUrl, paths: shards.slice(0, 6), bytes: 4 << 20, total: 100e6 };
+      for (const [label, fn, extra] of [
+        ['page thread, 1 in flight', 'rawThroughput', { parallel: 1 }],
+        ['page thread, 6 in flight', 'rawThroughput', { parallel: 6 }],
+        ['2 workers × 3 in flight', 'rawThroughputWorkers', { parallel: 3, workers: 2 }],
+        ['6 workers × 1 in flight', 'rawThroughputWorkers', { parallel: 1, workers: 6 }],
+      ] as const) {
+        const { result } = await h.run<{ mbPerS: number }>('/bench/query/page.ts', fn, { ...base, ...extra });
+        log(`  fetch ceiling, ${label}: ${result.mbPerS.toFixed(1)} MB/s`);
+        lines.push(`- fetch ceiling (4 MiB range GETs, no decoding), ${label}: ${result.mbPerS.toFixed(1)} MB/s`);
+      }
     }
 
     if (f.only.has('stream')) {
@@ -342,7 +360,7 @@ function breakdownTable(title: string, r: { queryMs: number; breakdown: OursResu
     '|---|---:|---:|',
     ...ex.map(([k, v]) => `| ${k} | ${int(v)} | ${((v / r.queryMs) * 100).toFixed(0)} |`),
     '',
-    `Busy (overlapping): ${Object.entries(b.busy).filter(([, v]) => !(brief && Math.round(v) === 0)).map(([k, v]) => `${k} ${int(v)} ms`).join(', ')}${b.decodeCalls ? `; decode calls ${b.decodeCalls} (${b.decodeJobs} chunks)` : ''}. Page-side I/O: ${io}.`,
+    `Busy (overlapping): ${Object.entries(b.busy).filter(([, v]) => !(brief && Math.round(v) === 0)).map(([k, v]) => `${k} ${int(v)} ms`).join(', ')}${b.decodeCalls ? `; decode calls ${b.decodeCalls} (${b.decodeJobs} chunks)` : ''}; chunk requests in flight ${(b.chunkConcurrency ?? 0).toFixed(1)} on average while any is. Page-side I/O: ${io}.`,
     '',
   ];
   if (profile) {

@@ -13,6 +13,8 @@ export interface CsrMatrix {
   indptr: Int32Array | Float64Array;
   indices: Int32Array;
   data: NumericArray;
+  /** True when every row's column indices ascend (see RunOptions.sortIndices); absent = not known. */
+  hasSortedIndices?: boolean;
 }
 
 /** Row-major dense matrix. */

@@ -2,8 +2,12 @@
 // pins every table to its recorded Lance version; the zarr store is `{atlas}/zarr_store` unless the
 // snapshot (homeobox 0.2.0–0.2.3) or the caller says otherwise. A writable atlas is not a thing here:
 // writes go through the Node companion.
+//
+// Two places an atlas's tables can live: static Lance files (`{atlas}/lance_db/`, read by
+// src/lance), or a LanceDB Cloud database (`{cloud: {db: 'db://…'}, zarr}`, read through
+// src/rest by cloud-table.ts, with queries evaluated by the service). The zarr side is the same.
 import type * as arrow from 'apache-arrow';
-import { NotFoundError, UnsupportedError } from '../errors.js';
+import { NotFoundError, QueryError, UnsupportedError } from '../errors.js';
 import { HttpStore, type HttpStoreOptions } from '../io/http.js';
 import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/cache.js';
 import { openStore } from '../io/open.js';
@@ -12,14 +16,18 @@ import { withStats, type IoStats } from '../io/stats.js';
 import { withInflightDedupe } from '../io/dedupe.js';
 import type { ByteStore } from '../io/types.js';
 import { openTable } from '../lance/index.js';
+import { connectCloud, type CloudDatabase, type ConnectCloudOptions } from '../rest/client.js';
 import { AtlasQuery, type QueryProgress, type RunOptions } from '../query/atlas-query.js';
 import { AtlasExecutor } from '../query/executor.js';
 import { emptySpec } from '../query/spec.js';
 import { createDecoder, type DecodePoolOptions } from '../workers/decode-pool.js';
+import { createWorkerFetch } from '../workers/fetch-pool.js';
+import { isNode } from '../workers/spawn.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
 import { ShardIndexCache } from '../zarr/shard-index-cache.js';
 import type { ZarrArray } from '../zarr/index.js';
-import { AtlasCatalog, tableStore } from './catalog.js';
+import { AtlasCatalog, tableStore, type TableOpener } from './catalog.js';
+import { cloudTableOpener } from './cloud-table.js';
 
 /** Written by the ragged-atlas companion next to lance_db/ and zarr_store/. */
 const COMPANION_CONFIG = 'ragged_atlas.json';
@@ -29,16 +37,31 @@ import { parseSnapshotRecords, type SnapshotRecord } from './snapshot-record.js'
 export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 'wasmUrl' | 'workerUrl' | 'variant'> {
   /** Name of the snapshot table; homeobox's default. */
   versionTable?: string;
-  /** Zarr root override (URL, path or store); default `{atlas}/zarr_store` or the snapshot's zarr_store_uri. */
+  /**
+   * Zarr root override (URL, path or store); default `{atlas}/zarr_store` or the snapshot's
+   * zarr_store_uri. For a LanceDB Cloud location, the same as its `zarr` (which wins).
+   */
   zarrStore?: string | ByteStore;
   /** A decoder to share between atlases; default a worker pool owned by this atlas. */
   decoder?: ChunkDecoder;
   /** Decode workers (default hardwareConcurrency − 1); 0 decodes in the calling thread. */
   workers?: number;
+  /**
+   * Browsers: worker threads that send this atlas's HTTP requests (workers/fetch-pool.ts; one
+   * thread's concurrent fetches do not add up in Chromium). Default 4; 0 fetches from the calling
+   * thread. Not used in Node, nor when `fetch` is given.
+   */
+  fetchWorkers?: number;
   /** Byte cache for immutable content: 'auto' = IndexedDB in browsers, memory elsewhere. */
   cache?: 'auto' | 'memory' | 'indexeddb' | 'none' | ByteCache;
   /** Budget for the default caches, bytes (memory 256 MiB, IndexedDB 512 MiB). */
   cacheBudgetBytes?: number;
+  /**
+   * How cached files are checked against the server (io/cache.ts): 'session' (default) sends one
+   * 1-byte request per cached file per checkout and drops entries whose ETag changed; 'never'
+   * trusts names (atlas files are write-once) and sends none.
+   */
+  cacheRevalidate?: 'session' | 'never';
   /**
    * Chunk byte ranges of one shard closer than this are fetched in one request. Larger saves round
    * trips on high-latency stores, smaller saves bytes. Default 1 MiB (object_store's, which homeobox uses).
@@ -52,20 +75,104 @@ export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 
 /** One `atlas_versions` row, as `listVersions` returns it. */
 export type AtlasVersion = SnapshotRecord;
 
-interface Opened {
-  root: ByteStore & { stats: IoStats };
-  lanceDb: ByteStore;
+/**
+ * An atlas whose tables are in LanceDB Cloud (homeobox opened on a `db://` URI) and whose zarr store
+ * is on an object store or any HTTP host.
+ */
+export interface CloudAtlasLocation {
+  /**
+   * The database holding the atlas tables, as `connectCloud` takes it (ragged-atlas/rest):
+   * `{db: 'db://name[/prefix]', apiKey?, region?, hostOverride?, headers?, retries?, timeoutMs?, fetch?}`.
+   * `fetch` defaults to AtlasOptions.fetch; AtlasOptions.headers/retries/timeoutMs are for the zarr store only.
+   */
+  cloud: ConnectCloudOptions;
+  /**
+   * The zarr root (the folder holding the root `zarr.json`, homeobox's `store`): an http(s) URL, a
+   * local path in Node, or a store. A `db://` database has no `{atlas}/zarr_store` beside it and homeobox
+   * records no store location, so this (or AtlasOptions.zarrStore) is required — unless a 0.2.0–0.2.3
+   * snapshot recorded an http(s) `zarr_store_uri`.
+   */
+  zarr?: string | ByteStore;
 }
 
-async function openRoot(location: string | ByteStore, opts: AtlasOptions): Promise<Opened> {
-  // Accept the atlas root or its lance_db folder (homeobox's db URI), like homeobox's _resolve_db_uri.
-  const base = typeof location === 'string' ? await openStore(location.replace(/\/+$/, '').replace(/\/lance_db$/, ''), opts) : location;
+/** Where an atlas is: its root folder (URL, local path or store; static Lance files), or LanceDB Cloud + zarr. */
+export type AtlasLocation = string | ByteStore | CloudAtlasLocation;
+
+function isCloudLocation(location: AtlasLocation): location is CloudAtlasLocation {
+  return typeof location === 'object' && location !== null && 'cloud' in location;
+}
+
+/** What opening needs from where the atlas is kept. */
+interface Source {
+  /** Requests and bytes that reached the network so far (tables and zarr). */
+  stats(): IoStats;
+  snapshots(): Promise<SnapshotRecord[]>;
+  /** A `lance_db/` store of static tables, or an opener. */
+  tables: ByteStore | TableOpener;
+  layerDefaults(): Promise<Record<string, string[]>>;
+  zarr(record: SnapshotRecord): Promise<ByteStore>;
+  /** For error messages. */
+  where: string;
+}
+
+/** Counting (below the cache), caching and in-flight dedupe (above it) around a store. */
+function wrapStore(base: ByteStore, opts: AtlasOptions): ByteStore & { stats: IoStats } {
   // Stats sit below the cache: they count what reached the network, not cache hits.
   const counted = withStats(base);
   const cache = pickCache(opts);
   // Dedupe sits above the cache: concurrent misses for the same bytes become one cache miss, one request.
-  const root = Object.assign(withInflightDedupe(cache ? withCache(counted, { cache }) : counted), { stats: counted.stats });
-  return { root, lanceDb: withPrefix(root, 'lance_db') };
+  return Object.assign(withInflightDedupe(cache ? withCache(counted, { cache, revalidate: opts.cacheRevalidate }) : counted), { stats: counted.stats });
+}
+
+async function staticSource(location: string | ByteStore, opts: AtlasOptions): Promise<Source> {
+  // Accept the atlas root or its lance_db folder (homeobox's db URI), like homeobox's _resolve_db_uri.
+  const base = typeof location === 'string' ? await openStore(location.replace(/\/+$/, '').replace(/\/lance_db$/, ''), opts) : location;
+  const root = wrapStore(base, opts);
+  const lanceDb = withPrefix(root, 'lance_db');
+  return {
+    stats: () => ({ ...root.stats }),
+    snapshots: () => readSnapshots(lanceDb, opts),
+    tables: lanceDb,
+    layerDefaults: () => userLayerDefaults(root, opts.signal),
+    zarr: (record) => zarrStoreFor(root, record, opts),
+    where: root.url,
+  };
+}
+
+function cloudSource(location: CloudAtlasLocation, opts: AtlasOptions): Source {
+  const rest: IoStats = { requests: 0, bytes: 0 };
+  const db = connectCloud({ ...location.cloud, fetch: countingFetch(location.cloud.fetch ?? opts.fetch, rest) });
+  let zarr: (ByteStore & { stats: IoStats }) | undefined;
+  return {
+    stats: () => ({ requests: rest.requests + (zarr?.stats.requests ?? 0), bytes: rest.bytes + (zarr?.stats.bytes ?? 0) }),
+    snapshots: () => readCloudSnapshots(db, opts),
+    tables: cloudTableOpener(db),
+    // The companion's ragged_atlas.json sits beside lance_db/; a db:// database has no beside.
+    layerDefaults: async () => ({}),
+    zarr: async (record) => (zarr = wrapStore(await cloudZarrStore(location, record, opts, db), opts)),
+    where: location.cloud.db,
+  };
+}
+
+/** fetch that adds every answer's requests and body bytes to `stats` (REST answers are read whole anyway). */
+function countingFetch(inner: typeof fetch | undefined, stats: IoStats): typeof fetch {
+  const f = inner ?? ((input, init) => globalThis.fetch(input, init));
+  return async (input, init) => {
+    const res = await f(input, init);
+    const body = await res.arrayBuffer();
+    stats.requests++;
+    stats.bytes += body.byteLength;
+    const empty = res.status === 204 || res.status === 205 || res.status === 304;
+    return new Response(empty ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+/** Browsers without a caller-supplied fetch: HTTP requests go through fetch workers (fetch-pool.ts). */
+function withFetchWorkers(opts: AtlasOptions): { opts: AtlasOptions; close: () => void } {
+  const n = opts.fetchWorkers ?? 4;
+  if (opts.fetch || n === 0 || isNode || typeof Worker === 'undefined') return { opts, close: () => undefined };
+  const f = createWorkerFetch({ workers: n, workerUrl: opts.workerUrl });
+  return { opts: { ...opts, fetch: f }, close: () => f.close() };
 }
 
 function pickCache(opts: AtlasOptions): ByteCache | undefined {
@@ -74,6 +181,18 @@ function pickCache(opts: AtlasOptions): ByteCache | undefined {
   if (c === 'none') return undefined;
   if (c === 'indexeddb' || (c === 'auto' && IndexedDbCache.available())) return IndexedDbCache.shared({ budgetBytes: opts.cacheBudgetBytes });
   return new MemoryCache(opts.cacheBudgetBytes);
+}
+
+/** The snapshot table through LanceDB Cloud: its latest version, every row (one query). */
+async function readCloudSnapshots(db: CloudDatabase, opts: AtlasOptions): Promise<SnapshotRecord[]> {
+  const name = opts.versionTable ?? 'atlas_versions';
+  const rows = await db.table(name).query({ signal: opts.signal }).catch((err) => {
+    if (err instanceof NotFoundError && err.fields.table === name) {
+      throw new NotFoundError(`no snapshot table "${name}" in ${db.name}: is this a homeobox atlas with at least one snapshot?`, { ...err.fields }, { cause: err });
+    }
+    throw err;
+  });
+  return parseSnapshotRecords(rows, name);
 }
 
 async function readSnapshots(lanceDb: ByteStore, opts: AtlasOptions): Promise<SnapshotRecord[]> {
@@ -89,10 +208,11 @@ export class RaggedAtlas {
   readonly version: number;
   readonly record: SnapshotRecord;
   readonly #catalog: AtlasCatalog;
-  readonly #root: ByteStore & { stats: IoStats };
+  readonly #stats: () => IoStats;
   readonly #zarr: ByteStore;
   readonly #decoder: ChunkDecoder;
-  readonly #ownsDecoder: boolean;
+  /** Worker pools this atlas started (decode, fetch): stopped by close(). */
+  readonly #closers: (() => void)[];
   readonly #indexCache = new ShardIndexCache();
   readonly #arrays = new Map<string, Promise<ZarrArray | undefined>>();
 
@@ -101,54 +221,69 @@ export class RaggedAtlas {
   private constructor(
     record: SnapshotRecord,
     catalog: AtlasCatalog,
-    root: ByteStore & { stats: IoStats },
+    stats: () => IoStats,
     zarr: ByteStore,
     decoder: ChunkDecoder,
-    ownsDecoder: boolean,
+    closers: (() => void)[],
     readTuning: { maxGap?: number; concurrency?: number },
   ) {
     this.#readTuning = readTuning;
     this.record = record;
     this.version = record.version;
     this.#catalog = catalog;
-    this.#root = root;
+    this.#stats = stats;
     this.#zarr = zarr;
     this.#decoder = decoder;
-    this.#ownsDecoder = ownsDecoder;
+    this.#closers = closers;
   }
 
-  /** Every snapshot of the atlas at `url` (an http(s) URL, or a local path in Node), oldest first. */
-  static async listVersions(url: string | ByteStore, opts: AtlasOptions = {}): Promise<AtlasVersion[]> {
-    const { lanceDb } = await openRoot(url, { ...opts, cache: 'none' });
-    return readSnapshots(lanceDb, opts);
+  /**
+   * Every snapshot of the atlas, oldest first. `location`: the atlas folder (an http(s) URL, or a
+   * local path in Node, or a store), or `{cloud: {db: 'db://…', apiKey}, zarr}` for tables in LanceDB Cloud.
+   */
+  static async listVersions(location: AtlasLocation, opts: AtlasOptions = {}): Promise<AtlasVersion[]> {
+    const io = withFetchWorkers(opts);
+    try {
+      const src = await openSource(location, { ...io.opts, cache: 'none' });
+      return await src.snapshots();
+    } finally {
+      io.close();
+    }
   }
 
   /** The atlas as it was at snapshot `version`: every table pinned to its recorded Lance version. */
-  static async checkout(url: string | ByteStore, version: number, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
-    const { root, lanceDb } = await openRoot(url, opts);
-    const records = await readSnapshots(lanceDb, opts);
-    const record = records.find((r) => r.version === version);
-    if (!record) {
-      throw new NotFoundError(`snapshot v${version} does not exist (versions: ${records.map((r) => r.version).join(', ') || 'none'})`, { where: root.url });
-    }
-    return RaggedAtlas.#open(root, lanceDb, record, opts);
+  static async checkout(location: AtlasLocation, version: number, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
+    return RaggedAtlas.#checkout(location, opts, (records, where) => {
+      const record = records.find((r) => r.version === version);
+      if (!record) throw new NotFoundError(`snapshot v${version} does not exist (versions: ${records.map((r) => r.version).join(', ') || 'none'})`, { where });
+      return record;
+    });
   }
 
   /** The newest snapshot. */
-  static async checkoutLatest(url: string | ByteStore, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
-    const { root, lanceDb } = await openRoot(url, opts);
-    const records = await readSnapshots(lanceDb, opts);
-    const record = records[records.length - 1];
-    if (!record) throw new NotFoundError('the atlas has no snapshot yet (run `ragged-atlas snapshot`)', { where: root.url });
-    return RaggedAtlas.#open(root, lanceDb, record, opts);
+  static async checkoutLatest(location: AtlasLocation, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
+    return RaggedAtlas.#checkout(location, opts, (records, where) => {
+      const record = records[records.length - 1];
+      if (!record) throw new NotFoundError('the atlas has no snapshot yet (run `ragged-atlas snapshot`)', { where });
+      return record;
+    });
   }
 
-  static async #open(root: ByteStore & { stats: IoStats }, lanceDb: ByteStore, record: SnapshotRecord, opts: AtlasOptions): Promise<RaggedAtlas> {
-    const [catalog, defaults] = await Promise.all([AtlasCatalog.open(lanceDb, record, { signal: opts.signal }), userLayerDefaults(root, opts.signal)]);
-    catalog.defaultLayers = defaults;
-    const zarr = await zarrStoreFor(root, record, opts);
-    const decoder = opts.decoder ?? createDecoder({ workers: opts.workers, wasmUrl: opts.wasmUrl, workerUrl: opts.workerUrl, variant: opts.variant });
-    return new RaggedAtlas(record, catalog, root, zarr, decoder, !opts.decoder, { maxGap: opts.coalesceGapBytes, concurrency: opts.concurrency });
+  static async #checkout(location: AtlasLocation, options: AtlasOptions, pick: (records: SnapshotRecord[], where: string) => SnapshotRecord): Promise<RaggedAtlas> {
+    const io = withFetchWorkers(options);
+    const opts = io.opts;
+    try {
+      const src = await openSource(location, opts);
+      const record = pick(await src.snapshots(), src.where);
+      const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal }), src.layerDefaults(), src.zarr(record)]);
+      catalog.defaultLayers = defaults;
+      const decoder = opts.decoder ?? createDecoder({ workers: opts.workers, wasmUrl: opts.wasmUrl, workerUrl: opts.workerUrl, variant: opts.variant });
+      const closers = [io.close, ...(opts.decoder ? [] : [() => decoder.close?.()])];
+      return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes, concurrency: opts.concurrency });
+    } catch (err) {
+      io.close();
+      throw err;
+    }
   }
 
   /** Names of the obs tables in this snapshot. */
@@ -158,7 +293,7 @@ export class RaggedAtlas {
 
   /** Requests and bytes fetched so far by everything this atlas read (cache hits not counted). */
   get stats(): IoStats {
-    return { ...this.#root.stats };
+    return this.#stats();
   }
 
   obsSchema(obsTable?: string): arrow.Schema {
@@ -201,9 +336,9 @@ export class RaggedAtlas {
     return new AtlasQuery(executor, { ...emptySpec(), obsTable });
   }
 
-  /** Stops the decode workers this atlas started. */
+  /** Stops the decode and fetch workers this atlas started. */
   close(): void {
-    if (this.#ownsDecoder) this.#decoder.close?.();
+    for (const c of this.#closers.splice(0)) c();
   }
 }
 
@@ -220,6 +355,25 @@ async function userLayerDefaults(root: ByteStore, signal?: AbortSignal): Promise
   } catch {
     return {}; // not ours, or damaged: the caller can still name layers with .layers()
   }
+}
+
+function openSource(location: AtlasLocation, opts: AtlasOptions): Promise<Source> {
+  return isCloudLocation(location) ? Promise.resolve(cloudSource(location, opts)) : staticSource(location, opts);
+}
+
+/** The zarr root of a LanceDB Cloud atlas: the caller's, or an http(s) zarr_store_uri a 0.2.0–0.2.3 snapshot recorded. */
+async function cloudZarrStore(location: CloudAtlasLocation, record: SnapshotRecord, opts: AtlasOptions, db: CloudDatabase): Promise<ByteStore> {
+  const given = location.zarr ?? opts.zarrStore;
+  if (given !== undefined) return typeof given === 'string' ? openStore(given, opts) : given;
+  const uri = record.zarrStoreUri;
+  if (uri && /^https?:\/\//.test(uri)) return new HttpStore(uri, opts);
+  if (uri) {
+    throw new UnsupportedError(`snapshot v${record.version} stores its zarr data at ${uri}; pass {cloud, zarr: '<http url>'} to reach it`, { feature: 'zarr_store_uri scheme', where: 'atlas_versions' });
+  }
+  throw new QueryError(
+    `the atlas in ${location.cloud.db} records no zarr store (homeobox keeps it beside lance_db, which a LanceDB Cloud database does not have): pass {cloud, zarr: 'https://…/zarr_store'}`,
+    { where: db.host },
+  );
 }
 
 async function zarrStoreFor(root: ByteStore, record: SnapshotRecord, opts: AtlasOptions): Promise<ByteStore> {

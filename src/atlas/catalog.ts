@@ -7,10 +7,10 @@ import type * as arrow from 'apache-arrow';
 import { CorruptDataError, NotFoundError, QueryError } from '../errors.js';
 import type { ByteStore } from '../io/types.js';
 import { withPrefix } from '../io/prefix.js';
-import { openTable, type LanceTable } from '../lance/index.js';
+import { openTable } from '../lance/index.js';
 import type { Decompressors } from '../lance/decompressors.js';
 import { quoteString } from '../query/predicate/index.js';
-import { selectObs } from '../query/obs-select.js';
+import { selectObs, type ObsTable } from '../query/obs-select.js';
 import { emptySpec } from '../query/spec.js';
 import { inferPointerFields, type PointerField } from './pointer-fields.js';
 import type { SnapshotRecord } from './snapshot-record.js';
@@ -26,11 +26,19 @@ export function tableStore(lanceDb: ByteStore, name: string): ByteStore {
   return withPrefix(lanceDb, `${name}.lance`);
 }
 
+/** Opens table `name` at Lance version `version` (static files, or LanceDB Cloud: cloud-table.ts). */
+export type TableOpener = (name: string, version: number, signal?: AbortSignal) => Promise<ObsTable>;
+
+/** Tables from static Lance files under a `lance_db/` store. */
+export function lanceTableOpener(lanceDb: ByteStore, opts: Pick<CatalogOptions, 'decompressors'> = {}): TableOpener {
+  return (name, version, signal) => openTable(tableStore(lanceDb, name), { version, signal, decompressors: opts.decompressors });
+}
+
 export class AtlasCatalog {
-  readonly obsTables: Map<string, LanceTable>;
-  readonly datasets: LanceTable;
-  readonly registries: Map<string, LanceTable>;
-  readonly layouts: LanceTable;
+  readonly obsTables: Map<string, ObsTable>;
+  readonly datasets: ObsTable;
+  readonly registries: Map<string, ObsTable>;
+  readonly layouts: ObsTable;
   readonly record: SnapshotRecord;
   /** Default layers of feature spaces the built-ins do not know (from the companion's config). */
   defaultLayers: Record<string, string[]> = {};
@@ -39,7 +47,7 @@ export class AtlasCatalog {
   #remaps = new Map<string, Promise<Int32Array>>();
   #registryRows = new Map<string, Promise<arrow.Table>>();
 
-  private constructor(record: SnapshotRecord, obs: Map<string, LanceTable>, datasets: LanceTable, registries: Map<string, LanceTable>, layouts: LanceTable) {
+  private constructor(record: SnapshotRecord, obs: Map<string, ObsTable>, datasets: ObsTable, registries: Map<string, ObsTable>, layouts: ObsTable) {
     this.record = record;
     this.obsTables = obs;
     this.datasets = datasets;
@@ -47,11 +55,13 @@ export class AtlasCatalog {
     this.layouts = layouts;
   }
 
-  static async open(lanceDb: ByteStore, record: SnapshotRecord, opts: CatalogOptions = {}): Promise<AtlasCatalog> {
+  /** Every table `record` pins, at its recorded version: from a `lance_db/` store, or through `tables`. */
+  static async open(tables: ByteStore | TableOpener, record: SnapshotRecord, opts: CatalogOptions = {}): Promise<AtlasCatalog> {
+    const opener = typeof tables === 'function' ? tables : lanceTableOpener(tables, opts);
     const open = (name: string, version: number) =>
-      openTable(tableStore(lanceDb, name), { version, signal: opts.signal, decompressors: opts.decompressors }).catch((err) => {
-        if (err instanceof NotFoundError) {
-          throw new NotFoundError(`snapshot v${record.version} pins table "${name}" at version ${version}, which is missing`, { where: `${lanceDb.url}/${name}.lance` }, { cause: err });
+      opener(name, version, opts.signal).catch((err) => {
+        if (err instanceof NotFoundError && typeof tables !== 'function') {
+          throw new NotFoundError(`snapshot v${record.version} pins table "${name}" at version ${version}, which is missing`, { where: `${tables.url}/${name}.lance` }, { cause: err });
         }
         throw err;
       });
@@ -70,7 +80,8 @@ export class AtlasCatalog {
     return new AtlasCatalog(record, new Map(obs), datasets, new Map(registries), layouts);
   }
 
-  obsTable(name?: string): LanceTable {
+  /** The obs table `name` (default: the only one, or `cells`): static Lance files or a LanceDB Cloud table (cloud-table.ts). */
+  obsTable(name?: string): ObsTable {
     const names = [...this.obsTables.keys()];
     const chosen = name ?? (names.length === 1 ? names[0] : names.includes('cells') ? 'cells' : undefined);
     if (chosen === undefined) throw new QueryError(`this atlas has several obs tables (${names.join(', ')}): pass one to query(name)`);

@@ -1,9 +1,13 @@
 // Caching of immutable bytes (pinned manifests, data files, index pages, shard indexes, chunks).
 // A checked-out atlas never changes, so every byte range it reads can be kept; the only mutable
-// files are Lance's `latest_version_hint.json`, which is never cached. Entries are keyed by
-// store URL + key + range + a namespace (the caller passes e.g. the pinned snapshot version), and
-// remember the ETag they were read with.
-import type { ByteRange, ByteStore, ReadOptions } from './types.js';
+// files are Lance's `latest_version_hint.json`, which is never cached.
+//
+// Entries are keyed by namespace (the caller passes e.g. the pinned snapshot version) + store URL +
+// key + the file's ETag + range. Per file, a small record keeps the ETag its cached entries were read
+// with. A cached range is valid only together with that ETag: how and when it is checked against
+// the server is `CacheOptions.revalidate` (see there and `withCache`).
+import { AbortedError, HttpError, isRaggedAtlasError } from '../errors.js';
+import type { ByteRange, ByteStore, ObjectVersion, ReadOptions } from './types.js';
 
 export interface ByteCache {
   get(key: string): Promise<Uint8Array | undefined>;
@@ -11,6 +15,12 @@ export interface ByteCache {
   /** Bytes currently held. */
   size(): Promise<number>;
   clear(): Promise<void>;
+  /**
+   * Removes every entry whose key starts with `prefix`. Optional: `withCache` calls it to drop the
+   * entries of a file whose ETag changed. Without it such entries are never read again (the ETag is
+   * part of their key) and leave under the LRU budget.
+   */
+  deletePrefix?(prefix: string): Promise<void>;
 }
 
 /** In-memory LRU with a byte budget. */
@@ -44,6 +54,14 @@ export class MemoryCache implements ByteCache {
 
   async size(): Promise<number> {
     return this.#bytes;
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    for (const [k, v] of this.#map) {
+      if (!k.startsWith(prefix)) continue;
+      this.#map.delete(k);
+      this.#bytes -= v.length;
+    }
   }
 
   async clear(): Promise<void> {
@@ -147,6 +165,15 @@ export class IndexedDbCache implements ByteCache {
     index.clear();
   }
 
+  async deletePrefix(prefix: string): Promise<void> {
+    const { idb, store, index } = await this.#open();
+    const drop = [...index.keys()].filter((k) => k.startsWith(prefix));
+    if (drop.length === 0) return;
+    for (const k of drop) index.delete(k); // gone for readers at once: lookups consult the index first
+    await idb.delMany(drop, store);
+    this.#scheduleSave();
+  }
+
   #scheduleSave(): void {
     if (this.#saveTimer) return;
     this.#saveTimer = setTimeout(async () => {
@@ -163,41 +190,252 @@ export interface CacheOptions {
   namespace?: string;
   /** Which keys are immutable and may be cached; default: all but Lance's version hint. */
   cacheable?: (key: string) => boolean;
+  /**
+   * When cached bytes of a file are checked against the file's current ETag. A "session" is one
+   * `withCache` wrapper (one `RaggedAtlas.checkout`): within it a file is never re-checked.
+   * - `'session'` (default): the first time a session would answer a file from the cache, it sends one
+   *   request for the file's first byte (`Range: bytes=0-0`: CORS-simple; sent past HTTP caches in
+   *   between, see `ReadOptions.fresh`) and compares the ETag. A missing file drops its entries.
+   *   A file whose first read in the session goes to the network costs nothing extra: that answer
+   *   carries the ETag. Cost: at most one tiny request per file per session, none per range.
+   * - `'never'`: no validation requests; cached entries are trusted by name (namespace + URL + key +
+   *   the ETag last recorded for the file). A changed file is noticed only when a range of it that is
+   *   not cached is read; if the session already returned bytes of that file, the read then fails.
+   * In both modes a session never returns bytes of one file read under two different ETags (see
+   * `withCache`). Files whose server sends no ETag (or hides it from a cross-origin page) are cached
+   * by name and never validated: no extra requests, and no protection against rewrites.
+   */
+  revalidate?: 'session' | 'never';
+  /**
+   * Keys whose name is never reused for other bytes, so the name alone identifies the content: they
+   * are cached by name, without an ETag, and never validated (an ETag could change with identical
+   * bytes, e.g. after a copy, and must not fail a read then). Default: the files the Lance format
+   * names with a UUID — `<table>.lance/data/*.lance`, `_indices/<uuid>/…`, `_deletions/…`,
+   * `_transactions/…` — and version manifests `_versions/*.manifest` (a committed version's
+   * manifest is written once, put-if-not-exists, and never rewritten). Zarr files, the companion's
+   * config and everything else are checked.
+   */
+  uniqueNames?: (key: string) => boolean;
 }
 
 const defaultCacheable = (key: string) => !key.endsWith('latest_version_hint.json');
+const LANCE_UNIQUE = /\.lance\/(data\/[^/]+\.lance|_indices\/[^/]+\/[^/]+|_deletions\/[^/]+|_transactions\/[^/]+|_versions\/[^/]+\.manifest)$/;
+/** The default `uniqueNames`: files the Lance format names with a UUID (to compose with your own rule). */
+export const isLanceUniqueName = (key: string): boolean => LANCE_UNIQUE.test(key);
 
-/** Wraps a store so immutable reads are served from `cache` after the first fetch. */
+/** Version of the key layout below; entries of other layouts are never read and leave under LRU. */
+const LAYOUT = 'ra2';
+
+/** An ETag as compared and keyed: without `W/` (RFC 9110 weak comparison); null when none was sent. */
+type Tag = string | null;
+
+/** What one session knows about one file. */
+interface FileSession {
+  /** Resolves once `recorded` is loaded from the cache. */
+  ready: Promise<void>;
+  /** The ETag the cache's entries of this file were stored with; undefined when there is no record. */
+  recorded: Tag | undefined;
+  /** The ETag this session serves the file at: fixed by the first network answer or validation. */
+  pinned: Tag | undefined;
+  /** Whether bytes (or the size) of the file at `pinned` were returned to a caller. */
+  served: boolean;
+  /**
+   * The session found the file at another ETag than the cache recorded: its reads then bypass HTTP
+   * caches in between (`ReadOptions.fresh`), which may still hold the old version.
+   */
+  changed: boolean;
+  validation?: Promise<void>;
+  /** Set when the file changed under the session: every later read of the file throws it. */
+  failure?: HttpError;
+}
+
+/**
+ * Wraps a store so immutable reads are served from `cache` after the first fetch.
+ *
+ * ETags: every network answer's ETag (reported by the inner store through `ReadOptions.onVersion`,
+ * which wrappers between the cache and the HttpStore must pass through) is part of the cache key, and
+ * the first answer (or validation, `revalidate: 'session'`) of a file in a session pins the ETag
+ * the session serves that file at. When it differs from the ETag recorded in the cache, every cached
+ * entry of the file is dropped and reads go to the network. A later answer for the same file with yet
+ * another ETag means the file changed while the session was reading it (or the server is
+ * inconsistent, e.g. replicas with different ETags): since bytes of the old version were already
+ * returned, re-reading cannot make the caller's data consistent, so that read and every later read of
+ * the file in this session throw an `HttpError` (fields `etag`, `expectedEtag`); the stale entries are
+ * dropped, and a new session (a new checkout) reads the new version. Bytes of two ETags are never
+ * mixed. An answer without an ETag cannot be compared and is accepted as the pinned version.
+ */
 export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
   const { cache } = options;
   const ok = options.cacheable ?? defaultCacheable;
-  const prefix = `${options.namespace ?? ''}|${inner.url}|`;
-  const cached = async <T extends Uint8Array | undefined>(id: string, key: string, load: () => Promise<T>): Promise<T> => {
-    if (!ok(key)) return load();
-    const hit = await cache.get(prefix + id).catch(() => undefined);
-    if (hit) return hit as T;
-    const v = await load();
-    if (v) await cache.set(prefix + id, v).catch(() => undefined); // a full or broken cache never fails a read
+  const policy = options.revalidate ?? 'session';
+  const unique = options.uniqueNames ?? isLanceUniqueName;
+  /** The version an answer for `key` is keyed and compared by. */
+  const tagFor = (key: string, v: ObjectVersion | undefined): Tag => (unique(key) ? null : tagOf(v));
+  const base = `${LAYOUT}|${encodeURIComponent(options.namespace ?? '')}|${encodeURIComponent(inner.url)}|`;
+  const fileId = (key: string) => `${base}${encodeURIComponent(key)}|`;
+  const versionId = (key: string, tag: Tag) => `${fileId(key)}${tag === null ? 'n:' : `e:${encodeURIComponent(tag)}`}|`;
+  const metaKey = (key: string) => `${fileId(key)}meta`;
+  const files = new Map<string, FileSession>();
+  const quietly = (p: Promise<unknown> | undefined) => void p?.catch(() => undefined); // a full or broken cache never fails a read
+
+  const session = (key: string): FileSession => {
+    let s = files.get(key);
+    if (!s) {
+      const fresh: FileSession = { ready: Promise.resolve(), recorded: undefined, pinned: undefined, served: false, changed: false };
+      fresh.ready = cache.get(metaKey(key)).then(
+        (b) => void (fresh.recorded = decodeRecord(b)),
+        () => undefined,
+      );
+      files.set(key, (s = fresh));
+    }
+    return s;
+  };
+
+  /** Serve the file at `tag` from now on; what the cache holds under another ETag is dropped. */
+  const adopt = (key: string, s: FileSession, tag: Tag) => {
+    s.pinned = tag;
+    if (s.recorded === tag) return;
+    if (s.recorded !== undefined) {
+      quietly(cache.deletePrefix?.(versionId(key, s.recorded)));
+      s.changed = true;
+    }
+    s.recorded = tag;
+    quietly(cache.set(metaKey(key), encodeRecord(tag)));
+  };
+
+  /** A network answer for the file arrived with `tag`; `deliver`: its bytes go to the caller. */
+  const observe = (key: string, s: FileSession, tag: Tag, deliver: boolean) => {
+    if (s.failure) throw s.failure;
+    if (s.pinned === undefined || s.pinned === tag || (!s.served && tag !== null)) {
+      if (s.pinned !== tag) adopt(key, s, tag);
+      s.served ||= deliver;
+      return;
+    }
+    // Different from what the session serves, which was already returned to a caller.
+    if (tag === null || s.pinned === null) {
+      s.served ||= deliver; // one side has no ETag: nothing to compare (documented: cached by name)
+      return;
+    }
+    const old = s.pinned;
+    quietly(cache.deletePrefix?.(versionId(key, old)));
+    s.recorded = tag;
+    s.changed = true;
+    quietly(cache.set(metaKey(key), encodeRecord(tag)));
+    s.failure = new HttpError(
+      `${key} changed while this session was reading it (ETag ${old}, now ${tag}); its cached bytes were dropped: open the atlas again`,
+      { url: `${inner.url}/${key}`, etag: tag, expectedEtag: old },
+    );
+    throw s.failure;
+  };
+
+  /** One tiny request per file and session: the file's current ETag against what the cache holds. */
+  const validate = (key: string, s: FileSession, signal: AbortSignal | undefined): Promise<void> => {
+    s.validation ??= (async () => {
+      let seen: ObjectVersion | undefined;
+      try {
+        await inner.getRange(key, { offset: 0, length: 1 }, { fresh: true, onVersion: (v) => (seen = v) });
+      } catch (err) {
+        const gone = isRaggedAtlasError(err, 'NotFound') || (isRaggedAtlasError(err, 'Http') && err.fields.status === 416);
+        if (!gone) {
+          s.validation = undefined; // a network failure: a later read tries again
+          throw err;
+        }
+        // Missing or now empty: nothing cached is valid; the read itself goes to the network.
+        if (s.pinned === undefined) {
+          quietly(cache.deletePrefix?.(fileId(key)));
+          s.recorded = undefined;
+        }
+        return;
+      }
+      observe(key, s, tagFor(key, seen), false);
+    })();
+    return signal ? abortable(s.validation, signal) : s.validation;
+  };
+
+  /** Whether an entry found under `tag` may be returned now. */
+  const usable = async (key: string, s: FileSession, tag: Tag, signal: AbortSignal | undefined): Promise<boolean> => {
+    if (s.pinned === undefined && (tag === null || policy === 'never')) adopt(key, s, tag);
+    if (s.pinned === undefined) await validate(key, s, signal);
+    if (s.failure) throw s.failure;
+    if (s.pinned !== tag) return false;
+    s.served = true; // in the same turn as the check: no answer with another ETag can slip in between
+    return true;
+  };
+
+  const read = async <T extends Uint8Array | undefined>(key: string, part: string, opts: ReadOptions | undefined, load: (o: ReadOptions) => Promise<T>): Promise<T> => {
+    const s = session(key);
+    await s.ready;
+    if (s.failure) throw s.failure;
+    const tag = s.pinned !== undefined ? s.pinned : s.recorded;
+    if (tag !== undefined) {
+      const hit = await cache.get(versionId(key, tag) + part).catch(() => undefined);
+      if (hit && (await usable(key, s, tag, opts?.signal))) {
+        opts?.onVersion?.({ etag: tag ?? undefined });
+        return hit as T;
+      }
+    }
+    let seen: ObjectVersion | undefined;
+    const v = await load({
+      ...opts,
+      ...(s.changed ? { fresh: true } : {}),
+      onVersion: (x) => ((seen = x), opts?.onVersion?.(x)),
+    });
+    if (v === undefined) return v;
+    observe(key, s, tagFor(key, seen), true);
+    await cache.set(versionId(key, s.pinned!) + part, v).catch(() => undefined);
     return v;
   };
+
   const store: ByteStore = {
     url: inner.url,
-    get: (key: string, opts?: ReadOptions) => cached(key, key, () => inner.get(key, opts)),
+    get: (key: string, opts?: ReadOptions) => (ok(key) ? read(key, 'all', opts, (o) => inner.get(key, o)) : inner.get(key, opts)),
     getRange: (key: string, range: ByteRange, opts?: ReadOptions) =>
-      cached(`${key}@${range.offset}+${range.length}`, key, () => inner.getRange(key, range, opts)),
+      ok(key) && range.length > 0
+        ? read(key, `${range.offset}+${range.length}`, opts, (o) => inner.getRange(key, range, o))
+        : inner.getRange(key, range, opts),
     async size(key: string, opts?: ReadOptions) {
       if (!ok(key)) return inner.size(key, opts);
-      const hit = await cache.get(`${prefix}${key}#size`).catch(() => undefined);
-      if (hit) return new DataView(hit.buffer, hit.byteOffset, 8).getFloat64(0, true);
-      const s = await inner.size(key, opts);
-      if (s !== undefined) {
-        const b = new Uint8Array(8);
-        new DataView(b.buffer).setFloat64(0, s, true);
-        await cache.set(`${prefix}${key}#size`, b).catch(() => undefined);
-      }
-      return s;
+      const b = await read(key, 'size', opts, async (o) => {
+        const n = await inner.size(key, o);
+        if (n === undefined) return undefined;
+        const out = new Uint8Array(8);
+        new DataView(out.buffer).setFloat64(0, n, true);
+        return out;
+      });
+      return b === undefined ? undefined : new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
     },
   };
   if (inner.list) store.list = inner.list.bind(inner);
   return store;
+}
+
+function tagOf(v: ObjectVersion | undefined): Tag {
+  return v?.etag ? v.etag.replace(/^W\//, '') : null;
+}
+
+function encodeRecord(tag: Tag): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ etag: tag }));
+}
+
+function decodeRecord(b: Uint8Array | undefined): Tag | undefined {
+  if (!b) return undefined;
+  try {
+    const r = JSON.parse(new TextDecoder().decode(b)) as { etag?: unknown };
+    return typeof r.etag === 'string' || r.etag === null ? r.etag : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `p` for one waiter: its signal stops the wait, not the shared work. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortedError('read aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError('read aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }

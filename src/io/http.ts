@@ -1,5 +1,5 @@
 import { AbortedError, HttpError, NotFoundError, throwIfAborted } from '../errors.js';
-import { joinKey, type ByteRange, type ByteStore, type ReadOptions } from './types.js';
+import { joinKey, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions } from './types.js';
 
 export interface HttpStoreOptions {
   /** Injected fetch (tests, proxies, auth). Defaults to globalThis.fetch. */
@@ -22,13 +22,21 @@ export interface HttpStoreOptions {
  * HEAD. A 206 must carry exactly the bytes asked for; a 200 means the server ignored Range, and we
  * slice the full body (kept once per key so a server without Range support is slow, not wrong).
  * A non-identity Content-Encoding on a range answer is refused: byte offsets would be meaningless.
+ *
+ * Every answer's `ETag` (with the total size, when known) is reported to `ReadOptions.onVersion`;
+ * answers served from what this store already holds (a whole body, a known size) report the ETag
+ * that came with it. The store itself does not compare ETags: `withCache` does (see cache.ts). The
+ * ETag of an answer with a non-identity Content-Encoding is not reported (servers such as Apache
+ * derive a different ETag for the compressed variant of the same file).
  */
 export class HttpStore implements ByteStore {
   readonly url: string;
   readonly #fetch: typeof fetch;
   readonly #opts: Required<Omit<HttpStoreOptions, 'fetch'>>;
-  readonly #wholeBodies = new Map<string, Promise<Uint8Array | undefined>>();
+  readonly #wholeBodies = new Map<string, { body: Promise<Uint8Array>; etag: string | undefined }>();
   readonly #sizes = new Map<string, number>();
+  /** ETag of the answer each known size came from. */
+  readonly #sizeEtags = new Map<string, string | undefined>();
 
   constructor(url: string | URL, options: HttpStoreOptions = {}) {
     this.url = String(url).replace(/\/+$/, '');
@@ -48,7 +56,7 @@ export class HttpStore implements ByteStore {
 
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     const url = this.keyUrl(key);
-    const res = await this.#request(url, { method: 'GET' }, opts.signal);
+    const res = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts.signal);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw await statusError(res, url);
     const body = new Uint8Array(await res.arrayBuffer());
@@ -56,7 +64,8 @@ export class HttpStore implements ByteStore {
     if (declared !== null && isIdentity(res) && Number(declared) !== body.length) {
       throw new HttpError(`body has ${body.length} bytes, Content-Length said ${declared}`, { url, status: res.status });
     }
-    this.#sizes.set(url, body.length);
+    this.#learnSize(url, body.length, etagOf(res));
+    report(opts, { etag: etagOf(res), size: body.length });
     return body;
   }
 
@@ -65,9 +74,13 @@ export class HttpStore implements ByteStore {
     checkRange(range, url);
     if (range.length === 0) return new Uint8Array(0);
     const whole = this.#wholeBodies.get(url);
-    if (whole) return sliceWhole(await whole, range, url);
+    if (whole) {
+      const body = await whole.body;
+      report(opts, { etag: whole.etag, size: body.length });
+      return sliceWhole(body, range, url);
+    }
     const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
-    const res = await this.#request(url, { method: 'GET', headers: { Range: header } }, opts.signal);
+    const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...cacheMode(opts) }, opts.signal);
     if (res.status === 404) throw new NotFoundError(`no such file`, { where: url });
     if (res.status === 416) {
       throw new HttpError(`range ${header} is past the end of the file`, { url, status: 416, range: header });
@@ -75,52 +88,70 @@ export class HttpStore implements ByteStore {
     if (res.status === 200) {
       // The server ignored Range: remember the whole body once and serve every later range from it.
       const p = res.arrayBuffer().then((b) => new Uint8Array(b));
-      this.#wholeBodies.set(url, p);
-      return sliceWhole(await p, range, url);
+      const etag = etagOf(res);
+      this.#wholeBodies.set(url, { body: p, etag });
+      const body = await p;
+      report(opts, { etag, size: body.length });
+      return sliceWhole(body, range, url);
     }
     if (res.status !== 206) throw await statusError(res, url, header);
     if (!isIdentity(res)) {
       throw new HttpError(`range answer is ${res.headers.get('content-encoding')}-encoded; serve identity encoding`, { url, status: 206, range: header });
     }
     const cr = res.headers.get('content-range');
+    const etag = etagOf(res);
+    let total: number | undefined;
     if (cr !== null) {
       const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(cr.trim());
       if (!m || Number(m[1]) !== range.offset) {
         throw new HttpError(`asked for ${header}, server answered Content-Range "${cr}"`, { url, status: 206, range: header });
       }
-      if (m[3] !== '*') this.#sizes.set(url, Number(m[3]));
+      if (m[3] !== '*') this.#learnSize(url, (total = Number(m[3])), etag);
     }
     const body = new Uint8Array(await res.arrayBuffer());
     if (body.length !== range.length) {
       throw new HttpError(`short read: asked for ${range.length} bytes (${header}), got ${body.length}`, { url, status: 206, range: header });
     }
+    report(opts, { etag, size: total });
     return body;
   }
 
   async size(key: string, opts: ReadOptions = {}): Promise<number | undefined> {
     const url = this.keyUrl(key);
     const known = this.#sizes.get(url);
-    if (known !== undefined) return known;
-    const res = await this.#request(url, { method: 'HEAD' }, opts.signal);
+    if (known !== undefined) {
+      report(opts, { etag: this.#sizeEtags.get(url), size: known });
+      return known;
+    }
+    const res = await this.#request(url, { method: 'HEAD', ...cacheMode(opts) }, opts.signal);
     if (res.status === 404) return undefined;
     let size: number | undefined;
+    let etag: string | undefined;
     if (res.ok) {
       const len = res.headers.get('content-length');
       if (len !== null && isIdentity(res)) size = Number(len);
+      etag = etagOf(res);
     }
     if (size === undefined) {
       // HEAD refused or without a usable length: ask for one byte and read the total from Content-Range.
-      const probe = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' } }, opts.signal);
+      const probe = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...cacheMode(opts) }, opts.signal);
       if (probe.status === 404) return undefined;
       const total = /\/(\d+)$/.exec(probe.headers.get('content-range') ?? '');
+      etag = etagOf(probe);
       if (probe.status === 206 && total) size = Number(total[1]);
       else if (probe.status === 200) size = (await probe.arrayBuffer()).byteLength;
       else if (probe.status === 416) size = 0;
       else throw await statusError(probe, url, 'bytes=0-0');
       if (probe.status === 206) await probe.body?.cancel();
     }
-    this.#sizes.set(url, size);
+    this.#learnSize(url, size, etag);
+    report(opts, { etag, size });
     return size;
+  }
+
+  #learnSize(url: string, size: number, etag: string | undefined): void {
+    this.#sizes.set(url, size);
+    this.#sizeEtags.set(url, etag);
   }
 
   async list(prefix: string, opts: ReadOptions = {}): Promise<string[] | undefined> {
@@ -176,6 +207,19 @@ export class HttpStore implements ByteStore {
     }
     throw lastError;
   }
+}
+
+/** The answer's ETag, unless it describes an encoded variant rather than the stored bytes. */
+function etagOf(res: Response): string | undefined {
+  return isIdentity(res) ? (res.headers.get('etag') ?? undefined) : undefined;
+}
+
+function cacheMode(opts: ReadOptions): RequestInit {
+  return opts.fresh ? { cache: 'no-cache' } : {};
+}
+
+function report(opts: ReadOptions, version: ObjectVersion): void {
+  opts.onVersion?.(version);
 }
 
 function isIdentity(res: Response): boolean {

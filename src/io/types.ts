@@ -7,8 +7,31 @@ export interface ByteRange {
   length: number;
 }
 
+/**
+ * What a backend said about the version of an object an answer came from. HTTP: the `ETag` verbatim
+ * (quotes and `W/` included) and the total size from `Content-Range` / `Content-Length`.
+ */
+export interface ObjectVersion {
+  /** Undefined when the backend sent none (or, cross-origin, did not expose it). */
+  etag?: string;
+  size?: number;
+}
+
 export interface ReadOptions {
   signal?: AbortSignal;
+  /**
+   * Called by backends that know it (HttpStore) with the version of the object the answer came from,
+   * before the read resolves. Wrapping stores pass their options through, so a wrapper (the cache)
+   * can learn the ETag of what reached it; backends without validators never call it.
+   */
+  onVersion?: (version: ObjectVersion) => void;
+  /**
+   * The answer must reflect the server's current version, not a copy held by an HTTP cache in
+   * between (HttpStore: fetch `cache: 'no-cache'`, i.e. a conditional request when the browser holds
+   * a copy; no CORS preflight, the page adds no header). Set by the cache for reads that check a
+   * file's ETag. Answers a store already holds itself (HttpStore's whole body, known size) are kept.
+   */
+  fresh?: boolean;
 }
 
 export interface ByteStore {

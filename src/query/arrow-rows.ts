@@ -1,6 +1,6 @@
-// Selecting rows of Arrow data by position. apache-arrow 18 has no `take`: rows are read as plain
-// values and rebuilt with vectorFromArray, which is fine for the small tables this serves (phase-1
-// predicate columns, registry slices, obs subsets) and keeps field names and types.
+// Selecting rows of Arrow data by position. apache-arrow 18 has no `take`. Strings and fixed-width
+// numbers are gathered straight from their buffers (takeData); other types (nested, booleans,
+// dictionaries) are read as plain values and rebuilt with vectorFromArray, keeping names and types.
 import * as arrow from 'apache-arrow';
 
 /** A cell as vectorFromArray accepts it back: nested vectors as arrays, struct rows as objects. */
@@ -12,7 +12,70 @@ export function plainValue(v: unknown): unknown {
 
 /** One column's cells at `idx`, as a vector of the same type. */
 export function pickVector(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>): arrow.Vector {
+  const fast = takeData(v, type, idx);
+  if (fast) return arrow.makeVector(fast);
   return arrow.vectorFromArray(Array.from(idx, (i) => plainValue(v.get(i))) as never[], type);
+}
+
+/** Gathers Utf8/Binary and fixed-width numeric cells from the buffers (undefined for other types). */
+function takeData(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>): arrow.Data | undefined {
+  const isString = arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type);
+  const isFixed = (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type)) && !arrow.DataType.isDictionary(type);
+  if ((!isString && !isFixed) || v.data.some((d) => d.type.typeId !== type.typeId)) return undefined;
+  const n = idx.length;
+  const starts = [0];
+  for (const d of v.data) starts.push(starts[starts.length - 1]! + d.length);
+  let last = 0;
+  const locate = (row: number) => {
+    if (row >= starts[last]! && row < starts[last + 1]!) return last;
+    let lo = 0;
+    let hi = v.data.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return (last = lo);
+  };
+  let nullCount = 0;
+  const validity = new Uint8Array((n + 7) >> 3);
+  const chunkOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = idx[i]!;
+    if (!(row >= 0 && row < v.length)) throw new RangeError(`row ${row} is outside [0, ${v.length})`);
+    const c = (chunkOf[i] = locate(row));
+    const d = v.data[c]!;
+    const r = row - starts[c]!;
+    const bm = d.nullBitmap;
+    const valid = d.nullCount === 0 || !bm || bm.length === 0 || ((bm[(d.offset + r) >> 3]! >> ((d.offset + r) & 7)) & 1) === 1;
+    if (valid) validity[i >> 3]! |= 1 << (i & 7);
+    else nullCount++;
+  }
+  const nullBitmap = nullCount ? validity : undefined;
+  if (isFixed) {
+    // Buffers of a sliced Data start at its first row (apache-arrow's slicing convention).
+    const first = v.data[0]!.values as ArrayLike<number | bigint> & { constructor: new (n: number) => ArrayLike<number | bigint> };
+    const out = new first.constructor(n) as unknown as (number | bigint)[];
+    for (let i = 0; i < n; i++) out[i] = (v.data[chunkOf[i]!]!.values as ArrayLike<number | bigint>)[idx[i]! - starts[chunkOf[i]!]!]!;
+    return arrow.makeData({ type, length: n, nullCount, nullBitmap, data: out } as never);
+  }
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const d = v.data[chunkOf[i]!]!;
+    const r = idx[i]! - starts[chunkOf[i]!]!;
+    const o = d.valueOffsets as Int32Array;
+    total += o[r + 1]! - o[r]!;
+    offsets[i + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < n; i++) {
+    const d = v.data[chunkOf[i]!]!;
+    const r = idx[i]! - starts[chunkOf[i]!]!;
+    const o = d.valueOffsets as Int32Array;
+    bytes.set((d.values as Uint8Array).subarray(o[r]!, o[r + 1]!), offsets[i]!);
+  }
+  return arrow.makeData({ type, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: bytes } as never);
 }
 
 /** Rows of `t` at `idx`, in that order, as a new table. */

@@ -18,6 +18,13 @@ export interface QueryProgress {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (p: QueryProgress) => void;
+  /**
+   * Sort column indices within each CSR row (canonical CSR, scipy's has_sorted_indices). Default
+   * true for toAnnData / toMuData; false for toBatches, which keeps homeobox's stored order (its
+   * loader's) because sorting is most of a streaming read's CPU. Every CSR result says which it
+   * got in `hasSortedIndices`.
+   */
+  sortIndices?: boolean;
 }
 
 export interface QueryExecutor {

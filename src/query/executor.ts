@@ -5,17 +5,23 @@ import { QueryError, throwIfAborted } from '../errors.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { AtlasCatalog } from '../atlas/catalog.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
-import { UNSUPPORTED_META, type LanceTable } from '../lance/index.js';
+import { UNSUPPORTED_META } from '../lance/index.js';
 import type { QueryExecutor, QueryProgress, RunOptions } from './atlas-query.js';
 import { groupCount } from './group-count.js';
 import { obsFrame } from './obs-frame.js';
-import { countObs, selectObs } from './obs-select.js';
+import { countObs, selectObs, selectObsStream, type ObsTable } from './obs-select.js';
+import { splitRows, unitsOf, type BatchInfo } from './batch-units.js';
+import { numbersAt, stringCodes } from '../arrow/columns.js';
 import { quoteIdent } from './predicate/index.js';
-import { readField, type FieldReadContext } from './read-field.js';
+import { prefetchCscColumns, readField, type FieldReadContext } from './read-field.js';
 import type { QuerySpec } from './spec.js';
 
-/** Batches of toBatches() whose matrices are read ahead of the consumer. */
+/** toBatches: units (batch-units.ts) whose matrices are read ahead of the consumer. */
 const READ_AHEAD = 3;
+/** toBatches: stored entries (CSR) or rows (dense) per unit: ~4 MB per CSR array and request. */
+const UNIT_BUDGET = 4 << 20;
+/** toBatches: obs rows per Lance scan batch (small, so the first matrices are requested early). */
+const STREAM_SCAN_ROWS = 16_384;
 
 export type ReadContextFactory = (opts: RunOptions, progress: QueryProgress) => FieldReadContext;
 
@@ -55,9 +61,12 @@ export class AtlasExecutor implements QueryExecutor {
     const columns = [...this.#metadataColumns(table, spec), ...(field ? [field.name] : [])];
     const extraWhere = field ? [`${quoteIdent(field.name)}.zarr_group IS NOT NULL`] : [];
     this.#prefetchCatalog(field);
+    const ctx = this.readContext(opts, progress);
+    // A features() query over whole groups: its CSC columns are read while obs rows are selected.
+    if (field && !spec.where && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) prefetchCscColumns(ctx, field, spec);
     const rows = await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
     report(opts, progress, 'obs', { rows: rows.numRows });
-    return this.#assemble(rows, field, spec, opts, progress);
+    return this.#assemble(rows, field, spec, opts, progress, true, ctx);
   }
 
   async *toBatches(spec: QuerySpec, batchSize: number, opts: RunOptions): AsyncIterable<AnnData> {
@@ -68,25 +77,41 @@ export class AtlasExecutor implements QueryExecutor {
     const columns = [...this.#metadataColumns(table, spec), ...(field ? [field.name] : [])];
     const extraWhere = field ? [`${quoteIdent(field.name)}.zarr_group IS NOT NULL`] : [];
     const progress = newProgress();
-    // Obs rows are chosen once (metadata only); matrices are read batch by batch, one batch ahead.
+    // Obs rows stream in (selectObsStream) and are cut into batches; consecutive batches of the
+    // same zarr groups are read as one unit (bigger requests, same joins: batch-units.ts), and the
+    // matrices of the next READ_AHEAD units are read while the caller works on the current one.
     this.#prefetchCatalog(field);
-    const rows = await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
-    const slices: arrow.Table[] = [];
-    for (let at = 0; at < rows.numRows; at += batchSize) slices.push(rows.slice(at, Math.min(rows.numRows, at + batchSize)));
-    // Matrices of the next READ_AHEAD batches are read while the caller works on the current one.
-    const pending: Promise<AnnData>[] = [];
-    const start = (i: number) => {
-      const p = this.#assemble(slices[i]!, field, spec, opts, progress);
-      p.catch(() => undefined); // surfaced when awaited
-      pending.push(p);
-    };
-    let queued = 0;
-    for (; queued < Math.min(READ_AHEAD, slices.length); queued++) start(queued);
-    for (let i = 0; i < slices.length; i++) {
-      throwIfAborted(opts.signal);
-      const current = pending.shift()!;
-      if (queued < slices.length) start(queued++);
-      yield await current;
+    const slices = batchesOf(selectObsStream(table, spec, { columns, extraWhere, signal: opts.signal, batchRows: Math.max(STREAM_SCAN_ROWS, batchSize) }), batchSize);
+    const units = field ? unitsOf(slices, UNIT_BUDGET, (t) => batchInfo(t, field)) : unitsOf(slices, 1, () => ({ key: '', weight: 1 }));
+    const pending: Promise<AnnData[]>[] = [];
+    let next = units.next();
+    let done = false;
+    try {
+      for (;;) {
+        while (!done && pending.length < READ_AHEAD) {
+          const r = await next;
+          if (r.done) {
+            done = true;
+            break;
+          }
+          const unit = r.value;
+          const rows = unit.length === 1 ? unit[0]! : unit.slice(1).reduce((a, b) => a.concat(b), unit[0]!);
+          const p = this.#assemble(rows, field, spec, opts, progress, false).then((ad) => splitRows(ad, unit.map((t) => t.numRows)));
+          p.catch(() => undefined); // surfaced when awaited
+          pending.push(p);
+          next = units.next(); // the next unit (and its obs read) is prepared while this one is consumed
+        }
+        const current = pending.shift();
+        if (!current) return;
+        throwIfAborted(opts.signal);
+        for (const batch of await current) {
+          throwIfAborted(opts.signal);
+          yield batch;
+        }
+      }
+    } finally {
+      // A consumer that stops early (break, abort) also stops the obs scan behind the batches.
+      if (!done) await units.return(undefined).catch(() => undefined);
     }
   }
 
@@ -103,7 +128,7 @@ export class AtlasExecutor implements QueryExecutor {
     const present: Record<string, Uint8Array> = {};
     await Promise.all(
       fields.map(async (f) => {
-        const res = await readField(this.readContext(opts, progress), f, rows, spec);
+        const res = await readField({ ...this.readContext(opts, progress), sortIndices: opts.sortIndices ?? true }, f, rows, spec);
         const mask = new Uint8Array(rows.numRows);
         for (const i of res.present) mask[i] = 1;
         present[f.name] = mask;
@@ -115,14 +140,15 @@ export class AtlasExecutor implements QueryExecutor {
     return { obs: shared.obs, obsNames: shared.obsNames, mod, present };
   }
 
-  async #assemble(rows: arrow.Table, field: PointerField | undefined, spec: QuerySpec, opts: RunOptions, progress: QueryProgress): Promise<AnnData> {
+  /** `sortIndices`: the terminal's default when opts leave it open. */
+  async #assemble(rows: arrow.Table, field: PointerField | undefined, spec: QuerySpec, opts: RunOptions, progress: QueryProgress, sortIndices = true, ctx = this.readContext(opts, progress)): Promise<AnnData> {
     const pointers = this.catalog.pointerFields(spec.obsTable);
     if (!field) {
       const frame = obsFrame(rows, pointers);
       const empty = new (await import('apache-arrow')).Table();
       return { ...frame, var: empty, varNames: [], X: null, layers: {}, shape: [rows.numRows, 0] };
     }
-    const res = await readField(this.readContext(opts, progress), field, rows, spec);
+    const res = await readField({ ...ctx, sortIndices: opts.sortIndices ?? sortIndices }, field, rows, spec);
     report(opts, progress, 'assemble', {});
     const frame = obsFrame(rows, pointers, res.present);
     const { [res.xLayer]: X, ...layers } = res.layers;
@@ -140,18 +166,18 @@ export class AtlasExecutor implements QueryExecutor {
     if (this.catalog.registries.has(field.featureSpace)) this.catalog.registry(field.featureSpace).catch(() => undefined);
   }
 
-  #table(spec: QuerySpec): LanceTable {
+  #table(spec: QuerySpec): ObsTable {
     return this.catalog.obsTable(spec.obsTable);
   }
 
-  #checkColumns(table: LanceTable, cols: string[]): void {
+  #checkColumns(table: ObsTable, cols: string[]): void {
     const names = new Set(table.schema.fields.map((f) => f.name));
     const missing = cols.filter((c) => !names.has(c));
     if (missing.length) throw new QueryError(`no column ${missing.map((m) => `"${m}"`).join(', ')} in the obs table`, { columns: [...names] });
   }
 
   /** select() columns (always with uid), or every non-pointer column. */
-  #metadataColumns(table: LanceTable, spec: QuerySpec): string[] {
+  #metadataColumns(table: ObsTable, spec: QuerySpec): string[] {
     const pointers = new Set(this.catalog.pointerFields(spec.obsTable).map((p) => p.name));
     if (spec.select) {
       this.#checkColumns(table, spec.select);
@@ -185,4 +211,51 @@ function report(opts: RunOptions, p: QueryProgress, phase: QueryProgress['phase'
   p.phase = phase;
   if (delta.rows) p.rows += delta.rows;
   opts.onProgress?.({ ...p });
+}
+
+/**
+ * Re-cuts a stream of obs tables into tables of exactly `size` rows (the last may be shorter),
+ * keeping one source table read ahead so Lance I/O overlaps the batches cut from the previous one.
+ */
+async function* batchesOf(source: AsyncGenerator<arrow.Table>, size: number): AsyncGenerator<arrow.Table> {
+  let ahead = source.next();
+  ahead.catch(() => undefined);
+  let carry: arrow.Table | undefined;
+  for (;;) {
+    const r = await ahead;
+    if (r.done) break;
+    ahead = source.next();
+    ahead.catch(() => undefined);
+    const t = carry ? carry.concat(r.value) : r.value;
+    carry = undefined;
+    let at = 0;
+    for (; t.numRows - at >= size; at += size) yield t.slice(at, at + size);
+    if (at < t.numRows) carry = t.slice(at);
+  }
+  if (carry?.numRows) yield carry;
+}
+
+/** A batch's zarr groups and how much it reads (CSR: stored entries, end − start; else rows). */
+function batchInfo(t: arrow.Table, field: PointerField): BatchInfo {
+  const ptr = t.getChild(field.name);
+  if (!ptr || ptr.data.length === 0) return { key: '', weight: t.numRows };
+  const type = ptr.type as arrow.Struct;
+  const childAt = (name: string) => ptr.getChildAt(type.children.findIndex((c) => c.name === name))!;
+  const zg = stringCodes(childAt('zarr_group'));
+  const used = new Set<number>();
+  const present: number[] = [];
+  zg.codes.forEach((c, i) => {
+    if (c >= 0) {
+      used.add(c);
+      present.push(i);
+    }
+  });
+  const key = [...used].map((c) => zg.values[c]!).sort().join('\u0000');
+  if (field.kind !== 'sparse') return { key, weight: t.numRows };
+  const ignore = () => undefined; // a null or unsafe pointer is reported by the read itself
+  const starts = numbersAt(childAt('start'), present, ignore);
+  const ends = numbersAt(childAt('end'), present, ignore);
+  let weight = 0;
+  for (let i = 0; i < present.length; i++) weight += Math.max(0, ends[i]! - starts[i]!) || 0;
+  return { key, weight };
 }

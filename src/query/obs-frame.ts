@@ -4,6 +4,7 @@ import * as arrow from 'apache-arrow';
 import type { DenseMatrix } from '../anndata/types.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
 import { pickVector } from './arrow-rows.js';
+import { stringsAt } from '../arrow/columns.js';
 
 export interface ObsFrame {
   obs: arrow.Table;
@@ -41,7 +42,8 @@ export function obsFrame(rows: arrow.Table, pointers: PointerField[], keep?: Uin
     ? new arrow.Table(schema, identity ? rows.select(cols.map((f) => f.name)).batches.map((b) => new arrow.RecordBatch(schema, b.data)) : [batchOf(schema, vectors, idx.length)])
     : new arrow.Table(schema);
   const uid = rows.getChild('uid');
-  const obsNames = Array.from(idx, (r) => String(uid?.get(r) ?? r));
+  const names = uid ? stringsAt(uid, idx) : [];
+  const obsNames = Array.from(idx, (r, k) => names[k] ?? String(r));
   return { obs, obsNames, obsm };
 }
 

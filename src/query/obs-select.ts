@@ -6,7 +6,7 @@
 // for exactly those rows, in that order. A query without predicate, search or balance is one scan.
 import * as arrow from 'apache-arrow';
 import { QueryError, throwIfAborted } from '../errors.js';
-import type { LanceTable } from '../lance/index.js';
+import type { IndexInfo, IndexLookupResult, ScanOptions } from '../lance/index.js';
 import {
   combineIndexResults,
   evaluatePredicate,
@@ -32,11 +32,37 @@ export interface SelectOptions {
   columns: string[];
   /** Extra conditions ANDed to the user's where (presence filters). */
   extraWhere?: string[];
+  /** selectObsStream: rows per scanned batch (default 65,536). */
+  batchRows?: number;
   signal?: AbortSignal;
 }
 
+/**
+ * What obs selection reads from a table; the static reader's `LanceTable` has all of it. A table
+ * that evaluates queries itself (LanceDB Cloud: src/atlas/cloud-table.ts) also has `pushdown`, and
+ * selectObs / countObs then hand it the whole query instead of scanning and filtering here.
+ */
+export interface ObsTable {
+  readonly schema: arrow.Schema;
+  readonly numRows: number;
+  readonly fragments: readonly { id: number }[];
+  scan(opts?: ScanOptions): Promise<arrow.Table>;
+  scanBatches(opts?: ScanOptions & { batchSize?: number }): AsyncIterable<arrow.RecordBatch>;
+  take(rowAddresses: BigUint64Array, opts?: { columns?: string[]; withRowAddress?: boolean; signal?: AbortSignal }): Promise<arrow.Table>;
+  indices(): readonly Pick<IndexInfo, 'type' | 'columns'>[];
+  indexLookup(column: string, query: LanceIndexQuery, opts?: { signal?: AbortSignal }): Promise<IndexLookupResult | undefined>;
+  readonly pushdown?: ObsPushdown;
+}
+
+/** selectObs / countObs run by the table's own query engine, with the same results and errors. */
+export interface ObsPushdown {
+  select(spec: QuerySpec, opts: SelectOptions): Promise<arrow.Table>;
+  count(spec: QuerySpec, signal?: AbortSignal): Promise<number>;
+}
+
 /** The chosen rows with the output columns, plus `_rowaddr` and, for searches, `_distance`. */
-export async function selectObs(table: LanceTable, spec: QuerySpec, opts: SelectOptions): Promise<arrow.Table> {
+export async function selectObs(table: ObsTable, spec: QuerySpec, opts: SelectOptions): Promise<arrow.Table> {
+  if (table.pushdown) return table.pushdown.select(spec, opts);
   const where = [spec.where, ...(opts.extraWhere ?? [])].filter((w): w is string => !!w);
   const expr = where.length ? parsePredicate(where.length === 1 ? where[0]! : where.map((w) => `(${w})`).join(' AND ')) : undefined;
   const columns = [...new Set(opts.columns)];
@@ -49,8 +75,55 @@ export async function selectObs(table: LanceTable, spec: QuerySpec, opts: Select
   return addColumn(out, '_distance', arrow.makeVector(ordered.distance));
 }
 
+/**
+ * selectObs as a stream of tables (row order and rows identical to selectObs), for toBatches.
+ * A query without a user predicate, search or balance — the whole table, at most narrowed by
+ * the presence filter (`extraWhere`), offset and limit — is one filtered scan whose batches come
+ * out as they are read, so the first matrices are fetched while the rest of obs still loads.
+ * Everything else needs every row chosen before the first one is known, and is one table.
+ */
+export async function* selectObsStream(table: ObsTable, spec: QuerySpec, opts: SelectOptions): AsyncGenerator<arrow.Table> {
+  if (table.pushdown || spec.where || spec.search || spec.balanced || !opts.extraWhere?.length) {
+    yield await selectObs(table, spec, opts);
+    return;
+  }
+  const expr = parsePredicate(opts.extraWhere.map((w) => `(${w})`).join(' AND '));
+  const needed = [...new Set([...opts.columns, ...referencedColumns(expr, table.schema)])];
+  const bound = preparePredicate(expr, table.schema);
+  let skip = spec.offset ?? 0;
+  let left = spec.limit ?? Infinity;
+  if (left === 0) return;
+  for await (const batch of table.scanBatches({ columns: needed, withRowAddress: true, batchSize: opts.batchRows ?? SCAN_BATCH, signal: opts.signal })) {
+    throwIfAborted(opts.signal);
+    const mask = evaluatePredicate(bound, batch as unknown as Parameters<typeof evaluatePredicate>[1]);
+    const idx: number[] = [];
+    for (let i = 0; i < mask.length && idx.length < left; i++) {
+      if (mask[i] !== 1) continue;
+      if (skip > 0) skip--;
+      else idx.push(i);
+    }
+    left -= idx.length;
+    const data = new arrow.Table(batch).select([...opts.columns, '_rowaddr']);
+    if (idx.length) yield idx.length === batch.numRows ? data : takeRuns(data, idx);
+    if (left <= 0) return;
+  }
+}
+
+/** Rows `idx` (ascending) of `t`, as zero-copy slices of its runs of consecutive rows. */
+function takeRuns(t: arrow.Table, idx: number[]): arrow.Table {
+  const parts: arrow.Table[] = [];
+  for (let i = 0; i < idx.length; ) {
+    let j = i + 1;
+    while (j < idx.length && idx[j] === idx[j - 1]! + 1) j++;
+    parts.push(t.slice(idx[i]!, idx[j - 1]! + 1));
+    i = j;
+  }
+  return parts.slice(1).reduce((a, b) => a.concat(b), parts[0]!);
+}
+
 /** Counts rows matching the query's where (no search/limit semantics beyond what count means). */
-export async function countObs(table: LanceTable, spec: QuerySpec, signal?: AbortSignal): Promise<number> {
+export async function countObs(table: ObsTable, spec: QuerySpec, signal?: AbortSignal): Promise<number> {
+  if (table.pushdown) return table.pushdown.count(spec, signal);
   if (!spec.where && !spec.search && !spec.balanced) {
     const n = Math.max(0, table.numRows - (spec.offset ?? 0));
     return spec.limit === undefined ? n : Math.min(n, spec.limit);
@@ -64,7 +137,7 @@ interface Ordered {
   distance?: Float32Array;
 }
 
-async function chooseRows(table: LanceTable, spec: QuerySpec, expr: Expr | undefined, signal?: AbortSignal): Promise<Ordered> {
+async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefined, signal?: AbortSignal): Promise<Ordered> {
   const extra: string[] = [];
   let vectorColumn: string | undefined;
   if (spec.search) {
@@ -118,7 +191,7 @@ async function chooseRows(table: LanceTable, spec: QuerySpec, expr: Expr | undef
 }
 
 /** Row addresses (table order) where the predicate is TRUE, with the `extra` columns for them. */
-async function matchRows(table: LanceTable, expr: Expr | undefined, extra: string[], signal?: AbortSignal): Promise<{ rows: BigUint64Array; data: arrow.Table }> {
+async function matchRows(table: ObsTable, expr: Expr | undefined, extra: string[], signal?: AbortSignal): Promise<{ rows: BigUint64Array; data: arrow.Table }> {
   const needed = [...new Set([...(expr ? referencedColumns(expr, table.schema) : []), ...extra])];
   const bound = expr ? preparePredicate(expr, table.schema) : undefined;
   const keepTrue = (t: arrow.Table | arrow.RecordBatch) => (bound ? evaluatePredicate(bound, t as unknown as Parameters<typeof evaluatePredicate>[1]) : new Uint8Array(t.numRows).fill(1));
@@ -183,7 +256,7 @@ function concatMatches(parts: { rows: BigUint64Array; data: arrow.Table }[], nee
   return { rows: BigUint64Array.from(order, (i) => rows[i]!), data: pickRows(data, order) };
 }
 
-function indexedColumns(table: LanceTable): Map<string, IndexKind> {
+function indexedColumns(table: ObsTable): Map<string, IndexKind> {
   const out = new Map<string, IndexKind>();
   for (const idx of table.indices()) {
     const kind = String(idx.type).toLowerCase();
@@ -208,7 +281,7 @@ function toLanceQuery(q: PlannedQuery): LanceIndexQuery {
   }
 }
 
-function inferVectorColumn(schema: arrow.Schema): string {
+export function inferVectorColumn(schema: arrow.Schema): string {
   const vec = schema.fields.filter((f) => arrow.DataType.isFixedSizeList(f.type));
   if (vec.length === 1) return vec[0]!.name;
   throw new QueryError(

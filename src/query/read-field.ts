@@ -7,12 +7,15 @@ import { NotFoundError, QueryError, throwIfAborted } from '../errors.js';
 import type { ByteStore } from '../io/types.js';
 import type { AtlasCatalog } from '../atlas/catalog.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
-import { openArray, readAll, readRanges, readRows, type ReadProgress, type ZarrArray } from '../zarr/index.js';
+import { fetchRangesEncoded, openArray, readAll, readRanges, readRows, type ReadProgress, type ZarrArray } from '../zarr/index.js';
+import { CHUNK_FIELDS } from '../zarr/encoded-read.js';
 import type { ShardIndexCache } from '../zarr/shard-index-cache.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
 import {
   assembleCsr,
   assembleCsrFromCsc,
+  placeGroupRows,
+  type CsrMatrix,
   cscColumnRanges,
   effectiveRemap,
   intersectSorted,
@@ -28,6 +31,7 @@ import {
 import type { Matrix } from '../anndata/types.js';
 import type { QuerySpec } from './spec.js';
 import { pickRows } from './arrow-rows.js';
+import { numbersAt, stringCodes, stringsAt } from '../arrow/columns.js';
 
 /** Layers read when the query names none: the required layers of homeobox's built-in specs. */
 export const DEFAULT_LAYERS: Record<string, string[]> = {
@@ -46,6 +50,12 @@ export interface FieldReadContext {
   /** Read tuning passed to every zarr read (see AtlasOptions.coalesceGapBytes / concurrency). */
   maxGap?: number;
   concurrency?: number;
+  /** Sort column indices within CSR rows (default true; see RunOptions.sortIndices). */
+  sortIndices?: boolean;
+  /** CSC column reads started before the rows were known (prefetchCscColumns), by group, layers and columns. */
+  cscColumns?: Map<string, Promise<CscColumns | undefined>>;
+  /** Settles once prefetchCscColumns has registered every group's read in `cscColumns`. */
+  cscPrefetch?: Promise<void>;
   signal?: AbortSignal;
   onRead?: (delta: { requests: number; bytes: number; chunks: number }) => void;
 }
@@ -77,18 +87,18 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
   if (field.kind === 'spatial') throw new QueryError(`pointer field ${field.name} holds images (discrete spatial); it has no AnnData form`);
   const ptr = rows.getChild(field.name);
   if (!ptr) throw new QueryError(`pointer column ${field.name} was not read`);
-  const zg = child(ptr, 'zarr_group');
+  const zg = stringCodes(child(ptr, 'zarr_group'));
   const present: number[] = [];
-  const groups = new Map<string, Group>();
+  const byCode: Group[] = zg.values.map((zarrGroup) => ({ zarrGroup, outRows: [], rowsInInput: [] }));
   for (let i = 0; i < rows.numRows; i++) {
-    const g = zg.get(i) as string | null;
-    if (g === null || g === undefined) continue; // presence is zarr_group IS NOT NULL, never the struct validity
-    let grp = groups.get(g);
-    if (!grp) groups.set(g, (grp = { zarrGroup: g, outRows: [], rowsInInput: [] }));
+    const code = zg.codes[i]!;
+    if (code < 0) continue; // presence is zarr_group IS NOT NULL, never the struct validity
+    const grp = byCode[code]!;
     grp.outRows.push(present.length);
     grp.rowsInInput.push(i);
     present.push(i);
   }
+  const groups = new Map(byCode.filter((g) => g.outRows.length).map((g) => [g.zarrGroup, g]));
   const layerNames = spec.layers[field.featureSpace] ?? DEFAULT_LAYERS[field.featureSpace] ?? catalog.defaultLayers[field.featureSpace];
   if (!layerNames) {
     throw new QueryError(`feature space ${field.featureSpace} has no built-in default layers: call .layers('${field.featureSpace}', [...])`);
@@ -104,9 +114,8 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
   const wanted = spec.features && spec.features.featureSpace === field.featureSpace
     ? await catalog.globalIndices(field.featureSpace, spec.features.uids, signal)
     : undefined;
-  const remaps = groupList.map((g) => g.remap!);
-  const joined = wanted ?? (spec.featureJoin === 'intersection' ? intersectSorted(remaps) : unionSorted(remaps));
-  for (const g of groupList) g.eff = wanted ? wantedRemap(g.remap!, wanted) : effectiveRemap(g.remap!, joined, spec.featureJoin);
+  const { joined, effs } = joinFor(catalog, groupList.map((g) => g.remap!), wanted, spec.featureJoin);
+  groupList.forEach((g, i) => (g.eff = effs[i]));
 
   const nRows = present.length;
   const nCols = joined.length;
@@ -129,19 +138,42 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
   return { present: Uint32Array.from(present), joined, layers, xLayer: layerNames[0]!, var: varTable, varNames: names, path };
 }
 
-/** A struct child as something indexable (arrow's getChildAt throws on a vector with no chunks). */
-function child(ptr: arrow.Vector, name: string): Pick<arrow.Vector, 'get'> {
+/**
+ * The joined feature space and each group's effective remap. toBatches joins per batch, and
+ * consecutive batches almost always cover the same groups: the last few joins are kept per
+ * catalog, keyed by the identity of the (catalog-cached) remaps, the join mode and `wanted`.
+ */
+const joinCache = new WeakMap<AtlasCatalog, { remaps: Int32Array[]; wanted?: Int32Array; mode: string; joined: Int32Array; effs: Int32Array[] }[]>();
+const JOIN_CACHE_ENTRIES = 8;
+
+function joinFor(catalog: AtlasCatalog, remaps: Int32Array[], wanted: Int32Array | undefined, mode: QuerySpec['featureJoin']): { joined: Int32Array; effs: Int32Array[] } {
+  let entries = joinCache.get(catalog);
+  if (!entries) joinCache.set(catalog, (entries = []));
+  const hit = entries.find(
+    (e) => e.mode === mode && e.remaps.length === remaps.length && e.remaps.every((r, i) => r === remaps[i]) && (e.wanted === wanted || (e.wanted && wanted && e.wanted.length === wanted.length && e.wanted.every((g, i) => g === wanted[i]))),
+  );
+  if (hit) return hit;
+  const joined = wanted ?? (mode === 'intersection' ? intersectSorted(remaps) : unionSorted(remaps));
+  const effs = remaps.map((r) => (wanted ? wantedRemap(r, wanted) : effectiveRemap(r, joined, mode)));
+  entries.unshift({ remaps, wanted, mode, joined, effs });
+  entries.length = Math.min(entries.length, JOIN_CACHE_ENTRIES);
+  return { joined, effs };
+}
+
+/** A struct child (an empty vector of its type when the struct has no chunks: arrow's getChildAt throws then). */
+function child(ptr: arrow.Vector, name: string): arrow.Vector {
   const type = ptr.type as arrow.Struct;
   const idx = type.children.findIndex((c) => c.name === name);
   if (idx < 0) throw new QueryError(`pointer struct lacks child ${name}`);
-  if (ptr.data.length === 0) return { get: () => null };
+  if (ptr.data.length === 0) return arrow.makeVector(arrow.makeData({ type: type.children[idx]!.type, length: 0, nullCount: 0 } as never));
   return ptr.getChildAt(idx)!;
 }
 
-function num(v: Pick<arrow.Vector, 'get'>, i: number, what: string): number {
-  const x = v.get(i);
-  if (x === null || x === undefined) throw new QueryError(`pointer ${what} is null for a row whose zarr_group is set`);
-  return Number(x);
+/** A pointer child's values at `rows` (rows whose zarr_group is set: a null there is corrupt). */
+function nums(v: arrow.Vector, rows: ArrayLike<number>, what: string): Float64Array {
+  return numbersAt(v, rows, (row) => {
+    throw new QueryError(`pointer ${what} of row ${row} is null or not an exact integer, for a row whose zarr_group is set`);
+  });
 }
 
 async function array(ctx: FieldReadContext, path: string, required: boolean): Promise<ZarrArray | undefined> {
@@ -180,31 +212,48 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
   const ptr = rows.getChild(field.name)!;
   const start = child(ptr, 'start');
   const end = child(ptr, 'end');
-  const dtypes: Record<string, ReturnType<typeof resultType>> = {};
-  const inputs = await Promise.all(
-    groups.map(async (g): Promise<SparseGroupInput> => {
-      const starts = g.rowsInInput.map((i) => num(start, i, 'start'));
-      const ends = g.rowsInInput.map((i) => num(end, i, 'end'));
-      const ranges = { starts, ends };
-      const [indices, ...values] = await Promise.all([
-        array(ctx, `${g.zarrGroup}/csr/indices`, true).then((a) => readRanges(a!, ranges, readOpts(ctx))),
-        ...layerNames.map((l) => array(ctx, `${g.zarrGroup}/csr/layers/${l}`, true).then((a) => {
-          dtypes[l] = dtypes[l] ? resultType([dtypes[l]!, a!.dataType]) : a!.dataType;
-          return readRanges(a!, ranges, readOpts(ctx));
-        })),
-      ]);
-      return {
-        outRows: g.outRows,
-        lengths: indices!.lengths,
-        indices: indices!.data as ArrayLike<number>,
-        values: Object.fromEntries(layerNames.map((l, k) => [l, values[k]!.data as ArrayLike<number | bigint>])),
-        remap: g.eff!,
-      };
-    }),
+  // Every group's arrays first: the output dtype of a layer is the widest over the groups.
+  const opened = await Promise.all(
+    groups.map((g) => Promise.all([`${g.zarrGroup}/csr/indices`, ...layerNames.map((l) => `${g.zarrGroup}/csr/layers/${l}`)].map((p) => array(ctx, p, true).then((a) => a!)))),
   );
-  const layersDtypes = Object.fromEntries(layerNames.map((l) => [l, dtypes[l] ?? 'uint32']));
-  const csr = assembleCsr(inputs, { nRows, nCols, layers: layersDtypes });
-  return Object.fromEntries(layerNames.map((l) => [l, { format: 'csr', shape: [nRows, nCols], indptr: csr.indptr, indices: csr.indices, data: csr.data[l]! } as Matrix]));
+  const layers = Object.fromEntries(layerNames.map((l, k) => [l, opened.length ? resultType(opened.map((o) => o[k + 1]!.dataType)) : ('uint32' as const)]));
+  const rangesOf = (g: Group) => ({ starts: nums(start, g.rowsInInput, 'start'), ends: nums(end, g.rowsInInput, 'end') });
+  let csr: CsrMatrix;
+  const { decoder } = ctx;
+  if (decoder.csrGroup) {
+    // Decode, remap, sort and cast where the bytes are decoded (a worker): the main thread only
+    // fetches, then places each group's finished rows.
+    const blocks = await Promise.all(
+      groups.map(async (g, gi) => {
+        const [indices, ...arrays] = opened[gi]!;
+        const ranges = rangesOf(g);
+        const [ix, ...values] = await Promise.all([indices!, ...arrays].map((a) => fetchRangesEncoded(a, ranges, readOpts(ctx))));
+        const block = await decoder.csrGroup!(
+          { indices: ix!.read, values: values.map((v) => v.read), layers: layerNames, outDtypes: layerNames.map((l) => layers[l]!), lengths: ix!.lengths, remap: g.eff!, nCols, sortIndices: ctx.sortIndices !== false },
+          { signal: ctx.signal },
+        );
+        ctx.onRead?.({ requests: 0, bytes: 0, chunks: [ix!, ...values].reduce((n, r) => n + r.read.chunks.length / CHUNK_FIELDS, 0) });
+        return { outRows: g.outRows, csr: block };
+      }),
+    );
+    csr = placeGroupRows(blocks, { nRows, nCols, layers });
+  } else {
+    const inputs = await Promise.all(
+      groups.map(async (g, gi): Promise<SparseGroupInput> => {
+        const ranges = rangesOf(g);
+        const [indices, ...values] = await Promise.all(opened[gi]!.map((a) => readRanges(a, ranges, readOpts(ctx))));
+        return {
+          outRows: g.outRows,
+          lengths: indices!.lengths,
+          indices: indices!.data as ArrayLike<number>,
+          values: Object.fromEntries(layerNames.map((l, k) => [l, values[k]!.data as ArrayLike<number | bigint>])),
+          remap: g.eff!,
+        };
+      }),
+    );
+    csr = assembleCsr(inputs, { nRows, nCols, layers, sortIndices: ctx.sortIndices !== false });
+  }
+  return Object.fromEntries(layerNames.map((l) => [l, { format: 'csr', shape: [nRows, nCols], indptr: csr.indptr, indices: csr.indices, data: csr.data[l]!, hasSortedIndices: csr.sortedIndices } as Matrix]));
 }
 
 /** The CSC arrays of every group, or undefined when any group lacks a complete copy. */
@@ -240,33 +289,79 @@ async function readCsc(
 ): Promise<Record<string, Matrix>> {
   const zarrRow = child(rows.getChild(field.name)!, 'zarr_row');
   const dtypes: Record<string, ReturnType<typeof resultType>> = {};
+  for (const a of arrays.values()) a.layers.forEach((arr, k) => (dtypes[layerNames[k]!] = dtypes[layerNames[k]!] ? resultType([dtypes[layerNames[k]!]!, arr.dataType]) : arr.dataType));
+  await ctx.cscPrefetch;
   const inputs = await Promise.all(
     groups.map(async (g): Promise<CscGroupInput> => {
-      const a = arrays.get(g.zarrGroup)!;
-      const indptr = await readCscIndptr(ctx, a.indptr, g.eff!);
-      const { columns, starts, ends } = cscColumnRanges(indptr, g.eff!);
-      const ranges = { starts: Array.from(starts), ends: Array.from(ends) };
-      const [indices, ...values] = await Promise.all([
-        readRanges(a.indices, ranges, readOpts(ctx)),
-        ...a.layers.map((arr, k) => {
-          const l = layerNames[k]!;
-          dtypes[l] = dtypes[l] ? resultType([dtypes[l]!, arr.dataType]) : arr.dataType;
-          return readRanges(arr, ranges, readOpts(ctx));
-        }),
-      ]);
+      const key = cscKey(g.zarrGroup, layerNames, g.eff!);
+      const cols = (await ctx.cscColumns?.get(key)) ?? (await readCscColumns(ctx, arrays.get(g.zarrGroup)!, g.eff!));
       return {
-        columns,
-        lengths: indices.lengths,
-        rows: indices.data as ArrayLike<number>,
-        values: Object.fromEntries(layerNames.map((l, k) => [l, values[k]!.data as ArrayLike<number | bigint>])),
+        ...cols,
+        values: Object.fromEntries(layerNames.map((l, k) => [l, cols.values[k]!])),
         remap: g.eff!,
-        zarrRows: g.rowsInInput.map((i) => num(zarrRow, i, 'zarr_row')),
+        zarrRows: nums(zarrRow, g.rowsInInput, 'zarr_row'),
         outRows: g.outRows,
       };
     }),
   );
   const csr = assembleCsrFromCsc(inputs, { nRows, nCols, layers: Object.fromEntries(layerNames.map((l) => [l, dtypes[l] ?? 'uint32'])) });
-  return Object.fromEntries(layerNames.map((l) => [l, { format: 'csr', shape: [nRows, nCols], indptr: csr.indptr, indices: csr.indices, data: csr.data[l]! } as Matrix]));
+  return Object.fromEntries(layerNames.map((l) => [l, { format: 'csr', shape: [nRows, nCols], indptr: csr.indptr, indices: csr.indices, data: csr.data[l]!, hasSortedIndices: true } as Matrix]));
+}
+
+/** One group's wanted CSC columns: which local columns, their lengths, zarr rows and layer values. They do not depend on the query's rows. */
+interface CscColumns {
+  columns: Int32Array;
+  lengths: ArrayLike<number>;
+  rows: ArrayLike<number>;
+  values: ArrayLike<number | bigint>[];
+}
+
+async function readCscColumns(ctx: FieldReadContext, a: { indptr: ZarrArray; indices: ZarrArray; layers: ZarrArray[] }, eff: Int32Array): Promise<CscColumns> {
+  const indptr = await readCscIndptr(ctx, a.indptr, eff);
+  const { columns, starts, ends } = cscColumnRanges(indptr, eff);
+  const ranges = { starts, ends };
+  const [indices, ...values] = await Promise.all([a.indices, ...a.layers].map((arr) => readRanges(arr, ranges, readOpts(ctx))));
+  return { columns, lengths: indices!.lengths, rows: indices!.data as ArrayLike<number>, values: values.map((v) => v.data as ArrayLike<number | bigint>) };
+}
+
+function cscKey(zarrGroup: string, layerNames: string[], eff: Int32Array): string {
+  let wanted = '';
+  for (let c = 0; c < eff.length; c++) if (eff[c]! >= 0) wanted += `${c}:${eff[c]},`;
+  return `${zarrGroup}\u0000${layerNames.join(',')}\u0000${wanted}`;
+}
+
+/**
+ * Starts the CSC column reads of a features() query for every zarr group of the field's feature
+ * space before the obs rows are known: which columns a group contributes does not depend on the
+ * rows, so these requests overlap obs selection instead of following it. Worth it when the query
+ * selects whole groups (no where/search/limit): the caller decides. Failures are dropped here; the
+ * real read then repeats the work and reports them.
+ */
+export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, spec: QuerySpec): void {
+  if (field.kind !== 'sparse' || !spec.features || spec.features.featureSpace !== field.featureSpace) return;
+  const cache = (ctx.cscColumns ??= new Map());
+  const layerNames = spec.layers[field.featureSpace] ?? DEFAULT_LAYERS[field.featureSpace] ?? ctx.catalog.defaultLayers[field.featureSpace];
+  if (!layerNames) return;
+  const { catalog, signal } = ctx;
+  const started = (async () => {
+    const [datasets, wanted] = await Promise.all([catalog.datasetRows(signal), catalog.globalIndices(field.featureSpace, spec.features!.uids, signal)]);
+    const fs = stringsAt(datasets.getChild('feature_space')!);
+    const zg = stringsAt(datasets.getChild('zarr_group')!);
+    const groups = [...new Set(zg.filter((g, i): g is string => g !== null && fs[i] === field.featureSpace))];
+    await Promise.all(
+      groups.map(async (zarrGroup) => {
+        const remap = await catalog.remap(await catalog.layoutUid(zarrGroup, field.featureSpace, signal), signal);
+        const [eff] = joinFor(catalog, [remap], wanted, spec.featureJoin).effs;
+        const arrays = await cscArraysOf(ctx, [{ zarrGroup, outRows: [], rowsInInput: [], remap, eff }], layerNames);
+        const a = arrays?.get(zarrGroup);
+        if (!a) return;
+        const p = readCscColumns(ctx, a, eff!);
+        p.catch(() => undefined);
+        cache.set(cscKey(zarrGroup, layerNames, eff!), p.catch(() => undefined));
+      }),
+    );
+  })();
+  ctx.cscPrefetch = started.catch(() => undefined);
 }
 
 /**
@@ -298,7 +393,7 @@ async function readDense(ctx: FieldReadContext, field: PointerField, groups: Gro
         if (a.shape.length !== 2 || a.shape[1] !== g.remap!.length) {
           throw new QueryError(`${g.zarrGroup}/layers/${l} has shape [${a.shape}] but its layout has ${g.remap!.length} features`);
         }
-        const data = await readRows(a, g.rowsInInput.map((i) => num(position, i, 'position')), readOpts(ctx));
+        const data = await readRows(a, nums(position, g.rowsInInput, 'position'), readOpts(ctx));
         return { input: { outRows: g.outRows, data: data as ArrayLike<number | bigint>, fLocal: a.shape[1]!, remap: g.eff! } as DenseGroupInput, dtype: a.dataType };
       }),
     );
@@ -337,8 +432,7 @@ async function varFor(catalog: AtlasCatalog, featureSpace: string, joined: Int32
     return i;
   });
   const table = pickRows(reg, idx);
-  const uid = table.getChild('uid')!;
-  const names = Array.from({ length: table.numRows }, (_, i) => String(uid.get(i)));
+  const names = stringsAt(table.getChild('uid')!).map((s) => String(s));
   cache.built.unshift({ joined: joined.slice(), table, names });
   cache.built.length = Math.min(cache.built.length, VAR_CACHE_ENTRIES);
   return { table, names: names.slice() };

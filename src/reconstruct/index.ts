@@ -4,3 +4,4 @@ export { assembleCsr, type SparseGroupInput, type CsrMatrix, type CsrAssemblyOpt
 export { assembleCsrFromCsc, cscColumnRanges, shouldUseCsc, type CscGroupInput } from './csc.js';
 export { scatterDense, type DenseGroupInput } from './dense.js';
 export { resultType, castArray } from './cast.js';
+export { assembleGroupCsr, placeGroupRows, type GroupCsrInput } from './csr-group.js';

@@ -13,7 +13,7 @@
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { decompressArrowIpc, inspectArrowIpc, type IpcCodecName, type IpcCodecs } from '../arrow/ipc-decompress.js';
 import { CorruptDataError, RaggedAtlasError } from '../errors.js';
-import { unexpectedAnswer, type Answer } from './errors.js';
+import { nameTable, tableField, unexpectedAnswer, type Answer } from './errors.js';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 export const ARROW_FILE = 'application/vnd.apache.arrow.file';
@@ -24,13 +24,13 @@ export async function decodeArrowAnswer(a: Answer, codecs: (needed: IpcCodecName
   if (media && media !== ARROW_STREAM && media !== ARROW_FILE) {
     throw unexpectedAnswer(a, `Arrow IPC (Content-Type ${ARROW_STREAM} or ${ARROW_FILE})`);
   }
-  if (a.body.length === 0) throw new CorruptDataError('empty body where Arrow IPC was expected', { where: a.url });
-  const layout = inspectArrowIpc(a.body, a.url); // CorruptDataError on truncation or bad framing
-  const bytes = layout.codecs.length ? decompressArrowIpc(a.body, await codecs(layout.codecs), { where: a.url }) : a.body;
+  if (a.body.length === 0) throw new CorruptDataError('empty body where Arrow IPC was expected', { where: a.url, ...tableField(a.table) });
   try {
+    const layout = inspectArrowIpc(a.body, a.url); // CorruptDataError on truncation or bad framing
+    const bytes = layout.codecs.length ? decompressArrowIpc(a.body, await codecs(layout.codecs), { where: a.url }) : a.body;
     return tableFromIPC(bytes);
   } catch (err) {
-    if (err instanceof RaggedAtlasError) throw err;
-    throw new CorruptDataError(`Arrow IPC does not decode: ${(err as Error)?.message ?? err}`, { where: a.url }, { cause: err });
+    if (err instanceof RaggedAtlasError) throw nameTable(err, a.table);
+    throw new CorruptDataError(`Arrow IPC does not decode: ${(err as Error)?.message ?? err}`, { where: a.url, ...tableField(a.table) }, { cause: err });
   }
 }

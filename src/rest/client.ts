@@ -158,6 +158,17 @@ export class CloudDatabase {
     return new CloudTable(this.#ctx, name, undefined, seen);
   }
 
+  /**
+   * A handle on `name` (pinned to `version` when given) without sending anything: a missing table or
+   * version shows up as a NotFoundError on the first call. For callers that know the table exists,
+   * e.g. versions recorded in an atlas snapshot, whose first call is a describe anyway.
+   */
+  table(name: string, version?: number): CloudTable {
+    if (!name) throw new QueryError('table name is empty');
+    if (version !== undefined && !(Number.isSafeInteger(version) && version >= 0)) throw new QueryError(`version must be a non-negative integer, got ${version}`);
+    return new CloudTable(this.#ctx, name, version);
+  }
+
   async #page(options: TableNamesOptions): Promise<{ tables: string[]; next?: string }> {
     if (options.limit !== undefined && !(Number.isSafeInteger(options.limit) && options.limit > 0)) {
       throw new QueryError(`limit must be a positive integer, got ${options.limit}`);

@@ -4,6 +4,7 @@
 //   2xx that is not what was asked   → HttpError with status, saying what was expected
 //     (JSON without the fields we need, JSON or HTML where Arrow IPC was expected)
 // Arrow bytes that do not decode are CorruptDataError (raised where they are decoded).
+// Every error about a table endpoint carries `table` in its fields (and the URL, which names it).
 
 import { HttpError, NotFoundError, type RaggedAtlasError } from '../errors.js';
 
@@ -15,6 +16,8 @@ export interface Answer {
   headers: Headers;
   body: Uint8Array;
   requestId: string;
+  /** The table the request was about, when it was about one. */
+  table?: string;
 }
 
 export interface ErrorContext {
@@ -48,6 +51,7 @@ export function statusError(a: Answer, ctx: ErrorContext = {}): RaggedAtlasError
     status: a.status,
     requestId: a.requestId,
     body: text,
+    ...tableField(ctx.table ?? a.table),
   });
 }
 
@@ -56,9 +60,23 @@ export function unexpectedAnswer(a: Answer, expected: string, cause?: unknown): 
   const type = a.headers.get('content-type') ?? 'no Content-Type';
   return new HttpError(
     `expected ${expected}, got ${type}: ${preview(answerText(a), 200)}`,
-    { url: a.url, status: a.status, requestId: a.requestId },
+    { url: a.url, status: a.status, requestId: a.requestId, ...tableField(a.table) },
     cause === undefined ? undefined : { cause },
   );
+}
+
+/** `{table}` when there is one (spread into error fields). */
+export function tableField(table: string | undefined): { table?: string } {
+  return table === undefined ? {} : { table };
+}
+
+/**
+ * Adds `table` to the fields of an error raised below the REST layer (Arrow decoding) for an answer
+ * about that table. Only for errors just created for this answer, before anyone has seen them.
+ */
+export function nameTable<E extends RaggedAtlasError>(err: E, table: string | undefined): E {
+  if (table !== undefined && err.fields.table === undefined) Object.assign(err.fields, { table });
+  return err;
 }
 
 /** Parses a JSON answer; a body that is not JSON becomes unexpectedAnswer. */

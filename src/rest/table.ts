@@ -189,8 +189,8 @@ export class CloudTable {
       headers,
       signal: options.signal,
       table: this.name,
-      version: call.version ?? options.version ?? this.pinnedVersion,
       ...call,
+      version: call.version ?? options.version ?? this.pinnedVersion,
     });
     const served = Number(a.headers.get('x-lancedb-version'));
     if (latest && isCount(served)) this.#see(served);

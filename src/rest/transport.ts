@@ -10,7 +10,7 @@
 // the network is retried like a connection error rather than surfacing as a decode error later.
 
 import { AbortedError, HttpError, type RaggedAtlasError } from '../errors.js';
-import { statusError, type Answer, type ErrorContext } from './errors.js';
+import { nameTable, statusError, tableField, type Answer, type ErrorContext } from './errors.js';
 import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
 
 export interface TransportOptions {
@@ -59,7 +59,7 @@ export class Transport {
     const init: RequestInit = { method: call.method, headers, body: call.json };
     const { retry } = this.#o;
     for (let failures = 0; ; ) {
-      const attempt = await this.#attempt(url, init, requestId, call.signal);
+      const attempt = await this.#attempt(url, init, requestId, call.signal, call.table);
       let failure: RaggedAtlasError;
       if ('answer' in attempt) {
         const a = attempt.answer;
@@ -77,6 +77,7 @@ export class Transport {
           status: failure.fields.status as number | undefined,
           attempts: failures,
           requestId,
+          ...tableField(call.table),
         }, { cause: failure });
       }
       await sleep(backoffDelay(retry, failures, this.#o.random), call.signal, url);
@@ -91,7 +92,7 @@ export class Transport {
   }
 
   /** One fetch plus body read. Aborts throw; network errors and timeouts come back as retryable failures. */
-  async #attempt(url: string, init: RequestInit, requestId: string, signal: AbortSignal | undefined): Promise<Attempt> {
+  async #attempt(url: string, init: RequestInit, requestId: string, signal: AbortSignal | undefined, table: string | undefined): Promise<Attempt> {
     if (signal?.aborted) throw aborted(url, signal);
     const ctrl = new AbortController();
     const onAbort = (): void => ctrl.abort(signal?.reason);
@@ -101,11 +102,11 @@ export class Transport {
     try {
       const res = await this.#o.fetch(url, { ...init, signal: ctrl.signal });
       const body = new Uint8Array(await res.arrayBuffer());
-      return { answer: { url, status: res.status, statusText: res.statusText, headers: res.headers, body, requestId } };
+      return { answer: { url, status: res.status, statusText: res.statusText, headers: res.headers, body, requestId, ...tableField(table) } };
     } catch (err) {
       if (signal?.aborted) throw aborted(url, signal, err);
       const why = timedOut ? `no complete answer within ${this.#o.timeoutMs} ms` : `request failed: ${(err as Error)?.message ?? err}`;
-      return { failure: new HttpError(why, { url, requestId }, { cause: err }) };
+      return { failure: nameTable(new HttpError(why, { url, requestId }, { cause: err }), table) };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

@@ -1,8 +1,9 @@
 // The DecodeApi object both worker entries expose. Thrown errors keep their class across the
 // boundary through the comlink error transfer each entry installs (comlink-errors.ts).
 import { transfer } from 'comlink';
-import { decodeJobs, initCodecs } from './decode-core.js';
-import type { CodecLoadOptions, DecodeApi, DecodeJob } from './protocol.js';
+import { csrBuffers, decodeJobs, initCodecs, runCsrGroupJob } from './decode-core.js';
+import { workerSideFetch } from './fetch-core.js';
+import type { CodecLoadOptions, CsrGroupJob, DecodeApi, DecodeJob } from './protocol.js';
 
 export const decodeApi = {
   async init(opts: CodecLoadOptions) {
@@ -11,5 +12,10 @@ export const decodeApi = {
   async decode(jobs: DecodeJob[]) {
     const out = await decodeJobs(jobs);
     return transfer(out, out.map((b) => b.buffer as ArrayBuffer));
+  },
+  fetch: workerSideFetch,
+  async csrGroup(job: CsrGroupJob) {
+    const m = await runCsrGroupJob(job);
+    return transfer(m, csrBuffers(m));
   },
 } satisfies DecodeApi;

@@ -1,7 +1,10 @@
 // The decode work itself, free of any worker plumbing, so it runs in a worker or in-thread alike.
 import { loadCodecs, type Codecs } from '../codecs/index.js';
 import { CorruptDataError } from '../errors.js';
-import type { CodecLoadOptions, DecodeJob } from './protocol.js';
+import type { CsrMatrix } from '../reconstruct/csr.js';
+import { assembleGroupCsr } from '../reconstruct/csr-group.js';
+import { decodeEncodedRead } from '../zarr/encoded-read.js';
+import type { CodecLoadOptions, CsrGroupJob, DecodeJob } from './protocol.js';
 
 let codecs: Promise<Codecs> | undefined;
 
@@ -26,4 +29,20 @@ export async function decodeJobs(jobs: DecodeJob[]): Promise<Uint8Array[]> {
     }
     return out;
   });
+}
+
+/** A CsrGroupJob, start to finish (decode, remap, sort, cast). */
+export async function runCsrGroupJob(job: CsrGroupJob): Promise<CsrMatrix> {
+  const c = await initCodecs();
+  const indices = decodeEncodedRead(job.indices, c);
+  const values = Object.fromEntries(job.layers.map((l, i) => [l, decodeEncodedRead(job.values[i]!, c)]));
+  return assembleGroupCsr(
+    { lengths: job.lengths, indices: indices as ArrayLike<number>, values, remap: job.remap },
+    { nCols: job.nCols, layers: Object.fromEntries(job.layers.map((l, i) => [l, job.outDtypes[i]!])), sortIndices: job.sortIndices },
+  );
+}
+
+/** Buffers of a CSR matrix, to transfer. */
+export function csrBuffers(m: CsrMatrix): ArrayBuffer[] {
+  return [m.indptr.buffer as ArrayBuffer, m.indices.buffer as ArrayBuffer, ...Object.values(m.data).map((d) => d.buffer as ArrayBuffer)];
 }

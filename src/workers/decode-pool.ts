@@ -2,10 +2,11 @@
 // buffers transferred) spread over the workers; or the same decode in-thread when asked.
 import { transfer } from 'comlink';
 import { throwIfAborted } from '../errors.js';
-import { decodeJobs, initCodecs } from './decode-core.js';
+import { decodeJobs, initCodecs, runCsrGroupJob } from './decode-core.js';
+import { encodedReadBuffers } from '../zarr/encoded-read.js';
 import { WorkerPool } from './pool.js';
 import { isNode } from './spawn.js';
-import type { ChunkDecoder, CodecLoadOptions, DecodeApi, DecodeJob } from './protocol.js';
+import type { ChunkDecoder, CodecLoadOptions, CsrGroupJob, DecodeApi, DecodeJob } from './protocol.js';
 
 export interface DecodePoolOptions extends CodecLoadOptions {
   /** Number of workers (default hardwareConcurrency − 1, at least 1); 0 decodes in the calling thread. */
@@ -49,6 +50,11 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
       );
       return results.flat();
     },
+    csrGroup(job, { signal } = {}) {
+      // The job's reads and lengths are the caller's to give away; the remap is usually shared.
+      const own: CsrGroupJob = { ...job, remap: job.remap.slice() };
+      return pool.run((api) => api.csrGroup(transfer(own, csrJobBuffers(own))), { signal });
+    },
     close: () => pool.close(),
   };
 }
@@ -60,7 +66,16 @@ export function inThreadDecoder(opts: CodecLoadOptions = {}): ChunkDecoder {
       throwIfAborted(signal);
       return decodeJobs(jobs);
     },
+    async csrGroup(job, { signal } = {}) {
+      await initCodecs(opts);
+      throwIfAborted(signal);
+      return runCsrGroupJob(job);
+    },
   };
+}
+
+function csrJobBuffers(job: CsrGroupJob): ArrayBuffer[] {
+  return [...encodedReadBuffers(job.indices), ...job.values.flatMap(encodedReadBuffers), job.lengths.buffer as ArrayBuffer, job.remap.buffer as ArrayBuffer];
 }
 
 function splitBatches(jobs: DecodeJob[], batchBytes: number): DecodeJob[][] {

@@ -13,6 +13,7 @@ import { AbortedError, CorruptDataError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { outerChunkKey, type ZarrArray } from './array.js';
 import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
+import { CHUNK_FIELDS, STRIP_FIELDS, type EncodedRead } from './encoded-read.js';
 import { allocate, fillRange, isZeroFill, itemSize, type DataType, type TypedArrayFor, type ZarrTypedArray } from './dtype.js';
 import { planRanges, planShardFetch, rowRanges, type ChunkPlan, type RangePlan, type RangesInput } from './plan.js';
 import { shardIndexSize } from './codecs/sharding.js';
@@ -87,32 +88,137 @@ export async function readAll<D extends DataType>(array: ZarrArray<D>, opts: Arr
 async function executePlan<D extends DataType>(array: ZarrArray<D>, plan: RangePlan, opts: ArrayReadOptions): Promise<TypedArrayFor[D]> {
   const out = allocate(array.dataType, plan.totalElements);
   if (plan.chunkCount === 0) return out;
-  const ctx = new ReadContext(array, plan, out, opts);
+  await fetchPlan(array, plan, opts, scatterInto(array, out, opts));
+  return out;
+}
+
+/**
+ * Like readRanges, but stops before decoding: the needed encoded chunks come back as one
+ * EncodedRead (encoded-read.ts) for a decode worker to turn into values next to their consumer.
+ */
+export async function fetchRangesEncoded(array: ZarrArray, ranges: RangesInput, opts: ArrayReadOptions = {}): Promise<{ read: EncodedRead; lengths: Int32Array | Float64Array }> {
+  const plan = planRanges(array.layout, ranges, where(array));
+  const collected = collectEncoded(array, plan);
+  if (plan.chunkCount > 0) await fetchPlan(array, plan, opts, collected.sink);
+  const big = plan.lengths.some((l) => l > 0x7fffffff);
+  return { read: collected.finish(), lengths: big ? Float64Array.from(plan.lengths) : Int32Array.from(plan.lengths) };
+}
+
+/** What a read does with fetched chunks: decode and place them now, or keep them encoded. */
+interface ChunkSink {
+  consume(key: string, parts: { chunk: ChunkPlan; bytes: Uint8Array }[], signal: AbortSignal, progress: ReadProgress): Promise<void>;
+  /** Chunks absent from the store: their strips take the fill value. */
+  fill(chunks: ChunkPlan[]): void;
+}
+
+async function fetchPlan(array: ZarrArray, plan: RangePlan, opts: ArrayReadOptions, sink: ChunkSink): Promise<void> {
+  const ctx = new ReadContext(array, plan, opts, sink);
   try {
     if (array.meta.codecs.kind === 'chunked') await ctx.readChunked();
     else await ctx.readSharded();
   } finally {
     ctx.dispose();
   }
-  return out;
 }
 
-class ReadContext<D extends DataType> {
+function decodePlanOf(array: ZarrArray): ChunkDecodePlan {
+  const codecs = array.meta.codecs;
+  return planChunkDecode(codecs.kind === 'sharded' ? codecs.sharding.inner : codecs.chain, where(array));
+}
+
+/** Decodes each request's chunks through the decoder as it arrives and copies strips into `out`. */
+function scatterInto(array: ZarrArray, out: ZarrTypedArray, opts: ArrayReadOptions): ChunkSink {
+  const out8 = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const item = itemSize(array.dataType);
+  const chunkBytes = array.layout.innerElements * item;
+  const decodePlan = decodePlanOf(array);
+  const decoder = opts.decoder ?? (defaultDecoder ??= inThreadChunkDecoder());
+  const perBatch = Math.max(1, Math.floor((opts.decodeBatchBytes ?? 32 << 20) / Math.max(1, chunkBytes)));
+  return {
+    async consume(key, parts, signal, progress) {
+      for (let b = 0; b < parts.length; b += perBatch) {
+        const batch = parts.slice(b, b + perBatch);
+        const names = batch.map((p) => `${array.store.url}/${key} (inner chunk ${p.chunk.inner})`);
+        const decoded = await decodeChunks(decoder, decodePlan, batch.map((p) => p.bytes), chunkBytes, names, signal);
+        batch.forEach((p, i) => {
+          const d = decoded[i]!;
+          for (const s of p.chunk.strips) out8.set(d.subarray(s.chunkOffset * item, (s.chunkOffset + s.length) * item), s.outOffset * item);
+        });
+        progress.chunksDecoded += batch.length;
+        opts.onProgress?.(progress);
+      }
+    },
+    fill(chunks) {
+      const fv = array.meta.fillValue;
+      if (isZeroFill(fv)) return;
+      for (const c of chunks) for (const s of c.strips) fillRange(out, fv, s.outOffset, s.outOffset + s.length);
+    },
+  };
+}
+
+/** Keeps fetched chunks encoded; `finish` packs them into one EncodedRead (one copy of the encoded bytes). */
+function collectEncoded(array: ZarrArray, plan: RangePlan): { sink: ChunkSink; finish: () => EncodedRead } {
+  const parts: { key: number; chunk: ChunkPlan; bytes: Uint8Array }[] = [];
+  const keys: string[] = [];
+  const keyIndex = new Map<string, number>();
+  const fills: number[] = [];
+  const sink: ChunkSink = {
+    async consume(key, got) {
+      let k = keyIndex.get(key);
+      if (k === undefined) keyIndex.set(key, (k = keys.push(key) - 1));
+      for (const p of got) parts.push({ key: k, ...p });
+    },
+    fill(chunks) {
+      for (const c of chunks) for (const s of c.strips) fills.push(s.outOffset, s.length);
+    },
+  };
+  const finish = (): EncodedRead => {
+    let total = 0;
+    let nStrips = 0;
+    for (const p of parts) {
+      total += p.bytes.length;
+      nStrips += p.chunk.strips.length;
+    }
+    const bytes = new Uint8Array(total);
+    const chunks = new Float64Array(parts.length * CHUNK_FIELDS);
+    const strips = new Float64Array(nStrips * STRIP_FIELDS);
+    let at = 0;
+    let s = 0;
+    parts.forEach((p, i) => {
+      bytes.set(p.bytes, at);
+      chunks.set([at, p.bytes.length, s, s + p.chunk.strips.length, p.chunk.inner, p.key], i * CHUNK_FIELDS);
+      for (const st of p.chunk.strips) strips.set([st.chunkOffset, st.outOffset, st.length], STRIP_FIELDS * s++);
+      at += p.bytes.length;
+    });
+    return {
+      dataType: array.dataType,
+      totalElements: plan.totalElements,
+      chunkBytes: array.layout.innerElements * itemSize(array.dataType),
+      decode: decodePlanOf(array),
+      bytes,
+      chunks,
+      strips,
+      fills: Float64Array.from(fills),
+      fillValue: array.meta.fillValue,
+      where: array.store.url,
+      keys,
+    };
+  };
+  return { sink, finish };
+}
+
+class ReadContext {
   readonly progress: ReadProgress;
   readonly #controller = new AbortController();
   readonly #signal: AbortSignal;
-  readonly #out8: Uint8Array;
-  readonly #item: number;
   readonly #chunkBytes: number;
-  readonly #decodePlan: ChunkDecodePlan;
-  readonly #decoder: ChunkDecoder;
   readonly #unlisten: () => void;
 
   constructor(
-    readonly array: ZarrArray<D>,
+    readonly array: ZarrArray,
     readonly plan: RangePlan,
-    readonly out: ZarrTypedArray,
     readonly opts: ArrayReadOptions,
+    readonly sink: ChunkSink,
   ) {
     this.progress = { requests: 0, bytes: 0, indexReads: 0, chunksDecoded: 0, chunksFilled: 0, chunksTotal: plan.chunkCount };
     const user = opts.signal;
@@ -121,12 +227,7 @@ class ReadContext<D extends DataType> {
     user?.addEventListener('abort', onAbort, { once: true });
     this.#unlisten = () => user?.removeEventListener('abort', onAbort);
     this.#signal = this.#controller.signal;
-    this.#out8 = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    this.#item = itemSize(array.dataType);
-    this.#chunkBytes = array.layout.innerElements * this.#item;
-    const codecs = array.meta.codecs;
-    this.#decodePlan = planChunkDecode(codecs.kind === 'sharded' ? codecs.sharding.inner : codecs.chain, where(array));
-    this.#decoder = opts.decoder ?? (defaultDecoder ??= inThreadChunkDecoder());
+    this.#chunkBytes = array.layout.innerElements * itemSize(array.dataType);
   }
 
   dispose(): void {
@@ -139,7 +240,7 @@ class ReadContext<D extends DataType> {
       const bytes = await this.array.store.get(key, { signal: this.#signal });
       this.#note(bytes?.length ?? 0);
       if (!bytes) return this.#fill(shard.chunks);
-      await this.#decodeAndScatter(key, [{ chunk: shard.chunks[0]!, bytes }]);
+      await this.sink.consume(key, [{ chunk: shard.chunks[0]!, bytes }], this.#signal, this.progress);
     });
   }
 
@@ -188,9 +289,11 @@ class ReadContext<D extends DataType> {
         bytes = await array.store.getRange(key, request.range, { signal: this.#signal });
         this.#note(bytes.length);
       }
-      await this.#decodeAndScatter(
+      await this.sink.consume(
         key,
         request.parts.map((p) => ({ chunk: p.chunk, bytes: bytes.subarray(p.offset, p.offset + p.length) })),
+        this.#signal,
+        this.progress,
       );
     });
   }
@@ -208,30 +311,9 @@ class ReadContext<D extends DataType> {
     });
   }
 
-  async #decodeAndScatter(key: string, parts: { chunk: ChunkPlan; bytes: Uint8Array }[]): Promise<void> {
-    const perBatch = Math.max(1, Math.floor((this.opts.decodeBatchBytes ?? 32 << 20) / Math.max(1, this.#chunkBytes)));
-    for (let b = 0; b < parts.length; b += perBatch) {
-      const batch = parts.slice(b, b + perBatch);
-      const names = batch.map((p) => `${this.array.store.url}/${key} (inner chunk ${p.chunk.inner})`);
-      const decoded = await decodeChunks(this.#decoder, this.#decodePlan, batch.map((p) => p.bytes), this.#chunkBytes, names, this.#signal);
-      const item = this.#item;
-      batch.forEach((p, i) => {
-        const d = decoded[i]!;
-        for (const s of p.chunk.strips) {
-          this.#out8.set(d.subarray(s.chunkOffset * item, (s.chunkOffset + s.length) * item), s.outOffset * item);
-        }
-      });
-      this.progress.chunksDecoded += batch.length;
-      this.opts.onProgress?.(this.progress);
-    }
-  }
-
   #fill(chunks: ChunkPlan[]): void {
     if (!chunks.length) return;
-    const fv = this.array.meta.fillValue;
-    if (!isZeroFill(fv)) {
-      for (const c of chunks) for (const s of c.strips) fillRange(this.out, fv, s.outOffset, s.outOffset + s.length);
-    }
+    this.sink.fill(chunks);
     this.progress.chunksFilled += chunks.length;
     this.opts.onProgress?.(this.progress);
   }

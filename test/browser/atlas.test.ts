@@ -97,8 +97,9 @@ test('walkthrough in the browser: versions, counts, joins, exact values, workers
   expect(Object.keys(r.cells).length).toBe(3400);
   for (const [b, v] of Object.entries(r.cells)) expect(v, b).toEqual(want.get(b));
 
-  // The IndexedDB cache served the second checkout with a fraction of the first one's requests.
-  expect(r.cachedRequests).toBeLessThan(r.firstRequests / 4);
+  // The IndexedDB cache served the second checkout with a fraction of the first one's requests:
+  // what remains is one 1-byte ETag check per cached mutable-by-name file (zarr files, the config).
+  expect(r.cachedRequests).toBeLessThan(r.firstRequests / 2);
 
   // The h5ad written in the page is read by the reference anndata.
   const file = join(dir, 'browser.h5ad');

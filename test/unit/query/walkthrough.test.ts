@@ -242,26 +242,61 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     const where = "cell_type IN ('1', '3') OR n_genes > 3000";
     const full = await v1.query().where(where).select(['uid']).toAnnData();
     const fullX = full.X as CsrMatrix;
+    expect(fullX.hasSortedIndices).toBe(true);
     const col = new Map(full.varNames.map((u, i) => [u, i]));
-    let rows = 0;
-    let batches = 0;
-    for await (const b of v1.query().where(where).select(['uid']).toBatches({ batchSize: 97 })) {
-      const X = b.X as CsrMatrix;
-      expect(b.shape[0]).toBeLessThanOrEqual(97);
-      expect(b.obsNames).toEqual(full.obsNames.slice(rows, rows + b.shape[0]));
-      for (let r = 0; r < b.shape[0]; r++) {
-        const R = rows + r;
-        expect(X.indptr[r + 1]! - X.indptr[r]!).toBe(fullX.indptr[R + 1]! - fullX.indptr[R]!);
-        for (let k = X.indptr[r]!, f = fullX.indptr[R]!; k < X.indptr[r + 1]!; k++, f++) {
-          expect(col.get(b.varNames[X.indices[k]!]!)).toBe(fullX.indices[f]);
-          expect(X.data[k]).toBe(fullX.data[f]);
+    // Default: homeobox's stored order within a row (the flag says whether it happens to ascend);
+    // sortIndices: true gives exactly toAnnData's canonical rows.
+    for (const sortIndices of [undefined, true]) {
+      let rows = 0;
+      let batches = 0;
+      let unsortedRows = 0;
+      for await (const b of v1.query().where(where).select(['uid']).toBatches({ batchSize: 97, sortIndices })) {
+        const X = b.X as CsrMatrix;
+        expect(b.shape[0]).toBeLessThanOrEqual(97);
+        expect(b.obsNames).toEqual(full.obsNames.slice(rows, rows + b.shape[0]));
+        for (let r = 0; r < b.shape[0]; r++) {
+          const R = rows + r;
+          expect(X.indptr[r + 1]! - X.indptr[r]!).toBe(fullX.indptr[R + 1]! - fullX.indptr[R]!);
+          const got = new Map<number, number>();
+          let ascending = true;
+          for (let k = X.indptr[r]!; k < X.indptr[r + 1]!; k++) {
+            const c = col.get(b.varNames[X.indices[k]!]!)!;
+            if (k > X.indptr[r]! && c < col.get(b.varNames[X.indices[k - 1]!]!)!) ascending = false;
+            got.set(c, Number(X.data[k]));
+          }
+          if (!ascending) unsortedRows++;
+          if (sortIndices) expect(ascending).toBe(true);
+          for (let f = fullX.indptr[R]!; f < fullX.indptr[R + 1]!; f++) expect(got.get(fullX.indices[f]!)).toBe(Number(fullX.data[f]));
         }
+        if (X.hasSortedIndices) expect(unsortedRows).toBe(0);
+        rows += b.shape[0];
+        batches++;
       }
-      rows += b.shape[0];
-      batches++;
+      expect(rows).toBe(full.shape[0]);
+      expect(batches).toBe(Math.ceil(full.shape[0] / 97));
+      // homeobox numbers features by uid hash, so stored (var) order is not global order: rows do need sorting.
+      if (!sortIndices) expect(unsortedRows).toBeGreaterThan(0);
     }
-    expect(rows).toBe(full.shape[0]);
-    expect(batches).toBe(Math.ceil(full.shape[0] / 97));
+  });
+
+  it('toBatches over the whole table streams obs and keeps each batch its own join (= offset/limit queries)', async () => {
+    let at = 0;
+    const sizes: number[] = [];
+    for await (const b of v1.query().select(['uid', 'cell_type']).toBatches({ batchSize: 500, sortIndices: true })) {
+      const want = await v1.query().select(['uid', 'cell_type']).offset(at).limit(500).toAnnData();
+      expect(b.obsNames).toEqual(want.obsNames);
+      expect(b.varNames).toEqual(want.varNames); // the batch's own union, not its read unit's
+      expect(b.obs.getChild('cell_type')!.toArray()).toEqual(want.obs.getChild('cell_type')!.toArray());
+      const X = b.X as CsrMatrix;
+      const W = want.X as CsrMatrix;
+      expect(Array.from(X.indptr)).toEqual(Array.from(W.indptr));
+      expect(Array.from(X.indices)).toEqual(Array.from(W.indices));
+      expect(Array.from(X.data as ArrayLike<number>)).toEqual(Array.from(W.data as ArrayLike<number>));
+      sizes.push(b.shape[0]);
+      at += b.shape[0];
+    }
+    expect(at).toBe(3400);
+    expect(sizes).toEqual([500, 500, 500, 500, 500, 500, 400]); // batch 6 spans pbmc3k's last 200 cells and pbmc68k
   });
 
   it('search() ranks like LanceDB exact search (prefilter), balancedLimit spreads over groups', async () => {

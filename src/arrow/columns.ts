@@ -1,0 +1,171 @@
+// Reading Arrow columns in bulk, without apache-arrow's per-cell Vector#get.
+//
+// apache-arrow's Vector#get on a Utf8 column decodes every cell on its own (~1 µs each), which
+// made uid and zarr_group handling the main-thread hot spot of large queries. Two shortcuts:
+//   - stringsAt: a chunk whose bytes are all ASCII is decoded once; each cell is then a substring
+//     (V8 makes those cheap slices). Other chunks fall back to per-cell decoding.
+//   - stringCodes: a low-cardinality column (zarr_group: one value per dataset) becomes integer
+//     codes by comparing each cell's bytes with the previous cell's, decoding only on change.
+//   - numbersAt: integer/float columns straight from their value buffers (int64 as exact doubles).
+// Dictionary-encoded columns use their dictionary directly. Other types go through get().
+// Buffers follow apache-arrow's slicing convention: a sliced Data's offsets and primitive values
+// are already sub-arrays starting at the slice (index them with the row), string bytes stay
+// absolute (offsets point into them), and only the validity bitmap is read at offset + row.
+import * as arrow from 'apache-arrow';
+
+const decoder = new TextDecoder();
+
+/** Cells of a string column at `rows` (default every row), nulls as null. */
+export function stringsAt(v: arrow.Vector, rows?: ArrayLike<number>): (string | null)[] {
+  const n = rows ? rows.length : v.length;
+  const out = new Array<string | null>(n);
+  if (!arrow.DataType.isUtf8(v.type) && !arrow.DataType.isLargeUtf8(v.type)) {
+    for (let i = 0; i < n; i++) out[i] = toStr(v.get(rows ? rows[i]! : i));
+    return out;
+  }
+  const chunks = v.data.map(asciiChunk);
+  const starts = chunkStarts(v.data);
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const row = rows ? rows[i]! : i;
+    if (row < starts[c]! || row >= starts[c + 1]!) c = findChunk(starts, row);
+    const d = v.data[c]!;
+    const r = row - starts[c]!;
+    if (d.nullCount > 0 && !isValid(d, r)) {
+      out[i] = null;
+      continue;
+    }
+    const ascii = chunks[c];
+    const o = d.valueOffsets as ArrayLike<number | bigint>;
+    const s = Number(o[r]);
+    const e = Number(o[r + 1]);
+    out[i] = ascii ? ascii.text.slice(s - ascii.base, e - ascii.base) : decoder.decode(d.values.subarray(s, e));
+  }
+  return out;
+}
+
+/** Integer codes of a (low-cardinality) string column: values[codes[i]] is row i's value; code −1 = null. */
+export function stringCodes(v: arrow.Vector): { codes: Int32Array; values: string[] } {
+  const codes = new Int32Array(v.length);
+  const values: string[] = [];
+  const byValue = new Map<string, number>();
+  const codeOf = (s: string) => {
+    let k = byValue.get(s);
+    if (k === undefined) byValue.set(s, (k = values.push(s) - 1));
+    return k;
+  };
+  let row = 0;
+  for (const d of v.data) {
+    if (arrow.DataType.isDictionary(d.type) && d.dictionary) {
+      const dict = stringsAt(d.dictionary);
+      const map = dict.map((s) => (s === null ? -1 : codeOf(s)));
+      const idx = d.values as ArrayLike<number | bigint>;
+      for (let r = 0; r < d.length; r++) codes[row++] = d.nullCount > 0 && !isValid(d, r) ? -1 : map[Number(idx[r])]!;
+    } else if (arrow.DataType.isUtf8(d.type) || arrow.DataType.isLargeUtf8(d.type)) {
+      const o = d.valueOffsets as ArrayLike<number | bigint>;
+      const bytes = d.values as Uint8Array;
+      let prevS = -1;
+      let prevE = -1;
+      let prevCode = -1;
+      for (let r = 0; r < d.length; r++) {
+        if (d.nullCount > 0 && !isValid(d, r)) {
+          codes[row++] = -1;
+          continue;
+        }
+        const s = Number(o[r]);
+        const e = Number(o[r + 1]);
+        if (prevCode < 0 || !sameBytes(bytes, s, e, prevS, prevE)) prevCode = codeOf(decoder.decode(bytes.subarray(s, e)));
+        prevS = s;
+        prevE = e;
+        codes[row++] = prevCode;
+      }
+    } else {
+      const part = arrow.makeVector(d);
+      for (let r = 0; r < d.length; r++) {
+        const x = part.get(r);
+        codes[row++] = x === null || x === undefined ? -1 : codeOf(String(x));
+      }
+    }
+  }
+  return { codes, values };
+}
+
+/**
+ * Cells of a numeric column at `rows` as doubles (int64 exact up to 2^53). A null cell, or an
+ * int64 beyond 2^53, calls `onBad(row)`: throw there, or return to get NaN for that cell.
+ */
+export function numbersAt(v: arrow.Vector, rows: ArrayLike<number>, onBad: (row: number) => void): Float64Array {
+  const out = new Float64Array(rows.length);
+  if (!arrow.DataType.isInt(v.type) && !arrow.DataType.isFloat(v.type)) {
+    for (let i = 0; i < rows.length; i++) {
+      const x = v.get(rows[i]!);
+      if (x === null || x === undefined) onBad(rows[i]!);
+      out[i] = x === null || x === undefined ? NaN : Number(x);
+    }
+    return out;
+  }
+  const starts = chunkStarts(v.data);
+  let c = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row < starts[c]! || row >= starts[c + 1]!) c = findChunk(starts, row);
+    const d = v.data[c]!;
+    const r = row - starts[c]!;
+    const valid = d.nullCount === 0 || isValid(d, r);
+    const x = valid ? Number((d.values as ArrayLike<number | bigint>)[r]) : NaN;
+    if (!valid || (!Number.isSafeInteger(x) && !arrow.DataType.isFloat(d.type))) {
+      onBad(row);
+      out[i] = NaN;
+    } else out[i] = x;
+  }
+  return out;
+}
+
+function sameBytes(b: Uint8Array, s: number, e: number, ps: number, pe: number): boolean {
+  if (e - s !== pe - ps) return false;
+  for (let i = 0; i < e - s; i++) if (b[s + i] !== b[ps + i]) return false;
+  return true;
+}
+
+/**
+ * The chunk's cells' bytes decoded at once when they are all ASCII (then string index = byte
+ * offset − base), else undefined. Only this chunk's byte span is read, so slices of a big parent
+ * (toBatches) cost their own size.
+ */
+function asciiChunk(d: arrow.Data): { text: string; base: number } | undefined {
+  const o = d.valueOffsets as ArrayLike<number | bigint> | undefined;
+  if (!o || d.length === 0) return undefined;
+  const s = Number(o[0]);
+  const e = Number(o[d.length]);
+  const bytes = d.values as Uint8Array;
+  for (let i = s; i < e; i++) if (bytes[i]! > 0x7f) return undefined;
+  return { text: decoder.decode(bytes.subarray(s, e)), base: s };
+}
+
+function chunkStarts(data: readonly arrow.Data[]): number[] {
+  const starts = [0];
+  for (const d of data) starts.push(starts[starts.length - 1]! + d.length);
+  return starts;
+}
+
+function findChunk(starts: number[], row: number): number {
+  let lo = 0;
+  let hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= row) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function isValid(d: arrow.Data, r: number): boolean {
+  const bm = d.nullBitmap;
+  if (!bm || bm.length === 0) return true;
+  const i = d.offset + r;
+  return ((bm[i >> 3]! >> (i & 7)) & 1) === 1;
+}
+
+function toStr(x: unknown): string | null {
+  return x === null || x === undefined ? null : String(x);
+}

@@ -1,0 +1,250 @@
+// One zarr group's CSR rows, assembled where they are decoded (a decode worker), pure:
+//
+//   assembleGroupCsr   the group's read rows → CSR over the output columns, rows in read order,
+//                      values cast to the output dtypes, columns sorted within rows on request
+//   placeGroupRows     per-group blocks → the query's CSR (rows at their output positions)
+//
+// assembleCsr (csr.ts) does both steps at once for any number of groups on the calling thread.
+// This path is built for throughput, because streaming spends its CPU here:
+//   - one fused pass validates local indices, maps them through the effective remap into the
+//     output indices and notices dropped features and rows out of column order;
+//   - the common case (nothing dropped, no sort asked or needed) copies nothing else: indptr is
+//     the running sum of the read lengths and the decoded value arrays ARE the output when their
+//     dtype is the output's;
+//   - sorting is a per-row LSD radix sort on (column, position) — stable, 8-bit digits, as many
+//     passes as the column count needs (2 up to 65,536 columns). homeobox numbers features by uid
+//     hash, so a stored row maps to columns in random order and really needs it;
+//   - values move through a permutation with one monomorphic gather per layer.
+// Output equals assembleCsr's (tested against it): same rows, columns, values and stability.
+
+import { CorruptDataError, QueryError } from '../errors.js';
+import { allocate, type DataType, type ZarrTypedArray } from '../zarr/dtype.js';
+import { castArray } from './cast.js';
+import { prefixSum, type CsrAssemblyOptions, type CsrMatrix, type SparseGroupInput } from './csr.js';
+
+/** One group's rows in read order, without their placement. */
+export type GroupCsrInput = Omit<SparseGroupInput, 'outRows'>;
+
+/** Rows up to this long are insertion-sorted (cheaper than radix passes over 256 buckets). */
+const INSERTION_MAX = 48;
+
+export function assembleGroupCsr(g: GroupCsrInput, opts: Omit<CsrAssemblyOptions, 'nRows'>): CsrMatrix {
+  const { nCols } = opts;
+  const layerNames = Object.keys(opts.layers);
+  const nRows = g.lengths.length;
+  checkShapes(g, layerNames, nCols);
+  const lengths = g.lengths instanceof Int32Array ? g.lengths : Int32Array.from(g.lengths);
+  const idx = g.indices instanceof Uint32Array || g.indices instanceof Int32Array ? g.indices : Int32Array.from(g.indices);
+  const mapped = new Int32Array(idx.length);
+  const scan = mapIndices(idx, g.remap, lengths, mapped);
+  if (scan.bad >= 0) {
+    throw new CorruptDataError(`local feature index ${idx[scan.bad]} is outside the layout's ${g.remap.length} features`, { where: `entry ${scan.bad}` });
+  }
+  const sort = opts.sortIndices !== false && scan.unsorted;
+  if (!scan.dropped && !sort) {
+    const { indptr } = prefixSum(lengths);
+    const data: Record<string, ZarrTypedArray> = {};
+    for (const name of layerNames) data[name] = asDtype(g.values[name]!, opts.layers[name]!);
+    return { shape: [nRows, nCols], indptr, indices: mapped, data, sortedIndices: !scan.unsorted };
+  }
+  // Kept entries per row, then either a compaction (order kept) or a sort (order by column).
+  const counts = new Float64Array(nRows);
+  for (let b = 0, k = 0; b < nRows; b++) {
+    let c = 0;
+    for (const end = k + lengths[b]!; k < end; k++) if (mapped[k]! >= 0) c++;
+    counts[b] = c;
+  }
+  const { indptr, nnz } = prefixSum(counts);
+  const indices = new Int32Array(nnz);
+  const from = new Int32Array(nnz);
+  if (sort) radixSortRows(mapped, lengths, indptr, nCols, indices, from);
+  else {
+    for (let k = 0, p = 0; k < mapped.length; k++) {
+      if (mapped[k]! < 0) continue;
+      indices[p] = mapped[k]!;
+      from[p++] = k;
+    }
+  }
+  return { shape: [nRows, nCols], indptr, indices, data: gatherLayers(g, layerNames, opts.layers, from), sortedIndices: sort || !scan.unsorted };
+}
+
+/**
+ * out[k] = eff[idx[k]] for every entry, in one pass; reports the first local index outside the
+ * layout (bad ≥ 0), whether any feature is dropped (eff −1), and whether a row's kept columns
+ * ever descend. Typed parameters keep this loop monomorphic.
+ */
+function mapIndices(idx: Uint32Array | Int32Array, eff: Int32Array, lengths: Int32Array, out: Int32Array): { bad: number; dropped: boolean; unsorted: boolean } {
+  const nLocal = eff.length;
+  let dropped = false;
+  let unsorted = false;
+  for (let b = 0, k = 0; b < lengths.length; b++) {
+    let prev = -1;
+    for (const end = k + lengths[b]!; k < end; k++) {
+      const local = idx[k]!;
+      if (!(local >= 0 && local < nLocal)) return { bad: k, dropped, unsorted };
+      const col = eff[local]!;
+      out[k] = col;
+      if (col < 0) dropped = true;
+      else {
+        if (col < prev) unsorted = true;
+        prev = col;
+      }
+    }
+  }
+  return { bad: -1, dropped, unsorted };
+}
+
+/**
+ * Per row: kept entries (mapped ≥ 0) ordered by column, stable, into indices/from at indptr.
+ * LSD radix on 8-bit digits of the column; short rows by insertion sort.
+ */
+function radixSortRows(mapped: Int32Array, lengths: Int32Array, indptr: ArrayLike<number>, nCols: number, indices: Int32Array, from: Int32Array): void {
+  let passes = 1;
+  while (passes < 4 && nCols - 1 >= 1 << (8 * passes)) passes++;
+  let maxLen = 0;
+  for (let b = 0; b < lengths.length; b++) maxLen = Math.max(maxLen, lengths[b]!);
+  const kA = new Int32Array(maxLen);
+  const pA = new Int32Array(maxLen);
+  const kB = new Int32Array(maxLen);
+  const pB = new Int32Array(maxLen);
+  const count = new Int32Array(256);
+  for (let b = 0, k = 0; b < lengths.length; b++) {
+    const s = k;
+    k += lengths[b]!;
+    const p0 = indptr[b]!;
+    const n = indptr[b + 1]! - p0;
+    if (n === 0) continue;
+    if (n <= INSERTION_MAX) {
+      let m = 0;
+      for (let e = s; e < k; e++) {
+        const col = mapped[e]!;
+        if (col < 0) continue;
+        let q = p0 + m++;
+        while (q > p0 && indices[q - 1]! > col) {
+          indices[q] = indices[q - 1]!;
+          from[q] = from[q - 1]!;
+          q--;
+        }
+        indices[q] = col;
+        from[q] = e;
+      }
+      continue;
+    }
+    let m = 0;
+    for (let e = s; e < k; e++) {
+      const col = mapped[e]!;
+      if (col < 0) continue;
+      kA[m] = col;
+      pA[m++] = e;
+    }
+    let srcK = kA;
+    let srcP = pA;
+    let dstK = kB;
+    let dstP = pB;
+    for (let pass = 0, shift = 0; pass < passes; pass++, shift += 8) {
+      count.fill(0);
+      for (let i = 0; i < n; i++) count[(srcK[i]! >>> shift) & 255]!++;
+      for (let d = 0, acc = 0; d < 256; d++) {
+        const c = count[d]!;
+        count[d] = acc;
+        acc += c;
+      }
+      for (let i = 0; i < n; i++) {
+        const key = srcK[i]!;
+        const q = count[(key >>> shift) & 255]!++;
+        dstK[q] = key;
+        dstP[q] = srcP[i]!;
+      }
+      [srcK, dstK] = [dstK, srcK];
+      [srcP, dstP] = [dstP, srcP];
+    }
+    indices.set(srcK.subarray(0, n), p0);
+    from.set(srcP.subarray(0, n), p0);
+  }
+}
+
+function gatherLayers(g: GroupCsrInput, layerNames: string[], dtypes: Record<string, DataType>, from: Int32Array): Record<string, ZarrTypedArray> {
+  const data: Record<string, ZarrTypedArray> = {};
+  for (const name of layerNames) {
+    const src = asDtype(g.values[name]!, dtypes[name]!);
+    const out = allocate(dtypes[name]!, from.length);
+    gather(src as Uint32Array, from, out as Uint32Array);
+    data[name] = out;
+  }
+  return data;
+}
+
+/** out[p] = src[from[p]]; one element type per call site keeps the loop monomorphic. */
+function gather(src: Uint32Array, from: Int32Array, out: Uint32Array): void {
+  for (let p = 0; p < from.length; p++) out[p] = src[from[p]!]!;
+}
+
+/** `values` as a typed array of `dtype`: the array itself when it already is one, else a cast copy. */
+function asDtype(values: ArrayLike<number | bigint>, dtype: DataType): ZarrTypedArray {
+  const probe = allocate(dtype, 0);
+  if (ArrayBuffer.isView(values) && values.constructor === probe.constructor) return values as unknown as ZarrTypedArray;
+  return castArray(values, dtype);
+}
+
+function checkShapes(g: GroupCsrInput, layers: string[], nCols: number): void {
+  let total = 0;
+  for (let b = 0; b < g.lengths.length; b++) total += g.lengths[b]!;
+  if (total !== g.indices.length) throw new QueryError(`lengths sum to ${total} but there are ${g.indices.length} indices`);
+  for (const name of layers) {
+    const v = g.values[name];
+    if (!v) throw new QueryError(`no values for layer "${name}"`);
+    if (v.length !== total) throw new QueryError(`layer "${name}": ${v.length} values for ${total} indices`);
+  }
+  for (let i = 0; i < g.remap.length; i++) {
+    if (g.remap[i]! >= nCols) throw new QueryError(`remap sends local ${i} to column ${g.remap[i]} ≥ ${nCols}`);
+  }
+}
+
+/**
+ * Places per-group blocks (each from assembleGroupCsr, rows in the group's read order) at their
+ * output rows: block row b goes to output row outRows[b]; rows no block supplies stay empty. A
+ * single block that already covers every output row in order is returned as it is.
+ */
+export function placeGroupRows(blocks: readonly { outRows: ArrayLike<number>; csr: CsrMatrix }[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>): CsrMatrix {
+  const { nRows, nCols } = opts;
+  const layerNames = Object.keys(opts.layers);
+  const counts = new Float64Array(nRows);
+  const seen = new Uint8Array(nRows);
+  for (const [gi, { outRows, csr }] of blocks.entries()) {
+    if (csr.indptr.length !== outRows.length + 1) throw new QueryError(`group ${gi}: ${outRows.length} output rows for a ${csr.indptr.length - 1}-row block`);
+    if (csr.shape[1] !== nCols) throw new QueryError(`group ${gi}: block has ${csr.shape[1]} columns, expected ${nCols}`);
+    for (const name of layerNames) {
+      const d = csr.data[name];
+      if (!d || d.constructor !== allocate(opts.layers[name]!, 0).constructor) throw new QueryError(`group ${gi}: block lacks layer "${name}" as ${opts.layers[name]}`);
+    }
+    for (let b = 0; b < outRows.length; b++) {
+      const row = outRows[b]!;
+      if (!(row >= 0 && row < nRows && Number.isInteger(row))) throw new QueryError(`group ${gi}: output row ${row} is not within [0, ${nRows})`);
+      if (seen[row]) throw new QueryError(`output row ${row} is supplied twice (group ${gi})`);
+      seen[row] = 1;
+      counts[row] = csr.indptr[b + 1]! - csr.indptr[b]!;
+    }
+  }
+  const sortedIndices = blocks.every((b) => b.csr.sortedIndices);
+  if (blocks.length === 1 && blocks[0]!.outRows.length === nRows) {
+    const { outRows, csr } = blocks[0]!;
+    let inOrder = true;
+    for (let b = 0; b < nRows && inOrder; b++) inOrder = outRows[b] === b;
+    if (inOrder) return { ...csr, shape: [nRows, nCols], sortedIndices };
+  }
+  const { indptr, nnz } = prefixSum(counts);
+  const indices = new Int32Array(nnz);
+  const data: Record<string, ZarrTypedArray> = {};
+  for (const name of layerNames) data[name] = allocate(opts.layers[name]!, nnz);
+  for (const { outRows, csr } of blocks) {
+    for (let b = 0; b < outRows.length; b++) {
+      const s = csr.indptr[b]!;
+      const e = csr.indptr[b + 1]!;
+      if (e === s) continue;
+      const at = indptr[outRows[b]!]!;
+      indices.set(csr.indices.subarray(s, e), at);
+      for (const name of layerNames) (data[name] as Int32Array).set((csr.data[name] as Int32Array).subarray(s, e), at);
+    }
+  }
+  return { shape: [nRows, nCols], indptr, indices, data, sortedIndices };
+}

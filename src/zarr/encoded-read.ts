@@ -1,0 +1,92 @@
+// A read whose bytes are fetched but not decoded: the encoded inner chunks back to back in one
+// buffer, plus the strip plan that says where each decoded piece lands. It is plain data with
+// two big buffers, so it crosses to a decode worker in one transfer, and `decodeEncodedRead`
+// turns it into the typed array readRanges would have returned — in the worker, next to whatever
+// consumes the values (csr assembly), instead of on the main thread.
+//
+// Decode order per chunk is the one chunk-decoder.ts describes: leading crc32c checksums, the one
+// compressor (or none), trailing checksums, big-endian swap, then strip copies.
+
+import { CodecError, CorruptDataError } from '../errors.js';
+import type { InnerCodec } from '../workers/protocol.js';
+import type { ChunkDecodePlan } from './chunk-decoder.js';
+import { byteSwapInPlace } from './codecs/bytes.js';
+import { stripCrc32c } from './codecs/crc32c.js';
+import { allocate, fillRange, isZeroFill, type DataType, type FillValue, type ZarrTypedArray } from './dtype.js';
+
+/** Numbers per chunk record in `EncodedRead.chunks`: byte offset, byte length, first strip, strip end, inner index, key index. */
+export const CHUNK_FIELDS = 6;
+/** Numbers per strip record in `EncodedRead.strips`: chunk offset, output offset, length (elements). */
+export const STRIP_FIELDS = 3;
+
+export interface EncodedRead {
+  dataType: DataType;
+  totalElements: number;
+  /** Decoded bytes of one inner chunk (before trailing checksums are stripped: see `decode.crcAfter`). */
+  chunkBytes: number;
+  decode: ChunkDecodePlan;
+  /** Every needed encoded chunk, back to back. */
+  bytes: Uint8Array;
+  /** CHUNK_FIELDS numbers per chunk. */
+  chunks: Float64Array;
+  /** STRIP_FIELDS numbers per strip; a chunk's strips are `[first, end)` of these records. */
+  strips: Float64Array;
+  /** (output offset, length) pairs of missing chunks, to set to the fill value. */
+  fills: Float64Array;
+  fillValue: FillValue;
+  /** Array location and the shard keys chunk records point into, for error messages. */
+  where: string;
+  keys: string[];
+}
+
+/** What decoding needs from the codec module (src/codecs `Codecs`). */
+export interface EncodedReadCodecs {
+  decodeChunkInto(encoded: Uint8Array, codec: Exclude<InnerCodec, { name: 'bytes' }>, out: Uint8Array): number;
+}
+
+/** Decodes every chunk of `read` into one typed array of `read.totalElements` elements. Pure. */
+export function decodeEncodedRead(read: EncodedRead, codecs: EncodedReadCodecs): ZarrTypedArray {
+  const out = allocate(read.dataType, read.totalElements);
+  const out8 = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const { decode, chunks, strips } = read;
+  const item = decode.itemSize;
+  const jobBytes = read.chunkBytes + 4 * decode.crcAfter;
+  const scratch = decode.codec.name === 'bytes' ? undefined : new Uint8Array(jobBytes);
+  for (let c = 0; c < chunks.length; c += CHUNK_FIELDS) {
+    const at = chunks[c]!;
+    const name = `${read.where}/${read.keys[chunks[c + 5]!]} (inner chunk ${chunks[c + 4]})`;
+    let b = read.bytes.subarray(at, at + chunks[c + 1]!);
+    for (let k = 0; k < decode.crcBefore; k++) b = stripCrc32c(b, name);
+    if (scratch) {
+      let n: number;
+      try {
+        n = codecs.decodeChunkInto(b, decode.codec as Exclude<InnerCodec, { name: 'bytes' }>, scratch);
+      } catch (err) {
+        if (err instanceof CodecError && !err.where) throw new CodecError(err.message.replace(`${err.codec}: `, ''), { ...err.fields, codec: err.codec, where: name }, { cause: err });
+        throw err;
+      }
+      if (n !== jobBytes) throw new CorruptDataError(`chunk decoded to ${n} bytes, expected ${jobBytes}`, { where: name });
+      b = scratch;
+    } else if (b.length !== jobBytes) {
+      throw new CorruptDataError(`raw chunk has ${b.length} bytes, expected ${jobBytes}`, { where: name });
+    }
+    for (let k = 0; k < decode.crcAfter; k++) b = stripCrc32c(b, name);
+    if (decode.swap) {
+      if (!scratch) b = b.slice(); // never swap the request bytes in place
+      byteSwapInPlace(b, item);
+    }
+    for (let s = chunks[c + 2]! * STRIP_FIELDS, end = chunks[c + 3]! * STRIP_FIELDS; s < end; s += STRIP_FIELDS) {
+      const from = strips[s]! * item;
+      out8.set(b.subarray(from, from + strips[s + 2]! * item), strips[s + 1]! * item);
+    }
+  }
+  if (!isZeroFill(read.fillValue)) {
+    for (let f = 0; f < read.fills.length; f += 2) fillRange(out, read.fillValue, read.fills[f]!, read.fills[f]! + read.fills[f + 1]!);
+  }
+  return out;
+}
+
+/** Buffers an EncodedRead owns (to list in a transfer). */
+export function encodedReadBuffers(read: EncodedRead): ArrayBuffer[] {
+  return [read.bytes.buffer as ArrayBuffer, read.chunks.buffer as ArrayBuffer, read.strips.buffer as ArrayBuffer, read.fills.buffer as ArrayBuffer];
+}

@@ -1,0 +1,57 @@
+// Bulk column readers against apache-arrow's own Vector#get: strings (ASCII and not, nulls,
+// dictionaries, several chunks, slices of slices, struct children) and numbers (int64, float, nulls).
+import * as arrow from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { numbersAt, stringCodes, stringsAt } from '../../../src/arrow/columns.js';
+import { rng } from '../../helpers/rng.js';
+
+function randomStrings(r: () => number, n: number, opts: { ascii: boolean; nulls: boolean; distinct: number }): (string | null)[] {
+  const pool = Array.from({ length: opts.distinct }, (_, i) => (opts.ascii || i % 3 ? `zg_${i}_${'x'.repeat(i % 5)}` : `grüppe_${i}_☃`));
+  return Array.from({ length: n }, () => (opts.nulls && r() < 0.1 ? null : pool[Math.floor(r() * pool.length)]!));
+}
+
+function vectors(values: (string | null)[]): [string, arrow.Vector][] {
+  const half = Math.floor(values.length / 2);
+  const chunked = arrow.makeVector([arrow.vectorFromArray(values.slice(0, half), new arrow.Utf8()).data[0]!, arrow.vectorFromArray(values.slice(half), new arrow.Utf8()).data[0]!]);
+  const dict = arrow.vectorFromArray(values, new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()));
+  const struct = arrow.makeVector(arrow.makeData({ type: new arrow.Struct([arrow.Field.new('s', new arrow.Utf8(), true)]), length: values.length, nullCount: 0, children: [arrow.vectorFromArray(values, new arrow.Utf8()).data[0]!] }));
+  return [
+    ['utf8', arrow.vectorFromArray(values, new arrow.Utf8())],
+    ['two chunks', chunked],
+    ['dictionary', dict],
+    ['sliced twice', arrow.vectorFromArray(values, new arrow.Utf8()).slice(3).slice(2, values.length - 10)],
+    ['struct child of a slice', struct.slice(7, values.length - 3).getChildAt(0)!],
+  ];
+}
+
+describe('arrow column readers', () => {
+  for (const ascii of [true, false]) {
+    it(`stringsAt and stringCodes equal Vector#get (${ascii ? 'ASCII' : 'non-ASCII'}, nulls, chunks, slices)`, () => {
+      const r = rng(ascii ? 3 : 4);
+      const values = randomStrings(r, 500, { ascii, nulls: true, distinct: 6 });
+      for (const [name, v] of vectors(values)) {
+        const want = Array.from({ length: v.length }, (_, i) => v.get(i) as string | null);
+        expect(stringsAt(v), name).toEqual(want);
+        const rows = Array.from({ length: 50 }, () => Math.floor(r() * v.length));
+        expect(stringsAt(v, rows), name).toEqual(rows.map((i) => want[i]));
+        const { codes, values: dict } = stringCodes(v);
+        expect(Array.from(codes, (c) => (c < 0 ? null : dict[c])), name).toEqual(want);
+        expect(new Set(dict).size).toBe(dict.length);
+      }
+    });
+  }
+
+  it('numbersAt reads int64 (exact), float and sliced columns; nulls and unsafe int64 go to onBad', () => {
+    const big = arrow.vectorFromArray([1n, 2n ** 40n, -5n, 7n, 2n ** 60n], new arrow.Int64());
+    const bad = (row: number): never => {
+      throw new Error(`bad ${row}`);
+    };
+    expect(Array.from(numbersAt(big.slice(1, 4), [0, 1, 2], bad))).toEqual([2 ** 40, -5, 7]);
+    expect(() => numbersAt(big, [4], bad)).toThrow('bad 4');
+    const f = arrow.vectorFromArray([0.5, null, 2.25], new arrow.Float64());
+    expect(Array.from(numbersAt(f, [2, 0], bad))).toEqual([2.25, 0.5]);
+    expect(() => numbersAt(f, [1], bad)).toThrow('bad 1');
+    const chunked = arrow.makeVector([arrow.vectorFromArray([1, 2], new arrow.Int32()).data[0]!, arrow.vectorFromArray([3, 4, 5], new arrow.Int32()).data[0]!]);
+    expect(Array.from(numbersAt(chunked, [4, 0, 2], bad))).toEqual([5, 1, 3]);
+  });
+});

@@ -1,0 +1,74 @@
+// createWorkerFetch: requests sent from worker threads (Node worker_threads here; Chromium runs the
+// same path in every browser test through RaggedAtlas's default) answer like fetch, against a real
+// HTTP server with Range support; HttpStore on top of it reads the same bytes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
+import { AbortedError, NotFoundError } from '../../../src/errors.js';
+import { HttpStore } from '../../../src/io/http.js';
+import { createWorkerFetch, type WorkerFetch } from '../../../src/workers/fetch-pool.js';
+
+let dir: string;
+let srv: RunningServer;
+let slow: RunningServer;
+let wf: WorkerFetch;
+const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 31) & 255);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fetch-pool-'));
+  writeFileSync(join(dir, 'blob.bin'), bytes);
+  srv = await serveDirectory(dir);
+  slow = await serveDirectory(dir, { latencyMs: 2000 });
+  wf = createWorkerFetch({ workers: 2 });
+});
+
+afterAll(async () => {
+  wf.close();
+  await srv.close();
+  await slow.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('createWorkerFetch', () => {
+  it('answers range GETs, HEADs and 404s like fetch, with headers and transferred bodies', async () => {
+    const r = await wf(`${srv.url}/blob.bin`, { headers: { Range: 'bytes=10-19' } });
+    expect(r.status).toBe(206);
+    expect(r.headers.get('content-range')).toBe(`bytes 10-19/${bytes.length}`);
+    expect(r.headers.get('etag')).toBeTruthy();
+    expect(new Uint8Array(await r.arrayBuffer())).toEqual(bytes.subarray(10, 20));
+    const h = await wf(`${srv.url}/blob.bin`, { method: 'HEAD' });
+    expect(h.status).toBe(200);
+    expect(h.headers.get('content-length')).toBe(String(bytes.length));
+    expect((await h.arrayBuffer()).byteLength).toBe(0);
+    expect((await wf(`${srv.url}/missing.bin`)).status).toBe(404);
+    // Many at once over two workers: every answer is its own range.
+    const got = await Promise.all(Array.from({ length: 20 }, (_, i) => wf(`${srv.url}/blob.bin`, { headers: { Range: `bytes=${i * 1000}-${i * 1000 + 999}` } }).then((x) => x.arrayBuffer())));
+    got.forEach((b, i) => expect(new Uint8Array(b)).toEqual(bytes.subarray(i * 1000, i * 1000 + 1000)));
+  });
+
+  it('HttpStore over it reads the same bytes and keeps its typed errors', async () => {
+    const store = new HttpStore(srv.url, { fetch: wf });
+    expect(await store.getRange('blob.bin', { offset: 5000, length: 4096 })).toEqual(bytes.subarray(5000, 9096));
+    expect(await store.size('blob.bin')).toBe(bytes.length);
+    await expect(store.getRange('missing.bin', { offset: 0, length: 4 })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('an aborted request rejects with AbortedError promptly; the pool keeps serving', async () => {
+    const store = new HttpStore(slow.url, { fetch: wf, retries: 0 });
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const p = store.getRange('blob.bin', { offset: 0, length: 10 }, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    await expect(p).rejects.toBeInstanceOf(AbortedError);
+    expect(performance.now() - t0).toBeLessThan(1500);
+    const r = await wf(`${srv.url}/blob.bin`, { headers: { Range: 'bytes=0-3' } });
+    expect(new Uint8Array(await r.arrayBuffer())).toEqual(bytes.subarray(0, 4));
+  });
+
+  it('refuses inputs it cannot send (Request objects, stream bodies)', async () => {
+    await expect(wf(new Request(`${srv.url}/blob.bin`))).rejects.toThrow(/URL/);
+    await expect(wf(`${srv.url}/blob.bin`, { method: 'POST', body: new ReadableStream(), duplex: 'half' } as RequestInit)).rejects.toThrow(/string or byte bodies/);
+  });
+});
