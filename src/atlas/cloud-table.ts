@@ -29,7 +29,7 @@ import type { IndexInfo, ScanOptions } from '../lance/index.js';
 import type { CloudDatabase } from '../rest/client.js';
 import type { CloudTable, QueryOptions } from '../rest/index.js';
 import { pickRows } from '../query/arrow-rows.js';
-import { DEFAULT_SEARCH_LIMIT, inferVectorColumn, type ObsPushdown, type ObsTable, type SelectOptions } from '../query/obs-select.js';
+import { balancedPick, DEFAULT_SEARCH_LIMIT, inferVectorColumn, type ObsPushdown, type ObsTable, type SelectOptions } from '../query/obs-select.js';
 import { parsePredicate, preparePredicate } from '../query/predicate/index.js';
 import type { QuerySpec } from '../query/spec.js';
 
@@ -183,16 +183,7 @@ export class CloudAtlasTable implements ObsTable {
     this.#field(column);
     // No grouping in the protocol: every matching row's output columns come back, groups are cut here.
     const all = await this.#query({ filter, columns: [...new Set([...columns, column])], signal }, this.#shape([...new Set([...columns, column])], true, false));
-    const col = all.getChild(column)!;
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < col.length; i++) {
-      const v = col.get(i);
-      if (v === null || v === undefined) continue; // `column = value` never matches NULL
-      const key = String(v);
-      (groups.get(key) ?? groups.set(key, []).get(key)!).push(i);
-    }
-    const per = groups.size ? Math.floor(n / groups.size) : 0;
-    const picked = [...groups.keys()].sort().flatMap((key) => groups.get(key)!.slice(0, per));
+    const picked = balancedPick(all.getChild(column)!, n);
     const start = spec.offset ?? 0;
     const chosen = picked.slice(start, spec.limit === undefined ? undefined : start + spec.limit);
     return pickRows(all, chosen).select([...columns, ROW_ADDRESS]);

@@ -6,7 +6,8 @@
 // key + the file's ETag + range. Per file, a small record keeps the ETag its cached entries were read
 // with. A cached range is valid only together with that ETag: how and when it is checked against
 // the server is `CacheOptions.revalidate` (see there and `withCache`).
-import { AbortedError, HttpError, isRaggedAtlasError } from '../errors.js';
+import { HttpError, isRaggedAtlasError } from '../errors.js';
+import { untilAborted } from './abortable.js';
 import type { ByteRange, ByteStore, ObjectVersion, ReadOptions } from './types.js';
 
 export interface ByteCache {
@@ -349,7 +350,7 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
       }
       observe(key, s, tagFor(key, seen), false);
     })();
-    return signal ? abortable(s.validation, signal) : s.validation;
+    return signal ? untilAborted(s.validation, signal) : s.validation;
   };
 
   /** Whether an entry found under `tag` may be returned now. */
@@ -427,15 +428,3 @@ function decodeRecord(b: Uint8Array | undefined): Tag | undefined {
   }
 }
 
-/** `p` for one waiter: its signal stops the wait, not the shared work. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortedError('read aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError('read aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
-}

@@ -2,7 +2,7 @@
 // query, for instance, ask for the same Lance index pages concurrently; without this each would
 // cost its own round trip. A waiter's AbortSignal only stops that waiter: the shared request goes on
 // for the others (a failure of the request itself reaches every waiter).
-import { AbortedError } from '../errors.js';
+import { untilAborted } from './abortable.js';
 import type { ByteRange, ByteStore, ReadOptions } from './types.js';
 
 export function withInflightDedupe(inner: ByteStore): ByteStore {
@@ -15,7 +15,7 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
       const done = () => inflight.delete(id);
       p.then(done, done);
     }
-    return signal ? abortable(p, signal) : p;
+    return signal ? untilAborted(p, signal) : p;
   };
   return {
     url: inner.url,
@@ -27,20 +27,3 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
   };
 }
 
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortedError('read aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError('read aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}

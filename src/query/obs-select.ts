@@ -168,17 +168,7 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
     rows = BigUint64Array.from(top, (i) => rows[i]!);
     distance = Float32Array.from(top, (i) => dist[i]!);
   } else if (spec.balanced) {
-    const col = matched.data.getChild(spec.balanced.column)!;
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < col.length; i++) {
-      const v = col.get(i);
-      if (v === null || v === undefined) continue; // `column = value` never matches NULL
-      const key = String(v);
-      (groups.get(key) ?? groups.set(key, []).get(key)!).push(i);
-    }
-    const per = groups.size ? Math.floor(spec.balanced.n / groups.size) : 0;
-    const keys = [...groups.keys()].sort();
-    const picked = keys.flatMap((k) => groups.get(k)!.slice(0, per));
+    const picked = balancedPick(matched.data.getChild(spec.balanced.column)!, spec.balanced.n);
     rows = BigUint64Array.from(picked, (i) => rows[i]!);
   }
   const start = spec.offset ?? 0;
@@ -188,6 +178,22 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
     distance = distance?.slice(start, end);
   }
   return { rows, distance };
+}
+
+/**
+ * homeobox's balanced_limit: the first ⌊n / groups⌋ rows of every value of `col` (NULL is no
+ * group), groups in sorted order; returns positions in `col`.
+ */
+export function balancedPick(col: arrow.Vector, n: number): number[] {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < col.length; i++) {
+    const v = col.get(i);
+    if (v === null || v === undefined) continue; // `column = value` never matches NULL
+    const key = String(v);
+    (groups.get(key) ?? groups.set(key, []).get(key)!).push(i);
+  }
+  const per = groups.size ? Math.floor(n / groups.size) : 0;
+  return [...groups.keys()].sort().flatMap((k) => groups.get(k)!.slice(0, per));
 }
 
 /** Row addresses (table order) where the predicate is TRUE, with the `extra` columns for them. */

@@ -9,8 +9,9 @@
 // I/O per read: per touched shard, size + one index range on a cache miss; then one request per
 // coalesced group of needed chunks. The first failure (or the caller's abort) cancels the rest.
 
-import { AbortedError, CorruptDataError, throwIfAborted } from '../errors.js';
+import { CorruptDataError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
+import { untilAborted } from '../io/abortable.js';
 import { outerChunkKey, type ZarrArray } from './array.js';
 import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
 import { CHUNK_FIELDS, STRIP_FIELDS, type EncodedRead } from './encoded-read.js';
@@ -325,15 +326,6 @@ class ReadContext {
   }
 }
 
-/** Settles like `p`, or rejects with AbortedError as soon as `signal` fires. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal, key: string): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortedError('read aborted', { where: key }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError('read aborted', { where: key }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 function where(array: ZarrArray): string {
   return `${array.store.url}/${array.path}`;
