@@ -64,7 +64,10 @@ export class AtlasExecutor implements QueryExecutor {
     const ctx = this.readContext(opts, progress);
     // A features() query over whole groups: its CSC columns are read while obs rows are selected.
     if (field && !spec.where && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) prefetchCscColumns(ctx, field, spec);
-    const rows = await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
+    // One filtered scan when only the presence filter applies (selectObsStream), not a match pass + take.
+    const parts: arrow.Table[] = [];
+    for await (const t of selectObsStream(table, spec, { columns, extraWhere, signal: opts.signal })) parts.push(t);
+    const rows = parts.length ? parts.slice(1).reduce((a, b) => a.concat(b), parts[0]!) : await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
     report(opts, progress, 'obs', { rows: rows.numRows });
     return this.#assemble(rows, field, spec, opts, progress, true, ctx);
   }

@@ -92,6 +92,8 @@ export async function* selectObsStream(table: ObsTable, spec: QuerySpec, opts: S
   const bound = preparePredicate(expr, table.schema);
   let skip = spec.offset ?? 0;
   let left = spec.limit ?? Infinity;
+  let yielded = false;
+  let empty: arrow.Table | undefined;
   if (left === 0) return;
   for await (const batch of table.scanBatches({ columns: needed, withRowAddress: true, batchSize: opts.batchRows ?? SCAN_BATCH, signal: opts.signal })) {
     throwIfAborted(opts.signal);
@@ -104,9 +106,15 @@ export async function* selectObsStream(table: ObsTable, spec: QuerySpec, opts: S
     }
     left -= idx.length;
     const data = new arrow.Table(batch).select([...opts.columns, '_rowaddr']);
-    if (idx.length) yield idx.length === batch.numRows ? data : takeRuns(data, idx);
+    empty ??= data.slice(0, 0);
+    if (idx.length) {
+      yielded = true;
+      yield idx.length === batch.numRows ? data : takeRuns(data, idx);
+    }
     if (left <= 0) return;
   }
+  // No row matched: one empty table still carries the schema (an empty Lance table yields none).
+  if (!yielded && empty) yield empty;
 }
 
 /** Rows `idx` (ascending) of `t`, as zero-copy slices of its runs of consecutive rows. */

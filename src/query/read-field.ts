@@ -160,12 +160,13 @@ function joinFor(catalog: AtlasCatalog, remaps: Int32Array[], wanted: Int32Array
   return { joined, effs };
 }
 
-/** A struct child (an empty vector of its type when the struct has no chunks: arrow's getChildAt throws then). */
+/** A struct child (an empty vector of its type when there are no rows). */
 function child(ptr: arrow.Vector, name: string): arrow.Vector {
   const type = ptr.type as arrow.Struct;
   const idx = type.children.findIndex((c) => c.name === name);
   if (idx < 0) throw new QueryError(`pointer struct lacks child ${name}`);
-  if (ptr.data.length === 0) return arrow.makeVector(arrow.makeData({ type: type.children[idx]!.type, length: 0, nullCount: 0 } as never));
+  // No rows: arrow's getChildAt throws on a vector without chunks, or on empty chunks built without children.
+  if (ptr.length === 0) return arrow.vectorFromArray([], type.children[idx]!.type);
   return ptr.getChildAt(idx)!;
 }
 

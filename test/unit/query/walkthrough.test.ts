@@ -279,6 +279,16 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     }
   });
 
+  it('a query that matches no row gives an empty AnnData, not an error', async () => {
+    const none = await v1.query().where("cell_type = 'no such type'").toAnnData();
+    expect(none.shape[0]).toBe(0);
+    expect(none.obsNames).toEqual([]);
+    expect((none.X as CsrMatrix).indptr.length).toBe(1);
+    let batches = 0;
+    for await (const _ of v1.query().where("cell_type = 'no such type'").toBatches()) batches++;
+    expect(batches).toBe(0);
+  });
+
   it('toBatches over the whole table streams obs and keeps each batch its own join (= offset/limit queries)', async () => {
     let at = 0;
     const sizes: number[] = [];
