@@ -24,11 +24,10 @@ export function stringsAt(v: arrow.Vector, rows?: ArrayLike<number>): (string | 
     return out;
   }
   const chunks = v.data.map(asciiChunk);
-  const starts = chunkStarts(v.data);
-  let c = 0;
+  const { starts, chunkOf } = chunkLocator(v);
   for (let i = 0; i < n; i++) {
     const row = rows ? rows[i]! : i;
-    if (row < starts[c]! || row >= starts[c + 1]!) c = findChunk(starts, row);
+    const c = chunkOf(row);
     const d = v.data[c]!;
     const r = row - starts[c]!;
     if (d.nullCount > 0 && !isValid(d, r)) {
@@ -104,11 +103,10 @@ export function numbersAt(v: arrow.Vector, rows: ArrayLike<number>, onBad: (row:
     }
     return out;
   }
-  const starts = chunkStarts(v.data);
-  let c = 0;
+  const { starts, chunkOf } = chunkLocator(v);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    if (row < starts[c]! || row >= starts[c + 1]!) c = findChunk(starts, row);
+    const c = chunkOf(row);
     const d = v.data[c]!;
     const r = row - starts[c]!;
     const valid = d.nullCount === 0 || isValid(d, r);
@@ -142,24 +140,29 @@ function asciiChunk(d: arrow.Data): { text: string; base: number } | undefined {
   return { text: decoder.decode(bytes.subarray(s, e)), base: s };
 }
 
-function chunkStarts(data: readonly arrow.Data[]): number[] {
+/** Which chunk of a vector holds a row: chunk start rows, with the last hit remembered (rows mostly ascend). */
+export function chunkLocator(v: arrow.Vector): { starts: number[]; chunkOf(row: number): number } {
   const starts = [0];
-  for (const d of data) starts.push(starts[starts.length - 1]! + d.length);
-  return starts;
+  for (const d of v.data) starts.push(starts[starts.length - 1]! + d.length);
+  let last = 0;
+  return {
+    starts,
+    chunkOf(row) {
+      if (row >= starts[last]! && row < starts[last + 1]!) return last;
+      let lo = 0;
+      let hi = starts.length - 2;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (starts[mid]! <= row) lo = mid;
+        else hi = mid - 1;
+      }
+      return (last = lo);
+    },
+  };
 }
 
-function findChunk(starts: number[], row: number): number {
-  let lo = 0;
-  let hi = starts.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= row) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-function isValid(d: arrow.Data, r: number): boolean {
+/** Row `r` of chunk `d` is not null. */
+export function isValid(d: arrow.Data, r: number): boolean {
   const bm = d.nullBitmap;
   if (!bm || bm.length === 0) return true;
   const i = d.offset + r;

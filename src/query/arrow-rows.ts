@@ -2,6 +2,7 @@
 // numbers are gathered straight from their buffers (takeData); other types (nested, booleans,
 // dictionaries) are read as plain values and rebuilt with vectorFromArray, keeping names and types.
 import * as arrow from 'apache-arrow';
+import { chunkLocator, isValid } from '../arrow/columns.js';
 
 /** A cell as vectorFromArray accepts it back: nested vectors as arrays, struct rows as objects. */
 export function plainValue(v: unknown): unknown {
@@ -23,20 +24,7 @@ function takeData(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>)
   const isFixed = (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type)) && !arrow.DataType.isDictionary(type);
   if ((!isString && !isFixed) || v.data.some((d) => d.type.typeId !== type.typeId)) return undefined;
   const n = idx.length;
-  const starts = [0];
-  for (const d of v.data) starts.push(starts[starts.length - 1]! + d.length);
-  let last = 0;
-  const locate = (row: number) => {
-    if (row >= starts[last]! && row < starts[last + 1]!) return last;
-    let lo = 0;
-    let hi = v.data.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid]! <= row) lo = mid;
-      else hi = mid - 1;
-    }
-    return (last = lo);
-  };
+  const { starts, chunkOf: locate } = chunkLocator(v);
   let nullCount = 0;
   const validity = new Uint8Array((n + 7) >> 3);
   const chunkOf = new Int32Array(n);
@@ -46,9 +34,7 @@ function takeData(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>)
     const c = (chunkOf[i] = locate(row));
     const d = v.data[c]!;
     const r = row - starts[c]!;
-    const bm = d.nullBitmap;
-    const valid = d.nullCount === 0 || !bm || bm.length === 0 || ((bm[(d.offset + r) >> 3]! >> ((d.offset + r) & 7)) & 1) === 1;
-    if (valid) validity[i >> 3]! |= 1 << (i & 7);
+    if (d.nullCount === 0 || isValid(d, r)) validity[i >> 3]! |= 1 << (i & 7);
     else nullCount++;
   }
   const nullBitmap = nullCount ? validity : undefined;

@@ -13,7 +13,7 @@ import { countObs, selectObs, selectObsStream, type ObsTable } from './obs-selec
 import { splitRows, unitsOf, type BatchInfo } from './batch-units.js';
 import { numbersAt, stringCodes } from '../arrow/columns.js';
 import { quoteIdent } from './predicate/index.js';
-import { prefetchCscColumns, readField, type FieldReadContext } from './read-field.js';
+import { child, prefetchCscColumns, readField, type FieldReadContext } from './read-field.js';
 import type { QuerySpec } from './spec.js';
 
 /** toBatches: units (batch-units.ts) whose matrices are read ahead of the consumer. */
@@ -242,9 +242,7 @@ async function* batchesOf(source: AsyncGenerator<arrow.Table>, size: number): As
 function batchInfo(t: arrow.Table, field: PointerField): BatchInfo {
   const ptr = t.getChild(field.name);
   if (!ptr || ptr.data.length === 0) return { key: '', weight: t.numRows };
-  const type = ptr.type as arrow.Struct;
-  const childAt = (name: string) => ptr.getChildAt(type.children.findIndex((c) => c.name === name))!;
-  const zg = stringCodes(childAt('zarr_group'));
+  const zg = stringCodes(child(ptr, 'zarr_group'));
   const used = new Set<number>();
   const present: number[] = [];
   zg.codes.forEach((c, i) => {
@@ -256,8 +254,8 @@ function batchInfo(t: arrow.Table, field: PointerField): BatchInfo {
   const key = [...used].map((c) => zg.values[c]!).sort().join('\u0000');
   if (field.kind !== 'sparse') return { key, weight: t.numRows };
   const ignore = () => undefined; // a null or unsafe pointer is reported by the read itself
-  const starts = numbersAt(childAt('start'), present, ignore);
-  const ends = numbersAt(childAt('end'), present, ignore);
+  const starts = numbersAt(child(ptr, 'start'), present, ignore);
+  const ends = numbersAt(child(ptr, 'end'), present, ignore);
   let weight = 0;
   for (let i = 0; i < present.length; i++) weight += Math.max(0, ends[i]! - starts[i]!) || 0;
   return { key, weight };

@@ -99,7 +99,7 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
     present.push(i);
   }
   const groups = new Map(byCode.filter((g) => g.outRows.length).map((g) => [g.zarrGroup, g]));
-  const layerNames = spec.layers[field.featureSpace] ?? DEFAULT_LAYERS[field.featureSpace] ?? catalog.defaultLayers[field.featureSpace];
+  const layerNames = layersOf(catalog, spec, field.featureSpace);
   if (!layerNames) {
     throw new QueryError(`feature space ${field.featureSpace} has no built-in default layers: call .layers('${field.featureSpace}', [...])`);
   }
@@ -160,8 +160,13 @@ function joinFor(catalog: AtlasCatalog, remaps: Int32Array[], wanted: Int32Array
   return { joined, effs };
 }
 
+/** Layers a query reads in a feature space: its own, else the built-in defaults, else the atlas's. */
+function layersOf(catalog: AtlasCatalog, spec: QuerySpec, featureSpace: string): string[] | undefined {
+  return spec.layers[featureSpace] ?? DEFAULT_LAYERS[featureSpace] ?? catalog.defaultLayers[featureSpace];
+}
+
 /** A struct child (an empty vector of its type when there are no rows). */
-function child(ptr: arrow.Vector, name: string): arrow.Vector {
+export function child(ptr: arrow.Vector, name: string): arrow.Vector {
   const type = ptr.type as arrow.Struct;
   const idx = type.children.findIndex((c) => c.name === name);
   if (idx < 0) throw new QueryError(`pointer struct lacks child ${name}`);
@@ -341,7 +346,7 @@ function cscKey(zarrGroup: string, layerNames: string[], eff: Int32Array): strin
 export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, spec: QuerySpec): void {
   if (field.kind !== 'sparse' || !spec.features || spec.features.featureSpace !== field.featureSpace) return;
   const cache = (ctx.cscColumns ??= new Map());
-  const layerNames = spec.layers[field.featureSpace] ?? DEFAULT_LAYERS[field.featureSpace] ?? ctx.catalog.defaultLayers[field.featureSpace];
+  const layerNames = layersOf(ctx.catalog, spec, field.featureSpace);
   if (!layerNames) return;
   const { catalog, signal } = ctx;
   const started = (async () => {
