@@ -12,6 +12,7 @@ import type { Decompressors } from '../lance/decompressors.js';
 import { quoteString } from '../query/predicate/index.js';
 import { selectObs, type ObsTable } from '../query/obs-select.js';
 import { emptySpec } from '../query/spec.js';
+import { numbersAt, stringsAt } from '../arrow/columns.js';
 import { inferPointerFields, type PointerField } from './pointer-fields.js';
 import type { SnapshotRecord } from './snapshot-record.js';
 
@@ -136,15 +137,18 @@ export class AtlasCatalog {
     if (!p) {
       p = (async () => {
         const rows = await selectObs(this.layouts, { ...emptySpec(), where: `layout_uid = ${quoteString(layoutUid)}` }, { columns: ['local_index', 'global_index'], signal });
-        const local = rows.getChild('local_index')!;
-        const global = rows.getChild('global_index')!;
+        const all = Array.from({ length: rows.numRows }, (_, i) => i);
+        const local = numbersAt(rows.getChild('local_index')!, all, () => {
+          throw new CorruptDataError(`layout ${layoutUid} has a null local_index`, { where: FEATURE_LAYOUTS_TABLE });
+        });
+        const global = numbersAt(rows.getChild('global_index')!, all, () => {
+          throw new CorruptDataError(`layout ${layoutUid} has features without global_index (run optimize before snapshot)`, { where: FEATURE_LAYOUTS_TABLE });
+        });
         const remap = new Int32Array(rows.numRows).fill(-1);
         for (let i = 0; i < rows.numRows; i++) {
-          const li = Number(local.get(i));
-          const gi = global.get(i);
-          if (gi === null || gi === undefined) throw new CorruptDataError(`layout ${layoutUid} has features without global_index (run optimize before snapshot)`, { where: FEATURE_LAYOUTS_TABLE });
+          const li = local[i]!;
           if (!(li >= 0 && li < remap.length) || remap[li] !== -1) throw new CorruptDataError(`layout ${layoutUid} has a bad or repeated local_index ${li}`, { where: FEATURE_LAYOUTS_TABLE });
-          remap[li] = Number(gi);
+          remap[li] = global[i]!;
         }
         if (!rows.numRows) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
         return remap;
@@ -172,10 +176,10 @@ export class AtlasCatalog {
   /** Sorted global indices of registry uids (features()); an unknown or unindexed uid is an error. */
   async globalIndices(featureSpace: string, uids: string[], signal?: AbortSignal): Promise<Int32Array> {
     const reg = await this.registry(featureSpace, signal);
-    const uid = reg.getChild('uid')!;
-    const gi = reg.getChild('global_index')!;
+    const want = new Set(uids);
     const pos = new Map<string, number>();
-    for (let i = 0; i < reg.numRows; i++) pos.set(String(uid.get(i)), i);
+    stringsAt(reg.getChild('uid')!).forEach((u, i) => u !== null && want.has(u) && pos.set(u, i));
+    const gi = reg.getChild('global_index')!;
     const out = uids.map((u) => {
       const i = pos.get(u);
       if (i === undefined) throw new NotFoundError(`feature "${u}" is not in the ${featureSpace} registry`, { where: this.record.registryTableNames[featureSpace] });

@@ -34,15 +34,32 @@ export function coalesceRanges(ranges: readonly ByteRange[], maxGap: number, max
   return out;
 }
 
-/** Reads several ranges of one file through a coalesced plan; results line up with `ranges`. */
+/** Bytes of a file already in memory (e.g. a Lance file's tail), from `offset` on. */
+export interface HeldBytes {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Reads several ranges of one file through a coalesced plan; results line up with `ranges`.
+ * Ranges wholly inside `held` are served from it, with no request.
+ */
 export async function readRanges(
   store: ByteStore,
   key: string,
   ranges: readonly ByteRange[],
-  opts: ReadOptions & { maxGap?: number; maxRequest?: number; concurrency?: number } = {},
+  opts: ReadOptions & { maxGap?: number; maxRequest?: number; concurrency?: number; held?: HeldBytes } = {},
 ): Promise<Uint8Array[]> {
-  const plan = coalesceRanges(ranges, opts.maxGap ?? 64 * 1024, opts.maxRequest ?? 16 * 1024 * 1024);
   const out: Uint8Array[] = ranges.map(() => new Uint8Array(0));
+  const { held } = opts;
+  const rest: number[] = [];
+  ranges.forEach((r, i) => {
+    const at = held ? r.offset - held.offset : -1;
+    if (held && at >= 0 && at + r.length <= held.bytes.length) out[i] = held.bytes.subarray(at, at + r.length);
+    else rest.push(i);
+  });
+  const plan = coalesceRanges(rest.map((i) => ranges[i]!), opts.maxGap ?? 64 * 1024, opts.maxRequest ?? 16 * 1024 * 1024);
+  for (const req of plan) req.members = req.members.map((m) => rest[m]!);
   await mapLimit(plan, opts.concurrency ?? 6, async (req) => {
     const bytes = await store.getRange(key, req.range, opts);
     for (const i of req.members) {

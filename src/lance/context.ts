@@ -8,6 +8,17 @@ import { deletionKey, parseDeletionFile } from './deletions.js';
 import { DEFAULT_TAIL_BYTES, parseFileMetadata, parseFooter, type FileMetadata } from './file-reader.js';
 import type { DataFragmentProto } from './proto/table.js';
 import { guard } from './guard.js';
+import { PromiseLru } from '../io/promise-lru.js';
+
+/**
+ * Files up to this size are read whole with their metadata. Small tables (datasets, layouts,
+ * index pages) then take one round trip instead of two or three; the extra bytes cost less than
+ * a round trip at any bandwidth above ~10 MB/s.
+ */
+export const WHOLE_FILE_BYTES = 512 * 1024;
+
+/** Decoded index windows kept per table (a btree window is ≤ a few pages of 4,096 keys). */
+const INDEX_PAGE_CACHE_ENTRIES = 32;
 
 export interface IoOptions {
   /** Merge ranges of one file whose gap is at most this many bytes (default 64 KiB). */
@@ -24,20 +35,29 @@ export class TableContext {
   readonly name: string;
   readonly io: IoOptions;
   readonly tailBytes: number;
+  readonly wholeFileBytes: number;
+  /**
+   * Decoded scalar-index pages (index files never change), by file and row window: concurrent
+   * lookups of one index (one per dataset layout, say) decode a shared page once, not each.
+   */
+  readonly indexPages = new PromiseLru<unknown>(INDEX_PAGE_CACHE_ENTRIES);
   readonly #files = new Map<string, Promise<FileMetadata>>();
   readonly #deletions = new Map<string, Promise<Uint32Array>>();
 
-  constructor(store: ByteStore, dec: Decompressors, opts: { io?: IoOptions; tailBytes?: number } = {}) {
+  constructor(store: ByteStore, dec: Decompressors, opts: { io?: IoOptions; tailBytes?: number; wholeFileBytes?: number } = {}) {
     this.store = store;
     this.dec = dec;
     this.name = store.url.replace(/\/+$/, '').split('/').pop() ?? store.url;
     this.io = opts.io ?? {};
     this.tailBytes = opts.tailBytes ?? DEFAULT_TAIL_BYTES;
+    this.wholeFileBytes = opts.wholeFileBytes ?? WHOLE_FILE_BYTES;
   }
 
   /**
    * Footer and column metadata of a data file: one speculative read of the last `tailBytes`
    * (size from the manifest, so no HEAD), and a second read only if the metadata is larger.
+   * A file of at most `wholeFileBytes` is read whole: its pages then cost no further request
+   * (FragmentReader serves ranges inside `tail` from memory).
    */
   fileMetadata(key: string, sizeHint: number, signal?: AbortSignal): Promise<FileMetadata> {
     let p = this.#files.get(key);
@@ -56,7 +76,7 @@ export class TableContext {
       throw new NotFoundError('data file is missing', { where: `${this.store.url}/${key}` });
     }
     const where = `${this.name}/${key}`;
-    const first = Math.max(0, size - this.tailBytes);
+    const first = size <= this.wholeFileBytes ? 0 : Math.max(0, size - this.tailBytes);
     let tail = await this.store.getRange(key, { offset: first, length: size - first }, { signal });
     const footer = guard(where, () => parseFooter(tail, size, where));
     let tailOffset = first;

@@ -75,6 +75,15 @@ export class FragmentReader {
     return `${this.#dir}/${this.#frag.files[file]!.path}`;
   }
 
+  get fileCount(): number {
+    return this.#frag.files.length;
+  }
+
+  /** Starts loading every data file's metadata; a failure is left for the read that needs it. */
+  prefetchMetadata(signal?: AbortSignal): void {
+    this.#frag.files.forEach((_, file) => void this.#meta(file, signal).catch(() => undefined));
+  }
+
   #meta(file: number, signal?: AbortSignal): Promise<FileMetadata> {
     const f = this.#frag.files[file]!;
     return this.#ctx.fileMetadata(this.fileKey(file), f.fileSizeBytes, signal);
@@ -170,7 +179,10 @@ export class FragmentReader {
     const out: Uint8Array[][] = reads.map((r) => r.ranges.map(() => new Uint8Array(0)));
     await Promise.all(
       [...groupRanges(reads)].map(async ([file, g]) => {
-        const bytes = await readRanges(this.#ctx.store, this.fileKey(file), g.ranges, { signal, ...this.#ctx.io });
+        // Pages inside the bytes read for the metadata (all of a small file) need no request.
+        const meta = await this.#meta(file, signal);
+        const held = { offset: meta.tailOffset, bytes: meta.tail };
+        const bytes = await readRanges(this.#ctx.store, this.fileKey(file), g.ranges, { signal, ...this.#ctx.io, held });
         g.owners.forEach(([ri, bi], k) => (out[ri]![bi] = bytes[k]!));
       }),
     );

@@ -135,6 +135,16 @@ export class LanceTable {
       .filter((f) => !set || set.has(f.reader.id));
   }
 
+  /**
+   * Starts reading the footers and column metadata of the data files (cached per file), for a
+   * caller about to `take` rows it does not know yet (an index lookup is under way). Only for
+   * tables of at most `maxFiles` files: on big tables it would read metadata a take never needs.
+   */
+  prefetchMetadata(signal?: AbortSignal, maxFiles = 4): void {
+    if (this.#readers.reduce((n, r) => n + r.fileCount, 0) > maxFiles) return;
+    for (const r of this.#readers) r.prefetchMetadata(signal);
+  }
+
   /** Reads rows into one Arrow table (fragments in order; one coalesced plan per fragment). */
   async scan(opts: ScanOptions = {}): Promise<arrow.Table> {
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);

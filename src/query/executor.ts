@@ -63,7 +63,13 @@ export class AtlasExecutor implements QueryExecutor {
     this.#prefetchCatalog(field);
     const ctx = this.readContext(opts, progress);
     // A features() query over whole groups: its CSC columns are read while obs rows are selected.
-    if (field && !spec.where && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) prefetchCscColumns(ctx, field, spec);
+    // Obs selection starts once those reads are under way: decoding a big obs table holds the main
+    // thread for a while, and the feature side (layouts, then indptr, then chunks) is a chain of
+    // round trips whose every step waits for that thread; after it, the decode overlaps the transfers.
+    if (field && !spec.where && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) {
+      prefetchCscColumns(ctx, field, spec);
+      await ctx.cscPrefetch;
+    }
     // One filtered scan when only the presence filter applies (selectObsStream), not a match pass + take.
     const parts: arrow.Table[] = [];
     for await (const t of selectObsStream(table, spec, { columns, extraWhere, signal: opts.signal })) parts.push(t);

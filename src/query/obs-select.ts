@@ -51,6 +51,8 @@ export interface ObsTable {
   take(rowAddresses: BigUint64Array, opts?: { columns?: string[]; withRowAddress?: boolean; signal?: AbortSignal }): Promise<arrow.Table>;
   indices(): readonly Pick<IndexInfo, 'type' | 'columns'>[];
   indexLookup(column: string, query: LanceIndexQuery, opts?: { signal?: AbortSignal }): Promise<IndexLookupResult | undefined>;
+  /** Starts reading data-file metadata a take will need (overlapping an index lookup); optional. */
+  prefetchMetadata?(signal?: AbortSignal): void;
   readonly pushdown?: ObsPushdown;
 }
 
@@ -69,7 +71,10 @@ export async function selectObs(table: ObsTable, spec: QuerySpec, opts: SelectOp
   if (!expr && !spec.search && !spec.balanced) {
     return table.scan({ columns, offset: spec.offset, limit: spec.limit, withRowAddress: true, signal: opts.signal });
   }
-  const ordered = await chooseRows(table, spec, expr, opts.signal);
+  // Without search or balance the chosen rows are the matches in table order: an index-driven
+  // match then reads the output columns with the predicate's, in one take (as LanceDB does).
+  const ordered = await chooseRows(table, spec, expr, opts.signal, !spec.search && !spec.balanced ? columns : undefined);
+  if (ordered.fused) return ordered.fused;
   const out = await table.take(ordered.rows, { columns, withRowAddress: true, signal: opts.signal });
   if (!ordered.distance) return out;
   return addColumn(out, '_distance', arrow.makeVector(ordered.distance));
@@ -143,9 +148,11 @@ export async function countObs(table: ObsTable, spec: QuerySpec, signal?: AbortS
 interface Ordered {
   rows: BigUint64Array;
   distance?: Float32Array;
+  /** The output columns + `_rowaddr` of exactly `rows`, when they were read with the match. */
+  fused?: arrow.Table;
 }
 
-async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefined, signal?: AbortSignal): Promise<Ordered> {
+async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefined, signal?: AbortSignal, fuse?: string[]): Promise<Ordered> {
   const extra: string[] = [];
   let vectorColumn: string | undefined;
   if (spec.search) {
@@ -156,8 +163,9 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
   for (const c of extra) {
     if (!table.schema.fields.some((f) => f.name === c)) throw new QueryError(`no column "${c}" in the obs table`, { columns: table.schema.fields.map((f) => f.name) });
   }
-  const matched = await matchRows(table, expr, extra, signal);
+  const matched = await matchRows(table, expr, extra, signal, fuse);
   let rows = matched.rows;
+  let fused = matched.fused;
   let distance: Float32Array | undefined;
 
   if (spec.search && vectorColumn) {
@@ -184,8 +192,9 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
   if (start || end < rows.length) {
     rows = rows.slice(start, end);
     distance = distance?.slice(start, end);
+    fused = fused?.slice(start, end);
   }
-  return { rows, distance };
+  return { rows, distance, fused };
 }
 
 /**
@@ -204,8 +213,12 @@ export function balancedPick(col: arrow.Vector, n: number): number[] {
   return [...groups.keys()].sort().flatMap((k) => groups.get(k)!.slice(0, per));
 }
 
-/** Row addresses (table order) where the predicate is TRUE, with the `extra` columns for them. */
-async function matchRows(table: ObsTable, expr: Expr | undefined, extra: string[], signal?: AbortSignal): Promise<{ rows: BigUint64Array; data: arrow.Table }> {
+/**
+ * Row addresses (table order) where the predicate is TRUE, with the `extra` columns for them. With
+ * `fuse`, an index lookup that covers every fragment also returns those columns + `_rowaddr` of
+ * the matches (`fused`), read in the same take as the predicate's columns.
+ */
+async function matchRows(table: ObsTable, expr: Expr | undefined, extra: string[], signal?: AbortSignal, fuse?: string[]): Promise<{ rows: BigUint64Array; data: arrow.Table; fused?: arrow.Table }> {
   const needed = [...new Set([...(expr ? referencedColumns(expr, table.schema) : []), ...extra])];
   const bound = expr ? preparePredicate(expr, table.schema) : undefined;
   const keepTrue = (t: arrow.Table | arrow.RecordBatch) => (bound ? evaluatePredicate(bound, t as unknown as Parameters<typeof evaluatePredicate>[1]) : new Uint8Array(t.numRows).fill(1));
@@ -217,14 +230,21 @@ async function matchRows(table: ObsTable, expr: Expr | undefined, extra: string[
     if (indexed.size) {
       const plan = planIndexLookups(expr, (c) => indexed.get(c), table.schema);
       if (plan.index) {
+        table.prefetchMetadata?.(signal); // the take's file footers, while the index is read
         const results = await Promise.all(plan.lookups.map((l) => table.indexLookup(l.column, toLanceQuery(l.query), { signal })));
         if (results.every((r) => r !== undefined)) {
           const combined = combineIndexResults(plan, results);
           const candidates = combined.rows.slice().sort();
-          // Candidates are re-checked with the whole predicate: exact whatever the residual is.
-          const data = candidates.length ? await table.take(candidates, { columns: needed, signal }) : undefined;
-          if (data) parts.push(filterRows(candidates, data, keepTrue(data), extra));
           scanFragments = table.fragments.map((f) => f.id).filter((id) => !combined.coveredFragments.has(id));
+          const fusing = fuse !== undefined && !scanFragments.length && candidates.length > 0;
+          // Candidates are re-checked with the whole predicate: exact whatever the residual is.
+          const columns = fusing ? [...new Set([...needed, ...fuse])] : needed;
+          const data = candidates.length ? await table.take(candidates, { columns, withRowAddress: fusing, signal }) : undefined;
+          if (data) {
+            const mask = keepTrue(data);
+            parts.push(filterRows(candidates, data, mask, extra));
+            if (fusing) return { ...concatMatches(parts, extra, table.schema), fused: filterRows(candidates, data, mask, [...fuse, '_rowaddr']).data };
+          }
         }
       }
     }

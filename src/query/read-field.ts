@@ -7,7 +7,7 @@ import { NotFoundError, QueryError, throwIfAborted } from '../errors.js';
 import type { ByteStore } from '../io/types.js';
 import type { AtlasCatalog } from '../atlas/catalog.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
-import { fetchRangesEncoded, openArray, readAll, readRanges, readRows, type ReadProgress, type ZarrArray } from '../zarr/index.js';
+import { fetchRangesEncoded, openArray, prefetchShardIndexes, readAll, readRanges, readRows, type ReadProgress, type ZarrArray } from '../zarr/index.js';
 import { CHUNK_FIELDS } from '../zarr/encoded-read.js';
 import type { ShardIndexCache } from '../zarr/shard-index-cache.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
@@ -350,14 +350,21 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
   if (!layerNames) return;
   const { catalog, signal } = ctx;
   const started = (async () => {
-    const [datasets, wanted] = await Promise.all([catalog.datasetRows(signal), catalog.globalIndices(field.featureSpace, spec.features!.uids, signal)]);
+    const wantedP = catalog.globalIndices(field.featureSpace, spec.features!.uids, signal);
+    wantedP.catch(() => undefined);
+    const datasets = await catalog.datasetRows(signal);
     const fs = stringsAt(datasets.getChild('feature_space')!);
     const zg = stringsAt(datasets.getChild('zarr_group')!);
     const groups = [...new Set(zg.filter((g, i): g is string => g !== null && fs[i] === field.featureSpace))];
     await Promise.all(
       groups.map(async (zarrGroup) => {
+        // The CSC arrays' metadata and shard indexes do not depend on the layout: load them while it is read.
+        void array(ctx, `${zarrGroup}/csc/indptr`, false).catch(() => undefined);
+        for (const path of [`${zarrGroup}/csc/indices`, ...layerNames.map((l) => `${zarrGroup}/csc/layers/${l}`)]) {
+          void array(ctx, path, false).then((a) => a && prefetchShardIndexes(a), () => undefined);
+        }
         const remap = await catalog.remap(await catalog.layoutUid(zarrGroup, field.featureSpace, signal), signal);
-        const [eff] = joinFor(catalog, [remap], wanted, spec.featureJoin).effs;
+        const [eff] = joinFor(catalog, [remap], await wantedP, spec.featureJoin).effs;
         const arrays = await cscArraysOf(ctx, [{ zarrGroup, outRows: [], rowsInInput: [], remap, eff }], layerNames);
         const a = arrays?.get(zarrGroup);
         if (!a) return;

@@ -1,6 +1,6 @@
 // Public surface of the zarr v3 read path.
 export { openArray, openGroup, hasDataType, type ZarrArray, type ZarrGroup, type OpenOptions } from './array.js';
-export { readRanges, readRows, readAll, fetchRangesEncoded, type ArrayReadOptions, type ReadProgress, type RangesResult } from './read.js';
+export { readRanges, readRows, readAll, fetchRangesEncoded, prefetchShardIndexes, type ArrayReadOptions, type ReadProgress, type RangesResult } from './read.js';
 export { planRanges, planShardFetch, rowRanges, type RangePlan, type ShardPlan, type ChunkPlan, type Strip, type RangesInput, type ShardFetchPlan, type ShardRequest } from './plan.js';
 export { inThreadChunkDecoder, planChunkDecode, decodeChunks, type ChunkDecoder, type DecodeJob, type InnerCodec, type ChunkCodecs } from './chunk-decoder.js';
 export { ShardIndexCache, DEFAULT_INDEX_CACHE_SIZE } from './shard-index-cache.js';

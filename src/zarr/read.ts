@@ -17,7 +17,7 @@ import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder,
 import { CHUNK_FIELDS, STRIP_FIELDS, type EncodedRead } from './encoded-read.js';
 import { allocate, fillRange, isZeroFill, itemSize, type DataType, type TypedArrayFor, type ZarrTypedArray } from './dtype.js';
 import { planRanges, planShardFetch, rowRanges, type ChunkPlan, type RangePlan, type RangesInput } from './plan.js';
-import { shardIndexSize } from './codecs/sharding.js';
+import { shardIndexSize, type ShardingCodec } from './codecs/sharding.js';
 import { fetchShardIndex, fetchWholeShard, maxShardBytes, SMALL_SHARD_BYTES } from './sharding.js';
 
 export interface ReadProgress {
@@ -212,7 +212,6 @@ class ReadContext {
   readonly progress: ReadProgress;
   readonly #controller = new AbortController();
   readonly #signal: AbortSignal;
-  readonly #chunkBytes: number;
   readonly #unlisten: () => void;
 
   constructor(
@@ -228,7 +227,6 @@ class ReadContext {
     user?.addEventListener('abort', onAbort, { once: true });
     this.#unlisten = () => user?.removeEventListener('abort', onAbort);
     this.#signal = this.#controller.signal;
-    this.#chunkBytes = array.layout.innerElements * itemSize(array.dataType);
   }
 
   dispose(): void {
@@ -254,11 +252,11 @@ class ReadContext {
     // this read's signal (one reader's abort must not fail the others); each reader stops waiting
     // on its own abort instead. Index objects are small: letting a load finish costs little.
     // Tiny shards come whole in one GET; their bytes serve this read's chunks without more requests.
-    const whole = sharding.indexLocation === 'end' && maxShardBytes(sharding, array.layout.chunksPerShard, this.#chunkBytes) <= (this.opts.wholeShardBytes ?? SMALL_SHARD_BYTES);
+    const whole = wholeShards(array, sharding, this.opts.wholeShardBytes);
     const shardBytes = new Map<number, Uint8Array>();
     const indexes = await this.#each(this.plan.shards, (_, i) =>
       untilAborted(
-        array.indexCache.getOrLoad(`${array.store.url}\u0000${keys[i]}`, async () => {
+        array.indexCache.getOrLoad(indexCacheKey(array, keys[i]!), async () => {
           this.progress.indexReads++;
           if (whole) {
             const shard = await fetchWholeShard(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
@@ -329,4 +327,40 @@ class ReadContext {
 
 function where(array: ZarrArray): string {
   return `${array.store.url}/${array.path}`;
+}
+
+/** Whether the shards of `array` are small enough to be fetched whole (index taken from their tail). */
+function wholeShards(array: ZarrArray, sharding: ShardingCodec, wholeShardBytes = SMALL_SHARD_BYTES): boolean {
+  const chunkBytes = array.layout.innerElements * itemSize(array.dataType);
+  return sharding.indexLocation === 'end' && maxShardBytes(sharding, array.layout.chunksPerShard, chunkBytes) <= wholeShardBytes;
+}
+
+/** The index cache's key of one shard (every read of the array and prefetchShardIndexes share it). */
+function indexCacheKey(array: ZarrArray, shardKey: string): string {
+  return `${array.store.url}\u0000${shardKey}`;
+}
+
+/**
+ * Starts loading the index of every shard of `array` into its index cache, when it has at most
+ * `maxShards` shards, so that a read made later finds them there. For callers that know which
+ * array they will read before they know which elements (a features() query's CSC arrays, while the
+ * feature layouts are still being read): the index round trips (size + tail range over HTTP) then
+ * overlap that wait. Shards fetched whole are left to the read (their bytes serve its chunks), and
+ * failures are dropped: the read repeats the load and reports them.
+ */
+export function prefetchShardIndexes(array: ZarrArray, maxShards = 4, opts: Pick<ArrayReadOptions, 'wholeShardBytes'> = {}): void {
+  const sharding = array.meta.codecs.kind === 'sharded' ? array.meta.codecs.sharding : undefined;
+  if (!sharding || wholeShards(array, sharding, opts.wholeShardBytes)) return;
+  const grid = array.layout.outerGrid;
+  const n = grid.reduce((a, b) => a * b, 1);
+  if (n === 0 || n > maxShards) return;
+  for (let flat = 0; flat < n; flat++) {
+    const coords = grid.map(() => 0);
+    for (let d = grid.length - 1, rest = flat; d >= 0; d--) {
+      coords[d] = rest % grid[d]!;
+      rest = Math.floor(rest / grid[d]!);
+    }
+    const key = outerChunkKey(array, coords);
+    array.indexCache.getOrLoad(indexCacheKey(array, key), () => fetchShardIndex(array.store, key, sharding, array.layout.chunksPerShard, undefined, 'low')).catch(() => undefined);
+  }
 }

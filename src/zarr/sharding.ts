@@ -20,6 +20,7 @@ export async function fetchShardIndex(
   sharding: ShardingCodec,
   chunksPerShard: number,
   signal?: AbortSignal,
+  priority?: RequestPriority,
 ): Promise<ShardIndex | null> {
   throwIfAborted(signal, key);
   const where = `${store.url}/${key}`;
@@ -27,19 +28,19 @@ export async function fetchShardIndex(
   if (sharding.indexLocation === 'start') {
     let bytes: Uint8Array;
     try {
-      bytes = await store.getRange(key, { offset: 0, length: indexSize }, { signal });
+      bytes = await store.getRange(key, { offset: 0, length: indexSize }, { signal, priority });
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;
     }
     return decodeShardIndex(bytes, sharding, chunksPerShard, undefined, where);
   }
-  const size = await store.size(key, { signal });
+  const size = await store.size(key, { signal, priority });
   if (size === undefined) return null;
   if (size < indexSize) {
     throw new CorruptDataError(`shard has ${size} bytes, smaller than its ${indexSize}-byte index`, { where });
   }
-  const bytes = await store.getRange(key, { offset: size - indexSize, length: indexSize }, { signal });
+  const bytes = await store.getRange(key, { offset: size - indexSize, length: indexSize }, { signal, priority });
   return decodeShardIndex(bytes, sharding, chunksPerShard, size - indexSize, where);
 }
 

@@ -14,6 +14,7 @@ import { LanceFile } from '../lance-file.js';
 import { compile, keyKind, keyReader, queryKey, type IndexQuery } from './keys.js';
 import type { RowSet } from './row-id-tree-map.js';
 import { addAddresses } from './rowset.js';
+import { untilAborted } from '../../io/abortable.js';
 
 export async function btreeLookup(ctx: TableContext, dir: string, q: IndexQuery, sizeOf: (file: string) => number = () => 0, signal?: AbortSignal): Promise<RowSet> {
   const lookup = await LanceFile.open(ctx, dir, 'page_lookup.lance', sizeOf('page_lookup.lance'), signal);
@@ -48,11 +49,14 @@ export async function btreeLookup(ctx: TableContext, dir: string, q: IndexQuery,
     else if (a < b) windows.push([a, b]);
   }
   for (const [a, b] of windows) {
-    const batch = await data.read(['values', 'ids'], a, b, signal);
-    const key = keyReader(batch.getChild('values')!, kind);
-    const ids = batch.getChild('ids')!;
+    // Shared by concurrent lookups, so the load takes no one's signal; each waiter stops on its own.
+    const window = ctx.indexPages.getOrLoad(`${dir}/page_data.lance:${a}-${b}`, async () => {
+      const batch = await data.read(['values', 'ids'], a, b);
+      return { key: keyReader(batch.getChild('values')!, kind), ids: batch.getChild('ids')!, rows: batch.numRows };
+    });
+    const { key, ids, rows } = (await untilAborted(window, signal)) as { key: (i: number) => unknown; ids: arrow.Vector; rows: number };
     const hits: bigint[] = [];
-    for (let i = 0; i < batch.numRows; i++) if (pred.matches(key(i))) hits.push(ids.get(i) as bigint);
+    for (let i = 0; i < rows; i++) if (pred.matches(key(i) as Parameters<typeof pred.matches>[0])) hits.push(ids.get(i) as bigint);
     addAddresses(out, hits);
   }
   return out;

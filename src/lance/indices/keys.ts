@@ -3,6 +3,7 @@
 // the same as UTF-8 byte order, which Rust's `str` ordering uses; JS `<` on strings compares
 // UTF-16 units and disagrees for characters above U+FFFF).
 import * as arrow from 'apache-arrow';
+import { stringsAt } from '../../arrow/columns.js';
 import { QueryError, UnsupportedError } from '../../errors.js';
 
 export type IndexValue = number | bigint | string | boolean | Date;
@@ -63,6 +64,11 @@ export function keyReader(v: arrow.Vector, kind: KeyKind): (i: number) => Key | 
       }
       return null;
     };
+  }
+  if (kind === 'string') {
+    // All keys decoded at once from the buffers (a btree page holds thousands): Vector.get decodes one by one.
+    const all = stringsAt(v);
+    return (i) => all[i] ?? null;
   }
   return (i) => {
     const x = v.get(i) as unknown;

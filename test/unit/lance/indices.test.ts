@@ -7,7 +7,11 @@ import { QueryError } from '../../../src/errors.js';
 import { withStats } from '../../../src/io/stats.js';
 import { HttpStore } from '../../../src/io/http.js';
 import { openTable, type IndexQuery, type LanceTable } from '../../../src/lance/index.js';
-import { appendRows, atlasTable, createLanceTable, serve, tempDir, testDecompressors } from './helpers.js';
+import { statSync, readdirSync } from 'node:fs';
+import { selectObs } from '../../../src/query/obs-select.js';
+import { emptySpec } from '../../../src/query/spec.js';
+import { WHOLE_FILE_BYTES } from '../../../src/lance/context.js';
+import { appendRows, atlasTable, createLanceTable, diffTables, serve, tempDir, testDecompressors } from './helpers.js';
 
 interface Oracle {
   createIndex(col: string, o: { config: unknown }): Promise<void>;
@@ -19,6 +23,8 @@ const dir = tempDir('lance-idx-');
 let server: Awaited<ReturnType<typeof serve>>;
 let tbl: Oracle;
 let table: LanceTable;
+/** A small table wholly covered by a btree index (no appends): index-driven selects fuse their take. */
+let small: Oracle;
 
 // [column, SQL, lookup]
 const CASES: [string, string, IndexQuery][] = [
@@ -45,6 +51,8 @@ beforeAll(async () => {
   // Rows the indices do not cover, and deletions inside covered fragments.
   await appendRows(tbl, atlasTable({ rows: 2000, seed: 42, startId: 30_000 }));
   await tbl.delete('i16 < -20000');
+  small = await createLanceTable<Oracle>(db, 'small', atlasTable({ rows: 1500, seed: 43 }), '2.2');
+  await small.createIndex('n_genes', { config: lancedb.Index.btree() });
   server = await serve(dir.path);
   table = await openTable(`${server.url}/cells.lance`, { decompressors: await testDecompressors() });
 });
@@ -96,6 +104,31 @@ describe('scalar index lookups', () => {
     const idx = server.requests.slice(from).filter((r) => r.path.includes('/_indices/'));
     expect(new Set(idx.map((r) => r.path.split('/').pop())).size).toBe(3);
     expect(idx.filter((r) => (r as { method?: string }).method === 'HEAD')).toEqual([]);
+  });
+
+  it('an index-driven select reads predicate and output columns in one take; a small data file in one request', async () => {
+    const t = await openTable(`${server.url}/small.lance`, { decompressors: await testDecompressors() });
+    const files = readdirSync(`${dir.path}/small.lance/data`);
+    expect(files).toHaveLength(1);
+    expect(statSync(`${dir.path}/small.lance/data/${files[0]}`).size).toBeLessThanOrEqual(WHOLE_FILE_BYTES);
+    const where = 'n_genes >= 1000 AND n_genes < 3000 AND cell_type IS NOT NULL';
+    const columns = ['uid', 'cell_type', 'n_genes', 'pct_mito'];
+    const from = server.requests.length;
+    const all = await selectObs(t, { ...emptySpec(), where }, { columns });
+    const data = server.requests.slice(from).filter((r) => r.path.includes('/data/'));
+    expect(data).toHaveLength(1); // footer, predicate and output columns: one whole-file read
+    // The same rows and values as LanceDB (compared in row-address order: LanceDB's order may differ).
+    const theirs = await small.query().where(where).withRowId().select(columns).toArrow();
+    const order = (t: arrow.Table, col: string) => [...t.getChild(col)!].map((v, i) => [BigInt(v as bigint), i] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, i]) => i);
+    const byAddr = order(theirs, '_rowid');
+    const want = { numRows: theirs.numRows, getChild: (c: string) => ({ get: (i: number) => theirs.getChild(c)!.get(byAddr[i]!) }) };
+    expect(all.numRows).toBe(theirs.numRows);
+    expect(all.numRows).toBeGreaterThan(100);
+    expect(diffTables(all, want, columns)).toEqual([]);
+    expect([...all.getChild('_rowaddr')!].map(String)).toEqual(byAddr.map((i) => String(theirs.getChild('_rowid')!.get(i))));
+    // offset / limit slice the fused result as they slice the take.
+    const page = await selectObs(t, { ...emptySpec(), where, limit: 50, offset: 5 }, { columns });
+    expect(diffTables(page, all.slice(5, 55), [...columns, '_rowaddr'])).toEqual([]);
   });
 
   it('answers undefined for unindexed columns and refuses unknown ones', async () => {

@@ -4,7 +4,7 @@
 // readRanges/readRows must return exactly the written slices, and agree with zarrita.
 import * as zarr from 'zarrita';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openArray, openGroup, readAll, readRanges, readRows, ShardIndexCache } from '../../../src/zarr/index.js';
+import { openArray, openGroup, prefetchShardIndexes, readAll, readRanges, readRows, ShardIndexCache } from '../../../src/zarr/index.js';
 import { decodeBp128 } from './helpers/bp128.js';
 import { MapStore, zarritaStore } from './helpers/memory-store.js';
 import { randInt, rng } from './helpers/rng.js';
@@ -131,6 +131,22 @@ describe('fill values, missing shards, cache', () => {
     const { data } = await readRanges(a, ranges, { decoder });
     expect(arr(data)).toEqual(ranges.flatMap(([s, e]) => arr(vals.slice(s, e))));
     expect(arr(await readAll(a, { decoder }))).toEqual(await viaZarrita('fill/a'));
+  });
+
+  it('prefetchShardIndexes loads every index of an array with few shards; the read then needs none', async () => {
+    const few = new ShardIndexCache();
+    const a = await openArray(store, 'zg/csr/indices', { indexCache: few });
+    prefetchShardIndexes(a, 3); // ~33 KB shards are fetched whole by the read (their bytes serve its chunks)
+    expect(few.size).toBe(0);
+    const asBig = { wholeShardBytes: 0 };
+    prefetchShardIndexes(a, 2, asBig); // 3 shards > 2: left to the read
+    expect(few.size).toBe(0);
+    prefetchShardIndexes(a, 3, asBig);
+    expect(few.size).toBe(3);
+    let indexReads = -1;
+    const { data } = await readRanges(a, rowRanges([0, 150, 299]), { decoder, ...asBig, onProgress: (p) => (indexReads = p.indexReads) });
+    expect(indexReads).toBe(0);
+    expect(arr(data)).toEqual([0, 150, 299].flatMap((i) => arr(indices.slice(indptr[i]!, indptr[i + 1]!))));
   });
 
   it('bounded LRU: capacity 1 across 3 shards refetches; a group shares one cache', async () => {

@@ -1,0 +1,49 @@
+import { expect, test } from 'vitest';
+import { readRanges } from '../../../src/io/ranges.js';
+import { withInflightDedupe } from '../../../src/io/dedupe.js';
+import type { ByteRange, ByteStore, ReadOptions } from '../../../src/io/types.js';
+
+/** A store whose bytes are (offset + i) & 0xff, recording every range and its options. */
+function recordingStore(): ByteStore & { reads: { range: ByteRange; opts?: ReadOptions }[] } {
+  const s = {
+    url: 'mem://x',
+    reads: [] as { range: ByteRange; opts?: ReadOptions }[],
+    async get() {
+      return undefined;
+    },
+    async getRange(_key: string, range: ByteRange, opts?: ReadOptions) {
+      s.reads.push({ range, opts });
+      return Uint8Array.from({ length: range.length }, (_, i) => (range.offset + i) & 0xff);
+    },
+    async size() {
+      return 1 << 20;
+    },
+  };
+  return s;
+}
+
+test('ranges inside held bytes are served from them; only the rest is requested', async () => {
+  const store = recordingStore();
+  const held = { offset: 1000, bytes: Uint8Array.from({ length: 200 }, (_, i) => (1000 + i) & 0xff) };
+  const ranges = [
+    { offset: 1010, length: 5 }, // inside
+    { offset: 10, length: 3 }, // before
+    { offset: 1190, length: 10 }, // ends exactly at the held end
+    { offset: 1195, length: 10 }, // straddles the end: requested
+  ];
+  const got = await readRanges(store, 'f', ranges, { held, maxGap: 0 });
+  got.forEach((b, i) => expect(Array.from(b)).toEqual(Array.from({ length: ranges[i]!.length }, (_, k) => (ranges[i]!.offset + k) & 0xff)));
+  expect(store.reads.map((r) => r.range)).toEqual([
+    { offset: 10, length: 3 },
+    { offset: 1195, length: 10 },
+  ]);
+  expect(got[0]!.buffer).toBe(held.bytes.buffer); // a view, not a copy
+});
+
+test('a shared (deduplicated) request keeps the priority of the read that started it', async () => {
+  const store = recordingStore();
+  const s = withInflightDedupe(store);
+  await Promise.all([s.getRange('f', { offset: 0, length: 4 }, { priority: 'low' }), s.getRange('f', { offset: 0, length: 4 })]);
+  expect(store.reads).toHaveLength(1);
+  expect(store.reads[0]!.opts).toEqual({ priority: 'low' });
+});
