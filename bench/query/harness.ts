@@ -4,7 +4,7 @@
 // context: empty HTTP cache, no IndexedDB) per measured query.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
+import { selfSignedCert, serveDirectory, type RunningServer } from '../../src/companion/serve.js';
 import { startBrowser, type BrowserHarness } from '../../test/helpers/browser.js';
 
 export interface ServerCounts {
@@ -30,9 +30,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(root: string, opts: { latencyMs: number; bytesPerSecond: number }): Promise<Harness> {
+/** `http2`: serve HTTPS + HTTP/2 with a throwaway certificate (Chromium told to accept it). */
+export async function startHarness(root: string, opts: { latencyMs: number; bytesPerSecond: number; http2?: boolean }): Promise<Harness> {
   let counts: ServerCounts = { requests: 0, bytes: 0, byStore: {} };
   const server: RunningServer = await serveDirectory(root, {
+    tls: opts.http2 ? selfSignedCert(1) : undefined,
     latencyMs: opts.latencyMs,
     bytesPerSecond: opts.bytesPerSecond,
     onRequest: (e) => {
@@ -46,7 +48,7 @@ export async function startHarness(root: string, opts: { latencyMs: number; byte
   });
   let browser: BrowserHarness;
   try {
-    browser = await startBrowser();
+    browser = await startBrowser({ extraArgs: opts.http2 ? ['--ignore-certificate-errors'] : [] });
   } catch (err) {
     await server.close();
     throw err;

@@ -11,6 +11,8 @@ export interface OursOptions {
   workers?: number;
   /** Fetch workers (default: the library's, 4); 0 fetches from the page's thread. */
   fetchWorkers?: number;
+  /** Requests in flight per fetch worker (default: the library's, 8). */
+  fetchPerWorker?: number;
   /** Return every request and decode call (relative to the query start) for timeline analysis. */
   trace?: boolean;
   /** Read tuning passed to RaggedAtlas (AtlasOptions.coalesceGapBytes / concurrency). */
@@ -67,7 +69,7 @@ async function open(o: OursOptions, rec: Recorder): Promise<{ atlas: RaggedAtlas
   // The library's default transport (fetch workers), recorded; warmed on this page's own origin
   // (not the measured server) so worker start-up is not timed either.
   const nFetch = o.fetchWorkers ?? 4;
-  const workerFetch = nFetch ? createWorkerFetch({ workers: nFetch }) : undefined;
+  const workerFetch = nFetch ? createWorkerFetch({ workers: nFetch, perWorker: o.fetchPerWorker }) : undefined;
   if (workerFetch) await Promise.all(Array.from({ length: nFetch }, () => workerFetch(location.href).then((r) => r.arrayBuffer())));
   const t0 = performance.now();
   const fetch = workerFetch ? rec.wrapFetch(workerFetch) : rec.fetch;

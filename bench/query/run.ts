@@ -4,8 +4,8 @@
 //
 //   node --import tsx bench/query/run.ts [--cells 200000] [--genes 20000] [--density 0.05]
 //        [--datasets 4] [--seed 1] [--latency-ms 20] [--bandwidth 50] [--reps 3] [--stream-reps 1]
-//        [--batch-size 1024] [--limit 10000] [--workers N] [--fetch-workers N] [--only gene,celltype,stream]
-//        [--stream-cells N] [--skip-csr-only] [--no-profile] [--coalesce-gap BYTES] [--concurrency N]
+//        [--batch-size 1024] [--limit 10000] [--workers N] [--fetch-workers N] [--fetch-per-worker N] [--only gene,celltype,stream]
+//        [--stream-cells N] [--skip-csr-only] [--no-profile] [--coalesce-gap BYTES] [--concurrency N] [--http2]
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +34,10 @@ interface Flags {
   /** Also measure the gene query on an atlas without CSC copies (CSR path). */
   csrOnly: boolean;
   profile: boolean;
+  /** Serve over HTTPS + HTTP/2 (a self-signed certificate) instead of HTTP/1.1. */
+  http2: boolean;
   /** Passed to RaggedAtlas: read tuning (undefined = library defaults). */
-  tuning: { coalesceGapBytes?: number; concurrency?: number; fetchWorkers?: number };
+  tuning: { coalesceGapBytes?: number; concurrency?: number; fetchWorkers?: number; fetchPerWorker?: number };
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -53,7 +55,7 @@ function parseFlags(argv: string[]): Flags {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
     return n;
   };
-  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'fetch-workers', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'coalesce-gap', 'concurrency', 'help']);
+  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'fetch-workers', 'fetch-per-worker', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'coalesce-gap', 'concurrency', 'http2', 'help']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown flag ${a} (see bench/query/README.md)`);
   const synth: SynthParams = {
     ...DEFAULT_SYNTH,
@@ -77,10 +79,12 @@ function parseFlags(argv: string[]): Flags {
     streamCells: get('stream-cells') === undefined ? undefined : Math.round(num('stream-cells', 0)),
     csrOnly: !argv.includes('--skip-csr-only'),
     profile: !argv.includes('--no-profile'),
+    http2: argv.includes('--http2'),
     tuning: {
       coalesceGapBytes: get('coalesce-gap') === undefined ? undefined : num('coalesce-gap', 0),
       concurrency: get('concurrency') === undefined ? undefined : Math.max(1, Math.round(num('concurrency', 6))),
       fetchWorkers: get('fetch-workers') === undefined ? undefined : Math.max(0, Math.round(num('fetch-workers', 4))),
+      fetchPerWorker: get('fetch-per-worker') === undefined ? undefined : Math.max(1, Math.round(num('fetch-per-worker', 2))),
     },
   };
 }
@@ -226,7 +230,7 @@ async function main(): Promise<void> {
   }
 
   // 2. Browser + server.
-  const h = await startHarness(dir, { latencyMs: f.latencyMs, bytesPerSecond: f.bandwidthMBps * 1e6 });
+  const h = await startHarness(dir, { latencyMs: f.latencyMs, bytesPerSecond: f.bandwidthMBps * 1e6, http2: f.http2 });
   const url = (store: string) => `${h.serverUrl}/${store}`;
   const results: Record<string, unknown> = {};
   const lines: string[] = [];
@@ -317,7 +321,7 @@ async function main(): Promise<void> {
       '',
       `Synthetic matrix (not real cells): ${int(f.synth.cells)} cells × ${int(f.synth.genes)} genes, ${int(meta.nnz)} non-zeros (${((meta.nnz / f.synth.cells / f.synth.genes) * 100).toFixed(2)} %), counts 1+Geometric(q_g), ${f.synth.datasets} datasets with gene panels of ${meta.datasets.map((d) => int(d.panel.length)).join(' / ')} genes, ${meta.cellTypes.length} cell types (Zipf). Seed ${f.synth.seed}.`,
       `Stores: ragged atlas ${mb(atlasInfo.bytes)} MB (of which CSC copies ${mb(atlasInfo.cscBytes)} MB; ingest ${atlasInfo.ingestSeconds.toFixed(0)} s + add-csc ${atlasInfo.cscSeconds.toFixed(0)} s + optimize ${atlasInfo.optimizeSeconds.toFixed(0)} s)${csrOnlyInfo ? ` and the same without CSC copies (${mb(csrOnlyInfo.bytes)} MB)` : ''}; AnnData-Zarr CSR ${mb(ann.csr.bytes)} MB, CSC ${mb(ann.csc.bytes)} MB (zarr v2, ${ann.csr.compressor}, ${int(ann.csr.chunkElements)}-element chunks).`,
-      `Network: companion serveDirectory, +${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response (a per-connection cap: parallel requests add up), HTTP/1.1 over loopback. Chromium ${h.browserVersion} headless (navigator.hardwareConcurrency = ${(results.gene as any)?.ours?.med?.hardwareConcurrency ?? (results.cellType as any)?.ours?.med?.hardwareConcurrency ?? (results.stream as any)?.ours?.med?.hardwareConcurrency ?? '?'}), fresh browser context per query (cold HTTP cache), ragged-atlas with cache: 'none'. Query times are medians of ${f.reps} cold runs (streaming: ${f.streamReps}); requests and MB are server-side counts of the median run; "open" = RaggedAtlas.checkoutLatest / opening the AnnData root group.`,
+      `Network: companion serveDirectory, +${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response (a per-connection cap: parallel requests add up), ${f.http2 ? 'HTTPS with HTTP/2 (self-signed certificate)' : 'HTTP/1.1'} over loopback. Chromium ${h.browserVersion} headless (navigator.hardwareConcurrency = ${(results.gene as any)?.ours?.med?.hardwareConcurrency ?? (results.cellType as any)?.ours?.med?.hardwareConcurrency ?? (results.stream as any)?.ours?.med?.hardwareConcurrency ?? '?'}), fresh browser context per query (cold HTTP cache), ragged-atlas with cache: 'none'. Query times are medians of ${f.reps} cold runs (streaming: ${f.streamReps}); requests and MB are server-side counts of the median run; "open" = RaggedAtlas.checkoutLatest / opening the AnnData root group.`,
       `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end (shared machine).`,
       '',
       '| query | reader | open | query | requests | MB transferred | result check | query time vs ragged-atlas |',

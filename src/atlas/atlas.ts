@@ -52,6 +52,8 @@ export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 
    * thread. Not used in Node, nor when `fetch` is given.
    */
   fetchWorkers?: number;
+  /** Requests each fetch worker keeps in flight (default 8; see WorkerFetchOptions.perWorker). */
+  fetchPerWorker?: number;
   /** Byte cache for immutable content: 'auto' = IndexedDB in browsers, memory elsewhere. */
   cache?: 'auto' | 'memory' | 'indexeddb' | 'none' | ByteCache;
   /** Budget for the default caches, bytes (memory 256 MiB, IndexedDB 512 MiB). */
@@ -171,7 +173,7 @@ function countingFetch(inner: typeof fetch | undefined, stats: IoStats): typeof 
 function withFetchWorkers(opts: AtlasOptions): { opts: AtlasOptions; close: () => void } {
   const n = opts.fetchWorkers ?? 4;
   if (opts.fetch || n === 0 || isNode || typeof Worker === 'undefined') return { opts, close: () => undefined };
-  const f = createWorkerFetch({ workers: n, workerUrl: opts.workerUrl });
+  const f = createWorkerFetch({ workers: n, perWorker: opts.fetchPerWorker, workerUrl: opts.workerUrl });
   return { opts: { ...opts, fetch: f }, close: () => f.close() };
 }
 

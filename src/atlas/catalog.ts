@@ -12,7 +12,7 @@ import type { Decompressors } from '../lance/decompressors.js';
 import { quoteString } from '../query/predicate/index.js';
 import { selectObs, type ObsTable } from '../query/obs-select.js';
 import { emptySpec } from '../query/spec.js';
-import { numbersAt, stringsAt } from '../arrow/columns.js';
+import { numbersAt, stringCodes, stringsAt } from '../arrow/columns.js';
 import { inferPointerFields, type PointerField } from './pointer-fields.js';
 import type { SnapshotRecord } from './snapshot-record.js';
 
@@ -21,6 +21,8 @@ export const FEATURE_LAYOUTS_TABLE = '_feature_layouts';
 export interface CatalogOptions {
   signal?: AbortSignal;
   decompressors?: Decompressors;
+  /** Layout tables up to this many rows are read whole by remap() (default SCAN_LAYOUT_ROWS); 0 always asks per layout. */
+  layoutScanRows?: number;
 }
 
 export function tableStore(lanceDb: ByteStore, name: string): ByteStore {
@@ -46,9 +48,14 @@ export class AtlasCatalog {
   #datasetRows: Promise<arrow.Table> | undefined;
   #layoutOf = new Map<string, Promise<string>>();
   #remaps = new Map<string, Promise<Int32Array>>();
+  /** Every layout's remap from one scan, when the layouts table is small (see remap()). */
+  #allRemaps: Promise<Map<string, Int32Array>> | undefined;
   #registryRows = new Map<string, Promise<arrow.Table>>();
 
-  private constructor(record: SnapshotRecord, obs: Map<string, ObsTable>, datasets: ObsTable, registries: Map<string, ObsTable>, layouts: ObsTable) {
+  readonly #layoutScanRows: number;
+
+  private constructor(record: SnapshotRecord, obs: Map<string, ObsTable>, datasets: ObsTable, registries: Map<string, ObsTable>, layouts: ObsTable, layoutScanRows: number) {
+    this.#layoutScanRows = layoutScanRows;
     this.record = record;
     this.obsTables = obs;
     this.datasets = datasets;
@@ -78,7 +85,7 @@ export class AtlasCatalog {
       ),
       open(FEATURE_LAYOUTS_TABLE, record.featureLayoutsTableVersion),
     ]);
-    return new AtlasCatalog(record, new Map(obs), datasets, new Map(registries), layouts);
+    return new AtlasCatalog(record, new Map(obs), datasets, new Map(registries), layouts, opts.layoutScanRows ?? SCAN_LAYOUT_ROWS);
   }
 
   /** The obs table `name` (default: the only one, or `cells`): static Lance files or a LanceDB Cloud table (cloud-table.ts). */
@@ -131,32 +138,53 @@ export class AtlasCatalog {
     return p;
   }
 
-  /** remap[local_index] = global_index for a layout; a null global_index means optimize() never ran. */
+  /**
+   * remap[local_index] = global_index for a layout; a null global_index means optimize() never ran.
+   *
+   * A small layouts table (at most SCAN_LAYOUT_ROWS rows: ~100 datasets of 30,000 features) is read
+   * whole once, three columns in one or two requests, and serves every layout: a query over several
+   * datasets needs most of them anyway, and an index lookup per layout costs three dependent round
+   * trips (btree page lookup, page data, take). Bigger tables, and tables a service queries
+   * (LanceDB Cloud), are asked per layout.
+   */
   remap(layoutUid: string, signal?: AbortSignal): Promise<Int32Array> {
+    if (this.#scansLayouts()) {
+      return this.prefetchLayouts(signal)!.then((all) => {
+        const r = all.get(layoutUid);
+        if (!r) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
+        return r;
+      });
+    }
     let p = this.#remaps.get(layoutUid);
     if (!p) {
       p = (async () => {
-        const rows = await selectObs(this.layouts, { ...emptySpec(), where: `layout_uid = ${quoteString(layoutUid)}` }, { columns: ['local_index', 'global_index'], signal });
-        const all = Array.from({ length: rows.numRows }, (_, i) => i);
-        const local = numbersAt(rows.getChild('local_index')!, all, () => {
-          throw new CorruptDataError(`layout ${layoutUid} has a null local_index`, { where: FEATURE_LAYOUTS_TABLE });
-        });
-        const global = numbersAt(rows.getChild('global_index')!, all, () => {
-          throw new CorruptDataError(`layout ${layoutUid} has features without global_index (run optimize before snapshot)`, { where: FEATURE_LAYOUTS_TABLE });
-        });
-        const remap = new Int32Array(rows.numRows).fill(-1);
-        for (let i = 0; i < rows.numRows; i++) {
-          const li = local[i]!;
-          if (!(li >= 0 && li < remap.length) || remap[li] !== -1) throw new CorruptDataError(`layout ${layoutUid} has a bad or repeated local_index ${li}`, { where: FEATURE_LAYOUTS_TABLE });
-          remap[li] = global[i]!;
-        }
-        if (!rows.numRows) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
+        const rows = await selectObs(this.layouts, { ...emptySpec(), where: `layout_uid = ${quoteString(layoutUid)}` }, { columns: ['layout_uid', 'local_index', 'global_index'], signal });
+        const remap = remapsOf(rows).get(layoutUid);
+        if (!remap) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
         return remap;
       })();
       p.catch(() => this.#remaps.delete(layoutUid));
       this.#remaps.set(layoutUid, p);
     }
     return p;
+  }
+
+  #scansLayouts(): boolean {
+    return !this.layouts.pushdown && this.layouts.numRows <= this.#layoutScanRows;
+  }
+
+  /** Starts the whole-table layouts read remap() uses for a small table (undefined for a big one). */
+  prefetchLayouts(signal?: AbortSignal): Promise<Map<string, Int32Array>> | undefined {
+    if (!this.#scansLayouts()) return undefined;
+    if (!this.#allRemaps) {
+      const p = this.layouts.scan({ columns: ['layout_uid', 'local_index', 'global_index'], signal }).then(remapsOf);
+      this.#allRemaps = p;
+      // A failed (e.g. aborted) read must not stay cached.
+      p.catch(() => {
+        if (this.#allRemaps === p) this.#allRemaps = undefined;
+      });
+    }
+    return this.#allRemaps;
   }
 
   registry(featureSpace: string, signal?: AbortSignal): Promise<arrow.Table> {
@@ -189,4 +217,37 @@ export class AtlasCatalog {
     });
     return Int32Array.from(new Set(out)).sort();
   }
+}
+
+/** Layout tables up to this many rows are read whole (remap()): ~2 MB of the three columns. */
+const SCAN_LAYOUT_ROWS = 3_000_000;
+
+/** remap per layout_uid from rows of (layout_uid, local_index, global_index). */
+function remapsOf(rows: arrow.Table): Map<string, Int32Array> {
+  const all = Array.from({ length: rows.numRows }, (_, i) => i);
+  const { codes, values } = stringCodes(rows.getChild('layout_uid')!);
+  const where = (uid: string) => `layout ${uid}`;
+  const local = numbersAt(rows.getChild('local_index')!, all, (r) => {
+    throw new CorruptDataError(`${where(values[codes[r]!] ?? '')} has a null local_index`, { where: FEATURE_LAYOUTS_TABLE });
+  });
+  const global = numbersAt(rows.getChild('global_index')!, all, (r) => {
+    throw new CorruptDataError(`${where(values[codes[r]!] ?? '')} has features without global_index (run optimize before snapshot)`, { where: FEATURE_LAYOUTS_TABLE });
+  });
+  const sizes = new Int32Array(values.length);
+  for (let i = 0; i < rows.numRows; i++) if (codes[i]! >= 0) sizes[codes[i]!]!++;
+  const out = new Map<string, Int32Array>();
+  const remaps = values.map((v, k) => {
+    const r = new Int32Array(sizes[k]!).fill(-1);
+    out.set(v, r);
+    return r;
+  });
+  for (let i = 0; i < rows.numRows; i++) {
+    const k = codes[i]!;
+    if (k < 0) continue; // a row without layout_uid belongs to no layout
+    const remap = remaps[k]!;
+    const li = local[i]!;
+    if (!(li >= 0 && li < remap.length) || remap[li] !== -1) throw new CorruptDataError(`${where(values[k]!)} has a bad or repeated local_index ${li}`, { where: FEATURE_LAYOUTS_TABLE });
+    remap[li] = global[i]!;
+  }
+  return out;
 }

@@ -1,11 +1,18 @@
 // `ragged-atlas serve`: static HTTP for an atlas directory, with what browser readers need:
 // single-range requests (206), HEAD, CORS that exposes Content-Range/Content-Length/ETag,
 // identity encoding only, and no way out of the root (path traversal and symlink escape refused).
-import { createReadStream } from 'node:fs';
+//
+// With `tls` it speaks HTTPS with HTTP/2 (and HTTP/1.1 for clients without ALPN h2). Browsers use
+// HTTP/2 only over TLS, and only HTTP/2 lifts their six-connections-per-host limit: a gene query
+// sends ~150 small independent range requests, which HTTP/1.1 queues six at a time.
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { resolve, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { join, resolve, sep } from 'node:path';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface ServeOptions {
   /** Interface to bind; 127.0.0.1 unless the user asks for more. */
@@ -17,11 +24,14 @@ export interface ServeOptions {
   /** Bandwidth cap in bytes/s for response bodies (benchmarks). */
   bytesPerSecond?: number;
   /** Called once per request after it is answered (logging, request counting in tests). */
-  onRequest?: (entry: { method: string; path: string; range?: string; status: number; bytes: number }) => void;
+  onRequest?: (entry: { method: string; path: string; range?: string; status: number; bytes: number; httpVersion: string }) => void;
+  /** PEM key and certificate: serve HTTPS, HTTP/2 with HTTP/1.1 fallback (see selfSignedCert for local use). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface RunningServer {
-  server: Server;
+  server: Server | Http2SecureServer;
+  /** http://… or, with `tls`, https://… */
   url: string;
   close(): Promise<void>;
 }
@@ -35,11 +45,20 @@ const MIME: Record<string, string> = {
 
 export async function serveDirectory(root: string, options: ServeOptions = {}): Promise<RunningServer> {
   const realRoot = await realpath(resolve(root));
-  const server = createServer((req, res) => {
+  // http2's compatibility request/response carry the same members handle() uses.
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(realRoot, req, res, options).catch((err) => {
       if (!res.headersSent) send(res, 500, `internal error: ${(err as Error).message}`);
       else res.destroy();
     });
+  };
+  const server = options.tls
+    ? createSecureServer({ key: options.tls.key, cert: options.tls.cert, allowHTTP1: true }, onRequest as never)
+    : createServer(onRequest);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -49,10 +68,10 @@ export async function serveDirectory(root: string, options: ServeOptions = {}): 
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     server,
-    url: `http://${host}:${addr.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${addr.port}`,
     close: () =>
       new Promise<void>((ok) => {
-        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
         server.close(() => ok());
       }),
   };
@@ -64,7 +83,7 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
   let status = 0;
   let bytes = 0;
   const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
-  res.on('finish', () => opts.onRequest?.({ method, path, range, status, bytes }));
+  res.on('finish', () => opts.onRequest?.({ method, path, range, status, bytes, httpVersion: req.httpVersion }));
   cors(res);
   if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
   if (method === 'OPTIONS') return void send(res, (status = 204));
@@ -174,5 +193,24 @@ function send(res: ServerResponse, status: number, text?: string): void {
   } else {
     res.setHeader('Content-Length', '0');
     res.end();
+  }
+}
+
+/**
+ * A throwaway self-signed certificate for localhost and 127.0.0.1 (ECDSA P-256, valid `days`),
+ * made with the `openssl` command line tool, for `serve --self-signed` and benchmarks. Browsers
+ * warn about it: trust it, or start Chromium with --ignore-certificate-errors for local tests.
+ */
+export function selfSignedCert(days = 7): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ragged-atlas-cert-'));
+  try {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', String(days),
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -19,14 +19,11 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
   };
   return {
     url: inner.url,
-    // The shared request takes the first reader's priority, never its signal.
-    get: (key: string, opts?: ReadOptions) => shared(`g|${key}`, () => inner.get(key, urgency(opts)), opts?.signal),
+    get: (key: string, opts?: ReadOptions) => shared(`g|${key}`, () => inner.get(key), opts?.signal),
     getRange: (key: string, range: ByteRange, opts?: ReadOptions) =>
-      shared(`r|${key}|${range.offset}|${range.length}`, () => inner.getRange(key, range, urgency(opts)), opts?.signal),
-    size: (key: string, opts?: ReadOptions) => shared(`s|${key}`, () => inner.size(key, urgency(opts)), opts?.signal),
+      shared(`r|${key}|${range.offset}|${range.length}`, () => inner.getRange(key, range), opts?.signal),
+    size: (key: string, opts?: ReadOptions) => shared(`s|${key}`, () => inner.size(key), opts?.signal),
     ...(inner.list ? { list: inner.list.bind(inner) } : {}),
   };
 }
 
-
-const urgency = (opts?: ReadOptions): ReadOptions => (opts?.priority ? { priority: opts.priority } : {});

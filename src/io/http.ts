@@ -56,7 +56,7 @@ export class HttpStore implements ByteStore {
 
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     const url = this.keyUrl(key);
-    const res = await this.#request(url, { method: 'GET', ...requestMode(opts) }, opts.signal);
+    const res = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts.signal);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw await statusError(res, url);
     const body = new Uint8Array(await res.arrayBuffer());
@@ -80,7 +80,7 @@ export class HttpStore implements ByteStore {
       return sliceWhole(body, range, url);
     }
     const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
-    const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...requestMode(opts) }, opts.signal);
+    const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...cacheMode(opts) }, opts.signal);
     if (res.status === 404) throw new NotFoundError(`no such file`, { where: url });
     if (res.status === 416) {
       throw new HttpError(`range ${header} is past the end of the file`, { url, status: 416, range: header });
@@ -123,7 +123,7 @@ export class HttpStore implements ByteStore {
       report(opts, { etag: this.#sizeEtags.get(url), size: known });
       return known;
     }
-    const res = await this.#request(url, { method: 'HEAD', ...requestMode(opts) }, opts.signal);
+    const res = await this.#request(url, { method: 'HEAD', ...cacheMode(opts) }, opts.signal);
     if (res.status === 404) return undefined;
     let size: number | undefined;
     let etag: string | undefined;
@@ -134,7 +134,7 @@ export class HttpStore implements ByteStore {
     }
     if (size === undefined) {
       // HEAD refused or without a usable length: ask for one byte and read the total from Content-Range.
-      const probe = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...requestMode(opts) }, opts.signal);
+      const probe = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...cacheMode(opts) }, opts.signal);
       if (probe.status === 404) return undefined;
       const total = /\/(\d+)$/.exec(probe.headers.get('content-range') ?? '');
       etag = etagOf(probe);
@@ -214,8 +214,8 @@ function etagOf(res: Response): string | undefined {
   return isIdentity(res) ? (res.headers.get('etag') ?? undefined) : undefined;
 }
 
-function requestMode(opts: ReadOptions): RequestInit {
-  return { ...(opts.fresh ? { cache: 'no-cache' } : {}), ...(opts.priority ? { priority: opts.priority } : {}) };
+function cacheMode(opts: ReadOptions): RequestInit {
+  return opts.fresh ? { cache: 'no-cache' } : {};
 }
 
 function report(opts: ReadOptions, version: ObjectVersion): void {

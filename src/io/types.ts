@@ -32,12 +32,6 @@ export interface ReadOptions {
    * file's ETag. Answers a store already holds itself (HttpStore's whole body, known size) are kept.
    */
   fresh?: boolean;
-  /**
-   * How urgent the request is (fetch's `priority`). `low` is for speculative reads (prefetched
-   * shard indexes): the browser, and the fetch workers' queue, send waiting `high`/`auto` requests
-   * first, which matters when HTTP/1.1's six connections per host are all busy.
-   */
-  priority?: RequestPriority;
 }
 
 export interface ByteStore {

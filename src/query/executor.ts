@@ -172,6 +172,7 @@ export class AtlasExecutor implements QueryExecutor {
   #prefetchCatalog(field: PointerField | undefined): void {
     if (!field || field.kind === 'spatial') return;
     this.catalog.datasetRows().catch(() => undefined);
+    this.catalog.prefetchLayouts()?.catch(() => undefined);
     if (this.catalog.registries.has(field.featureSpace)) this.catalog.registry(field.featureSpace).catch(() => undefined);
   }
 

@@ -3,7 +3,7 @@ import { transfer } from 'comlink';
 
 /** The worker side: one request, body read whole and transferred back. */
 export async function workerSideFetch(url: string, init: WorkerFetchInit): Promise<WorkerFetchAnswer> {
-  const res = await fetch(url, { method: init.method, headers: init.headers, cache: init.cache, priority: init.priority, body: init.body as BodyInit | undefined });
+  const res = await fetch(url, { method: init.method, headers: init.headers, cache: init.cache, body: init.body as BodyInit | undefined });
   const body = new Uint8Array(await res.arrayBuffer());
   const answer: WorkerFetchAnswer = { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body };
   return transfer(answer, [body.buffer]);
@@ -20,6 +20,5 @@ export interface WorkerFetchInit {
   method: string;
   headers: [string, string][];
   cache?: RequestCache;
-  priority?: RequestPriority;
   body?: string | Uint8Array;
 }

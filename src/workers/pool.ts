@@ -31,7 +31,6 @@ interface Task<Api, R> {
   resolve: (v: R) => void;
   reject: (e: unknown) => void;
   signal?: AbortSignal;
-  low: boolean;
   slot?: Slot<Api>;
   settled: boolean;
 }
@@ -56,19 +55,14 @@ export class WorkerPool<Api> {
     return this.#size;
   }
 
-  /**
-   * Runs `fn` against one worker's API. Results and arguments should use `transfer()` for big buffers.
-   * Queued `priority: 'low'` calls start after every other queued call.
-   */
-  run<R>(fn: (api: Remote<Api>) => Promise<R>, opts: { signal?: AbortSignal; priority?: RequestPriority } = {}): Promise<R> {
+  /** Runs `fn` against one worker's API. Results and arguments should use `transfer()` for big buffers. */
+  run<R>(fn: (api: Remote<Api>) => Promise<R>, opts: { signal?: AbortSignal } = {}): Promise<R> {
     if (this.#closed) return Promise.reject(new Error('worker pool is closed'));
     if (opts.signal?.aborted) return Promise.reject(new AbortedError('aborted before start'));
     return new Promise<R>((resolve, reject) => {
-      const task: Task<Api, R> = { run: fn, resolve, reject, signal: opts.signal, low: opts.priority === 'low', settled: false };
+      const task: Task<Api, R> = { run: fn, resolve, reject, signal: opts.signal, settled: false };
       opts.signal?.addEventListener('abort', () => this.#abort(task as Task<Api, unknown>), { once: true });
-      const firstLow = task.low ? -1 : this.#queue.findIndex((t) => t.low);
-      if (firstLow < 0) this.#queue.push(task as Task<Api, unknown>);
-      else this.#queue.splice(firstLow, 0, task as Task<Api, unknown>);
+      this.#queue.push(task as Task<Api, unknown>);
       void this.#start().then(() => this.#pump(), (err) => this.#failAll(err));
     });
   }

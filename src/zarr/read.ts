@@ -361,6 +361,6 @@ export function prefetchShardIndexes(array: ZarrArray, maxShards = 4, opts: Pick
       rest = Math.floor(rest / grid[d]!);
     }
     const key = outerChunkKey(array, coords);
-    array.indexCache.getOrLoad(indexCacheKey(array, key), () => fetchShardIndex(array.store, key, sharding, array.layout.chunksPerShard, undefined, 'low')).catch(() => undefined);
+    array.indexCache.getOrLoad(indexCacheKey(array, key), () => fetchShardIndex(array.store, key, sharding, array.layout.chunksPerShard)).catch(() => undefined);
   }
 }

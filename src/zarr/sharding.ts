@@ -20,7 +20,6 @@ export async function fetchShardIndex(
   sharding: ShardingCodec,
   chunksPerShard: number,
   signal?: AbortSignal,
-  priority?: RequestPriority,
 ): Promise<ShardIndex | null> {
   throwIfAborted(signal, key);
   const where = `${store.url}/${key}`;
@@ -28,19 +27,19 @@ export async function fetchShardIndex(
   if (sharding.indexLocation === 'start') {
     let bytes: Uint8Array;
     try {
-      bytes = await store.getRange(key, { offset: 0, length: indexSize }, { signal, priority });
+      bytes = await store.getRange(key, { offset: 0, length: indexSize }, { signal });
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;
     }
     return decodeShardIndex(bytes, sharding, chunksPerShard, undefined, where);
   }
-  const size = await store.size(key, { signal, priority });
+  const size = await store.size(key, { signal });
   if (size === undefined) return null;
   if (size < indexSize) {
     throw new CorruptDataError(`shard has ${size} bytes, smaller than its ${indexSize}-byte index`, { where });
   }
-  const bytes = await store.getRange(key, { offset: size - indexSize, length: indexSize }, { signal, priority });
+  const bytes = await store.getRange(key, { offset: size - indexSize, length: indexSize }, { signal });
   return decodeShardIndex(bytes, sharding, chunksPerShard, size - indexSize, where);
 }
 

@@ -23,7 +23,8 @@ export interface BrowserHarness {
   close(): Promise<void>;
 }
 
-export async function startBrowser(): Promise<BrowserHarness> {
+/** `extraArgs`: more Chromium flags (bench:query --http2 adds --ignore-certificate-errors). */
+export async function startBrowser(opts: { extraArgs?: string[] } = {}): Promise<BrowserHarness> {
   const vite = await createServer({
     root: REPO_ROOT,
     configFile: false,
@@ -35,7 +36,7 @@ export async function startBrowser(): Promise<BrowserHarness> {
   await vite.listen();
   const addr = vite.httpServer!.address();
   const origin = typeof addr === 'object' && addr ? `http://127.0.0.1:${addr.port}` : '';
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? [])] });
   return {
     vite,
     origin,

@@ -137,3 +137,52 @@ describe('serve', () => {
     expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable');
   });
 });
+
+describe('serve over TLS (HTTP/2 with HTTP/1.1 fallback)', () => {
+  it('answers ranges over HTTP/2 and over HTTPS/1.1 with the same bytes, headers and CORS', async () => {
+    const { connect } = await import('node:http2');
+    const https = await import('node:https');
+    const { selfSignedCert } = await import('../../../src/companion/serve.js');
+    const versions: string[] = [];
+    const tls = await serveDirectory(join(dir, 'atlas'), { tls: selfSignedCert(1), onRequest: (e) => versions.push(e.httpVersion) });
+    try {
+      expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      // HTTP/2: several streams on one session.
+      const session = connect(tls.url, { rejectUnauthorized: false });
+      const h2get = (range: string) =>
+        new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((ok, fail) => {
+          const s = session.request({ ':path': '/zarr_store/g/c/0', range });
+          const parts: Buffer[] = [];
+          let head: Record<string, unknown> = {};
+          s.on('response', (h) => (head = h));
+          s.on('data', (c: Buffer) => parts.push(c));
+          s.on('end', () => ok({ status: Number(head[':status']), headers: head, body: Buffer.concat(parts) }));
+          s.on('error', fail);
+          s.end();
+        });
+      const [a, b] = await Promise.all([h2get('bytes=10-19'), h2get('bytes=990-')]);
+      session.close();
+      expect(a.status).toBe(206);
+      expect([...a.body]).toEqual([...body.subarray(10, 20)]);
+      expect(a.headers['content-range']).toBe('bytes 10-19/1000');
+      expect(a.headers['access-control-expose-headers']).toContain('Content-Range');
+      expect([...b.body]).toEqual([...body.subarray(990)]);
+      // HTTP/1.1 over TLS (no ALPN h2).
+      const h1 = await new Promise<{ status: number; body: Buffer }>((ok, fail) => {
+        const u = new URL(tls.url);
+        const req = https.request({ host: u.hostname, port: u.port, path: '/zarr_store/g/c/0', headers: { range: 'bytes=0-3' }, rejectUnauthorized: false }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => ok({ status: res.statusCode!, body: Buffer.concat(parts) }));
+        });
+        req.on('error', fail);
+        req.end();
+      });
+      expect(h1.status).toBe(206);
+      expect([...h1.body]).toEqual([0, 1, 2, 3]);
+      expect(versions.sort()).toEqual(['1.1', '2.0', '2.0']);
+    } finally {
+      await tls.close();
+    }
+  });
+});

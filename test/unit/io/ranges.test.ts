@@ -1,6 +1,5 @@
 import { expect, test } from 'vitest';
 import { readRanges } from '../../../src/io/ranges.js';
-import { withInflightDedupe } from '../../../src/io/dedupe.js';
 import type { ByteRange, ByteStore, ReadOptions } from '../../../src/io/types.js';
 
 /** A store whose bytes are (offset + i) & 0xff, recording every range and its options. */
@@ -38,12 +37,4 @@ test('ranges inside held bytes are served from them; only the rest is requested'
     { offset: 1195, length: 10 },
   ]);
   expect(got[0]!.buffer).toBe(held.bytes.buffer); // a view, not a copy
-});
-
-test('a shared (deduplicated) request keeps the priority of the read that started it', async () => {
-  const store = recordingStore();
-  const s = withInflightDedupe(store);
-  await Promise.all([s.getRange('f', { offset: 0, length: 4 }, { priority: 'low' }), s.getRange('f', { offset: 0, length: 4 })]);
-  expect(store.reads).toHaveLength(1);
-  expect(store.reads[0]!.opts).toEqual({ priority: 'low' });
 });

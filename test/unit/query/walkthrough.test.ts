@@ -9,6 +9,8 @@ import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RaggedAtlas, toH5ad, type AnnData, type CsrMatrix } from '../../../src/index.js';
 import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
+import { AtlasCatalog } from '../../../src/atlas/catalog.js';
+import { HttpStore } from '../../../src/io/http.js';
 import { buildWalkthroughAtlas, H5AD_68K, P3K, ZIP_68K } from '../../fixtures/walkthrough.js';
 import { Atlas } from '../../../src/companion/atlas.js';
 import { addCsc } from '../../../src/companion/csc.js';
@@ -287,6 +289,28 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     let batches = 0;
     for await (const _ of v1.query().where("cell_type = 'no such type'").toBatches()) batches++;
     expect(batches).toBe(0);
+  });
+
+  it('layout remaps from the whole-table read equal the per-layout index lookups, and LanceDB', async () => {
+    const store = new HttpStore(`${url}/lance_db`);
+    const [whole, perLayout] = await Promise.all([AtlasCatalog.open(store, v1.record), AtlasCatalog.open(store, v1.record, { layoutScanRows: 0 })]);
+    expect(whole.prefetchLayouts()).toBeDefined();
+    expect(perLayout.prefetchLayouts()).toBeUndefined();
+    const datasets = await whole.datasetRows();
+    const uids = [...new Set([...datasets.getChild('layout_uid')!].map(String))];
+    expect(uids.length).toBe(2);
+    const db = await lancedb.connect(join(dir, 'atlas', 'lance_db'));
+    const layouts = await db.openTable('_feature_layouts');
+    for (const uid of uids) {
+      const [a, b] = await Promise.all([whole.remap(uid), perLayout.remap(uid)]);
+      expect(a).toEqual(b);
+      const rows = await layouts.query().where(`layout_uid = '${uid}'`).select(['local_index', 'global_index']).toArray();
+      const want = new Int32Array(rows.length).fill(-1);
+      for (const r of rows) want[Number(r.local_index)] = Number(r.global_index);
+      expect(a).toEqual(want);
+    }
+    await expect(whole.remap('no-such-layout')).rejects.toMatchObject({ _tag: 'NotFound' });
+    await expect(perLayout.remap('no-such-layout')).rejects.toMatchObject({ _tag: 'NotFound' });
   });
 
   it('toBatches over the whole table streams obs and keeps each batch its own join (= offset/limit queries)', async () => {

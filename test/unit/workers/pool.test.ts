@@ -51,18 +51,3 @@ test('a worker script that cannot start fails the call instead of respawning for
   pool = new WorkerPool<TestApi>(new URL('../../helpers/no-such-worker.ts', import.meta.url), { size: 1 });
   await expect(pool.run((api) => api.id())).rejects.toBeTruthy();
 });
-
-test("queued priority 'low' calls start after every queued normal call", async () => {
-  pool = new WorkerPool<TestApi>(url, { size: 1, perWorker: 1 });
-  await pool.run((api) => api.id()); // warm up
-  const order: string[] = [];
-  const busy = pool.run((api) => api.sleep(50));
-  const calls = [
-    pool.run((api) => api.sleep(1), { priority: 'low' }).then(() => order.push('low 1')),
-    pool.run((api) => api.sleep(1)).then(() => order.push('high 1')),
-    pool.run((api) => api.sleep(1), { priority: 'low' }).then(() => order.push('low 2')),
-    pool.run((api) => api.sleep(1), { priority: 'high' }).then(() => order.push('high 2')),
-  ];
-  await Promise.all([busy, ...calls]);
-  expect(order).toEqual(['high 1', 'high 2', 'low 1', 'low 2']);
-});
