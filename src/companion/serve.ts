@@ -128,7 +128,9 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
   res.setHeader('Content-Length', String(length));
   if (method === 'HEAD' || length === 0) return void res.end();
   bytes = length;
-  const stream = createReadStream(file, { start, end });
+  // 256 KiB reads: a quarter of the syscalls and pacing timers of the 64 KiB default (a streaming
+  // client pulls hundreds of MB; on a small machine the server's CPU competes with the client's).
+  const stream = createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
   if (!opts.bytesPerSecond) {
     stream.pipe(res);
     await new Promise((ok) => res.on('close', ok));

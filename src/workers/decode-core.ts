@@ -38,7 +38,7 @@ export async function runCsrGroupJob(job: CsrGroupJob): Promise<CsrMatrix> {
   const values = Object.fromEntries(job.layers.map((l, i) => [l, decodeEncodedRead(job.values[i]!, c)]));
   return assembleGroupCsr(
     { lengths: job.lengths, indices: indices as ArrayLike<number>, values, remap: job.remap },
-    { nCols: job.nCols, layers: Object.fromEntries(job.layers.map((l, i) => [l, job.outDtypes[i]!])), sortIndices: job.sortIndices },
+    { nCols: job.nCols, layers: Object.fromEntries(job.layers.map((l, i) => [l, job.outDtypes[i]!])), sortIndices: job.sortIndices, reuseIndices: true },
   );
 }
 

@@ -4,9 +4,53 @@ import { transfer } from 'comlink';
 /** The worker side: one request, body read whole and transferred back. */
 export async function workerSideFetch(url: string, init: WorkerFetchInit): Promise<WorkerFetchAnswer> {
   const res = await fetch(url, { method: init.method, headers: init.headers, cache: init.cache, body: init.body as BodyInit | undefined });
-  const body = new Uint8Array(await res.arrayBuffer());
+  const body = await readBody(res);
   const answer: WorkerFetchAnswer = { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body };
   return transfer(answer, [body.buffer]);
+}
+
+/**
+ * The whole body. With a Content-Length and no content coding, it is read straight into a buffer
+ * of that size through a BYOB reader (one copy out of the network pipe; arrayBuffer() gathers
+ * chunks and copies them again); otherwise, or where BYOB reads are not supported, arrayBuffer().
+ * A body that is shorter or longer than announced comes back as received, for the caller's checks.
+ */
+async function readBody(res: Response): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  const coded = (res.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+  let reader: ReadableStreamBYOBReader | undefined;
+  if (res.body && !coded && Number.isSafeInteger(declared) && declared > 0) {
+    try {
+      reader = res.body.getReader({ mode: 'byob' });
+    } catch {
+      reader = undefined; // not a byte stream here
+    }
+  }
+  if (!reader) return new Uint8Array(await res.arrayBuffer());
+  let buf = new ArrayBuffer(declared);
+  let at = 0;
+  while (at < declared) {
+    const { value, done } = await reader.read(new Uint8Array(buf, at, declared - at));
+    if (done || !value) {
+      if (value) buf = value.buffer as ArrayBuffer;
+      return new Uint8Array(buf, 0, at); // shorter than announced
+    }
+    buf = value.buffer as ArrayBuffer;
+    at += value.byteLength;
+  }
+  // Longer than announced: keep reading, so the caller sees every byte the server sent.
+  const rest: Uint8Array[] = [];
+  for (;;) {
+    const { value, done } = await reader.read(new Uint8Array(64 * 1024));
+    if (value?.byteLength) rest.push(value.slice());
+    if (done) break;
+  }
+  if (!rest.length) return new Uint8Array(buf);
+  const all = new Uint8Array(declared + rest.reduce((n, r) => n + r.length, 0));
+  all.set(new Uint8Array(buf));
+  let p = declared;
+  for (const r of rest) (all.set(r, p), (p += r.length));
+  return all;
 }
 
 export interface WorkerFetchAnswer {

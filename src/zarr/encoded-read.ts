@@ -57,15 +57,21 @@ export function decodeEncodedRead(read: EncodedRead, codecs: EncodedReadCodecs):
     const name = `${read.where}/${read.keys[chunks[c + 5]!]} (inner chunk ${chunks[c + 4]})`;
     let b = read.bytes.subarray(at, at + chunks[c + 1]!);
     for (let k = 0; k < decode.crcBefore; k++) b = stripCrc32c(b, name);
+    const s0 = chunks[c + 2]! * STRIP_FIELDS;
+    // A chunk that lands whole in the output (one strip, the whole chunk; nothing to strip or swap
+    // after decoding) is decoded straight into place: one copy of the decoded bytes fewer.
+    const direct = scratch !== undefined && decode.crcAfter === 0 && !decode.swap && chunks[c + 3]! - chunks[c + 2]! === 1 && strips[s0] === 0 && strips[s0 + 2]! * item === jobBytes;
     if (scratch) {
       let n: number;
+      const into = direct ? out8.subarray(strips[s0 + 1]! * item, strips[s0 + 1]! * item + jobBytes) : scratch;
       try {
-        n = codecs.decodeChunkInto(b, decode.codec as Exclude<InnerCodec, { name: 'bytes' }>, scratch);
+        n = codecs.decodeChunkInto(b, decode.codec as Exclude<InnerCodec, { name: 'bytes' }>, into);
       } catch (err) {
         if (err instanceof CodecError && !err.where) throw new CodecError(err.message.replace(`${err.codec}: `, ''), { ...err.fields, codec: err.codec, where: name }, { cause: err });
         throw err;
       }
       if (n !== jobBytes) throw new CorruptDataError(`chunk decoded to ${n} bytes, expected ${jobBytes}`, { where: name });
+      if (direct) continue;
       b = scratch;
     } else if (b.length !== jobBytes) {
       throw new CorruptDataError(`raw chunk has ${b.length} bytes, expected ${jobBytes}`, { where: name });

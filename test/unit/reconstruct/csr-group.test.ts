@@ -97,6 +97,9 @@ describe('assembleGroupCsr + placeGroupRows', () => {
         const blocks = groups.map((g) => ({ outRows: g.outRows, csr: assembleGroupCsr(g, { nCols, layers: LAYERS, sortIndices }) }));
         const got = placeGroupRows(blocks, { nRows, nCols, layers: LAYERS });
         same(got, want);
+        // reuseIndices (the decode worker's mode): the same matrix, written over a copy of the indices.
+        const reused = groups.map((g) => ({ outRows: g.outRows, csr: assembleGroupCsr({ ...g, indices: Uint32Array.from(g.indices) }, { nCols, layers: LAYERS, sortIndices, reuseIndices: true }) }));
+        same(placeGroupRows(reused, { nRows, nCols, layers: LAYERS }), want);
         if (sortIndices) expect(got.sortedIndices).toBe(true);
       }
     }

@@ -48,6 +48,18 @@ describe('createWorkerFetch', () => {
     got.forEach((b, i) => expect(new Uint8Array(b)).toEqual(bytes.subarray(i * 1000, i * 1000 + 1000)));
   });
 
+  it('answers hand over the transferred body without copies; the body stream and text() read it too', async () => {
+    const r = await wf(`${srv.url}/blob.bin`, { headers: { Range: 'bytes=0-99999' } });
+    const a = await r.arrayBuffer();
+    expect(new Uint8Array(a)).toEqual(bytes);
+    await expect(r.arrayBuffer()).rejects.toThrow(/already read/); // one buffer, handed out once
+    const s = await wf(`${srv.url}/blob.bin`, { headers: { Range: 'bytes=0-9' } });
+    expect(new Uint8Array(await new Response(s.body).arrayBuffer())).toEqual(bytes.subarray(0, 10));
+    await expect(s.arrayBuffer()).rejects.toThrow();
+    const t = await wf(`${srv.url}/blob.bin`, { headers: { Range: 'bytes=0-2' } });
+    expect(await t.text()).toBe(new TextDecoder().decode(bytes.subarray(0, 3)));
+  });
+
   it('HttpStore over it reads the same bytes and keeps its typed errors', async () => {
     const store = new HttpStore(srv.url, { fetch: wf });
     expect(await store.getRange('blob.bin', { offset: 5000, length: 4096 })).toEqual(bytes.subarray(5000, 9096));

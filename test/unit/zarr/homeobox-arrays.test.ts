@@ -4,7 +4,8 @@
 // readRanges/readRows must return exactly the written slices, and agree with zarrita.
 import * as zarr from 'zarrita';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openArray, openGroup, prefetchShardIndexes, readAll, readRanges, readRows, ShardIndexCache } from '../../../src/zarr/index.js';
+import { decodeEncodedRead, fetchRangesEncoded, openArray, openGroup, prefetchShardIndexes, readAll, readRanges, readRows, ShardIndexCache } from '../../../src/zarr/index.js';
+import { loadCodecs } from '../../../src/codecs/index.js';
 import { decodeBp128 } from './helpers/bp128.js';
 import { MapStore, zarritaStore } from './helpers/memory-store.js';
 import { randInt, rng } from './helpers/rng.js';
@@ -91,6 +92,21 @@ describe('homeobox-layout arrays', () => {
       expect(arr(data)).toEqual(rows.flatMap((i) => arr(expected).slice(indptr[i], indptr[i + 1])));
     });
   }
+
+  it('fetchRangesEncoded + decodeEncodedRead (the worker path) give what readRanges gives, whole and partial chunks', async () => {
+    const codecs = await loadCodecs();
+    for (const [path, expected] of cases) {
+      const a = await openArray(store, path);
+      const rr = rng(path.length + 7);
+      const rows = Array.from({ length: 60 }, () => randInt(rr, 0, 300));
+      // Runs of consecutive rows cover whole inner chunks (decoded in place), single rows partial ones.
+      const start = randInt(rr, 0, 100);
+      rows.push(...Array.from({ length: 120 }, (_, i) => start + i));
+      const { read, lengths } = await fetchRangesEncoded(a, rowRanges(rows));
+      expect(arr(lengths)).toEqual(rows.map((i) => rowLens[i]));
+      expect(arr(decodeEncodedRead(read, codecs))).toEqual(rows.flatMap((i) => arr(expected).slice(indptr[i], indptr[i + 1])));
+    }
+  });
 
   for (const path of ['zg/csr/indices', 'zg/csr/layers/counts', 'zg/csr/layers/log_normalized', 'zg/lengths16', 'zg/big64', 'zg/start_index', 'zg/zstd_crc']) {
     it(`${path}: whole array equals zarrita's read`, async () => {
