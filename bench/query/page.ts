@@ -197,7 +197,7 @@ export function oursCellTypeQuery(o: OursOptions & { cellType: string; limit: nu
 }
 
 /** Every cell through `toBatches`, in one tab: cells/s, with totals for the correctness check. */
-export function oursStream(o: OursOptions & { batchSize: number; limitCells?: number }): Promise<OursResult & StreamCheck> {
+export function oursStream(o: OursOptions & { batchSize: number; limitCells?: number; readAhead?: number }): Promise<OursResult & StreamCheck> {
   return measured(o, async (atlas, markObs) => {
     const waits: number[] = [];
     let cells = 0;
@@ -207,7 +207,7 @@ export function oursStream(o: OursOptions & { batchSize: number; limitCells?: nu
     let q = atlas.query();
     if (o.limitCells) q = q.limit(o.limitCells);
     // toBatches reports no 'obs' phase: its first progress event (the first read) marks the end of obs selection.
-    const it = q.toBatches({ batchSize: o.batchSize, onProgress: markObs })[Symbol.asyncIterator]();
+    const it = q.toBatches({ batchSize: o.batchSize, readAhead: o.readAhead, onProgress: markObs })[Symbol.asyncIterator]();
     for (;;) {
       const w0 = performance.now();
       const r = await it.next();

@@ -32,7 +32,7 @@ export interface QueryExecutor {
   countBy(spec: QuerySpec, groupBy: string[], opts: RunOptions): Promise<Table>;
   toArrow(spec: QuerySpec, opts: RunOptions): Promise<Table>;
   toAnnData(spec: QuerySpec, opts: RunOptions): Promise<AnnData>;
-  toBatches(spec: QuerySpec, batchSize: number, opts: RunOptions): AsyncIterable<AnnData>;
+  toBatches(spec: QuerySpec, batchSize: number, opts: RunOptions & { readAhead?: number }): AsyncIterable<AnnData>;
   toMuData(spec: QuerySpec, opts: RunOptions): Promise<MuData>;
 }
 
@@ -141,11 +141,19 @@ export class AtlasQuery {
     return this.#exec.toAnnData(this.#spec, options);
   }
 
-  /** Streams the result as AnnData batches of `batchSize` rows, each with its own feature join. */
-  toBatches(options: RunOptions & { batchSize?: number } = {}): AsyncIterable<AnnData> {
+  /**
+   * Streams the result as AnnData batches of `batchSize` rows, each with its own feature join.
+   * `readAhead`: read units (~4 M stored entries each, ~32 MB decoded for a count layer) fetched
+   * ahead of the consumer; default 8. Lower it to bound memory, raise it for high-latency hosts.
+   */
+  toBatches(options: RunOptions & { batchSize?: number; readAhead?: number } = {}): AsyncIterable<AnnData> {
     const { batchSize = 1024, ...run } = options;
     checkCount(batchSize, 'batchSize');
     if (batchSize === 0) throw new QueryError('batchSize must be at least 1');
+    if (run.readAhead !== undefined) {
+      checkCount(run.readAhead, 'readAhead');
+      if (run.readAhead === 0) throw new QueryError('readAhead must be at least 1');
+    }
     return this.#exec.toBatches(this.#spec, batchSize, run);
   }
 

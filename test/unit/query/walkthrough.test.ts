@@ -331,6 +331,17 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     }
     expect(at).toBe(3400);
     expect(sizes).toEqual([500, 500, 500, 500, 500, 500, 400]); // batch 6 spans pbmc3k's last 200 cells and pbmc68k
+    // readAhead changes how much is in flight, never what comes out.
+    const digest = async (readAhead?: number) => {
+      const out: string[] = [];
+      for await (const b of v1.query().select(['uid']).toBatches({ batchSize: 700, readAhead })) {
+        const X = b.X as CsrMatrix;
+        out.push(`${b.obsNames[0]}:${b.shape}:${X.indices.length}:${(X.data as Uint32Array).reduce((s, v) => s + v, 0)}`);
+      }
+      return out;
+    };
+    expect(await digest(1)).toEqual(await digest());
+    expect(() => v1.query().toBatches({ readAhead: 0 })).toThrow(/readAhead/);
   });
 
   it('search() ranks like LanceDB exact search (prefilter), balancedLimit spreads over groups', async () => {
