@@ -3,6 +3,7 @@
 // wrapper that records decode calls, and the wall-time breakdown computed from those intervals.
 // Runs in Chromium (imported by page.ts through the Vite dev server).
 import type { ChunkDecoder } from '../../src/workers/protocol.js';
+import { CHUNK_FIELDS, encodedReadBytes } from '../../src/zarr/encoded-read.js';
 
 export type ReqKind = 'lance' | 'zarr-meta' | 'shard-index' | 'chunk' | 'other';
 
@@ -98,8 +99,8 @@ export class Recorder {
       },
       csrGroup: inner.csrGroup
         ? async (job, opts) => {
-            const bytesIn = job.indices.bytes.length + job.values.reduce((a, v) => a + v.bytes.length, 0);
-            const rec: DecodeRecord = { start: performance.now(), end: 0, jobs: (job.indices.chunks.length + job.values.reduce((a, v) => a + v.chunks.length, 0)) / 6, bytesIn };
+            const bytesIn = encodedReadBytes(job.indices) + job.values.reduce((a, v) => a + encodedReadBytes(v), 0);
+            const rec: DecodeRecord = { start: performance.now(), end: 0, jobs: (job.indices.chunks.length + job.values.reduce((a, v) => a + v.chunks.length, 0)) / CHUNK_FIELDS, bytesIn };
             try {
               return await inner.csrGroup!(job, opts);
             } finally {

@@ -6,6 +6,7 @@
 // key + the file's ETag + range. Per file, a small record keeps the ETag its cached entries were read
 // with. A cached range is valid only together with that ETag: how and when it is checked against
 // the server is `CacheOptions.revalidate` (see there and `withCache`).
+import { disown } from './owned.js';
 import { HttpError, isRaggedAtlasError } from '../errors.js';
 import { untilAborted } from './abortable.js';
 import type { ByteRange, ByteStore, ObjectVersion, ReadOptions } from './types.js';
@@ -382,6 +383,7 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
       onVersion: (x) => ((seen = x), opts?.onVersion?.(x)),
     });
     if (v === undefined) return v;
+    disown(v); // the cache keeps these bytes (a memory cache keeps this very array)
     observe(key, s, tagFor(key, seen), true);
     await cache.set(versionId(key, s.pinned!) + part, v).catch(() => undefined);
     return v;

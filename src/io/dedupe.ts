@@ -3,18 +3,36 @@
 // cost its own round trip. A waiter's AbortSignal only stops that waiter: the shared request goes on
 // for the others (a failure of the request itself reaches every waiter).
 import { untilAborted } from './abortable.js';
+import { disown } from './owned.js';
 import type { ByteRange, ByteStore, ReadOptions } from './types.js';
 
 export function withInflightDedupe(inner: ByteStore): ByteStore {
   const inflight = new Map<string, Promise<unknown>>();
+  const waiters = new Map<string, number>();
   const shared = <T>(id: string, load: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
     let p = inflight.get(id) as Promise<T> | undefined;
     if (!p) {
-      p = load();
+      // The entry goes, and the answer is disowned when it went to several waiters (owned.ts), in
+      // one step: nobody can join between the check and the answer reaching the waiters.
+      const settle = () => {
+        const n = waiters.get(id) ?? 1;
+        inflight.delete(id);
+        waiters.delete(id);
+        return n;
+      };
+      p = load().then(
+        (v) => {
+          if (settle() > 1) disown(v);
+          return v;
+        },
+        (err: unknown) => {
+          settle();
+          throw err;
+        },
+      );
       inflight.set(id, p);
-      const done = () => inflight.delete(id);
-      p.then(done, done);
-    }
+      waiters.set(id, 1);
+    } else waiters.set(id, (waiters.get(id) ?? 1) + 1);
     return signal ? untilAborted(p, signal) : p;
   };
   return {

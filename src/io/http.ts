@@ -1,4 +1,5 @@
 import { AbortedError, HttpError, NotFoundError, throwIfAborted } from '../errors.js';
+import { markOwned } from './owned.js';
 import { joinKey, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions } from './types.js';
 
 export interface HttpStoreOptions {
@@ -66,7 +67,7 @@ export class HttpStore implements ByteStore {
     }
     this.#learnSize(url, body.length, etagOf(res));
     report(opts, { etag: etagOf(res), size: body.length });
-    return body;
+    return markOwned(body);
   }
 
   async getRange(key: string, range: ByteRange, opts: ReadOptions = {}): Promise<Uint8Array> {
@@ -113,7 +114,7 @@ export class HttpStore implements ByteStore {
       throw new HttpError(`short read: asked for ${range.length} bytes (${header}), got ${body.length}`, { url, status: 206, range: header });
     }
     report(opts, { etag, size: total });
-    return body;
+    return markOwned(body);
   }
 
   async size(key: string, opts: ReadOptions = {}): Promise<number | undefined> {

@@ -1,6 +1,7 @@
-// A read whose bytes are fetched but not decoded: the encoded inner chunks back to back in one
-// buffer, plus the strip plan that says where each decoded piece lands. It is plain data with
-// two big buffers, so it crosses to a decode worker in one transfer, and `decodeEncodedRead`
+// A read whose bytes are fetched but not decoded: the encoded inner chunks in a few buffers (the
+// answers themselves when the reader owns them, io/owned.ts; else one copy, back to back), plus
+// the strip plan that says where each decoded piece lands. It is plain data with a few big
+// buffers, so it crosses to a decode worker in one transfer, and `decodeEncodedRead`
 // turns it into the typed array readRanges would have returned — in the worker, next to whatever
 // consumes the values (csr assembly), instead of on the main thread.
 //
@@ -14,8 +15,8 @@ import { byteSwapInPlace } from './codecs/bytes.js';
 import { stripCrc32c } from './codecs/crc32c.js';
 import { allocate, fillRange, isZeroFill, type DataType, type FillValue, type ZarrTypedArray } from './dtype.js';
 
-/** Numbers per chunk record in `EncodedRead.chunks`: byte offset, byte length, first strip, strip end, inner index, key index. */
-export const CHUNK_FIELDS = 6;
+/** Numbers per chunk record in `EncodedRead.chunks`: byte offset, byte length, first strip, strip end, inner index, key index, buffer index. */
+export const CHUNK_FIELDS = 7;
 /** Numbers per strip record in `EncodedRead.strips`: chunk offset, output offset, length (elements). */
 export const STRIP_FIELDS = 3;
 
@@ -25,8 +26,8 @@ export interface EncodedRead {
   /** Decoded bytes of one inner chunk (before trailing checksums are stripped: see `decode.crcAfter`). */
   chunkBytes: number;
   decode: ChunkDecodePlan;
-  /** Every needed encoded chunk, back to back. */
-  bytes: Uint8Array;
+  /** Buffers holding every needed encoded chunk (a chunk record names its buffer and offset). */
+  buffers: Uint8Array[];
   /** CHUNK_FIELDS numbers per chunk. */
   chunks: Float64Array;
   /** STRIP_FIELDS numbers per strip; a chunk's strips are `[first, end)` of these records. */
@@ -55,7 +56,7 @@ export function decodeEncodedRead(read: EncodedRead, codecs: EncodedReadCodecs):
   for (let c = 0; c < chunks.length; c += CHUNK_FIELDS) {
     const at = chunks[c]!;
     const name = `${read.where}/${read.keys[chunks[c + 5]!]} (inner chunk ${chunks[c + 4]})`;
-    let b = read.bytes.subarray(at, at + chunks[c + 1]!);
+    let b = read.buffers[chunks[c + 6]!]!.subarray(at, at + chunks[c + 1]!);
     for (let k = 0; k < decode.crcBefore; k++) b = stripCrc32c(b, name);
     const s0 = chunks[c + 2]! * STRIP_FIELDS;
     // A chunk that lands whole in the output (one strip, the whole chunk; nothing to strip or swap
@@ -92,7 +93,12 @@ export function decodeEncodedRead(read: EncodedRead, codecs: EncodedReadCodecs):
   return out;
 }
 
-/** Buffers an EncodedRead owns (to list in a transfer). */
+/** Buffers an EncodedRead owns (to list in a transfer), each once. */
 export function encodedReadBuffers(read: EncodedRead): ArrayBuffer[] {
-  return [read.bytes.buffer as ArrayBuffer, read.chunks.buffer as ArrayBuffer, read.strips.buffer as ArrayBuffer, read.fills.buffer as ArrayBuffer];
+  return [...new Set([...read.buffers.map((b) => b.buffer as ArrayBuffer), read.chunks.buffer as ArrayBuffer, read.strips.buffer as ArrayBuffer, read.fills.buffer as ArrayBuffer])];
+}
+
+/** Encoded bytes an EncodedRead carries. */
+export function encodedReadBytes(read: EncodedRead): number {
+  return read.buffers.reduce((n, b) => n + b.byteLength, 0);
 }

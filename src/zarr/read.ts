@@ -12,6 +12,7 @@
 import { CorruptDataError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { untilAborted } from '../io/abortable.js';
+import { isOwned } from '../io/owned.js';
 import { outerChunkKey, type ZarrArray } from './array.js';
 import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
 import { CHUNK_FIELDS, STRIP_FIELDS, type EncodedRead } from './encoded-read.js';
@@ -157,7 +158,11 @@ function scatterInto(array: ZarrArray, out: ZarrTypedArray, opts: ArrayReadOptio
   };
 }
 
-/** Keeps fetched chunks encoded; `finish` packs them into one EncodedRead (one copy of the encoded bytes). */
+/**
+ * Keeps fetched chunks encoded; `finish` packs them into one EncodedRead. When every answer is the
+ * reader's own (io/owned.ts), the answers themselves go to the worker; else the chunks are copied
+ * back to back into one buffer (~0.4 s of the calling thread per 400 MB in Chromium here).
+ */
 function collectEncoded(array: ZarrArray, plan: RangePlan): { sink: ChunkSink; finish: () => EncodedRead } {
   const parts: { key: number; chunk: ChunkPlan; bytes: Uint8Array }[] = [];
   const keys: string[] = [];
@@ -180,23 +185,38 @@ function collectEncoded(array: ZarrArray, plan: RangePlan): { sink: ChunkSink; f
       total += p.bytes.length;
       nStrips += p.chunk.strips.length;
     }
-    const bytes = new Uint8Array(total);
     const chunks = new Float64Array(parts.length * CHUNK_FIELDS);
     const strips = new Float64Array(nStrips * STRIP_FIELDS);
-    let at = 0;
+    const buffers: Uint8Array[] = [];
+    const place: { buffer: number; at: number }[] = [];
+    if (parts.length && parts.every((p) => isOwned(p.bytes))) {
+      const index = new Map<ArrayBufferLike, number>();
+      for (const p of parts) {
+        let k = index.get(p.bytes.buffer);
+        if (k === undefined) index.set(p.bytes.buffer, (k = buffers.push(new Uint8Array(p.bytes.buffer)) - 1));
+        place.push({ buffer: k, at: p.bytes.byteOffset });
+      }
+    } else {
+      const bytes = new Uint8Array(total);
+      let at = 0;
+      for (const p of parts) {
+        bytes.set(p.bytes, at);
+        place.push({ buffer: 0, at });
+        at += p.bytes.length;
+      }
+      buffers.push(bytes);
+    }
     let s = 0;
     parts.forEach((p, i) => {
-      bytes.set(p.bytes, at);
-      chunks.set([at, p.bytes.length, s, s + p.chunk.strips.length, p.chunk.inner, p.key], i * CHUNK_FIELDS);
+      chunks.set([place[i]!.at, p.bytes.length, s, s + p.chunk.strips.length, p.chunk.inner, p.key, place[i]!.buffer], i * CHUNK_FIELDS);
       for (const st of p.chunk.strips) strips.set([st.chunkOffset, st.outOffset, st.length], STRIP_FIELDS * s++);
-      at += p.bytes.length;
     });
     return {
       dataType: array.dataType,
       totalElements: plan.totalElements,
       chunkBytes: array.layout.innerElements * itemSize(array.dataType),
       decode: decodePlanOf(array),
-      bytes,
+      buffers,
       chunks,
       strips,
       fills: Float64Array.from(fills),

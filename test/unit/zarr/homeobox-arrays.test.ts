@@ -6,6 +6,9 @@ import * as zarr from 'zarrita';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeEncodedRead, fetchRangesEncoded, openArray, openGroup, prefetchShardIndexes, readAll, readRanges, readRows, ShardIndexCache } from '../../../src/zarr/index.js';
 import { loadCodecs } from '../../../src/codecs/index.js';
+import { markOwned } from '../../../src/io/owned.js';
+import { withInflightDedupe } from '../../../src/io/dedupe.js';
+import { encodedReadBuffers } from '../../../src/zarr/encoded-read.js';
 import { decodeBp128 } from './helpers/bp128.js';
 import { MapStore, zarritaStore } from './helpers/memory-store.js';
 import { randInt, rng } from './helpers/rng.js';
@@ -106,6 +109,42 @@ describe('homeobox-layout arrays', () => {
       expect(arr(lengths)).toEqual(rows.map((i) => rowLens[i]));
       expect(arr(decodeEncodedRead(read, codecs))).toEqual(rows.flatMap((i) => arr(expected).slice(indptr[i], indptr[i + 1])));
     }
+  });
+
+  it("owned answers go to the worker as they are; others are copied; a shared answer survives another read's transfer", async () => {
+    const codecs = await loadCodecs();
+    // A store over the same files whose answers are fresh buffers (owned, like HttpStore's) or shared ones.
+    const answers: Uint8Array[] = [];
+    const fresh = (own: boolean) => ({
+      url: store.url,
+      get: async (k: string) => {
+        const b = await store.get(k);
+        return b && (own ? markOwned(b.slice()) : b);
+      },
+      getRange: async (k: string, r: { offset: number; length: number }) => {
+        const b = (await store.getRange(k, r)).slice();
+        answers.push(b);
+        return own ? markOwned(b) : b;
+      },
+      size: (k: string) => store.size(k),
+    });
+    const rows = Array.from({ length: 40 }, (_, i) => 100 + i);
+    const want = rows.flatMap((i) => arr(indices).slice(indptr[i], indptr[i + 1]));
+    const big = { wholeShardBytes: 0 };
+    const owned = await fetchRangesEncoded(await openArray(fresh(true), 'zg/csr/indices'), rowRanges(rows), big);
+    expect(owned.read.buffers.every((b) => answers.some((a) => a.buffer === b.buffer))).toBe(true); // no copy
+    expect(arr(decodeEncodedRead(owned.read, codecs))).toEqual(want);
+    answers.length = 0;
+    const copied = await fetchRangesEncoded(await openArray(fresh(false), 'zg/csr/indices'), rowRanges(rows), big);
+    expect(copied.read.buffers).toHaveLength(1);
+    expect(answers.some((a) => a.buffer === copied.read.buffers[0]!.buffer)).toBe(false);
+    // Two concurrent reads of the same ranges through the dedupe layer share answers: those are
+    // disowned, so transferring one read's buffers leaves the other's intact.
+    const shared = withInflightDedupe(fresh(true));
+    const a = await openArray(shared, 'zg/csr/indices', { indexCache: new ShardIndexCache() });
+    const [r1, r2] = await Promise.all([fetchRangesEncoded(a, rowRanges(rows), big), fetchRangesEncoded(a, rowRanges(rows), big)]);
+    structuredClone(r1.read, { transfer: encodedReadBuffers(r1.read) });
+    expect(arr(decodeEncodedRead(r2.read, codecs))).toEqual(want);
   });
 
   for (const path of ['zg/csr/indices', 'zg/csr/layers/counts', 'zg/csr/layers/log_normalized', 'zg/lengths16', 'zg/big64', 'zg/start_index', 'zg/zstd_crc']) {
