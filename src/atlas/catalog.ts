@@ -13,6 +13,7 @@ import { quoteString } from '../query/predicate/index.js';
 import { selectObs, type ObsTable } from '../query/obs-select.js';
 import { emptySpec } from '../query/spec.js';
 import { numbersAt, stringCodes, stringsAt } from '../arrow/columns.js';
+import { untilAborted } from '../io/abortable.js';
 import { inferPointerFields, type PointerField } from './pointer-fields.js';
 import type { SnapshotRecord } from './snapshot-record.js';
 
@@ -149,7 +150,8 @@ export class AtlasCatalog {
    */
   remap(layoutUid: string, signal?: AbortSignal): Promise<Int32Array> {
     if (this.#scansLayouts()) {
-      return this.prefetchLayouts(signal)!.then((all) => {
+      // The scan is shared by every query of this atlas: it takes no one's signal, each waiter stops on its own.
+      return untilAborted(this.prefetchLayouts()!, signal, FEATURE_LAYOUTS_TABLE).then((all) => {
         const r = all.get(layoutUid);
         if (!r) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
         return r;
@@ -174,10 +176,10 @@ export class AtlasCatalog {
   }
 
   /** Starts the whole-table layouts read remap() uses for a small table (undefined for a big one). */
-  prefetchLayouts(signal?: AbortSignal): Promise<Map<string, Int32Array>> | undefined {
+  prefetchLayouts(): Promise<Map<string, Int32Array>> | undefined {
     if (!this.#scansLayouts()) return undefined;
     if (!this.#allRemaps) {
-      const p = this.layouts.scan({ columns: ['layout_uid', 'local_index', 'global_index'], signal }).then(remapsOf);
+      const p = this.layouts.scan({ columns: ['layout_uid', 'local_index', 'global_index'] }).then(remapsOf);
       this.#allRemaps = p;
       // A failed (e.g. aborted) read must not stay cached.
       p.catch(() => {

@@ -79,9 +79,12 @@ export class FragmentReader {
     return this.#frag.files.length;
   }
 
-  /** Starts loading every data file's metadata; a failure is left for the read that needs it. */
-  prefetchMetadata(signal?: AbortSignal): void {
-    this.#frag.files.forEach((_, file) => void this.#meta(file, signal).catch(() => undefined));
+  /**
+   * Starts loading every data file's metadata (shared by later reads, so it takes no caller's
+   * signal); a failure is left for the read that needs it.
+   */
+  prefetchMetadata(): void {
+    this.#frag.files.forEach((_, file) => void this.#meta(file).catch(() => undefined));
   }
 
   #meta(file: number, signal?: AbortSignal): Promise<FileMetadata> {

@@ -140,9 +140,9 @@ export class LanceTable {
    * caller about to `take` rows it does not know yet (an index lookup is under way). Only for
    * tables of at most `maxFiles` files: on big tables it would read metadata a take never needs.
    */
-  prefetchMetadata(signal?: AbortSignal, maxFiles = 4): void {
+  prefetchMetadata(maxFiles = 4): void {
     if (this.#readers.reduce((n, r) => n + r.fileCount, 0) > maxFiles) return;
-    for (const r of this.#readers) r.prefetchMetadata(signal);
+    for (const r of this.#readers) r.prefetchMetadata();
   }
 
   /** Reads rows into one Arrow table (fragments in order; one coalesced plan per fragment). */

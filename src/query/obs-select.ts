@@ -52,7 +52,7 @@ export interface ObsTable {
   indices(): readonly Pick<IndexInfo, 'type' | 'columns'>[];
   indexLookup(column: string, query: LanceIndexQuery, opts?: { signal?: AbortSignal }): Promise<IndexLookupResult | undefined>;
   /** Starts reading data-file metadata a take will need (overlapping an index lookup); optional. */
-  prefetchMetadata?(signal?: AbortSignal): void;
+  prefetchMetadata?(): void;
   readonly pushdown?: ObsPushdown;
 }
 
@@ -230,7 +230,7 @@ async function matchRows(table: ObsTable, expr: Expr | undefined, extra: string[
     if (indexed.size) {
       const plan = planIndexLookups(expr, (c) => indexed.get(c), table.schema);
       if (plan.index) {
-        table.prefetchMetadata?.(signal); // the take's file footers, while the index is read
+        table.prefetchMetadata?.(); // the take's file footers, while the index is read (shared: no one's signal)
         const results = await Promise.all(plan.lookups.map((l) => table.indexLookup(l.column, toLanceQuery(l.query), { signal })));
         if (results.every((r) => r !== undefined)) {
           const combined = combineIndexResults(plan, results);
