@@ -2,29 +2,20 @@
 // by their reader. HttpStore marks its fresh answers; the dedupe and cache layers take the mark
 // off whenever they share or keep the bytes; the zarr reader sends owned answers to the decode
 // worker as they are and copies everything else.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
+import { serveFiles } from '../../helpers/served-files.js';
 import { HttpStore } from '../../../src/io/http.js';
 import { withInflightDedupe } from '../../../src/io/dedupe.js';
 import { MemoryCache, withCache } from '../../../src/io/cache.js';
 import { isOwned, markOwned } from '../../../src/io/owned.js';
 
-let dir: string;
-let srv: RunningServer;
+let srv: Awaited<ReturnType<typeof serveFiles>>;
 const bytes = Uint8Array.from({ length: 50_000 }, (_, i) => (i * 7) & 255);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'owned-'));
-  writeFileSync(join(dir, 'f.bin'), bytes);
-  srv = await serveDirectory(dir);
+  srv = await serveFiles('owned-', { 'f.bin': bytes });
 });
-afterAll(async () => {
-  await srv.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => srv.close());
 
 test('HttpStore answers are owned; views of a larger buffer never are', async () => {
   const s = new HttpStore(srv.url);

@@ -1,26 +1,20 @@
 // createWorkerFetch: requests sent from worker threads (Node worker_threads here; Chromium runs the
 // same path in every browser test through RaggedAtlas's default) answer like fetch, against a real
 // HTTP server with Range support; HttpStore on top of it reads the same bytes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
+import { serveFiles } from '../../helpers/served-files.js';
 import { AbortedError, NotFoundError } from '../../../src/errors.js';
 import { HttpStore } from '../../../src/io/http.js';
 import { createWorkerFetch, type WorkerFetch } from '../../../src/workers/fetch-pool.js';
 
-let dir: string;
-let srv: RunningServer;
-let slow: RunningServer;
+let srv: Awaited<ReturnType<typeof serveFiles>>;
+let slow: Awaited<ReturnType<typeof serveFiles>>;
 let wf: WorkerFetch;
 const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 31) & 255);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fetch-pool-'));
-  writeFileSync(join(dir, 'blob.bin'), bytes);
-  srv = await serveDirectory(dir);
-  slow = await serveDirectory(dir, { latencyMs: 2000 });
+  srv = await serveFiles('fetch-pool-', { 'blob.bin': bytes });
+  slow = await serveFiles('fetch-pool-slow-', { 'blob.bin': bytes }, { latencyMs: 2000 });
   wf = createWorkerFetch({ workers: 2 });
 });
 
@@ -28,7 +22,6 @@ afterAll(async () => {
   wf.close();
   await srv.close();
   await slow.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('createWorkerFetch', () => {
