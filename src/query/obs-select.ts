@@ -242,8 +242,13 @@ async function matchRows(table: ObsTable, expr: Expr | undefined, extra: string[
           const data = candidates.length ? await table.take(candidates, { columns, withRowAddress: fusing, signal }) : undefined;
           if (data) {
             const mask = keepTrue(data);
+            if (fusing) {
+              // One pick of the matching rows serves both the match's columns and the output.
+              const picked = filterRows(candidates, data, mask, [...new Set([...extra, ...fuse, '_rowaddr'])]);
+              const match = concatMatches([{ rows: picked.rows, data: picked.data.select(extra) }], extra, table.schema);
+              return { ...match, fused: picked.data.select([...fuse, '_rowaddr']) };
+            }
             parts.push(filterRows(candidates, data, mask, extra));
-            if (fusing) return { ...concatMatches(parts, extra, table.schema), fused: filterRows(candidates, data, mask, [...fuse, '_rowaddr']).data };
           }
         }
       }

@@ -13,7 +13,8 @@ export async function workerSideFetch(url: string, init: WorkerFetchInit): Promi
  * The whole body. With a Content-Length and no content coding, it is read straight into a buffer
  * of that size through a BYOB reader (one copy out of the network pipe; arrayBuffer() gathers
  * chunks and copies them again); otherwise, or where BYOB reads are not supported, arrayBuffer().
- * A body that is shorter or longer than announced comes back as received, for the caller's checks.
+ * A body shorter than announced comes back as received, for the caller's checks (Content-Length
+ * framing ends the body at the announced size, so it is never longer).
  */
 async function readBody(res: Response): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
@@ -38,19 +39,8 @@ async function readBody(res: Response): Promise<Uint8Array> {
     buf = value.buffer as ArrayBuffer;
     at += value.byteLength;
   }
-  // Longer than announced: keep reading, so the caller sees every byte the server sent.
-  const rest: Uint8Array[] = [];
-  for (;;) {
-    const { value, done } = await reader.read(new Uint8Array(64 * 1024));
-    if (value?.byteLength) rest.push(value.slice());
-    if (done) break;
-  }
-  if (!rest.length) return new Uint8Array(buf);
-  const all = new Uint8Array(declared + rest.reduce((n, r) => n + r.length, 0));
-  all.set(new Uint8Array(buf));
-  let p = declared;
-  for (const r of rest) (all.set(r, p), (p += r.length));
-  return all;
+  reader.releaseLock();
+  return new Uint8Array(buf);
 }
 
 export interface WorkerFetchAnswer {

@@ -75,3 +75,20 @@ export function product(xs: readonly number[]): number {
   for (const x of xs) p *= x;
   return p;
 }
+
+/** C-order flat index of `coords` in a grid of `shape`. */
+export function ravel(coords: readonly number[], shape: readonly number[]): number {
+  let idx = 0;
+  for (let i = 0; i < shape.length; i++) idx = idx * shape[i]! + coords[i]!;
+  return idx;
+}
+
+/** The coordinates of C-order flat index `flat` in a grid of `shape` (inverse of ravel). */
+export function unravel(flat: number, shape: readonly number[]): number[] {
+  const coords = shape.map(() => 0);
+  for (let d = shape.length - 1, rest = flat; d >= 0; d--) {
+    coords[d] = rest % shape[d]!;
+    rest = Math.floor(rest / shape[d]!);
+  }
+  return coords;
+}

@@ -14,7 +14,7 @@ import { QueryError } from '../errors.js';
 import { coalesceRanges } from '../io/ranges.js';
 import type { ByteRange } from '../io/types.js';
 import type { ShardIndex } from './codecs/sharding.js';
-import { product, type ChunkLayout } from './grid.js';
+import { product, ravel, type ChunkLayout } from './grid.js';
 
 /** One contiguous run of elements copied from a decoded inner chunk into the output. */
 export interface Strip {
@@ -179,10 +179,4 @@ export function planShardFetch(shard: ShardPlan, index: ShardIndex | null, opts:
     if (ranges[i]!.length === 0) requests.push({ range: { offset: ranges[i]!.offset, length: 0 }, parts: [{ chunk: c, offset: 0, length: 0 }] });
   });
   return { fill, requests };
-}
-
-function ravel(coords: readonly number[], shape: readonly number[]): number {
-  let idx = 0;
-  for (let i = 0; i < shape.length; i++) idx = idx * shape[i]! + coords[i]!;
-  return idx;
 }

@@ -19,6 +19,7 @@ import { CHUNK_FIELDS, STRIP_FIELDS, type EncodedRead } from './encoded-read.js'
 import { allocate, fillRange, isZeroFill, itemSize, type DataType, type TypedArrayFor, type ZarrTypedArray } from './dtype.js';
 import { planRanges, planShardFetch, rowRanges, type ChunkPlan, type RangePlan, type RangesInput } from './plan.js';
 import { shardIndexSize, type ShardingCodec } from './codecs/sharding.js';
+import { product, unravel } from './grid.js';
 import { fetchShardIndex, fetchWholeShard, maxShardBytes, SMALL_SHARD_BYTES } from './sharding.js';
 
 export interface ReadProgress {
@@ -372,15 +373,10 @@ export function prefetchShardIndexes(array: ZarrArray, maxShards = 4, opts: Pick
   const sharding = array.meta.codecs.kind === 'sharded' ? array.meta.codecs.sharding : undefined;
   if (!sharding || wholeShards(array, sharding, opts.wholeShardBytes)) return;
   const grid = array.layout.outerGrid;
-  const n = grid.reduce((a, b) => a * b, 1);
+  const n = product(grid);
   if (n === 0 || n > maxShards) return;
   for (let flat = 0; flat < n; flat++) {
-    const coords = grid.map(() => 0);
-    for (let d = grid.length - 1, rest = flat; d >= 0; d--) {
-      coords[d] = rest % grid[d]!;
-      rest = Math.floor(rest / grid[d]!);
-    }
-    const key = outerChunkKey(array, coords);
+    const key = outerChunkKey(array, unravel(flat, grid));
     array.indexCache.getOrLoad(indexCacheKey(array, key), () => fetchShardIndex(array.store, key, sharding, array.layout.chunksPerShard)).catch(() => undefined);
   }
 }
