@@ -43,6 +43,48 @@ export function stringsAt(v: arrow.Vector, rows?: ArrayLike<number>): (string | 
   return out;
 }
 
+/**
+ * The first row holding each of `values` in a string column (−1 where absent), found by comparing
+ * UTF-8 bytes: looking a few uids up in a registry decodes none of its strings.
+ */
+export function rowsOfStrings(v: arrow.Vector, values: readonly string[]): Int32Array {
+  const found = new Int32Array(values.length).fill(-1);
+  if (!arrow.DataType.isUtf8(v.type) && !arrow.DataType.isLargeUtf8(v.type)) {
+    const at = new Map(values.map((x, k) => [x, k]));
+    for (let i = 0; i < v.length; i++) {
+      const k = at.get(toStr(v.get(i)) as string);
+      if (k !== undefined && found[k] === -1) found[k] = i;
+    }
+    return found;
+  }
+  // Wanted values by byte length: a row is compared only with the values of its own length.
+  const byLength = new Map<number, { bytes: Uint8Array; k: number }[]>();
+  const encoder = new TextEncoder();
+  values.forEach((x, k) => {
+    const bytes = encoder.encode(x);
+    const list = byLength.get(bytes.length) ?? [];
+    list.push({ bytes, k });
+    byLength.set(bytes.length, list);
+  });
+  let row = 0;
+  for (const d of v.data) {
+    const o = d.valueOffsets as ArrayLike<number | bigint>;
+    const b = d.values as Uint8Array;
+    for (let r = 0; r < d.length; r++, row++) {
+      const s = Number(o[r]);
+      const cands = byLength.get(Number(o[r + 1]) - s);
+      if (!cands || (d.nullCount > 0 && !isValid(d, r))) continue;
+      for (const c of cands) {
+        if (found[c.k] !== -1) continue;
+        let i = 0;
+        while (i < c.bytes.length && b[s + i] === c.bytes[i]) i++;
+        if (i === c.bytes.length) found[c.k] = row;
+      }
+    }
+  }
+  return found;
+}
+
 /** Integer codes of a (low-cardinality) string column: values[codes[i]] is row i's value; code −1 = null. */
 export function stringCodes(v: arrow.Vector): { codes: Int32Array; values: string[] } {
   const codes = new Int32Array(v.length);

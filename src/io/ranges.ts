@@ -1,3 +1,4 @@
+import { markOwned } from './owned.js';
 import type { ByteRange, ByteStore, ReadOptions } from './types.js';
 
 /** A merged request covering several wanted ranges of one file. */
@@ -48,7 +49,7 @@ export async function readRanges(
   store: ByteStore,
   key: string,
   ranges: readonly ByteRange[],
-  opts: ReadOptions & { maxGap?: number; maxRequest?: number; concurrency?: number; held?: HeldBytes } = {},
+  opts: ReadOptions & { maxGap?: number; maxRequest?: number; concurrency?: number; held?: HeldBytes; partBytes?: number } = {},
 ): Promise<Uint8Array[]> {
   const out: Uint8Array[] = ranges.map(() => new Uint8Array(0));
   const { held } = opts;
@@ -60,14 +61,38 @@ export async function readRanges(
   });
   const plan = coalesceRanges(rest.map((i) => ranges[i]!), opts.maxGap ?? 64 * 1024, opts.maxRequest ?? 16 * 1024 * 1024);
   for (const req of plan) req.members = req.members.map((m) => rest[m]!);
-  await mapLimit(plan, opts.concurrency ?? 6, async (req) => {
-    const bytes = await store.getRange(key, req.range, opts);
+  const parts = plan.flatMap((req) => splitRange(req.range, opts.partBytes).map((part) => ({ req, part })));
+  const partial = new Map<CoalescedRequest, { bytes: Uint8Array; left: number }>();
+  const place = (req: CoalescedRequest, bytes: Uint8Array) => {
     for (const i of req.members) {
       const r = ranges[i]!;
       const start = r.offset - req.range.offset;
       out[i] = bytes.subarray(start, start + r.length);
     }
+  };
+  await mapLimit(parts, opts.concurrency ?? 6, async ({ req, part }) => {
+    const bytes = await store.getRange(key, part, opts);
+    if (part === req.range) return place(req, bytes);
+    let whole = partial.get(req);
+    if (!whole) partial.set(req, (whole = { bytes: markOwned(new Uint8Array(req.range.length)), left: req.range.length }));
+    whole.bytes.set(bytes, part.offset - req.range.offset);
+    if ((whole.left -= part.length) === 0) place(req, whole.bytes);
   });
+  return out;
+}
+
+/**
+ * A range longer than twice `partBytes`, as consecutive parts of about `partBytes` (else the range
+ * itself). Fetched in parallel, the parts of one big read arrive at the bandwidth of several
+ * connections, not one: servers and CDNs limit throughput per response (S3's guidance for large
+ * objects is the same: concurrent ranged GETs).
+ */
+export function splitRange(range: ByteRange, partBytes: number | undefined): ByteRange[] {
+  if (!partBytes || range.length <= 2 * partBytes) return [range];
+  const n = Math.ceil(range.length / partBytes);
+  const size = Math.ceil(range.length / n);
+  const out: ByteRange[] = [];
+  for (let at = 0; at < range.length; at += size) out.push({ offset: range.offset + at, length: Math.min(size, range.length - at) });
   return out;
 }
 

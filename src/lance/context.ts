@@ -27,7 +27,12 @@ export interface IoOptions {
   maxRequest?: number;
   /** Requests in flight per file (default 6). */
   concurrency?: number;
+  /** A page read longer than twice this is fetched as parallel parts of this size (default 1 MiB; 0: never split). */
+  partBytes?: number;
 }
+
+/** ≈ one round trip's worth of bytes at 50 MB/s and 20 ms: smaller parts would mostly wait on latency. */
+export const PART_BYTES = 1 << 20;
 
 export class TableContext {
   readonly store: ByteStore;

@@ -17,7 +17,7 @@ import { groupRanges, planPages, planWholeColumns, type ColumnPages, type PageRe
 import { leafKind, type LanceField } from './schema.js';
 import { concatLeaves, sliceLeaf, takeLeaf, type LeafSlots } from './slots.js';
 import { decodePage21 } from './structural/page.js';
-import type { TableContext } from './context.js';
+import { PART_BYTES, type TableContext } from './context.js';
 import type { FileMetadata } from './file-reader.js';
 import { decodeField20 } from './v2_0/field.js';
 import { guard } from './guard.js';
@@ -185,7 +185,7 @@ export class FragmentReader {
         // Pages inside the bytes read for the metadata (all of a small file) need no request.
         const meta = await this.#meta(file, signal);
         const held = { offset: meta.tailOffset, bytes: meta.tail };
-        const bytes = await readRanges(this.#ctx.store, this.fileKey(file), g.ranges, { signal, ...this.#ctx.io, held });
+        const bytes = await readRanges(this.#ctx.store, this.fileKey(file), g.ranges, { signal, partBytes: PART_BYTES, ...this.#ctx.io, held });
         g.owners.forEach(([ri, bi], k) => (out[ri]![bi] = bytes[k]!));
       }),
     );
@@ -193,7 +193,8 @@ export class FragmentReader {
   }
 
   #field20(top: LanceField, file: number, meta: FileMetadata, cache: PageCache, signal?: AbortSignal): Promise<Map<number, LeafSlots>> {
-    const key = `${file}:${top.id}`;
+    // A narrowed struct (project's structChildren) reads fewer children: its own cache entry.
+    const key = `${file}:${top.id}:${top.children.map((c) => c.id).join(',')}`;
     let p = cache.fields20.get(key);
     if (!p) {
       p = (async () => {

@@ -9,7 +9,8 @@
 //   const hit = await table.indexLookup('cell_type', { op: 'eq', value: 'B cell' });
 //   const rows = await table.take(hit.rows, { columns: ['uid'] });
 export { openTable, LanceTable, type OpenTableOptions, type FragmentInfo, type VersionInfo } from './table.js';
-export type { ScanOptions } from './scan.js';
+export type { ScanOptions, TakeOptions } from './scan.js';
+export type { StructChildren } from './projection.js';
 export type { IndexInfo, IndexLookupResult, IndexQuery, IndexValue, IndexType } from './indices/index.js';
 export { builtinDecompressors, defaultDecompressors, type Decompressors } from './decompressors.js';
 export type { IoOptions } from './context.js';

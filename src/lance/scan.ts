@@ -9,11 +9,13 @@ import { throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { visibleToPhysical } from './deletions.js';
 import { newPageCache, type FragmentReader } from './fragment.js';
-import type { Projection } from './projection.js';
+import type { Projection, StructChildren } from './projection.js';
 
 export interface ScanOptions {
   /** Column names; dotted paths select struct children (`pointer.zarr_group`). Default: all. */
   columns?: string[];
+  /** Read these struct columns with only the named children (see project()). */
+  structChildren?: StructChildren;
   /** Skip this many (non-deleted) rows. */
   offset?: number;
   /** Return at most this many rows. */
@@ -24,6 +26,8 @@ export interface ScanOptions {
   fragments?: Iterable<number>;
   signal?: AbortSignal;
 }
+
+export type TakeOptions = Pick<ScanOptions, 'columns' | 'structChildren' | 'withRowAddress' | 'signal'>;
 
 export interface ScanFragment {
   reader: FragmentReader;

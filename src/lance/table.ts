@@ -12,7 +12,7 @@ import { checkFeatures, parseIndexSection, parseManifestFile } from './manifest.
 import { guard } from './guard.js';
 import { project } from './projection.js';
 import type { IndexMetadataProto, ManifestProto } from './proto/table.js';
-import { scanBatches, scanTable, batchOf, type ScanFragment, type ScanOptions } from './scan.js';
+import { scanBatches, scanTable, batchOf, type ScanFragment, type ScanOptions, type TakeOptions } from './scan.js';
 import { arrowSchema, buildFieldTree, type LanceField } from './schema.js';
 import { concatLeaves, type LeafSlots } from './slots.js';
 import { latestVersion, manifestKey, presentVersions, requireVersion, type VersionRef } from './versions.js';
@@ -26,6 +26,8 @@ export interface OpenTableOptions {
   io?: IoOptions;
   /** Bytes read speculatively from the end of each data file (default 64 KiB). */
   tailBytes?: number;
+  /** Data files up to this size are read whole with their metadata (default WHOLE_FILE_BYTES). */
+  wholeFileBytes?: number;
 }
 
 export interface FragmentInfo {
@@ -46,7 +48,7 @@ export interface VersionInfo {
 export async function openTable(location: ByteStore | string, opts: OpenTableOptions = {}): Promise<LanceTable> {
   const store = await openStore(location);
   const dec = opts.decompressors ?? (await defaultDecompressors());
-  const ctx = new TableContext(store, dec, { io: opts.io, tailBytes: opts.tailBytes });
+  const ctx = new TableContext(store, dec, { io: opts.io, tailBytes: opts.tailBytes, wholeFileBytes: opts.wholeFileBytes });
   const ref = opts.version !== undefined ? await requireVersion(store, opts.version, { signal: opts.signal }) : await latestVersion(store, { signal: opts.signal });
   return LanceTable.load(ctx, ref, opts.signal);
 }
@@ -147,7 +149,7 @@ export class LanceTable {
 
   /** Reads rows into one Arrow table (fragments in order; one coalesced plan per fragment). */
   async scan(opts: ScanOptions = {}): Promise<arrow.Table> {
-    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
+    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress, opts.structChildren);
     return scanTable(this.#scanFragments(opts.fragments), proj, opts);
   }
 
@@ -156,7 +158,7 @@ export class LanceTable {
    * unreadable column is reported by the first `next()`.
    */
   async *scanBatches(opts: ScanOptions & { batchSize?: number } = {}): AsyncGenerator<arrow.RecordBatch> {
-    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
+    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress, opts.structChildren);
     yield* scanBatches(this.#scanFragments(opts.fragments), proj, opts);
   }
 
@@ -164,8 +166,8 @@ export class LanceTable {
    * Rows by row address (`(fragment_id << 32) | offset`), in the order given. Deleted or
    * non-existent addresses throw NotFoundError.
    */
-  async take(rowAddresses: BigUint64Array | bigint[], opts: { columns?: string[]; withRowAddress?: boolean; signal?: AbortSignal } = {}): Promise<arrow.Table> {
-    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress);
+  async take(rowAddresses: BigUint64Array | bigint[], opts: TakeOptions = {}): Promise<arrow.Table> {
+    const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress, opts.structChildren);
     const addrs = rowAddresses instanceof BigUint64Array ? rowAddresses : BigUint64Array.from(rowAddresses, (a) => BigInt.asUintN(64, a));
     const n = addrs.length;
     // (fragment << 32) | offset, read as two u32 words (little-endian platforms: low word first).

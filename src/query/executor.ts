@@ -5,7 +5,7 @@ import { QueryError, throwIfAborted } from '../errors.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { AtlasCatalog } from '../atlas/catalog.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
-import { UNSUPPORTED_META } from '../lance/index.js';
+import { UNSUPPORTED_META, type StructChildren } from '../lance/index.js';
 import type { QueryExecutor, QueryProgress, RunOptions } from './atlas-query.js';
 import { groupCount } from './group-count.js';
 import { obsFrame } from './obs-frame.js';
@@ -73,14 +73,17 @@ export class AtlasExecutor implements QueryExecutor {
     // Obs selection starts once those reads are under way: decoding a big obs table holds the main
     // thread for a while, and the feature side (layouts, then indptr, then chunks) is a chain of
     // round trips whose every step waits for that thread; after it, the decode overlaps the transfers.
+    let cscEverywhere = false;
     if (field && !spec.where && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) {
       prefetchCscColumns(ctx, field, spec);
-      await ctx.cscPrefetch;
+      cscEverywhere = (await ctx.cscPrefetch) ?? false;
     }
+    if (field) this.#completePointers(table, field, ctx, opts.signal);
+    const select = { columns, extraWhere, structChildren: field && pointerChildren(field, spec, cscEverywhere), signal: opts.signal };
     // One filtered scan when only the presence filter applies (selectObsStream), not a match pass + take.
     const parts: arrow.Table[] = [];
-    for await (const t of selectObsStream(table, spec, { columns, extraWhere, signal: opts.signal })) parts.push(t);
-    const rows = parts.length ? parts.slice(1).reduce((a, b) => a.concat(b), parts[0]!) : await selectObs(table, spec, { columns, extraWhere, signal: opts.signal });
+    for await (const t of selectObsStream(table, spec, select)) parts.push(t);
+    const rows = parts.length ? parts.slice(1).reduce((a, b) => a.concat(b), parts[0]!) : await selectObs(table, spec, select);
     report(opts, progress, 'obs', { rows: rows.numRows });
     return this.#assemble(rows, field, spec, opts, progress, true, ctx);
   }
@@ -97,7 +100,8 @@ export class AtlasExecutor implements QueryExecutor {
     // same zarr groups are read as one unit (bigger requests, same joins: batch-units.ts), and the
     // matrices of the next READ_AHEAD units are read while the caller works on the current one.
     this.#prefetchCatalog(field);
-    const slices = batchesOf(selectObsStream(table, spec, { columns, extraWhere, signal: opts.signal, batchRows: Math.max(STREAM_SCAN_ROWS, batchSize) }), batchSize);
+    const structChildren = field && pointerChildren(field, spec, false);
+    const slices = batchesOf(selectObsStream(table, spec, { columns, extraWhere, structChildren, signal: opts.signal, batchRows: Math.max(STREAM_SCAN_ROWS, batchSize) }), batchSize);
     const units = field ? unitsOf(slices, UNIT_BUDGET, (t) => batchInfo(t, field)) : unitsOf(slices, 1, () => ({ key: '', weight: 1 }));
     const pending: Promise<AnnData[]>[] = [];
     let next = units.next();
@@ -183,6 +187,16 @@ export class AtlasExecutor implements QueryExecutor {
     if (this.catalog.registries.has(field.featureSpace)) this.catalog.registry(field.featureSpace).catch(() => undefined);
   }
 
+  /** Lets a read path that needs pointer children the selection left out take them by row address. */
+  #completePointers(table: ObsTable, field: PointerField, ctx: FieldReadContext, signal?: AbortSignal): void {
+    ctx.wholePointer = async (rows) => {
+      const addr = rows.getChild('_rowaddr');
+      if (!addr) throw new QueryError(`pointer column ${field.name} was read without row addresses; cannot complete it`);
+      const whole = await table.take(BigUint64Array.from(addr as Iterable<bigint>), { columns: [field.name], signal });
+      return whole.getChild(field.name)!;
+    };
+  }
+
   #table(spec: QuerySpec): ObsTable {
     return this.catalog.obsTable(spec.obsTable);
   }
@@ -218,6 +232,19 @@ export class AtlasExecutor implements QueryExecutor {
     }
     return fields;
   }
+}
+
+/**
+ * Pointer children to read when the read path is known before the rows are: the CSR path (no
+ * features() in this space) uses zarr_group, start and end; the CSC path zarr_group and zarr_row
+ * (leaving out start and end is 30 % of a big obs read). CSC is only likely (`cscEverywhere`:
+ * every group has CSC arrays), not certain: a result with no more rows than features goes CSR, and
+ * FieldReadContext.wholePointer then takes the left-out children by row address.
+ */
+function pointerChildren(field: PointerField, spec: QuerySpec, cscEverywhere: boolean): StructChildren | undefined {
+  if (field.kind !== 'sparse') return undefined;
+  if (spec.features?.featureSpace !== field.featureSpace) return { [field.name]: ['zarr_group', 'start', 'end'] };
+  return cscEverywhere ? { [field.name]: ['zarr_group', 'zarr_row'] } : undefined;
 }
 
 export function newProgress(): QueryProgress {

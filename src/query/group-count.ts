@@ -5,7 +5,7 @@ import * as arrow from 'apache-arrow';
 export function groupCount(table: arrow.Table, columns: string[]): arrow.Table {
   const cols = columns.map((c) => table.getChild(c)!);
   const groups = new Map<string, { key: unknown[]; count: number }>();
-  for (let i = 0; i < table.numRows; i++) {
+  for (let i = 0, n = table.numRows; i < n; i++) {
     const key = cols.map((c) => c.get(i));
     const id = JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
     const g = groups.get(id);

@@ -6,7 +6,7 @@
 // for exactly those rows, in that order. A query without predicate, search or balance is one scan.
 import * as arrow from 'apache-arrow';
 import { QueryError, throwIfAborted } from '../errors.js';
-import type { IndexInfo, IndexLookupResult, ScanOptions } from '../lance/index.js';
+import type { IndexInfo, IndexLookupResult, ScanOptions, StructChildren, TakeOptions } from '../lance/index.js';
 import {
   combineIndexResults,
   evaluatePredicate,
@@ -30,6 +30,12 @@ const SCAN_BATCH = 65_536;
 export interface SelectOptions {
   /** Output columns (top-level names). */
   columns: string[];
+  /**
+   * Output struct columns read with only these children (the pointer children a read path uses).
+   * A hint: reads that also evaluate a user predicate on those columns keep them whole, and a
+   * table that pushes queries down may return every child.
+   */
+  structChildren?: StructChildren;
   /** Extra conditions ANDed to the user's where (presence filters). */
   extraWhere?: string[];
   /** selectObsStream: rows per scanned batch (default 65,536). */
@@ -48,7 +54,7 @@ export interface ObsTable {
   readonly fragments: readonly { id: number }[];
   scan(opts?: ScanOptions): Promise<arrow.Table>;
   scanBatches(opts?: ScanOptions & { batchSize?: number }): AsyncIterable<arrow.RecordBatch>;
-  take(rowAddresses: BigUint64Array, opts?: { columns?: string[]; withRowAddress?: boolean; signal?: AbortSignal }): Promise<arrow.Table>;
+  take(rowAddresses: BigUint64Array, opts?: TakeOptions): Promise<arrow.Table>;
   indices(): readonly Pick<IndexInfo, 'type' | 'columns'>[];
   indexLookup(column: string, query: LanceIndexQuery, opts?: { signal?: AbortSignal }): Promise<IndexLookupResult | undefined>;
   /** Starts reading data-file metadata a take will need (overlapping an index lookup); optional. */
@@ -69,13 +75,13 @@ export async function selectObs(table: ObsTable, spec: QuerySpec, opts: SelectOp
   const expr = where.length ? parsePredicate(where.length === 1 ? where[0]! : where.map((w) => `(${w})`).join(' AND ')) : undefined;
   const columns = [...new Set(opts.columns)];
   if (!expr && !spec.search && !spec.balanced) {
-    return table.scan({ columns, offset: spec.offset, limit: spec.limit, withRowAddress: true, signal: opts.signal });
+    return table.scan({ columns, structChildren: opts.structChildren, offset: spec.offset, limit: spec.limit, withRowAddress: true, signal: opts.signal });
   }
   // Without search or balance the chosen rows are the matches in table order: an index-driven
   // match then reads the output columns with the predicate's, in one take (as LanceDB does).
   const ordered = await chooseRows(table, spec, expr, opts.signal, !spec.search && !spec.balanced ? columns : undefined);
   if (ordered.fused) return ordered.fused;
-  const out = await table.take(ordered.rows, { columns, withRowAddress: true, signal: opts.signal });
+  const out = await table.take(ordered.rows, { columns, structChildren: opts.structChildren, withRowAddress: true, signal: opts.signal });
   if (!ordered.distance) return out;
   return addColumn(out, '_distance', arrow.makeVector(ordered.distance));
 }
@@ -100,7 +106,9 @@ export async function* selectObsStream(table: ObsTable, spec: QuerySpec, opts: S
   let yielded = false;
   let empty: arrow.Table | undefined;
   if (left === 0) return;
-  for await (const batch of table.scanBatches({ columns: needed, withRowAddress: true, batchSize: opts.batchRows ?? SCAN_BATCH, signal: opts.signal })) {
+  // Narrowing pointers is safe here: the presence filter reads only zarr_group, which each keeps.
+  const { structChildren } = opts;
+  for await (const batch of table.scanBatches({ columns: needed, structChildren, withRowAddress: true, batchSize: opts.batchRows ?? SCAN_BATCH, signal: opts.signal })) {
     throwIfAborted(opts.signal);
     const mask = evaluatePredicate(bound, batch as unknown as Parameters<typeof evaluatePredicate>[1]);
     const idx: number[] = [];

@@ -54,8 +54,16 @@ export interface FieldReadContext {
   sortIndices?: boolean;
   /** CSC column reads started before the rows were known (prefetchCscColumns), by group, layers and columns. */
   cscColumns?: Map<string, Promise<CscColumns | undefined>>;
-  /** Settles once prefetchCscColumns has registered every group's read in `cscColumns`. */
-  cscPrefetch?: Promise<void>;
+  /**
+   * Settles once prefetchCscColumns has registered every group's read in `cscColumns`: true when
+   * every group of the feature space has CSC arrays (the CSC path then only needs zarr_row).
+   */
+  cscPrefetch?: Promise<boolean>;
+  /**
+   * The whole pointer struct of `rows`, for rows read with a narrowed one (obs-select's
+   * structChildren) when the path finally taken needs children that were left out.
+   */
+  wholePointer?: (rows: arrow.Table) => Promise<arrow.Vector>;
   signal?: AbortSignal;
   onRead?: (delta: { requests: number; bytes: number; chunks: number }) => void;
 }
@@ -90,7 +98,7 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
   const zg = stringCodes(child(ptr, 'zarr_group'));
   const present: number[] = [];
   const byCode: Group[] = zg.values.map((zarrGroup) => ({ zarrGroup, outRows: [], rowsInInput: [] }));
-  for (let i = 0; i < rows.numRows; i++) {
+  for (let i = 0, n = rows.numRows; i < n; i++) {
     const code = zg.codes[i]!;
     if (code < 0) continue; // presence is zarr_group IS NOT NULL, never the struct validity
     const grp = byCode[code]!;
@@ -165,6 +173,14 @@ function layersOf(catalog: AtlasCatalog, spec: QuerySpec, featureSpace: string):
   return spec.layers[featureSpace] ?? DEFAULT_LAYERS[featureSpace] ?? catalog.defaultLayers[featureSpace];
 }
 
+/** The pointer column of `rows` with `names` among its children (completed when it was read narrowed). */
+async function pointerWith(ctx: FieldReadContext, rows: arrow.Table, field: PointerField, names: string[]): Promise<arrow.Vector> {
+  const ptr = rows.getChild(field.name)!;
+  const have = (ptr.type as arrow.Struct).children.map((c) => c.name);
+  if (names.every((n) => have.includes(n)) || !ctx.wholePointer) return ptr;
+  return ctx.wholePointer(rows);
+}
+
 /** A struct child (an empty vector of its type when there are no rows). */
 export function child(ptr: arrow.Vector, name: string): arrow.Vector {
   const type = ptr.type as arrow.Struct;
@@ -215,7 +231,7 @@ function readOpts(ctx: FieldReadContext) {
 }
 
 async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group[], rows: arrow.Table, layerNames: string[], nRows: number, nCols: number): Promise<Record<string, Matrix>> {
-  const ptr = rows.getChild(field.name)!;
+  const ptr = await pointerWith(ctx, rows, field, ['start', 'end']);
   const start = child(ptr, 'start');
   const end = child(ptr, 'end');
   // Every group's arrays first: the output dtype of a layer is the widest over the groups.
@@ -293,7 +309,7 @@ async function readCsc(
   nRows: number,
   nCols: number,
 ): Promise<Record<string, Matrix>> {
-  const zarrRow = child(rows.getChild(field.name)!, 'zarr_row');
+  const zarrRow = child(await pointerWith(ctx, rows, field, ['zarr_row']), 'zarr_row');
   const dtypes: Record<string, ReturnType<typeof resultType>> = {};
   for (const a of arrays.values()) a.layers.forEach((arr, k) => (dtypes[layerNames[k]!] = dtypes[layerNames[k]!] ? resultType([dtypes[layerNames[k]!]!, arr.dataType]) : arr.dataType));
   await ctx.cscPrefetch;
@@ -356,7 +372,7 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
     const fs = stringsAt(datasets.getChild('feature_space')!);
     const zg = stringsAt(datasets.getChild('zarr_group')!);
     const groups = [...new Set(zg.filter((g, i): g is string => g !== null && fs[i] === field.featureSpace))];
-    await Promise.all(
+    const withCsc = await Promise.all(
       groups.map(async (zarrGroup) => {
         // The CSC arrays' metadata and shard indexes do not depend on the layout: load them while it is read.
         void array(ctx, `${zarrGroup}/csc/indptr`, false).catch(() => undefined);
@@ -367,14 +383,16 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
         const [eff] = joinFor(catalog, [remap], await wantedP, spec.featureJoin).effs;
         const arrays = await cscArraysOf(ctx, [{ zarrGroup, outRows: [], rowsInInput: [], remap, eff }], layerNames);
         const a = arrays?.get(zarrGroup);
-        if (!a) return;
+        if (!a) return false;
         const p = readCscColumns(ctx, a, eff!);
         p.catch(() => undefined);
         cache.set(cscKey(zarrGroup, layerNames, eff!), p.catch(() => undefined));
+        return true;
       }),
     );
+    return withCsc.every(Boolean);
   })();
-  ctx.cscPrefetch = started.catch(() => undefined);
+  ctx.cscPrefetch = started.catch(() => false);
 }
 
 /**
@@ -431,7 +449,7 @@ async function varFor(catalog: AtlasCatalog, featureSpace: string, joined: Int32
   if (!cache) {
     const gi = reg.getChild('global_index')!;
     const byGlobal = new Map<number, number>();
-    for (let i = 0; i < reg.numRows; i++) {
+    for (let i = 0, n = reg.numRows; i < n; i++) {
       const g = gi.get(i);
       if (g !== null && g !== undefined) byGlobal.set(Number(g), i);
     }

@@ -18,7 +18,7 @@ export async function bitmapLookup(ctx: TableContext, dir: string, q: IndexQuery
   const pred = compile(q, (v) => queryKey(v, kind, type, where));
   const key = keyReader(keys.getChild('keys')!, kind);
   const rows: number[] = [];
-  for (let i = 0; i < keys.numRows; i++) if (pred.matches(key(i))) rows.push(i);
+  for (let i = 0, n = keys.numRows; i < n; i++) if (pred.matches(key(i))) rows.push(i);
   const out: RowSet = new Map();
   // Consecutive matching keys are fetched as one window.
   for (let i = 0; i < rows.length; ) {

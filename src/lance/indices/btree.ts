@@ -32,7 +32,7 @@ export async function btreeLookup(ctx: TableContext, dir: string, q: IndexQuery,
   const nulls = pages.getChild('null_count')!;
   const idx = pages.getChild('page_idx')!;
   const wanted: number[] = [];
-  for (let i = 0; i < pages.numRows; i++) {
+  for (let i = 0, n = pages.numRows; i < n; i++) {
     if (pred.overlaps(min(i), max(i), Number(nulls.get(i) ?? 0))) wanted.push(Number(idx.get(i)));
   }
   const out: RowSet = new Map();

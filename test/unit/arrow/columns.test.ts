@@ -2,7 +2,7 @@
 // dictionaries, several chunks, slices of slices, struct children) and numbers (int64, float, nulls).
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { numbersAt, stringCodes, stringsAt } from '../../../src/arrow/columns.js';
+import { numbersAt, rowsOfStrings, stringCodes, stringsAt } from '../../../src/arrow/columns.js';
 import { rng } from '../../helpers/rng.js';
 
 function randomStrings(r: () => number, n: number, opts: { ascii: boolean; nulls: boolean; distinct: number }): (string | null)[] {
@@ -37,6 +37,8 @@ describe('arrow column readers', () => {
         const { codes, values: dict } = stringCodes(v);
         expect(Array.from(codes, (c) => (c < 0 ? null : dict[c])), name).toEqual(want);
         expect(new Set(dict).size).toBe(dict.length);
+        const asked = [...new Set(want.filter((x): x is string => x !== null)), 'absent', ''];
+        expect(Array.from(rowsOfStrings(v, asked)), name).toEqual(asked.map((x) => want.indexOf(x)));
       }
     });
   }

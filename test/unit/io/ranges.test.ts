@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { readRanges } from '../../../src/io/ranges.js';
+import { readRanges, splitRange } from '../../../src/io/ranges.js';
 import type { ByteRange, ByteStore } from '../../../src/io/types.js';
 
 /** A store whose bytes are (offset + i) & 0xff, recording every range it is asked for. */
@@ -37,4 +37,29 @@ test('ranges inside held bytes are served from them; only the rest is requested'
     { offset: 1195, length: 10 },
   ]);
   expect(got[0]!.buffer).toBe(held.bytes.buffer); // a view, not a copy
+});
+
+test('a long request is fetched as parallel parts and reassembled; short ones stay whole', async () => {
+  const store = recordingStore();
+  const ranges = [
+    { offset: 5, length: 1000 }, // 1000 > 2 × 300: split into 4 parts of 250
+    { offset: 2000, length: 600 }, // exactly 2 × 300: one request
+    { offset: 700, length: 100 }, // merged into the first request's span
+  ];
+  const got = await readRanges(store, 'f', ranges, { maxGap: 0, partBytes: 300, concurrency: 2 });
+  got.forEach((b, i) => expect(Array.from(b)).toEqual(Array.from({ length: ranges[i]!.length }, (_, k) => (ranges[i]!.offset + k) & 0xff)));
+  expect(store.reads).toEqual([
+    { offset: 5, length: 250 },
+    { offset: 255, length: 250 },
+    { offset: 505, length: 250 },
+    { offset: 755, length: 250 },
+    { offset: 2000, length: 600 },
+  ]);
+  expect(splitRange({ offset: 0, length: 10 }, 3)).toEqual([
+    { offset: 0, length: 3 },
+    { offset: 3, length: 3 },
+    { offset: 6, length: 3 },
+    { offset: 9, length: 1 },
+  ]);
+  expect(splitRange({ offset: 0, length: 10 }, undefined)).toEqual([{ offset: 0, length: 10 }]);
 });

@@ -194,6 +194,9 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     const viaCsr = await RaggedAtlas.checkoutLatest(url, { workers: 0, cache: 'none', coalesceGapBytes: 0 });
     const csr = await viaCsr.query().select(['uid']).features(uids, 'gene_expression').toAnnData();
     const csrBytes = viaCsr.stats.bytes;
+    // More features than cells: CSR even where a CSC copy exists (homeobox's rule).
+    const manyUids = Array.from({ length: 4000 }, (_, i) => String(uidCol.get(i)));
+    const manyCsr = await viaCsr.query().features(manyUids, 'gene_expression').toAnnData();
     viaCsr.close();
     // Add the feature-oriented copy to both groups (zarr data is not versioned: the snapshot stays v1).
     const atlas = await Atlas.open(join(dir, 'atlas'));
@@ -202,6 +205,11 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     const viaCsc = await RaggedAtlas.checkoutLatest(url, { workers: 0, cache: 'none', coalesceGapBytes: 0 });
     const csc = await viaCsc.query().select(['uid']).features(uids, 'gene_expression').toAnnData();
     const cscBytes = viaCsc.stats.bytes;
+    // Obs was read with only the CSC path's pointer children; the CSR path takes the rest by row address.
+    const manyAfter = await viaCsc.query().features(manyUids, 'gene_expression').toAnnData();
+    expect(manyAfter.shape).toEqual(manyCsr.shape);
+    expect(manyAfter.shape[0]).toBeLessThan(manyUids.length);
+    for (const k of ['indptr', 'indices', 'data'] as const) expect(Array.from((manyAfter.X as CsrMatrix)[k] as ArrayLike<number>)).toEqual(Array.from((manyCsr.X as CsrMatrix)[k] as ArrayLike<number>));
     viaCsc.close();
     expect(csc.shape).toEqual(csr.shape);
     expect(csc.obsNames).toEqual(csr.obsNames);
