@@ -12,6 +12,7 @@
 // are already sub-arrays starting at the slice (index them with the row), string bytes stay
 // absolute (offsets point into them), and only the validity bitmap is read at offset + row.
 import * as arrow from 'apache-arrow';
+import { dictionaryOrigin } from './dictionary-origin.js';
 
 const decoder = new TextDecoder();
 
@@ -24,13 +25,14 @@ export function stringsAt(v: arrow.Vector, rows?: ArrayLike<number>): (string | 
     return out;
   }
   const chunks = v.data.map(asciiChunk);
+  const nulls = hasNulls(v);
   const { starts, chunkOf } = chunkLocator(v);
   for (let i = 0; i < n; i++) {
     const row = rows ? rows[i]! : i;
     const c = chunkOf(row);
     const d = v.data[c]!;
     const r = row - starts[c]!;
-    if (d.nullCount > 0 && !isValid(d, r)) {
+    if (nulls[c] && !isValid(d, r)) {
       out[i] = null;
       continue;
     }
@@ -57,28 +59,33 @@ export function rowsOfStrings(v: arrow.Vector, values: readonly string[]): Int32
     }
     return found;
   }
-  // Wanted values by byte length: a row is compared only with the values of its own length.
-  const byLength = new Map<number, { bytes: Uint8Array; k: number }[]>();
+  // Wanted values by (byte length, first byte): a row is compared only with the values sharing
+  // both, and a flag table rejects most rows before any map lookup.
   const encoder = new TextEncoder();
-  values.forEach((x, k) => {
-    const bytes = encoder.encode(x);
-    const list = byLength.get(bytes.length) ?? [];
-    list.push({ bytes, k });
-    byLength.set(bytes.length, list);
-  });
+  const wanted = values.map((x, k) => ({ bytes: encoder.encode(x), k }));
+  const maxLen = wanted.reduce((m, w) => Math.max(m, w.bytes.length), 0);
+  const keyOf = (len: number, first: number) => len * 256 + first;
+  const flags = new Uint8Array(keyOf(maxLen, 255) + 1);
+  const byKey = new Map<number, { bytes: Uint8Array; k: number }[]>();
+  for (const w of wanted) {
+    const key = keyOf(w.bytes.length, w.bytes[0] ?? 0);
+    flags[key] = 1;
+    (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(w);
+  }
   let row = 0;
   for (const d of v.data) {
     const o = d.valueOffsets as ArrayLike<number | bigint>;
     const b = d.values as Uint8Array;
+    const nulls = d.nullCount > 0;
     for (let r = 0; r < d.length; r++, row++) {
       const s = Number(o[r]);
-      const cands = byLength.get(Number(o[r + 1]) - s);
-      if (!cands || (d.nullCount > 0 && !isValid(d, r))) continue;
-      for (const c of cands) {
+      const len = Number(o[r + 1]) - s;
+      if (len > maxLen || !flags[keyOf(len, len ? b[s]! : 0)] || (nulls && !isValid(d, r))) continue;
+      for (const c of byKey.get(keyOf(len, len ? b[s]! : 0))!) {
         if (found[c.k] !== -1) continue;
         let i = 0;
-        while (i < c.bytes.length && b[s + i] === c.bytes[i]) i++;
-        if (i === c.bytes.length) found[c.k] = row;
+        while (i < len && b[s + i] === c.bytes[i]) i++;
+        if (i === len) found[c.k] = row;
       }
     }
   }
@@ -101,15 +108,24 @@ export function stringCodes(v: arrow.Vector): { codes: Int32Array; values: strin
       const dict = stringsAt(d.dictionary);
       const map = dict.map((s) => (s === null ? -1 : codeOf(s)));
       const idx = d.values as ArrayLike<number | bigint>;
-      for (let r = 0; r < d.length; r++) codes[row++] = d.nullCount > 0 && !isValid(d, r) ? -1 : map[Number(idx[r])]!;
+      const nulls = d.nullCount > 0;
+      for (let r = 0; r < d.length; r++) codes[row++] = nulls && !isValid(d, r) ? -1 : map[Number(idx[r])]!;
+    } else if (dictionaryOrigin(d)) {
+      // Expanded from a Lance dictionary page: the page's indices are the codes (per item).
+      const { indices, offsets, data } = dictionaryOrigin(d)!;
+      const map = Array.from({ length: offsets.length - 1 }, (_, k) => codeOf(decoder.decode(data.subarray(offsets[k], offsets[k + 1]))));
+      const nulls = d.nullCount > 0;
+      for (let r = 0; r < d.length; r++) codes[row++] = nulls && !isValid(d, r) ? -1 : map[indices[r]!]!;
     } else if (arrow.DataType.isUtf8(d.type) || arrow.DataType.isLargeUtf8(d.type)) {
       const o = d.valueOffsets as ArrayLike<number | bigint>;
       const bytes = d.values as Uint8Array;
       let prevS = -1;
       let prevE = -1;
       let prevCode = -1;
+      // apache-arrow's nullCount is a getter (a type check and a field read): once per chunk.
+      const nulls = d.nullCount > 0;
       for (let r = 0; r < d.length; r++) {
-        if (d.nullCount > 0 && !isValid(d, r)) {
+        if (nulls && !isValid(d, r)) {
           codes[row++] = -1;
           continue;
         }
@@ -146,19 +162,36 @@ export function numbersAt(v: arrow.Vector, rows: ArrayLike<number>, onBad: (row:
     return out;
   }
   const { starts, chunkOf } = chunkLocator(v);
+  const nulls = hasNulls(v);
+  const float = arrow.DataType.isFloat(v.type);
+  // 64-bit integers are read as two 32-bit words (little-endian): no BigInt per cell.
+  const words = v.data.map((d) => (d.values instanceof BigInt64Array || d.values instanceof BigUint64Array ? new Int32Array(d.values.buffer, d.values.byteOffset, d.values.length * 2) : undefined));
+  const unsigned = v.data.map((d) => d.values instanceof BigUint64Array);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const c = chunkOf(row);
     const d = v.data[c]!;
     const r = row - starts[c]!;
-    const valid = d.nullCount === 0 || isValid(d, r);
-    const x = valid ? Number((d.values as ArrayLike<number | bigint>)[r]) : NaN;
-    if (!valid || (!Number.isSafeInteger(x) && !arrow.DataType.isFloat(d.type))) {
-      onBad(row);
-      out[i] = NaN;
-    } else out[i] = x;
+    let x = NaN;
+    if (!nulls[c] || isValid(d, r)) {
+      const w = words[c];
+      if (!w) x = (d.values as ArrayLike<number>)[r]!;
+      else x = (unsigned[c] ? w[2 * r + 1]! >>> 0 : w[2 * r + 1]!) * 4294967296 + (w[2 * r]! >>> 0);
+      // Rounding is monotonic, so an int64 beyond 2^53 never lands on a safe integer.
+      if (float || Number.isSafeInteger(x)) {
+        out[i] = x;
+        continue;
+      }
+    }
+    onBad(row);
+    out[i] = NaN;
   }
   return out;
+}
+
+/** Per chunk: whether it has nulls (apache-arrow's nullCount is a getter; read it once per chunk). */
+function hasNulls(v: arrow.Vector): boolean[] {
+  return v.data.map((d) => d.nullCount > 0);
 }
 
 function sameBytes(b: Uint8Array, s: number, e: number, ps: number, pe: number): boolean {

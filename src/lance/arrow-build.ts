@@ -9,6 +9,7 @@
 import * as arrow from 'apache-arrow';
 import { CorruptDataError, UnsupportedError } from '../errors.js';
 import { gatherBlock, type Block } from './blocks.js';
+import { rememberDictionary } from '../arrow/dictionary-origin.js';
 import type { LayerSlots } from './repdef.js';
 import type { LanceField } from './schema.js';
 import type { LeafSlots } from './slots.js';
@@ -111,7 +112,9 @@ function leafData(type: arrow.DataType, stored: Block, slots: LayerSlots | undef
       for (let i = 0; i <= length; i++) valueOffsets[i] = block.offsets[i]! - base;
     }
     const data = block.data.subarray(base, end);
-    return arrow.makeData({ type: type as arrow.Utf8, length, ...v, valueOffsets: valueOffsets as Int32Array, data });
+    const out = arrow.makeData({ type: type as arrow.Utf8, length, ...v, valueOffsets: valueOffsets as Int32Array, data });
+    if (stored.kind === 'dict' && stored.dict.kind === 'var') rememberDictionary(out, { indices: stored.indices, offsets: stored.dict.offsets, data: stored.dict.data });
+    return out;
   }
   if (arrow.DataType.isFixedSizeList(type)) {
     if (block.kind !== 'fsl' || block.dim !== type.listSize) throw new CorruptDataError(`vector column decoded to ${block.kind} values`, { where });

@@ -268,13 +268,22 @@ export function gatherBlock(dict: Block, indices: Uint32Array, where: string): B
         offsets[i + 1] = total;
       }
       const data = new Uint8Array(total);
-      // Dictionary strings are short: a byte loop beats subarray()+set() (no view allocation).
-      for (let i = 0; i < n; i++) {
+      // Runs of one dictionary item (a column sorted or clustered by it, such as zarr_group) are
+      // filled by doubling copies; dictionary strings are short, so single items are a byte loop
+      // (no subarray() view per row).
+      for (let i = 0; i < n; ) {
         const k = indices[i]!;
-        let s = doff[k]!;
-        const e = doff[k + 1]!;
-        let o = offsets[i]!;
-        while (s < e) data[o++] = src[s++]!;
+        let j = i + 1;
+        while (j < n && indices[j] === k) j++;
+        const s = doff[k]!;
+        const w = doff[k + 1]! - s;
+        const o = offsets[i]!;
+        for (let b = 0; b < w; b++) data[o + b] = src[s + b]!;
+        if (j - i > 1 && w > 0) {
+          const runEnd = offsets[j]!;
+          for (let filled = w; o + filled < runEnd; filled *= 2) data.copyWithin(o + filled, o, Math.min(o + 2 * filled, runEnd) - filled);
+        }
+        i = j;
       }
       return { kind: 'var', offsets, data, length: n };
     }

@@ -86,9 +86,15 @@ async function* fragmentBatches(job: Job, proj: Projection, batchSize: number, w
     const n = keep ? keep.length : b - a;
     const cols = reader.buildColumns(proj.fields, leaves, b - a, keep);
     if (withRowAddress) {
+      // Written as two u32 words (little-endian: offset, then fragment id): a BigInt per row
+      // cost ~25 ms per 200,000 rows in Chromium.
       const addr = new BigUint64Array(n);
-      const hi = BigInt(reader.id) << 32n;
-      for (let i = 0; i < n; i++) addr[i] = hi | BigInt(a + (keep ? keep[i]! : i));
+      const words = new Uint32Array(addr.buffer);
+      const fid = reader.id;
+      for (let i = 0; i < n; i++) {
+        words[2 * i] = a + (keep ? keep[i]! : i);
+        words[2 * i + 1] = fid;
+      }
       cols.push(arrow.makeData({ type: new arrow.Uint64(), length: n, nullCount: 0, data: addr }));
     }
     yield batchOf(proj.schema, cols, n);

@@ -37,7 +37,8 @@ describe('arrow column readers', () => {
         const { codes, values: dict } = stringCodes(v);
         expect(Array.from(codes, (c) => (c < 0 ? null : dict[c])), name).toEqual(want);
         expect(new Set(dict).size).toBe(dict.length);
-        const asked = [...new Set(want.filter((x): x is string => x !== null)), 'absent', ''];
+        // 'zg_9_' and 'zg_0_y' share byte length and first byte with present values but are absent.
+        const asked = [...new Set(want.filter((x): x is string => x !== null)), 'absent', '', 'zg_9_', 'zg_0_y'];
         expect(Array.from(rowsOfStrings(v, asked)), name).toEqual(asked.map((x) => want.indexOf(x)));
       }
     });
@@ -53,6 +54,17 @@ describe('arrow column readers', () => {
     const f = arrow.vectorFromArray([0.5, null, 2.25], new arrow.Float64());
     expect(Array.from(numbersAt(f, [2, 0], bad))).toEqual([2.25, 0.5]);
     expect(() => numbersAt(f, [1], bad)).toThrow('bad 1');
+    // 64-bit cells are read as two 32-bit words: check both signs and both edges of 2^53.
+    const edges = [2n ** 53n - 1n, -(2n ** 53n) + 1n, -(2n ** 40n) - 3n, -1n, 2n ** 53n, -(2n ** 53n), -(2n ** 63n)];
+    const i64 = arrow.vectorFromArray(edges, new arrow.Int64());
+    const ok: number[] = [];
+    const got = numbersAt(i64, [0, 1, 2, 3, 4, 5, 6], (row) => void ok.push(row));
+    expect(Array.from(got.subarray(0, 4))).toEqual([2 ** 53 - 1, -(2 ** 53) + 1, -(2 ** 40) - 3, -1]);
+    expect(ok).toEqual([4, 5, 6]);
+    const u64 = arrow.vectorFromArray([2n ** 53n - 1n, 2n ** 63n, 2n ** 64n - 1n, 4294967296n + 7n], new arrow.Uint64());
+    const badU: number[] = [];
+    expect(Array.from(numbersAt(u64, [3, 0, 1, 2], (row) => void badU.push(row)).subarray(0, 2))).toEqual([4294967303, 2 ** 53 - 1]);
+    expect(badU).toEqual([1, 2]);
     const chunked = arrow.makeVector([arrow.vectorFromArray([1, 2], new arrow.Int32()).data[0]!, arrow.vectorFromArray([3, 4, 5], new arrow.Int32()).data[0]!]);
     expect(Array.from(numbersAt(chunked, [4, 0, 2], bad))).toEqual([5, 1, 3]);
   });

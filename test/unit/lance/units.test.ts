@@ -16,7 +16,7 @@ import { readFields } from '../../../src/lance/protobuf.js';
 import { decodeRoaring } from '../../../src/lance/roaring.js';
 import { unravel } from '../../../src/lance/repdef.js';
 import { isManifestTail, manifestKey, parseManifestName } from '../../../src/lance/versions.js';
-import { concatBlocks, dictBlock, sliceBlock, takeBlock, type Block } from '../../../src/lance/blocks.js';
+import { concatBlocks, dictBlock, gatherBlock, sliceBlock, takeBlock, type Block } from '../../../src/lance/blocks.js';
 import { rng } from './helpers.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -241,6 +241,23 @@ describe('dictionary blocks', () => {
     expect([...v.slice(0, 3), ...v.slice(5)]).toEqual(['blood', 'lung', 'lung', 'lung', 'blood', 'skin', 'lung', 'liver', 'plain', 'page']);
     expect(values(sliceBlock(all, 6, 9))).toEqual(['blood', 'skin', 'lung']);
     expect(values(takeBlock(all, Uint32Array.of(10, 0, 7), 'test'))).toEqual(['plain', 'blood', 'skin']);
+  });
+
+  it('gathers string items row by row and in runs of every length (doubling copies), empty items included', () => {
+    const dict = strings('zarr_group_0', '', 'b', 'long-item-' + 'x'.repeat(40));
+    const r = rng(11);
+    const idx: number[] = [];
+    for (const run of [1, 2, 3, 7, 64, 1000, 1, 1, 513]) {
+      const k = Math.floor(r() * 4);
+      for (let i = 0; i < run; i++) idx.push(k);
+    }
+    for (let i = 0; i < 200; i++) idx.push(Math.floor(r() * 4));
+    const got = gatherBlock(dict, Uint32Array.from(idx), 'test');
+    if (got.kind !== 'var') throw new Error(got.kind);
+    const text = (b: typeof got, i: number) => new TextDecoder().decode(b.data.subarray(b.offsets[i], b.offsets[i + 1]));
+    const want = ['zarr_group_0', '', 'b', 'long-item-' + 'x'.repeat(40)];
+    expect(Array.from({ length: idx.length }, (_, i) => text(got, i))).toEqual(idx.map((k) => want[k]));
+    expect(got.data.length).toBe(idx.reduce((s, k) => s + new TextEncoder().encode(want[k]).length, 0));
   });
 
   it('concatenates all-null pages of a dictionary column to an all-null block', () => {
