@@ -112,10 +112,10 @@ export function stringCodes(v: arrow.Vector): { codes: Int32Array; values: strin
       for (let r = 0; r < d.length; r++) codes[row++] = nulls && !isValid(d, r) ? -1 : map[Number(idx[r])]!;
     } else if (dictionaryOrigin(d)) {
       // Expanded from a Lance dictionary page: the page's indices are the codes (per item).
-      const { indices, offsets, data } = dictionaryOrigin(d)!;
+      const { indices, offsets, data, base } = dictionaryOrigin(d)!;
       const map = Array.from({ length: offsets.length - 1 }, (_, k) => codeOf(decoder.decode(data.subarray(offsets[k], offsets[k + 1]))));
       const nulls = d.nullCount > 0;
-      for (let r = 0; r < d.length; r++) codes[row++] = nulls && !isValid(d, r) ? -1 : map[indices[r]!]!;
+      for (let r = 0; r < d.length; r++) codes[row++] = nulls && !isValid(d, r) ? -1 : map[indices[base + r]!]!;
     } else if (arrow.DataType.isUtf8(d.type) || arrow.DataType.isLargeUtf8(d.type)) {
       const o = d.valueOffsets as ArrayLike<number | bigint>;
       const bytes = d.values as Uint8Array;

@@ -113,7 +113,7 @@ function leafData(type: arrow.DataType, stored: Block, slots: LayerSlots | undef
     }
     const data = block.data.subarray(base, end);
     const out = arrow.makeData({ type: type as arrow.Utf8, length, ...v, valueOffsets: valueOffsets as Int32Array, data });
-    if (stored.kind === 'dict' && stored.dict.kind === 'var') rememberDictionary(out, { indices: stored.indices, offsets: stored.dict.offsets, data: stored.dict.data });
+    if (stored.kind === 'dict' && stored.dict.kind === 'var') rememberDictionary(out as arrow.Data<arrow.Utf8>, { indices: stored.indices, offsets: stored.dict.offsets, data: stored.dict.data });
     return out;
   }
   if (arrow.DataType.isFixedSizeList(type)) {

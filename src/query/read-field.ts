@@ -439,7 +439,7 @@ async function readDense(ctx: FieldReadContext, field: PointerField, groups: Gro
  * joins features per batch, and consecutive batches almost always join the same features: without
  * the cache every batch re-gathered (and re-encoded) tens of thousands of registry rows.
  */
-const registryCache = new WeakMap<arrow.Table, { byGlobal: Map<number, number>; built: { joined: Int32Array; table: arrow.Table; names: string[] }[] }>();
+const registryCache = new WeakMap<arrow.Table, { rowOf: (g: number) => number | undefined; built: { joined: Int32Array; table: arrow.Table; names: string[] }[] }>();
 const VAR_CACHE_ENTRIES = 8;
 
 /** var: registry rows whose global_index is in `joined`, in joined (= global_index) order. */
@@ -447,18 +447,15 @@ async function varFor(catalog: AtlasCatalog, featureSpace: string, joined: Int32
   const reg = await catalog.registry(featureSpace, signal);
   let cache = registryCache.get(reg);
   if (!cache) {
-    const gi = reg.getChild('global_index')!;
-    const byGlobal = new Map<number, number>();
-    for (let i = 0, n = reg.numRows; i < n; i++) {
-      const g = gi.get(i);
-      if (g !== null && g !== undefined) byGlobal.set(Number(g), i);
-    }
-    registryCache.set(reg, (cache = { byGlobal, built: [] }));
+    const n = reg.numRows;
+    const gi = numbersAt(reg.getChild('global_index')!, Array.from({ length: n }, (_, i) => i), () => undefined);
+    registryCache.set(reg, (cache = { rowOf: globalToRow(gi), built: [] }));
   }
-  const hit = cache.built.find((b) => b.joined.length === joined.length && b.joined.every((g, i) => g === joined[i]));
+  const hit = cache.built.find((b) => sameInts(b.joined, joined));
   if (hit) return { table: hit.table, names: hit.names.slice() };
+  const { rowOf } = cache;
   const idx = Array.from(joined, (g) => {
-    const i = cache.byGlobal.get(g);
+    const i = rowOf(g);
     if (i === undefined) throw new NotFoundError(`global feature index ${g} is not in the ${featureSpace} registry`);
     return i;
   });
@@ -467,4 +464,30 @@ async function varFor(catalog: AtlasCatalog, featureSpace: string, joined: Int32
   cache.built.unshift({ joined: joined.slice(), table, names });
   cache.built.length = Math.min(cache.built.length, VAR_CACHE_ENTRIES);
   return { table, names: names.slice() };
+}
+
+/** Registry row of each global index (NaN = null cell, skipped): a table when globals are dense. */
+function globalToRow(gi: Float64Array): (g: number) => number | undefined {
+  let max = -1;
+  let ok = true;
+  for (let i = 0; i < gi.length; i++) {
+    const g = gi[i]!;
+    if (Number.isNaN(g)) continue;
+    if (!(Number.isInteger(g) && g >= 0)) ok = false;
+    else if (g > max) max = g;
+  }
+  if (ok && max < 4 * gi.length + 1024) {
+    const table = new Int32Array(max + 1).fill(-1);
+    for (let i = 0; i < gi.length; i++) if (!Number.isNaN(gi[i]!)) table[gi[i]!] = i;
+    return (g) => (g >= 0 && g <= max && table[g]! >= 0 ? table[g]! : undefined);
+  }
+  const byGlobal = new Map<number, number>();
+  for (let i = 0; i < gi.length; i++) if (!Number.isNaN(gi[i]!)) byGlobal.set(gi[i]!, i);
+  return (g) => byGlobal.get(g);
+}
+
+function sameInts(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -156,10 +156,22 @@ describe.each(FORMATS)('file format %s', (format) => {
     if (format !== '2.0') expect(read.data.some((d) => dictionaryOrigin(d) !== undefined)).toBe(true);
     const { codes, values: items } = stringCodes(read);
     expect(Array.from(codes, (c) => (c < 0 ? null : items[c]))).toEqual(values);
-    // A slice is a new Data: it takes the byte-comparing path and still agrees.
-    const part = read.slice(2990, 3010);
-    const sliced = stringCodes(part);
-    expect(Array.from(sliced.codes, (c) => (c < 0 ? null : sliced.values[c]))).toEqual(values.slice(2990, 3010));
+    // Slices (and slices of slices) are recognised as rows of the page; the result still agrees.
+    for (const [a, b] of [[2990, 3010], [0, 1], [8999, 9000], [4000, 4000]] as const) {
+      const part = read.slice(a, b);
+      if (format !== '2.0' && b > a) expect(part.data.some((d) => dictionaryOrigin(d) !== undefined), `${a}..${b}`).toBe(true);
+      const sliced = stringCodes(part);
+      expect(Array.from(sliced.codes, (c) => (c < 0 ? null : sliced.values[c])), `${a}..${b}`).toEqual(values.slice(a, b));
+      const inner = part.slice(1, Math.max(1, part.length - 1));
+      const twice = stringCodes(inner);
+      expect(Array.from(twice.codes, (c) => (c < 0 ? null : twice.values[c]))).toEqual(values.slice(a, b).slice(1, Math.max(1, b - a - 1)));
+    }
+    // A Data over the same string bytes but other offsets is not taken for the page.
+    const d0 = read.data.find((d) => dictionaryOrigin(d) !== undefined);
+    if (d0) {
+      const copy = arrow.makeData({ type: new arrow.Utf8(), length: 1, nullCount: 0, valueOffsets: Int32Array.of(0, 16), data: d0.values });
+      expect(dictionaryOrigin(copy)).toBeUndefined();
+    }
   });
 
   it('reads fragments with different dictionaries and deleted rows', async () => {

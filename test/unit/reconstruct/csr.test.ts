@@ -47,6 +47,22 @@ describe('assembleCsr', () => {
     });
   }
 
+  it('effectiveRemap: dense globals (position table) and sparse or negative ones (binary search) agree with a scan', () => {
+    const r = rng(5);
+    const cases: [Int32Array, Int32Array][] = [];
+    for (const span of [50, 5000, 2 ** 30]) {
+      const joined = Int32Array.from(new Set(Array.from({ length: 40 }, () => Math.floor(r() * span)))).sort();
+      const remap = Int32Array.from({ length: 60 }, () => (r() < 0.7 ? joined[Math.floor(r() * joined.length)]! : Math.floor(r() * span) - 3));
+      cases.push([remap, joined]);
+    }
+    cases.push([Int32Array.from([-5, 0, 7]), Int32Array.from([-5, 7])]);
+    cases.push([Int32Array.from([0, 1]), new Int32Array(0)]);
+    for (const [remap, joined] of cases) {
+      expect(Array.from(effectiveRemap(remap, joined))).toEqual(Array.from(remap, (g) => joined.indexOf(g)));
+    }
+    expect(() => effectiveRemap(Int32Array.from([3, 4]), Int32Array.from([3]), 'union')).toThrow(/missing from the union/);
+  });
+
   it('sortIndices: false keeps homeobox order (stored local order mapped through eff)', () => {
     const remap = Int32Array.from([30, 10, 20]); // eff over joined [10, 20, 30] = [2, 0, 1]
     const eff = effectiveRemap(remap, Int32Array.from([10, 20, 30]));

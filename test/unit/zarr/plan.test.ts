@@ -55,6 +55,23 @@ describe('planRanges', () => {
     ]);
   });
 
+  it('ranges that continue one another are planned as one run (one strip per chunk), lengths kept per range', () => {
+    // CSR rows 0..4 of a dataset: [3,7) [7,7) [7,15) [15,26) then a jump back to [0,2) and on to [2,3).
+    const p = planRanges(L, { starts: [3, 7, 7, 15, 0, 2], ends: [7, 7, 15, 26, 2, 3] }, 'x');
+    expect(p.lengths).toEqual([4, 0, 8, 11, 2, 1]);
+    expect(p.totalElements).toBe(26);
+    expect(p.shards).toEqual([
+      {
+        coords: [0],
+        chunks: [
+          { inner: 0, strips: [{ chunkOffset: 3, outOffset: 0, length: 7 }, { chunkOffset: 0, outOffset: 23, length: 3 }] },
+          { inner: 1, strips: [{ chunkOffset: 0, outOffset: 7, length: 10 }] },
+          { inner: 2, strips: [{ chunkOffset: 0, outOffset: 17, length: 6 }] },
+        ],
+      },
+    ]);
+  });
+
   it('2-D unfused: a range across row ends splits per row and per inner chunk', () => {
     const L2 = layoutOf(meta([4, 10], [2, 6], [1, 3]));
     const p = planRanges(L2, { starts: [12], ends: [22] }, 'x'); // row 1 cols 2..9, row 2 cols 0..1
