@@ -25,6 +25,7 @@ function takeData(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>)
   if ((!isString && !isFixed) || v.data.some((d) => d.type.typeId !== type.typeId)) return undefined;
   const n = idx.length;
   const { starts, chunkOf: locate } = chunkLocator(v);
+  const nulls = v.data.map((d) => d.nullCount > 0); // a getter: once per chunk
   let nullCount = 0;
   const validity = new Uint8Array((n + 7) >> 3);
   const chunkOf = new Int32Array(n);
@@ -34,7 +35,7 @@ function takeData(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>)
     const c = (chunkOf[i] = locate(row));
     const d = v.data[c]!;
     const r = row - starts[c]!;
-    if (d.nullCount === 0 || isValid(d, r)) validity[i >> 3]! |= 1 << (i & 7);
+    if (!nulls[c] || isValid(d, r)) validity[i >> 3]! |= 1 << (i & 7);
     else nullCount++;
   }
   const nullBitmap = nullCount ? validity : undefined;
@@ -59,7 +60,12 @@ function takeData(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>)
     const d = v.data[chunkOf[i]!]!;
     const r = idx[i]! - starts[chunkOf[i]!]!;
     const o = d.valueOffsets as Int32Array;
-    bytes.set((d.values as Uint8Array).subarray(o[r]!, o[r + 1]!), offsets[i]!);
+    const src = d.values as Uint8Array;
+    let s = o[r]!;
+    const e = o[r + 1]!;
+    // Short strings (uids, names) by a byte loop: a subarray() view per row cost more than the copy.
+    if (e - s > 64) bytes.set(src.subarray(s, e), offsets[i]!);
+    else for (let at = offsets[i]!; s < e; ) bytes[at++] = src[s++]!;
   }
   return arrow.makeData({ type, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: bytes } as never);
 }

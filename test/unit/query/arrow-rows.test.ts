@@ -11,7 +11,7 @@ describe('pickRows', () => {
     const n = 300;
     const maybe = <T>(x: T) => (r() < 0.1 ? null : x);
     const cols = {
-      s: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => maybe(`uid-${i}-${'é'.repeat(i % 3)}`)), new arrow.Utf8()),
+      s: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => maybe(`uid-${i}-${'é'.repeat(i % 3)}${i % 5 === 0 ? 'long'.repeat(20) : ''}`)), new arrow.Utf8()),
       big: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => maybe(BigInt(i) * 2n ** 40n)), new arrow.Int64()),
       i: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => maybe(i - 150)), new arrow.Int32()),
       f: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => maybe(i / 7)), new arrow.Float32()),
