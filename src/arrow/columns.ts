@@ -1,12 +1,15 @@
 // Reading Arrow columns in bulk, without apache-arrow's per-cell Vector#get.
 //
 // apache-arrow's Vector#get on a Utf8 column decodes every cell on its own (~1 µs each), which
-// made uid and zarr_group handling the main-thread hot spot of large queries. Two shortcuts:
+// made uid and zarr_group handling the main-thread hot spot of large queries. Three shortcuts:
 //   - stringsAt: a chunk whose bytes are all ASCII is decoded once; each cell is then a substring
 //     (V8 makes those cheap slices). Other chunks fall back to per-cell decoding.
 //   - stringCodes: a low-cardinality column (zarr_group: one value per dataset) becomes integer
-//     codes by comparing each cell's bytes with the previous cell's, decoding only on change.
-//   - numbersAt: integer/float columns straight from their value buffers (int64 as exact doubles).
+//     codes by comparing each cell's bytes with the previous cell's, decoding only on change; a
+//     column the Lance reader expanded from a dictionary page reuses that page's indices
+//     (dictionary-origin.ts).
+//   - numbersAt: integer/float columns straight from their value buffers (int64 as two 32-bit
+//     words, exact up to 2^53, no BigInt per cell).
 // Dictionary-encoded columns use their dictionary directly. Other types go through get().
 // Buffers follow apache-arrow's slicing convention: a sliced Data's offsets and primitive values
 // are already sub-arrays starting at the slice (index them with the row), string bytes stay
@@ -103,6 +106,7 @@ export function stringCodes(v: arrow.Vector): { codes: Int32Array; values: strin
     return k;
   };
   let row = 0;
+  let origin: ReturnType<typeof dictionaryOrigin>;
   for (const d of v.data) {
     if (arrow.DataType.isDictionary(d.type) && d.dictionary) {
       const dict = stringsAt(d.dictionary);
@@ -110,9 +114,9 @@ export function stringCodes(v: arrow.Vector): { codes: Int32Array; values: strin
       const idx = d.values as ArrayLike<number | bigint>;
       const nulls = d.nullCount > 0;
       for (let r = 0; r < d.length; r++) codes[row++] = nulls && !isValid(d, r) ? -1 : map[Number(idx[r])]!;
-    } else if (dictionaryOrigin(d)) {
+    } else if ((origin = dictionaryOrigin(d))) {
       // Expanded from a Lance dictionary page: the page's indices are the codes (per item).
-      const { indices, offsets, data, base } = dictionaryOrigin(d)!;
+      const { indices, offsets, data, base } = origin;
       const map = Array.from({ length: offsets.length - 1 }, (_, k) => codeOf(decoder.decode(data.subarray(offsets[k], offsets[k + 1]))));
       const nulls = d.nullCount > 0;
       for (let r = 0; r < d.length; r++) codes[row++] = nulls && !isValid(d, r) ? -1 : map[indices[base + r]!]!;
