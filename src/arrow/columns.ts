@@ -152,15 +152,18 @@ export function stringCodes(v: arrow.Vector): { codes: Int32Array; values: strin
 }
 
 /**
- * Cells of a numeric column at `rows` as doubles (int64 exact up to 2^53). A null cell, or an
- * int64 beyond 2^53, calls `onBad(row)`: throw there, or return to get NaN for that cell.
+ * Cells of a numeric column at `rows` (every row when undefined) as doubles (int64 exact up to
+ * 2^53). A null cell, or an int64 beyond 2^53, calls `onBad(row)`: throw there, or return to get
+ * NaN for that cell.
  */
-export function numbersAt(v: arrow.Vector, rows: ArrayLike<number>, onBad: (row: number) => void): Float64Array {
-  const out = new Float64Array(rows.length);
+export function numbersAt(v: arrow.Vector, rows: ArrayLike<number> | undefined, onBad: (row: number) => void): Float64Array {
+  const n = rows ? rows.length : v.length;
+  const out = new Float64Array(n);
   if (!arrow.DataType.isInt(v.type) && !arrow.DataType.isFloat(v.type)) {
-    for (let i = 0; i < rows.length; i++) {
-      const x = v.get(rows[i]!);
-      if (x === null || x === undefined) onBad(rows[i]!);
+    for (let i = 0; i < n; i++) {
+      const row = rows ? rows[i]! : i;
+      const x = v.get(row);
+      if (x === null || x === undefined) onBad(row);
       out[i] = x === null || x === undefined ? NaN : Number(x);
     }
     return out;
@@ -171,8 +174,8 @@ export function numbersAt(v: arrow.Vector, rows: ArrayLike<number>, onBad: (row:
   // 64-bit integers are read as two 32-bit words (little-endian): no BigInt per cell.
   const words = v.data.map((d) => (d.values instanceof BigInt64Array || d.values instanceof BigUint64Array ? new Int32Array(d.values.buffer, d.values.byteOffset, d.values.length * 2) : undefined));
   const unsigned = v.data.map((d) => d.values instanceof BigUint64Array);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
+  for (let i = 0; i < n; i++) {
+    const row = rows ? rows[i]! : i;
     const c = chunkOf(row);
     const d = v.data[c]!;
     const r = row - starts[c]!;

@@ -241,13 +241,12 @@ const SCAN_LAYOUT_ROWS = 3_000_000;
 function remapsOf(rows: arrow.Table): Map<string, Int32Array> {
   // Table.numRows sums the batches on every call: read it once.
   const n = rows.numRows;
-  const all = Array.from({ length: n }, (_, i) => i);
   const { codes, values } = stringCodes(rows.getChild('layout_uid')!);
   const where = (uid: string) => `layout ${uid}`;
-  const local = numbersAt(rows.getChild('local_index')!, all, (r) => {
+  const local = numbersAt(rows.getChild('local_index')!, undefined, (r) => {
     throw new CorruptDataError(`${where(values[codes[r]!] ?? '')} has a null local_index`, { where: FEATURE_LAYOUTS_TABLE });
   });
-  const global = numbersAt(rows.getChild('global_index')!, all, (r) => {
+  const global = numbersAt(rows.getChild('global_index')!, undefined, (r) => {
     throw new CorruptDataError(`${where(values[codes[r]!] ?? '')} has features without global_index (run optimize before snapshot)`, { where: FEATURE_LAYOUTS_TABLE });
   });
   const sizes = new Int32Array(values.length);

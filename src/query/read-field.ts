@@ -18,6 +18,7 @@ import {
   type CsrMatrix,
   cscColumnRanges,
   effectiveRemap,
+  positionLookup,
   intersectSorted,
   resultType,
   scatterDense,
@@ -158,7 +159,7 @@ function joinFor(catalog: AtlasCatalog, remaps: Int32Array[], wanted: Int32Array
   let entries = joinCache.get(catalog);
   if (!entries) joinCache.set(catalog, (entries = []));
   const hit = entries.find(
-    (e) => e.mode === mode && e.remaps.length === remaps.length && e.remaps.every((r, i) => r === remaps[i]) && (e.wanted === wanted || (e.wanted && wanted && e.wanted.length === wanted.length && e.wanted.every((g, i) => g === wanted[i]))),
+    (e) => e.mode === mode && e.remaps.length === remaps.length && e.remaps.every((r, i) => r === remaps[i]) && (e.wanted === wanted || (e.wanted && wanted && sameInts(e.wanted, wanted))),
   );
   if (hit) return hit;
   const joined = wanted ?? (mode === 'intersection' ? intersectSorted(remaps) : unionSorted(remaps));
@@ -439,7 +440,7 @@ async function readDense(ctx: FieldReadContext, field: PointerField, groups: Gro
  * joins features per batch, and consecutive batches almost always join the same features: without
  * the cache every batch re-gathered (and re-encoded) tens of thousands of registry rows.
  */
-const registryCache = new WeakMap<arrow.Table, { rowOf: (g: number) => number | undefined; built: { joined: Int32Array; table: arrow.Table; names: string[] }[] }>();
+const registryCache = new WeakMap<arrow.Table, { rowOf: (g: number) => number; built: { joined: Int32Array; table: arrow.Table; names: string[] }[] }>();
 const VAR_CACHE_ENTRIES = 8;
 
 /** var: registry rows whose global_index is in `joined`, in joined (= global_index) order. */
@@ -447,16 +448,16 @@ async function varFor(catalog: AtlasCatalog, featureSpace: string, joined: Int32
   const reg = await catalog.registry(featureSpace, signal);
   let cache = registryCache.get(reg);
   if (!cache) {
-    const n = reg.numRows;
-    const gi = numbersAt(reg.getChild('global_index')!, Array.from({ length: n }, (_, i) => i), () => undefined);
-    registryCache.set(reg, (cache = { rowOf: globalToRow(gi), built: [] }));
+    // A null (or beyond 2^53) global_index is NaN here: no feature can ask for that row.
+    const gi = numbersAt(reg.getChild('global_index')!, undefined, () => undefined);
+    registryCache.set(reg, (cache = { rowOf: positionLookup(gi), built: [] }));
   }
   const hit = cache.built.find((b) => sameInts(b.joined, joined));
   if (hit) return { table: hit.table, names: hit.names.slice() };
   const { rowOf } = cache;
   const idx = Array.from(joined, (g) => {
     const i = rowOf(g);
-    if (i === undefined) throw new NotFoundError(`global feature index ${g} is not in the ${featureSpace} registry`);
+    if (i < 0) throw new NotFoundError(`global feature index ${g} is not in the ${featureSpace} registry`);
     return i;
   });
   const table = pickRows(reg, idx);
@@ -464,26 +465,6 @@ async function varFor(catalog: AtlasCatalog, featureSpace: string, joined: Int32
   cache.built.unshift({ joined: joined.slice(), table, names });
   cache.built.length = Math.min(cache.built.length, VAR_CACHE_ENTRIES);
   return { table, names: names.slice() };
-}
-
-/** Registry row of each global index (NaN = null cell, skipped): a table when globals are dense. */
-function globalToRow(gi: Float64Array): (g: number) => number | undefined {
-  let max = -1;
-  let ok = true;
-  for (let i = 0; i < gi.length; i++) {
-    const g = gi[i]!;
-    if (Number.isNaN(g)) continue;
-    if (!(Number.isInteger(g) && g >= 0)) ok = false;
-    else if (g > max) max = g;
-  }
-  if (ok && max < 4 * gi.length + 1024) {
-    const table = new Int32Array(max + 1).fill(-1);
-    for (let i = 0; i < gi.length; i++) if (!Number.isNaN(gi[i]!)) table[gi[i]!] = i;
-    return (g) => (g >= 0 && g <= max && table[g]! >= 0 ? table[g]! : undefined);
-  }
-  const byGlobal = new Map<number, number>();
-  for (let i = 0; i < gi.length; i++) if (!Number.isNaN(gi[i]!)) byGlobal.set(gi[i]!, i);
-  return (g) => byGlobal.get(g);
 }
 
 function sameInts(a: Int32Array, b: Int32Array): boolean {

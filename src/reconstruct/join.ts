@@ -67,15 +67,9 @@ export function intersectSorted(remaps: readonly ArrayLike<number>[]): Int32Arra
 export function effectiveRemap(remap: ArrayLike<number>, joined: Int32Array, mode: 'union' | 'intersection' = 'intersection'): Int32Array {
   checkAscending(joined, 'joined feature space');
   const eff = new Int32Array(remap.length);
-  // Global indices are registry positions (dense from 0): a position table finds each one in one
-  // step (toBatches joins per unit; binary searches were ~60 ms of a 200k-cell stream). Sparse or
-  // negative globals use binary search.
-  const last = joined.length ? joined[joined.length - 1]! : -1;
-  const table = joined.length && joined[0]! >= 0 && last < 4 * joined.length + 1024 ? new Int32Array(last + 1).fill(-1) : undefined;
-  if (table) for (let j = 0; j < joined.length; j++) table[joined[j]!] = j;
+  const positionOf = positionLookup(joined);
   for (let i = 0; i < remap.length; i++) {
-    const g = remap[i]!;
-    const pos = table ? (g >= 0 && g <= last ? table[g]! : -1) : search(joined, g);
+    const pos = positionOf(remap[i]!);
     if (pos < 0 && mode === 'union') {
       throw new QueryError(`global feature ${remap[i]} (local ${i}) is missing from the union feature space`);
     }
@@ -89,16 +83,29 @@ export function wantedRemap(remap: ArrayLike<number>, wantedSortedGlobals: Int32
   return effectiveRemap(remap, wantedSortedGlobals, 'intersection');
 }
 
-/** Index of `x` in ascending `a`, or −1. */
-function search(a: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
+/**
+ * Where each of `values` sits (the last position when one repeats; NaN entries skipped), as a
+ * lookup answering −1 for values not there. Global indices are registry positions, dense from 0,
+ * so a table answers in one step (toBatches joins per read unit; binary searches were ~60 ms of a
+ * 200k-cell stream); sparse, negative or fractional values go through a Map.
+ */
+export function positionLookup(values: ArrayLike<number>): (x: number) => number {
+  let max = -1;
+  let dense = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) continue;
+    if (!(Number.isInteger(v) && v >= 0)) dense = false;
+    else if (v > max) max = v;
   }
-  return lo < a.length && a[lo] === x ? lo : -1;
+  if (dense && max < 4 * values.length + 1024) {
+    const table = new Int32Array(max + 1).fill(-1);
+    for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) table[values[i]!] = i;
+    return (x) => (x >= 0 && x <= max ? (table[x] ?? -1) : -1);
+  }
+  const at = new Map<number, number>();
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) at.set(values[i]!, i);
+  return (x) => at.get(x) ?? -1;
 }
 
 function checkAscending(a: Int32Array, what: string): void {

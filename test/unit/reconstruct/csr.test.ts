@@ -47,7 +47,7 @@ describe('assembleCsr', () => {
     });
   }
 
-  it('effectiveRemap: dense globals (position table) and sparse or negative ones (binary search) agree with a scan', () => {
+  it('effectiveRemap: dense globals (position table) and sparse or negative ones (a Map) agree with a scan', () => {
     const r = rng(5);
     const cases: [Int32Array, Int32Array][] = [];
     for (const span of [50, 5000, 2 ** 30]) {
