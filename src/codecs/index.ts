@@ -18,6 +18,8 @@ export type {
   Codecs,
   ElementSize,
   LoadOptions,
+  RemapTable,
+  RemappedChunk,
   Variant,
   ZstdCompressOptions,
   ZstdDecompressOptions,

@@ -50,6 +50,23 @@ export interface ZstdCompressOptions extends CallOptions {
 }
 
 /**
+ * A local → output column table for `decodeIndicesInto`: an immutable copy, built once per read
+ * and shared by all its chunks (the module keeps it resident between calls).
+ */
+export interface RemapTable {
+  /** Number of local features (valid local indices are `0 … length − 1`). */
+  readonly length: number;
+}
+
+/** What `decodeIndicesInto` wrote. */
+export interface RemappedChunk {
+  /** Bytes written (4 per index). */
+  bytes: number;
+  /** Smallest column written (`2^31 − 1` for none): ≥ 0 means no index was dropped or outside the table. */
+  min: number;
+}
+
+/**
  * The codec module, loaded and ready. Every call is synchronous, copies its input into wasm memory
  * and returns fresh JS memory (never a view into wasm memory). Failures throw CodecError.
  */
@@ -71,6 +88,15 @@ export interface Codecs {
    * the decoded chunk would not fit in `out.length` bytes.
    */
   decodeChunkInto(encoded: Uint8Array, codec: ChunkCodec, out: Uint8Array, opts?: CallOptions): number;
+  /** Copies `table` (`table[local]` = output column, −1 = dropped) for `decodeIndicesInto`. */
+  remapTable(table: Int32Array): RemapTable;
+  /**
+   * `decodeChunkInto` for a chunk of uint32 local feature indices, each mapped through `table` as
+   * it is decoded: `out` receives int32 columns, −1 for a dropped feature and −2^31
+   * (`OUT_OF_LAYOUT`) for a local index outside the table (the caller decides whether that entry
+   * matters: a chunk also holds entries it may not read).
+   */
+  decodeIndicesInto(encoded: Uint8Array, codec: ChunkCodec, table: RemapTable, out: Uint8Array, opts?: CallOptions): RemappedChunk;
   /** Current size of the wasm linear memory (it only ever grows). */
   memoryBytes(): number;
 }

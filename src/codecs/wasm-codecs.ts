@@ -10,6 +10,8 @@ import type {
   CallOptions,
   ChunkCodec,
   Codecs,
+  RemapTable,
+  RemappedChunk,
   Variant,
   ZstdCompressOptions,
   ZstdDecompressOptions,
@@ -27,6 +29,24 @@ const ZSTD_FIRST_GUESS = 1 << 20;
 function checkElementSize(n: number, where: string | undefined): 4 | 8 {
   if (n === 4 || n === 8) return n;
   throw jsCodecError(BITPACK, ErrorCode.BadElementSize, `element size ${String(n)} is not 4 or 8`, where);
+}
+
+/** The module's chunk kind for `codec`, or a CodecError naming the calling method. */
+function chunkKind(codec: ChunkCodec, method: string, where: string | undefined): { name: string; kind: number; elementSize: 4 | 8 } {
+  if (codec.name === BITPACK) return { name: BITPACK, kind: KIND_BITPACK, elementSize: checkElementSize(codec.elementSize, where) };
+  if (codec.name === ZSTD) return { name: ZSTD, kind: KIND_ZSTD, elementSize: 4 };
+  throw jsCodecError(String((codec as { name: unknown }).name), ErrorCode.BadArgument, `${method} supports homeobox.bitpacking and zstd`, where);
+}
+
+/** A private copy of the caller's table; its identity is what keeps it resident in wasm memory. */
+class WasmRemapTable implements RemapTable {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+
+  constructor(table: Int32Array) {
+    this.length = table.length;
+    this.bytes = new Uint8Array(Int32Array.from(table).buffer);
+  }
 }
 
 export class WasmCodecs implements Codecs {
@@ -141,12 +161,7 @@ export class WasmCodecs implements Codecs {
 
   decodeChunkInto(encoded: Uint8Array, codec: ChunkCodec, out: Uint8Array, opts: CallOptions = {}): number {
     const { where } = opts;
-    const name = codec.name === BITPACK ? BITPACK : codec.name === ZSTD ? ZSTD : undefined;
-    if (name === undefined) {
-      throw jsCodecError(String((codec as { name: unknown }).name), ErrorCode.BadArgument, 'decodeChunkInto supports homeobox.bitpacking and zstd', where);
-    }
-    const elementSize = codec.name === BITPACK ? checkElementSize(codec.elementSize, where) : 4;
-    const kind = codec.name === BITPACK ? KIND_BITPACK : KIND_ZSTD;
+    const { name, kind, elementSize } = chunkKind(codec, 'decodeChunkInto', where);
     const w = this.#w;
     return w.run(name, where, (ex) => {
       const ctx = { codec: name, where, elementSize, capacity: out.length };
@@ -155,6 +170,27 @@ export class WasmCodecs implements Codecs {
       const n = w.check(ex.ra_decode_chunk(kind, src, encoded.length, dst, out.length, elementSize), ctx);
       out.set(w.bytes().subarray(dst, dst + n));
       return n;
+    });
+  }
+
+  remapTable(table: Int32Array): RemapTable {
+    return new WasmRemapTable(table);
+  }
+
+  decodeIndicesInto(encoded: Uint8Array, codec: ChunkCodec, table: RemapTable, out: Uint8Array, opts: CallOptions = {}): RemappedChunk {
+    const { where } = opts;
+    const { name, kind, elementSize } = chunkKind(codec, 'decodeIndicesInto', where);
+    if (elementSize !== 4) throw jsCodecError(name, ErrorCode.BadElementSize, `feature indices are 4-byte words, not ${elementSize}`, where);
+    if (!(table instanceof WasmRemapTable)) throw jsCodecError(name, ErrorCode.BadArgument, 'the table must come from remapTable()', where);
+    const w = this.#w;
+    return w.run(name, where, (ex) => {
+      const ctx = { codec: name, where, elementSize, capacity: out.length };
+      const src = w.write(0, encoded, name);
+      const dst = w.region(1, out.length, name);
+      const at = w.resident(table, table.bytes, name);
+      const n = w.check(ex.ra_decode_chunk_remap(kind, src, encoded.length, dst, out.length, at, table.length), ctx);
+      out.set(w.bytes().subarray(dst, dst + n));
+      return { bytes: n, min: ex.ra_remap_min() };
     });
   }
 

@@ -1,7 +1,8 @@
-// One instance of the codec module: its raw exports, memory views, two reusable scratch regions,
+// One instance of the codec module: its raw exports, memory views, three reusable scratch regions,
 // error records, and recovery from traps. wasm-codecs.ts builds the public API on top.
 //
-// Scratch: slot 0 holds the current call's input, slot 1 its output. Each region is reused by every
+// Scratch: slot 0 holds the current call's input, slot 1 its output, slot 2 a resident input that
+// many calls share (a remap table): it is written again only when its owner changes. Each region is reused by every
 // call and only reallocated (freed, then allocated at ≥ 1.5× the old size) when a call needs more,
 // so steady-state calls allocate nothing and memory stays flat. Any call that may allocate can grow
 // memory, which detaches old views of `memory.buffer`; bytes() therefore re-creates its view
@@ -25,6 +26,8 @@ export interface CodecExports {
   ra_bitpack_encode_bound(len: number, elemSize: number): number;
   ra_bitpack_encode(src: number, len: number, elemSize: number, transform: number, dst: number, cap: number): number;
   ra_decode_chunk(kind: number, src: number, len: number, dst: number, cap: number, elemSize: number): number;
+  ra_decode_chunk_remap(kind: number, src: number, len: number, dst: number, cap: number, table: number, tableLen: number): number;
+  ra_remap_min(): number;
   ra_zstd_content_size(src: number, len: number): number;
   ra_zstd_decompress(src: number, len: number, dst: number, cap: number): number;
   ra_zstd_compress_bound(len: number): number;
@@ -40,11 +43,16 @@ interface Region {
 
 const MIN_REGION = 64 * 1024;
 
+/** 0: the call's input; 1: its output; 2: the resident input (see `resident`). */
+type Slot = 0 | 1 | 2;
+
 export class WasmInstance {
   readonly module: WebAssembly.Module;
   #exports!: CodecExports;
   #view = new Uint8Array(0);
   #regions: Region[] = [];
+  /** Who the bytes in slot 2 belong to; a fresh instance has none. */
+  #residentOwner: object | undefined;
   #pending: Promise<void> | undefined;
 
   constructor(module: WebAssembly.Module, instance: WebAssembly.Instance) {
@@ -68,7 +76,7 @@ export class WasmInstance {
   }
 
   /** Pointer to scratch region `slot` with room for `size` bytes. */
-  region(slot: 0 | 1, size: number, codec: string): number {
+  region(slot: Slot, size: number, codec: string): number {
     const r = (this.#regions[slot] ??= { ptr: 0, cap: 0 });
     if (size <= r.cap) return r.ptr;
     const cap = Math.max(Math.ceil(size / MIN_REGION) * MIN_REGION, Math.ceil((r.cap * 1.5) / MIN_REGION) * MIN_REGION);
@@ -88,6 +96,20 @@ export class WasmInstance {
   write(slot: 0 | 1, data: Uint8Array, codec: string): number {
     const ptr = this.region(slot, data.length, codec);
     this.bytes().set(data, ptr);
+    return ptr;
+  }
+
+  /**
+   * Pointer to `data` in slot 2, copied there only if `owner` did not put it there last: the owner
+   * promises `data` never changes. Calls that share an input (one remap table for every chunk of
+   * a read) pay for one copy.
+   */
+  resident(owner: object, data: Uint8Array, codec: string): number {
+    if (this.#residentOwner === owner) return this.#regions[2]!.ptr;
+    this.#residentOwner = undefined;
+    const ptr = this.region(2, data.length, codec);
+    this.bytes().set(data, ptr);
+    this.#residentOwner = owner;
     return ptr;
   }
 
@@ -147,6 +169,7 @@ export class WasmInstance {
     this.#exports = instance.exports as unknown as CodecExports;
     this.#view = new Uint8Array(this.#exports.memory.buffer);
     this.#regions = [];
+    this.#residentOwner = undefined;
   }
 
   #cString(ptr: number): string {

@@ -6,8 +6,11 @@
 //
 // assembleCsr (csr.ts) does both steps at once for any number of groups on the calling thread.
 // This path is built for throughput, because streaming spends its CPU here:
-//   - one fused pass validates local indices, maps them through the effective remap into the
-//     output indices and notices dropped features and rows out of column order;
+//   - the indices usually arrive already mapped through the effective remap by the codec module
+//     as it decoded them (decodeEncodedIndices: `mapped`), with a lower bound that usually proves
+//     nothing is dropped or out of the layout; otherwise short branch-free passes validate local
+//     indices, map them and notice dropped features. Either way one pass, stopping at the first
+//     descent, notices rows out of column order;
 //   - the common case (nothing dropped, no sort asked or needed) copies nothing else: indptr is
 //     the running sum of the read lengths and the decoded value arrays ARE the output when their
 //     dtype is the output's;
@@ -19,17 +22,31 @@
 
 import { CorruptDataError, QueryError } from '../errors.js';
 import { allocate, type DataType, type ZarrTypedArray } from '../zarr/dtype.js';
+import { OUT_OF_LAYOUT, type MappedColumns } from '../zarr/encoded-read.js';
 import { castArray } from './cast.js';
 import { prefixSum, type CsrAssemblyOptions, type CsrMatrix, type SparseGroupInput } from './csr.js';
 
-/** One group's rows in read order, without their placement. */
-export type GroupCsrInput = Omit<SparseGroupInput, 'outRows'>;
+/**
+ * One group's rows in read order, without their placement: local `indices` to map through
+ * `remap`, or `mapped` columns (mapped while decoding; `remap` still says the layout's size) with
+ * `localAt(entry)` to name a bad local index in the error.
+ */
+export type GroupCsrInput = Omit<SparseGroupInput, 'outRows'> | PremappedGroupInput;
+export type PremappedGroupInput = Omit<SparseGroupInput, 'outRows' | 'indices'> & { mapped: MappedColumns; localAt?: (entry: number) => number };
+
+interface Scan {
+  /** First entry whose local index is outside the layout, or −1. */
+  bad: number;
+  dropped: boolean;
+  unsorted: boolean;
+}
 
 /** Rows up to this long are insertion-sorted (cheaper than radix passes over 256 buckets). */
 const INSERTION_MAX = 48;
 
 /**
- * `opts.reuseIndices`: the caller hands over `g.indices` (a 32-bit typed array it no longer
+ * `mapped` columns are always written over (they were made for this). `opts.reuseIndices`: the
+ * caller hands over `g.indices` (a 32-bit typed array it no longer
  * needs, e.g. just decoded in a worker) and the output columns are written over it: no second
  * array of the same size to allocate and fill.
  */
@@ -39,11 +56,22 @@ export function assembleGroupCsr(g: GroupCsrInput, opts: Omit<CsrAssemblyOptions
   const nRows = g.lengths.length;
   checkShapes(g, layerNames, nCols);
   const lengths = g.lengths instanceof Int32Array ? g.lengths : Int32Array.from(g.lengths);
-  const idx = g.indices instanceof Uint32Array || g.indices instanceof Int32Array ? g.indices : Int32Array.from(g.indices);
-  const mapped = opts.reuseIndices ? new Int32Array(idx.buffer, idx.byteOffset, idx.length) : new Int32Array(idx.length);
-  const scan = mapIndices(idx, g.remap, lengths, mapped);
-  if (scan.bad >= 0) {
-    throw new CorruptDataError(`local feature index ${idx[scan.bad]} is outside the layout's ${g.remap.length} features`, { where: `entry ${scan.bad}` });
+  let mapped: Int32Array;
+  let scan: Scan;
+  if ('mapped' in g) {
+    mapped = g.mapped.columns;
+    scan = scanMapped(g.mapped, lengths);
+    if (scan.bad >= 0) {
+      const local = g.localAt ? ` ${g.localAt(scan.bad)}` : '';
+      throw new CorruptDataError(`local feature index${local} is outside the layout's ${g.remap.length} features`, { where: `entry ${scan.bad}` });
+    }
+  } else {
+    const idx = g.indices instanceof Uint32Array || g.indices instanceof Int32Array ? g.indices : Int32Array.from(g.indices);
+    mapped = opts.reuseIndices ? new Int32Array(idx.buffer, idx.byteOffset, idx.length) : new Int32Array(idx.length);
+    scan = mapIndices(idx, g.remap, lengths, mapped);
+    if (scan.bad >= 0) {
+      throw new CorruptDataError(`local feature index ${idx[scan.bad]} is outside the layout's ${g.remap.length} features`, { where: `entry ${scan.bad}` });
+    }
   }
   const sort = opts.sortIndices !== false && scan.unsorted;
   if (!scan.dropped && !sort) {
@@ -76,12 +104,10 @@ export function assembleGroupCsr(g: GroupCsrInput, opts: Omit<CsrAssemblyOptions
 /**
  * out[k] = eff[idx[k]] for every entry; reports the first local index outside the layout
  * (bad ≥ 0), whether any feature is dropped (eff −1), and whether a row's kept columns ever
- * descend. Three branch-free or short passes beat one pass with per-entry branches 2× (streaming
- * spends its worker CPU here): a range check, the gather, and an order check that stops at the
- * first descent (the first row, for homeobox's uid-hash column order). Typed parameters keep the
- * loops monomorphic.
+ * descend. Three branch-free or short passes beat one pass with per-entry branches 2×: a range
+ * check, the gather, and the order check. Typed parameters keep the loops monomorphic.
  */
-function mapIndices(idx: Uint32Array | Int32Array, eff: Int32Array, lengths: Int32Array, out: Int32Array): { bad: number; dropped: boolean; unsorted: boolean } {
+function mapIndices(idx: Uint32Array | Int32Array, eff: Int32Array, lengths: Int32Array, out: Int32Array): Scan {
   const nLocal = eff.length;
   let lo = 0;
   let hi = 0;
@@ -101,20 +127,38 @@ function mapIndices(idx: Uint32Array | Int32Array, eff: Int32Array, lengths: Int
     out[k] = col;
     minCol = col < minCol ? col : minCol;
   }
-  let unsorted = false;
-  for (let b = 0, k = 0; b < lengths.length && !unsorted; b++) {
+  return { bad: -1, dropped: minCol < 0, unsorted: descends(out, lengths) };
+}
+
+/**
+ * Scan of columns the codec module mapped. Its lower bound is over whole chunks, read entries or
+ * not: when it is ≥ 0 (the usual case) there is nothing to find, else one pass over the read
+ * entries finds the first outside the layout and any dropped.
+ */
+function scanMapped(m: MappedColumns, lengths: Int32Array): Scan {
+  const cols = m.columns;
+  let dropped = false;
+  if (m.min < 0) {
+    let min = 0;
+    for (let k = 0; k < cols.length; k++) min = cols[k]! < min ? cols[k]! : min;
+    if (min === OUT_OF_LAYOUT) return { bad: cols.indexOf(OUT_OF_LAYOUT), dropped: false, unsorted: false };
+    dropped = min < 0;
+  }
+  return { bad: -1, dropped, unsorted: descends(cols, lengths) };
+}
+
+/** Whether a row's kept (≥ 0) columns ever descend; stops at the first descent (the first row, for homeobox's uid-hash column order). */
+function descends(cols: Int32Array, lengths: Int32Array): boolean {
+  for (let b = 0, k = 0; b < lengths.length; b++) {
     let prev = -1;
     for (const end = k + lengths[b]!; k < end; k++) {
-      const col = out[k]!;
+      const col = cols[k]!;
       if (col < 0) continue;
-      if (col < prev) {
-        unsorted = true;
-        break;
-      }
+      if (col < prev) return true;
       prev = col;
     }
   }
-  return { bad: -1, dropped: minCol < 0, unsorted };
+  return false;
 }
 
 /**
@@ -212,7 +256,8 @@ function asDtype(values: ArrayLike<number | bigint>, dtype: DataType): ZarrTyped
 function checkShapes(g: GroupCsrInput, layers: string[], nCols: number): void {
   let total = 0;
   for (let b = 0; b < g.lengths.length; b++) total += g.lengths[b]!;
-  if (total !== g.indices.length) throw new QueryError(`lengths sum to ${total} but there are ${g.indices.length} indices`);
+  const nIndices = 'mapped' in g ? g.mapped.columns.length : g.indices.length;
+  if (total !== nIndices) throw new QueryError(`lengths sum to ${total} but there are ${nIndices} indices`);
   for (const name of layers) {
     const v = g.values[name];
     if (!v) throw new QueryError(`no values for layer "${name}"`);

@@ -3,7 +3,7 @@ import { loadCodecs, type Codecs } from '../codecs/index.js';
 import { CorruptDataError } from '../errors.js';
 import type { CsrMatrix } from '../reconstruct/csr.js';
 import { assembleGroupCsr } from '../reconstruct/csr-group.js';
-import { decodeEncodedRead } from '../zarr/encoded-read.js';
+import { decodeEncodedIndices, decodeEncodedRead } from '../zarr/encoded-read.js';
 import type { CodecLoadOptions, CsrGroupJob, DecodeJob } from './protocol.js';
 
 let codecs: Promise<Codecs> | undefined;
@@ -31,13 +31,19 @@ export async function decodeJobs(jobs: DecodeJob[]): Promise<Uint8Array[]> {
   });
 }
 
-/** A CsrGroupJob, start to finish (decode, remap, sort, cast). */
+/**
+ * A CsrGroupJob, start to finish (decode, remap, sort, cast). Indices are mapped to output columns
+ * by the codec module as each chunk is decoded, when the chain allows (decodeEncodedIndices).
+ */
 export async function runCsrGroupJob(job: CsrGroupJob): Promise<CsrMatrix> {
   const c = await initCodecs();
-  const indices = decodeEncodedRead(job.indices, c);
+  const mapped = decodeEncodedIndices(job.indices, c, job.remap);
   const values = Object.fromEntries(job.layers.map((l, i) => [l, decodeEncodedRead(job.values[i]!, c)]));
+  const common = { lengths: job.lengths, values, remap: job.remap };
   return assembleGroupCsr(
-    { lengths: job.lengths, indices: indices as ArrayLike<number>, values, remap: job.remap },
+    mapped
+      ? { ...common, mapped, localAt: (entry: number) => decodeEncodedRead(job.indices, c)[entry]! as number }
+      : { ...common, indices: decodeEncodedRead(job.indices, c) as ArrayLike<number> },
     { nCols: job.nCols, layers: Object.fromEntries(job.layers.map((l, i) => [l, job.outDtypes[i]!])), sortIndices: job.sortIndices, reuseIndices: true },
   );
 }

@@ -45,8 +45,62 @@ export interface EncodedReadCodecs {
   decodeChunkInto(encoded: Uint8Array, codec: Exclude<InnerCodec, { name: 'bytes' }>, out: Uint8Array): number;
 }
 
+/** What decoding with a fused remap needs from the codec module (src/codecs `Codecs`). */
+export interface EncodedIndicesCodecs<T> {
+  remapTable(table: Int32Array): T;
+  decodeIndicesInto(encoded: Uint8Array, codec: Exclude<InnerCodec, { name: 'bytes' }>, table: T, out: Uint8Array): { bytes: number; min: number };
+}
+
+/** Written for a local index outside the remap table (the module's `remap::OUT_OF_LAYOUT`). */
+export const OUT_OF_LAYOUT = -0x80000000;
+
+/** Output columns of a read of local feature indices, mapped while decoding. */
+export interface MappedColumns {
+  /** `remap[local]` per entry: −1 for a dropped feature, OUT_OF_LAYOUT for a local index outside the table. */
+  columns: Int32Array;
+  /**
+   * A lower bound of `columns` (the chunks' minimum, read entries or not): ≥ 0 proves that no
+   * read entry is dropped or outside the table, so nobody needs to look.
+   */
+  min: number;
+}
+
+type DecodeOneChunk = (encoded: Uint8Array, codec: Exclude<InnerCodec, { name: 'bytes' }>, out: Uint8Array) => number;
+
 /** Decodes every chunk of `read` into one typed array of `read.totalElements` elements. Pure. */
 export function decodeEncodedRead(read: EncodedRead, codecs: EncodedReadCodecs): ZarrTypedArray {
+  return decodeWith(read, (b, codec, into) => codecs.decodeChunkInto(b, codec, into));
+}
+
+/**
+ * A read of uint32/int32 local feature indices, decoded and mapped through `remap` in one pass
+ * per chunk inside the codec module (the chunk is still in cache; JS never walks the raw
+ * indices). Undefined when the read's chain cannot take that path (raw bytes, trailing
+ * checksums, big-endian, not 4-byte integers): the caller decodes and maps it the plain way.
+ */
+export function decodeEncodedIndices<T>(read: EncodedRead, codecs: EncodedIndicesCodecs<T>, remap: Int32Array): MappedColumns | undefined {
+  const { decode } = read;
+  if (decode.codec.name === 'bytes' || decode.crcAfter > 0 || decode.swap || (read.dataType !== 'uint32' && read.dataType !== 'int32')) return undefined;
+  if (decode.codec.name === 'homeobox.bitpacking' && decode.codec.elementSize !== 4) return undefined;
+  const table = codecs.remapTable(remap);
+  let min = 0x7fffffff;
+  const out = decodeWith(read, (b, codec, into) => {
+    const r = codecs.decodeIndicesInto(b, codec, table, into);
+    if (r.min < min) min = r.min;
+    return r.bytes;
+  });
+  const columns = new Int32Array(out.buffer, out.byteOffset, out.length);
+  if (read.fills.length) {
+    // Missing chunks hold the fill value as a local index: map it too.
+    const local = Number(read.fillValue);
+    const col = Number.isInteger(local) && local >= 0 && local < remap.length ? remap[local]! : OUT_OF_LAYOUT;
+    for (let f = 0; f < read.fills.length; f += 2) columns.fill(col, read.fills[f]!, read.fills[f]! + read.fills[f + 1]!);
+    if (col < min) min = col;
+  }
+  return { columns, min };
+}
+
+function decodeWith(read: EncodedRead, decodeChunk: DecodeOneChunk): ZarrTypedArray {
   const out = allocate(read.dataType, read.totalElements);
   const out8 = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   const { decode, chunks, strips } = read;
@@ -66,7 +120,7 @@ export function decodeEncodedRead(read: EncodedRead, codecs: EncodedReadCodecs):
       let n: number;
       const into = direct ? out8.subarray(strips[s0 + 1]! * item, strips[s0 + 1]! * item + jobBytes) : scratch;
       try {
-        n = codecs.decodeChunkInto(b, decode.codec as Exclude<InnerCodec, { name: 'bytes' }>, into);
+        n = decodeChunk(b, decode.codec as Exclude<InnerCodec, { name: 'bytes' }>, into);
       } catch (err) {
         if (err instanceof CodecError && !err.where) throw new CodecError(err.message.replace(`${err.codec}: `, ''), { ...err.fields, codec: err.codec, where: name }, { cause: err });
         throw err;

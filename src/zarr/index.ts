@@ -10,4 +10,4 @@ export { chunkKey, type ChunkKeyEncoding } from './chunk-key.js';
 export type { ArrayCodecs, ChunkCodecChain, BytesToBytesCodec } from './codecs/chain.js';
 export type { ShardingCodec, ShardIndex } from './codecs/sharding.js';
 export type { DataType, TypedArrayFor, ZarrTypedArray, FillValue } from './dtype.js';
-export { decodeEncodedRead, type EncodedRead } from './encoded-read.js';
+export { decodeEncodedRead, decodeEncodedIndices, OUT_OF_LAYOUT, type EncodedRead, type MappedColumns } from './encoded-read.js';

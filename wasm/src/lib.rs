@@ -1,6 +1,7 @@
 //! ragged-atlas codec module: `homeobox.bitpacking` (BP-128) and zstd, for wasm32 and native.
 //!
 //! * [`bitpack`]: the BP-128 container and kernels (pure Rust; SIMD128 kernels on wasm32+simd128).
+//! * [`remap`]: local → output feature columns, applied to a decoded chunk of indices.
 //! * [`zstd`]: bounded decompression / compression through libzstd (C, linked by `build.rs`).
 //! * [`error`]: the error codes, whose numbers are the module's ABI.
 //! * `wasm` (wasm32 only): the single boundary file with every `extern "C"` export.
@@ -10,6 +11,7 @@
 
 pub mod bitpack;
 pub mod error;
+pub mod remap;
 #[cfg(feature = "zstd")]
 pub mod zstd;
 

@@ -11,13 +11,16 @@
 //! Example (JS): `n = ra_bitpack_decode(src, srcLen, 4, dst, dstCap)`; `n = -3` means a block width
 //! above 32, and `u32[ra_last_error()/4 + 1]` is the block index.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::alloc::{alloc, dealloc, Layout};
 
 use crate::bitpack::{self, ElementSize, Transform};
 use crate::error::{CodecError, ErrorCode, ErrorDetail, Result};
+use crate::remap;
 
 static LAST_ERROR: [AtomicU32; ErrorDetail::WORDS] = [const { AtomicU32::new(0) }; ErrorDetail::WORDS];
+/// Smallest value the last successful [`ra_decode_chunk_remap`] wrote.
+static REMAP_MIN: AtomicI32 = AtomicI32::new(i32::MAX);
 
 /// Alignment of buffers handed to JS: 16, so SIMD loads of whole blocks are aligned.
 const ALIGN: usize = 16;
@@ -162,6 +165,49 @@ pub unsafe extern "C" fn ra_decode_chunk(kind: u32, src: *const u8, len: usize, 
             _ => Err(CodecError::with_value(ErrorCode::BadArgument, kind as u64)),
         }
     })())
+}
+
+/// [`ra_decode_chunk`] for a chunk of u32 local feature indices, each then mapped through the
+/// i32 table `(table, table_len)` in place (see `remap.rs`: −1 = dropped, `i32::MIN` = outside
+/// the table). Returns the bytes written; [`ra_remap_min`] then holds the smallest value written.
+///
+/// # Safety
+/// `(src, len)` readable, `(dst, cap)` writable, `(table, table_len)` readable i32s (4-aligned),
+/// none overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn ra_decode_chunk_remap(kind: u32, src: *const u8, len: usize, dst: *mut u8, cap: usize, table: *const i32, table_len: usize) -> i32 {
+    finish((|| {
+        let (src, dst) = unsafe { (input(src, len)?, output(dst, cap)?) };
+        let table = unsafe { table_input(table, table_len)? };
+        let n = match kind {
+            KIND_BITPACK => bitpack::decode_into(src, ElementSize::U32, dst)?,
+            KIND_ZSTD => zstd_decompress(src, dst)?,
+            _ => return Err(CodecError::with_value(ErrorCode::BadArgument, kind as u64)),
+        };
+        if !n.is_multiple_of(4) {
+            return Err(CodecError::with_value(ErrorCode::InputNotMultiple, n as u64));
+        }
+        REMAP_MIN.store(remap::remap_in_place(&mut dst[..n], table), Ordering::Relaxed);
+        Ok(n)
+    })())
+}
+
+/// Smallest value written by the last successful [`ra_decode_chunk_remap`] (`i32::MAX` if none).
+#[no_mangle]
+pub extern "C" fn ra_remap_min() -> i32 {
+    REMAP_MIN.load(Ordering::Relaxed)
+}
+
+/// # Safety
+/// `ptr` is null only with `len == 0`, otherwise valid for `len` i32s.
+unsafe fn table_input<'a>(ptr: *const i32, len: usize) -> Result<&'a [i32]> {
+    if len == 0 {
+        Ok(&[])
+    } else if ptr.is_null() || !(ptr as usize).is_multiple_of(4) {
+        Err(CodecError::with_value(ErrorCode::BadArgument, len as u64))
+    } else {
+        Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
+    }
 }
 
 #[cfg(feature = "zstd")]

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { assembleCsr, type CsrMatrix, type SparseGroupInput } from '../../../src/reconstruct/csr.js';
 import { assembleGroupCsr, placeGroupRows } from '../../../src/reconstruct/csr-group.js';
 import { CorruptDataError, QueryError } from '../../../src/errors.js';
+import { OUT_OF_LAYOUT } from '../../../src/zarr/encoded-read.js';
 import { rng } from '../zarr/helpers/rng.js';
 
 /** A remap over nLocal features made of `runs` interleaved increasing runs into nCols columns, some dropped. */
@@ -100,6 +101,15 @@ describe('assembleGroupCsr + placeGroupRows', () => {
         // reuseIndices (the decode worker's mode): the same matrix, written over a copy of the indices.
         const reused = groups.map((g) => ({ outRows: g.outRows, csr: assembleGroupCsr({ ...g, indices: Uint32Array.from(g.indices) }, { nCols, layers: LAYERS, sortIndices, reuseIndices: true }) }));
         same(placeGroupRows(reused, { nRows, nCols, layers: LAYERS }), want);
+        // Columns mapped while decoding (the codec module's mode), with an exact or a loose lower bound.
+        for (const loose of [false, true]) {
+          const premapped = groups.map((g) => {
+            const columns = Int32Array.from(g.indices, (l) => g.remap[l]!);
+            const min = loose ? -1 : columns.reduce((m, c) => Math.min(m, c), 0x7fffffff);
+            return { outRows: g.outRows, csr: assembleGroupCsr({ lengths: g.lengths, values: g.values, remap: g.remap, mapped: { columns, min } }, { nCols, layers: LAYERS, sortIndices }) };
+          });
+          same(placeGroupRows(premapped, { nRows, nCols, layers: LAYERS }), want);
+        }
         if (sortIndices) expect(got.sortedIndices).toBe(true);
       }
     }
@@ -124,5 +134,24 @@ describe('assembleGroupCsr + placeGroupRows', () => {
     expect(() => placeGroupRows([{ outRows: [3], csr: ok }], { nRows: 2, nCols: 2, layers: { x: 'uint32' } })).toThrow(QueryError);
     expect(() => placeGroupRows([{ outRows: [0], csr: ok }, { outRows: [0], csr: ok }], { nRows: 2, nCols: 2, layers: { x: 'uint32' } })).toThrow(/twice/);
     expect(() => placeGroupRows([{ outRows: [0], csr: ok }], { nRows: 2, nCols: 2, layers: { x: 'float32' } })).toThrow(/lacks layer/);
+  });
+
+  it('premapped columns: an entry outside the layout is CorruptDataError naming it; a loose bound alone is not an error', () => {
+    const base = { lengths: Int32Array.from([2, 1]), values: { x: Uint32Array.from([1, 2, 3]) }, remap: Int32Array.from([1, 0]) };
+    const bad = { ...base, mapped: { columns: Int32Array.from([1, OUT_OF_LAYOUT, 0]), min: OUT_OF_LAYOUT }, localAt: (k: number) => [0, 7, 1][k]! };
+    expect(() => assembleGroupCsr(bad, { nCols: 2, layers: { x: 'uint32' } })).toThrow(/local feature index 7 is outside the layout's 2 features/);
+    try {
+      assembleGroupCsr(bad, { nCols: 2, layers: { x: 'uint32' } });
+    } catch (e) {
+      expect(e).toBeInstanceOf(CorruptDataError);
+      expect((e as CorruptDataError).where).toBe('entry 1');
+    }
+    // The chunk's minimum may come from entries this read does not include.
+    const loose = assembleGroupCsr({ ...base, mapped: { columns: Int32Array.from([0, 1, 1]), min: OUT_OF_LAYOUT } }, { nCols: 2, layers: { x: 'uint32' } });
+    expect([...loose.indices]).toEqual([0, 1, 1]);
+    const dropped = assembleGroupCsr({ ...base, mapped: { columns: Int32Array.from([1, -1, 0]), min: -1 } }, { nCols: 2, layers: { x: 'uint32' } });
+    expect([...dropped.indptr]).toEqual([0, 1, 2]);
+    expect([...dropped.data.x!]).toEqual([1, 3]);
+    expect(() => assembleGroupCsr({ ...base, mapped: { columns: Int32Array.from([0, 1]), min: 0 } }, { nCols: 2, layers: { x: 'uint32' } })).toThrow(QueryError);
   });
 });

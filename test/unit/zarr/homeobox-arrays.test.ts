@@ -8,7 +8,7 @@ import { decodeEncodedRead, fetchRangesEncoded, openArray, openGroup, prefetchSh
 import { loadCodecs } from '../../../src/codecs/index.js';
 import { markOwned } from '../../../src/io/owned.js';
 import { withInflightDedupe } from '../../../src/io/dedupe.js';
-import { encodedReadBuffers } from '../../../src/zarr/encoded-read.js';
+import { decodeEncodedIndices, encodedReadBuffers, OUT_OF_LAYOUT } from '../../../src/zarr/encoded-read.js';
 import { decodeBp128 } from './helpers/bp128.js';
 import { MapStore, zarritaStore } from './helpers/memory-store.js';
 import { randInt, rng } from './helpers/rng.js';
@@ -34,6 +34,8 @@ for (let row = 0; row < 300; row++) {
 }
 for (let i = 0; i < nnz; i++) counts[i] = r() < 0.01 ? 0xfffffff0 + randInt(r, 0, 15) : 1 + Math.floor(-Math.log(r()) * 3);
 const lognorm = Float32Array.from(counts, (c) => Math.log1p(c));
+// Local indices whose chunks 2 and 5 are all zero, so the writer leaves them out (read as fill).
+const holey = Uint32Array.from(indices, (v, i) => (Math.floor(i / 1000) === 2 || Math.floor(i / 1000) === 5 ? 0 : v));
 const lengths16 = Uint16Array.from({ length: nnz }, () => randInt(r, 0, 65536));
 const big64 = BigUint64Array.from({ length: nnz }, (_, i) => (1n << 50n) + BigInt(i) * 977n + (i % 7 === 0 ? 0xffffffffn : 0n));
 const [N, F] = [500, 37];
@@ -45,6 +47,7 @@ const denseGeom = { shape: [N, F], shardShape: [216, F], chunkShape: [27, F] };
 beforeAll(async () => {
   store.putJson('zg/zarr.json', { zarr_format: 3, node_type: 'group', attributes: {} });
   await writeShardedArray(store, indices, { path: 'zg/csr/indices', dtype: 'uint32', ...sparse1d, inner: { bitpack: 'delta' } });
+  await writeShardedArray(store, holey, { path: 'zg/holey', dtype: 'uint32', ...sparse1d, inner: { bitpack: 'delta' } });
   await writeShardedArray(store, counts, { path: 'zg/csr/layers/counts', dtype: 'uint32', ...sparse1d, inner: { bitpack: 'none' } });
   await writeShardedArray(store, lognorm, { path: 'zg/csr/layers/log_normalized', dtype: 'float32', ...sparse1d, inner: 'zstd' });
   await writeShardedArray(store, lengths16, { path: 'zg/lengths16', dtype: 'uint16', ...sparse1d, inner: { bitpack: 'none', elementSize: 4 } });
@@ -108,6 +111,42 @@ describe('homeobox-layout arrays', () => {
       const { read, lengths } = await fetchRangesEncoded(a, rowRanges(rows));
       expect(arr(lengths)).toEqual(rows.map((i) => rowLens[i]));
       expect(arr(decodeEncodedRead(read, codecs))).toEqual(rows.flatMap((i) => arr(expected).slice(indptr[i], indptr[i + 1])));
+    }
+  });
+
+  it('decodeEncodedIndices maps while decoding: equal to decoding then mapping, with a lower bound; other chains decline', async () => {
+    const codecs = await loadCodecs();
+    const rr = rng(99);
+    const perm = Int32Array.from({ length: 2000 }, (_, i) => i);
+    for (let i = perm.length - 1; i > 0; i--) {
+      const j = randInt(rr, 0, i + 1);
+      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+    }
+    const tables: [string, Int32Array][] = [
+      ['permutation', perm],
+      ['drops', Int32Array.from(perm, (c, i) => (i % 3 === 0 ? -1 : c))],
+      ['short table (locals ≥ 1500 outside it)', perm.slice(0, 1500)],
+    ];
+    const expectedOf: Record<string, Uint32Array> = { 'zg/csr/indices': indices, 'zg/lancell': indices, 'zg/start_index': counts, 'zg/zstd_crc': counts, 'zg/holey': holey };
+    for (const [path, expected] of Object.entries(expectedOf)) {
+      const a = await openArray(store, path);
+      const start = randInt(rr, 0, 100);
+      const rows = [...Array.from({ length: 40 }, () => randInt(rr, 0, 300)), ...Array.from({ length: 150 }, (_, i) => start + i)];
+      const { read } = await fetchRangesEncoded(a, rowRanges(rows));
+      if (path === 'zg/holey') expect(read.fills.length).toBeGreaterThan(0);
+      for (const [name, table] of tables) {
+        const got = decodeEncodedIndices(read, codecs, table)!;
+        const locals = rows.flatMap((i) => arr(expected).slice(indptr[i], indptr[i + 1])) as number[];
+        const want = locals.map((l) => (l < table.length ? table[l]! : OUT_OF_LAYOUT));
+        expect(got.columns, `${path}, ${name}`).toBeInstanceOf(Int32Array);
+        expect(arr(got.columns), `${path}, ${name}`).toEqual(want);
+        expect(got.min).toBeLessThanOrEqual(Math.min(0x7fffffff, ...want));
+        if (name === 'permutation' && expected !== counts) expect(got.min, path).toBeGreaterThanOrEqual(0);
+      }
+    }
+    for (const path of ['zg/csr/layers/log_normalized', 'zg/big_endian', 'zg/big64', 'zg/lengths16']) {
+      const { read } = await fetchRangesEncoded(await openArray(store, path), rowRanges([1, 2, 3]));
+      expect(decodeEncodedIndices(read, codecs, perm), path).toBeUndefined();
     }
   });
 
