@@ -21,6 +21,7 @@ import { AtlasQuery, type QueryProgress, type RunOptions } from '../query/atlas-
 import { AtlasExecutor } from '../query/executor.js';
 import { emptySpec } from '../query/spec.js';
 import { createDecoder, type DecodePoolOptions } from '../workers/decode-pool.js';
+import type { PageDecoder } from '../lance/page-decoder.js';
 import { createWorkerFetch } from '../workers/fetch-pool.js';
 import { isNode } from '../workers/spawn.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
@@ -77,6 +78,11 @@ export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 
    * 1 MiB, about one round trip's worth at 50 MB/s and 20 ms; 0 keeps each read one request.
    */
   lancePartBytes?: number;
+  /**
+   * Lance pages of at least this many encoded bytes are decoded in the decode workers, not on the
+   * calling thread (default 256 KiB: smaller ones cost more to post than to decode); 0 sends every page.
+   */
+  lanceOffloadBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -280,16 +286,19 @@ export class RaggedAtlas {
   static async #checkout(location: AtlasLocation, options: AtlasOptions, pick: (records: SnapshotRecord[], where: string) => SnapshotRecord): Promise<RaggedAtlas> {
     const io = withFetchWorkers(options);
     const opts = io.opts;
+    const decoder = opts.decoder ?? createDecoder({ workers: opts.workers, wasmUrl: opts.wasmUrl, workerUrl: opts.workerUrl, variant: opts.variant });
+    const closers = [io.close, ...(opts.decoder ? [] : [() => decoder.close?.()])];
     try {
       const src = await openSource(location, opts);
       const record = pick(await src.snapshots(), src.where);
-      const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes }), src.layerDefaults(), src.zarr(record)]);
+      // Big Lance pages (obs columns of many cells) are decoded in the same workers as matrices.
+      const lancePages = decoder.lancePages?.bind(decoder);
+      const pageDecoder: PageDecoder | undefined = lancePages && { lancePages, minPageBytes: opts.lanceOffloadBytes };
+      const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes, pageDecoder }), src.layerDefaults(), src.zarr(record)]);
       catalog.defaultLayers = defaults;
-      const decoder = opts.decoder ?? createDecoder({ workers: opts.workers, wasmUrl: opts.wasmUrl, workerUrl: opts.workerUrl, variant: opts.variant });
-      const closers = [io.close, ...(opts.decoder ? [] : [() => decoder.close?.()])];
       return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes, concurrency: opts.concurrency });
     } catch (err) {
-      io.close();
+      for (const close of closers) close();
       throw err;
     }
   }

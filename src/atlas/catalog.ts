@@ -9,6 +9,7 @@ import type { ByteStore } from '../io/types.js';
 import { withPrefix } from '../io/prefix.js';
 import { openTable } from '../lance/index.js';
 import type { Decompressors } from '../lance/decompressors.js';
+import type { PageDecoder } from '../lance/page-decoder.js';
 import { quoteString } from '../query/predicate/index.js';
 import { selectObs, type ObsTable } from '../query/obs-select.js';
 import { emptySpec } from '../query/spec.js';
@@ -26,6 +27,8 @@ export interface CatalogOptions {
   layoutScanRows?: number;
   /** Lance page reads longer than twice this go out as parallel parts (IoOptions.partBytes). */
   partBytes?: number;
+  /** Where big Lance pages are decoded (the atlas's decode workers); default the reading thread. */
+  pageDecoder?: PageDecoder;
 }
 
 export function tableStore(lanceDb: ByteStore, name: string): ByteStore {
@@ -47,9 +50,10 @@ export type TableOpener = (name: string, version: number, signal?: AbortSignal, 
 export const CATALOG_WHOLE_FILE_BYTES = 2 << 20;
 
 /** Tables from static Lance files under a `lance_db/` store. */
-export function lanceTableOpener(lanceDb: ByteStore, opts: Pick<CatalogOptions, 'decompressors' | 'partBytes'> = {}): TableOpener {
+export function lanceTableOpener(lanceDb: ByteStore, opts: Pick<CatalogOptions, 'decompressors' | 'partBytes' | 'pageDecoder'> = {}): TableOpener {
   const io = opts.partBytes === undefined ? undefined : { partBytes: opts.partBytes };
-  return (name, version, signal, hints) => openTable(tableStore(lanceDb, name), { version, signal, decompressors: opts.decompressors, io, wholeFileBytes: hints?.wholeFileBytes });
+  return (name, version, signal, hints) =>
+    openTable(tableStore(lanceDb, name), { version, signal, decompressors: opts.decompressors, io, wholeFileBytes: hints?.wholeFileBytes, pageDecoder: opts.pageDecoder });
 }
 
 export class AtlasCatalog {

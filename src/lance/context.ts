@@ -4,6 +4,7 @@
 import { NotFoundError, throwIfAborted } from '../errors.js';
 import type { ByteStore } from '../io/types.js';
 import type { Decompressors } from './decompressors.js';
+import type { PageDecoder } from './page-decoder.js';
 import { deletionKey, parseDeletionFile } from './deletions.js';
 import { DEFAULT_TAIL_BYTES, parseFileMetadata, parseFooter, type FileMetadata } from './file-reader.js';
 import type { DataFragmentProto } from './proto/table.js';
@@ -41,6 +42,8 @@ export class TableContext {
   readonly io: IoOptions;
   readonly tailBytes: number;
   readonly wholeFileBytes: number;
+  /** Where big pages are decoded (a worker pool); undefined: on the reading thread. */
+  readonly pages: PageDecoder | undefined;
   /**
    * Decoded scalar-index pages (index files never change), by file and row window: concurrent
    * lookups of one index (one per dataset layout, say) decode a shared page once, not each.
@@ -49,13 +52,14 @@ export class TableContext {
   readonly #files = new Map<string, Promise<FileMetadata>>();
   readonly #deletions = new Map<string, Promise<Uint32Array>>();
 
-  constructor(store: ByteStore, dec: Decompressors, opts: { io?: IoOptions; tailBytes?: number; wholeFileBytes?: number } = {}) {
+  constructor(store: ByteStore, dec: Decompressors, opts: { io?: IoOptions; tailBytes?: number; wholeFileBytes?: number; pages?: PageDecoder } = {}) {
     this.store = store;
     this.dec = dec;
     this.name = store.url.replace(/\/+$/, '').split('/').pop() ?? store.url;
     this.io = opts.io ?? {};
     this.tailBytes = opts.tailBytes ?? DEFAULT_TAIL_BYTES;
     this.wholeFileBytes = opts.wholeFileBytes ?? WHOLE_FILE_BYTES;
+    this.pages = opts.pages;
   }
 
   /**

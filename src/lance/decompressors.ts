@@ -29,6 +29,11 @@ export const builtinDecompressors: Decompressors = {
   lz4Block,
 };
 
+/** LZ4 in TypeScript and zstd from a loaded ragged-atlas codec module. */
+export function decompressorsFrom(codecs: { zstdDecompress(data: Uint8Array, opts: { maxOutputBytes: number }): Uint8Array }): Decompressors {
+  return { lz4Block, zstd: (data, maxOutputBytes) => codecs.zstdDecompress(data, { maxOutputBytes }) };
+}
+
 let defaultPromise: Promise<Decompressors> | undefined;
 
 /**
@@ -39,9 +44,6 @@ let defaultPromise: Promise<Decompressors> | undefined;
 export function defaultDecompressors(): Promise<Decompressors> {
   defaultPromise ??= import('../codecs/load.js')
     .then((m) => m.loadCodecs())
-    .then(
-      (codecs): Decompressors => ({ lz4Block, zstd: (data, maxOutputBytes) => codecs.zstdDecompress(data, { maxOutputBytes }) }),
-      () => builtinDecompressors,
-    );
+    .then(decompressorsFrom, () => builtinDecompressors);
   return defaultPromise;
 }

@@ -16,7 +16,7 @@ import type { DataFragmentProto } from './proto/table.js';
 import { groupRanges, planPages, planWholeColumns, type ColumnPages, type PageRead } from './plan.js';
 import { leafKind, type LanceField } from './schema.js';
 import { concatLeaves, sliceLeaf, takeLeaf, type LeafSlots } from './slots.js';
-import { decodePage21 } from './structural/page.js';
+import { decodePageJob, OFFLOAD_PAGE_BYTES, type PageJob } from './page-decoder.js';
 import { PART_BYTES, type TableContext } from './context.js';
 import type { FileMetadata } from './file-reader.js';
 import { decodeField20 } from './v2_0/field.js';
@@ -130,14 +130,14 @@ export class FragmentReader {
     });
     const reads = planPages(cols, start, end, (c, page) => cache.pages.has(`${c.file}:${c.column}:${page}`));
     const buffers = await this.#fetch(reads, signal);
-    reads.forEach((r, i) => {
+    const jobs = reads.map((r, i): PageJob => {
       const col = cols.find((c) => c.file === r.file && c.column === r.column)!;
       const where = `${this.fileKey(r.file)} column ${r.column} page ${r.page}`;
-      const kind = leafKind(col.leaf.type as arrow.DataType, where);
       const meta = this.#column(metas.get(r.file)!, r);
-      const slots = guard(where, () => decodePage21(meta.pages[r.page]!.encoding, buffers[i]!, r.rows, kind, { dec: this.#ctx.dec, where }));
-      cache.pages.set(`${r.file}:${r.column}:${r.page}`, { rowStart: r.rowStart, rowEnd: r.rowStart + r.rows, slots });
+      return { encoding: meta.pages[r.page]!.encoding, buffers: buffers[i]!, rows: r.rows, kind: leafKind(col.leaf.type as arrow.DataType, where), where };
     });
+    const decoded = await this.#decodePages(jobs, signal);
+    reads.forEach((r, i) => cache.pages.set(`${r.file}:${r.column}:${r.page}`, { rowStart: r.rowStart, rowEnd: r.rowStart + r.rows, slots: decoded[i]! }));
     for (const c of cols) {
       // Slice each page to the window first, so streaming small windows over big pages stays linear.
       const parts: LeafSlots[] = [];
@@ -165,6 +165,21 @@ export class FragmentReader {
     const picked = keep ? new Map([...leaves].map(([id, s]) => [id, takeLeaf(s, keep, this.#where)])) : leaves;
     const n = keep ? keep.length : rows;
     return guard(this.#where, () => fields.map((f) => buildField(f, picked, n, this.#where)));
+  }
+
+  /** Big pages on the table's PageDecoder (in parallel with the small ones here), the rest on this thread. */
+  async #decodePages(jobs: PageJob[], signal?: AbortSignal): Promise<LeafSlots[]> {
+    const out: LeafSlots[] = new Array(jobs.length);
+    const pages = this.#ctx.pages;
+    const min = pages?.minPageBytes ?? OFFLOAD_PAGE_BYTES;
+    const away = pages ? jobs.flatMap((j, i) => (j.buffers.reduce((n, b) => n + b.length, 0) >= min ? [i] : [])) : [];
+    const there = away.length ? pages!.lancePages(away.map((i) => jobs[i]!), { signal }) : undefined;
+    const isAway = new Set(away);
+    jobs.forEach((j, i) => {
+      if (!isAway.has(i)) out[i] = decodePageJob(j, this.#ctx.dec);
+    });
+    if (there) (await there).forEach((s, k) => (out[away[k]!] = s));
+    return out;
   }
 
   #column(meta: FileMetadata, loc: Location): ColumnMetadataProto {

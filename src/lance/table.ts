@@ -6,6 +6,7 @@ import { mapLimit } from '../io/ranges.js';
 import type { ByteStore } from '../io/types.js';
 import { TableContext, type IoOptions } from './context.js';
 import { defaultDecompressors, type Decompressors } from './decompressors.js';
+import type { PageDecoder } from './page-decoder.js';
 import { FragmentReader, newPageCache } from './fragment.js';
 import { describeIndices, lookupIndex, type IndexInfo, type IndexQuery, type IndexLookupResult } from './indices/index.js';
 import { checkFeatures, parseIndexSection, parseManifestFile } from './manifest.js';
@@ -28,6 +29,8 @@ export interface OpenTableOptions {
   tailBytes?: number;
   /** Data files up to this size are read whole with their metadata (default WHOLE_FILE_BYTES). */
   wholeFileBytes?: number;
+  /** Decodes big pages elsewhere, e.g. a decode worker pool (see page-decoder.ts); default: in the reading thread. */
+  pageDecoder?: PageDecoder;
 }
 
 export interface FragmentInfo {
@@ -48,7 +51,7 @@ export interface VersionInfo {
 export async function openTable(location: ByteStore | string, opts: OpenTableOptions = {}): Promise<LanceTable> {
   const store = await openStore(location);
   const dec = opts.decompressors ?? (await defaultDecompressors());
-  const ctx = new TableContext(store, dec, { io: opts.io, tailBytes: opts.tailBytes, wholeFileBytes: opts.wholeFileBytes });
+  const ctx = new TableContext(store, dec, { io: opts.io, tailBytes: opts.tailBytes, wholeFileBytes: opts.wholeFileBytes, pages: opts.pageDecoder });
   const ref = opts.version !== undefined ? await requireVersion(store, opts.version, { signal: opts.signal }) : await latestVersion(store, { signal: opts.signal });
   return LanceTable.load(ctx, ref, opts.signal);
 }

@@ -60,6 +60,8 @@ export interface FieldReadContext {
    * every group of the feature space has CSC arrays (the CSC path then only needs zarr_row).
    */
   cscPrefetch?: Promise<boolean>;
+  /** Settles as soon as it is known whether every group has CSC arrays (before any column read starts): the value cscPrefetch will have. */
+  cscKnown?: Promise<boolean>;
   /**
    * The whole pointer struct of `rows`, for rows read with a narrowed one (obs-select's
    * structChildren) when the path finally taken needs children that were left out.
@@ -366,6 +368,8 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
   const layerNames = layersOf(ctx.catalog, spec, field.featureSpace);
   if (!layerNames) return;
   const { catalog, signal } = ctx;
+  let settle!: (v: boolean | Promise<boolean>) => void;
+  const knownP = new Promise<boolean>((ok) => (settle = ok));
   const started = (async () => {
     const wantedP = catalog.globalIndices(field.featureSpace, spec.features!.uids, signal);
     wantedP.catch(() => undefined);
@@ -373,19 +377,24 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
     const fs = stringsAt(datasets.getChild('feature_space')!);
     const zg = stringsAt(datasets.getChild('zarr_group')!);
     const groups = [...new Set(zg.filter((g, i): g is string => g !== null && fs[i] === field.featureSpace))];
+    // Per group: its remap and CSC arrays (which decide whether the CSC path serves it), then its column reads.
+    const checked = groups.map(async (zarrGroup) => {
+      // The CSC arrays' metadata and shard indexes do not depend on the layout: load them while it is read.
+      void array(ctx, `${zarrGroup}/csc/indptr`, false).catch(() => undefined);
+      for (const path of [`${zarrGroup}/csc/indices`, ...layerNames.map((l) => `${zarrGroup}/csc/layers/${l}`)]) {
+        void array(ctx, path, false).then((a) => a && prefetchShardIndexes(a), () => undefined);
+      }
+      const remap = await catalog.remap(await catalog.layoutUid(zarrGroup, field.featureSpace, signal), signal);
+      const arrays = (await cscArraysOf(ctx, [{ zarrGroup, outRows: [], rowsInInput: [], remap }], layerNames))?.get(zarrGroup);
+      return { zarrGroup, remap, arrays };
+    });
+    settle(Promise.all(checked).then((gs) => gs.every((g) => g.arrays !== undefined)));
     const withCsc = await Promise.all(
-      groups.map(async (zarrGroup) => {
-        // The CSC arrays' metadata and shard indexes do not depend on the layout: load them while it is read.
-        void array(ctx, `${zarrGroup}/csc/indptr`, false).catch(() => undefined);
-        for (const path of [`${zarrGroup}/csc/indices`, ...layerNames.map((l) => `${zarrGroup}/csc/layers/${l}`)]) {
-          void array(ctx, path, false).then((a) => a && prefetchShardIndexes(a), () => undefined);
-        }
-        const remap = await catalog.remap(await catalog.layoutUid(zarrGroup, field.featureSpace, signal), signal);
+      checked.map(async (c) => {
+        const { zarrGroup, remap, arrays } = await c;
+        if (!arrays) return false;
         const [eff] = joinFor(catalog, [remap], await wantedP, spec.featureJoin).effs;
-        const arrays = await cscArraysOf(ctx, [{ zarrGroup, outRows: [], rowsInInput: [], remap, eff }], layerNames);
-        const a = arrays?.get(zarrGroup);
-        if (!a) return false;
-        const p = readCscColumns(ctx, a, eff!);
+        const p = readCscColumns(ctx, arrays, eff!);
         p.catch(() => undefined);
         cache.set(cscKey(zarrGroup, layerNames, eff!), p.catch(() => undefined));
         return true;
@@ -393,6 +402,8 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
     );
     return withCsc.every(Boolean);
   })();
+  started.catch(() => settle(false)); // failed before the groups were checked
+  ctx.cscKnown = knownP.catch(() => false);
   ctx.cscPrefetch = started.catch(() => false);
 }
 

@@ -1,7 +1,8 @@
 // The DecodeApi object both worker entries expose. Thrown errors keep their class across the
 // boundary through the comlink error transfer each entry installs (comlink-errors.ts).
 import { transfer } from 'comlink';
-import { csrBuffers, decodeJobs, initCodecs, runCsrGroupJob } from './decode-core.js';
+import { leafSlotsBuffers } from '../lance/page-decoder.js';
+import { csrBuffers, decodeJobs, initCodecs, runCsrGroupJob, runLancePages } from './decode-core.js';
 import { workerSideFetch } from './fetch-core.js';
 import type { CodecLoadOptions, CsrGroupJob, DecodeApi, DecodeJob } from './protocol.js';
 
@@ -12,6 +13,10 @@ export const decodeApi = {
   async decode(jobs: DecodeJob[]) {
     const out = await decodeJobs(jobs);
     return transfer(out, out.map((b) => b.buffer as ArrayBuffer));
+  },
+  async lancePages(jobs) {
+    const slots = await runLancePages(jobs);
+    return transfer(slots, leafSlotsBuffers(slots));
   },
   fetch: workerSideFetch,
   async csrGroup(job: CsrGroupJob) {

@@ -1,6 +1,9 @@
 // The decode work itself, free of any worker plumbing, so it runs in a worker or in-thread alike.
 import { loadCodecs, type Codecs } from '../codecs/index.js';
 import { CorruptDataError } from '../errors.js';
+import { decompressorsFrom } from '../lance/decompressors.js';
+import { decodePageJob, type PageJob } from '../lance/page-decoder.js';
+import type { LeafSlots } from '../lance/slots.js';
 import type { CsrMatrix } from '../reconstruct/csr.js';
 import { assembleGroupCsr } from '../reconstruct/csr-group.js';
 import { decodeEncodedIndices, decodeEncodedRead } from '../zarr/encoded-read.js';
@@ -46,6 +49,12 @@ export async function runCsrGroupJob(job: CsrGroupJob): Promise<CsrMatrix> {
       : { ...common, indices: decodeEncodedRead(job.indices, c) as ArrayLike<number> },
     { nCols: job.nCols, layers: Object.fromEntries(job.layers.map((l, i) => [l, job.outDtypes[i]!])), sortIndices: job.sortIndices, reuseIndices: true },
   );
+}
+
+/** Lance pages, decoded with this thread's codec module. */
+export async function runLancePages(jobs: PageJob[]): Promise<LeafSlots[]> {
+  const dec = decompressorsFrom(await initCodecs());
+  return jobs.map((job) => decodePageJob(job, dec));
 }
 
 /** Buffers of a CSR matrix, to transfer. */

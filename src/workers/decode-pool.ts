@@ -2,7 +2,8 @@
 // buffers transferred) spread over the workers; or the same decode in-thread when asked.
 import { transfer } from 'comlink';
 import { throwIfAborted } from '../errors.js';
-import { decodeJobs, initCodecs, runCsrGroupJob } from './decode-core.js';
+import { decodeJobs, initCodecs, runCsrGroupJob, runLancePages } from './decode-core.js';
+import type { PageJob } from '../lance/page-decoder.js';
 import { encodedReadBuffers } from '../zarr/encoded-read.js';
 import { WorkerPool } from './pool.js';
 import { isNode } from './spawn.js';
@@ -55,6 +56,13 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
       const own: CsrGroupJob = { ...job, remap: job.remap.slice() };
       return pool.run((api) => api.csrGroup(transfer(own, csrJobBuffers(own))), { signal });
     },
+    lancePages(jobs, { signal } = {}) {
+      // Copies, transferred: page buffers and encoding messages are views into answers and file
+      // metadata the reader keeps (a clone of a view would copy its whole buffer anyway).
+      const own = jobs.map((j) => ({ ...j, buffers: j.buffers.map((b) => b.slice()), encoding: j.encoding && { typeUrl: j.encoding.typeUrl, value: j.encoding.value.slice() } }));
+      const buffers = own.flatMap((j) => [...j.buffers.map((b) => b.buffer as ArrayBuffer), ...(j.encoding ? [j.encoding.value.buffer as ArrayBuffer] : [])]);
+      return pool.run((api) => api.lancePages(transfer(own, buffers)), { signal });
+    },
     close: () => pool.close(),
   };
 }
@@ -70,6 +78,11 @@ export function inThreadDecoder(opts: CodecLoadOptions = {}): ChunkDecoder {
       await initCodecs(opts);
       throwIfAborted(signal);
       return runCsrGroupJob(job);
+    },
+    async lancePages(jobs: PageJob[], { signal } = {}) {
+      await initCodecs(opts);
+      throwIfAborted(signal);
+      return runLancePages(jobs);
     },
   };
 }

@@ -1,5 +1,7 @@
 // The one protocol between the library and its decode workers. Everything that crosses is plain
 // data; big buffers are transferred (never cloned) in both directions.
+import type { PageJob } from '../lance/page-decoder.js';
+import type { LeafSlots } from '../lance/slots.js';
 import type { CsrMatrix } from '../reconstruct/csr.js';
 import type { DataType } from '../zarr/dtype.js';
 import type { EncodedRead } from '../zarr/encoded-read.js';
@@ -51,6 +53,8 @@ export interface DecodeApi {
   decode(jobs: DecodeJob[]): Promise<Uint8Array[]>;
   /** Decodes and assembles one group's CSR rows; the matrix's arrays are transferred back. */
   csrGroup(job: CsrGroupJob): Promise<CsrMatrix>;
+  /** Decodes Lance 2.1+ pages (lance/page-decoder.ts); the slots' arrays are transferred back. */
+  lancePages(jobs: PageJob[]): Promise<LeafSlots[]>;
   /** One HTTP request from the worker thread, body read whole and transferred back (fetch-pool.ts). */
   fetch(url: string, init: WorkerFetchInit): Promise<WorkerFetchAnswer>;
 }
@@ -60,5 +64,7 @@ export interface ChunkDecoder {
   decode(jobs: DecodeJob[], opts?: { signal?: AbortSignal }): Promise<Uint8Array[]>;
   /** Optional: readers fall back to decode() + main-thread assembly without it. Takes ownership of the job's buffers. */
   csrGroup?(job: CsrGroupJob, opts?: { signal?: AbortSignal }): Promise<CsrMatrix>;
+  /** Optional: Lance pages are decoded on the reading thread without it (lance/page-decoder.ts PageDecoder). */
+  lancePages?(jobs: PageJob[], opts?: { signal?: AbortSignal }): Promise<LeafSlots[]>;
   close?(): void;
 }

@@ -62,6 +62,12 @@ test('walkthrough in the browser: versions, counts, joins, exact values, workers
       for (let k = X.indptr[i]; k < X.indptr[i + 1]; k++) s += X.data[k];
       cells[barcodes[i]] = [X.indptr[i + 1] - X.indptr[i], s];
     }
+    // Every Lance page decoded in the workers (lanceOffloadBytes: 0): the same result.
+    const w = await m.RaggedAtlas.checkoutLatest(url, { cache: 'none', lanceOffloadBytes: 0 });
+    const wu = await w.query().select(['uid', 'barcode']).toAnnData();
+    w.close();
+    const same = (x: ArrayLike<unknown>, y: ArrayLike<unknown>) => x.length === y.length && Array.from(x).every((v, i) => v === y[i]);
+    const offloadSame = same(wu.obsNames, union.obsNames) && same(wu.obs.getChild('barcode').toArray(), barcodes) && same(wu.X.indptr, X.indptr) && same(wu.X.indices, X.indices) && same(wu.X.data, X.data);
     const before = a.stats.requests;
     // Abort mid-flight: a typed AbortError, and the atlas keeps working afterwards.
     const ac = new AbortController();
@@ -78,7 +84,7 @@ test('walkthrough in the browser: versions, counts, joins, exact values, workers
     b.close();
     return {
       versions, v0count, groups, unionShape: union.shape, interShape: inter.shape, cells, firstRequests: before, cachedRequests,
-      abortTag, subShape: sub.shape, subObs: sub.obsNames, h5ad, workers: navigator.hardwareConcurrency,
+      abortTag, subShape: sub.shape, subObs: sub.obsNames, h5ad, workers: navigator.hardwareConcurrency, offloadSame,
     };
   }, server.url);
 
@@ -88,6 +94,7 @@ test('walkthrough in the browser: versions, counts, joins, exact values, workers
   expect(r.interShape).toEqual([3400, 765]);
   expect((r.groups as [string, number][]).reduce((s, g) => s + g[1], 0)).toBe(3400);
   expect(r.abortTag).toBe('Aborted');
+  expect(r.offloadSame).toBe(true);
 
   // Exact per-cell content against scipy (pbmc3k) and zarrita (pbmc68k counts layer of the zarr.zip).
   const p3k = pbmc3kCounts(P3K);

@@ -45,7 +45,7 @@ describe.each(VARIANTS)('%s build', (variant) => {
     });
     const handles = tables.map((t) => c.remapTable(t));
     for (const round of [0, 1]) {
-      u32.forEach((v, t) => {
+      u32.forEach((_, t) => {
         const k = round === 0 ? t : u32.length - 1 - t; // second round: other order, so every table is uploaded again
         const vec = u32[k]!;
         const table = tables[k]!;

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpStore } from '../../../src/io/http.js';
 import { withStats } from '../../../src/io/stats.js';
 import { openTable, type LanceTable } from '../../../src/lance/index.js';
+import { OFFLOAD_PAGE_BYTES, type PageDecoder, type PageJob } from '../../../src/lance/page-decoder.js';
+import { CorruptDataError } from '../../../src/errors.js';
+import { createDecoder } from '../../../src/workers/decode-pool.js';
 import { createLanceTable, diffFlatColumn, encodingCensus, obsTable, serve, tempDir, testDecompressors } from './helpers.js';
 
 const N = 1_000_000;
@@ -37,10 +40,22 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   dir.remove();
+  pool.close?.();
 });
 
+/** A decode worker (real worker thread) that counts the pages and bytes it was given. */
+const pool = createDecoder({ workers: 1 });
+const offloaded = { pages: 0, bytes: 0 };
+const counting: PageDecoder = {
+  lancePages(jobs, opts) {
+    offloaded.pages += jobs.length;
+    offloaded.bytes += jobs.reduce((n, j) => n + j.buffers.reduce((m, b) => m + b.length, 0), 0);
+    return pool.lancePages!(jobs, opts);
+  },
+};
+
 function diffAll(ours: arrow.Table, offset = 0): string[] {
-  const theirs = offset ? oracle.slice(offset, offset + ours.numRows) : oracle;
+  const theirs = offset || ours.numRows !== oracle.numRows ? oracle.slice(offset, offset + ours.numRows) : oracle;
   const out = FLAT.filter((c) => ours.getChild(c)).flatMap((c) => diffFlatColumn(ours.getChild(c)!, theirs.getChild(c)!, c));
   const a = ours.getChild('pointer');
   const b = theirs.getChild('pointer') as unknown as arrow.Vector<arrow.Struct>;
@@ -90,6 +105,33 @@ describe('1M-row table', () => {
     const before = store.stats.bytes;
     await t.scan();
     expect(oneColumn * 5).toBeLessThan(store.stats.bytes - before);
+  });
+
+  it('big pages decoded in a worker thread give the same table, scanned whole and streamed', async () => {
+    const t = await openTable(`${server.url}/obs.lance`, { decompressors: await testDecompressors(), pageDecoder: counting });
+    const ours = await t.scan({ withRowAddress: true });
+    expect(diffAll(ours)).toEqual([]);
+    expect(offloaded.pages).toBeGreaterThan(0);
+    expect(offloaded.bytes / offloaded.pages).toBeGreaterThanOrEqual(OFFLOAD_PAGE_BYTES);
+    let rows = 0;
+    let uids = 0;
+    for await (const b of t.scanBatches({ columns: ['uid', 'pointer'], batchSize: 200_000 })) {
+      expect(diffAll(b as unknown as arrow.Table, rows)).toEqual([]);
+      rows += b.numRows;
+      uids += b.getChild('uid')!.length;
+    }
+    expect([rows, uids]).toEqual([N, N]);
+  });
+
+  it('a corrupt page decoded in the worker is a CorruptDataError naming the page', async () => {
+    const frag = table.manifest.fragments[0]!;
+    const { TableContext } = await import('../../../src/lance/context.js');
+    const meta = await new TableContext(new HttpStore(`${server.url}/obs.lance`), await testDecompressors()).fileMetadata(`data/${frag.files[0]!.path}`, frag.files[0]!.fileSizeBytes);
+    const page = meta.columns[0]!.pages[0]!;
+    const job: PageJob = { encoding: page.encoding, buffers: page.bufferSizes.map((n) => new Uint8Array(n).fill(0xff)), rows: page.length, kind: { kind: 'var' }, where: 'obs column 0 page 0' };
+    const err = await pool.lancePages!([job]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptDataError);
+    expect((err as CorruptDataError).where).toBe('obs column 0 page 0');
   });
 
   it('looks up cell_type through the bitmap index', async () => {
