@@ -42,26 +42,12 @@ export function leafSlotsBuffers(slots: LeafSlots[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const add = (a: ArrayBufferView | undefined) => a && out.add(a.buffer as ArrayBuffer);
   const block = (b: Block): void => {
-    switch (b.kind) {
-      case 'fixed':
-      case 'bits':
-        add(b.data);
-        break;
-      case 'var':
-        add(b.offsets);
-        add(b.data);
-        break;
-      case 'fsl':
-        add(b.validity);
-        block(b.child);
-        break;
-      case 'dict':
-        add(b.indices);
-        block(b.dict);
-        break;
-      case 'none':
-        break;
-    }
+    if ('data' in b) add(b.data);
+    if ('offsets' in b) add(b.offsets);
+    if ('indices' in b) add(b.indices);
+    if ('validity' in b) add(b.validity);
+    if (b.kind === 'fsl') block(b.child);
+    if (b.kind === 'dict') block(b.dict);
   };
   for (const s of slots) {
     for (const l of s.layers) {
