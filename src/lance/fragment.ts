@@ -174,6 +174,7 @@ export class FragmentReader {
     const min = pages?.minPageBytes ?? OFFLOAD_PAGE_BYTES;
     const away = pages ? jobs.flatMap((j, i) => (j.buffers.reduce((n, b) => n + b.length, 0) >= min ? [i] : [])) : [];
     const there = away.length ? pages!.lancePages(away.map((i) => jobs[i]!), { signal }) : undefined;
+    there?.catch(() => undefined); // awaited below; a page failing here first must not leave it unhandled
     const isAway = new Set(away);
     jobs.forEach((j, i) => {
       if (!isAway.has(i)) out[i] = decodePageJob(j, this.#ctx.dec);
