@@ -109,6 +109,17 @@ export class Recorder {
             }
           }
         : undefined,
+      lancePages: inner.lancePages
+        ? async (jobs, opts) => {
+            const rec: DecodeRecord = { start: performance.now(), end: 0, jobs: jobs.length, bytesIn: jobs.reduce((a, j) => a + j.buffers.reduce((n, b) => n + b.length, 0), 0) };
+            try {
+              return await inner.lancePages!(jobs, opts);
+            } finally {
+              rec.end = performance.now();
+              this.decodes.push(rec);
+            }
+          }
+        : undefined,
       close: () => inner.close?.(),
     };
   }
