@@ -21,9 +21,9 @@ import { AtlasQuery, type QueryProgress, type RunOptions } from '../query/atlas-
 import { AtlasExecutor } from '../query/executor.js';
 import { emptySpec } from '../query/spec.js';
 import { createDecoder, type DecodePoolOptions } from '../workers/decode-pool.js';
-import type { PageDecoder } from '../lance/page-decoder.js';
+import { OFFLOAD_PAGE_BYTES, type PageDecoder } from '../lance/page-decoder.js';
 import { createWorkerFetch } from '../workers/fetch-pool.js';
-import { isNode } from '../workers/spawn.js';
+import { defaultWorkerCount, isNode } from '../workers/spawn.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
 import { ShardIndexCache } from '../zarr/shard-index-cache.js';
 import type { ZarrArray } from '../zarr/index.js';
@@ -80,7 +80,8 @@ export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 
   lancePartBytes?: number;
   /**
    * Lance pages of at least this many encoded bytes are decoded in the decode workers, not on the
-   * calling thread (default 256 KiB: smaller ones cost more to post than to decode); 0 sends every page.
+   * calling thread; 0 sends every page. Default: 256 KiB (smaller ones cost more to post than to
+   * decode) when there are two or more decode workers; with one, pages stay on the calling thread.
    */
   lanceOffloadBytes?: number;
   signal?: AbortSignal;
@@ -291,9 +292,7 @@ export class RaggedAtlas {
     try {
       const src = await openSource(location, opts);
       const record = pick(await src.snapshots(), src.where);
-      // Big Lance pages (obs columns of many cells) are decoded in the same workers as matrices.
-      const lancePages = decoder.lancePages?.bind(decoder);
-      const pageDecoder: PageDecoder | undefined = lancePages && { lancePages, minPageBytes: opts.lanceOffloadBytes };
+      const pageDecoder = await pageDecoderFor(decoder, opts);
       const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes, pageDecoder }), src.layerDefaults(), src.zarr(record)]);
       catalog.defaultLayers = defaults;
       return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes, concurrency: opts.concurrency });
@@ -372,6 +371,20 @@ async function userLayerDefaults(root: ByteStore, signal?: AbortSignal): Promise
   } catch {
     return {}; // not ours, or damaged: the caller can still name layers with .layers()
   }
+}
+
+/**
+ * Big Lance pages (obs columns of many cells) go to the decode workers when there are at least
+ * two. With one (a 2-core machine) the calling thread is the other decode lane: a 140 ms uid page
+ * sent to the worker holds every matrix decode queued behind it (measured: no faster for a gene
+ * query, slower for a cell-type query), so pages stay here unless `lanceOffloadBytes` says otherwise.
+ */
+async function pageDecoderFor(decoder: ChunkDecoder, opts: AtlasOptions): Promise<PageDecoder | undefined> {
+  const lancePages = decoder.lancePages?.bind(decoder);
+  if (!lancePages) return undefined;
+  if (opts.lanceOffloadBytes !== undefined) return { lancePages, minPageBytes: opts.lanceOffloadBytes };
+  const workers = opts.workers ?? (await defaultWorkerCount());
+  return workers >= 2 ? { lancePages, minPageBytes: OFFLOAD_PAGE_BYTES } : undefined;
 }
 
 function openSource(location: AtlasLocation, opts: AtlasOptions): Promise<Source> {

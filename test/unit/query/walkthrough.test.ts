@@ -17,6 +17,8 @@ import { addCsc } from '../../../src/companion/csc.js';
 import { convertToLegacy } from '../../fixtures/legacy.js';
 import { h5adRawX, pbmc3kCounts, zarrZipCsr, type OracleCsr } from '../../helpers/oracle-matrices.js';
 import { pythonJson } from '../../helpers/python.js';
+import { createDecoder } from '../../../src/workers/decode-pool.js';
+import type { ChunkDecoder } from '../../../src/workers/protocol.js';
 
 let dir: string;
 let server: RunningServer;
@@ -112,6 +114,30 @@ describe('walkthrough over HTTP', () => {
     const inter = [...g68k].filter((g) => g3k.has(g)).length;
     expect((await v1.query().select(['uid']).toAnnData()).shape).toEqual([3400, union]);
     expect((await v1.query().select(['uid']).featureJoin('intersection').toAnnData()).shape).toEqual([3400, inter]);
+  });
+
+  it('Lance pages go to the decode workers as lanceOffloadBytes and the worker count say, with equal results', async () => {
+    const want = await v1.query().select(['uid', 'barcode']).toAnnData();
+    for (const [opts, offloads] of [
+      [{ workers: 1, lanceOffloadBytes: 0 }, true], // explicit: every page in the worker
+      [{ workers: 1 }, false], // one decode worker: the calling thread is the other lane
+      [{ workers: 2, lanceOffloadBytes: 1 << 30 }, false], // nothing is that big
+    ] as const) {
+      const inner = createDecoder({ workers: opts.workers });
+      let pages = 0;
+      const decoder: ChunkDecoder = { ...inner, decode: inner.decode, csrGroup: inner.csrGroup, lancePages: (jobs, o) => ((pages += jobs.length), inner.lancePages!(jobs, o)) };
+      const a = await RaggedAtlas.checkoutLatest(url, { ...opts, decoder, cache: 'none' });
+      try {
+        const got = await a.query().select(['uid', 'barcode']).toAnnData();
+        expect(got.obsNames).toEqual(want.obsNames);
+        expect([...got.obs.getChild('barcode')!.toArray()]).toEqual([...want.obs.getChild('barcode')!.toArray()]);
+        expect([...(got.X as CsrMatrix).indices]).toEqual([...(want.X as CsrMatrix).indices]);
+        expect(pages > 0, JSON.stringify(opts)).toBe(offloads);
+      } finally {
+        a.close();
+        inner.close?.();
+      }
+    }
   });
 
   it('every cell of pbmc3k and pbmc68k_reduced reconstructs exactly (counts and log_normalized)', async () => {
