@@ -87,41 +87,30 @@ export class Recorder {
   }
 
   wrapDecoder(inner: ChunkDecoder): ChunkDecoder {
+    const csrGroup = inner.csrGroup?.bind(inner);
+    const lancePages = inner.lancePages?.bind(inner);
     return {
-      decode: async (jobs, opts) => {
-        const rec: DecodeRecord = { start: performance.now(), end: 0, jobs: jobs.length, bytesIn: jobs.reduce((a, j) => a + j.encoded.length, 0) };
-        try {
-          return await inner.decode(jobs, opts);
-        } finally {
-          rec.end = performance.now();
-          this.decodes.push(rec);
-        }
-      },
-      csrGroup: inner.csrGroup
-        ? async (job, opts) => {
-            const bytesIn = encodedReadBytes(job.indices) + job.values.reduce((a, v) => a + encodedReadBytes(v), 0);
-            const rec: DecodeRecord = { start: performance.now(), end: 0, jobs: (job.indices.chunks.length + job.values.reduce((a, v) => a + v.chunks.length, 0)) / CHUNK_FIELDS, bytesIn };
-            try {
-              return await inner.csrGroup!(job, opts);
-            } finally {
-              rec.end = performance.now();
-              this.decodes.push(rec);
-            }
-          }
-        : undefined,
-      lancePages: inner.lancePages
-        ? async (jobs, opts) => {
-            const rec: DecodeRecord = { start: performance.now(), end: 0, jobs: jobs.length, bytesIn: jobs.reduce((a, j) => a + j.buffers.reduce((n, b) => n + b.length, 0), 0) };
-            try {
-              return await inner.lancePages!(jobs, opts);
-            } finally {
-              rec.end = performance.now();
-              this.decodes.push(rec);
-            }
-          }
-        : undefined,
+      decode: (jobs, opts) => this.#timed(jobs.length, jobs.reduce((a, j) => a + j.encoded.length, 0), () => inner.decode(jobs, opts)),
+      csrGroup:
+        csrGroup &&
+        ((job, opts) => {
+          const chunks = (job.indices.chunks.length + job.values.reduce((a, v) => a + v.chunks.length, 0)) / CHUNK_FIELDS;
+          return this.#timed(chunks, encodedReadBytes(job.indices) + job.values.reduce((a, v) => a + encodedReadBytes(v), 0), () => csrGroup(job, opts));
+        }),
+      lancePages: lancePages && ((jobs, opts) => this.#timed(jobs.length, jobs.reduce((a, j) => a + j.buffers.reduce((n, b) => n + b.length, 0), 0), () => lancePages(jobs, opts))),
       close: () => inner.close?.(),
     };
+  }
+
+  /** Runs one decoder call and records when it ran, how many jobs and bytes it took. */
+  async #timed<T>(jobs: number, bytesIn: number, call: () => Promise<T>): Promise<T> {
+    const rec: DecodeRecord = { start: performance.now(), end: 0, jobs, bytesIn };
+    try {
+      return await call();
+    } finally {
+      rec.end = performance.now();
+      this.decodes.push(rec);
+    }
   }
 
   #classify(r: ReqRecord): ReqKind {
