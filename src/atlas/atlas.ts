@@ -21,7 +21,7 @@ import { AtlasQuery, type QueryProgress, type RunOptions } from '../query/atlas-
 import { AtlasExecutor } from '../query/executor.js';
 import { emptySpec } from '../query/spec.js';
 import { createDecoder, type DecodePoolOptions } from '../workers/decode-pool.js';
-import { OFFLOAD_PAGE_BYTES, type PageDecoder } from '../lance/page-decoder.js';
+import type { PageDecoder } from '../lance/page-decoder.js';
 import { createWorkerFetch } from '../workers/fetch-pool.js';
 import { defaultWorkerCount, isNode } from '../workers/spawn.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
@@ -384,7 +384,7 @@ async function pageDecoderFor(decoder: ChunkDecoder, opts: AtlasOptions): Promis
   if (!lancePages) return undefined;
   if (opts.lanceOffloadBytes !== undefined) return { lancePages, minPageBytes: opts.lanceOffloadBytes };
   const workers = opts.workers ?? (await defaultWorkerCount());
-  return workers >= 2 ? { lancePages, minPageBytes: OFFLOAD_PAGE_BYTES } : undefined;
+  return workers >= 2 ? { lancePages } : undefined;
 }
 
 function openSource(location: AtlasLocation, opts: AtlasOptions): Promise<Source> {

@@ -169,18 +169,16 @@ export class FragmentReader {
 
   /** Big pages on the table's PageDecoder (in parallel with the small ones here), the rest on this thread. */
   async #decodePages(jobs: PageJob[], signal?: AbortSignal): Promise<LeafSlots[]> {
-    const out: LeafSlots[] = new Array(jobs.length);
     const pages = this.#ctx.pages;
     const min = pages?.minPageBytes ?? OFFLOAD_PAGE_BYTES;
-    const away = pages ? jobs.flatMap((j, i) => (j.buffers.reduce((n, b) => n + b.length, 0) >= min ? [i] : [])) : [];
-    const there = away.length ? pages!.lancePages(away.map((i) => jobs[i]!), { signal }) : undefined;
+    const isAway = jobs.map((j) => pages !== undefined && j.buffers.reduce((n, b) => n + b.length, 0) >= min);
+    const away = jobs.filter((_, i) => isAway[i]);
+    const there = away.length ? pages!.lancePages(away, { signal }) : undefined;
     there?.catch(() => undefined); // awaited below; a page failing here first must not leave it unhandled
-    const isAway = new Set(away);
-    jobs.forEach((j, i) => {
-      if (!isAway.has(i)) out[i] = decodePageJob(j, this.#ctx.dec);
-    });
-    if (there) (await there).forEach((s, k) => (out[away[k]!] = s));
-    return out;
+    const here = jobs.map((j, i) => (isAway[i] ? undefined : decodePageJob(j, this.#ctx.dec)));
+    const decodedAway = there ? await there : [];
+    let k = 0;
+    return here.map((s, i) => (isAway[i] ? decodedAway[k++]! : s!));
   }
 
   #column(meta: FileMetadata, loc: Location): ColumnMetadataProto {

@@ -72,9 +72,8 @@ export class AtlasExecutor implements QueryExecutor {
     // A features() query over whole groups: its CSC columns are read while obs rows are selected.
     // Obs selection starts as soon as it is known whether every group has CSC arrays (then the
     // pointer's zarr_row is all it needs, not start/end): layouts and zarr.json, one round trip
-    // after the catalog. Its big pages decode in the workers, so the feature chain (indptr, shard
-    // indexes, chunks) never waits for this thread. Starting at t = 0 instead, with a guess,
-    // measured no faster (its requests then compete with the chain's on HTTP/1.1's six connections).
+    // after the catalog. Starting at t = 0 instead, with a guess, measured no faster (its requests
+    // then compete with the feature chain's on HTTP/1.1's six connections).
     let cscEverywhere = false;
     if (field && !spec.where && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) {
       prefetchCscColumns(ctx, field, spec);

@@ -55,12 +55,12 @@ export interface FieldReadContext {
   sortIndices?: boolean;
   /** CSC column reads started before the rows were known (prefetchCscColumns), by group, layers and columns. */
   cscColumns?: Map<string, Promise<CscColumns | undefined>>;
+  /** Settles once prefetchCscColumns has registered every group's read in `cscColumns`. */
+  cscPrefetch?: Promise<void>;
   /**
-   * Settles once prefetchCscColumns has registered every group's read in `cscColumns`: true when
-   * every group of the feature space has CSC arrays (the CSC path then only needs zarr_row).
+   * Settles as soon as it is known, before any column read starts, whether every group of the
+   * feature space has CSC arrays (the CSC path then only needs zarr_row).
    */
-  cscPrefetch?: Promise<boolean>;
-  /** Settles as soon as it is known whether every group has CSC arrays (before any column read starts): the value cscPrefetch will have. */
   cscKnown?: Promise<boolean>;
   /**
    * The whole pointer struct of `rows`, for rows read with a narrowed one (obs-select's
@@ -389,22 +389,20 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
       return { zarrGroup, remap, arrays };
     });
     settle(Promise.all(checked).then((gs) => gs.every((g) => g.arrays !== undefined)));
-    const withCsc = await Promise.all(
+    await Promise.all(
       checked.map(async (c) => {
         const { zarrGroup, remap, arrays } = await c;
-        if (!arrays) return false;
+        if (!arrays) return;
         const [eff] = joinFor(catalog, [remap], await wantedP, spec.featureJoin).effs;
         const p = readCscColumns(ctx, arrays, eff!);
         p.catch(() => undefined);
         cache.set(cscKey(zarrGroup, layerNames, eff!), p.catch(() => undefined));
-        return true;
       }),
     );
-    return withCsc.every(Boolean);
   })();
   started.catch(() => settle(false)); // failed before the groups were checked
   ctx.cscKnown = knownP.catch(() => false);
-  ctx.cscPrefetch = started.catch(() => false);
+  ctx.cscPrefetch = started.catch(() => undefined);
 }
 
 /**
