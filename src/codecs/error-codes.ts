@@ -22,6 +22,10 @@ export const ErrorCode = {
   OutOfMemory: 30,
   BadArgument: 31,
   Unsupported: 32,
+  FsstBadCode: 50,
+  FsstTruncatedEscape: 51,
+  FsstBadOffsets: 52,
+  FsstBadSymbol: 53,
   /** JS side only: the instance trapped (and was replaced). */
   Trap: 100,
   /** JS side only: a malformed LZ4 block or frame. */
@@ -101,6 +105,14 @@ function describe(d: ErrorDetail, ctx: ErrorContext): string {
       return `invalid argument (${d.value})`;
     case ErrorCode.Unsupported:
       return 'this codec module was built without zstd';
+    case ErrorCode.FsstBadCode:
+      return `code ${d.value}${at} has no symbol in the table`;
+    case ErrorCode.FsstTruncatedEscape:
+      return d.block === NONE ? 'an escape crosses a string boundary' : `string ${d.block} ends with an escape${at}`;
+    case ErrorCode.FsstBadOffsets:
+      return `string offset ${d.block} is ${d.offset}, outside the codes (previous offset or codes length ${d.value})`;
+    case ErrorCode.FsstBadSymbol:
+      return `symbol ${d.block} has length ${d.value} (expected 1–8)`;
     default:
       return `error code ${d.code}`;
   }

@@ -17,6 +17,7 @@ export type {
   ChunkCodec,
   Codecs,
   ElementSize,
+  FsstStrings,
   LoadOptions,
   RemapTable,
   RemappedChunk,

@@ -66,6 +66,12 @@ export interface RemappedChunk {
   min: number;
 }
 
+/** Strings decoded by `fsstDecode`: `offsets` (length + 1, starting at 0) into `data`. */
+export interface FsstStrings {
+  data: Uint8Array;
+  offsets: Uint32Array;
+}
+
 /**
  * The codec module, loaded and ready. Every call is synchronous, copies its input into wasm memory
  * and returns fresh JS memory (never a view into wasm memory). Failures throw CodecError.
@@ -97,6 +103,13 @@ export interface Codecs {
    * matters: a chunk also holds entries it may not read).
    */
   decodeIndicesInto(encoded: Uint8Array, codec: ChunkCodec, table: RemapTable, out: Uint8Array, opts?: CallOptions): RemappedChunk;
+  /**
+   * FSST-decodes `length` strings, `offsets` (length + 1) into `codes`, with the symbol table body
+   * `symbols` as Lance stores it after its 8-byte header (count × 8 symbol bytes, then count lengths).
+   * Code 255 escapes one literal byte. Corrupt input (unknown codes, an escape ending a string,
+   * offsets outside `codes`) throws CodecError.
+   */
+  fsstDecode(codes: Uint8Array, offsets: Uint32Array, length: number, symbols: Uint8Array, opts?: CallOptions): FsstStrings;
   /** Current size of the wasm linear memory (it only ever grows). */
   memoryBytes(): number;
 }

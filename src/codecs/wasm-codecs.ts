@@ -10,6 +10,7 @@ import type {
   CallOptions,
   ChunkCodec,
   Codecs,
+  FsstStrings,
   RemapTable,
   RemappedChunk,
   Variant,
@@ -20,6 +21,7 @@ import type { WasmInstance } from './wasm-instance.js';
 
 const BITPACK = 'homeobox.bitpacking';
 const ZSTD = 'zstd';
+const FSST = 'fsst';
 const TRANSFORMS: Record<BitpackTransform, number> = { none: 0, delta: 1, delta_zigzag: 2 };
 const KIND_BITPACK = 1;
 const KIND_ZSTD = 2;
@@ -191,6 +193,37 @@ export class WasmCodecs implements Codecs {
       const n = w.check(ex.ra_decode_chunk_remap(kind, src, encoded.length, dst, out.length, at, table.length), ctx);
       out.set(w.bytes().subarray(dst, dst + n));
       return { bytes: n, min: ex.ra_remap_min() };
+    });
+  }
+
+  fsstDecode(codes: Uint8Array, offsets: Uint32Array, length: number, symbols: Uint8Array, opts: CallOptions = {}): FsstStrings {
+    const { where } = opts;
+    const count = symbols.length / 9;
+    if (!Number.isInteger(count) || count > 255) throw jsCodecError(FSST, ErrorCode.BadArgument, `a symbol table body of ${symbols.length} bytes is not count × 9 with count ≤ 255`, where);
+    if (offsets.length < length + 1) throw jsCodecError(FSST, ErrorCode.BadArgument, `${offsets.length} offsets for ${length} strings`, where);
+    const w = this.#w;
+    return w.run(FSST, where, (ex) => {
+      const ctx = { codec: FSST, where };
+      // Slot 0: offsets (4-aligned at the region start), symbols, codes. Slot 1: offsets, then bytes.
+      const offBytes = 4 * (length + 1);
+      const src = w.region(0, offBytes + symbols.length + codes.length, FSST);
+      const mem = w.bytes();
+      mem.set(new Uint8Array(offsets.buffer, offsets.byteOffset, offBytes), src);
+      mem.set(symbols, src + offBytes);
+      mem.set(codes, src + offBytes + symbols.length);
+      const call = (cap: number) => {
+        const dst = w.region(1, offBytes + cap, FSST);
+        return { dst, n: ex.ra_fsst_decode(src + offBytes, count, src + offBytes + symbols.length, codes.length, src, length, dst + offBytes, cap, dst) };
+      };
+      // Strings rarely expand beyond 4×; a larger output costs one more call at the exact size.
+      let { dst, n } = call(4 * codes.length + 64);
+      if (n === -ErrorCode.OutputTooSmall) ({ dst, n } = call(w.lastError().value));
+      w.check(n, ctx);
+      const out = w.bytes();
+      return {
+        data: out.slice(dst + offBytes, dst + offBytes + n),
+        offsets: new Uint32Array(out.slice(dst, dst + offBytes).buffer),
+      };
     });
   }
 

@@ -28,6 +28,7 @@ export interface CodecExports {
   ra_decode_chunk(kind: number, src: number, len: number, dst: number, cap: number, elemSize: number): number;
   ra_decode_chunk_remap(kind: number, src: number, len: number, dst: number, cap: number, table: number, tableLen: number): number;
   ra_remap_min(): number;
+  ra_fsst_decode(table: number, count: number, codes: number, codesLen: number, offsets: number, n: number, dst: number, cap: number, dstOffsets: number): number;
   ra_zstd_content_size(src: number, len: number): number;
   ra_zstd_decompress(src: number, len: number, dst: number, cap: number): number;
   ra_zstd_compress_bound(len: number): number;

@@ -3,15 +3,19 @@
 // Lance uses them even with default settings: LZ4 (block format) for dictionary values, ZSTD for
 // deletion files (compressed Arrow IPC) and for every string/binary value of 32 KiB or more.
 // Both calls are synchronous; an implementation must refuse to produce more than the stated
-// output size (a corrupt length prefix must not allocate gigabytes).
+// output size (a corrupt length prefix must not allocate gigabytes). `fsst` is optional: the
+// TypeScript decoder (encodings/fsst.ts) runs when it is absent.
 import { CodecError } from '../errors.js';
 import { decodeLz4Block } from '../codecs/lz4.js';
+import type { Codecs } from '../codecs/types.js';
 
 export interface Decompressors {
   /** One or more concatenated zstd frames; at most `maxOutputBytes` of output. */
   zstd(data: Uint8Array, maxOutputBytes: number): Uint8Array;
   /** A raw LZ4 block that decompresses to exactly `outputBytes`. */
   lz4Block(data: Uint8Array, outputBytes: number): Uint8Array;
+  /** FSST strings (see `Codecs.fsstDecode`); throws CodecError on corrupt input. */
+  fsst?: Codecs['fsstDecode'];
 }
 
 function lz4Block(data: Uint8Array, outputBytes: number): Uint8Array {
@@ -29,9 +33,13 @@ export const builtinDecompressors: Decompressors = {
   lz4Block,
 };
 
-/** LZ4 in TypeScript and zstd from a loaded ragged-atlas codec module. */
-export function decompressorsFrom(codecs: { zstdDecompress(data: Uint8Array, opts: { maxOutputBytes: number }): Uint8Array }): Decompressors {
-  return { lz4Block, zstd: (data, maxOutputBytes) => codecs.zstdDecompress(data, { maxOutputBytes }) };
+/** LZ4 in TypeScript, zstd and FSST from a loaded ragged-atlas codec module. */
+export function decompressorsFrom(codecs: Pick<Codecs, 'zstdDecompress'> & Partial<Pick<Codecs, 'fsstDecode'>>): Decompressors {
+  return {
+    lz4Block,
+    zstd: (data, maxOutputBytes) => codecs.zstdDecompress(data, { maxOutputBytes }),
+    ...(codecs.fsstDecode ? { fsst: codecs.fsstDecode.bind(codecs) } : {}),
+  };
 }
 
 let defaultPromise: Promise<Decompressors> | undefined;

@@ -49,6 +49,15 @@ pub enum ErrorCode {
     BadArgument = 31,
     /// The module was built without zstd (`--no-default-features`).
     Unsupported = 32,
+    /// An FSST code byte with no symbol in the table. `offset` = its byte in the codes, `value` = the code.
+    FsstBadCode = 50,
+    /// An FSST escape (255) as the last byte of a string. `block` = the string, `offset` = its byte.
+    FsstTruncatedEscape = 51,
+    /// FSST string offsets that decrease or run past the codes. `block` = the offset's index,
+    /// `offset` = its value, `value` = the previous offset or the codes' length.
+    FsstBadOffsets = 52,
+    /// An FSST symbol length outside 1..=8. `block` = the symbol, `value` = the length.
+    FsstBadSymbol = 53,
 }
 
 /// Everything known about one failure. `block`/`offset` are `NONE` when they do not apply.

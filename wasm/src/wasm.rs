@@ -16,7 +16,7 @@ use std::alloc::{alloc, dealloc, Layout};
 
 use crate::bitpack::{self, ElementSize, Transform};
 use crate::error::{CodecError, ErrorCode, ErrorDetail, Result};
-use crate::remap;
+use crate::{fsst, remap};
 
 static LAST_ERROR: [AtomicU32; ErrorDetail::WORDS] = [const { AtomicU32::new(0) }; ErrorDetail::WORDS];
 /// Smallest value the last successful [`ra_decode_chunk_remap`] wrote.
@@ -196,6 +196,24 @@ pub unsafe extern "C" fn ra_decode_chunk_remap(kind: u32, src: *const u8, len: u
 #[no_mangle]
 pub extern "C" fn ra_remap_min() -> i32 {
     REMAP_MIN.load(Ordering::Relaxed)
+}
+
+/// FSST-decodes `n` strings (see `fsst.rs`): `(table, count × 9)` the symbol table body,
+/// `(codes, codes_len)` the compressed bytes, `(offsets, (n + 1) × 4)` their u32 offsets. Writes the
+/// decoded bytes to `(dst, cap)` (which needs the decoded size + 7; `OutputTooSmall` carries that
+/// number) and `n + 1` u32 offsets to `dst_offsets`. Returns the decoded size.
+///
+/// # Safety
+/// Inputs readable for the stated lengths, `(dst, cap)` and `(dst_offsets, (n + 1) × 4)` writable,
+/// none overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn ra_fsst_decode(table: *const u8, count: u32, codes: *const u8, codes_len: usize, offsets: *const u8, n: usize, dst: *mut u8, cap: usize, dst_offsets: *mut u8) -> i32 {
+    finish((|| {
+        let words = n.checked_add(1).and_then(|w| w.checked_mul(4)).ok_or(CodecError::with_value(ErrorCode::BadArgument, n as u64))?;
+        let (table, codes, offsets) = unsafe { (input(table, count as usize * 9)?, input(codes, codes_len)?, input(offsets, words)?) };
+        let (dst, dst_offsets) = unsafe { (output(dst, cap)?, output(dst_offsets, words)?) };
+        fsst::decode_into(table, count as usize, codes, offsets, n, dst, dst_offsets)
+    })())
 }
 
 /// # Safety

@@ -57,7 +57,7 @@ export function miniBlockDecompress(e: Compressive | undefined, buffers: Uint8Ar
       return unpackInline(bytes, e.uncompressedBits, n, where);
     }
     case 'fsst':
-      return fsstDecode(miniBlockDecompress(e.values, buffers, n, ctx), parseSymbolTable(e.symbolTable, where), where);
+      return fsstDecode(miniBlockDecompress(e.values, buffers, n, ctx), parseSymbolTable(e.symbolTable, where), where, ctx.dec);
     case 'rle':
       need(buffers, 2, 'rle', where);
       return decodeRle(buffers[0]!, buffers[1]!, e, n, where);
@@ -116,7 +116,7 @@ export function blockDecompress(e: Compressive | undefined, buffer: Uint8Array, 
     case 'general':
       return blockDecompress(e.values, decompressBuffer(e.compression?.scheme ?? 0, buffer, ctx.dec, where), n, ctx);
     case 'fsst':
-      return fsstDecode(blockDecompress(e.values, buffer, n, ctx), parseSymbolTable(e.symbolTable, where), where);
+      return fsstDecode(blockDecompress(e.values, buffer, n, ctx), parseSymbolTable(e.symbolTable, where), where, ctx.dec);
     default:
       return unsupported(e, 'block', where);
   }
@@ -163,7 +163,7 @@ export function perValueVariable(e: Compressive | undefined, values: Block, ctx:
     case 'variable':
       return values;
     case 'fsst':
-      return fsstDecode(perValueVariable(e.values, values, ctx), parseSymbolTable(e.symbolTable, where), where);
+      return fsstDecode(perValueVariable(e.values, values, ctx), parseSymbolTable(e.symbolTable, where), where, ctx.dec);
     case 'general': {
       if (values.kind !== 'var') throw new CorruptDataError('general per-value compression over fixed values', { where });
       const parts: Uint8Array[] = [];

@@ -8,8 +8,13 @@
 // byte literally. If encoder_switch is 0 (the input was under the crate's size threshold) the
 // "compressed" bytes are the original bytes.
 // Example: symbols ["th", "e "], codes `00 01 FF 21` decode to "the !".
-import { CorruptDataError } from '../../errors.js';
+//
+// The codec module's FSST (wasm/src/fsst.rs, `Decompressors.fsst`) decodes the same bytes several
+// times faster, and in a fresh page it runs compiled while this loop is still interpreted; this
+// one is the reference and the fallback.
+import { CorruptDataError, isRaggedAtlasError } from '../../errors.js';
 import type { Block } from '../blocks.js';
+import type { Decompressors } from '../decompressors.js';
 
 export interface SymbolTable {
   enabled: boolean;
@@ -17,6 +22,8 @@ export interface SymbolTable {
   symbols: Uint8Array;
   lens: Uint8Array;
   count: number;
+  /** `symbols` then `lens`: the table after its header, as the codec module takes it. */
+  body: Uint8Array;
 }
 
 export function parseSymbolTable(table: Uint8Array, where: string): SymbolTable {
@@ -32,14 +39,24 @@ export function parseSymbolTable(table: Uint8Array, where: string): SymbolTable 
   for (let i = 0; i < count; i++) {
     if (lens[i]! < 1 || lens[i]! > 8) throw new CorruptDataError(`FSST symbol ${i} has length ${lens[i]}`, { where });
   }
-  return { enabled, symbols, lens, count };
+  return { enabled, symbols, lens, count, body: table.subarray(8, 8 + count * 9) };
 }
 
-/** Decompresses every string of a var block with one symbol table. */
-export function fsstDecode(input: Block, st: SymbolTable, where: string): Block {
+/** Decompresses every string of a var block with one symbol table, in the codec module when `dec` has it. */
+export function fsstDecode(input: Block, st: SymbolTable, where: string, dec?: Decompressors): Block {
   if (input.kind !== 'var') throw new CorruptDataError(`FSST input must be variable-width, got ${input.kind}`, { where });
   if (!st.enabled) return input;
   const { offsets, data, length } = input;
+  if (dec?.fsst) {
+    try {
+      const out = dec.fsst(data, offsets, length, st.body);
+      return { kind: 'var', offsets: out.offsets, data: out.data, length };
+    } catch (err) {
+      // Corrupt pages are CorruptDataErrors whichever decoder met them.
+      if (isRaggedAtlasError(err, 'Codec')) throw new CorruptDataError(err.message, { where }, { cause: err });
+      throw err;
+    }
+  }
   const { symbols, lens, count } = st;
   // Pass 1: exact output size (so pass 2 writes into a right-sized buffer, no growth).
   let total = 0;

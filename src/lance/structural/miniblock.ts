@@ -20,6 +20,7 @@ import { CorruptDataError } from '../../errors.js';
 import { concatBlocks, dictBlock, toUint16, toUint32, type Block } from '../blocks.js';
 import { ByteCursor } from '../cursor.js';
 import { blockDecompress, miniBlockDecompress, type DecodeContext } from '../encodings/compressive.js';
+import { fsstDecode, parseSymbolTable } from '../encodings/fsst.js';
 import type { MiniBlockLayout } from '../proto/encodings21.js';
 import type { LeveledPage } from './page.js';
 
@@ -58,6 +59,11 @@ export function decodeMiniBlock(layout: MiniBlockLayout, buffers: Uint8Array[], 
   const metas = chunkMetas(layout, buffers[0]!, data.length, where);
   const hasRep = layout.repCompression !== undefined;
   const hasDef = layout.defCompression !== undefined;
+  // FSST's symbol table belongs to the page, so the chunks' codes are concatenated first and
+  // decoded in one call (the same strings as decoding each chunk, without ~800 small calls and
+  // outputs per 200,000 uids).
+  const fsst = layout.valueCompression?.kind === 'fsst' ? layout.valueCompression : undefined;
+  const valueCompression = fsst ? fsst.values : layout.valueCompression;
   const values: Block[] = [];
   const reps: Uint16Array[] = [];
   const defs: Uint16Array[] = [];
@@ -87,10 +93,11 @@ export function decodeMiniBlock(layout: MiniBlockLayout, buffers: Uint8Array[], 
       c.align(8);
       return b;
     });
-    values.push(miniBlockDecompress(layout.valueCompression, bufs, m.items, cctx));
+    values.push(miniBlockDecompress(valueCompression, bufs, m.items, cctx));
     numLevels += hasRep || hasDef ? levels : m.items;
   });
   let all = concatBlocks(values, where);
+  if (fsst) all = fsstDecode(all, parseSymbolTable(fsst.symbolTable, where), where, ctx.dec);
   if (layout.dictionary) {
     const dict = blockDecompress(layout.dictionary, buffers[2]!, layout.numDictionaryItems, { ...ctx, where: `${where} dictionary` });
     all = dictBlock(toUint32(all, where), dict);

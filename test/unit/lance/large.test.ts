@@ -73,6 +73,16 @@ describe('1M-row table', () => {
     expect(diffFlatColumn(ours.getChild('_rowaddr')!, oracle.getChild('_rowid')!, 'rowaddr')).toEqual([]);
   });
 
+  it('reads the same strings with the TypeScript FSST decoder as with the codec module', async () => {
+    const dec = await testDecompressors();
+    expect(dec.fsst).toBeTypeOf('function');
+    const { fsst: _, ...typescriptOnly } = dec;
+    const ts = await openTable(`${server.url}/obs.lance`, { decompressors: typescriptOnly });
+    const cols = ['uid', 'dataset_uid', 'cell_type'];
+    const ours = await ts.scan({ columns: cols });
+    expect(cols.flatMap((c) => diffFlatColumn(ours.getChild(c)!, oracle.getChild(c)!, c))).toEqual([]);
+  });
+
   it('streams batches and skips to an offset', async () => {
     let rows = 0;
     let batches = 0;
