@@ -156,7 +156,7 @@ export function parseRange(header: string, size: number): [number, number] | 'un
   if (a === '' && b === '') return undefined;
   if (a === '') {
     const n = Number(b);
-    if (n === 0) return 'unsatisfiable';
+    if (n === 0 || size === 0) return 'unsatisfiable'; // an empty file has no last bytes
     return [Math.max(0, size - n), size - 1];
   }
   const start = Number(a);

@@ -14,3 +14,15 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, 
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+/**
+ * A signal that many requests in flight listen to at once (one per request: a read's own signal)
+ * is not a leak; Node warns past 10 listeners on one EventTarget, so its limit is lifted there.
+ * `process.getBuiltinModule` (Node ≥ 20.16) keeps bundlers from seeing a Node import.
+ */
+export function manyListeners(signal: AbortSignal): AbortSignal {
+  type Events = { setMaxListeners?(n: number, ...targets: EventTarget[]): void };
+  const proc = (globalThis as { process?: { getBuiltinModule?(id: string): Events | undefined } }).process;
+  proc?.getBuiltinModule?.('node:events')?.setMaxListeners?.(0, signal);
+  return signal;
+}

@@ -408,6 +408,24 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
       return b === undefined ? undefined : new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
     },
   };
+  if (inner.getTail) {
+    const getTail = inner.getTail.bind(inner);
+    // Kept as one entry: the tail's bytes, then the object's size as a float64.
+    store.getTail = async (key: string, length: number, opts?: ReadOptions) => {
+      if (!ok(key)) return getTail(key, length, opts);
+      const b = await read(key, `tail+${length}`, opts, async (o) => {
+        const t = await getTail(key, length, o);
+        if (t === undefined) return undefined;
+        const out = new Uint8Array(t.bytes.length + 8);
+        out.set(t.bytes);
+        new DataView(out.buffer).setFloat64(t.bytes.length, t.size, true);
+        return out;
+      });
+      if (b === undefined) return undefined;
+      const n = b.length - 8;
+      return { bytes: b.subarray(0, n), size: new DataView(b.buffer, b.byteOffset + n, 8).getFloat64(0, true) };
+    };
+  }
   if (inner.list) store.list = inner.list.bind(inner);
   return store;
 }

@@ -22,7 +22,7 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
       };
       p = load().then(
         (v) => {
-          if (settle() > 1) disown(v);
+          if (settle() > 1) disown(v instanceof Uint8Array ? v : (v as { bytes?: unknown } | undefined)?.bytes);
           return v;
         },
         (err: unknown) => {
@@ -41,6 +41,7 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
     getRange: (key: string, range: ByteRange, opts?: ReadOptions) =>
       shared(`r|${key}|${range.offset}|${range.length}`, () => inner.getRange(key, range), opts?.signal),
     size: (key: string, opts?: ReadOptions) => shared(`s|${key}`, () => inner.size(key), opts?.signal),
+    ...(inner.getTail ? { getTail: (key: string, length: number, opts?: ReadOptions) => shared(`t|${key}|${length}`, () => inner.getTail!(key, length), opts?.signal) } : {}),
     ...(inner.list ? { list: inner.list.bind(inner) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { AbortedError, HttpError, NotFoundError, throwIfAborted } from '../errors.js';
 import { markOwned } from './owned.js';
-import { joinKey, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions } from './types.js';
+import { joinKey, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions, type Tail } from './types.js';
 
 export interface HttpStoreOptions {
   /** Injected fetch (tests, proxies, auth). Defaults to globalThis.fetch. */
@@ -13,15 +13,25 @@ export interface HttpStoreOptions {
   timeoutMs?: number;
   /** `s3` lets `list()` use S3 ListObjectsV2 on the bucket root; default none (plain HTTP cannot list). */
   listing?: 'none' | 's3';
+  /**
+   * Whether `getTail` may send a suffix range (`bytes=-N`: the tail and the size in one request).
+   * `auto` (default): only where no CORS preflight applies — outside browsers, and in pages or
+   * workers of the same origin as the URL. Cross-origin a suffix range is not CORS-safelisted, so
+   * it would cost a preflight and need a server that answers one; a HEAD costs the same and works
+   * with every static host.
+   */
+  suffixRanges?: 'auto' | 'always' | 'never';
 }
 
 /**
  * Static files over HTTP(S) with Range requests.
  *
- * Rules (same for every reader): only explicit `bytes=a-b` ranges, never suffix ranges — a suffix
- * range is not CORS-safelisted and costs a preflight, and callers know sizes from manifests or one
- * HEAD. A 206 must carry exactly the bytes asked for; a 200 means the server ignored Range, and we
- * slice the full body (kept once per key so a server without Range support is slow, not wrong).
+ * Rules (same for every reader): explicit `bytes=a-b` ranges; a suffix range (`bytes=-N`) only in
+ * `getTail`, where no CORS preflight applies (see `suffixRanges`), and never trusted blindly: its
+ * Content-Range must name the object's last bytes, otherwise the store takes the tail by size from
+ * then on (some servers read `-N` as `0-N`). A 206 must carry exactly the bytes asked for; a 200
+ * means the server ignored Range, and we slice the full body (kept once per key so a server without
+ * Range support is slow, not wrong).
  * A non-identity Content-Encoding on a range answer is refused: byte offsets would be meaningless.
  *
  * Every answer's `ETag` (with the total size, when known) is reported to `ReadOptions.onVersion`;
@@ -38,6 +48,8 @@ export class HttpStore implements ByteStore {
   readonly #sizes = new Map<string, number>();
   /** ETag of the answer each known size came from. */
   readonly #sizeEtags = new Map<string, string | undefined>();
+  /** Set once the server answered a suffix range with other bytes than the tail. */
+  #suffixBroken = false;
 
   constructor(url: string | URL, options: HttpStoreOptions = {}) {
     this.url = String(url).replace(/\/+$/, '');
@@ -47,6 +59,7 @@ export class HttpStore implements ByteStore {
       retries: options.retries ?? 3,
       timeoutMs: options.timeoutMs ?? 60_000,
       listing: options.listing ?? 'none',
+      suffixRanges: options.suffixRanges ?? 'auto',
     };
   }
 
@@ -115,6 +128,65 @@ export class HttpStore implements ByteStore {
     }
     report(opts, { etag, size: total });
     return markOwned(body);
+  }
+
+  /**
+   * The last `length` bytes and the object's size. One suffix-range request where allowed (see
+   * `suffixRanges`) and the size is not known yet; otherwise size() (cached, or one HEAD) and a
+   * range. Shard indexes at the end of zarr shards are read this way.
+   */
+  async getTail(key: string, length: number, opts: ReadOptions = {}): Promise<Tail | undefined> {
+    const url = this.keyUrl(key);
+    if (!Number.isSafeInteger(length) || length < 0) throw new HttpError(`invalid tail length ${length}`, { url });
+    if (length > 0 && !this.#sizes.has(url) && !this.#suffixBroken && this.#suffixAllowed(url)) {
+      const header = `bytes=-${length}`;
+      const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...cacheMode(opts) }, opts.signal);
+      if (res.status === 404) return undefined;
+      const etag = etagOf(res);
+      if (res.status === 200) {
+        // The server ignored Range: keep the whole body, as getRange does.
+        const body = new Uint8Array(await res.arrayBuffer());
+        this.#wholeBodies.set(url, { body: Promise.resolve(body), etag });
+        this.#learnSize(url, body.length, etag);
+        report(opts, { etag, size: body.length });
+        return { bytes: body.subarray(Math.max(0, body.length - length)), size: body.length };
+      }
+      if (res.status === 206 && isIdentity(res)) {
+        const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec((res.headers.get('content-range') ?? '').trim());
+        const body = new Uint8Array(await res.arrayBuffer());
+        if (m) {
+          const [first, last, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
+          this.#learnSize(url, total, etag);
+          if (last === total - 1 && first === Math.max(0, total - length) && body.length === last - first + 1) {
+            report(opts, { etag, size: total });
+            return { bytes: markOwned(body), size: total };
+          }
+        }
+        this.#suffixBroken = true; // other bytes than the tail, or no readable Content-Range
+      } else if (res.status === 416) {
+        await res.body?.cancel();
+        if (/^bytes \*\/0$/.test((res.headers.get('content-range') ?? '').trim())) {
+          this.#learnSize(url, 0, etag);
+          report(opts, { etag, size: 0 });
+          return { bytes: new Uint8Array(0), size: 0 };
+        }
+        this.#suffixBroken = true;
+      } else {
+        throw await statusError(res, url, header);
+      }
+    }
+    const size = await this.size(key, opts);
+    if (size === undefined) return undefined;
+    const n = Math.min(length, size);
+    return { bytes: n ? await this.getRange(key, { offset: size - n, length: n }, opts) : new Uint8Array(0), size };
+  }
+
+  #suffixAllowed(url: string): boolean {
+    const policy = this.#opts.suffixRanges;
+    if (policy !== 'auto') return policy === 'always';
+    // No `location`: not a browser, no CORS. In a page or worker, only for the same origin.
+    const here = (globalThis as { location?: { origin?: string } }).location?.origin;
+    return here === undefined || new URL(url).origin === here;
   }
 
   async size(key: string, opts: ReadOptions = {}): Promise<number | undefined> {

@@ -11,6 +11,10 @@ export function withPrefix(inner: ByteStore, prefix: string): ByteStore {
     getRange: (key: string, range: ByteRange, opts?: ReadOptions) => inner.getRange(k(key), range, opts),
     size: (key: string, opts?: ReadOptions) => inner.size(k(key), opts),
   };
+  if (inner.getTail) {
+    const getTail = inner.getTail.bind(inner);
+    store.getTail = (key: string, length: number, opts?: ReadOptions) => getTail(k(key), length, opts);
+  }
   if (inner.list) {
     const list = inner.list.bind(inner);
     store.list = async (prefix2: string, opts?: ReadOptions) =>

@@ -36,6 +36,14 @@ export function withStats(
       return s;
     },
   };
+  if (inner.getTail) {
+    const getTail = inner.getTail.bind(inner);
+    store.getTail = async (key: string, length: number, opts?: ReadOptions) => {
+      const t = await getTail(key, length, opts);
+      note(key, t?.bytes.length ?? 0);
+      return t;
+    };
+  }
   if (inner.list) {
     const list = inner.list.bind(inner);
     store.list = async (prefix: string, opts?: ReadOptions) => {

@@ -34,6 +34,12 @@ export interface ReadOptions {
   fresh?: boolean;
 }
 
+/** The last bytes of an object and its total size (`ByteStore.getTail`). */
+export interface Tail {
+  bytes: Uint8Array;
+  size: number;
+}
+
 export interface ByteStore {
   /** Where this store points, for error messages and cache keys (a URL or an absolute path). */
   readonly url: string;
@@ -46,6 +52,12 @@ export interface ByteStore {
   getRange(key: string, range: ByteRange, opts?: ReadOptions): Promise<Uint8Array>;
   /** Size in bytes, or undefined when the object does not exist. */
   size(key: string, opts?: ReadOptions): Promise<number | undefined>;
+  /**
+   * Optional: the last `length` bytes (the whole object when it is shorter) and the object's size,
+   * in one request where the backend can (HttpStore: a suffix range), or undefined when the object
+   * is missing. Readers go through `readTail`, which falls back to size() + getRange().
+   */
+  getTail?(key: string, length: number, opts?: ReadOptions): Promise<Tail | undefined>;
   /** Keys under a prefix, when the backend can list (local files, S3 ListObjectsV2); else undefined. */
   list?(prefix: string, opts?: ReadOptions): Promise<string[] | undefined>;
 }
@@ -56,4 +68,13 @@ export function joinKey(...parts: string[]): string {
     .flatMap((p) => p.split('/'))
     .filter((p) => p !== '' && p !== '.')
     .join('/');
+}
+
+/** The last `length` bytes of `key` and its size: `store.getTail` when it has one, else size() + getRange(). */
+export async function readTail(store: ByteStore, key: string, length: number, opts?: ReadOptions): Promise<Tail | undefined> {
+  if (store.getTail) return store.getTail(key, length, opts);
+  const size = await store.size(key, opts);
+  if (size === undefined) return undefined;
+  const n = Math.min(length, size);
+  return { bytes: await store.getRange(key, { offset: size - n, length: n }, opts), size };
 }

@@ -2,7 +2,7 @@
 // and caches of immutable things (data-file metadata, deletion files). Data files and deletion
 // files never change once written, so the caches are safe across versions.
 import { NotFoundError, throwIfAborted } from '../errors.js';
-import type { ByteStore } from '../io/types.js';
+import { readTail, type ByteStore } from '../io/types.js';
 import type { Decompressors } from './decompressors.js';
 import type { PageDecoder } from './page-decoder.js';
 import { deletionKey, parseDeletionFile } from './deletions.js';
@@ -79,22 +79,31 @@ export class TableContext {
   }
 
   async #readMetadata(key: string, sizeHint: number, signal?: AbortSignal): Promise<FileMetadata> {
-    const size = sizeHint > 0 ? sizeHint : await this.store.size(key, { signal });
-    throwIfAborted(signal, key);
-    if (size === undefined) {
-      throw new NotFoundError('data file is missing', { where: `${this.store.url}/${key}` });
-    }
     const where = `${this.name}/${key}`;
-    const first = size <= this.wholeFileBytes ? 0 : Math.max(0, size - this.tailBytes);
-    let tail = await this.store.getRange(key, { offset: first, length: size - first }, { signal });
+    let size = sizeHint;
+    let first: number;
+    let tail: Uint8Array;
+    if (size > 0) {
+      first = size <= this.wholeFileBytes ? 0 : Math.max(0, size - this.tailBytes);
+      tail = await this.store.getRange(key, { offset: first, length: size - first }, { signal });
+    } else {
+      // No size in the manifest (older writers): the tail and the size in one read where the store
+      // can (readTail), then the rest of a small file, which is read whole.
+      const t = await readTail(this.store, key, this.tailBytes, { signal });
+      throwIfAborted(signal, key);
+      if (t === undefined) throw new NotFoundError('data file is missing', { where: `${this.store.url}/${key}` });
+      size = t.size;
+      first = size - t.bytes.length;
+      tail = t.bytes;
+      if (first > 0 && size <= this.wholeFileBytes) {
+        tail = concatBytes(await this.store.getRange(key, { offset: 0, length: first }, { signal }), tail);
+        first = 0;
+      }
+    }
     const footer = guard(where, () => parseFooter(tail, size, where));
     let tailOffset = first;
     if (footer.columnMetaStart < first) {
-      const more = await this.store.getRange(key, { offset: footer.columnMetaStart, length: first - footer.columnMetaStart }, { signal });
-      const joined = new Uint8Array(more.length + tail.length);
-      joined.set(more);
-      joined.set(tail, more.length);
-      tail = joined;
+      tail = concatBytes(await this.store.getRange(key, { offset: footer.columnMetaStart, length: first - footer.columnMetaStart }, { signal }), tail);
       tailOffset = footer.columnMetaStart;
     }
     return guard(where, () => parseFileMetadata(tail, tailOffset, footer, where));
@@ -117,4 +126,11 @@ export class TableContext {
     }
     return p;
   }
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

@@ -11,7 +11,7 @@
 
 import { CorruptDataError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
-import { untilAborted } from '../io/abortable.js';
+import { manyListeners, untilAborted } from '../io/abortable.js';
 import { isOwned } from '../io/owned.js';
 import { outerChunkKey, type ZarrArray } from './array.js';
 import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
@@ -247,7 +247,7 @@ class ReadContext {
     const onAbort = () => this.#controller.abort(user?.reason);
     user?.addEventListener('abort', onAbort, { once: true });
     this.#unlisten = () => user?.removeEventListener('abort', onAbort);
-    this.#signal = this.#controller.signal;
+    this.#signal = manyListeners(this.#controller.signal);
   }
 
   dispose(): void {
@@ -286,7 +286,8 @@ class ReadContext {
             return shard?.index ?? null;
           }
           const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
-          this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index ? 2 : 1);
+          // An index at the end: one tail read where the store has them (readTail), else size + range.
+          this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && !array.store.getTail ? 2 : 1);
           return index;
         }),
         this.#signal,

@@ -1,8 +1,8 @@
 // Fetching one shard's index (the only I/O of the sharding codec besides chunk reads).
 //
-//   index_location "end":   size(key) once (HEAD over HTTP; cached by the store), then one explicit
-//                           range [size − indexSize, size). Never a suffix range: those are not
-//                           CORS-safelisted and cost a preflight per request in browsers.
+//   index_location "end":   the last indexSize bytes and the shard's size (io/types.ts readTail): one
+//                           suffix-range request over HTTP where no CORS preflight applies (Node,
+//                           same-origin pages), else size(key) (one HEAD, cached) and a range.
 //   index_location "start": one range [0, indexSize); a NotFoundError means the shard is missing.
 //
 //   small shards (see SMALL_SHARD_BYTES): one GET of the whole object, index taken from its tail.
@@ -11,7 +11,7 @@
 // chunks are all empty), so it decodes as `null` rather than an error.
 
 import { CorruptDataError, NotFoundError, throwIfAborted } from '../errors.js';
-import type { ByteStore } from '../io/types.js';
+import { readTail, type ByteStore } from '../io/types.js';
 import { decodeShardIndex, shardIndexSize, type ShardIndex, type ShardingCodec } from './codecs/sharding.js';
 
 export async function fetchShardIndex(
@@ -34,13 +34,12 @@ export async function fetchShardIndex(
     }
     return decodeShardIndex(bytes, sharding, chunksPerShard, undefined, where);
   }
-  const size = await store.size(key, { signal });
-  if (size === undefined) return null;
-  if (size < indexSize) {
-    throw new CorruptDataError(`shard has ${size} bytes, smaller than its ${indexSize}-byte index`, { where });
+  const tail = await readTail(store, key, indexSize, { signal });
+  if (tail === undefined) return null;
+  if (tail.size < indexSize) {
+    throw new CorruptDataError(`shard has ${tail.size} bytes, smaller than its ${indexSize}-byte index`, { where });
   }
-  const bytes = await store.getRange(key, { offset: size - indexSize, length: indexSize }, { signal });
-  return decodeShardIndex(bytes, sharding, chunksPerShard, size - indexSize, where);
+  return decodeShardIndex(tail.bytes, sharding, chunksPerShard, tail.size - indexSize, where);
 }
 
 /**

@@ -130,6 +130,9 @@ describe('serve', () => {
 
   it('parseRange edge cases', () => {
     expect(parseRange('bytes=0-0', 10)).toEqual([0, 0]);
+    expect(parseRange('bytes=-4', 10)).toEqual([6, 9]);
+    expect(parseRange('bytes=-40', 10)).toEqual([0, 9]);
+    expect(parseRange('bytes=-4', 0)).toBe('unsatisfiable'); // an empty file has no last bytes
     expect(parseRange('bytes=5-2', 10)).toBeUndefined();
     expect(parseRange('bytes=0-1,3-4', 10)).toBeUndefined();
     expect(parseRange('items=0-1', 10)).toBeUndefined();

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,17 @@ beforeAll(async () => {
         }
         res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}` });
         return res.end(bytes.subarray(a, b + 1));
+      case 'suffix-as-prefix': {
+        // Reads `bytes=-N` as `bytes=0-N` (as Vite's static server does); explicit ranges are right.
+        const suffix = /bytes=-(\d+)/.exec(req.headers.range ?? '');
+        const [from, to] = suffix ? [0, Number(suffix[1])] : [a, b];
+        if (req.method === 'HEAD') {
+          res.writeHead(200, { 'Content-Length': N });
+          return res.end();
+        }
+        res.writeHead(206, { 'Content-Range': `bytes ${from}-${to}/${N}` });
+        return res.end(bytes.subarray(from, to + 1));
+      }
       case 'hang':
         return; // never answers
       default:
@@ -83,8 +94,94 @@ test('exact ranges, sizes and whole files from a Range server', async () => {
   expect(await s.size('missing.bin')).toBeUndefined();
   await expect(s.getRange('missing.bin', { offset: 0, length: 1 })).rejects.toMatchObject({ _tag: 'NotFound' });
   await expect(s.getRange('data.bin', { offset: N + 5, length: 10 })).rejects.toMatchObject({ _tag: 'Http', fields: { status: 416 } });
-  // Ranges are explicit `bytes=a-b`, never suffix ranges (those cost a CORS preflight).
+  // getRange sends explicit `bytes=a-b` ranges only (a suffix range would cost a CORS preflight).
   expect(log.every((e) => !e.range || /^bytes=\d+-\d+$/.test(e.range))).toBe(true);
+});
+
+test('getTail: the last bytes and the size in one suffix-range request where no CORS applies', async () => {
+  writeFileSync(join(dir, 'empty.bin'), new Uint8Array(0));
+  const s = new HttpStore(good.url);
+  log.length = 0;
+  const t = (await s.getTail('data.bin', 68))!;
+  expect(t.size).toBe(N);
+  expectSlice(t.bytes, N - 68);
+  expect(log.map((e) => `${e.method} ${e.range}`)).toEqual(['GET bytes=-68']);
+  expect(await s.size('data.bin')).toBe(N); // learned from Content-Range: no HEAD
+  expectSlice((await s.getTail('data.bin', 100))!.bytes, N - 100); // size known: an explicit range
+  expect(log.map((e) => e.range)).toEqual(['bytes=-68', `bytes=${N - 100}-${N - 1}`]);
+  // Longer than the object: all of it. Missing: undefined. Empty: nothing, size 0.
+  const all = (await new HttpStore(good.url).getTail('data.bin', 2 * N))!;
+  expect([all.size, all.bytes.length]).toEqual([N, N]);
+  expect(await s.getTail('missing.bin', 68)).toBeUndefined();
+  expect(await new HttpStore(good.url).getTail('empty.bin', 68)).toEqual({ bytes: new Uint8Array(0), size: 0 });
+});
+
+test('getTail: where a suffix range is not allowed, or answered wrongly, the tail comes by size', async () => {
+  // suffixRanges 'never', and 'auto' in a page of another origin: HEAD + explicit range.
+  const origins = [undefined, { origin: 'https://explorer.example.org' }, { origin: new URL(good.url).origin }];
+  const sent: string[][] = [];
+  for (const [i, location] of origins.entries()) {
+    const g = globalThis as { location?: unknown };
+    const before = g.location;
+    g.location = location;
+    try {
+      log.length = 0;
+      const t = (await new HttpStore(good.url, i === 0 ? { suffixRanges: 'never' } : {}).getTail('data.bin', 68))!;
+      expectSlice(t.bytes, N - 68);
+      sent.push(log.map((e) => `${e.method} ${e.range ?? ''}`));
+    } finally {
+      g.location = before;
+    }
+  }
+  expect(sent).toEqual([['HEAD ', `GET bytes=${N - 68}-${N - 1}`], ['HEAD ', `GET bytes=${N - 68}-${N - 1}`], ['GET bytes=-68']]);
+
+  // A server that answers the suffix with the first bytes (SIMULATED misbehaviour, a local server):
+  // the Content-Range gives it away, the right bytes come by explicit range, and later tails skip it.
+  bad.mode = 'suffix-as-prefix';
+  bad.hits = 0;
+  const s = new HttpStore(bad.url);
+  const t = (await s.getTail('data.bin', 68))!;
+  expect(t.size).toBe(N);
+  expectSlice(t.bytes, N - 68);
+  expect(bad.hits).toBe(2); // the suffix answer, then the explicit range (the size came with the first)
+  expectSlice((await s.getTail('other.bin', 68))!.bytes, N - 68);
+  expect(bad.hits).toBe(4); // HEAD + range: no second suffix try
+
+  // A server that ignores Range: the whole body, once; its tail and every later range come from it.
+  bad.mode = 'ignore-range';
+  bad.hits = 0;
+  const w = new HttpStore(bad.url);
+  expectSlice((await w.getTail('data.bin', 68))!.bytes, N - 68);
+  expectSlice(await w.getRange('data.bin', { offset: 5, length: 10 }), 5);
+  expect(bad.hits).toBe(1);
+});
+
+test('getTail through the wrappers: counted once, shared while in flight, cached, under a prefix', async () => {
+  const { withInflightDedupe } = await import('../../../src/io/dedupe.js');
+  const { withPrefix } = await import('../../../src/io/prefix.js');
+  const counted = withStats(new HttpStore(good.url));
+  const cache = new MemoryCache();
+  const store = withInflightDedupe(withCache(counted, { cache, cacheable: () => true }));
+  log.length = 0;
+  const [a, b] = await Promise.all([store.getTail!('data.bin', 68), store.getTail!('data.bin', 68)]);
+  expect(a).toEqual(b);
+  expect(a!.size).toBe(N);
+  expectSlice(a!.bytes, N - 68);
+  expect(counted.stats.requests).toBe(1);
+  // A new session over the same cache: the tail (bytes and size) comes from it after one ETag check.
+  const again = withCache(withStats(new HttpStore(good.url)), { cache, cacheable: () => true });
+  log.length = 0;
+  const c = (await again.getTail!('data.bin', 68))!;
+  expect([c.size, c.bytes.length]).toEqual([N, 68]);
+  expectSlice(c.bytes, N - 68);
+  expect(log.map((e) => e.range)).toEqual(['bytes=0-0']); // the session's ETag check, no tail request
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'sub', 'data.bin'), bytes);
+  log.length = 0;
+  const tail = (await withPrefix(new HttpStore(good.url), 'sub').getTail!('data.bin', 4))!;
+  expect(tail.size).toBe(N);
+  expectSlice(tail.bytes, N - 4);
+  expect(log.map((e) => `${e.path} ${e.range}`)).toEqual(['/sub/data.bin bytes=-4']);
 });
 
 test('a server that ignores Range is served correctly from one full download', async () => {

@@ -117,6 +117,29 @@ describe('1M-row table', () => {
     expect(oneColumn * 5).toBeLessThan(store.stats.bytes - before);
   });
 
+  it('reads a data file without a size in the manifest from its tail: one suffix-range request', async () => {
+    const t = await openTable(`${server.url}/obs.lance`, { decompressors: await testDecompressors() });
+    const file = t.manifest.fragments[0]!.files[0]!;
+    const { TableContext } = await import('../../../src/lance/context.js');
+    const dec = await testDecompressors();
+    const read = async (sizeHint: number, suffixRanges: 'auto' | 'never') => {
+      const sent: string[] = [];
+      const fetchLogged: typeof fetch = (u, i) => (sent.push(`${i?.method} ${new Headers(i?.headers).get('range') ?? ''}`), fetch(u, i));
+      const meta = await new TableContext(new HttpStore(`${server.url}/obs.lance`, { suffixRanges, fetch: fetchLogged }), dec).fileMetadata(`data/${file.path}`, sizeHint);
+      return { meta, sent };
+    };
+    const hinted = await read(file.fileSizeBytes, 'auto');
+    const size = file.fileSizeBytes;
+    expect(hinted.sent).toEqual([`GET bytes=${size - 65536}-${size - 1}`]);
+    // Node has no CORS: the tail and the size in one request; with suffix ranges off, a HEAD first.
+    const auto = await read(0, 'auto');
+    expect(auto.meta).toEqual(hinted.meta);
+    expect(auto.sent).toEqual(['GET bytes=-65536']);
+    const never = await read(0, 'never');
+    expect(never.meta).toEqual(hinted.meta);
+    expect(never.sent).toEqual(['HEAD ', `GET bytes=${size - 65536}-${size - 1}`]);
+  });
+
   it('big pages decoded in a worker thread give the same table, scanned whole and streamed', async () => {
     const t = await openTable(`${server.url}/obs.lance`, { decompressors: await testDecompressors(), pageDecoder: counting });
     const ours = await t.scan({ withRowAddress: true });
