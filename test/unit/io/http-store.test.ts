@@ -246,3 +246,21 @@ test('the cache serves repeated immutable reads without new requests', async () 
   expect(await s.size('data.bin')).toBe(N);
   expect(counted.stats.requests).toBe(2);
 });
+
+test('range requests bypass the browser HTTP cache unless httpCache; ETag checks revalidate; whole GETs keep the default', async () => {
+  const seen: string[] = [];
+  const logged: typeof fetch = (u, i) => (seen.push(`${i?.method} ${new Headers(i?.headers).get('range') ?? '-'} ${i?.cache ?? 'default'}`), fetch(u, i));
+  const s = new HttpStore(good.url, { fetch: logged, suffixRanges: 'never' });
+  await s.getRange('data.bin', { offset: 0, length: 10 });
+  await s.getRange('data.bin', { offset: 10, length: 10 }, { fresh: true });
+  await s.get('data.bin');
+  await s.getTail('data.bin', 4);
+  await new HttpStore(good.url, { fetch: logged, httpCache: true }).getRange('data.bin', { offset: 0, length: 10 });
+  expect(seen).toEqual([
+    'GET bytes=0-9 no-store',
+    'GET bytes=10-19 no-cache',
+    'GET - default',
+    `GET bytes=${N - 4}-${N - 1} no-store`, // the size was known from the whole GET: no HEAD
+    'GET bytes=0-9 default',
+  ]);
+});
