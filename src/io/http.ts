@@ -119,7 +119,7 @@ export class HttpStore implements ByteStore {
     }
     if (res.status !== 206) throw await statusError(res, url, header);
     if (!isIdentity(res)) {
-      throw new HttpError(`range answer is ${res.headers.get('content-encoding')}-encoded; serve identity encoding`, { url, status: 206, range: header });
+      throw encodedRange(res, url, header);
     }
     const cr = res.headers.get('content-range');
     const etag = etagOf(res);
@@ -160,7 +160,10 @@ export class HttpStore implements ByteStore {
         report(opts, { etag, size: body.length });
         return { bytes: body.subarray(Math.max(0, body.length - length)), size: body.length };
       }
-      if (res.status === 206 && isIdentity(res)) {
+      if (res.status === 206) {
+        if (!isIdentity(res)) {
+          throw encodedRange(res, url, header);
+        }
         const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec((res.headers.get('content-range') ?? '').trim());
         const body = new Uint8Array(await res.arrayBuffer());
         if (m) {
@@ -308,6 +311,11 @@ function cacheMode(opts: ReadOptions): RequestInit {
 
 function report(opts: ReadOptions, version: ObjectVersion): void {
   opts.onVersion?.(version);
+}
+
+/** A range answer with a content coding: its byte offsets would not be the file's. */
+function encodedRange(res: Response, url: string, range: string): HttpError {
+  return new HttpError(`range answer is ${res.headers.get('content-encoding')}-encoded; serve identity encoding`, { url, status: 206, range });
 }
 
 function isIdentity(res: Response): boolean {

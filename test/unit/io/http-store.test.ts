@@ -264,3 +264,8 @@ test('range requests bypass the browser HTTP cache unless httpCache; ETag checks
     'GET bytes=0-9 default',
   ]);
 });
+
+test('getTail refuses an encoded suffix answer, like any range', async () => {
+  bad.mode = 'gzip';
+  await expect(new HttpStore(bad.url).getTail('data.bin', 68)).rejects.toThrow(/br-encoded; serve identity encoding/);
+});
