@@ -17,6 +17,7 @@
 // Input without any compressed batch is returned unchanged (same object).
 
 import { CodecError, CorruptDataError, RaggedAtlasError } from '../errors.js';
+import { concatBytes } from '../io/bytes.js';
 import { FlatbufferReader, type FlatbufferWriter } from './flatbuffers.js';
 import { codecName, encodeMessage, frame, Header, keyValues, parseIpc, type BatchMessage, type IpcCodecName } from './ipc-messages.js';
 
@@ -65,7 +66,7 @@ export function decompressArrowIpc(bytes: Uint8Array, codecs: IpcCodecs, options
     out.push(frame(meta), ...body);
   }
   out.push(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
-  return concat(out);
+  return concatBytes(out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,14 +137,3 @@ function decodeBuffer(raw: Uint8Array, codec: number, codecs: IpcCodecs, budget:
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -4,9 +4,9 @@
 // Scratch: slot 0 holds the current call's input, slot 1 its output, slot 2 a resident input that
 // many calls share (a remap table): it is written again only when its owner changes. Each region
 // is reused by every call and only reallocated (freed, then allocated at ≥ 1.5× the old size) when
-// a call needs more, so steady-state calls allocate nothing and memory stays flat. Any call that may allocate can grow
-// memory, which detaches old views of `memory.buffer`; bytes() therefore re-creates its view
-// whenever the buffer changed.
+// a call needs more, so steady-state calls allocate nothing and memory stays flat. Any call that
+// may allocate can grow memory, which detaches old views of `memory.buffer`; bytes() therefore
+// re-creates its view whenever the buffer changed.
 //
 // Traps: the module never panics on input, but a trap (an engine limit, a bug) leaves an instance
 // in an unknown state. run() catches WebAssembly.RuntimeError, replaces the instance with a fresh

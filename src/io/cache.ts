@@ -9,7 +9,7 @@
 import { disown } from './owned.js';
 import { HttpError, isRaggedAtlasError } from '../errors.js';
 import { untilAborted } from './abortable.js';
-import type { ByteRange, ByteStore, ObjectVersion, ReadOptions } from './types.js';
+import type { ByteRange, ByteStore, ObjectVersion, ReadOptions, Tail } from './types.js';
 
 export interface ByteCache {
   get(key: string): Promise<Uint8Array | undefined>;
@@ -400,34 +400,37 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
       if (!ok(key)) return inner.size(key, opts);
       const b = await read(key, 'size', opts, async (o) => {
         const n = await inner.size(key, o);
-        if (n === undefined) return undefined;
-        const out = new Uint8Array(8);
-        new DataView(out.buffer).setFloat64(0, n, true);
-        return out;
+        return n === undefined ? undefined : packTail({ bytes: new Uint8Array(0), size: n });
       });
-      return b === undefined ? undefined : new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
+      return b === undefined ? undefined : unpackTail(b).size;
     },
   };
   if (inner.getTail) {
     const getTail = inner.getTail.bind(inner);
-    // Kept as one entry: the tail's bytes, then the object's size as a float64.
     store.getTail = async (key: string, length: number, opts?: ReadOptions) => {
       if (!ok(key)) return getTail(key, length, opts);
       const b = await read(key, `tail+${length}`, opts, async (o) => {
         const t = await getTail(key, length, o);
-        if (t === undefined) return undefined;
-        const out = new Uint8Array(t.bytes.length + 8);
-        out.set(t.bytes);
-        new DataView(out.buffer).setFloat64(t.bytes.length, t.size, true);
-        return out;
+        return t === undefined ? undefined : packTail(t);
       });
-      if (b === undefined) return undefined;
-      const n = b.length - 8;
-      return { bytes: b.subarray(0, n), size: new DataView(b.buffer, b.byteOffset + n, 8).getFloat64(0, true) };
+      return b === undefined ? undefined : unpackTail(b);
     };
   }
   if (inner.list) store.list = inner.list.bind(inner);
   return store;
+}
+
+/** One cache entry for a tail and its object's size: the bytes, then the size as a float64 (a size alone: no bytes). */
+function packTail(t: Tail): Uint8Array {
+  const out = new Uint8Array(t.bytes.length + 8);
+  out.set(t.bytes);
+  new DataView(out.buffer).setFloat64(t.bytes.length, t.size, true);
+  return out;
+}
+
+function unpackTail(b: Uint8Array): Tail {
+  const n = b.length - 8;
+  return { bytes: b.subarray(0, n), size: new DataView(b.buffer, b.byteOffset + n, 8).getFloat64(0, true) };
 }
 
 function tagOf(v: ObjectVersion | undefined): Tag {

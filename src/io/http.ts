@@ -1,6 +1,6 @@
 import { AbortedError, HttpError, NotFoundError, throwIfAborted } from '../errors.js';
 import { markOwned } from './owned.js';
-import { joinKey, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions, type Tail } from './types.js';
+import { joinKey, tailBySize, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions, type Tail } from './types.js';
 
 export interface HttpStoreOptions {
   /** Injected fetch (tests, proxies, auth). Defaults to globalThis.fetch. */
@@ -187,10 +187,7 @@ export class HttpStore implements ByteStore {
         throw await statusError(res, url, header);
       }
     }
-    const size = await this.size(key, opts);
-    if (size === undefined) return undefined;
-    const n = Math.min(length, size);
-    return { bytes: n ? await this.getRange(key, { offset: size - n, length: n }, opts) : new Uint8Array(0), size };
+    return tailBySize(this, key, length, opts);
   }
 
   /** Fetch cache mode of a range request: revalidating when `fresh`, else past the browser cache unless `httpCache`. */

@@ -70,11 +70,15 @@ export function joinKey(...parts: string[]): string {
     .join('/');
 }
 
-/** The last `length` bytes of `key` and its size: `store.getTail` when it has one, else size() + getRange(). */
-export async function readTail(store: ByteStore, key: string, length: number, opts?: ReadOptions): Promise<Tail | undefined> {
-  if (store.getTail) return store.getTail(key, length, opts);
+/** The last `length` bytes of `key` and its size: `store.getTail` when it has one, else `tailBySize`. */
+export function readTail(store: ByteStore, key: string, length: number, opts?: ReadOptions): Promise<Tail | undefined> {
+  return store.getTail ? store.getTail(key, length, opts) : tailBySize(store, key, length, opts);
+}
+
+/** A tail the plain way: size(), then a range. Undefined when the object is missing. */
+export async function tailBySize(store: Pick<ByteStore, 'size' | 'getRange'>, key: string, length: number, opts?: ReadOptions): Promise<Tail | undefined> {
   const size = await store.size(key, opts);
   if (size === undefined) return undefined;
   const n = Math.min(length, size);
-  return { bytes: await store.getRange(key, { offset: size - n, length: n }, opts), size };
+  return { bytes: n ? await store.getRange(key, { offset: size - n, length: n }, opts) : new Uint8Array(0), size };
 }

@@ -2,6 +2,7 @@
 // and caches of immutable things (data-file metadata, deletion files). Data files and deletion
 // files never change once written, so the caches are safe across versions.
 import { NotFoundError, throwIfAborted } from '../errors.js';
+import { concatBytes } from '../io/bytes.js';
 import { readTail, type ByteStore } from '../io/types.js';
 import type { Decompressors } from './decompressors.js';
 import type { PageDecoder } from './page-decoder.js';
@@ -96,14 +97,14 @@ export class TableContext {
       first = size - t.bytes.length;
       tail = t.bytes;
       if (first > 0 && size <= this.wholeFileBytes) {
-        tail = concatBytes(await this.store.getRange(key, { offset: 0, length: first }, { signal }), tail);
+        tail = concatBytes([await this.store.getRange(key, { offset: 0, length: first }, { signal }), tail]);
         first = 0;
       }
     }
     const footer = guard(where, () => parseFooter(tail, size, where));
     let tailOffset = first;
     if (footer.columnMetaStart < first) {
-      tail = concatBytes(await this.store.getRange(key, { offset: footer.columnMetaStart, length: first - footer.columnMetaStart }, { signal }), tail);
+      tail = concatBytes([await this.store.getRange(key, { offset: footer.columnMetaStart, length: first - footer.columnMetaStart }, { signal }), tail]);
       tailOffset = footer.columnMetaStart;
     }
     return guard(where, () => parseFileMetadata(tail, tailOffset, footer, where));
@@ -126,11 +127,4 @@ export class TableContext {
     }
     return p;
   }
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

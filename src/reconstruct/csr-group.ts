@@ -58,20 +58,21 @@ export function assembleGroupCsr(g: GroupCsrInput, opts: Omit<CsrAssemblyOptions
   const lengths = g.lengths instanceof Int32Array ? g.lengths : Int32Array.from(g.lengths);
   let mapped: Int32Array;
   let scan: Scan;
+  /** The stored local index of an entry, for the error (unknown for premapped columns without `localAt`). */
+  let localOf: (entry: number) => number | undefined;
   if ('mapped' in g) {
     mapped = g.mapped.columns;
     scan = scanMapped(g.mapped, lengths);
-    if (scan.bad >= 0) {
-      const local = g.localAt ? ` ${g.localAt(scan.bad)}` : '';
-      throw new CorruptDataError(`local feature index${local} is outside the layout's ${g.remap.length} features`, { where: `entry ${scan.bad}` });
-    }
+    localOf = (entry) => g.localAt?.(entry);
   } else {
     const idx = g.indices instanceof Uint32Array || g.indices instanceof Int32Array ? g.indices : Int32Array.from(g.indices);
     mapped = opts.reuseIndices ? new Int32Array(idx.buffer, idx.byteOffset, idx.length) : new Int32Array(idx.length);
     scan = mapIndices(idx, g.remap, lengths, mapped);
-    if (scan.bad >= 0) {
-      throw new CorruptDataError(`local feature index ${idx[scan.bad]} is outside the layout's ${g.remap.length} features`, { where: `entry ${scan.bad}` });
-    }
+    localOf = (entry) => idx[entry];
+  }
+  if (scan.bad >= 0) {
+    const local = localOf(scan.bad);
+    throw new CorruptDataError(`local feature index${local === undefined ? '' : ` ${local}`} is outside the layout's ${g.remap.length} features`, { where: `entry ${scan.bad}` });
   }
   const sort = opts.sortIndices !== false && scan.unsorted;
   if (!scan.dropped && !sort) {

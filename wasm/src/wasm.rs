@@ -159,12 +159,17 @@ pub unsafe extern "C" fn ra_bitpack_encode(src: *const u8, len: usize, elem_size
 pub unsafe extern "C" fn ra_decode_chunk(kind: u32, src: *const u8, len: usize, dst: *mut u8, cap: usize, elem_size: u32) -> i32 {
     finish((|| {
         let (src, dst) = unsafe { (input(src, len)?, output(dst, cap)?) };
-        match kind {
-            KIND_BITPACK => bitpack::decode_into(src, ElementSize::from_bytes(elem_size)?, dst),
-            KIND_ZSTD => zstd_decompress(src, dst),
-            _ => Err(CodecError::with_value(ErrorCode::BadArgument, kind as u64)),
-        }
+        decode_chunk(kind, src, dst, elem_size)
     })())
+}
+
+/// One inner chunk of `kind` into `dst`: the body both chunk exports share.
+fn decode_chunk(kind: u32, src: &[u8], dst: &mut [u8], elem_size: u32) -> Result<usize> {
+    match kind {
+        KIND_BITPACK => bitpack::decode_into(src, ElementSize::from_bytes(elem_size)?, dst),
+        KIND_ZSTD => zstd_decompress(src, dst),
+        _ => Err(CodecError::with_value(ErrorCode::BadArgument, kind as u64)),
+    }
 }
 
 /// [`ra_decode_chunk`] for a chunk of u32 local feature indices, each then mapped through the
@@ -179,11 +184,7 @@ pub unsafe extern "C" fn ra_decode_chunk_remap(kind: u32, src: *const u8, len: u
     finish((|| {
         let (src, dst) = unsafe { (input(src, len)?, output(dst, cap)?) };
         let table = unsafe { table_input(table, table_len)? };
-        let n = match kind {
-            KIND_BITPACK => bitpack::decode_into(src, ElementSize::U32, dst)?,
-            KIND_ZSTD => zstd_decompress(src, dst)?,
-            _ => return Err(CodecError::with_value(ErrorCode::BadArgument, kind as u64)),
-        };
+        let n = decode_chunk(kind, src, dst, 4)?;
         if !n.is_multiple_of(4) {
             return Err(CodecError::with_value(ErrorCode::InputNotMultiple, n as u64));
         }

@@ -24,6 +24,7 @@
 //
 // Edge chunks are stored whole (padded with zeros), as HDF5 expects; chunks are whole rows
 // (every dimension but the first is not split), so chunk i's offset is [i·rows, 0, …].
+import { concatBytes } from '../../io/bytes.js';
 import { ByteWriter, UNDEF_ADDRESS } from './bytes.js';
 
 export const FILTER_PIPELINE = 0x000b;
@@ -125,20 +126,11 @@ export async function deflate(data: Uint8Array): Promise<Uint8Array> {
   const written = writer.write(data as Uint8Array<ArrayBuffer>).then(() => writer.close());
   const reader = cs.readable.getReader();
   const parts: Uint8Array[] = [];
-  let length = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     parts.push(value);
-    length += value.length;
   }
   await written;
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(length);
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }

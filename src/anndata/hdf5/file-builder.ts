@@ -15,7 +15,8 @@
 // list of chunks (header bytes, heap collections, views of the caller's typed arrays) that is
 // either concatenated once (`toBytes`) or handed to a sink in order (`writeTo`), which is how
 // files larger than one ArrayBuffer (> 4 GiB) are written. All offsets are u64.
-import { align8, ByteWriter, UNDEF_ADDRESS } from './bytes.js';
+import { concatBytes } from '../../io/bytes.js';
+import { align8, UNDEF_ADDRESS } from './bytes.js';
 import { elementSize, encodeDatatype, VLEN_ELEMENT_SIZE } from './datatype.js';
 import { GlobalHeapWriter } from './global-heap.js';
 import { encodeObjectHeader, type HeaderMessage } from './object-header.js';
@@ -332,7 +333,7 @@ function serialize(root: H5Group, userBlock: Uint8Array | undefined, compressed:
         pos = b.address + b.byteLength;
       }
       if (headersStart !== pos) throw new Error('internal: header start mismatch');
-      yield concat(headers);
+      yield concatBytes(headers);
     },
   };
 }
@@ -353,12 +354,6 @@ function walk(g: H5Group, visit: (o: H5Group | H5Dataset) => void): void {
     if (child instanceof H5Group) walk(child, visit);
     else visit(child);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const w = new ByteWriter(parts.reduce((n, p) => n + p.length, 0));
-  for (const p of parts) w.bytes(p);
-  return w.finish();
 }
 
 function join(parent: string, name: string): string {
