@@ -12,6 +12,7 @@
 // With compression every non-empty buffer is `i64 LE uncompressed length` + codec frame, or
 // length -1 + raw bytes. Codec 0 = LZ4 frame (unsupported here), 1 = ZSTD.
 import { CorruptDataError, UnsupportedError } from '../errors.js';
+import { concatArrays } from '../io/bytes.js';
 import { ByteCursor } from './cursor.js';
 import type { Decompressors } from './decompressors.js';
 
@@ -100,14 +101,7 @@ export function readIpcUint32Column(bytes: Uint8Array, dec: Decompressors, where
     const bodyLen = c.u64();
     parts.push(readBatch(bytes, offset, metaLen, bodyLen, dec, `${where} batch ${b}`));
   }
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint32Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatArrays(parts, Uint32Array);
 }
 
 function readBatch(bytes: Uint8Array, offset: number, metaLen: number, bodyLen: number, dec: Decompressors, where: string): Uint32Array {

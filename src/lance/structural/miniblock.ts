@@ -17,6 +17,7 @@
 // built. Dictionary-typed (Arrow Dictionary) columns use the same layout — their Arrow
 // dictionary is the page dictionary — and stay dictionaries.
 import { CorruptDataError } from '../../errors.js';
+import { concatArrays } from '../../io/bytes.js';
 import { concatBlocks, dictBlock, toUint16, toUint32, type Block } from '../blocks.js';
 import { ByteCursor } from '../cursor.js';
 import { blockDecompress, miniBlockDecompress, type DecodeContext } from '../encodings/compressive.js';
@@ -112,12 +113,5 @@ export function decodeMiniBlock(layout: MiniBlockLayout, buffers: Uint8Array[], 
 }
 
 function concatU16(parts: Uint16Array[]): Uint16Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint16Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatArrays(parts, Uint16Array);
 }
