@@ -1,6 +1,8 @@
 // Builds (once, cached) the two stores the bench compares, from the same raw synthetic CSR:
 //   <dir>/atlas/             a homeobox ragged atlas written by the Node companion: one ingest per
 //                            dataset, the CSC copy of every group (`add-csc`), optimize, snapshot;
+//   <dir>/atlas-indptr-sharded/  the same atlas (hard links) with csc/indptr rewritten the way
+//                            homeobox 0.2.4+ shards it, to measure the gene query on HEAD's layout;
 //   <dir>/anndata-csr.zarr/  AnnData-Zarr (zarr v2) written by Debian's reference anndata 0.8 +
 //   <dir>/anndata-csc.zarr/  zarr 2.13 (write_anndata.py): X as csr_matrix / csc_matrix.
 // Each store is complete when its `.done.json` exists; a half-written store is rebuilt.
@@ -9,7 +11,12 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Atlas } from '../../src/companion/atlas.js';
-import { addCsc } from '../../src/companion/csc.js';
+import { addCsc, type IndptrLayout } from '../../src/companion/csc.js';
+import { ShardedArrayWriter } from '../../src/companion/zarr-writer/array-writer.js';
+import { autoPartition } from '../../src/companion/zarr-writer/chunking.js';
+import { loadWriterCodecs } from '../../src/companion/codecs.js';
+import { FsStore } from '../../src/io/fs-store.js';
+import { openArray, readAll } from '../../src/zarr/index.js';
 import { ingest } from '../../src/companion/ingest.js';
 import { optimize } from '../../src/companion/optimize.js';
 import { snapshot } from '../../src/companion/snapshot.js';
@@ -26,6 +33,10 @@ export interface AtlasBuildInfo {
   bytes: number;
   cscBytes: number;
   groups: string[];
+  /** Layout of csc/indptr (the companion's default since it became 'chunked'); a cached atlas without it is rebuilt. */
+  indptrLayout?: IndptrLayout;
+  /** zarr.json records shard sizes (the companion's default since it started to); else rebuilt. */
+  shardSizeHints?: boolean;
 }
 
 export interface AnnDataBuildInfo {
@@ -56,8 +67,9 @@ export function duBytes(path: string): number {
 export async function ensureAtlas(dir: string, meta: SynthMeta, opts: { csc: boolean }, log: (s: string) => void): Promise<AtlasBuildInfo> {
   const root = join(dir, opts.csc ? 'atlas' : 'atlas-nocsc');
   const done = readDone<AtlasBuildInfo>(root);
-  if (done) return done;
+  if (done && done.shardSizeHints && (!opts.csc || done.indptrLayout === 'chunked')) return done;
   rmSync(root, { recursive: true, force: true });
+  if (opts.csc) rmSync(join(dir, 'atlas-indptr-sharded'), { recursive: true, force: true }); // hard links into the old build
   const raw = new RawCsr(dir);
   const atlas = await Atlas.create(root, {
     obs: {
@@ -70,7 +82,7 @@ export async function ensureAtlas(dir: string, meta: SynthMeta, opts: { csc: boo
       ],
     },
   });
-  const info: AtlasBuildInfo = { ingestSeconds: 0, cscSeconds: 0, optimizeSeconds: 0, snapshotSeconds: 0, bytes: 0, cscBytes: 0, groups: [] };
+  const info: AtlasBuildInfo = { ingestSeconds: 0, cscSeconds: 0, optimizeSeconds: 0, snapshotSeconds: 0, bytes: 0, cscBytes: 0, groups: [], shardSizeHints: true, ...(opts.csc ? { indptrLayout: 'chunked' as const } : {}) };
   try {
     for (let d = 0; d < meta.datasets.length; d++) {
       const t0 = performance.now();
@@ -107,6 +119,32 @@ export async function ensureAtlas(dir: string, meta: SynthMeta, opts: { csc: boo
   info.cscBytes = info.groups.reduce((a, g) => a + duBytes(join(root, 'zarr_store', g, 'csc')), 0);
   writeFileSync(join(root, '.done.json'), JSON.stringify(info, null, 2));
   return info;
+}
+
+/**
+ * `<dir>/atlas-indptr-sharded`: hard links to the built atlas, except each csc/indptr, rewritten
+ * with zarr-python's `shards="auto"` as homeobox 0.2.4+ writes it (`add-csc --indptr-layout sharded`
+ * gives the same bytes, but would rewrite 600 MB of CSC arrays to get them).
+ */
+export async function ensureShardedIndptrAtlas(dir: string, built: AtlasBuildInfo): Promise<string> {
+  const root = join(dir, 'atlas-indptr-sharded');
+  if (readDone(root)) return root;
+  rmSync(root, { recursive: true, force: true });
+  const cp = spawnSync('cp', ['-al', join(dir, 'atlas'), root], { encoding: 'utf8' });
+  if (cp.status !== 0) throw new Error(`cp -al failed: ${cp.stderr}`);
+  rmSync(join(root, '.done.json'), { force: true });
+  const zarrRoot = join(root, 'zarr_store');
+  for (const g of built.groups) {
+    const path = `${g}/csc/indptr`;
+    const values = (await readAll(await openArray(new FsStore(zarrRoot), path))) as BigInt64Array;
+    rmSync(join(zarrRoot, path), { recursive: true }); // unlinks the copy's links only
+    const { chunks, shards } = autoPartition([values.length], 8);
+    const w = new ShardedArrayWriter({ root: zarrRoot, path, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: { name: 'zstd', level: 0, checksum: false }, codecs: await loadWriterCodecs() });
+    await w.append(values);
+    await w.finish();
+  }
+  writeFileSync(join(root, '.done.json'), JSON.stringify({ ...built, indptrLayout: 'sharded' }, null, 2));
+  return root;
 }
 
 /** Both AnnData-Zarr stores (one Python run: the CSC transpose reuses the CSR pass). */

@@ -257,10 +257,15 @@ groups, with scipy tocsc() ordering, in bounded memory.
   --all               every sparse group that has none yet
   --layer <name>      layer to copy (repeatable; default counts)
   --force             rebuild an existing csc/
-  --memory-mb <n>     buffer budget per pass (default 512)`,
-    options: { ...common, all: { type: 'boolean' }, layer: { type: 'string', multiple: true }, force: { type: 'boolean' }, 'memory-mb': { type: 'string' } },
+  --memory-mb <n>     buffer budget per pass (default 512)
+  --indptr-layout <l> csc/indptr as 'chunked' (default: unsharded, as homeobox <= 0.2.3
+                      wrote it; one request per dataset in a gene query) or 'sharded'
+                      (zarr "auto" shards, byte-identical to homeobox 0.2.4+)`,
+    options: { ...common, all: { type: 'boolean' }, layer: { type: 'string', multiple: true }, force: { type: 'boolean' }, 'memory-mb': { type: 'string' }, 'indptr-layout': { type: 'string' } },
     async run([root, ...groups], v) {
       if (!root) throw usage('add-csc needs <atlas>');
+      const layout = v['indptr-layout'];
+      if (layout !== undefined && layout !== 'chunked' && layout !== 'sharded') throw usage(`--indptr-layout must be 'chunked' or 'sharded', got '${String(layout)}'`);
       const atlas = await Atlas.open(root);
       try {
         if (v.all) {
@@ -281,6 +286,7 @@ groups, with scipy tocsc() ordering, in bounded memory.
               ...(strings(v.layer).length ? { layers: strings(v.layer) } : {}),
               force: Boolean(v.force),
               ...(v['memory-mb'] ? { memoryBytes: positiveInt(v['memory-mb'], '--memory-mb') * 2 ** 20 } : {}),
+              ...(layout ? { indptrLayout: layout } : {}),
               progress,
             }),
           );

@@ -8,9 +8,15 @@
 // homeobox loads the whole matrix into scipy; here memory is bounded instead: one pass counts
 // entries per column, then the columns are cut into blocks whose entries fit `memoryBytes`, and
 // each block is filled by streaming the CSR arrays once more (a block per pass). Arrays are
-// chunked like the CSR ones (40,960 / 41,943,040); csc/indptr uses zarr's "auto" partition, as
-// homeobox's `create_array(..., shards="auto")` does. csc/indptr is written last, so an
-// interrupted run leaves no valid-looking copy (homeobox requires csc/indptr to use the CSC path).
+// chunked like the CSR ones (40,960 / 41,943,040). csc/indptr is written unsharded with
+// zarr-python's default chunking, as homeobox ≤ 0.2.3 wrote it (one ~35 KB chunk for 18,000 genes),
+// unless `indptrLayout: 'sharded'` asks for HEAD's `shards="auto"` (~1 KiB chunks, two per shard,
+// so ~70 shard objects for 18,000 genes). Every homeobox version reads both: it loads
+// `csc/indptr[:]` whole through zarr-python. A browser reading a few genes pays a request per gene
+// per dataset for the sharded layout and one per dataset for the chunked one (10 genes × 4
+// datasets: 151 → 120 requests, 1,061 → 866 ms; docs/decisions.md). csc/indptr is written last,
+// so an interrupted run leaves no valid-looking copy (homeobox requires csc/indptr to use the
+// CSC path).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../errors.js';
@@ -21,7 +27,8 @@ import { silentProgress, type Progress } from './progress.js';
 import { readRows, sqlString } from './tables/lance.js';
 import { readArrayInfo, readChunks, type ArrayInfo, type ChunkSlice } from './zarr-writer/array-reader.js';
 import { allocTyped, ShardedArrayWriter, type AnyTypedArray } from './zarr-writer/array-writer.js';
-import { autoPartition, sparseChunking, CHUNK_ELEMS, SHARD_ELEMS } from './zarr-writer/chunking.js';
+import { autoPartition, guessChunks, sparseChunking, CHUNK_ELEMS, SHARD_ELEMS } from './zarr-writer/chunking.js';
+import { writeChunkedArray } from './zarr-writer/chunked-writer.js';
 import { ensureGroup, exists } from './zarr-writer/group.js';
 import { DTYPE_BYTES } from './zarr-writer/metadata.js';
 
@@ -35,11 +42,18 @@ export interface AddCscOptions {
   force?: boolean;
   /** Upper bound for one column block's buffers (default 512 MiB). */
   memoryBytes?: number;
+  /**
+   * `chunked` (default): csc/indptr unsharded, zarr-python's default chunks (homeobox ≤ 0.2.3).
+   * `sharded`: zarr-python's `shards="auto"`, byte-identical to homeobox 0.2.4+ / HEAD.
+   */
+  indptrLayout?: IndptrLayout;
   codecs?: WriterCodecs;
   chunkElems?: number;
   shardElems?: number;
   progress?: Progress;
 }
+
+export type IndptrLayout = 'chunked' | 'sharded';
 
 export interface AddCscResult {
   zarrGroup: string;
@@ -164,11 +178,18 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
       progress.advance(1);
     }
     for (const w of writers) await w.finish();
-    // csc/indptr last: int64, zarr "auto" chunks and shards.
-    const { chunks, shards } = autoPartition([nFeatures + 1], 8);
-    const ip = new ShardedArrayWriter({ root, path: `${zg}/csc/indptr`, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: codecOf(fo.requiredArrays[1]!), codecs });
-    await ip.append(BigInt64Array.from(cscPtr, (x) => BigInt(x)));
-    await ip.finish();
+    // csc/indptr last: int64.
+    const ptr = BigInt64Array.from(cscPtr, (x) => BigInt(x));
+    const ipCodec = codecOf(fo.requiredArrays[1]!);
+    const ipPath = `${zg}/csc/indptr`;
+    if (opts.indptrLayout === 'sharded') {
+      const { chunks, shards } = autoPartition([nFeatures + 1], 8);
+      const ip = new ShardedArrayWriter({ root, path: ipPath, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: ipCodec, codecs });
+      await ip.append(ptr);
+      await ip.finish();
+    } else {
+      await writeChunkedArray({ root, path: ipPath, dtype: 'int64', chunkRows: guessChunks([nFeatures + 1], 8)[0]!, codec: ipCodec, codecs }, ptr);
+    }
     progress.done();
   } catch (err) {
     await Promise.all(writers.map((w) => w.abort()));

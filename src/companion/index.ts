@@ -7,7 +7,7 @@ export { optimize, reindexRegistry, syncLayoutsGlobalIndex, type OptimizeResult 
 export { snapshot, listVersions, type AtlasVersionRecord, type SnapshotResult } from './snapshot.js';
 export { registerFeatureNames as registerFeatures } from './tables/writes.js';
 export { validateAtlas, validateGroup, findOrphans, type ValidationReport, type ValidateOptions } from './validate.js';
-export { addCsc, type AddCscOptions, type AddCscResult } from './csc.js';
+export { addCsc, type AddCscOptions, type AddCscResult, type IndptrLayout } from './csc.js';
 export { serveDirectory, parseRange, type ServeOptions, type RunningServer } from './serve.js';
 export {
   FeatureSpaceRegistry,

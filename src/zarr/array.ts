@@ -8,6 +8,7 @@ import type { DataType } from './dtype.js';
 import { layoutOf, outerKeyCoords, type ChunkLayout } from './grid.js';
 import { parseArrayMetadata, parseGroupMetadata, parseJsonBytes, type ArrayMetadata, type GroupMetadata } from './metadata.js';
 import { ShardIndexCache } from './shard-index-cache.js';
+import { shardSizeHint } from './size-hints.js';
 
 export interface ZarrArray<D extends DataType = DataType> {
   readonly store: ByteStore;
@@ -70,6 +71,11 @@ export function hasDataType<D extends DataType>(array: ZarrArray, dtype: D): arr
 /** Store key of the outer chunk (shard) at fused coordinates `coords`. */
 export function outerChunkKey(array: ZarrArray, coords: readonly number[]): string {
   return joinKey(array.path, chunkKey(array.meta.chunkKeyEncoding, outerKeyCoords(array.layout, coords)));
+}
+
+/** The shard size the writer recorded in zarr.json for the outer chunk at `coords` (size-hints.ts). */
+export function outerChunkSizeHint(array: ZarrArray, coords: readonly number[]): number | undefined {
+  return shardSizeHint(array.meta.attributes, chunkKey(array.meta.chunkKeyEncoding, outerKeyCoords(array.layout, coords)));
 }
 
 function resolveParent(where: ByteStore | ZarrGroup, opts: OpenOptions): { store: ByteStore; base: string; cache?: ShardIndexCache } {

@@ -13,7 +13,7 @@ import { CorruptDataError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { manyListeners, untilAborted } from '../io/abortable.js';
 import { isOwned } from '../io/owned.js';
-import { outerChunkKey, type ZarrArray } from './array.js';
+import { outerChunkKey, outerChunkSizeHint, type ZarrArray } from './array.js';
 import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
 import { CHUNK_FIELDS, STRIP_FIELDS, type EncodedRead } from './encoded-read.js';
 import { allocate, fillRange, isZeroFill, itemSize, type DataType, type TypedArrayFor, type ZarrTypedArray } from './dtype.js';
@@ -285,9 +285,10 @@ class ReadContext {
             if (shard) shardBytes.set(i, shard.bytes);
             return shard?.index ?? null;
           }
-          const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
-          // An index at the end: one tail read where the store has them (readTail), else size + range.
-          this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && !array.store.getTail ? 2 : 1);
+          const hint = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
+          const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard, undefined, hint);
+          // An index at the end: one range with a size hint, or a tail read where the store has them (readTail), else size + range.
+          this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && hint === undefined && !array.store.getTail ? 2 : 1);
           return index;
         }),
         this.#signal,
@@ -377,7 +378,9 @@ export function prefetchShardIndexes(array: ZarrArray, maxShards = 4, opts: Pick
   const n = product(grid);
   if (n === 0 || n > maxShards) return;
   for (let flat = 0; flat < n; flat++) {
-    const key = outerChunkKey(array, unravel(flat, grid));
-    array.indexCache.getOrLoad(indexCacheKey(array, key), () => fetchShardIndex(array.store, key, sharding, array.layout.chunksPerShard)).catch(() => undefined);
+    const coords = unravel(flat, grid);
+    const key = outerChunkKey(array, coords);
+    const hint = outerChunkSizeHint(array, coords);
+    array.indexCache.getOrLoad(indexCacheKey(array, key), () => fetchShardIndex(array.store, key, sharding, array.layout.chunksPerShard, undefined, hint)).catch(() => undefined);
   }
 }

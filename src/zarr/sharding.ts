@@ -1,6 +1,8 @@
 // Fetching one shard's index (the only I/O of the sharding codec besides chunk reads).
 //
-//   index_location "end":   the last indexSize bytes and the shard's size (io/types.ts readTail): one
+//   index_location "end":   with a size hint from zarr.json (size-hints.ts) and a CRC32C on the index:
+//                           one range request. Otherwise, or when the hinted read fails its checks:
+//                           the last indexSize bytes and the shard's size (io/types.ts readTail): one
 //                           suffix-range request over HTTP where no CORS preflight applies (Node,
 //                           same-origin pages), else size(key) (one HEAD, cached) and a range.
 //   index_location "start": one range [0, indexSize); a NotFoundError means the shard is missing.
@@ -10,7 +12,7 @@
 // A missing shard object means every chunk in it is fill_value (zarr-python deletes shards whose
 // chunks are all empty), so it decodes as `null` rather than an error.
 
-import { CorruptDataError, NotFoundError, throwIfAborted } from '../errors.js';
+import { AbortedError, CorruptDataError, NotFoundError, throwIfAborted } from '../errors.js';
 import { readTail, type ByteStore } from '../io/types.js';
 import { decodeShardIndex, shardIndexSize, type ShardIndex, type ShardingCodec } from './codecs/sharding.js';
 
@@ -20,10 +22,15 @@ export async function fetchShardIndex(
   sharding: ShardingCodec,
   chunksPerShard: number,
   signal?: AbortSignal,
+  sizeHint?: number,
 ): Promise<ShardIndex | null> {
   throwIfAborted(signal, key);
   const where = `${store.url}/${key}`;
   const indexSize = shardIndexSize(sharding, chunksPerShard);
+  if (sharding.indexLocation === 'end' && sizeHint !== undefined && sizeHint >= indexSize && hasChecksum(sharding)) {
+    const hinted = await indexAtHintedSize(store, key, sharding, chunksPerShard, sizeHint, indexSize, where, signal);
+    if (hinted) return hinted;
+  }
   if (sharding.indexLocation === 'start') {
     let bytes: Uint8Array;
     try {
@@ -40,6 +47,32 @@ export async function fetchShardIndex(
     throw new CorruptDataError(`shard has ${tail.size} bytes, smaller than its ${indexSize}-byte index`, { where });
   }
   return decodeShardIndex(tail.bytes, sharding, chunksPerShard, tail.size - indexSize, where);
+}
+
+function hasChecksum(sharding: ShardingCodec): boolean {
+  return sharding.index.bytesCodecs.length > 0;
+}
+
+/** The index read at a hinted size, or undefined when the read or its checks fail (stale hint: ask instead). */
+async function indexAtHintedSize(
+  store: ByteStore,
+  key: string,
+  sharding: ShardingCodec,
+  chunksPerShard: number,
+  size: number,
+  indexSize: number,
+  where: string,
+  signal?: AbortSignal,
+): Promise<ShardIndex | undefined> {
+  try {
+    const bytes = await store.getRange(key, { offset: size - indexSize, length: indexSize }, { signal });
+    return decodeShardIndex(bytes, sharding, chunksPerShard, size - indexSize, where);
+  } catch (err) {
+    if (err instanceof AbortedError || signal?.aborted) throw err;
+    // Missing object, refused or short range, checksum or bounds failure: the hint is stale (or
+    // the host failed); the size-asking path repeats the read and reports what persists.
+    return undefined;
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { encodeInnerChunk, type WriterCodecs } from '../codecs.js';
 import { arrayMetadataJson, chunkKey, isFloat, type DType, type InnerCodec } from './metadata.js';
 import { ShardIndex } from './shard.js';
+import { HINTS_ATTRIBUTE } from '../../zarr/size-hints.js';
 
 export type TypedArrayFor<D extends DType> = D extends 'uint32'
   ? Uint32Array
@@ -62,6 +63,12 @@ export interface ShardedArrayOptions {
   shardRows: number;
   codec: InnerCodec;
   codecs: WriterCodecs;
+  /**
+   * Record each shard's byte size in zarr.json (`attributes.ragged_atlas.shard_nbytes`, default
+   * true), so a browser reads a shard's index with one range request instead of a HEAD first
+   * (src/zarr/size-hints.ts). `false` writes zarr-python's document byte for byte.
+   */
+  sizeHints?: boolean;
 }
 
 /** Bytes of encoded chunks buffered before one writev (keeps syscalls few and memory small). */
@@ -82,6 +89,8 @@ export class ShardedArrayWriter {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #bytesWritten = 0;
+  #shardStart = 0; // #bytesWritten when the current shard's file was opened
+  readonly #shardSizes: Record<string, number> = {};
   #closed = false;
 
   constructor(options: ShardedArrayOptions) {
@@ -138,7 +147,8 @@ export class ShardedArrayWriter {
     this.#closed = true;
     const shape = [this.#rows, ...this.options.rowShape];
     const { dtype, codec, chunkRows, shardRows, rowShape } = this.options;
-    const json = arrayMetadataJson({ shape, dtype, codec, chunkShape: [chunkRows, ...rowShape], shardShape: [shardRows, ...rowShape] });
+    const attributes = this.options.sizeHints === false ? undefined : { [HINTS_ATTRIBUTE]: { shard_nbytes: { ...this.#shardSizes } } };
+    const json = arrayMetadataJson({ shape, dtype, codec, chunkShape: [chunkRows, ...rowShape], shardShape: [shardRows, ...rowShape], ...(attributes ? { attributes } : {}) });
     const dir = join(this.options.root, this.options.path);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'zarr.json'), json);
@@ -158,7 +168,7 @@ export class ShardedArrayWriter {
   }
 
   async #closeChunk(): Promise<void> {
-    if (!this.#isEmptyChunk()) {
+    if (!isFillChunk(this.#chunk, this.options.dtype)) {
       const c = this.#chunk;
       const raw = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
       const encoded = encodeInnerChunk(this.options.codecs, this.options.codec, raw);
@@ -170,25 +180,6 @@ export class ShardedArrayWriter {
     this.#chunkFill = 0;
     this.#chunkInShard++;
     if (this.#chunkInShard === this.#chunksPerShard) await this.#closeShard();
-  }
-
-  /** zarr-python omits chunks equal to the fill value (0); for floats that includes −0.0. */
-  #isEmptyChunk(): boolean {
-    const c = this.#chunk;
-    if (isFloat(this.options.dtype)) {
-      const f = c as Float32Array | Float64Array;
-      for (let i = 0; i < f.length; i++) if (f[i] !== 0) return false;
-      return true;
-    }
-    const bytes = c.byteLength;
-    if (bytes % 4 === 0 && c.byteOffset % 4 === 0) {
-      const w = new Uint32Array(c.buffer, c.byteOffset, bytes / 4);
-      for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
-      return true;
-    }
-    const b = new Uint8Array(c.buffer, c.byteOffset, bytes);
-    for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-    return true;
   }
 
   async #flush(): Promise<void> {
@@ -216,16 +207,38 @@ export class ShardedArrayWriter {
       await this.#file!.close();
       this.#file = undefined;
       await rename(this.#shardPath() + '.partial', this.#shardPath());
+      this.#shardSizes[this.#shardKey()] = this.#bytesWritten - this.#shardStart;
     }
+    this.#shardStart = this.#bytesWritten;
     // A shard whose chunks are all empty is not written (zarr-python deletes it).
     this.#shard++;
     this.#chunkInShard = 0;
     this.#index = new ShardIndex(this.#chunksPerShard);
   }
 
+  #shardKey(): string {
+    return chunkKey([this.#shard, ...this.options.rowShape.map(() => 0)]);
+  }
+
   #shardPath(): string {
-    const coords = [this.#shard, ...this.options.rowShape.map(() => 0)];
-    return join(this.options.root, this.options.path, chunkKey(coords));
+    return join(this.options.root, this.options.path, this.#shardKey());
   }
 }
 
+/** zarr-python omits chunks equal to the fill value (0); for floats that includes −0.0. */
+export function isFillChunk(c: AnyTypedArray, dtype: DType): boolean {
+  if (isFloat(dtype)) {
+    const f = c as Float32Array | Float64Array;
+    for (let i = 0; i < f.length; i++) if (f[i] !== 0) return false;
+    return true;
+  }
+  const bytes = c.byteLength;
+  if (bytes % 4 === 0 && c.byteOffset % 4 === 0) {
+    const w = new Uint32Array(c.buffer, c.byteOffset, bytes / 4);
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+    return true;
+  }
+  const b = new Uint8Array(c.buffer, c.byteOffset, bytes);
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}

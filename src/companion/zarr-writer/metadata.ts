@@ -33,11 +33,13 @@ export const DEFAULT_ZSTD: InnerCodec = { name: 'zstd', level: 0, checksum: fals
 export interface ArrayMetadataInput {
   shape: readonly number[];
   dtype: DType;
-  /** Shard shape = the zarr chunk grid. */
-  shardShape: readonly number[];
-  /** Inner chunk shape inside each shard. */
+  /** Shard shape = the zarr chunk grid; absent for an unsharded array (the grid is `chunkShape`). */
+  shardShape?: readonly number[];
+  /** Inner chunk shape inside each shard, or the chunk shape of an unsharded array. */
   chunkShape: readonly number[];
   codec: InnerCodec;
+  /** zarr.json `attributes` (homeobox writes none; the companion may record shard sizes). */
+  attributes?: { [key: string]: PyJson };
 }
 
 /** A JSON float that must print with a decimal point, as Python's `repr(float)` does. */
@@ -45,7 +47,7 @@ export class PyFloat {
   constructor(readonly value: number) {}
 }
 
-type PyJson = null | boolean | number | string | PyFloat | PyJson[] | { [key: string]: PyJson };
+export type PyJson = null | boolean | number | string | PyFloat | PyJson[] | { [key: string]: PyJson };
 
 export function groupMetadataJson(): string {
   return pyJsonDumps({ attributes: {}, zarr_format: 3, node_type: 'group' });
@@ -60,24 +62,28 @@ export function arrayMetadataJson(m: ArrayMetadataInput): string {
       ? { name: 'zstd', configuration: { level: m.codec.level, checksum: m.codec.checksum } }
       : { name: 'homeobox.bitpacking', configuration: { transform: m.codec.transform, element_size: m.codec.elementSize } };
   const fill: PyJson = m.dtype === 'bool' ? false : isFloat(m.dtype) ? new PyFloat(0) : 0;
+  // Unsharded (zarr-python's `create_array` without `shards`): the two codecs at array level.
+  const codecs: PyJson[] = m.shardShape
+    ? [
+        {
+          name: 'sharding_indexed',
+          configuration: {
+            chunk_shape: [...m.chunkShape],
+            codecs: [serializer, compressor],
+            index_codecs: [{ name: 'bytes', configuration: { endian: 'little' } }, { name: 'crc32c' }],
+            index_location: 'end',
+          },
+        },
+      ]
+    : [serializer, compressor];
   return pyJsonDumps({
     shape: [...m.shape],
     data_type: m.dtype,
-    chunk_grid: { name: 'regular', configuration: { chunk_shape: [...m.shardShape] } },
+    chunk_grid: { name: 'regular', configuration: { chunk_shape: [...(m.shardShape ?? m.chunkShape)] } },
     chunk_key_encoding: { name: 'default', configuration: { separator: '/' } },
     fill_value: fill,
-    codecs: [
-      {
-        name: 'sharding_indexed',
-        configuration: {
-          chunk_shape: [...m.chunkShape],
-          codecs: [serializer, compressor],
-          index_codecs: [{ name: 'bytes', configuration: { endian: 'little' } }, { name: 'crc32c' }],
-          index_location: 'end',
-        },
-      },
-    ],
-    attributes: {},
+    codecs,
+    attributes: m.attributes ?? {},
     zarr_format: 3,
     node_type: 'array',
     storage_transformers: [],

@@ -1,12 +1,13 @@
 // The seed walkthrough on real data: pbmc3k (10x) → snapshot v0; pbmc68k_reduced (h5ad raw/X
 // as log_normalized + the zarr.zip's layers/counts as counts) → snapshot v1. Every expected
 // value is computed from the input files with the test's own readers (helpers/oracles.ts).
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Atlas } from '../../../src/companion/atlas.js';
 import { addCsc } from '../../../src/companion/csc.js';
+import { autoPartition } from '../../../src/companion/zarr-writer/chunking.js';
 import { ingest, type IngestResult } from '../../../src/companion/ingest.js';
 import { optimize } from '../../../src/companion/optimize.js';
 import { listVersions, snapshot } from '../../../src/companion/snapshot.js';
@@ -226,8 +227,22 @@ describe('seed walkthrough', () => {
     expect(sameArray((await zarritaRead(zs, `${zg}/csc/indptr`)).data, colPtr, 'csc/indptr')).toBeUndefined();
     expect(sameArray((await zarritaRead(zs, `${zg}/csc/indices`)).data, rows, 'csc/indices')).toBeUndefined();
     expect(sameArray((await zarritaRead(zs, `${zg}/csc/layers/counts`)).data, vals, 'csc/layers/counts')).toBeUndefined();
+    // Default csc/indptr layout: unsharded with zarr-python's default chunks (homeobox ≤ 0.2.3):
+    // 32,739 int64 → two ~131 KB chunks, one GET each.
+    const ipMeta = JSON.parse(await readFile(join(zs, zg, 'csc/indptr/zarr.json'), 'utf8'));
+    expect(ipMeta.codecs.map((c: { name: string }) => c.name)).toEqual(['bytes', 'zstd']);
+    expect(ipMeta.chunk_grid.configuration.chunk_shape).toEqual([16370]);
+    expect((await readdir(join(zs, zg, 'csc/indptr/c'))).sort()).toEqual(['0', '1']);
     const check = await Atlas.open(root);
     expect((await validateAtlas(check)).errors).toEqual([]);
+    // homeobox 0.2.4+ layout on request: zarr "auto" chunks and shards, same values.
+    await addCsc(check, { zarrGroup: zg, force: true, indptrLayout: 'sharded' });
+    const sharded = JSON.parse(await readFile(join(zs, zg, 'csc/indptr/zarr.json'), 'utf8'));
+    const { chunks, shards } = autoPartition([mtx.nCols + 1], 8);
+    expect(sharded.chunk_grid.configuration.chunk_shape).toEqual(shards);
+    expect(sharded.codecs[0].configuration.chunk_shape).toEqual(chunks);
+    expect((await readdir(join(zs, zg, 'csc/indptr/c'))).length).toBe(Math.ceil((mtx.nCols + 1) / shards[0]!));
+    expect(sameArray((await zarritaRead(zs, `${zg}/csc/indptr`)).data, colPtr, 'sharded csc/indptr')).toBeUndefined();
     check.close();
   });
 });

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32c } from '../../../src/codecs/crc32c.js';
 import { readArrayInfo, readWhole } from '../../../src/companion/zarr-writer/array-reader.js';
 import { ShardedArrayWriter } from '../../../src/companion/zarr-writer/array-writer.js';
+import { writeChunkedArray } from '../../../src/companion/zarr-writer/chunked-writer.js';
+import { openZipStore } from '../../../src/companion/inputs/zip-store.js';
+import { ZIP_68K } from '../../fixtures/walkthrough.js';
 import { autoPartition, denseChunking } from '../../../src/companion/zarr-writer/chunking.js';
 import { ensureGroup } from '../../../src/companion/zarr-writer/group.js';
 import { arrayMetadataJson, groupMetadataJson, pyJsonDumps, PyFloat } from '../../../src/companion/zarr-writer/metadata.js';
@@ -54,6 +57,21 @@ describe('zarr.json documents match zarr-python 3.1.5 byte for byte', () => {
       codec: { name: 'zstd', level: 0, checksum: false },
     });
     expect(json).toBe(await fixture('dense-float32.zarr.json'));
+  });
+  it('unsharded int64 csc/indptr (homeobox ≤ 0.2.3): codecs and key order of a real zarr-python 3 unsharded array', async () => {
+    const json = arrayMetadataJson({ shape: [18001], dtype: 'int64', chunkShape: [18001], codec: { name: 'zstd', level: 0, checksum: false } });
+    expect(json).toBe(await fixture('csc-indptr-unsharded.zarr.json'));
+    // Independent oracle: an unsharded array zarr-python 3 wrote into the bundled pbmc68k AnnData-Zarr.
+    const zip = await openZipStore(ZIP_68K);
+    try {
+      const real = JSON.parse(new TextDecoder().decode((await zip.store.get('/uns/rank_genes_groups/scores/zarr.json'))!));
+      const ours = JSON.parse(json);
+      expect(ours.codecs).toEqual(real.codecs);
+      expect(Object.keys(ours)).toEqual(Object.keys(real));
+      expect(ours.chunk_key_encoding).toEqual(real.chunk_key_encoding);
+    } finally {
+      await zip.close();
+    }
   });
   it('prints floats and non-ASCII like Python json.dumps', () => {
     expect(pyJsonDumps({ fill_value: new PyFloat(0), x: 1e-7, s: 'é' })).toBe('{\n  "fill_value": 0.0,\n  "x": 1e-07,\n  "s": "\\u00e9"\n}');
@@ -109,6 +127,22 @@ describe('shard encoding', () => {
     expect(idx(2)).toEqual([3n, 1n]);
     expect(dv.getUint32(4 + 64, true)).toBe(crc32c(shard.subarray(4, 4 + 64)));
     expect(encodeShard([undefined, undefined])).toBeUndefined();
+  });
+});
+
+describe('writeChunkedArray (unsharded)', () => {
+  it('one object per chunk, padded last chunk, fill-only chunks omitted; zarrita reads it back', async () => {
+    const root = join(dir, 'chunked');
+    await ensureGroup(root, 'g/csc');
+    const n = 300;
+    const values = BigInt64Array.from({ length: n }, (_, i) => (i < 128 ? 0n : BigInt(i * i)));
+    const bytes = await writeChunkedArray({ root, path: 'g/csc/indptr', dtype: 'int64', chunkRows: 128, codec: { name: 'zstd', level: 0, checksum: false }, codecs: refCodecs }, values);
+    expect((await readdir(join(root, 'g/csc/indptr/c'))).sort()).toEqual(['1', '2']); // chunk 0 is all fill
+    expect(bytes).toBe((await readFile(join(root, 'g/csc/indptr/c/1'))).length + (await readFile(join(root, 'g/csc/indptr/c/2'))).length);
+    const z = await zarritaRead(root, 'g/csc/indptr');
+    expect(z.shape).toEqual([n]);
+    expect(Array.from(z.data as BigInt64Array)).toEqual(Array.from(values));
+    expect(JSON.parse(await readFile(join(root, 'g/csc/indptr/zarr.json'), 'utf8')).chunk_grid.configuration.chunk_shape).toEqual([128]);
   });
 });
 

@@ -226,7 +226,9 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     viaCsr.close();
     // Add the feature-oriented copy to both groups (zarr data is not versioned: the snapshot stays v1).
     const atlas = await Atlas.open(join(dir, 'atlas'));
-    for (const d of await v1.listDatasets()) await addCsc(atlas, { zarrGroup: String((d as { zarr_group: string }).zarr_group) });
+    // One group gets homeobox HEAD's sharded csc/indptr, the other the default unsharded one: both are read.
+    const groups = [...(await v1.listDatasets())].map((d) => String((d as { zarr_group: string }).zarr_group));
+    for (const [i, zg] of groups.entries()) await addCsc(atlas, { zarrGroup: zg, indptrLayout: i === 0 ? 'sharded' : 'chunked' });
     atlas.close();
     const viaCsc = await RaggedAtlas.checkoutLatest(url, { workers: 0, cache: 'none', coalesceGapBytes: 0 });
     const csc = await viaCsc.query().select(['uid']).features(uids, 'gene_expression').toAnnData();

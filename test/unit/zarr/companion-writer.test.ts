@@ -1,7 +1,7 @@
 // Reading what the companion's zarr writer (src/companion/zarr-writer) produces: sparse 1-D arrays
 // (BP-128 delta / none, uint16 through element_size 4), dense (rows, F) layers (zstd) with a padded
 // last chunk and all-zero chunks/shards left out — exactly the input, through FsStore.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,43 @@ describe('companion zarr writer output', () => {
     const before = store.stats.requests;
     const { data } = await readRanges(a, [[4096 * 5 + 10, 4096 * 5 + 20], [4096 * 8 + 1, 4096 * 8 + 3]]); // shard 1 (absent), shard 2 chunk 0 (empty)
     expect(arr(data)).toEqual(new Array(12).fill(0));
-    expect(store.stats.requests - before).toBe(3); // size of shard 1 (absent), size + index of shard 2 (chunk 0 empty); no chunk reads
+    // Shard 1 (absent, so no size hint): one size request. Shard 2: its index at the hinted size,
+    // one range (chunk 0 empty). No chunk reads.
+    expect(store.stats.requests - before).toBe(2);
+  });
+
+  it('records the size of every written shard in zarr.json and reads each index with one range request', async () => {
+    const meta = JSON.parse(await readFile(join(root, 'g/csr/indices/zarr.json'), 'utf8'));
+    const sizes = meta.attributes.ragged_atlas.shard_nbytes as Record<string, number>;
+    expect(Object.keys(sizes).sort()).toEqual(['c/0', 'c/1', 'c/2', 'c/3']);
+    for (const [k, v] of Object.entries(sizes)) expect((await stat(join(root, 'g/csr/indices', k))).size).toBe(v);
+    const counted = JSON.parse(await readFile(join(root, 'g/csr/layers/counts/zarr.json'), 'utf8')).attributes.ragged_atlas.shard_nbytes;
+    expect(Object.keys(counted).sort()).toEqual(['c/0', 'c/2', 'c/3']); // shard 1 not written
+    const store = withStats(new FsStore(root));
+    const a = await openArray(store, 'g/csr/indices');
+    await readRanges(a, [[5, 9], [16_384 * 2 + 5, 16_384 * 2 + 9]]);
+    expect(store.stats.requests).toBe(1 + 2 + 2); // zarr.json, two hinted index ranges, two chunks
+  });
+
+  it('a stale size hint falls back to asking for the size, with the same values', async () => {
+    const copy = join(root, 'stale');
+    await cp(join(root, 'g/csr/indices'), copy, { recursive: true });
+    const meta = JSON.parse(await readFile(join(copy, 'zarr.json'), 'utf8'));
+    const sizes = meta.attributes.ragged_atlas.shard_nbytes as Record<string, number>;
+    sizes['c/0'] -= 100; // the index read at this size is 100 bytes early: checksum fails
+    sizes['c/1'] += 100; // past the end: a short range
+    sizes['c/2'] = 3; // smaller than the index: not used
+    sizes['c/3'] = 1e9; // far past the end
+    await writeFile(join(copy, 'zarr.json'), JSON.stringify(meta));
+    const a = await openArray(new FsStore(root), 'stale');
+    expect(arr(await readAll(a))).toEqual(arr(indices));
+    // A hinted range on a missing shard falls back too, and the shard reads as fill.
+    const gone = join(root, 'gone');
+    await cp(join(root, 'g/csr/indices'), gone, { recursive: true });
+    await rm(join(gone, 'c/1'));
+    const b = await openArray(new FsStore(root), 'gone');
+    const { data } = await readRanges(b, [[16_384 + 1, 16_384 + 4]]);
+    expect(arr(data)).toEqual([0, 0, 0]);
   });
 
   it('dense (rows, F) layer: fused layout, rows in query order', async () => {
