@@ -37,12 +37,16 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
   };
   return {
     url: inner.url,
-    get: (key: string, opts?: ReadOptions) => shared(`g|${key}`, () => inner.get(key), opts?.signal),
+    get: (key: string, opts?: ReadOptions) => shared(`g|${key}`, () => inner.get(key, priorityOnly(opts)), opts?.signal),
     getRange: (key: string, range: ByteRange, opts?: ReadOptions) =>
-      shared(`r|${key}|${range.offset}|${range.length}`, () => inner.getRange(key, range), opts?.signal),
+      shared(`r|${key}|${range.offset}|${range.length}`, () => inner.getRange(key, range, priorityOnly(opts)), opts?.signal),
     size: (key: string, opts?: ReadOptions) => shared(`s|${key}`, () => inner.size(key), opts?.signal),
     ...(inner.getTail ? { getTail: (key: string, length: number, opts?: ReadOptions) => shared(`t|${key}|${length}`, () => inner.getTail!(key, length), opts?.signal) } : {}),
     ...(inner.list ? { list: inner.list.bind(inner) } : {}),
   };
 }
 
+/** A shared read carries no caller's signal (one waiter's abort must not fail the others); the first caller's priority it keeps. */
+function priorityOnly(opts: ReadOptions | undefined): ReadOptions | undefined {
+  return opts?.priority ? { priority: opts.priority } : undefined;
+}

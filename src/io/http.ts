@@ -79,7 +79,7 @@ export class HttpStore implements ByteStore {
 
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     const url = this.keyUrl(key);
-    const res = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts.signal);
+    const res = await this.#request(url, { method: 'GET', ...cacheMode(opts), ...priorityOf(opts) }, opts.signal);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw await statusError(res, url);
     const body = new Uint8Array(await res.arrayBuffer());
@@ -192,8 +192,9 @@ export class HttpStore implements ByteStore {
 
   /** Fetch cache mode of a range request: revalidating when `fresh`, else past the browser cache unless `httpCache`. */
   #rangeCache(opts: ReadOptions): RequestInit {
-    if (opts.fresh) return { cache: 'no-cache' };
-    return this.#opts.httpCache ? {} : { cache: 'no-store' };
+    const priority = priorityOf(opts);
+    if (opts.fresh) return { cache: 'no-cache', ...priority };
+    return this.#opts.httpCache ? priority : { cache: 'no-store', ...priority };
   }
 
   #suffixAllowed(url: string): boolean {
@@ -295,6 +296,11 @@ export class HttpStore implements ByteStore {
     }
     throw lastError;
   }
+}
+
+/** fetch's `priority` (Chromium orders requests queued for a connection by it), when the read set one. */
+function priorityOf(opts: ReadOptions): RequestInit {
+  return opts.priority ? { priority: opts.priority } : {};
 }
 
 /** The answer's ETag, unless it describes an encoded variant rather than the stored bytes. */

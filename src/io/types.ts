@@ -32,7 +32,15 @@ export interface ReadOptions {
    * file's ETag. Answers a store already holds itself (HttpStore's whole body, known size) are kept.
    */
   fresh?: boolean;
+  /**
+   * How urgent the read is relative to the store's other reads (HttpStore: fetch `priority`). Bulk
+   * matrix chunks go `low`, so that the small reads that gate them (obs pages, metadata, shard
+   * indexes) are not queued behind them on a browser's six HTTP/1.1 connections.
+   */
+  priority?: RequestPriority;
 }
+
+export type RequestPriority = 'high' | 'low' | 'auto';
 
 /** The last bytes of an object and its total size (`ByteStore.getTail`). */
 export interface Tail {

@@ -1,9 +1,10 @@
 // The worker side of fetch-pool.ts: one HTTP request, its body read whole and transferred back.
 import { transfer } from 'comlink';
+import type { RequestPriority } from '../io/types.js';
 
 /** The worker side: one request, body read whole and transferred back. */
 export async function workerSideFetch(url: string, init: WorkerFetchInit): Promise<WorkerFetchAnswer> {
-  const res = await fetch(url, { method: init.method, headers: init.headers, cache: init.cache, body: init.body as BodyInit | undefined });
+  const res = await fetch(url, { method: init.method, headers: init.headers, cache: init.cache, body: init.body as BodyInit | undefined, ...(init.priority ? { priority: init.priority } : {}) });
   const body = await readBody(res);
   const answer: WorkerFetchAnswer = { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body };
   return transfer(answer, [body.buffer]);
@@ -55,4 +56,5 @@ export interface WorkerFetchInit {
   headers: [string, string][];
   cache?: RequestCache;
   body?: string | Uint8Array;
+  priority?: RequestPriority;
 }

@@ -50,7 +50,7 @@ export function createWorkerFetch(opts: WorkerFetchOptions = {}): WorkerFetch {
     }
     const sent = body === undefined || typeof body === 'string' ? body : new Uint8Array(ArrayBuffer.isView(body) ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : body.slice(0));
     const res = await pool
-      .run((api) => api.fetch(String(input), { method: init.method ?? 'GET', headers, cache: init.cache, body: sent }), { signal })
+      .run((api) => api.fetch(String(input), { method: init.method ?? 'GET', headers, cache: init.cache, body: sent, ...(init.priority ? { priority: init.priority } : {}) }), { signal })
       .catch((err) => {
         if (signal?.aborted) throw new AbortedError('request aborted', { where: String(input) }, { cause: err });
         throw new TypeError(`fetch failed: ${(err as Error).message ?? err}`, { cause: err });

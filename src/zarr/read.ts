@@ -13,6 +13,7 @@ import { CorruptDataError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { manyListeners, untilAborted } from '../io/abortable.js';
 import { isOwned } from '../io/owned.js';
+import type { RequestPriority } from '../io/types.js';
 import { outerChunkKey, outerChunkSizeHint, type ZarrArray } from './array.js';
 import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
 import { CHUNK_FIELDS, STRIP_FIELDS, type EncodedRead } from './encoded-read.js';
@@ -49,6 +50,8 @@ export interface ArrayReadOptions {
   wholeShardBytes?: number;
   /** Decoded bytes per decoder call (bounds peak memory of one request's chunks). Default 32 MiB. */
   decodeBatchBytes?: number;
+  /** Priority of the chunk requests (not of shard-index reads); see ReadOptions.priority. */
+  priority?: RequestPriority;
   onProgress?: (p: Readonly<ReadProgress>) => void;
 }
 
@@ -257,7 +260,7 @@ class ReadContext {
   async readChunked(): Promise<void> {
     await this.#each(this.plan.shards, async (shard) => {
       const key = outerChunkKey(this.array, shard.coords);
-      const bytes = await this.array.store.get(key, { signal: this.#signal });
+      const bytes = await this.array.store.get(key, { signal: this.#signal, ...(this.opts.priority ? { priority: this.opts.priority } : {}) });
       this.#note(bytes?.length ?? 0);
       if (!bytes) return this.#fill(shard.chunks);
       await this.sink.consume(key, [{ chunk: shard.chunks[0]!, bytes }], this.#signal, this.progress);
@@ -308,7 +311,7 @@ class ReadContext {
         }
         bytes = shard.subarray(request.range.offset, request.range.offset + request.range.length);
       } else {
-        bytes = await array.store.getRange(key, request.range, { signal: this.#signal });
+        bytes = await array.store.getRange(key, request.range, { signal: this.#signal, ...(this.opts.priority ? { priority: this.opts.priority } : {}) });
         this.#note(bytes.length);
       }
       await this.sink.consume(

@@ -8,6 +8,7 @@ import { HttpStore } from '../../../src/io/http.js';
 import { readRanges, coalesceRanges } from '../../../src/io/ranges.js';
 import { withStats } from '../../../src/io/stats.js';
 import { withCache, MemoryCache } from '../../../src/io/cache.js';
+import { withInflightDedupe } from '../../../src/io/dedupe.js';
 import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
 import { isRaggedAtlasError } from '../../../src/errors.js';
 
@@ -263,6 +264,16 @@ test('range requests bypass the browser HTTP cache unless httpCache; ETag checks
     `GET bytes=${N - 4}-${N - 1} no-store`, // the size was known from the whole GET: no HEAD
     'GET bytes=0-9 default',
   ]);
+});
+
+test('the priority of a read reaches fetch, through the in-flight dedupe; unset stays unset', async () => {
+  const seen: string[] = [];
+  const logged: typeof fetch = (u, i) => (seen.push(`${new Headers(i?.headers).get('range') ?? '-'} ${i?.priority ?? 'unset'}`), fetch(u, i));
+  const s = withInflightDedupe(new HttpStore(good.url, { fetch: logged, suffixRanges: 'never' }));
+  await s.getRange('data.bin', { offset: 0, length: 10 }, { priority: 'low' });
+  await s.getRange('data.bin', { offset: 10, length: 10 });
+  await s.get('data.bin', { priority: 'high' });
+  expect(seen).toEqual(['bytes=0-9 low', 'bytes=10-19 unset', '- high']);
 });
 
 test('getTail refuses an encoded suffix answer, like any range', async () => {

@@ -230,9 +230,23 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     const groups = [...(await v1.listDatasets())].map((d) => String((d as { zarr_group: string }).zarr_group));
     for (const [i, zg] of groups.entries()) await addCsc(atlas, { zarrGroup: zg, indptrLayout: i === 0 ? 'sharded' : 'chunked' });
     atlas.close();
-    const viaCsc = await RaggedAtlas.checkoutLatest(url, { workers: 0, cache: 'none', coalesceGapBytes: 0 });
+    // Every request's fetch priority: matrix chunks go low, everything that gates them keeps the default.
+    const prio = new Map<string, Set<string>>();
+    const logged: typeof fetch = (u, i) => {
+      const range = /bytes=(\d+)-(\d+)/.exec(new Headers(i?.headers).get('range') ?? '');
+      const indexRange = range !== null && Number(range[2]) - Number(range[1]) + 1 === 16 * 1024 + 4; // 1,024 chunks per shard
+      const p = String(u);
+      const kind = /\/csc\/indptr\//.test(p) ? 'csc/indptr' : /\/csc\/.+\/c\/\d+$/.test(p) ? (indexRange ? 'csc shard index' : 'csc chunks') : /\.lance$/.test(p) ? 'lance' : 'other';
+      (prio.get(kind) ?? prio.set(kind, new Set()).get(kind)!).add(i?.priority ?? 'unset');
+      return fetch(u, i);
+    };
+    const viaCsc = await RaggedAtlas.checkoutLatest(url, { workers: 0, cache: 'none', coalesceGapBytes: 0, fetch: logged });
     const csc = await viaCsc.query().select(['uid']).features(uids, 'gene_expression').toAnnData();
     const cscBytes = viaCsc.stats.bytes;
+    expect(prio.get('csc/indptr')).toEqual(new Set(['unset']));
+    expect(prio.get('lance')).toEqual(new Set(['unset']));
+    expect(prio.get('csc shard index')).toEqual(new Set(['unset']));
+    expect(prio.get('csc chunks')).toEqual(new Set(['low']));
     // Obs was read with only the CSC path's pointer children; the CSR path takes the rest by row address.
     const manyAfter = await viaCsc.query().features(manyUids, 'gene_expression').toAnnData();
     expect(manyAfter.shape).toEqual(manyCsr.shape);

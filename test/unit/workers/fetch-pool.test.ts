@@ -6,6 +6,7 @@ import { serveFiles } from '../../helpers/served-files.js';
 import { AbortedError, NotFoundError } from '../../../src/errors.js';
 import { HttpStore } from '../../../src/io/http.js';
 import { createWorkerFetch, type WorkerFetch } from '../../../src/workers/fetch-pool.js';
+import { workerSideFetch } from '../../../src/workers/fetch-core.js';
 
 let srv: Awaited<ReturnType<typeof serveFiles>>;
 let slow: Awaited<ReturnType<typeof serveFiles>>;
@@ -51,6 +52,20 @@ describe('createWorkerFetch', () => {
     await expect(s.arrayBuffer()).rejects.toThrow();
     const t = await wf(`${srv.url}/blob.bin`, { headers: { Range: 'bytes=0-2' } });
     expect(await t.text()).toBe(new TextDecoder().decode(bytes.subarray(0, 3)));
+  });
+
+  it('the worker side hands the request priority to fetch', async () => {
+    const seen: (RequestInit | undefined)[] = [];
+    const real = globalThis.fetch;
+    globalThis.fetch = ((u: RequestInfo | URL, i?: RequestInit) => (seen.push(i), real(u, i))) as typeof fetch;
+    try {
+      const a = await workerSideFetch(`${srv.url}/blob.bin`, { method: 'GET', headers: [['Range', 'bytes=0-9']], priority: 'low' });
+      expect(a.body).toEqual(bytes.subarray(0, 10));
+      await workerSideFetch(`${srv.url}/blob.bin`, { method: 'GET', headers: [['Range', 'bytes=0-9']] });
+    } finally {
+      globalThis.fetch = real;
+    }
+    expect(seen.map((i) => i?.priority)).toEqual(['low', undefined]);
   });
 
   it('HttpStore over it reads the same bytes and keeps its typed errors', async () => {

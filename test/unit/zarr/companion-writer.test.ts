@@ -84,8 +84,8 @@ describe('companion zarr writer output', () => {
     await cp(join(root, 'g/csr/indices'), copy, { recursive: true });
     const meta = JSON.parse(await readFile(join(copy, 'zarr.json'), 'utf8'));
     const sizes = meta.attributes.ragged_atlas.shard_nbytes as Record<string, number>;
-    sizes['c/0'] -= 100; // the index read at this size is 100 bytes early: checksum fails
-    sizes['c/1'] += 100; // past the end: a short range
+    sizes['c/0'] = sizes['c/0']! - 100; // the index read at this size is 100 bytes early: checksum fails
+    sizes['c/1'] = sizes['c/1']! + 100; // past the end: a short range
     sizes['c/2'] = 3; // smaller than the index: not used
     sizes['c/3'] = 1e9; // far past the end
     await writeFile(join(copy, 'zarr.json'), JSON.stringify(meta));
