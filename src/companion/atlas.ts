@@ -37,6 +37,8 @@ export interface AtlasConfig {
   versionTable: string;
   featureSpaces: UserFeatureSpaceDef[];
   storageVersion: string;
+  /** false: zarr.json without `ragged_atlas.shard_nbytes` (ShardedArrayOptions.sizeHints). Absent = true. */
+  shardSizeHints?: boolean;
 }
 
 export interface CreateAtlasOptions {
@@ -48,6 +50,8 @@ export interface CreateAtlasOptions {
   featureSpaces?: UserFeatureSpaceDef[];
   /** Lance data file format for the new tables (default 2.1, what homeobox's pylance writes). */
   storageVersion?: string;
+  /** Record shard sizes in zarr.json for one-request index reads (default true; false writes zarr-python's bytes). */
+  shardSizeHints?: boolean;
 }
 
 export class Atlas {
@@ -137,6 +141,7 @@ export class Atlas {
       versionTable: 'atlas_versions',
       featureSpaces: userSpaces,
       storageVersion: opts.storageVersion ?? DEFAULT_STORAGE_VERSION,
+      ...(opts.shardSizeHints === false ? { shardSizeHints: false } : {}),
     };
     const db = await connect(lanceDir);
     const existing = new Set(await db.tableNames());

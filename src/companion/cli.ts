@@ -42,6 +42,8 @@ and <atlas>/zarr_store.
                                          hashtag_counts:dense:counts=uint32)
   --obs-table <name>                     obs table name (default cells)
   --storage-version <v>                  Lance file format (default 2.1, as homeobox's pylance writes)
+  --no-shard-sizes                       zarr.json without the shard sizes the browser reader uses
+                                         (byte-identical to zarr-python's; reads need a HEAD per shard)
   --json                                 print the result as JSON`,
     options: {
       ...common,
@@ -51,6 +53,7 @@ and <atlas>/zarr_store.
       'feature-space': { type: 'string', multiple: true },
       'obs-table': { type: 'string' },
       'storage-version': { type: 'string' },
+      'no-shard-sizes': { type: 'boolean' },
     },
     async run([root], v) {
       if (!root) throw usage('create needs <atlas>');
@@ -72,6 +75,7 @@ and <atlas>/zarr_store.
         featureSpaces,
         ...(v['obs-table'] ? { obsTable: String(v['obs-table']) } : {}),
         ...(v['storage-version'] ? { storageVersion: String(v['storage-version']) } : {}),
+        ...(v['no-shard-sizes'] ? { shardSizeHints: false } : {}),
       });
       const out = { root: atlas.root, obsTable: atlas.config.obsTable, pointers, registries: [...atlas.registries.keys()] };
       atlas.close();

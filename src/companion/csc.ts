@@ -146,6 +146,7 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
       shardRows,
       codec: codecOf(codecName === 'indices' ? fo.requiredArrays[0]! : cscLayerSpecs.get(codecName)!),
       codecs,
+      sizeHints: atlas.config.shardSizeHints !== false,
     });
   const indicesW = mk('csc/indices', undefined, 'indices');
   const layerW = layers.map((l, i) => mk(`csc/layers/${l}`, layerInfos[i], l));
@@ -184,7 +185,7 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
     const ipPath = `${zg}/csc/indptr`;
     if (opts.indptrLayout === 'sharded') {
       const { chunks, shards } = autoPartition([nFeatures + 1], 8);
-      const ip = new ShardedArrayWriter({ root, path: ipPath, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: ipCodec, codecs });
+      const ip = new ShardedArrayWriter({ root, path: ipPath, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: ipCodec, codecs, sizeHints: atlas.config.shardSizeHints !== false });
       await ip.append(ptr);
       await ip.finish();
     } else {

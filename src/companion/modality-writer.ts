@@ -36,6 +36,8 @@ export interface ModalityPlan {
 
 export interface WriteTuning {
   batchRows: number;
+  /** ShardedArrayOptions.sizeHints (default true). */
+  sizeHints?: boolean;
   chunkElems?: number;
   shardElems?: number;
   codecs: WriterCodecs;
@@ -66,7 +68,7 @@ export async function writeModality(zarrRoot: string, plan: ModalityPlan, t: Wri
 
   const writers: ShardedArrayWriter[] = [];
   const make: Make = (path, dtype, rowShape, chunkRows, shardRows, codec) => {
-    const w = new ShardedArrayWriter({ root: zarrRoot, path: `${plan.zarrGroup}/${path}`, dtype, rowShape, chunkRows, shardRows, codec, codecs: t.codecs });
+    const w = new ShardedArrayWriter({ root: zarrRoot, path: `${plan.zarrGroup}/${path}`, dtype, rowShape, chunkRows, shardRows, codec, codecs: t.codecs, sizeHints: t.sizeHints });
     writers.push(w);
     return w;
   };

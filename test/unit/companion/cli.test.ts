@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -51,6 +51,17 @@ describe('ragged-atlas CLI', () => {
     expect((await cli('create')).code).toBe(2);
   });
 
+  it('create --no-shard-sizes writes zarr.json without attributes, as zarr-python does', async () => {
+    const root = join(dir, 'plain');
+    expect((await cli('create', root, '--no-shard-sizes', '--quiet')).code).toBe(0);
+    const i = await cli('ingest', root, small, '--json');
+    expect(i.code, i.err).toBe(0);
+    const zg = JSON.parse(i.out).modalities[0].zarrGroup as string;
+    for (const a of ['csr/indices', 'csr/layers/counts']) expect(JSON.parse(await readFile(join(root, 'zarr_store', zg, a, 'zarr.json'), 'utf8')).attributes).toEqual({});
+    expect((await cli('add-csc', root, '--all', '--quiet')).code).toBe(0);
+    expect(JSON.parse(await readFile(join(root, 'zarr_store', zg, 'csc/indices/zarr.json'), 'utf8')).attributes).toEqual({});
+  });
+
   it('create → ingest → snapshot → versions → validate → add-csc', async () => {
     const root = join(dir, 'atlas');
     const c = await cli('create', root, '--obs', 'barcode:string!', '--obs', 'cell_type:string', '--pointer', 'gene_expression', '--pointer', 'hashtags=hashtag_counts', '--feature-space', 'hashtag_counts:dense:counts=uint32', '--json');
@@ -88,6 +99,11 @@ describe('ragged-atlas CLI', () => {
     const csc = await cli('add-csc', root, '--all', '--json');
     expect(csc.code, csc.err).toBe(0);
     expect(JSON.parse(csc.out)[0].nnz).toBe(4456);
+    const zg = JSON.parse(csc.out)[0].zarrGroup as string;
+    const sizes = JSON.parse(await readFile(join(root, 'zarr_store', zg, 'csr/indices/zarr.json'), 'utf8')).attributes.ragged_atlas.shard_nbytes;
+    expect(sizes['c/0']).toBe((await stat(join(root, 'zarr_store', zg, 'csr/indices/c/0'))).size);
+    expect(JSON.parse(await readFile(join(root, 'zarr_store', zg, 'csc/indices/zarr.json'), 'utf8')).attributes.ragged_atlas.shard_nbytes['c/0']).toBeGreaterThan(0);
+    expect((await cli('add-csc', root, zg, '--indptr-layout', 'csr')).err).toMatch(/--indptr-layout must be 'chunked' or 'sharded'/);
     expect((await tableRows(root, 'cells')).every((r) => r.hashtags === null)).toBe(true);
   });
 });
