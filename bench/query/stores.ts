@@ -139,7 +139,7 @@ export async function ensureShardedIndptrAtlas(dir: string, built: AtlasBuildInf
     const values = (await readAll(await openArray(new FsStore(zarrRoot), path))) as BigInt64Array;
     rmSync(join(zarrRoot, path), { recursive: true }); // unlinks the copy's links only
     const { chunks, shards } = autoPartition([values.length], 8);
-    const w = new ShardedArrayWriter({ root: zarrRoot, path, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: { name: 'zstd', level: 0, checksum: false }, codecs: await loadWriterCodecs() });
+    const w = new ShardedArrayWriter({ root: zarrRoot, path, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: { name: 'zstd', level: 0, checksum: false }, codecs: await loadWriterCodecs(), sizeHints: false });
     await w.append(values);
     await w.finish();
   }

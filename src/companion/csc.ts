@@ -185,7 +185,8 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
     const ipPath = `${zg}/csc/indptr`;
     if (opts.indptrLayout === 'sharded') {
       const { chunks, shards } = autoPartition([nFeatures + 1], 8);
-      const ip = new ShardedArrayWriter({ root, path: ipPath, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: ipCodec, codecs, sizeHints: atlas.config.shardSizeHints !== false });
+      // No size attribute: these ~2 KiB shards are read whole, and the document stays 0.2.4+'s exactly.
+      const ip = new ShardedArrayWriter({ root, path: ipPath, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: ipCodec, codecs, sizeHints: false });
       await ip.append(ptr);
       await ip.finish();
     } else {

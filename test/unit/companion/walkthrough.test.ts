@@ -241,6 +241,7 @@ describe('seed walkthrough', () => {
     const { chunks, shards } = autoPartition([mtx.nCols + 1], 8);
     expect(sharded.chunk_grid.configuration.chunk_shape).toEqual(shards);
     expect(sharded.codecs[0].configuration.chunk_shape).toEqual(chunks);
+    expect(sharded.attributes).toEqual({}); // 0.2.4+'s document exactly: no size attribute
     expect((await readdir(join(zs, zg, 'csc/indptr/c'))).length).toBe(Math.ceil((mtx.nCols + 1) / shards[0]!));
     expect(sameArray((await zarritaRead(zs, `${zg}/csc/indptr`)).data, colPtr, 'sharded csc/indptr')).toBeUndefined();
     check.close();
