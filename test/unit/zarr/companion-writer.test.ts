@@ -10,6 +10,8 @@ import { ShardedArrayWriter, type AnyTypedArray } from '../../../src/companion/z
 import type { DType, InnerCodec } from '../../../src/companion/zarr-writer/metadata.js';
 import { FsStore } from '../../../src/io/fs-store.js';
 import { withStats } from '../../../src/io/stats.js';
+import { HttpStore } from '../../../src/io/http.js';
+import { serveDirectory } from '../../../src/companion/serve.js';
 import { openArray, readAll, readRanges, readRows } from '../../../src/zarr/index.js';
 import { randInt, rng } from './helpers/rng.js';
 import { arr } from './helpers/util.js';
@@ -98,6 +100,21 @@ describe('companion zarr writer output', () => {
     const b = await openArray(new FsStore(root), 'gone');
     const { data } = await readRanges(b, [[16_384 + 1, 16_384 + 4]]);
     expect(arr(data)).toEqual([0, 0, 0]);
+    // Over HTTP (the companion's server, HEAD + range as cross-origin): a hint 100 bytes short
+    // fails the checksum, but its answer's Content-Range taught the size (one extra request); a
+    // hint past the end is answered 416 and one below the index size is not used (HEAD first).
+    const server = await serveDirectory(root, { port: 0 });
+    try {
+      const count = (log: string[]): typeof fetch => (u, i) => (log.push(`${i?.method ?? 'GET'} ${u}`), fetch(u, i));
+      const staleLog: string[] = [];
+      const freshLog: string[] = [];
+      expect(arr(await readAll(await openArray(new HttpStore(server.url, { suffixRanges: 'never', fetch: count(staleLog) }), 'stale')))).toEqual(arr(indices));
+      await readAll(await openArray(new HttpStore(server.url, { suffixRanges: 'never', fetch: count(freshLog) }), 'g/csr/indices'));
+      expect(freshLog.filter((q) => q.startsWith('HEAD'))).toEqual([]); // the true hints: one range per index
+      expect(staleLog.length - freshLog.length).toBe(1 + 2 + 1 + 2); // c/0 (size learned), c/1 (416, HEAD), c/2 (HEAD), c/3 (416, HEAD)
+    } finally {
+      await server.close();
+    }
   });
 
   it('dense (rows, F) layer: fused layout, rows in query order', async () => {
