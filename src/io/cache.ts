@@ -264,7 +264,8 @@ interface FileSession {
  * returned, re-reading cannot make the caller's data consistent, so that read and every later read of
  * the file in this session throw an `HttpError` (fields `etag`, `expectedEtag`); the stale entries are
  * dropped, and a new session (a new checkout) reads the new version. Bytes of two ETags are never
- * mixed. An answer without an ETag cannot be compared and is accepted as the pinned version.
+ * mixed. Where a host sends (or exposes) no ETag, its Last-Modified date is the version (HttpStore);
+ * an answer with neither cannot be compared and is accepted as the pinned version.
  */
 export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
   const { cache } = options;

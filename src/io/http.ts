@@ -305,7 +305,14 @@ function priorityOf(opts: ReadOptions): RequestInit {
 
 /** The answer's ETag, unless it describes an encoded variant rather than the stored bytes. */
 function etagOf(res: Response): string | undefined {
-  return isIdentity(res) ? (res.headers.get('etag') ?? undefined) : undefined;
+  if (!isIdentity(res)) return undefined;
+  const etag = res.headers.get('etag');
+  if (etag) return etag;
+  // No ETag, or one a cross-origin host does not expose (S3 and GCS without ExposeHeaders):
+  // Last-Modified is CORS-safelisted, so it is readable everywhere. As a validator it is coarser (a
+  // rewrite within the same second keeps it), and its prefix keeps it from ever equalling an ETag.
+  const modified = res.headers.get('last-modified');
+  return modified ? `last-modified:${modified}` : undefined;
 }
 
 function cacheMode(opts: ReadOptions): RequestInit {

@@ -12,7 +12,10 @@ export interface ByteRange {
  * (quotes and `W/` included) and the total size from `Content-Range` / `Content-Length`.
  */
 export interface ObjectVersion {
-  /** Undefined when the backend sent none (or, cross-origin, did not expose it). */
+  /**
+   * The answer's ETag; without one (none sent, or not exposed cross-origin), `last-modified:<date>`
+   * from its Last-Modified header; undefined when it had neither.
+   */
   etag?: string;
   size?: number;
 }

@@ -214,16 +214,19 @@ interface FakeServer {
   body: Uint8Array;
   /** ETag of the next answer; undefined: no ETag header at all. */
   etag: () => string | undefined;
+  /** Last-Modified of the next answer; undefined: none. */
+  lastModified: () => string | undefined;
   hits: string[];
   close(): void;
 }
 async function fakeServer(): Promise<FakeServer> {
-  const state: Omit<FakeServer, 'url' | 'close'> = { body: content(1), etag: () => undefined, hits: [] };
+  const state: Omit<FakeServer, 'url' | 'close'> = { body: content(1), etag: () => undefined, lastModified: () => undefined, hits: [] };
   const server: Server = createServer((req, res) => {
     const m = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '');
     state.hits.push(m ? m[0] : 'full');
     const etag = state.etag();
-    const headers: Record<string, string | number> = etag ? { ETag: etag } : {};
+    const modified = state.lastModified();
+    const headers: Record<string, string | number> = { ...(etag ? { ETag: etag } : {}), ...(modified ? { 'Last-Modified': modified } : {}) };
     if (!m) {
       res.writeHead(200, { ...headers, 'Content-Length': state.body.length });
       return res.end(state.body);
@@ -256,6 +259,36 @@ test('a server without ETags keeps working: cached by name, no validation reques
     // Without an ETag a rewrite cannot be seen: documented, the cache then serves by name.
     fake.body = content(2);
     expectGen(await open(cache, {}, fake.url).getRange('f', A), A.offset, 1);
+  } finally {
+    fake.close();
+  }
+});
+
+test('a server with Last-Modified but no (exposed) ETag: a rewrite is seen by its date', async () => {
+  const fake = await fakeServer();
+  try {
+    let modified = 'Sat, 21 Nov 2026 10:00:00 GMT';
+    fake.lastModified = () => modified;
+    const seen: ObjectVersion[] = [];
+    await new HttpStore(fake.url).getRange('f', A, { onVersion: (v) => seen.push(v) });
+    expect(seen).toEqual([{ etag: `last-modified:${modified}`, size: N }]);
+    const cache = new MemoryCache(1 << 24);
+    expectGen(await open(cache, {}, fake.url).getRange('f', A), A.offset, 1);
+    // Unchanged: the next session's hit costs the one-byte validation only.
+    fake.hits = [];
+    expectGen(await open(cache, {}, fake.url).getRange('f', A), A.offset, 1);
+    expect(fake.hits).toEqual(['bytes=0-0']);
+    // Rewritten (a new date): the validation sees it, the old entries go, the range is read anew.
+    fake.body = content(2);
+    modified = 'Sat, 21 Nov 2026 11:00:00 GMT';
+    fake.hits = [];
+    expectGen(await open(cache, {}, fake.url).getRange('f', A), A.offset, 2);
+    expect(fake.hits).toEqual(['bytes=0-0', `bytes=${A.offset}-${A.offset + A.length - 1}`]);
+    // An ETag, when there is one, is the version; the date is not consulted.
+    fake.etag = () => '"v9"';
+    const tagged: ObjectVersion[] = [];
+    await new HttpStore(fake.url).getRange('f', A, { onVersion: (v) => tagged.push(v) });
+    expect(tagged[0]!.etag).toBe('"v9"');
   } finally {
     fake.close();
   }
