@@ -303,7 +303,7 @@ function priorityOf(opts: ReadOptions): RequestInit {
   return opts.priority ? { priority: opts.priority } : {};
 }
 
-/** The answer's ETag, unless it describes an encoded variant rather than the stored bytes. */
+/** The answer's version (its ETag, else its Last-Modified date), unless it describes an encoded variant rather than the stored bytes. */
 function etagOf(res: Response): string | undefined {
   if (!isIdentity(res)) return undefined;
   const etag = res.headers.get('etag');
