@@ -11,9 +11,8 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Atlas } from '../../src/companion/atlas.js';
-import { addCsc, type IndptrLayout } from '../../src/companion/csc.js';
-import { ShardedArrayWriter } from '../../src/companion/zarr-writer/array-writer.js';
-import { autoPartition } from '../../src/companion/zarr-writer/chunking.js';
+import { addCsc, writeCscIndptr, type IndptrLayout } from '../../src/companion/csc.js';
+import { DEFAULT_ZSTD } from '../../src/companion/zarr-writer/metadata.js';
 import { loadWriterCodecs } from '../../src/companion/codecs.js';
 import { FsStore } from '../../src/io/fs-store.js';
 import { openArray, readAll } from '../../src/zarr/index.js';
@@ -138,10 +137,7 @@ export async function ensureShardedIndptrAtlas(dir: string, built: AtlasBuildInf
     const path = `${g}/csc/indptr`;
     const values = (await readAll(await openArray(new FsStore(zarrRoot), path))) as BigInt64Array;
     rmSync(join(zarrRoot, path), { recursive: true }); // unlinks the copy's links only
-    const { chunks, shards } = autoPartition([values.length], 8);
-    const w = new ShardedArrayWriter({ root: zarrRoot, path, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: { name: 'zstd', level: 0, checksum: false }, codecs: await loadWriterCodecs(), sizeHints: false });
-    await w.append(values);
-    await w.finish();
+    await writeCscIndptr({ root: zarrRoot, path, codec: DEFAULT_ZSTD, codecs: await loadWriterCodecs(), layout: 'sharded' }, values);
   }
   writeFileSync(join(root, '.done.json'), JSON.stringify({ ...built, indptrLayout: 'sharded' }, null, 2));
   return root;

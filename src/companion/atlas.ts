@@ -76,6 +76,11 @@ export class Atlas {
     return join(this.root, 'zarr_store');
   }
 
+  /** Whether zarr.json records shard sizes (ShardedArrayOptions.sizeHints): on unless created with `shardSizeHints: false`. */
+  get shardSizeHints(): boolean {
+    return this.config.shardSizeHints !== false;
+  }
+
   /** Every table a snapshot pins (homeobox `_iter_managed_tables`; atlas_versions excluded). */
   managedTables(): Table[] {
     return [this.obs, this.datasets, ...this.registries.values(), this.layouts];

@@ -30,7 +30,7 @@ import { allocTyped, ShardedArrayWriter, type AnyTypedArray } from './zarr-write
 import { autoPartition, guessChunks, sparseChunking, CHUNK_ELEMS, SHARD_ELEMS } from './zarr-writer/chunking.js';
 import { writeChunkedArray } from './zarr-writer/chunked-writer.js';
 import { ensureGroup, exists } from './zarr-writer/group.js';
-import { DTYPE_BYTES } from './zarr-writer/metadata.js';
+import { DTYPE_BYTES, type InnerCodec } from './zarr-writer/metadata.js';
 
 export interface AddCscOptions {
   zarrGroup: string;
@@ -146,7 +146,7 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
       shardRows,
       codec: codecOf(codecName === 'indices' ? fo.requiredArrays[0]! : cscLayerSpecs.get(codecName)!),
       codecs,
-      sizeHints: atlas.config.shardSizeHints !== false,
+      sizeHints: atlas.shardSizeHints,
     });
   const indicesW = mk('csc/indices', undefined, 'indices');
   const layerW = layers.map((l, i) => mk(`csc/layers/${l}`, layerInfos[i], l));
@@ -179,19 +179,8 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
       progress.advance(1);
     }
     for (const w of writers) await w.finish();
-    // csc/indptr last: int64.
-    const ptr = BigInt64Array.from(cscPtr, (x) => BigInt(x));
-    const ipCodec = codecOf(fo.requiredArrays[1]!);
-    const ipPath = `${zg}/csc/indptr`;
-    if (opts.indptrLayout === 'sharded') {
-      const { chunks, shards } = autoPartition([nFeatures + 1], 8);
-      // No size attribute: these ~2 KiB shards are read whole, and the document stays 0.2.4+'s exactly.
-      const ip = new ShardedArrayWriter({ root, path: ipPath, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: ipCodec, codecs, sizeHints: false });
-      await ip.append(ptr);
-      await ip.finish();
-    } else {
-      await writeChunkedArray({ root, path: ipPath, dtype: 'int64', chunkRows: guessChunks([nFeatures + 1], 8)[0]!, codec: ipCodec, codecs }, ptr);
-    }
+    // csc/indptr last.
+    await writeCscIndptr({ root, path: `${zg}/csc/indptr`, codec: codecOf(fo.requiredArrays[1]!), codecs, layout: opts.indptrLayout ?? 'chunked' }, BigInt64Array.from(cscPtr, (x) => BigInt(x)));
     progress.done();
   } catch (err) {
     await Promise.all(writers.map((w) => w.abort()));
@@ -199,6 +188,20 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
     throw err;
   }
   return { zarrGroup: zg, nRows: n, nFeatures, nnz: total, layers, passes: 1 + blocks.length };
+}
+
+/** Writes csc/indptr (int64) in `layout` (AddCscOptions.indptrLayout). */
+export async function writeCscIndptr(o: { root: string; path: string; codec: InnerCodec; codecs: WriterCodecs; layout: IndptrLayout }, ptr: BigInt64Array): Promise<void> {
+  const n = ptr.length;
+  if (o.layout === 'chunked') {
+    await writeChunkedArray({ root: o.root, path: o.path, dtype: 'int64', chunkRows: guessChunks([n], 8)[0]!, codec: o.codec, codecs: o.codecs }, ptr);
+    return;
+  }
+  const { chunks, shards } = autoPartition([n], 8);
+  // No size attribute: these ~2 KiB shards are read whole, and the document stays 0.2.4+'s exactly.
+  const w = new ShardedArrayWriter({ root: o.root, path: o.path, dtype: 'int64', rowShape: [], chunkRows: chunks[0]!, shardRows: shards[0]!, codec: o.codec, codecs: o.codecs, sizeHints: false });
+  await w.append(ptr);
+  await w.finish();
 }
 
 async function mustArray(root: string, path: string): Promise<ArrayInfo> {

@@ -159,7 +159,7 @@ export async function ingest(atlasOrPath: Atlas | string, opts: IngestOptions): 
           await writeModality(
             atlas.zarrDir,
             { spec: p.spec, zarrGroup, layers: p.layers, nRows: p.nRows, nVar: p.nVar, obsNames: p.obsNames, varNames: p.varNames },
-            { batchRows: opts.batchRows ?? DEFAULT_BATCH_ROWS, codecs, sizeHints: atlas.config.shardSizeHints !== false, chunkElems: opts.chunkElems, shardElems: opts.shardElems, onRows: (n) => progress.advance(n) },
+            { batchRows: opts.batchRows ?? DEFAULT_BATCH_ROWS, codecs, sizeHints: atlas.shardSizeHints, chunkElems: opts.chunkElems, shardElems: opts.shardElems, onRows: (n) => progress.advance(n) },
           ),
         );
         progress.done();

@@ -79,7 +79,7 @@ export class HttpStore implements ByteStore {
 
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     const url = this.keyUrl(key);
-    const res = await this.#request(url, { method: 'GET', ...cacheMode(opts), ...priorityOf(opts) }, opts.signal);
+    const res = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw await statusError(res, url);
     const body = new Uint8Array(await res.arrayBuffer());
@@ -103,7 +103,7 @@ export class HttpStore implements ByteStore {
       return sliceWhole(body, range, url);
     }
     const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
-    const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts.signal);
+    const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
     if (res.status === 404) throw new NotFoundError(`no such file`, { where: url });
     if (res.status === 416) {
       throw new HttpError(`range ${header} is past the end of the file`, { url, status: 416, range: header });
@@ -149,7 +149,7 @@ export class HttpStore implements ByteStore {
     if (!Number.isSafeInteger(length) || length < 0) throw new HttpError(`invalid tail length ${length}`, { url });
     if (length > 0 && !this.#sizes.has(url) && !this.#suffixBroken && this.#suffixAllowed(url)) {
       const header = `bytes=-${length}`;
-      const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts.signal);
+      const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
       if (res.status === 404) return undefined;
       const etag = etagOf(res);
       if (res.status === 200) {
@@ -192,9 +192,8 @@ export class HttpStore implements ByteStore {
 
   /** Fetch cache mode of a range request: revalidating when `fresh`, else past the browser cache unless `httpCache`. */
   #rangeCache(opts: ReadOptions): RequestInit {
-    const priority = priorityOf(opts);
-    if (opts.fresh) return { cache: 'no-cache', ...priority };
-    return this.#opts.httpCache ? priority : { cache: 'no-store', ...priority };
+    if (opts.fresh) return { cache: 'no-cache' };
+    return this.#opts.httpCache ? {} : { cache: 'no-store' };
   }
 
   #suffixAllowed(url: string): boolean {
@@ -212,7 +211,7 @@ export class HttpStore implements ByteStore {
       report(opts, { etag: this.#sizeEtags.get(url), size: known });
       return known;
     }
-    const res = await this.#request(url, { method: 'HEAD', ...cacheMode(opts) }, opts.signal);
+    const res = await this.#request(url, { method: 'HEAD', ...cacheMode(opts) }, opts);
     if (res.status === 404) return undefined;
     let size: number | undefined;
     let etag: string | undefined;
@@ -223,7 +222,7 @@ export class HttpStore implements ByteStore {
     }
     if (size === undefined) {
       // HEAD refused or without a usable length: ask for one byte and read the total from Content-Range.
-      const probe = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...this.#rangeCache(opts) }, opts.signal);
+      const probe = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...this.#rangeCache(opts) }, opts);
       if (probe.status === 404) return undefined;
       const total = /\/(\d+)$/.exec(probe.headers.get('content-range') ?? '');
       etag = etagOf(probe);
@@ -256,7 +255,7 @@ export class HttpStore implements ByteStore {
       q.searchParams.set('list-type', '2');
       q.searchParams.set('prefix', s3Prefix ? `${s3Prefix}/` : '');
       if (token) q.searchParams.set('continuation-token', token);
-      const res = await this.#request(q.toString(), { method: 'GET' }, opts.signal);
+      const res = await this.#request(q.toString(), { method: 'GET' }, opts);
       if (res.status === 403 || res.status === 404 || res.status === 405) return undefined;
       if (!res.ok) throw await statusError(res, q.toString());
       const xml = await res.text();
@@ -270,7 +269,9 @@ export class HttpStore implements ByteStore {
     return keys;
   }
 
-  async #request(url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+  /** One request with retries; the read's signal and priority (fetch `priority`: Chromium orders requests queued for a connection by it) apply to every attempt. */
+  async #request(url: string, init: RequestInit, opts: ReadOptions): Promise<Response> {
+    const { signal, priority } = opts;
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.#opts.retries; attempt++) {
       throwIfAborted(signal, url);
@@ -281,6 +282,7 @@ export class HttpStore implements ByteStore {
       try {
         const res = await this.#fetch(url, {
           ...init,
+          ...(priority ? { priority } : {}),
           headers: { ...this.#opts.headers, ...(init.headers as Record<string, string> | undefined) },
           signal: signals.length ? AbortSignal.any(signals) : undefined,
         });
@@ -296,11 +298,6 @@ export class HttpStore implements ByteStore {
     }
     throw lastError;
   }
-}
-
-/** fetch's `priority` (Chromium orders requests queued for a connection by it), when the read set one. */
-function priorityOf(opts: ReadOptions): RequestInit {
-  return opts.priority ? { priority: opts.priority } : {};
 }
 
 /** The answer's version (its ETag, else its Last-Modified date), unless it describes an encoded variant rather than the stored bytes. */

@@ -13,7 +13,7 @@ import { CorruptDataError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { manyListeners, untilAborted } from '../io/abortable.js';
 import { isOwned } from '../io/owned.js';
-import type { RequestPriority } from '../io/types.js';
+import type { ReadOptions, RequestPriority } from '../io/types.js';
 import { outerChunkKey, outerChunkSizeHint, type ZarrArray } from './array.js';
 import { decodeChunks, inThreadChunkDecoder, planChunkDecode, type ChunkDecoder, type ChunkDecodePlan } from './chunk-decoder.js';
 import { CHUNK_FIELDS, STRIP_FIELDS, type EncodedRead } from './encoded-read.js';
@@ -236,6 +236,8 @@ class ReadContext {
   readonly progress: ReadProgress;
   readonly #controller = new AbortController();
   readonly #signal: AbortSignal;
+  /** Options of every chunk request: this read's signal and the caller's priority. */
+  readonly #chunkRead: ReadOptions;
   readonly #unlisten: () => void;
 
   constructor(
@@ -251,6 +253,7 @@ class ReadContext {
     user?.addEventListener('abort', onAbort, { once: true });
     this.#unlisten = () => user?.removeEventListener('abort', onAbort);
     this.#signal = manyListeners(this.#controller.signal);
+    this.#chunkRead = { signal: this.#signal, ...(opts.priority ? { priority: opts.priority } : {}) };
   }
 
   dispose(): void {
@@ -260,7 +263,7 @@ class ReadContext {
   async readChunked(): Promise<void> {
     await this.#each(this.plan.shards, async (shard) => {
       const key = outerChunkKey(this.array, shard.coords);
-      const bytes = await this.array.store.get(key, { signal: this.#signal, ...(this.opts.priority ? { priority: this.opts.priority } : {}) });
+      const bytes = await this.array.store.get(key, this.#chunkRead);
       this.#note(bytes?.length ?? 0);
       if (!bytes) return this.#fill(shard.chunks);
       await this.sink.consume(key, [{ chunk: shard.chunks[0]!, bytes }], this.#signal, this.progress);
@@ -288,10 +291,10 @@ class ReadContext {
             if (shard) shardBytes.set(i, shard.bytes);
             return shard?.index ?? null;
           }
-          const hint = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
-          const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard, undefined, hint);
+          const sizeHint = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
+          const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard, { sizeHint });
           // An index at the end: one range with a size hint, or a tail read where the store has them (readTail), else size + range.
-          this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && hint === undefined && !array.store.getTail ? 2 : 1);
+          this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && sizeHint === undefined && !array.store.getTail ? 2 : 1);
           return index;
         }),
         this.#signal,
@@ -311,7 +314,7 @@ class ReadContext {
         }
         bytes = shard.subarray(request.range.offset, request.range.offset + request.range.length);
       } else {
-        bytes = await array.store.getRange(key, request.range, { signal: this.#signal, ...(this.opts.priority ? { priority: this.opts.priority } : {}) });
+        bytes = await array.store.getRange(key, request.range, this.#chunkRead);
         this.#note(bytes.length);
       }
       await this.sink.consume(
@@ -383,7 +386,7 @@ export function prefetchShardIndexes(array: ZarrArray, maxShards = 4, opts: Pick
   for (let flat = 0; flat < n; flat++) {
     const coords = unravel(flat, grid);
     const key = outerChunkKey(array, coords);
-    const hint = outerChunkSizeHint(array, coords);
-    array.indexCache.getOrLoad(indexCacheKey(array, key), () => fetchShardIndex(array.store, key, sharding, array.layout.chunksPerShard, undefined, hint)).catch(() => undefined);
+    const sizeHint = outerChunkSizeHint(array, coords);
+    array.indexCache.getOrLoad(indexCacheKey(array, key), () => fetchShardIndex(array.store, key, sharding, array.layout.chunksPerShard, { sizeHint })).catch(() => undefined);
   }
 }

@@ -21,15 +21,20 @@ export async function fetchShardIndex(
   key: string,
   sharding: ShardingCodec,
   chunksPerShard: number,
-  signal?: AbortSignal,
-  sizeHint?: number,
+  { signal, sizeHint }: { signal?: AbortSignal; sizeHint?: number } = {},
 ): Promise<ShardIndex | null> {
   throwIfAborted(signal, key);
   const where = `${store.url}/${key}`;
   const indexSize = shardIndexSize(sharding, chunksPerShard);
   if (sharding.indexLocation === 'end' && sizeHint !== undefined && sizeHint >= indexSize && hasChecksum(sharding)) {
-    const hinted = await indexAtHintedSize(store, key, sharding, chunksPerShard, sizeHint, indexSize, where, signal);
-    if (hinted) return hinted;
+    try {
+      const bytes = await store.getRange(key, { offset: sizeHint - indexSize, length: indexSize }, { signal });
+      return decodeShardIndex(bytes, sharding, chunksPerShard, sizeHint - indexSize, where);
+    } catch (err) {
+      if (err instanceof AbortedError || signal?.aborted) throw err;
+      // Missing object, refused or short range, checksum or bounds failure: the hint is stale (or
+      // the host failed); the size-asking path below repeats the read and reports what persists.
+    }
   }
   if (sharding.indexLocation === 'start') {
     let bytes: Uint8Array;
@@ -51,28 +56,6 @@ export async function fetchShardIndex(
 
 function hasChecksum(sharding: ShardingCodec): boolean {
   return sharding.index.bytesCodecs.length > 0;
-}
-
-/** The index read at a hinted size, or undefined when the read or its checks fail (stale hint: ask instead). */
-async function indexAtHintedSize(
-  store: ByteStore,
-  key: string,
-  sharding: ShardingCodec,
-  chunksPerShard: number,
-  size: number,
-  indexSize: number,
-  where: string,
-  signal?: AbortSignal,
-): Promise<ShardIndex | undefined> {
-  try {
-    const bytes = await store.getRange(key, { offset: size - indexSize, length: indexSize }, { signal });
-    return decodeShardIndex(bytes, sharding, chunksPerShard, size - indexSize, where);
-  } catch (err) {
-    if (err instanceof AbortedError || signal?.aborted) throw err;
-    // Missing object, refused or short range, checksum or bounds failure: the hint is stale (or
-    // the host failed); the size-asking path repeats the read and reports what persists.
-    return undefined;
-  }
 }
 
 /**
