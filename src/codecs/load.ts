@@ -28,6 +28,15 @@ export function defaultWasmUrls(variant: Variant): URL[] {
   return RELATIVE_DIRS.map((dir) => new URL(dir + WASM_FILES[variant], base));
 }
 
+/**
+ * A caller's wasmUrl made absolute: a relative one resolves against the page (or worker) location,
+ * else against this module. Worker pools resolve it on the page before sending it: a worker started
+ * through a blob: trampoline (spawn.ts) has a location nothing relative resolves against.
+ */
+export function absoluteWasmUrl(url: string | URL): URL {
+  return new URL(url, (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url);
+}
+
 async function readNodeFile(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   const fsModule = 'node:fs/promises'; // a variable, so browser bundlers leave it alone
   const fs = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
@@ -54,10 +63,8 @@ async function instantiate(opts: LoadOptions, variant: Variant): Promise<WebAsse
     // Copied: compiling must not see the caller mutate the bytes, and BufferSource needs an ArrayBuffer.
     return WebAssembly.instantiate(new Uint8Array(opts.wasmBytes instanceof Uint8Array ? opts.wasmBytes : new Uint8Array(opts.wasmBytes)), {});
   }
-  // A relative wasmUrl resolves against the page (or worker) location, else against this module.
-  const base = (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url;
   const given = typeof opts.wasmUrl === 'string' || opts.wasmUrl instanceof URL ? opts.wasmUrl : opts.wasmUrl?.[variant];
-  const urls = given !== undefined ? [new URL(given, base)] : defaultWasmUrls(variant);
+  const urls = given !== undefined ? [absoluteWasmUrl(given)] : defaultWasmUrls(variant);
   const failures: unknown[] = [];
   for (const url of urls) {
     try {

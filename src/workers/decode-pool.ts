@@ -1,6 +1,7 @@
 // ChunkDecoder backed by the worker pool: jobs are split into batches (one postMessage each,
 // buffers transferred) spread over the workers; or the same decode in-thread when asked.
 import { transfer } from 'comlink';
+import { absoluteWasmUrl } from '../codecs/load.js';
 import { throwIfAborted } from '../errors.js';
 import { decodeJobs, initCodecs, runCsrGroupJob, runLancePages } from './decode-core.js';
 import type { PageJob } from '../lance/page-decoder.js';
@@ -30,7 +31,7 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
   const pool = new WorkerPool<DecodeApi>(opts.workerUrl ?? defaultDecodeWorkerUrl(), {
     size: opts.workers,
     init: async (api) => {
-      await api.init({ wasmUrl: opts.wasmUrl, variant: opts.variant });
+      await api.init({ wasmUrl: opts.wasmUrl === undefined ? undefined : absoluteWasmUrl(opts.wasmUrl).href, variant: opts.variant });
     },
   });
   const batchBytes = opts.batchBytes ?? 4 * 1024 * 1024;

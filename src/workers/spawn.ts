@@ -1,6 +1,12 @@
 // Starting a worker in either runtime and getting a comlink endpoint for it.
 // Browsers get a module Worker; Node gets worker_threads (TS sources run through tsx's loader
 // when the library runs from source, as in tests and dev).
+//
+// A browser only starts workers from scripts of the page's own origin. A library loaded from a CDN
+// (Observable, a <script type=module> from jsDelivr) has its worker script on the CDN's origin, so
+// that worker is started from a same-origin blob: module whose one line imports the real script
+// (as DuckDB-wasm's CDN bundles do). Module imports may cross origins with CORS, which CDNs send;
+// inside, import.meta.url is the real script's URL, so its relative URLs (chunks, wasm) still work.
 import type { Endpoint } from 'comlink';
 
 export interface SpawnedWorker {
@@ -14,12 +20,12 @@ export const isNode = typeof process !== 'undefined' && !!process.versions?.node
 
 export async function spawnWorker(url: URL): Promise<SpawnedWorker> {
   if (!isNode) {
-    const w = new Worker(url, { type: 'module' });
+    const w = new Worker(browserWorkerScript(url), { type: 'module' });
     return {
       endpoint: w as unknown as Endpoint,
       terminate: () => w.terminate(),
       onFailure(cb) {
-        w.addEventListener('error', (e) => cb(new Error(`worker error: ${e.message || 'script failed to load'}`)));
+        w.addEventListener('error', (e) => cb(new Error(`worker ${url.href}: ${e.message || 'script failed to load'}`)));
         w.addEventListener('messageerror', () => cb(new Error('worker message could not be deserialised')));
       },
     };
@@ -39,6 +45,21 @@ export async function spawnWorker(url: URL): Promise<SpawnedWorker> {
       w.on('exit', (code) => cb(new Error(`worker exited with code ${code}`)));
     },
   };
+}
+
+/** One blob: URL per cross-origin script, kept for the page's life (a worker may respawn from it). */
+const trampolines = new Map<string, string>();
+
+/** The URL to start a browser worker from: `url` itself when the page may, else a same-origin trampoline. */
+export function browserWorkerScript(url: URL): string {
+  const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
+  if (!origin || origin === 'null' || url.origin === origin || url.protocol === 'blob:' || url.protocol === 'data:') return url.href;
+  let blobUrl = trampolines.get(url.href);
+  if (!blobUrl) {
+    blobUrl = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};\n`], { type: 'text/javascript' }));
+    trampolines.set(url.href, blobUrl);
+  }
+  return blobUrl;
 }
 
 /** Workers to start by default: all cores but one for the page/main thread, at least one. */

@@ -1,14 +1,16 @@
 // The query engine inside Chromium: a page (one origin) opens an atlas served by the companion's
 // server (another origin: CORS), decodes in Web Workers with the wasm module, and returns summaries
 // that are compared with independent oracles computed in Node (scipy/anndata, zarrita, LanceDB).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
 import { buildWalkthroughAtlas, H5AD_68K, P3K, ZIP_68K } from '../fixtures/walkthrough.js';
-import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { REPO_ROOT, startBrowser, type BrowserHarness } from '../helpers/browser.js';
+// @ts-expect-error: a plain .mjs build script without types
+import { buildBrowserBundle } from '../../scripts/build-browser.mjs';
 import { h5adRawX, pbmc3kCounts, zarrZipCsr } from '../helpers/oracle-matrices.js';
 import { pythonJson } from '../helpers/python.js';
 
@@ -120,4 +122,66 @@ test('walkthrough in the browser: versions, counts, joins, exact values, workers
   // The atlas was read cross-origin with explicit byte ranges only (no suffix ranges).
   expect(requests.some((q) => q.startsWith('GET /zarr_store/') && /bytes=\d+-\d+/.test(q))).toBe(true);
   expect(requests.every((q) => !/bytes=-/.test(q))).toBe(true);
+});
+
+test('the self-contained browser build runs from a third origin (a CDN): workers start through blob: trampolines, a relative wasmUrl resolves against the page', async () => {
+  // The package as a CDN serves it: dist/browser/ beside wasm/dist/, on its own origin.
+  const pkg = mkdtempSync(join(tmpdir(), 'ra-cdn-'));
+  const cdn = await (async () => {
+    await buildBrowserBundle(join(pkg, 'dist/browser'));
+    mkdirSync(join(pkg, 'wasm/dist'), { recursive: true });
+    for (const f of readdirSync(join(REPO_ROOT, 'wasm/dist')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(REPO_ROOT, 'wasm/dist', f), join(pkg, 'wasm/dist', f));
+    return serveDirectory(pkg);
+  })();
+  try {
+    const page = await h.newPage();
+    const r = await page.evaluate(
+      async ({ url, lib }) => {
+        const imp = (window as any).__import as (p: string) => Promise<any>;
+        // The premise: this page may not start a worker from the CDN's script directly.
+        let direct = 'started';
+        try {
+          new Worker(`${lib}/dist/browser/decode-worker.js`, { type: 'module' }).terminate();
+        } catch (e) {
+          direct = (e as Error).name;
+        }
+        const cdn = await imp(`${lib}/dist/browser/ragged-atlas.js`);
+        const src = await imp('/src/index.ts');
+        const read = async (m: any, opts: object) => {
+          const a = await m.RaggedAtlas.checkoutLatest(url, { cache: 'none', workers: 2, ...opts });
+          try {
+            const ad = await a.query().where("cell_type = '3'").select(['uid', 'barcode']).toAnnData();
+            return { ad, sameArrow: ad.obs instanceof (m.arrow?.Table ?? Object) };
+          } finally {
+            a.close();
+          }
+        };
+        const want = (await read(src, {})).ad;
+        const same = (x: ArrayLike<unknown>, y: ArrayLike<unknown>) => x.length === y.length && Array.from(x).every((v, i) => v === y[i]);
+        const check = (ad: any) => same(ad.obsNames, want.obsNames) && same(ad.X.indptr, want.X.indptr) && same(ad.X.indices, want.X.indices) && same(ad.X.data, want.X.data) && same(ad.varNames, want.varNames);
+        // Decode and fetch workers from the CDN's decode-worker.js, wasm from the CDN's wasm/dist.
+        const byDefault = await read(cdn, {});
+        // A relative wasmUrl means the page's: here the dev server's copy (the workers cannot resolve it).
+        const pageWasm = await read(cdn, { wasmUrl: '/wasm/dist/ragged_atlas_codec_simd.wasm', variant: 'simd' });
+        return {
+          direct,
+          rows: want.shape[0],
+          byDefault: check(byDefault.ad),
+          pageWasm: check(pageWasm.ad),
+          sameArrow: byDefault.sameArrow,
+          bundleError: await cdn.RaggedAtlas.checkoutLatest(`${url}/nope`).then(() => 'opened', (e: any) => e._tag),
+        };
+      },
+      { url: server.url, lib: cdn.url },
+    );
+    expect(r.direct).toBe('SecurityError');
+    expect(r.rows).toBeGreaterThan(0);
+    expect(r.byDefault).toBe(true);
+    expect(r.pageWasm).toBe(true);
+    expect(r.sameArrow).toBe(true);
+    expect(r.bundleError).toBe('NotFound');
+  } finally {
+    await cdn.close();
+    await rm(pkg, { recursive: true, force: true });
+  }
 });
