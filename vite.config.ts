@@ -4,14 +4,12 @@ import { defineConfig } from 'vitest/config';
 const repo = fileURLToPath(new URL('.', import.meta.url));
 const shared = fileURLToPath(new URL('../shared', import.meta.url));
 
-// One config for the library build, the demo dev server and both test projects.
+// One config for the demo (dev server and static build) and both test projects.
 // Browser tests are ordinary vitest files that drive Debian's Chromium through playwright-core
 // (its own browser download cannot work here); they load src/ through a Vite dev server.
 export default defineConfig({
-  build: {
-    target: 'es2022',
-    lib: { entry: { index: 'src/index.ts', codec: 'src/codecs/index.ts' }, formats: ['es'] },
-  },
+  // The library itself is built by tsc and scripts/build-browser.mjs; Vite builds the demo.
+  build: { target: 'es2022' },
   worker: { format: 'es' },
   // Missing files must be 404s: Lance finds the newest table version by probing until one is missing,
   // and an SPA fallback (index.html with 200) would make every version look present.

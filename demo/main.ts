@@ -1,7 +1,16 @@
 // Zero-install atlas explorer: everything below runs in this tab (Lance reader, zarr shards, BP-128
 // and zstd in WASM workers). The default atlas is the bundled one `npm run demo` writes from real data.
+/// <reference types="vite/client" />
 import type { Table } from 'apache-arrow';
-import { RaggedAtlas, toH5ad, type AnnData } from '../src/index.js';
+import { RaggedAtlas, toH5ad, type AnnData, type AtlasOptions } from '../src/index.js';
+// The worker script and the wasm files as Vite emits them (the dev server's modules, or hashed files
+// in `npm run demo:build`'s static site): the library's own defaults are paths next to its sources,
+// which a production build does not keep. Apps bundling the package do the same (README).
+import workerUrl from '../src/workers/decode-worker.ts?worker&url';
+import simdWasm from '../wasm/dist/ragged_atlas_codec_simd.wasm?url';
+import scalarWasm from '../wasm/dist/ragged_atlas_codec_scalar.wasm?url';
+
+const assets: AtlasOptions = { workerUrl: new URL(workerUrl, location.href), wasmUrl: { simd: simdWasm, scalar: scalarWasm } };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -30,7 +39,7 @@ function updateStats(): void {
 async function loadVersions(): Promise<void> {
   const select = $<HTMLSelectElement>('version');
   select.innerHTML = '';
-  const versions = await RaggedAtlas.listVersions(urlInput.value);
+  const versions = await RaggedAtlas.listVersions(urlInput.value, assets);
   for (const v of versions.reverse()) {
     const o = document.createElement('option');
     o.value = String(v.version);
@@ -41,7 +50,7 @@ async function loadVersions(): Promise<void> {
 
 async function open(version?: number): Promise<void> {
   atlas?.close();
-  atlas = version === undefined ? await RaggedAtlas.checkoutLatest(urlInput.value) : await RaggedAtlas.checkout(urlInput.value, version);
+  atlas = version === undefined ? await RaggedAtlas.checkoutLatest(urlInput.value, assets) : await RaggedAtlas.checkout(urlInput.value, version, assets);
   const a = atlas;
   const total = await a.query().count();
   $('summary').querySelector('.body')!.innerHTML = `

@@ -37,6 +37,14 @@ export function absoluteWasmUrl(url: string | URL): URL {
   return new URL(url, (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url);
 }
 
+/** `wasmUrl` (one URL or one per variant) as absolute hrefs, the form a worker is sent. */
+export function absoluteWasmUrls(w: LoadOptions['wasmUrl']): string | Partial<Record<Variant, string>> | undefined {
+  if (w === undefined || typeof w === 'string' || w instanceof URL) return w === undefined ? undefined : absoluteWasmUrl(w).href;
+  const out: Partial<Record<Variant, string>> = {};
+  for (const v of ['simd', 'scalar'] as const) if (w[v] !== undefined) out[v] = absoluteWasmUrl(w[v]!).href;
+  return out;
+}
+
 async function readNodeFile(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   const fsModule = 'node:fs/promises'; // a variable, so browser bundlers leave it alone
   const fs = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');

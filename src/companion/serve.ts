@@ -40,6 +40,8 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
   '.wasm': 'application/wasm',
 };
 
@@ -95,10 +97,16 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
     return void send(res, (status = 400), 'bad path');
   }
   if (path.includes('\0')) return void send(res, (status = 400), 'bad path');
-  const file = await confined(root, path);
+  let file = await confined(root, path);
   if (!file) return void send(res, (status = 404), 'not found');
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) return void send(res, (status = 404), 'not found');
+  let info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) {
+    // A folder with an index.html is a static site's page (`serve dist-demo/`); others stay 404.
+    path = `${path.replace(/\/$/, '')}/index.html`;
+    file = await confined(root, path);
+    info = file ? await stat(file).catch(() => undefined) : undefined;
+  }
+  if (!file || !info?.isFile()) return void send(res, (status = 404), 'not found');
 
   const size = info.size;
   const etag = `"${size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;

@@ -7,12 +7,13 @@ import type { LeafSlots } from '../lance/slots.js';
 import type { CsrMatrix } from '../reconstruct/csr.js';
 import { assembleGroupCsr } from '../reconstruct/csr-group.js';
 import { decodeEncodedIndices, decodeEncodedRead } from '../zarr/encoded-read.js';
-import type { CodecLoadOptions, CsrGroupJob, DecodeJob } from './protocol.js';
+import type { LoadOptions } from '../codecs/types.js';
+import type { CsrGroupJob, DecodeJob } from './protocol.js';
 
 let codecs: Promise<Codecs> | undefined;
 
-export function initCodecs(opts: CodecLoadOptions = {}): Promise<Codecs> {
-  codecs ??= loadCodecs(opts as Parameters<typeof loadCodecs>[0]);
+export function initCodecs(opts: LoadOptions = {}): Promise<Codecs> {
+  codecs ??= loadCodecs(opts);
   return codecs;
 }
 

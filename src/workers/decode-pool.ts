@@ -1,7 +1,8 @@
 // ChunkDecoder backed by the worker pool: jobs are split into batches (one postMessage each,
 // buffers transferred) spread over the workers; or the same decode in-thread when asked.
 import { transfer } from 'comlink';
-import { absoluteWasmUrl } from '../codecs/load.js';
+import { absoluteWasmUrls } from '../codecs/load.js';
+import type { LoadOptions } from '../codecs/types.js';
 import { throwIfAborted } from '../errors.js';
 import { decodeJobs, initCodecs, runCsrGroupJob, runLancePages } from './decode-core.js';
 import type { PageJob } from '../lance/page-decoder.js';
@@ -10,7 +11,12 @@ import { WorkerPool } from './pool.js';
 import { isNode } from './spawn.js';
 import type { ChunkDecoder, CodecLoadOptions, CsrGroupJob, DecodeApi, DecodeJob } from './protocol.js';
 
-export interface DecodePoolOptions extends CodecLoadOptions {
+export interface DecodePoolOptions extends Omit<CodecLoadOptions, 'wasmUrl'> {
+  /**
+   * The .wasm file: one URL or one per variant (Vite: `import simd from
+   * 'ragged-atlas/wasm/ragged_atlas_codec_simd.wasm?url'`); relative URLs are the page's.
+   */
+  wasmUrl?: LoadOptions['wasmUrl'];
   /** Number of workers (default hardwareConcurrency − 1, at least 1); 0 decodes in the calling thread. */
   workers?: number;
   /** Worker script URL; defaults to the entry next to this module (pass Vite's `?worker&url` in apps). */
@@ -31,7 +37,7 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
   const pool = new WorkerPool<DecodeApi>(opts.workerUrl ?? defaultDecodeWorkerUrl(), {
     size: opts.workers,
     init: async (api) => {
-      await api.init({ wasmUrl: opts.wasmUrl === undefined ? undefined : absoluteWasmUrl(opts.wasmUrl).href, variant: opts.variant });
+      await api.init({ wasmUrl: absoluteWasmUrls(opts.wasmUrl), variant: opts.variant });
     },
   });
   const batchBytes = opts.batchBytes ?? 4 * 1024 * 1024;
@@ -68,7 +74,7 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
   };
 }
 
-export function inThreadDecoder(opts: CodecLoadOptions = {}): ChunkDecoder {
+export function inThreadDecoder(opts: Pick<LoadOptions, 'wasmUrl' | 'variant'> = {}): ChunkDecoder {
   return {
     async decode(jobs, { signal } = {}) {
       await initCodecs(opts);

@@ -45,6 +45,8 @@ export class WorkerPool<Api> {
   #starting: Promise<void> | undefined;
   /** Workers lost since the last call that succeeded; past MAX_RESPAWNS the pool gives up. */
   #losses = 0;
+  /** Why the pool gave up (a worker that cannot start or keeps dying): what later calls fail with. */
+  #fatal: Error | undefined;
 
   constructor(workerUrl: URL, options: PoolOptions = {}) {
     this.#url = workerUrl;
@@ -57,7 +59,7 @@ export class WorkerPool<Api> {
 
   /** Runs `fn` against one worker's API. Results and arguments should use `transfer()` for big buffers. */
   run<R>(fn: (api: Remote<Api>) => Promise<R>, opts: { signal?: AbortSignal } = {}): Promise<R> {
-    if (this.#closed) return Promise.reject(new Error('worker pool is closed'));
+    if (this.#closed) return Promise.reject(this.#fatal ?? new Error('worker pool is closed'));
     if (opts.signal?.aborted) return Promise.reject(new AbortedError('aborted before start'));
     return new Promise<R>((resolve, reject) => {
       const task: Task<Api, R> = { run: fn, resolve, reject, signal: opts.signal, settled: false };
@@ -159,8 +161,10 @@ export class WorkerPool<Api> {
     if (this.#closed) return;
     if (err !== undefined && ++this.#losses > MAX_RESPAWNS) {
       // A worker that dies every time (missing script, broken wasm) must not respawn forever.
-      this.close();
+      // The queue fails with the cause, before close() would fail it with a bare "closed".
+      this.#fatal = new Error(`worker pool stopped: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       this.#failAll(err);
+      this.close();
       return;
     }
     void this.#addSlot().then(() => this.#pump(), (e) => this.#failAll(e));

@@ -22,7 +22,8 @@ export interface DecodeJob {
 }
 
 export interface CodecLoadOptions {
-  wasmUrl?: string;
+  /** Absolute URL of the .wasm file, or one per variant (so that feature detection still chooses). */
+  wasmUrl?: string | Partial<Record<'simd' | 'scalar', string>>;
   variant?: 'simd' | 'scalar' | 'auto';
 }
 

@@ -1,12 +1,13 @@
 // The demo explorer, driven like a person would: it opens an atlas served from another origin
-// (`?atlas=`), lists snapshots, counts cells per type, colours the embedding by a gene and runs a query.
+// (`?atlas=`), lists snapshots, counts cells per type, colours the embedding by a gene and runs a query,
+// from the dev server and from the static build.
 // Then the same atlas from the demo server's own origin, where shard indexes are read by suffix range.
 import { mkdtempSync } from 'node:fs';
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
 import { buildWalkthroughAtlas } from '../fixtures/walkthrough.js';
@@ -33,12 +34,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('the explorer opens an atlas, counts, colours by gene and queries', async () => {
-  const addr = vite.httpServer!.address() as { port: number };
+/** Drives the explorer at `pageUrl` through the walkthrough atlas like a person would; returns page errors. */
+async function explore(pageUrl: string): Promise<string[]> {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`http://127.0.0.1:${addr.port}/?atlas=${encodeURIComponent(atlasServer.url + '/')}`);
+  // Console errors too (a stylesheet refused for its MIME type), except the 404s of Lance's version probe.
+  page.on('console', (m) => void (m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text())));
+  await page.goto(`${pageUrl}?atlas=${encodeURIComponent(atlasServer.url + '/')}`);
   await page.waitForFunction(() => (document.querySelector('#legend')?.textContent ?? '').length > 0, null, { timeout: 90_000 });
   expect(await page.locator('#summary').textContent()).toContain('3,400 cells');
   expect(await page.locator('#version option').allTextContents()).toEqual(['v1 · 3400 rows', 'v0 · 2700 rows']);
@@ -51,8 +54,33 @@ test('the explorer opens an atlas, counts, colours by gene and queries', async (
   await page.click('#qform button[type=submit]');
   await page.waitForFunction(() => (document.querySelector('#qresult p')?.textContent ?? '').startsWith('AnnData'), null, { timeout: 60_000 });
   expect(await page.locator('#qresult p').textContent()).toMatch(/^AnnData 70 × 765 · nnz 17,126/);
-  expect(errors).toEqual([]);
+  await page.close();
+  return errors;
+}
+
+test('the explorer opens an atlas, counts, colours by gene and queries', async () => {
+  const addr = vite.httpServer!.address() as { port: number };
+  expect(await explore(`http://127.0.0.1:${addr.port}/`)).toEqual([]);
 });
+
+test('the static build (npm run demo:build) works from a plain static server: hashed worker and wasm files', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'ra-demo-build-'));
+  try {
+    // As demo:build, without the public folder (the bundled atlas): the page opens the served one.
+    await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: join(REPO_ROOT, 'demo'), publicDir: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+    const assets = await readdir(join(out, 'assets'));
+    expect(assets.filter((f) => f.endsWith('.wasm')).length).toBe(2);
+    expect(assets.some((f) => f.startsWith('decode-worker'))).toBe(true);
+    const site = await serveDirectory(out);
+    try {
+      expect(await explore(`${site.url}/`)).toEqual([]);
+    } finally {
+      await site.close();
+    }
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}, 180_000);
 
 test('same origin (the demo server holds the atlas), no shard sizes in zarr.json: suffix-range shard indexes; Vite misreads them, the reader notices', async () => {
   // Served from the demo's public folder, the atlas shares the page's origin, so no CORS applies

@@ -33,6 +33,8 @@ beforeAll(async () => {
   await writeFile(join(root, 'zarr_store/zarr.json'), '{"node_type": "group"}');
   await writeFile(join(root, 'lance_db/cells.lance/_versions/latest_version_hint.json'), '{"version":3}');
   await writeFile(join(dir, 'secret.txt'), 'top secret');
+  await mkdir(join(root, 'site'));
+  await writeFile(join(root, 'site/index.html'), '<!doctype html>');
   await symlink(join(dir, 'secret.txt'), join(root, 'zarr_store/escape'));
   await symlink(join(root, 'zarr_store/g/c/0'), join(root, 'zarr_store/inside'));
   srv = await serveDirectory(root, { onRequest: (e) => log.push(e) });
@@ -118,8 +120,12 @@ describe('serve', () => {
     expect(inside.body.equals(body)).toBe(true);
   });
 
-  it('404s for directories and missing files, 405 for writes', async () => {
+  it('404s for directories and missing files, 405 for writes; a folder with an index.html serves it', async () => {
     expect((await get('/zarr_store/g')).status).toBe(404);
+    const page = await get('/site/');
+    expect([page.status, page.headers['content-type'], page.body.toString()]).toEqual([200, 'text/html; charset=utf-8', '<!doctype html>']);
+    expect((await get('/site')).status).toBe(200);
+    expect((await get('/')).status).toBe(404);
     expect((await get('/nope')).status).toBe(404);
     expect((await get('/zarr_store/g/c/0', {}, 'PUT')).status).toBe(405);
   });

@@ -49,5 +49,11 @@ test('AbortSignal cancels queued calls and stops a busy worker', async () => {
 
 test('a worker script that cannot start fails the call instead of respawning forever', async () => {
   pool = new WorkerPool<TestApi>(new URL('../../helpers/no-such-worker.ts', import.meta.url), { size: 1 });
-  await expect(pool.run((api) => api.id())).rejects.toBeTruthy();
+  const first = await pool.run((api) => api.id()).then(() => undefined, (e: Error) => e);
+  expect(first).toBeInstanceOf(Error);
+  // Each call costs a worker; once the pool gives up, later calls fail with the cause, not a bare "closed".
+  const later: (Error | undefined)[] = [];
+  for (let i = 0; i < 6; i++) later.push(await pool.run((api) => api.id()).then(() => undefined, (e: Error) => e));
+  for (const e of later) expect(e?.message).toContain(first!.message);
+  expect(later.at(-1)?.message).toMatch(/^worker pool stopped: /);
 });
