@@ -39,7 +39,8 @@ export function absoluteWasmUrl(url: string | URL): URL {
 
 /** `wasmUrl` (one URL or one per variant) as absolute hrefs, the form a worker is sent. */
 export function absoluteWasmUrls(w: LoadOptions['wasmUrl']): string | Partial<Record<Variant, string>> | undefined {
-  if (w === undefined || typeof w === 'string' || w instanceof URL) return w === undefined ? undefined : absoluteWasmUrl(w).href;
+  if (w === undefined) return undefined;
+  if (typeof w === 'string' || w instanceof URL) return absoluteWasmUrl(w).href;
   const out: Partial<Record<Variant, string>> = {};
   for (const v of ['simd', 'scalar'] as const) if (w[v] !== undefined) out[v] = absoluteWasmUrl(w[v]!).href;
   return out;
