@@ -127,12 +127,10 @@ test('walkthrough in the browser: versions, counts, joins, exact values, workers
 test('the self-contained browser build runs from a third origin (a CDN): workers start through blob: trampolines, a relative wasmUrl resolves against the page', async () => {
   // The package as a CDN serves it: dist/browser/ beside wasm/dist/, on its own origin.
   const pkg = mkdtempSync(join(tmpdir(), 'ra-cdn-'));
-  const cdn = await (async () => {
-    await buildBrowserBundle(join(pkg, 'dist/browser'));
-    mkdirSync(join(pkg, 'wasm/dist'), { recursive: true });
-    for (const f of readdirSync(join(REPO_ROOT, 'wasm/dist')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(REPO_ROOT, 'wasm/dist', f), join(pkg, 'wasm/dist', f));
-    return serveDirectory(pkg);
-  })();
+  await buildBrowserBundle(join(pkg, 'dist/browser'));
+  mkdirSync(join(pkg, 'wasm/dist'), { recursive: true });
+  for (const f of readdirSync(join(REPO_ROOT, 'wasm/dist')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(REPO_ROOT, 'wasm/dist', f), join(pkg, 'wasm/dist', f));
+  const cdn = await serveDirectory(pkg);
   try {
     const page = await h.newPage();
     const r = await page.evaluate(
