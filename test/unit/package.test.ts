@@ -1,9 +1,10 @@
 // The package as npm publishes it: built (tsc + the browser build), packed with `npm pack`, unpacked
 // elsewhere, and used from there with no TypeScript loader — the packed CLI writes an atlas from real
-// data, and the packed library reads it back in a plain Node process with its worker threads.
+// data, the packed library reads it back in a plain Node process with its worker threads, and a Vite
+// app bundles it as the README shows.
 // Oracle: scipy's reading of the same 10x matrix.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -80,3 +81,28 @@ console.log(JSON.stringify({ shape: ad.shape, cells }));
     expect(out.cells[b], b).toEqual([want.indptr[i + 1]! - want.indptr[i]!, s]);
   });
 });
+
+test("an app bundling the package with Vite, as the README shows: the worker and both wasm files are emitted, the worker self-contained", async () => {
+  const app = join(dir, 'app');
+  mkdirSync(join(app, 'node_modules'), { recursive: true });
+  symlinkSync(pkg, join(app, 'node_modules/ragged-atlas'));
+  writeFileSync(join(app, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+  writeFileSync(
+    join(app, 'main.js'),
+    `import { RaggedAtlas } from 'ragged-atlas';
+import workerUrl from 'ragged-atlas/worker?worker&url';
+import simd from 'ragged-atlas/wasm/ragged_atlas_codec_simd.wasm?url';
+import scalar from 'ragged-atlas/wasm/ragged_atlas_codec_scalar.wasm?url';
+globalThis.openAtlas = (url) => RaggedAtlas.checkoutLatest(url, { workerUrl: new URL(workerUrl, location.href), wasmUrl: { simd, scalar } });
+`,
+  );
+  const { build } = await import('vite');
+  await build({ root: app, configFile: false, logLevel: 'error', build: { outDir: join(app, 'out'), target: 'es2022' }, worker: { format: 'es' } });
+  const assets = readdirSync(join(app, 'out/assets'));
+  expect(assets.filter((f) => /^ragged_atlas_codec_(simd|scalar)-.*\.wasm$/.test(f)).length).toBe(2);
+  const worker = assets.filter((f) => f.startsWith('decode-worker') && f.endsWith('.js'));
+  expect(worker.length).toBe(1);
+  // Bundled with its dependencies: no bare import a browser could not resolve.
+  const code = readFileSync(join(app, 'out/assets', worker[0]!), 'utf8');
+  expect(code.match(/\bfrom\s*["'][^./"'][^"']*["']/g) ?? []).toEqual([]);
+}, 300_000);
