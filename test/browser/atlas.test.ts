@@ -1,16 +1,15 @@
 // The query engine inside Chromium: a page (one origin) opens an atlas served by the companion's
 // server (another origin: CORS), decodes in Web Workers with the wasm module, and returns summaries
 // that are compared with independent oracles computed in Node (scipy/anndata, zarrita, LanceDB).
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
 import { buildWalkthroughAtlas, H5AD_68K, P3K, ZIP_68K } from '../fixtures/walkthrough.js';
-import { REPO_ROOT, startBrowser, type BrowserHarness } from '../helpers/browser.js';
-// @ts-expect-error: a plain .mjs build script without types
-import { buildBrowserBundle } from '../../scripts/build-browser.mjs';
+import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { stageBrowserPackage } from '../helpers/browser-package.js';
 import { h5adRawX, pbmc3kCounts, zarrZipCsr } from '../helpers/oracle-matrices.js';
 import { pythonJson } from '../helpers/python.js';
 
@@ -127,9 +126,7 @@ test('walkthrough in the browser: versions, counts, joins, exact values, workers
 test('the self-contained browser build runs from a third origin (a CDN): workers start through blob: trampolines, a relative wasmUrl resolves against the page', async () => {
   // The package as a CDN serves it: dist/browser/ beside wasm/dist/, on its own origin.
   const pkg = mkdtempSync(join(tmpdir(), 'ra-cdn-'));
-  await buildBrowserBundle(join(pkg, 'dist/browser'));
-  mkdirSync(join(pkg, 'wasm/dist'), { recursive: true });
-  for (const f of readdirSync(join(REPO_ROOT, 'wasm/dist')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(REPO_ROOT, 'wasm/dist', f), join(pkg, 'wasm/dist', f));
+  await stageBrowserPackage(pkg);
   const cdn = await serveDirectory(pkg);
   try {
     const page = await h.newPage();

@@ -11,8 +11,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { P3K } from '../fixtures/walkthrough.js';
 import { REPO_ROOT } from '../helpers/browser.js';
 import { pbmc3kCounts } from '../helpers/oracle-matrices.js';
-// @ts-expect-error: a plain .mjs build script without types
-import { buildBrowserBundle } from '../../scripts/build-browser.mjs';
+import { stageBrowserPackage } from '../helpers/browser-package.js';
 
 let dir: string;
 let pkg: string;
@@ -24,12 +23,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ra-package-'));
   // A staging copy of what `files` names, built as `npm run build` builds (wasm already built).
   const stage = join(dir, 'stage');
-  mkdirSync(join(stage, 'wasm/dist'), { recursive: true });
+  mkdirSync(stage);
   for (const f of ['package.json', 'README.md']) copyFileSync(join(REPO_ROOT, f), join(stage, f));
   cpSync(join(REPO_ROOT, 'bin'), join(stage, 'bin'), { recursive: true });
-  for (const f of readdirSync(join(REPO_ROOT, 'wasm/dist')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(REPO_ROOT, 'wasm/dist', f), join(stage, 'wasm/dist', f));
   run([join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], REPO_ROOT);
-  await buildBrowserBundle(join(stage, 'dist/browser'));
+  await stageBrowserPackage(stage);
   const npm = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const [info] = JSON.parse(npm.slice(npm.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   packed = info!.files.map((f) => f.path);
