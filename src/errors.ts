@@ -12,6 +12,7 @@ export type ErrorTag =
   | 'Query'
   | 'InvalidInput'
   | 'Validation'
+  | 'Worker'
   | 'Aborted';
 
 /** Fields every error carries; subclasses add their own. */
@@ -114,6 +115,17 @@ export class ValidationError extends RaggedAtlasError {
   }
 }
 
+/**
+ * A decode or fetch worker that could not start (a wrong `workerUrl`, a script or wasm the page may
+ * not load, a Content-Security-Policy without `blob:`), kept dying, or was used after its pool closed.
+ * `where` is the worker's script URL. A browser's error event cannot tell a 404 from a blocked script,
+ * so one tag covers both.
+ */
+export class WorkerError extends RaggedAtlasError {
+  readonly _tag = 'Worker' as const;
+  override readonly name = 'WorkerError';
+}
+
 /** The caller's AbortSignal fired. */
 export class AbortedError extends RaggedAtlasError {
   readonly _tag = 'Aborted' as const;
@@ -130,6 +142,7 @@ const classes = {
   Query: QueryError,
   InvalidInput: InvalidInputError,
   Validation: ValidationError,
+  Worker: WorkerError,
   Aborted: AbortedError,
 } satisfies Record<ErrorTag, unknown>;
 

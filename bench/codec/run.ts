@@ -57,7 +57,7 @@ async function browserSuite(datasets: { info: DatasetInfo; path: string }[]): Pr
       source,
     );
     if (!reply.results) throw new Error(`browser suite failed: ${reply.error}`);
-    return { results: reply.results, version: h.browser.version() };
+    return { results: reply.results, version: h.version };
   } finally {
     await h.close();
   }

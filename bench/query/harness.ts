@@ -64,11 +64,11 @@ export async function startHarness(root: string, opts: { latencyMs: number; byte
   }
   return {
     serverUrl: server.url,
-    browserVersion: browser.browser.version(),
+    browserVersion: browser.version,
     async run<T>(module: string, fn: string, args: unknown, opts: { cpuProfile?: boolean } = {}) {
       const page = await browser.newPage();
       try {
-        const cdp = opts.cpuProfile ? await page.context().newCDPSession(page) : undefined;
+        const cdp = opts.cpuProfile && page.playwright ? await page.playwright.context().newCDPSession(page.playwright) : undefined;
         if (cdp) {
           await cdp.send('Profiler.enable');
           await cdp.send('Profiler.setSamplingInterval', { interval: 500 });

@@ -1,4 +1,4 @@
-import { AbortedError, HttpError, NotFoundError, throwIfAborted } from '../errors.js';
+import { AbortedError, HttpError, isRaggedAtlasError, NotFoundError, throwIfAborted } from '../errors.js';
 import { markOwned } from './owned.js';
 import { joinKey, tailBySize, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions, type Tail } from './types.js';
 
@@ -293,6 +293,8 @@ export class HttpStore implements ByteStore {
         return res;
       } catch (err) {
         if (signal?.aborted) throw new AbortedError('request aborted', { where: url }, { cause: err });
+        // A fetch transport that cannot run (the worker fetch without workers) will not recover on retry.
+        if (isRaggedAtlasError(err, 'Worker')) throw err;
         lastError = new HttpError(`request failed: ${(err as Error).message ?? err}`, { url }, { cause: err });
       }
     }

@@ -10,7 +10,7 @@
 //
 // The workers are the decode worker script (one protocol, one file for bundlers); this pool never
 // calls their `init`, so they load no wasm.
-import { AbortedError } from '../errors.js';
+import { AbortedError, isRaggedAtlasError } from '../errors.js';
 import { WorkerPool } from './pool.js';
 import { defaultDecodeWorkerUrl } from './decode-pool.js';
 import type { DecodeApi } from './protocol.js';
@@ -53,6 +53,8 @@ export function createWorkerFetch(opts: WorkerFetchOptions = {}): WorkerFetch {
       .run((api) => api.fetch(String(input), { method: init.method ?? 'GET', headers, cache: init.cache, body: sent, ...(init.priority ? { priority: init.priority } : {}) }), { signal })
       .catch((err) => {
         if (signal?.aborted) throw new AbortedError('request aborted', { where: String(input) }, { cause: err });
+        // The transport itself broke (no worker could start): not a network failure to retry.
+        if (isRaggedAtlasError(err, 'Worker')) throw err;
         throw new TypeError(`fetch failed: ${(err as Error).message ?? err}`, { cause: err });
       });
     const empty = res.status === 204 || res.status === 205 || res.status === 304 || (init.method ?? 'GET').toUpperCase() === 'HEAD';

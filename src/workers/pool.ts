@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { installComlinkErrorTransfer } from './comlink-errors.js';
-import { AbortedError } from '../errors.js';
+import { AbortedError, WorkerError } from '../errors.js';
 import { defaultWorkerCount, spawnWorker, type SpawnedWorker } from './spawn.js';
 
 const MAX_RESPAWNS = 4;
@@ -59,7 +59,7 @@ export class WorkerPool<Api> {
 
   /** Runs `fn` against one worker's API. Results and arguments should use `transfer()` for big buffers. */
   run<R>(fn: (api: Remote<Api>) => Promise<R>, opts: { signal?: AbortSignal } = {}): Promise<R> {
-    if (this.#closed) return Promise.reject(this.#fatal ?? new Error('worker pool is closed'));
+    if (this.#closed) return Promise.reject(this.#fatal ?? new WorkerError('worker pool is closed', { where: this.#url.href }));
     if (opts.signal?.aborted) return Promise.reject(new AbortedError('aborted before start'));
     return new Promise<R>((resolve, reject) => {
       const task: Task<Api, R> = { run: fn, resolve, reject, signal: opts.signal, settled: false };
@@ -72,8 +72,9 @@ export class WorkerPool<Api> {
   /** Terminates every worker and rejects everything pending. */
   close(): void {
     this.#closed = true;
-    for (const s of this.#slots) this.#kill(s, new Error('worker pool closed'));
-    this.#failAll(new Error('worker pool closed'));
+    const closed = new WorkerError('worker pool closed', { where: this.#url.href });
+    for (const s of this.#slots) this.#kill(s, closed);
+    this.#failAll(closed);
   }
 
   #start(): Promise<void> {
@@ -162,7 +163,8 @@ export class WorkerPool<Api> {
     if (err !== undefined && ++this.#losses > MAX_RESPAWNS) {
       // A worker that dies every time (missing script, broken wasm) must not respawn forever.
       // The queue fails with the cause, before close() would fail it with a bare "closed".
-      this.#fatal = new Error(`worker pool stopped: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      // (The cause's message already names the script, so the URL goes in a field, not `where`.)
+      this.#fatal = new WorkerError(`worker pool stopped: ${err instanceof Error ? err.message : String(err)}`, { url: this.#url.href }, { cause: err });
       this.#failAll(err);
       this.close();
       return;

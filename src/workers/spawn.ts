@@ -8,25 +8,28 @@
 // (as DuckDB-wasm's CDN bundles do). Module imports may cross origins with CORS, which CDNs send;
 // inside, import.meta.url is the real script's URL, so its relative URLs (chunks, wasm) still work.
 import type { Endpoint } from 'comlink';
+import { WorkerError } from '../errors.js';
 
 export interface SpawnedWorker {
   endpoint: Endpoint;
   terminate(): void;
-  /** Called once if the worker dies or a message cannot be deserialised. */
-  onFailure(cb: (err: Error) => void): void;
+  /** Called if the worker cannot start, dies or sends a message that cannot be deserialised. */
+  onFailure(cb: (err: WorkerError) => void): void;
 }
 
 export const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 export async function spawnWorker(url: URL): Promise<SpawnedWorker> {
+  const where = { where: url.href };
   if (!isNode) {
     const w = new Worker(browserWorkerScript(url), { type: 'module' });
     return {
       endpoint: w as unknown as Endpoint,
       terminate: () => w.terminate(),
       onFailure(cb) {
-        w.addEventListener('error', (e) => cb(new Error(`worker ${url.href}: ${e.message || 'script failed to load'}`)));
-        w.addEventListener('messageerror', () => cb(new Error('worker message could not be deserialised')));
+        // A script that cannot load (404, CORS, CSP) or throws at top level: the event cannot say which.
+        w.addEventListener('error', (e) => cb(new WorkerError(`worker failed: ${e.message || 'script failed to load'}`, where)));
+        w.addEventListener('messageerror', () => cb(new WorkerError('worker message could not be deserialised', where)));
       },
     };
   }
@@ -40,9 +43,9 @@ export async function spawnWorker(url: URL): Promise<SpawnedWorker> {
     endpoint: nodeEndpoint(w) as Endpoint,
     terminate: () => void w.terminate(),
     onFailure(cb) {
-      w.on('error', (e) => cb(e instanceof Error ? e : new Error(String(e))));
-      w.on('messageerror', () => cb(new Error('worker message could not be deserialised')));
-      w.on('exit', (code) => cb(new Error(`worker exited with code ${code}`)));
+      w.on('error', (e) => cb(new WorkerError(`worker failed: ${e instanceof Error ? e.message : String(e)}`, where, { cause: e })));
+      w.on('messageerror', () => cb(new WorkerError('worker message could not be deserialised', where)));
+      w.on('exit', (code) => cb(new WorkerError(`worker exited with code ${code}`, where)));
     },
   };
 }

@@ -1,12 +1,12 @@
-// The persistent IndexedDB cache in Chromium, cross-origin (the page on the Vite origin, the file on
+// The persistent IndexedDB cache in Chromium and Firefox, cross-origin (the page on the Vite origin, the file on
 // serveDirectory's: the ETag reaches the page only because the server exposes it through CORS).
 // A file rewritten between two page loads is read anew; an unchanged one costs one tiny request.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
-import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { ENGINES, startBrowser, type BrowserHarness, type TestPage } from '../helpers/browser.js';
 
 const N = 100_000;
 const content = (g: number) => Uint8Array.from({ length: N }, (_, i) => (i * 7 + g * 101) & 0xff);
@@ -18,24 +18,20 @@ const expected = (g: number) => RANGES.map((r) => Array.from(content(g).subarray
 
 let dir: string;
 let server: RunningServer;
-let h: BrowserHarness;
 let log: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ra-browser-cache-'));
-  writeFileSync(join(dir, 'data.bin'), content(1));
   server = await serveDirectory(dir, { onRequest: (e) => log.push(`${e.method} ${e.path} ${e.range ?? ''}`.trim()) });
-  h = await startBrowser();
 }, 300_000);
 
 afterAll(async () => {
-  await h?.close();
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 /** One session in the page: a fresh IndexedDbCache instance over the persistent database. */
-function session(page: Awaited<ReturnType<BrowserHarness['newPage']>>) {
+function session(page: TestPage) {
   return page.evaluate(
     async ({ url, ranges }) => {
       const io = await (window as any).__import('/src/io/index.ts');
@@ -50,31 +46,41 @@ function session(page: Awaited<ReturnType<BrowserHarness['newPage']>>) {
   );
 }
 
-test('IndexedDB cache: a rewritten file is read anew in the next page load, an unchanged one costs one tiny request', async () => {
-  const page = await h.newPage();
-  const first = await session(page);
-  expect(first.out).toEqual(expected(1));
-  expect(log).toEqual(RANGES.map((r) => `GET /data.bin bytes=${r.offset}-${r.offset + r.length - 1}`));
+describe.each(ENGINES)('%s', (engine) => {
+  let h: BrowserHarness;
+  beforeAll(async () => {
+    h = await startBrowser({ engine });
+  });
+  afterAll(async () => h?.close());
 
-  // Same page again, fresh realm: everything comes from IndexedDB after one validation.
-  log = [];
-  await page.reload();
-  const again = await session(page);
-  expect(again.out).toEqual(expected(1));
-  expect(log).toEqual(['GET /data.bin bytes=0-0']);
+  test('IndexedDB cache: a rewritten file is read anew in the next page load, an unchanged one costs one tiny request', async () => {
+    writeFileSync(join(dir, 'data.bin'), content(1));
+    log = [];
+    const page = await h.newPage();
+    const first = await session(page);
+    expect(first.out).toEqual(expected(1));
+    expect(log).toEqual(RANGES.map((r) => `GET /data.bin bytes=${r.offset}-${r.offset + r.length - 1}`));
 
-  // Rewrite the file (same name and size, new bytes, so a new ETag) and load the page again.
-  await new Promise((r) => setTimeout(r, 30));
-  writeFileSync(join(dir, 'data.bin'), content(2));
-  log = [];
-  await page.reload();
-  const after = await session(page);
-  expect(after.out).toEqual(expected(2));
-  expect(log[0]).toBe('GET /data.bin bytes=0-0');
-  expect(log.length).toBe(1 + RANGES.length);
-  // The entries of the old ETag were dropped: what is held is the new ranges plus a small record.
-  const rangeBytes = RANGES.reduce((s, r) => s + r.length, 0);
-  expect(after.held).toBeGreaterThanOrEqual(rangeBytes);
-  expect(after.held).toBeLessThan(rangeBytes + 200);
-  await page.close();
+    // Same page again, fresh realm: everything comes from IndexedDB after one validation.
+    log = [];
+    await page.reload();
+    const again = await session(page);
+    expect(again.out).toEqual(expected(1));
+    expect(log).toEqual(['GET /data.bin bytes=0-0']);
+
+    // Rewrite the file (same name and size, new bytes, so a new ETag) and load the page again.
+    await new Promise((r) => setTimeout(r, 30));
+    writeFileSync(join(dir, 'data.bin'), content(2));
+    log = [];
+    await page.reload();
+    const after = await session(page);
+    expect(after.out).toEqual(expected(2));
+    expect(log[0]).toBe('GET /data.bin bytes=0-0');
+    expect(log.length).toBe(1 + RANGES.length);
+    // The entries of the old ETag were dropped: what is held is the new ranges plus a small record.
+    const rangeBytes = RANGES.reduce((s, r) => s + r.length, 0);
+    expect(after.held).toBeGreaterThanOrEqual(rangeBytes);
+    expect(after.held).toBeLessThan(rangeBytes + 200);
+    await page.close();
+  });
 });

@@ -2,21 +2,21 @@
 // (`?atlas=`), lists snapshots, counts cells per type, colours the embedding by a gene and runs a query,
 // from the dev server and from the static build.
 // Then the same atlas from the demo server's own origin, where shard indexes are read by suffix range.
+// Everything in Chromium and in Firefox.
 import { mkdtempSync } from 'node:fs';
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { build, createServer, type ViteDevServer } from 'vite';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
 import { buildWalkthroughAtlas } from '../fixtures/walkthrough.js';
-import { CHROMIUM_ARGS, REPO_ROOT } from '../helpers/browser.js';
+import { ENGINES, launchBrowser, REPO_ROOT, type EngineBrowser } from '../helpers/browser.js';
 
 let dir: string;
 let atlasServer: RunningServer;
 let vite: ViteDevServer;
-let browser: Browser;
+let staticSite: Promise<string> | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ra-demo-'));
@@ -24,110 +24,120 @@ beforeAll(async () => {
   atlasServer = await serveDirectory(join(dir, 'atlas'));
   vite = await createServer({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: join(REPO_ROOT, 'demo'), logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false } });
   await vite.listen();
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 }, 600_000);
 
 afterAll(async () => {
-  await browser?.close();
   await vite?.close();
   await atlasServer?.close();
+  if (staticSite) await rm(await staticSite, { recursive: true, force: true });
   await rm(dir, { recursive: true, force: true });
 });
 
 /** Drives the explorer at `pageUrl` through the walkthrough atlas like a person would; returns page errors. */
-async function explore(pageUrl: string): Promise<string[]> {
-  const page = await browser.newPage();
+async function explore(browser: EngineBrowser, pageUrl: string): Promise<string[]> {
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  // Console errors too (a stylesheet refused for its MIME type), except the 404s of Lance's version probe.
-  page.on('console', (m) => void (m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text())));
+  // Console errors too (a stylesheet refused for its MIME type), except the 404s of Lance's version
+  // probe (Chromium logs them as "Failed to load resource"; Firefox does not log them).
+  const page = await browser.newPage((m) => void (!m.startsWith('Failed to load resource') && errors.push(m)));
   await page.goto(`${pageUrl}?atlas=${encodeURIComponent(atlasServer.url + '/')}`);
-  await page.waitForFunction(() => (document.querySelector('#legend')?.textContent ?? '').length > 0, null, { timeout: 90_000 });
-  expect(await page.locator('#summary').textContent()).toContain('3,400 cells');
-  expect(await page.locator('#version option').allTextContents()).toEqual(['v1 · 3400 rows', 'v0 · 2700 rows']);
-  expect(await page.locator('#celltypes tr').count()).toBe(12);
+  await page.waitFor(() => (document.querySelector('#legend')?.textContent ?? '').length > 0, 90_000);
+  expect(await page.text('#summary')).toContain('3,400 cells');
+  expect(await page.texts('#version option')).toEqual(['v1 · 3400 rows', 'v0 · 2700 rows']);
+  expect((await page.texts('#celltypes tr')).length).toBe(12);
   await page.fill('#gene', 'LYZ');
   await page.click('#colour');
-  await page.waitForFunction(() => (document.querySelector('#legend')?.textContent ?? '').startsWith('LYZ'), null, { timeout: 60_000 });
-  expect(await page.locator('#legend').textContent()).toMatch(/^LYZ: 0 → [\d.]+ \(700 cells\)/);
+  await page.waitFor(() => (document.querySelector('#legend')?.textContent ?? '').startsWith('LYZ'), 60_000);
+  expect(await page.text('#legend')).toMatch(/^LYZ: 0 → [\d.]+ \(700 cells\)/);
   await page.fill('#where', "cell_type = '3'");
   await page.click('#qform button[type=submit]');
-  await page.waitForFunction(() => (document.querySelector('#qresult p')?.textContent ?? '').startsWith('AnnData'), null, { timeout: 60_000 });
-  expect(await page.locator('#qresult p').textContent()).toMatch(/^AnnData 70 × 765 · nnz 17,126/);
+  await page.waitFor(() => (document.querySelector('#qresult p')?.textContent ?? '').startsWith('AnnData'), 60_000);
+  expect(await page.text('#qresult p')).toMatch(/^AnnData 70 × 765 · nnz 17,126/);
   await page.close();
   return errors;
 }
 
-test('the explorer opens an atlas, counts, colours by gene and queries', async () => {
-  const addr = vite.httpServer!.address() as { port: number };
-  expect(await explore(`http://127.0.0.1:${addr.port}/`)).toEqual([]);
-});
-
-test('the static build (npm run demo:build) works from a plain static server: hashed worker and wasm files', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'ra-demo-build-'));
-  try {
-    // As demo:build, without the public folder (the bundled atlas): the page opens the served one.
+/** The explorer as `npm run demo:build` builds it (without the public folder, the bundled atlas), built once for every engine. */
+function buildStaticSite(): Promise<string> {
+  return (staticSite ??= (async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ra-demo-build-'));
     await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: join(REPO_ROOT, 'demo'), publicDir: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+    return out;
+  })());
+}
+
+describe.each(ENGINES)('%s', (engine) => {
+  let browser: EngineBrowser;
+  beforeAll(async () => {
+    browser = await launchBrowser(engine);
+  });
+  afterAll(async () => browser?.close());
+
+  test('the explorer opens an atlas, counts, colours by gene and queries', async () => {
+    const addr = vite.httpServer!.address() as { port: number };
+    expect(await explore(browser, `http://127.0.0.1:${addr.port}/`)).toEqual([]);
+  });
+
+  test('the static build (npm run demo:build) works from a plain static server: hashed worker and wasm files', async () => {
+    const out = await buildStaticSite();
     const assets = await readdir(join(out, 'assets'));
     expect(assets.filter((f) => f.endsWith('.wasm')).length).toBe(2);
     expect(assets.some((f) => f.startsWith('decode-worker'))).toBe(true);
     const site = await serveDirectory(out);
     try {
-      expect(await explore(`${site.url}/`)).toEqual([]);
+      expect(await explore(browser, `${site.url}/`)).toEqual([]);
     } finally {
       await site.close();
     }
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-}, 180_000);
+  }, 180_000);
 
-test('same origin (the demo server holds the atlas), no shard sizes in zarr.json: suffix-range shard indexes; Vite misreads them, the reader notices', async () => {
-  // Served from the demo's public folder, the atlas shares the page's origin, so no CORS applies
-  // and the reader tries suffix ranges. Vite's static server answers `bytes=-N` with bytes 0…N:
-  // the store must see that in Content-Range, read those indexes by explicit range, and stop trying.
-  const name = `same-origin-test-${process.pid}`;
-  const copy = join(REPO_ROOT, 'demo', 'public', name);
-  await cp(join(dir, 'atlas'), copy, { recursive: true });
-  // As homeobox itself writes it: no shard sizes in zarr.json, so shard indexes need the size first.
-  for (const f of (await readdir(join(copy, 'zarr_store'), { recursive: true })).filter((p) => p.endsWith('zarr.json'))) {
-    const file = join(copy, 'zarr_store', f);
-    const meta = JSON.parse(await readFile(file, 'utf8'));
-    if (meta.attributes?.ragged_atlas) delete meta.attributes.ragged_atlas;
-    await writeFile(file, JSON.stringify(meta, null, 2));
-  }
-  try {
-    const addr = vite.httpServer!.address() as { port: number };
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${addr.port}/?atlas=${encodeURIComponent(atlasServer.url + '/')}`);
-    const r = await page.evaluate(
-      async ({ lib, sameOrigin, crossOrigin }) => {
-        // (A string, so that vitest does not rewrite the page's import().)
-        const m = await (new Function('u', 'return import(u)') as (u: string) => Promise<any>)(lib);
-        const summary = async (url: string, log?: string[]) => {
-          const logged: typeof fetch = (u, i) => {
-            log?.push(`${i?.method ?? 'GET'} ${new Headers(i?.headers).get('range') ?? ''}`);
-            return fetch(u, i);
+  test('same origin (the demo server holds the atlas), no shard sizes in zarr.json: suffix-range shard indexes; Vite misreads them, the reader notices', async () => {
+    // Served from the demo's public folder, the atlas shares the page's origin, so no CORS applies
+    // and the reader tries suffix ranges. Vite's static server answers `bytes=-N` with bytes 0…N:
+    // the store must see that in Content-Range, read those indexes by explicit range, and stop trying.
+    const name = `same-origin-test-${process.pid}-${engine}`;
+    const copy = join(REPO_ROOT, 'demo', 'public', name);
+    await cp(join(dir, 'atlas'), copy, { recursive: true });
+    // As homeobox itself writes it: no shard sizes in zarr.json, so shard indexes need the size first.
+    for (const f of (await readdir(join(copy, 'zarr_store'), { recursive: true })).filter((p) => p.endsWith('zarr.json'))) {
+      const file = join(copy, 'zarr_store', f);
+      const meta = JSON.parse(await readFile(file, 'utf8'));
+      if (meta.attributes?.ragged_atlas) delete meta.attributes.ragged_atlas;
+      await writeFile(file, JSON.stringify(meta, null, 2));
+    }
+    try {
+      const addr = vite.httpServer!.address() as { port: number };
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${addr.port}/?atlas=${encodeURIComponent(atlasServer.url + '/')}`);
+      const r = await page.evaluate(
+        async ({ lib, sameOrigin, crossOrigin }) => {
+          // (A string, so that vitest does not rewrite the page's import().)
+          const m = await (new Function('u', 'return import(u)') as (u: string) => Promise<any>)(lib);
+          const summary = async (url: string, log?: string[]) => {
+            const logged: typeof fetch = (u, i) => {
+              log?.push(`${i?.method ?? 'GET'} ${new Headers(i?.headers).get('range') ?? ''}`);
+              return fetch(u, i);
+            };
+            const a = await m.RaggedAtlas.checkoutLatest(url, { cache: 'none', ...(log ? { fetch: logged } : {}) });
+            const ad = await a.query().toAnnData();
+            a.close();
+            let sum = 0;
+            for (const v of ad.X.data) sum += v;
+            return { shape: ad.shape, nnz: ad.X.indices.length, sum };
           };
-          const a = await m.RaggedAtlas.checkoutLatest(url, { cache: 'none', ...(log ? { fetch: logged } : {}) });
-          const ad = await a.query().toAnnData();
-          a.close();
-          let sum = 0;
-          for (const v of ad.X.data) sum += v;
-          return { shape: ad.shape, nnz: ad.X.indices.length, sum };
-        };
-        const log: string[] = [];
-        return { same: await summary(sameOrigin, log), cross: await summary(crossOrigin), log };
-      },
-      { lib: `/@fs${REPO_ROOT.replace(/\/$/, '')}/src/index.ts`, sameOrigin: `http://127.0.0.1:${addr.port}/${name}`, crossOrigin: atlasServer.url },
-    );
-    expect(r.same).toEqual(r.cross);
-    expect(r.same.shape[0]).toBe(3400);
-    // Suffix ranges were tried (the shards' first index reads run concurrently, so each tries once),
-    // their wrong answers were noticed and the indexes read by explicit range: equal results above.
-    // (That later reads skip the suffix try is tested in Node: test/unit/io/http-store.test.ts.)
-    expect(r.log.filter((q: string) => /bytes=-\d+$/.test(q)).length).toBeGreaterThan(0);
-  } finally {
-    await rm(copy, { recursive: true, force: true });
-  }
-}, 180_000);
+          const log: string[] = [];
+          return { same: await summary(sameOrigin, log), cross: await summary(crossOrigin), log };
+        },
+        { lib: `/@fs${REPO_ROOT.replace(/\/$/, '')}/src/index.ts`, sameOrigin: `http://127.0.0.1:${addr.port}/${name}`, crossOrigin: atlasServer.url },
+      );
+      await page.close();
+      expect(r.same).toEqual(r.cross);
+      expect(r.same.shape[0]).toBe(3400);
+      // Suffix ranges were tried (the shards' first index reads run concurrently, so each tries once),
+      // their wrong answers were noticed and the indexes read by explicit range: equal results above.
+      // (That later reads skip the suffix try is tested in Node: test/unit/io/http-store.test.ts.)
+      expect(r.log.filter((q: string) => /bytes=-\d+$/.test(q)).length).toBeGreaterThan(0);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  }, 180_000);
+});

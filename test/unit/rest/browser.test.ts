@@ -1,22 +1,20 @@
-// The REST client in Chromium (Debian's, via test/helpers/browser.ts), cross-origin against the mock:
+// The REST client in Chromium and Firefox (Debian's, via test/helpers/browser.ts), cross-origin against the mock:
 // proves src/rest runs in a page (fetch, no Node APIs, codecs loaded on demand, wasm zstd included)
 // and shows the CORS preflight the service must allow.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startBrowser, type BrowserHarness } from '../../helpers/browser.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, startBrowser, type BrowserHarness } from '../../helpers/browser.js';
 import { ARROW_FILE } from '../../helpers/lancedb-cloud-mock.js';
 import { API_KEY, DB_URI, startFixture, type Fixture } from './fixture.js';
 
 let fx: Fixture;
-let h: BrowserHarness;
 beforeAll(async () => {
-  [fx, h] = await Promise.all([startFixture(), startBrowser()]);
+  fx = await startFixture();
 });
 afterAll(async () => {
-  await h?.close();
   await fx?.close();
 });
 afterEach(() => {
@@ -26,7 +24,7 @@ afterEach(() => {
 });
 
 /** Runs a few client calls in a fresh page; returns plain results or the error's tag and message. */
-async function inPage(filter: string): Promise<Record<string, unknown>> {
+async function inPage(h: BrowserHarness, filter: string): Promise<Record<string, unknown>> {
   const page = await h.newPage();
   try {
     return await page.evaluate(
@@ -50,57 +48,65 @@ async function inPage(filter: string): Promise<Record<string, unknown>> {
   }
 }
 
-it('works cross-origin once the service answers the preflight; the preflight asks for the x- headers', async () => {
-  fx.mock.cors = { exposeVersion: true };
-  fx.mock.take();
-  const filter = 'n_genes > 700';
-  const local = await fx.local.openTable('cells');
-  const expectedIds = (await local.query().where(filter).select(['id']).toArray()).map((r) => String(r.id));
-  const r = await inPage(filter);
-  expect(r).toEqual({ names: ['cells', 'genes', 'zz_last'], count: await local.countRows(filter), ids: expectedIds, schema: 'Schema<{ 0: id: Int64, 1: cell_type: Utf8 }>' });
-  const sent = fx.mock.take();
-  const preflights = sent.filter((q) => q.method === 'OPTIONS');
-  expect(preflights.length).toBeGreaterThanOrEqual(4); // max-age 0: one per request
-  const asked = new Set(preflights.flatMap((q) => (q.headers['access-control-request-headers'] ?? '').split(',')));
-  expect([...asked].sort()).toEqual(['content-type', 'x-api-key', 'x-lancedb-database', 'x-lancedb-database-prefix', 'x-lancedb-min-read-version', 'x-request-id']);
-  const query = sent.find((q) => q.method === 'POST' && q.path.endsWith('/query/'))!;
-  expect(query.headers['user-agent']).toMatch(/Chrome/); // the browser's own: we never set it
-  expect(query.headers['x-api-key']).toBe(API_KEY);
-});
+describe.each(ENGINES)('%s', (engine) => {
+  let h: BrowserHarness;
+  beforeAll(async () => {
+    h = await startBrowser({ engine });
+  });
+  afterAll(async () => h?.close());
 
-it('without CORS on the service the page gets an HttpError (the browser hides the reason)', async () => {
-  const r = await inPage('id > 0');
-  expect(r.tag).toBe('Http');
-  expect(r.message).toMatch(/request failed: Failed to fetch/);
-});
+  it('works cross-origin once the service answers the preflight; the preflight asks for the x- headers', async () => {
+    fx.mock.cors = { exposeVersion: true };
+    fx.mock.take();
+    const filter = 'n_genes > 700';
+    const local = await fx.local.openTable('cells');
+    const expectedIds = (await local.query().where(filter).select(['id']).toArray()).map((r) => String(r.id));
+    const r = await inPage(h, filter);
+    expect(r).toEqual({ names: ['cells', 'genes', 'zz_last'], count: await local.countRows(filter), ids: expectedIds, schema: 'Schema<{ 0: id: Int64, 1: cell_type: Utf8 }>' });
+    const sent = fx.mock.take();
+    const preflights = sent.filter((q) => q.method === 'OPTIONS');
+    expect(preflights.length).toBeGreaterThanOrEqual(4); // max-age 0: one per request
+    const asked = new Set(preflights.flatMap((q) => (q.headers['access-control-request-headers'] ?? '').split(',')));
+    expect([...asked].sort()).toEqual(['content-type', 'x-api-key', 'x-lancedb-database', 'x-lancedb-database-prefix', 'x-lancedb-min-read-version', 'x-request-id']);
+    const query = sent.find((q) => q.method === 'POST' && q.path.endsWith('/query/'))!;
+    expect(query.headers['user-agent']).toMatch(engine === 'chromium' ? /Chrome\// : /Firefox\//); // the browser's own: we never set it
+    expect(query.headers['x-api-key']).toBe(API_KEY);
+  });
 
-it('compressed answers decode in the page: LZ4 in TypeScript, ZSTD through the wasm codec module', async () => {
-  fx.mock.cors = { exposeVersion: true };
-  fx.mock.compression = 'lz4';
-  const local = await fx.local.openTable('cells');
-  const lz4 = await inPage('n_genes > 500');
-  expect(lz4.ids).toEqual((await local.query().where('n_genes > 500').select(['id']).toArray()).map((r) => String(r.id)));
+  it('without CORS on the service the page gets an HttpError (the browser hides the reason)', async () => {
+    const r = await inPage(h, 'id > 0');
+    expect(r.tag).toBe('Http');
+    expect(r.message).toMatch(engine === 'chromium' ? /request failed: Failed to fetch/ : /request failed: NetworkError when attempting to fetch resource/);
+  });
 
-  const dir = mkdtempSync(join(tmpdir(), 'ra-zstd-'));
-  try {
-    const db = await lancedb.connect(dir);
-    await (await db.createTable('t', Array.from({ length: 300 }, (_, id) => ({ id })))).delete('id % 3 = 0');
-    const dels = join(dir, 't.lance', '_deletions');
-    const file = readFileSync(join(dels, readdirSync(dels)[0]!));
-    fx.mock.intercept((req) => (req.method === 'POST' && req.path.endsWith('/query/') ? { status: 200, headers: { 'content-type': ARROW_FILE }, body: file } : undefined));
-    const page = await h.newPage();
-    const rows = await page.evaluate(
-      async ({ url, db }) => {
-        const m = await (window as any).__import('/src/rest/index.ts');
-        const t = await m.connectCloud({ db, hostOverride: url, retries: 0 }).openTable('cells');
-        const q = await t.query();
-        return Array.from(q.getChild('row_id').toArray() as Uint32Array).sort((a, b) => a - b);
-      },
-      { url: fx.mock.url, db: DB_URI },
-    );
-    await page.close();
-    expect(rows).toEqual(Array.from({ length: 100 }, (_, i) => i * 3));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  it('compressed answers decode in the page: LZ4 in TypeScript, ZSTD through the wasm codec module', async () => {
+    fx.mock.cors = { exposeVersion: true };
+    fx.mock.compression = 'lz4';
+    const local = await fx.local.openTable('cells');
+    const lz4 = await inPage(h, 'n_genes > 500');
+    expect(lz4.ids).toEqual((await local.query().where('n_genes > 500').select(['id']).toArray()).map((r) => String(r.id)));
+
+    const dir = mkdtempSync(join(tmpdir(), 'ra-zstd-'));
+    try {
+      const db = await lancedb.connect(dir);
+      await (await db.createTable('t', Array.from({ length: 300 }, (_, id) => ({ id })))).delete('id % 3 = 0');
+      const dels = join(dir, 't.lance', '_deletions');
+      const file = readFileSync(join(dels, readdirSync(dels)[0]!));
+      fx.mock.intercept((req) => (req.method === 'POST' && req.path.endsWith('/query/') ? { status: 200, headers: { 'content-type': ARROW_FILE }, body: file } : undefined));
+      const page = await h.newPage();
+      const rows = await page.evaluate(
+        async ({ url, db }) => {
+          const m = await (window as any).__import('/src/rest/index.ts');
+          const t = await m.connectCloud({ db, hostOverride: url, retries: 0 }).openTable('cells');
+          const q = await t.query();
+          return Array.from(q.getChild('row_id').toArray() as Uint32Array).sort((a, b) => a - b);
+        },
+        { url: fx.mock.url, db: DB_URI },
+      );
+      await page.close();
+      expect(rows).toEqual(Array.from({ length: 100 }, (_, i) => i * 3));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,7 +3,7 @@
 // HTTP server with Range support; HttpStore on top of it reads the same bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveFiles } from '../../helpers/served-files.js';
-import { AbortedError, NotFoundError } from '../../../src/errors.js';
+import { AbortedError, NotFoundError, WorkerError } from '../../../src/errors.js';
 import { HttpStore } from '../../../src/io/http.js';
 import { createWorkerFetch, type WorkerFetch } from '../../../src/workers/fetch-pool.js';
 import { workerSideFetch } from '../../../src/workers/fetch-core.js';
@@ -85,6 +85,24 @@ describe('createWorkerFetch', () => {
     expect(performance.now() - t0).toBeLessThan(1500);
     const r = await wf(`${srv.url}/blob.bin`, { headers: { Range: 'bytes=0-3' } });
     expect(new Uint8Array(await r.arrayBuffer())).toEqual(bytes.subarray(0, 4));
+  });
+
+  it('workers that cannot start: a WorkerError naming the script, through HttpStore too, without retries', async () => {
+    const workerUrl = new URL('../../helpers/no-such-worker.ts', import.meta.url);
+    const broken = createWorkerFetch({ workers: 1, workerUrl });
+    try {
+      const direct = await broken(`${srv.url}/blob.bin`).catch((e) => e);
+      expect(direct).toBeInstanceOf(WorkerError);
+      expect(direct.where).toBe(workerUrl.href);
+      let calls = 0;
+      const counted = ((u: string, init?: RequestInit) => (calls++, broken(u, init))) as typeof fetch;
+      const store = new HttpStore(srv.url, { fetch: counted, retries: 3 });
+      const viaStore = await store.getRange('blob.bin', { offset: 0, length: 4 }).catch((e) => e);
+      expect(viaStore).toBeInstanceOf(WorkerError);
+      expect(calls).toBe(1); // not retried: no worker will start on a second try either
+    } finally {
+      broken.close();
+    }
   });
 
   it('refuses inputs it cannot send (Request objects, stream bodies)', async () => {

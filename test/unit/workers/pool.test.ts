@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { transfer } from 'comlink';
 import { WorkerPool } from '../../../src/workers/pool.js';
-import { isRaggedAtlasError } from '../../../src/errors.js';
+import { isRaggedAtlasError, type WorkerError } from '../../../src/errors.js';
 import type { TestApi } from '../../helpers/test-worker.node.js';
 
 const url = new URL('../../helpers/test-worker.node.ts', import.meta.url);
@@ -50,10 +50,23 @@ test('AbortSignal cancels queued calls and stops a busy worker', async () => {
 test('a worker script that cannot start fails the call instead of respawning forever', async () => {
   pool = new WorkerPool<TestApi>(new URL('../../helpers/no-such-worker.ts', import.meta.url), { size: 1 });
   const first = await pool.run((api) => api.id()).then(() => undefined, (e: Error) => e);
-  expect(first).toBeInstanceOf(Error);
+  // A typed error that names the script.
+  expect(isRaggedAtlasError(first, 'Worker')).toBe(true);
+  expect((first as WorkerError).where).toMatch(/no-such-worker\.ts$/);
   // Each call costs a worker; once the pool gives up, later calls fail with the cause, not a bare "closed".
   const later: (Error | undefined)[] = [];
   for (let i = 0; i < 6; i++) later.push(await pool.run((api) => api.id()).then(() => undefined, (e: Error) => e));
   for (const e of later) expect(e?.message).toContain(first!.message);
   expect(later.at(-1)?.message).toMatch(/^worker pool stopped: /);
+  expect(later.every((e) => isRaggedAtlasError(e, 'Worker'))).toBe(true);
+});
+
+test('a closed pool fails calls with a WorkerError naming its script', async () => {
+  pool = new WorkerPool<TestApi>(url, { size: 1 });
+  const pending = pool.run((api) => api.sleep(1_000)).catch((e) => e);
+  pool.close();
+  for (const err of [await pending, await pool.run((api) => api.id()).catch((e) => e)]) {
+    expect(isRaggedAtlasError(err, 'Worker')).toBe(true);
+    expect((err as WorkerError).where).toBe(url.href);
+  }
 });
