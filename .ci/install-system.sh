@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages ragged-atlas needs on a fresh Debian 12 machine:
 # the Rust→wasm toolchain (Debian's rustc-web with its vendored std sources), clang/lld 19 for the
-# zstd C sources, binaryen, Chromium and Firefox ESR for browser tests, the zstd CLI (oracle) and python3-anndata (oracle).
+# zstd C sources, binaryen, Chromium, Firefox ESR and WebKitGTK (its WebDriver, under Xvfb) for browser tests, the zstd CLI (oracle) and python3-anndata (oracle).
 # python3-zarr is for bench:query's AnnData-Zarr baseline; openssl makes the self-signed certificate of `serve --self-signed` (tests, bench:query --http2). It also fetches the zstd source package (the reference libzstd compiled into the wasm module).
 # Idempotent: a second run does nothing but check.
 set -euo pipefail
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-PKGS=(rustc-web cargo-web rust-web-src lld-19 clang-19 llvm-19 binaryen chromium firefox-esr zstd
+PKGS=(rustc-web cargo-web rust-web-src lld-19 clang-19 llvm-19 binaryen chromium firefox-esr webkit2gtk-driver xvfb zstd
       python3-anndata python3-scipy python3-h5py python3-zarr dpkg-dev xz-utils openssl)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

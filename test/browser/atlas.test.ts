@@ -5,10 +5,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
 import { buildWalkthroughAtlas, H5AD_68K, P3K, ZIP_68K } from '../fixtures/walkthrough.js';
-import { ENGINES, startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { describeEachEngine } from '../helpers/each-engine.js';
 import { stageBrowserPackage } from '../helpers/browser-package.js';
 import { h5adRawX, pbmc3kCounts, zarrZipCsr } from '../helpers/oracle-matrices.js';
 import { pythonJson } from '../helpers/python.js';
@@ -39,15 +39,9 @@ function perCell(obs: string[], csr: { indptr: Float64Array; data: Float64Array 
   return out;
 }
 
-describe.each(ENGINES)('%s', (engine) => {
-  let h: BrowserHarness;
-  beforeAll(async () => {
-    h = await startBrowser({ engine });
-  });
-  afterAll(async () => h?.close());
-
+describeEachEngine((engine, h) => {
   test('walkthrough in the browser: versions, counts, joins, exact values, workers, cache, abort, h5ad', async () => {
-    const page = await h.newPage();
+    const page = await h().newPage();
     const r = await page.evaluate(async (url) => {
       const m = await (window as any).__import('/src/index.ts');
       const versions = (await m.RaggedAtlas.listVersions(url)).map((v: any) => [v.version, v.totalRows]);
@@ -128,7 +122,7 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   test('a worker script that cannot load fails the checkout with a WorkerError naming it, promptly', async () => {
-    const page = await h.newPage();
+    const page = await h().newPage();
     const r = await page.evaluate(async (url) => {
       const m = await (window as any).__import('/src/index.ts');
       const workerUrl = new URL('/no/such/decode-worker.js', location.href);
@@ -152,12 +146,12 @@ describe.each(ENGINES)('%s', (engine) => {
     await stageBrowserPackage(pkg);
     const cdn = await serveDirectory(pkg);
     try {
-      const page = await h.newPage();
+      const page = await h().newPage();
       const r = await page.evaluate(
         async ({ url, lib }) => {
           const imp = (window as any).__import as (p: string) => Promise<any>;
-          // The premise: this page may not start a worker from the CDN's script directly. Chromium
-          // throws at construction, Firefox reports an error event instead.
+          // The premise: this page may not start a worker from the CDN's script directly. Chromium and
+          // WebKit throw at construction, Firefox reports an error event instead.
           const direct = await new Promise<string>((resolve) => {
             try {
               const w = new Worker(`${lib}/dist/browser/decode-worker.js`, { type: 'module' });
@@ -196,7 +190,7 @@ describe.each(ENGINES)('%s', (engine) => {
         },
         { url: server.url, lib: cdn.url },
       );
-      expect(r.direct).toBe(engine === 'chromium' ? 'SecurityError' : 'error event');
+      expect(r.direct).toBe(engine === 'firefox' ? 'error event' : 'SecurityError');
       expect(r.rows).toBeGreaterThan(0);
       expect(r.byDefault).toBe(true);
       expect(r.pageWasm).toBe(true);

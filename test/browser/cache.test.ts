@@ -4,9 +4,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { serveDirectory, type RunningServer } from '../../src/companion/serve.js';
-import { ENGINES, startBrowser, type BrowserHarness, type TestPage } from '../helpers/browser.js';
+import type { TestPage } from '../helpers/browser.js';
+import { describeEachEngine } from '../helpers/each-engine.js';
 
 const N = 100_000;
 const content = (g: number) => Uint8Array.from({ length: N }, (_, i) => (i * 7 + g * 101) & 0xff);
@@ -46,17 +47,11 @@ function session(page: TestPage) {
   );
 }
 
-describe.each(ENGINES)('%s', (engine) => {
-  let h: BrowserHarness;
-  beforeAll(async () => {
-    h = await startBrowser({ engine });
-  });
-  afterAll(async () => h?.close());
-
+describeEachEngine((_engine, h) => {
   test('IndexedDB cache: a rewritten file is read anew in the next page load, an unchanged one costs one tiny request', async () => {
     writeFileSync(join(dir, 'data.bin'), content(1));
     log = [];
-    const page = await h.newPage();
+    const page = await h().newPage();
     const first = await session(page);
     expect(first.out).toEqual(expected(1));
     expect(log).toEqual(RANGES.map((r) => `GET /data.bin bytes=${r.offset}-${r.offset + r.length - 1}`));

@@ -1,7 +1,8 @@
 // The codec module in headless Chromium and Firefox, loaded the way an app loads it: src/ through the Vite dev
 // server, the .wasm fetched from wasm/dist with instantiateStreaming, inside module Web Workers.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ENGINES, sharedUrl, startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { expect, test } from 'vitest';
+import { sharedUrl } from '../helpers/browser.js';
+import { describeEachEngine } from '../helpers/each-engine.js';
 
 const VECTORS = sharedUrl('data/bp128/homeobox_bp128_vectors.jsonl');
 
@@ -39,17 +40,11 @@ function vectorWorkerSource(origin: string, vectorsPath: string, variant: string
     }`;
 }
 
-describe.each(ENGINES)('%s', (engine) => {
-  let h: BrowserHarness;
-  beforeAll(async () => {
-    h = await startBrowser({ engine });
-  });
-  afterAll(async () => h?.close());
-
+describeEachEngine((_engine, h) => {
   for (const variant of ['auto', 'scalar'] as const) {
     test(`a module worker importing /src/codecs/index.ts (${variant}) passes 144/144 vectors`, async () => {
-      const page = await h.newPage();
-      const source = vectorWorkerSource(h.origin, VECTORS, variant);
+      const page = await h().newPage();
+      const source = vectorWorkerSource(h().origin, VECTORS, variant);
       const result = await page.evaluate(
         (src) =>
           new Promise<Record<string, unknown>>((resolve) => {
@@ -67,7 +62,7 @@ describe.each(ENGINES)('%s', (engine) => {
   }
 
   test('codec-worker.ts over comlink: calls, transfers, zstd, and CodecErrors that keep their tag', async () => {
-    const page = await h.newPage();
+    const page = await h().newPage();
     const result = await page.evaluate(async () => {
       const imp = (window as unknown as { __import: (p: string) => Promise<any> }).__import;
       const Comlink = await imp('/node_modules/comlink/dist/esm/comlink.mjs');
@@ -106,7 +101,7 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   test('on the page itself: feature detection picks simd, and both variants load', async () => {
-    const page = await h.newPage();
+    const page = await h().newPage();
     const result = await page.evaluate(async () => {
       const m = await (window as unknown as { __import: (p: string) => Promise<any> }).__import('/src/codecs/index.ts');
       const simd = await m.loadCodecs();

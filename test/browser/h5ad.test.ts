@@ -1,22 +1,16 @@
 // toH5ad / toH5mu inside Chromium and Firefox (the HDF5 writer is pure: no Node APIs), bytes handed back to Node
 // and read with the reference anndata / h5py.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ENGINES, startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { afterAll, expect, test } from 'vitest';
+import { describeEachEngine } from '../helpers/each-engine.js';
 import { pythonJson } from '../helpers/python.js';
 import { READ_H5AD } from '../unit/anndata/fixtures.js';
 import { removeTemp, writeTemp } from '../unit/anndata/h5py-dump.js';
 
 afterAll(() => removeTemp());
 
-describe.each(ENGINES)('%s', (engine) => {
-  let h: BrowserHarness;
-  beforeAll(async () => {
-    h = await startBrowser({ engine });
-  });
-  afterAll(async () => h?.close());
-
+describeEachEngine((engine, h) => {
   test('toH5ad in the browser produces a file anndata reads with every value intact', async () => {
-    const page = await h.newPage();
+    const page = await h().newPage();
     const result = await page.evaluate(async () => {
       const imp = (window as any).__import;
       const { toH5ad } = await imp('/src/anndata/h5ad-write.ts');
@@ -45,7 +39,7 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   test('a 1e6-string, 8 MB-numeric, gzip-chunked file written in the browser is read exactly by h5py', async () => {
-    const page = await h.newPage();
+    const page = await h().newPage();
     const result = await page.evaluate(async () => {
       const { H5File, bools } = await (window as any).__import('/src/anndata/hdf5/index.ts');
       const n = 1_000_000;

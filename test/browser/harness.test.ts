@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ENGINES, startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { expect, test } from 'vitest';
+import { describeEachEngine } from '../helpers/each-engine.js';
 
-describe.each(ENGINES)('%s', (engine) => {
-  let h: BrowserHarness;
-  beforeAll(async () => {
-    h = await startBrowser({ engine });
-  });
-  afterAll(async () => h?.close());
-
+describeEachEngine((engine, h) => {
   test('a page imports src/ TypeScript through the dev server and errors keep their tags across postMessage', async () => {
-    const page = await h.newPage();
+    const page = await h().newPage();
     const result = await page.evaluate(async () => {
       const m = await (window as any).__import('/src/errors.ts');
       const e = new m.CodecError('bad block', { codec: 'homeobox.bitpacking', code: -3, where: 'chunk 0' });
@@ -19,6 +13,6 @@ describe.each(ENGINES)('%s', (engine) => {
     expect(result.tag).toBe('Codec');
     expect(result.isCodec).toBe(true);
     expect(result.message).toContain('homeobox.bitpacking: bad block (at chunk 0)');
-    expect(result.ua).toContain(engine === 'chromium' ? 'Chrome/' : 'Firefox/');
+    expect(result.ua).toContain({ chromium: 'Chrome/', firefox: 'Firefox/', webkit: 'AppleWebKit/' }[engine]);
   });
 });

@@ -2,10 +2,10 @@
 // cross-origin by serveDirectory (CORS + Range), zstd from the WASM codec module. The browser's
 // rows must equal what the Node reader returns (which the other tests check against LanceDB).
 import * as lancedb from '@lancedb/lancedb';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { serveDirectory } from '../../src/companion/serve.js';
 import { openTable } from '../../src/lance/index.js';
-import { ENGINES, startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { describeEachEngine } from '../helpers/each-engine.js';
 import { atlasTable, createLanceTable, tempDir } from '../unit/lance/helpers.js';
 
 const dir = tempDir('lance-browser-');
@@ -28,15 +28,9 @@ afterAll(async () => {
 const rowJson = (row: { toJSON(): unknown } | null) =>
   JSON.stringify(row?.toJSON(), (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? Array.from(v) : v));
 
-describe.each(ENGINES)('%s', (engine) => {
-  let h: BrowserHarness;
-  beforeAll(async () => {
-    h = await startBrowser({ engine });
-  });
-  afterAll(async () => h?.close());
-
+describeEachEngine((_engine, h) => {
   test('reads a table cross-origin in the browser: scan with deletions, zstd values, bitmap index', async () => {
-    const page = await h.newPage();
+    const page = await h().newPage();
     const url = `${server.url}/obs.lance`;
     const got = await page.evaluate(async (url) => {
       const m = await (window as any).__import('/src/lance/index.ts');

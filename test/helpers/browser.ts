@@ -2,13 +2,15 @@
 // workers/wasm load as in a real app) and a real browser engine driving pages:
 // - Chromium: Debian's /usr/bin/chromium through playwright-core (its own download cannot work here);
 // - Firefox: Debian's /usr/bin/firefox-esr through puppeteer-core over WebDriver BiDi (Playwright
-//   can only drive its own patched Firefox builds, which cannot be downloaded here either).
-// Both are installed by .ci/install-system.sh. Tests see one small page interface, `TestPage`, so the
-// same test body runs in both engines (`describe.each(ENGINES)`).
+//   can only drive its own patched Firefox builds, which cannot be downloaded here either);
+// - WebKit: Debian's WebKitGTK MiniBrowser through WebKitWebDriver (./webkit.ts), Safari's engine.
+// All are installed by .ci/install-system.sh. Tests see one small page interface, `TestPage`, so the
+// same test body runs in every engine (`describeEachEngine`, ./each-engine.ts).
 import { chromium, type Page as PlaywrightPage } from 'playwright-core';
 import puppeteer, { type Page as PuppeteerPage } from 'puppeteer-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { launchWebKit } from './webkit.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SHARED_ROOT = fileURLToPath(new URL('../../../shared', import.meta.url));
@@ -18,9 +20,9 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-export type Engine = 'chromium' | 'firefox';
+export type Engine = 'chromium' | 'firefox' | 'webkit';
 /** Every engine the browser tests run in. */
-export const ENGINES: readonly Engine[] = ['chromium', 'firefox'];
+export const ENGINES: readonly Engine[] = ['chromium', 'firefox', 'webkit'];
 
 /** What a test does with a page: the same calls in every engine. */
 export interface TestPage {
@@ -53,7 +55,7 @@ const logError = (m: string) => console.error('[page]', m);
 
 /** Starts `engine` headless. `extraArgs`: more Chromium flags (bench:query --http2 adds --ignore-certificate-errors). */
 export async function launchBrowser(engine: Engine, opts: { extraArgs?: string[] } = {}): Promise<EngineBrowser> {
-  return engine === 'chromium' ? launchChromium(opts.extraArgs ?? []) : launchFirefox();
+  return engine === 'chromium' ? launchChromium(opts.extraArgs ?? []) : engine === 'firefox' ? launchFirefox() : launchWebKit();
 }
 
 async function launchChromium(extraArgs: string[]): Promise<EngineBrowser> {

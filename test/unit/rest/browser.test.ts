@@ -5,8 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, startBrowser, type BrowserHarness } from '../../helpers/browser.js';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { BrowserHarness } from '../../helpers/browser.js';
+import { describeEachEngine } from '../../helpers/each-engine.js';
 import { ARROW_FILE } from '../../helpers/lancedb-cloud-mock.js';
 import { API_KEY, DB_URI, startFixture, type Fixture } from './fixture.js';
 
@@ -48,20 +49,14 @@ async function inPage(h: BrowserHarness, filter: string): Promise<Record<string,
   }
 }
 
-describe.each(ENGINES)('%s', (engine) => {
-  let h: BrowserHarness;
-  beforeAll(async () => {
-    h = await startBrowser({ engine });
-  });
-  afterAll(async () => h?.close());
-
+describeEachEngine((engine, h) => {
   it('works cross-origin once the service answers the preflight; the preflight asks for the x- headers', async () => {
     fx.mock.cors = { exposeVersion: true };
     fx.mock.take();
     const filter = 'n_genes > 700';
     const local = await fx.local.openTable('cells');
     const expectedIds = (await local.query().where(filter).select(['id']).toArray()).map((r) => String(r.id));
-    const r = await inPage(h, filter);
+    const r = await inPage(h(), filter);
     expect(r).toEqual({ names: ['cells', 'genes', 'zz_last'], count: await local.countRows(filter), ids: expectedIds, schema: 'Schema<{ 0: id: Int64, 1: cell_type: Utf8 }>' });
     const sent = fx.mock.take();
     const preflights = sent.filter((q) => q.method === 'OPTIONS');
@@ -69,21 +64,22 @@ describe.each(ENGINES)('%s', (engine) => {
     const asked = new Set(preflights.flatMap((q) => (q.headers['access-control-request-headers'] ?? '').split(',')));
     expect([...asked].sort()).toEqual(['content-type', 'x-api-key', 'x-lancedb-database', 'x-lancedb-database-prefix', 'x-lancedb-min-read-version', 'x-request-id']);
     const query = sent.find((q) => q.method === 'POST' && q.path.endsWith('/query/'))!;
-    expect(query.headers['user-agent']).toMatch(engine === 'chromium' ? /Chrome\// : /Firefox\//); // the browser's own: we never set it
+    expect(query.headers['user-agent']).toMatch({ chromium: /Chrome\//, firefox: /Firefox\//, webkit: /AppleWebKit\// }[engine]); // the browser's own: we never set it
     expect(query.headers['x-api-key']).toBe(API_KEY);
   });
 
   it('without CORS on the service the page gets an HttpError (the browser hides the reason)', async () => {
-    const r = await inPage(h, 'id > 0');
+    const r = await inPage(h(), 'id > 0');
     expect(r.tag).toBe('Http');
-    expect(r.message).toMatch(engine === 'chromium' ? /request failed: Failed to fetch/ : /request failed: NetworkError when attempting to fetch resource/);
+    // Each engine's own words for a blocked request.
+    expect(r.message).toMatch({ chromium: /request failed: Failed to fetch/, firefox: /request failed: NetworkError when attempting to fetch resource/, webkit: /request failed: Load failed/ }[engine]);
   });
 
   it('compressed answers decode in the page: LZ4 in TypeScript, ZSTD through the wasm codec module', async () => {
     fx.mock.cors = { exposeVersion: true };
     fx.mock.compression = 'lz4';
     const local = await fx.local.openTable('cells');
-    const lz4 = await inPage(h, 'n_genes > 500');
+    const lz4 = await inPage(h(), 'n_genes > 500');
     expect(lz4.ids).toEqual((await local.query().where('n_genes > 500').select(['id']).toArray()).map((r) => String(r.id)));
 
     const dir = mkdtempSync(join(tmpdir(), 'ra-zstd-'));
@@ -93,7 +89,7 @@ describe.each(ENGINES)('%s', (engine) => {
       const dels = join(dir, 't.lance', '_deletions');
       const file = readFileSync(join(dels, readdirSync(dels)[0]!));
       fx.mock.intercept((req) => (req.method === 'POST' && req.path.endsWith('/query/') ? { status: 200, headers: { 'content-type': ARROW_FILE }, body: file } : undefined));
-      const page = await h.newPage();
+      const page = await h().newPage();
       const rows = await page.evaluate(
         async ({ url, db }) => {
           const m = await (window as any).__import('/src/rest/index.ts');
