@@ -2,7 +2,8 @@
 // markdown tables.
 //
 // BP-128: the TypeScript reference (ts-reference.ts) vs the wasm module (SIMD and scalar builds) in
-// Node and in headless Chromium (a module worker), vs a native x86_64 build of the same Rust code.
+// Node and in headless Chromium, Firefox and WebKit (a module worker in each), vs a native x86_64
+// build of the same Rust code.
 // zstd: the wasm module vs numcodecs' zstd on real 40,960-element chunks (Node).
 // Inputs are written to .cache/bench-codec/ (gitignored) so that every runtime reads the same bytes.
 
@@ -10,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadCodecs } from '../../src/codecs/index.js';
-import { startBrowser } from '../../test/helpers/browser.js';
+import { ENGINES, startBrowser, type Engine } from '../../test/helpers/browser.js';
 import { buildBitpackSets, pbmc3kCsr, pbmc68kFloats, toChunks } from './data.js';
 import { buildNative, runNative } from './native.js';
 import { instantiateCodecs, parseChunkFile, runBitpackSuite, type BitpackResult, type DatasetInfo } from './suite.js';
@@ -25,8 +26,8 @@ const M = (v: number) => (v / 1e6).toFixed(0);
 const GB = (valuesPerSec: number) => ((valuesPerSec * 4) / 1e9).toFixed(2);
 const x = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
 
-async function browserSuite(datasets: { info: DatasetInfo; path: string }[]): Promise<{ results: BitpackResult[]; version: string }> {
-  const h = await startBrowser();
+async function browserSuite(datasets: { info: DatasetInfo; path: string }[], engine: Engine): Promise<{ results: BitpackResult[]; version: string }> {
+  const h = await startBrowser({ engine });
   try {
     const page = await h.newPage();
     const rel = (p: string) => p.slice(ROOT.length - 1);
@@ -78,13 +79,15 @@ async function main(): Promise<void> {
   log('Node…');
   const node = await runBitpackSuite(wasmBytes, files, log);
 
-  log('Chromium…');
-  let chromium: { results: BitpackResult[]; version: string } | undefined;
-  let chromiumNote = '';
-  try {
-    chromium = await browserSuite(sets);
-  } catch (err) {
-    chromiumNote = `Chromium run failed: ${String(err)}`;
+  const browsers: { engine: Engine; results: BitpackResult[]; version: string }[] = [];
+  const browserNotes: string[] = [];
+  for (const engine of ENGINES) {
+    log(`${engine}…`);
+    try {
+      browsers.push({ engine, ...(await browserSuite(sets, engine)) });
+    } catch (err) {
+      browserNotes.push(`${engine} run failed: ${String(err)}`);
+    }
   }
 
   log('zstd…');
@@ -100,19 +103,18 @@ async function main(): Promise<void> {
   // ---- report ----
   const lines: string[] = [];
   const p = (s = '') => lines.push(s);
-  const chromiumVersion = chromium?.version ?? 'n/a';
   p('## Codec benchmark');
   p();
-  p(`Node ${process.version}, Chromium ${chromiumVersion}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; load average ${started} at start, ${loadavg()[0]!.toFixed(1)} at end (shared machine: expect ±15 % noise).`);
+  p(`Node ${process.version}, ${browsers.map((b) => `${b.engine} ${b.version}`).join(', ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; load average ${started} at start, ${loadavg()[0]!.toFixed(1)} at end (shared machine: expect ±15 % noise).`);
   p(`${native.note}. Best of 100 trials ≥ 5 ms each, in every runtime. 40,960-element u32 chunks, encoded byte-identically to homeobox.`);
-  if (chromiumNote) p(chromiumNote);
+  for (const note of browserNotes) p(note);
   p();
   p('### BP-128 (`homeobox.bitpacking`) decode, million values/s (output GB/s)');
   p();
   p('| data | transform | avg bits | runtime | TS reference | wasm SIMD kernel | wasm scalar kernel | wasm SIMD decodeChunkInto | native x86_64 | SIMD kernel ÷ TS | SIMD kernel ÷ native |');
   p('|---|---|---|---|---|---|---|---|---|---|---|');
   const rows: [string, BitpackResult[]][] = [['Node', node]];
-  if (chromium) rows.push(['Chromium', chromium.results]);
+  for (const b of browsers) rows.push([b.engine, b.results]);
   for (const [i, s] of sets.entries()) {
     const nat = nativeResults.get(s.path);
     for (const [env, results] of rows) {
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
   const report = lines.join('\n');
   console.log(report);
   writeFileSync(`${CACHE}/report.md`, `${report}\n`);
-  writeFileSync(`${CACHE}/results.json`, JSON.stringify({ node, chromium, native: [...nativeResults.values()], zstd }, null, 2));
+  writeFileSync(`${CACHE}/results.json`, JSON.stringify({ node, browsers, native: [...nativeResults.values()], zstd }, null, 2));
 }
 
 main().catch((err) => {

@@ -76,7 +76,7 @@ fn undo_pass<const T: u8>(carry: &mut u32, out: &mut [u8; BLOCK_BYTES]) {
     *carry = c;
 }
 
-#[inline(always)]
+#[inline(never)] // one small function per width: see `simd128::unpack_fixed`
 fn unpack_fixed<const B: usize>(payload: &[u8], out: &mut [u8; BLOCK_BYTES]) {
     if payload.len() < 16 * B {
         return; // callers pass exactly 16·B bytes
@@ -115,7 +115,7 @@ pub fn pack_block(b: u8, values: &Block, out: &mut [u8]) {
 
 // The carry computed after row 31 is always empty (the block ends on a word boundary).
 #[allow(unused_assignments)]
-#[inline(always)]
+#[inline(never)] // one small function per width: see `simd128::unpack_fixed`
 fn pack_fixed<const B: usize>(values: &Block, out: &mut [u8]) {
     if B == 0 || out.len() < 16 * B {
         return;

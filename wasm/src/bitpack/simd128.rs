@@ -102,7 +102,11 @@ fn undo_pass<const T: u8>(carry: &mut u32, out: &mut [u8; BLOCK_BYTES]) {
     *carry = u32x4_extract_lane::<3>(c);
 }
 
-#[inline(always)]
+// Not inlined: one function per width (and transform) keeps each small. Inlined into the width
+// dispatch, the 33 unrolled variants make one function too big for JavaScriptCore's optimising wasm
+// tier (its `maximumOMGCandidateCost`), and Safari's engine then runs it in its baseline tier, where
+// SIMD code was slower than the scalar build (measured in WebKitGTK; V8 is unaffected either way).
+#[inline(never)]
 fn unpack_fixed<const B: usize, const T: u8>(payload: &[u8], carry: &mut u32, out: &mut [u8; BLOCK_BYTES]) {
     if payload.len() < 16 * B {
         return;
@@ -141,7 +145,7 @@ pub fn pack_block(b: u8, values: &Block, out: &mut [u8]) {
 
 // The carry computed after row 31 is always empty (the block ends on a word boundary).
 #[allow(unused_assignments)]
-#[inline(always)]
+#[inline(never)] // one small function per width: see `unpack_fixed`
 fn pack_fixed<const B: usize>(values: &Block, out: &mut [u8]) {
     if B == 0 || out.len() < 16 * B {
         return;
