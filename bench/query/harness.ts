@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selfSignedCert, serveDirectory, type RunningServer } from '../../src/companion/serve.js';
-import { startBrowser, type BrowserHarness } from '../../test/helpers/browser.js';
+import { startBrowser, type BrowserHarness, type Engine } from '../../test/helpers/browser.js';
 
 export interface ServerCounts {
   requests: number;
@@ -31,7 +31,8 @@ export interface Harness {
 }
 
 /** `http2`: serve HTTPS + HTTP/2 with a throwaway certificate (Chromium told to accept it). */
-export async function startHarness(root: string, opts: { latencyMs: number; bytesPerSecond: number; http2?: boolean }): Promise<Harness> {
+export async function startHarness(root: string, opts: { latencyMs: number; bytesPerSecond: number; http2?: boolean; engine?: Engine }): Promise<Harness> {
+  if (opts.http2 && opts.engine && opts.engine !== 'chromium') throw new Error('--http2 needs Chromium (it is told to accept the self-signed certificate)');
   let counts: ServerCounts = { requests: 0, bytes: 0, byStore: {} };
   const server: RunningServer = await serveDirectory(root, {
     tls: opts.http2 ? selfSignedCert(1) : undefined,
@@ -48,7 +49,7 @@ export async function startHarness(root: string, opts: { latencyMs: number; byte
   });
   let browser: BrowserHarness;
   try {
-    browser = await startBrowser({ extraArgs: opts.http2 ? ['--ignore-certificate-errors'] : [] });
+    browser = await startBrowser({ engine: opts.engine, extraArgs: opts.http2 ? ['--ignore-certificate-errors'] : [] });
   } catch (err) {
     await server.close();
     throw err;
@@ -64,7 +65,7 @@ export async function startHarness(root: string, opts: { latencyMs: number; byte
   }
   return {
     serverUrl: server.url,
-    browserVersion: browser.version,
+    browserVersion: `${browser.engine} ${browser.version}`,
     async run<T>(module: string, fn: string, args: unknown, opts: { cpuProfile?: boolean } = {}) {
       const page = await browser.newPage();
       try {

@@ -6,6 +6,7 @@
 //        [--datasets 4] [--seed 1] [--latency-ms 20] [--bandwidth 50] [--reps 3] [--stream-reps 1]
 //        [--batch-size 1024] [--limit 10000] [--workers N] [--fetch-workers N] [--fetch-per-worker N] [--only gene,celltype,stream]
 //        [--stream-cells N] [--skip-csr-only] [--no-profile] [--coalesce-gap BYTES] [--concurrency N] [--http2]
+//        [--engine chromium|firefox|webkit]
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { makeStableUid } from '../../src/companion/uids.js';
 import type { BaselineResult } from './baseline.js';
 import { startHarness, type Harness, type ProfileEntry, type ServerCounts } from './harness.js';
+import { ENGINES, type Engine } from '../../test/helpers/browser.js';
 import type { CellTypeCheck, GeneCheck, OursResult, StreamCheck } from './page.js';
 import { ensureAnnData, ensureAtlas, ensureShardedIndptrAtlas } from './stores.js';
 import { barcode, DEFAULT_SYNTH, ensureSynthetic, geneName, pickQueryCellType, pickQueryGenes, RawCsr, synthKey, type SynthMeta, type SynthParams } from './synthetic.js';
@@ -36,8 +38,16 @@ interface Flags {
   profile: boolean;
   /** Serve over HTTPS + HTTP/2 (a self-signed certificate) instead of HTTP/1.1. */
   http2: boolean;
+  /** The browser engine (default Chromium, the issue's target; the others for cross-engine checks). */
+  engine: Engine;
   /** Passed to RaggedAtlas: read tuning (undefined = library defaults). */
   tuning: { coalesceGapBytes?: number; concurrency?: number; fetchWorkers?: number; fetchPerWorker?: number };
+}
+
+function engineFlag(v: string | undefined): Engine {
+  if (v === undefined) return 'chromium';
+  if (!(ENGINES as readonly string[]).includes(v)) throw new Error(`--engine must be one of ${ENGINES.join(', ')}, got ${v}`);
+  return v as Engine;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -55,7 +65,7 @@ function parseFlags(argv: string[]): Flags {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
     return n;
   };
-  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'fetch-workers', 'fetch-per-worker', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'coalesce-gap', 'concurrency', 'http2', 'help']);
+  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'fetch-workers', 'fetch-per-worker', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'coalesce-gap', 'concurrency', 'http2', 'engine', 'help']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown flag ${a} (see bench/query/README.md)`);
   const synth: SynthParams = {
     ...DEFAULT_SYNTH,
@@ -80,6 +90,7 @@ function parseFlags(argv: string[]): Flags {
     csrOnly: !argv.includes('--skip-csr-only'),
     profile: !argv.includes('--no-profile'),
     http2: argv.includes('--http2'),
+    engine: engineFlag(get('engine')),
     tuning: {
       coalesceGapBytes: get('coalesce-gap') === undefined ? undefined : num('coalesce-gap', 0),
       concurrency: get('concurrency') === undefined ? undefined : Math.max(1, Math.round(num('concurrency', 6))),
@@ -230,13 +241,13 @@ async function main(): Promise<void> {
   }
 
   // 2. Browser + server.
-  const h = await startHarness(dir, { latencyMs: f.latencyMs, bytesPerSecond: f.bandwidthMBps * 1e6, http2: f.http2 });
+  const h = await startHarness(dir, { latencyMs: f.latencyMs, bytesPerSecond: f.bandwidthMBps * 1e6, http2: f.http2, engine: f.engine });
   const url = (store: string) => `${h.serverUrl}/${store}`;
   const results: Record<string, unknown> = {};
   const lines: string[] = [];
   const breakdowns: string[] = [];
   try {
-    log(`  chromium ${h.browserVersion}, server ${h.serverUrl} (+${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response)`);
+    log(`  ${h.browserVersion}, server ${h.serverUrl} (+${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response)`);
     const rows: string[][] = [];
     const push = (...r: string[]) => rows.push(r);
 
@@ -325,7 +336,7 @@ async function main(): Promise<void> {
       '',
       `Synthetic matrix (not real cells): ${int(f.synth.cells)} cells × ${int(f.synth.genes)} genes, ${int(meta.nnz)} non-zeros (${((meta.nnz / f.synth.cells / f.synth.genes) * 100).toFixed(2)} %), counts 1+Geometric(q_g), ${f.synth.datasets} datasets with gene panels of ${meta.datasets.map((d) => int(d.panel.length)).join(' / ')} genes, ${meta.cellTypes.length} cell types (Zipf). Seed ${f.synth.seed}.`,
       `Stores: ragged atlas ${mb(atlasInfo.bytes)} MB (of which CSC copies ${mb(atlasInfo.cscBytes)} MB; ingest ${atlasInfo.ingestSeconds.toFixed(0)} s + add-csc ${atlasInfo.cscSeconds.toFixed(0)} s + optimize ${atlasInfo.optimizeSeconds.toFixed(0)} s)${csrOnlyInfo ? ` and the same without CSC copies (${mb(csrOnlyInfo.bytes)} MB)` : ''}; AnnData-Zarr CSR ${mb(ann.csr.bytes)} MB, CSC ${mb(ann.csc.bytes)} MB (zarr v2, ${ann.csr.compressor}, ${int(ann.csr.chunkElements)}-element chunks).`,
-      `Network: companion serveDirectory, +${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response (a per-connection cap: parallel requests add up), ${f.http2 ? 'HTTPS with HTTP/2 (self-signed certificate)' : 'HTTP/1.1'} over loopback. Chromium ${h.browserVersion} headless (navigator.hardwareConcurrency = ${(results.gene as any)?.ours?.med?.hardwareConcurrency ?? (results.cellType as any)?.ours?.med?.hardwareConcurrency ?? (results.stream as any)?.ours?.med?.hardwareConcurrency ?? '?'}), fresh browser context per query (cold HTTP cache), ragged-atlas with cache: 'none'. Query times are medians of ${f.reps} cold runs (streaming: ${f.streamReps}); requests and MB are server-side counts of the median run; "open" = RaggedAtlas.checkoutLatest / opening the AnnData root group.`,
+      `Network: companion serveDirectory, +${f.latencyMs} ms per request, ${f.bandwidthMBps} MB/s per response (a per-connection cap: parallel requests add up), ${f.http2 ? 'HTTPS with HTTP/2 (self-signed certificate)' : 'HTTP/1.1'} over loopback. ${h.browserVersion} headless (navigator.hardwareConcurrency = ${(results.gene as any)?.ours?.med?.hardwareConcurrency ?? (results.cellType as any)?.ours?.med?.hardwareConcurrency ?? (results.stream as any)?.ours?.med?.hardwareConcurrency ?? '?'}), fresh browser context per query (cold HTTP cache), ragged-atlas with cache: 'none'. Query times are medians of ${f.reps} cold runs (streaming: ${f.streamReps}); requests and MB are server-side counts of the median run; "open" = RaggedAtlas.checkoutLatest / opening the AnnData root group.`,
       `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end (shared machine).`,
       '',
       '| query | reader | open | query | requests | MB transferred | result check | query time vs ragged-atlas |',
@@ -340,9 +351,10 @@ async function main(): Promise<void> {
       ...breakdowns,
     ].join('\n');
     process.stdout.write(`${header}\n`);
-    writeFileSync(join(dir, 'report.md'), `${header}\n`);
-    writeFileSync(join(dir, 'results.json'), JSON.stringify({ flags: { ...f, only: [...f.only] }, meta: { nnz: meta.nnz, datasets: meta.datasets.map((d) => ({ name: d.name, nRows: d.nRows, genes: d.panel.length })) }, atlas: atlasInfo, anndata: ann, results }, null, 2));
-    log(`report written to ${join(dir, 'report.md')}`);
+    const suffix = f.engine === 'chromium' ? '' : `-${f.engine}`;
+    writeFileSync(join(dir, `report${suffix}.md`), `${header}\n`);
+    writeFileSync(join(dir, `results${suffix}.json`), JSON.stringify({ flags: { ...f, only: [...f.only] }, meta: { nnz: meta.nnz, datasets: meta.datasets.map((d) => ({ name: d.name, nRows: d.nRows, genes: d.panel.length })) }, atlas: atlasInfo, anndata: ann, results }, null, 2));
+    log(`report written to ${join(dir, `report${suffix}.md`)}`);
   } finally {
     await h.close();
   }
