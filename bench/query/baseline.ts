@@ -162,15 +162,32 @@ export async function baselineGeneCsr(o: { url: string; genes: string[] }): Prom
 }
 
 /** Per-gene [sum, nnz] from a CSC matrix: indptr, then each gene's slice. */
-export async function baselineGeneCsc(o: { url: string; genes: string[] }): Promise<BaselineResult & GeneCheck> {
+export async function baselineGeneCsc(o: { url: string; genes: string[]; warmUp?: string[] }): Promise<BaselineResult & GeneCheck> {
   const opened = await openRoot(o.url);
   const { root } = opened;
+  if (o.warmUp) {
+    // Warm: a viewer that has shown other genes keeps X's arrays, var names and indptr.
+    const x = await openSparseX(root);
+    const indptr = toNumbers(await getAll(x.indptrArr!));
+    await cscColumns(x, indptr, o.warmUp);
+    const t0 = performance.now();
+    const columns = await cscColumns(x, indptr, o.genes);
+    const t1 = performance.now();
+    return { ...result(opened, t0, t1), ...geneCheck(o.genes, columns), shape: [x.shape[0], o.genes.length] };
+  }
   const t0 = performance.now();
-  const { varNames, indptrArr, indicesArr, dataArr, shape } = await openSparseX(root);
-  const indptr = toNumbers(await getAll(indptrArr!));
+  const x = await openSparseX(root);
+  const indptr = toNumbers(await getAll(x.indptrArr!));
+  const columns = await cscColumns(x, indptr, o.genes);
+  const t1 = performance.now();
+  return { ...result(opened, t0, t1), ...geneCheck(o.genes, columns), shape: [x.shape[0], o.genes.length] };
+}
+
+/** The dense columns of `genes` from a CSC X: one indices and one data slice per gene. */
+function cscColumns({ varNames, indicesArr, dataArr, shape }: Awaited<ReturnType<typeof openSparseX>>, indptr: ArrayLike<number>, genes: string[]): Promise<Float32Array[]> {
   const limit = createLimiter(8);
-  const columns = await Promise.all(
-    o.genes.map(async (g) => {
+  return Promise.all(
+    genes.map(async (g) => {
       const col = new Float32Array(shape[0]);
       const j = varNames.indexOf(g);
       if (j < 0) return col;
@@ -186,8 +203,6 @@ export async function baselineGeneCsc(o: { url: string; genes: string[] }): Prom
       return col;
     }),
   );
-  const t1 = performance.now();
-  return { ...result(opened, t0, t1), ...geneCheck(o.genes, columns), shape: [shape[0], o.genes.length] };
 }
 
 function geneCheck(genes: string[], columns: Float32Array[]): { perFeature: Record<string, [number, number]> } {

@@ -428,13 +428,13 @@ export function inputDataset(raw: RawCsr, meta: SynthMeta, d: number): InputData
  * The 10 query genes, spread over frequency ranks (most common → rare): ranks at fixed fractions
  * of the genes sorted by expected detection rate.
  */
-export function pickQueryGenes(meta: SynthMeta, n = 10): number[] {
+export function pickQueryGenes(meta: SynthMeta, n = 10, exclude: readonly number[] = []): number[] {
   const order = meta.geneRate.map((r, g) => [r, g] as const).filter(([r]) => r > 0).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   const fractions = [0, 0.002, 0.01, 0.03, 0.08, 0.15, 0.3, 0.5, 0.75, 0.95].slice(0, n);
   const out: number[] = [];
   for (const f of fractions) {
     let i = Math.min(order.length - 1, Math.floor(f * order.length));
-    while (out.includes(order[i]![1])) i++;
+    while (out.includes(order[i]![1]) || exclude.includes(order[i]![1])) i++;
     out.push(order[i]![1]);
   }
   return out;

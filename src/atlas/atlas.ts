@@ -34,6 +34,7 @@ import { cloudTableOpener } from './cloud-table.js';
 const COMPANION_CONFIG = 'ragged_atlas.json';
 import type { PointerField } from './pointer-fields.js';
 import { parseSnapshotRecords, type SnapshotRecord } from './snapshot-record.js';
+import { ObsMemo } from '../query/obs-memo.js';
 
 export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 'wasmUrl' | 'workerUrl' | 'variant'> {
   /** Name of the snapshot table; homeobox's default. */
@@ -84,8 +85,16 @@ export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 
    * decode) when there are two or more decode workers; with one, pages stay on the calling thread.
    */
   lanceOffloadBytes?: number;
+  /**
+   * Decoded obs selections this checkout keeps for later queries that select the same rows and
+   * columns (query/obs-memo.ts; e.g. `features()` for another gene), bytes. Default 64 MiB (about
+   * 2.5 million cells' uids and pointers); 0 keeps none.
+   */
+  obsMemoBytes?: number;
   signal?: AbortSignal;
 }
+
+const DEFAULT_OBS_MEMO_BYTES = 64 << 20;
 
 /** One `atlas_versions` row, as `listVersions` returns it. */
 export type AtlasVersion = SnapshotRecord;
@@ -230,6 +239,7 @@ export class RaggedAtlas {
   readonly #closers: (() => void)[];
   readonly #indexCache = new ShardIndexCache();
   readonly #arrays = new Map<string, Promise<ZarrArray | undefined>>();
+  readonly #obsMemo: ObsMemo;
 
   readonly #readTuning: { maxGap?: number; concurrency?: number };
 
@@ -241,8 +251,10 @@ export class RaggedAtlas {
     decoder: ChunkDecoder,
     closers: (() => void)[],
     readTuning: { maxGap?: number; concurrency?: number },
+    obsMemoBytes: number,
   ) {
     this.#readTuning = readTuning;
+    this.#obsMemo = new ObsMemo(obsMemoBytes);
     this.record = record;
     this.version = record.version;
     this.#catalog = catalog;
@@ -295,7 +307,7 @@ export class RaggedAtlas {
       const pageDecoder = await pageDecoderFor(decoder, opts);
       const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes, pageDecoder }), src.layerDefaults(), src.zarr(record)]);
       catalog.defaultLayers = defaults;
-      return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes, concurrency: opts.concurrency });
+      return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes, concurrency: opts.concurrency }, opts.obsMemoBytes ?? DEFAULT_OBS_MEMO_BYTES);
     } catch (err) {
       for (const close of closers) close();
       throw err;
@@ -348,13 +360,14 @@ export class RaggedAtlas {
         progress.chunks += d.chunks;
         run.onProgress?.({ ...progress });
       },
-    }));
+    }), this.#obsMemo);
     return new AtlasQuery(executor, { ...emptySpec(), obsTable });
   }
 
-  /** Stops the decode and fetch workers this atlas started. */
+  /** Stops the decode and fetch workers this atlas started and drops its decoded obs selections. */
   close(): void {
     for (const c of this.#closers.splice(0)) c();
+    this.#obsMemo.clear();
   }
 }
 

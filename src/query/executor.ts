@@ -9,7 +9,8 @@ import { UNSUPPORTED_META, type StructChildren } from '../lance/index.js';
 import type { QueryExecutor, QueryProgress, RunOptions } from './atlas-query.js';
 import { groupCount } from './group-count.js';
 import { obsFrame } from './obs-frame.js';
-import { countObs, selectObs, selectObsStream, type ObsTable } from './obs-select.js';
+import { countObs, selectObs, selectObsStream, type ObsTable, type SelectOptions } from './obs-select.js';
+import type { ObsMemo } from './obs-memo.js';
 import { splitRows, unitsOf, type BatchInfo } from './batch-units.js';
 import { numbersAt, stringCodes } from '../arrow/columns.js';
 import { quoteIdent } from './predicate/index.js';
@@ -36,6 +37,8 @@ export class AtlasExecutor implements QueryExecutor {
   constructor(
     private readonly catalog: AtlasCatalog,
     private readonly readContext: ReadContextFactory,
+    /** The atlas's decoded obs selections (toAnnData / toMuData reuse them); none: always read. */
+    private readonly obsMemo?: ObsMemo,
   ) {}
 
   async count(spec: QuerySpec, opts: RunOptions): Promise<number> {
@@ -81,10 +84,12 @@ export class AtlasExecutor implements QueryExecutor {
     }
     if (field) this.#completePointers(table, field, ctx, opts.signal);
     const select = { columns, extraWhere, structChildren: field && pointerChildren(field, spec, cscEverywhere), signal: opts.signal };
-    // One filtered scan when only the presence filter applies (selectObsStream), not a match pass + take.
-    const parts: arrow.Table[] = [];
-    for await (const t of selectObsStream(table, spec, select)) parts.push(t);
-    const rows = parts.length ? parts.slice(1).reduce((a, b) => a.concat(b), parts[0]!) : await selectObs(table, spec, select);
+    const rows = await this.#selectRows(table, spec, select, async () => {
+      // One filtered scan when only the presence filter applies (selectObsStream), not a match pass + take.
+      const parts: arrow.Table[] = [];
+      for await (const t of selectObsStream(table, spec, select)) parts.push(t);
+      return parts.length ? parts.slice(1).reduce((a, b) => a.concat(b), parts[0]!) : await selectObs(table, spec, select);
+    });
     report(opts, progress, 'obs', { rows: rows.numRows });
     return this.#assemble(rows, field, spec, opts, progress, true, ctx);
   }
@@ -142,7 +147,8 @@ export class AtlasExecutor implements QueryExecutor {
     const pointers = this.catalog.pointerFields(spec.obsTable);
     const columns = [...this.#metadataColumns(table, spec), ...fields.map((f) => f.name)];
     for (const f of fields) this.#prefetchCatalog(f);
-    const rows = await selectObs(table, spec, { columns, signal: opts.signal });
+    const select = { columns, signal: opts.signal };
+    const rows = await this.#selectRows(table, spec, select, () => selectObs(table, spec, select));
     const progress = newProgress();
     const shared = obsFrame(rows, pointers);
     const mod: Record<string, AnnData> = {};
@@ -198,6 +204,20 @@ export class AtlasExecutor implements QueryExecutor {
     };
   }
 
+  /** The rows `select` chooses: from the memo when an earlier query of this checkout chose them. */
+  async #selectRows(table: ObsTable, spec: QuerySpec, select: SelectOptions, read: () => Promise<arrow.Table>): Promise<arrow.Table> {
+    // Vector searches are not kept: their key would be the vector, and they are rarely repeated.
+    const key = this.obsMemo && !spec.search && !table.pushdown ? obsKey(spec, select) : undefined;
+    const hit = key === undefined ? undefined : this.obsMemo!.get(key);
+    if (hit) {
+      throwIfAborted(select.signal);
+      return hit;
+    }
+    const rows = await read();
+    if (key !== undefined) this.obsMemo!.set(key, rows);
+    return rows;
+  }
+
   #table(spec: QuerySpec): ObsTable {
     return this.catalog.obsTable(spec.obsTable);
   }
@@ -242,6 +262,12 @@ export class AtlasExecutor implements QueryExecutor {
  * every group has CSC arrays), not certain: a result with no more rows than features goes CSR, and
  * FieldReadContext.wholePointer then takes the left-out children by row address.
  */
+/** Everything that decides which obs rows and columns a selection returns, as a string. */
+function obsKey(spec: QuerySpec, select: SelectOptions): string {
+  const { obsTable, where, limit, offset, balanced } = spec;
+  return JSON.stringify([obsTable ?? null, where ?? null, limit ?? null, offset ?? null, balanced ?? null, select.columns, select.extraWhere ?? [], select.structChildren ?? null]);
+}
+
 function pointerChildren(field: PointerField, spec: QuerySpec, cscEverywhere: boolean): StructChildren | undefined {
   if (field.kind !== 'sparse') return undefined;
   if (spec.features?.featureSpace !== field.featureSpace) return { [field.name]: ['zarr_group', 'start', 'end'] };

@@ -204,11 +204,16 @@ function nums(v: arrow.Vector, rows: ArrayLike<number>, what: string): Float64Ar
 async function array(ctx: FieldReadContext, path: string, required: boolean): Promise<ZarrArray | undefined> {
   let p = ctx.arrays.get(path);
   if (!p) {
-    p = openArray(ctx.zarr, path, { signal: ctx.signal, indexCache: ctx.indexCache }).catch((err) => {
+    const opening = openArray(ctx.zarr, path, { signal: ctx.signal, indexCache: ctx.indexCache }).catch((err) => {
       if (err instanceof NotFoundError) return undefined;
       throw err;
     });
-    ctx.arrays.set(path, p);
+    // The atlas keeps opened arrays for every later query; a failed (e.g. aborted) open must not stay.
+    opening.catch(() => {
+      if (ctx.arrays.get(path) === opening) ctx.arrays.delete(path);
+    });
+    ctx.arrays.set(path, opening);
+    p = opening;
   }
   const a = await p;
   if (!a && required) throw new NotFoundError(`zarr array ${path} is missing`, { where: `${ctx.zarr.url}/${path}` });
