@@ -6,38 +6,9 @@
 // (docs/decisions.md). V8 and SpiderMonkey did not mind, so only this test would notice a relapse.
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
+import { functionBodySizes } from '../../helpers/wasm-binary.js';
 
 const JSC_OMG_LIMIT = 100_000;
-
-/** Body sizes (bytes) of every function in a wasm binary's code section. */
-function functionBodySizes(bytes: Uint8Array): number[] {
-  let p = 8; // magic + version
-  const leb = () => {
-    let r = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = bytes[p++]!;
-      r += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    return r;
-  };
-  const sizes: number[] = [];
-  while (p < bytes.length) {
-    const id = bytes[p++]!;
-    const end = leb() + p;
-    if (id === 10) {
-      for (let n = leb(); n > 0; n--) {
-        const size = leb();
-        sizes.push(size);
-        p += size;
-      }
-    }
-    p = end;
-  }
-  return sizes;
-}
 
 for (const variant of ['simd', 'scalar']) {
   test(`${variant} build: every function is below JavaScriptCore's optimising-tier limit`, () => {

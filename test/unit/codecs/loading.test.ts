@@ -4,40 +4,9 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { CodecError } from '../../../src/errors.js';
 import { WASM_FILES, chooseVariant, defaultWasmUrls, loadCodecs } from '../../../src/codecs/index.js';
+import { targetFeatures } from '../../helpers/wasm-binary.js';
 
 const distFile = (v: 'simd' | 'scalar') => new URL(`../../../wasm/dist/${WASM_FILES[v]}`, import.meta.url);
-
-/** Features listed in the module's `target_features` custom section (`+simd128`, ...). */
-function targetFeatures(bytes: Uint8Array): string[] {
-  let p = 8;
-  const leb = () => {
-    let r = 0;
-    let s = 0;
-    let x: number;
-    do {
-      x = bytes[p++]!;
-      r += (x & 0x7f) * 2 ** s;
-      s += 7;
-    } while (x & 0x80);
-    return r;
-  };
-  const text = (n: number) => new TextDecoder().decode(bytes.subarray(p, (p += n)));
-  while (p < bytes.length) {
-    const id = bytes[p++]!;
-    const size = leb();
-    const end = p + size;
-    if (id === 0 && text(leb()) === 'target_features') {
-      const out: string[] = [];
-      for (let n = leb(); n > 0; n--) {
-        const prefix = String.fromCharCode(bytes[p++]!);
-        out.push(prefix + text(leb()));
-      }
-      return out;
-    }
-    p = end;
-  }
-  return [];
-}
 
 test('chooseVariant: explicit choice wins; auto follows WebAssembly.validate of a SIMD probe', () => {
   expect(chooseVariant('scalar')).toBe('scalar');
