@@ -53,6 +53,21 @@ export interface EngineBrowser {
 
 const logError = (m: string) => console.error('[page]', m);
 
+/** The calls Playwright's and Puppeteer's pages spell the same way. */
+function sameCalls(page: {
+  evaluate(fn: (a: unknown) => unknown, arg: unknown): Promise<unknown>;
+  goto(url: string): Promise<unknown>;
+  reload(): Promise<unknown>;
+  click(selector: string): Promise<void>;
+}): Pick<TestPage, 'evaluate' | 'goto' | 'reload' | 'click'> {
+  return {
+    evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => unknown, arg) as Promise<never>,
+    goto: async (url) => void (await page.goto(url)),
+    reload: async () => void (await page.reload()),
+    click: (s) => page.click(s),
+  };
+}
+
 /** Starts `engine` headless. `extraArgs`: more Chromium flags (bench:query --http2 adds --ignore-certificate-errors). */
 export async function launchBrowser(engine: Engine, opts: { extraArgs?: string[] } = {}): Promise<EngineBrowser> {
   return engine === 'chromium' ? launchChromium(opts.extraArgs ?? []) : engine === 'firefox' ? launchFirefox() : launchWebKit();
@@ -68,10 +83,7 @@ async function launchChromium(extraArgs: string[]): Promise<EngineBrowser> {
       page.on('pageerror', (e) => onError(e.message));
       page.on('console', (m) => void (m.type() === 'error' && onError(m.text())));
       return {
-        evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => never, arg),
-        goto: async (url) => void (await page.goto(url)),
-        reload: async () => void (await page.reload()),
-        click: (s) => page.click(s),
+        ...sameCalls(page),
         fill: (s, text) => page.fill(s, text),
         text: async (s) => (await page.locator(s).first().textContent()) ?? '',
         texts: (s) => page.locator(s).allTextContents(),
@@ -101,10 +113,7 @@ async function launchFirefox(): Promise<EngineBrowser> {
       page.on('pageerror', (e) => onError(e instanceof Error ? e.message : String(e)));
       page.on('console', (m) => void (m.type() === 'error' && onError(m.text())));
       return {
-        evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => never, arg),
-        goto: async (url) => void (await page.goto(url)),
-        reload: async () => void (await page.reload()),
-        click: (s) => page.click(s),
+        ...sameCalls(page),
         fill: (s, text) => page.locator(s).fill(text),
         text: (s) => page.$eval(s, (el) => el.textContent ?? ''),
         texts: (s) => page.$$eval(s, (els) => els.map((el) => el.textContent ?? '')),
