@@ -255,6 +255,12 @@ export class AtlasExecutor implements QueryExecutor {
   }
 }
 
+/** Everything that decides which obs rows and columns a selection returns, as a string. */
+function obsKey(spec: QuerySpec, select: SelectOptions): string {
+  const { obsTable, where, limit, offset, balanced } = spec;
+  return JSON.stringify([obsTable ?? null, where ?? null, limit ?? null, offset ?? null, balanced ?? null, select.columns, select.extraWhere ?? [], select.structChildren ?? null]);
+}
+
 /**
  * Pointer children to read when the read path is known before the rows are: the CSR path (no
  * features() in this space) uses zarr_group, start and end; the CSC path zarr_group and zarr_row
@@ -262,12 +268,6 @@ export class AtlasExecutor implements QueryExecutor {
  * every group has CSC arrays), not certain: a result with no more rows than features goes CSR, and
  * FieldReadContext.wholePointer then takes the left-out children by row address.
  */
-/** Everything that decides which obs rows and columns a selection returns, as a string. */
-function obsKey(spec: QuerySpec, select: SelectOptions): string {
-  const { obsTable, where, limit, offset, balanced } = spec;
-  return JSON.stringify([obsTable ?? null, where ?? null, limit ?? null, offset ?? null, balanced ?? null, select.columns, select.extraWhere ?? [], select.structChildren ?? null]);
-}
-
 function pointerChildren(field: PointerField, spec: QuerySpec, cscEverywhere: boolean): StructChildren | undefined {
   if (field.kind !== 'sparse') return undefined;
   if (spec.features?.featureSpace !== field.featureSpace) return { [field.name]: ['zarr_group', 'start', 'end'] };
