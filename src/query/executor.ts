@@ -37,7 +37,7 @@ export class AtlasExecutor implements QueryExecutor {
   constructor(
     private readonly catalog: AtlasCatalog,
     private readonly readContext: ReadContextFactory,
-    /** The atlas's decoded obs selections (toAnnData / toMuData reuse them); none: always read. */
+    /** The atlas's decoded obs selections (toArrow / toAnnData / toMuData reuse them); none: always read. */
     private readonly obsMemo?: ObsMemo,
   ) {}
 
@@ -54,7 +54,8 @@ export class AtlasExecutor implements QueryExecutor {
   async toArrow(spec: QuerySpec, opts: RunOptions): Promise<arrow.Table> {
     const table = this.#table(spec);
     const pointers = new Set(this.catalog.pointerFields(spec.obsTable).map((p) => p.name));
-    const rows = await selectObs(table, spec, { columns: this.#metadataColumns(table, spec), signal: opts.signal });
+    const select = { columns: this.#metadataColumns(table, spec), signal: opts.signal };
+    const rows = await this.#selectRows(table, spec, select, () => selectObs(table, spec, select));
     return rows.select(rows.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n) && n !== '_rowaddr'));
   }
 

@@ -72,6 +72,11 @@ test('a second gene query on the same checkout reuses the decoded obs rows and e
     // …where a checkout without the memo decodes them anew for each query.
     const freshFirst = await geneQuery(fresh, genes.slice(0, 4));
     expect(barcodeData(await geneQuery(fresh, genes.slice(4)))).not.toBe(barcodeData(freshFirst));
+    // toArrow keeps its selections too (the demo's scatter re-reads its embedding per gene).
+    const arrowOf = () => a.query().where("cell_type = '3'").select(['barcode']).toArrow();
+    const [t1, t2] = [await arrowOf(), await arrowOf()];
+    expect(t2.getChild('barcode')!.data[0]).toBe(t1.getChild('barcode')!.data[0]);
+    expect(t2.toArray().map(String)).toEqual((await fresh.query().where("cell_type = '3'").select(['barcode']).toArrow()).toArray().map(String));
     // Another selection (a predicate) is its own entry, read and returned as a fresh checkout does.
     const subset = await a.query().where("cell_type = '3'").select(['uid', 'barcode']).features(genes.slice(4), 'gene_expression').toAnnData();
     const subsetWant = await fresh.query().where("cell_type = '3'").select(['uid', 'barcode']).features(genes.slice(4), 'gene_expression').toAnnData();
