@@ -1,15 +1,11 @@
-// The REST client in Chromium and Firefox (Debian's, via test/helpers/browser.ts), cross-origin against the mock:
+// The REST client in Chromium, Firefox and WebKit (Debian's, via test/helpers/browser.ts), cross-origin against the mock:
 // proves src/rest runs in a page (fetch, no Node APIs, codecs loaded on demand, wasm zstd included)
 // and shows the CORS preflight the service must allow.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as lancedb from '@lancedb/lancedb';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { BrowserHarness } from '../../helpers/browser.js';
 import { describeEachEngine } from '../../helpers/each-engine.js';
 import { ARROW_FILE } from '../../helpers/lancedb-cloud-mock.js';
-import { API_KEY, DB_URI, startFixture, type Fixture } from './fixture.js';
+import { API_KEY, DB_URI, lanceDeletionFile, startFixture, type Fixture } from './fixture.js';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -82,27 +78,19 @@ describeEachEngine((engine, h) => {
     const lz4 = await inPage(h(), 'n_genes > 500');
     expect(lz4.ids).toEqual((await local.query().where('n_genes > 500').select(['id']).toArray()).map((r) => String(r.id)));
 
-    const dir = mkdtempSync(join(tmpdir(), 'ra-zstd-'));
-    try {
-      const db = await lancedb.connect(dir);
-      await (await db.createTable('t', Array.from({ length: 300 }, (_, id) => ({ id })))).delete('id % 3 = 0');
-      const dels = join(dir, 't.lance', '_deletions');
-      const file = readFileSync(join(dels, readdirSync(dels)[0]!));
-      fx.mock.intercept((req) => (req.method === 'POST' && req.path.endsWith('/query/') ? { status: 200, headers: { 'content-type': ARROW_FILE }, body: file } : undefined));
-      const page = await h().newPage();
-      const rows = await page.evaluate(
-        async ({ url, db }) => {
-          const m = await (window as any).__import('/src/rest/index.ts');
-          const t = await m.connectCloud({ db, hostOverride: url, retries: 0 }).openTable('cells');
-          const q = await t.query();
-          return Array.from(q.getChild('row_id').toArray() as Uint32Array).sort((a, b) => a - b);
-        },
-        { url: fx.mock.url, db: DB_URI },
-      );
-      await page.close();
-      expect(rows).toEqual(Array.from({ length: 100 }, (_, i) => i * 3));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const file = await lanceDeletionFile(300, 3);
+    fx.mock.intercept((req) => (req.method === 'POST' && req.path.endsWith('/query/') ? { status: 200, headers: { 'content-type': ARROW_FILE }, body: file } : undefined));
+    const page = await h().newPage();
+    const rows = await page.evaluate(
+      async ({ url, db }) => {
+        const m = await (window as any).__import('/src/rest/index.ts');
+        const t = await m.connectCloud({ db, hostOverride: url, retries: 0 }).openTable('cells');
+        const q = await t.query();
+        return Array.from(q.getChild('row_id').toArray() as Uint32Array).sort((a, b) => a - b);
+      },
+      { url: fx.mock.url, db: DB_URI },
+    );
+    await page.close();
+    expect(rows).toEqual(Array.from({ length: 100 }, (_, i) => i * 3));
   });
 });

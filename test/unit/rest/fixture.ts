@@ -1,6 +1,6 @@
 // Shared setup for the REST tests: a real local LanceDB database in a temp dir, the Cloud mock in
 // front of it, and both clients (official @lancedb/lancedb remote, ours) pointed at the mock.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +107,20 @@ function plain(v: unknown): unknown {
   }
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return plain((v as { toJSON(): unknown }).toJSON());
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+}
+
+/**
+ * A real ZSTD-compressed Arrow IPC answer: the deletion file LanceDB writes when it deletes every
+ * `step`-th of `rows` ids (its `row_id` column lists the deleted rows).
+ */
+export async function lanceDeletionFile(rows: number, step: number): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ra-zstd-'));
+  try {
+    const db = await lancedb.connect(dir);
+    await (await db.createTable('t', Array.from({ length: rows }, (_, id) => ({ id })))).delete(`id % ${step} = 0`);
+    const dels = join(dir, 't.lance', '_deletions');
+    return readFileSync(join(dels, readdirSync(dels)[0]!));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,11 +1,8 @@
 // Query answers in every framing the service (and the official client) allow: IPC stream, IPC file,
 // file bytes without a Content-Type, mislabelled framing, schema-only answers.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { plainRows, startFixture, type Fixture } from './fixture.js';
+import { lanceDeletionFile, plainRows, startFixture, type Fixture } from './fixture.js';
 import { ARROW_FILE, ARROW_STREAM } from '../../helpers/lancedb-cloud-mock.js';
 import { defaultIpcCodecs } from '../../../src/rest/ipc-codecs.js';
 import { inspectArrowIpc } from '../../../src/arrow/ipc-decompress.js';
@@ -64,23 +61,15 @@ describe('query answer framing', () => {
   });
 
   it('a ZSTD-compressed answer (a Lance deletion file) decodes, loading the wasm zstd on demand', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ra-zstd-'));
-    try {
-      const db = await lancedb.connect(dir);
-      await (await db.createTable('t', Array.from({ length: 500 }, (_, id) => ({ id })))).delete('id % 5 = 0');
-      const dels = join(dir, 't.lance', '_deletions');
-      const file = readFileSync(join(dels, readdirSync(dels)[0]!));
-      fx.mock.intercept((req) => (req.path.endsWith('/query/') ? { status: 200, headers: { 'content-type': ARROW_FILE }, body: file } : undefined));
-      const t = await (await fx.ours().openTable('cells')).query();
-      expect([...t.getChild('row_id')!.toArray()].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i * 5));
-      // A caller-supplied loader is asked for exactly the codecs the answer uses.
-      const asked: string[][] = [];
-      const custom = fx.ours({ codecs: async (needed) => (asked.push(needed), defaultIpcCodecs(needed)) });
-      expect((await (await custom.openTable('cells')).query()).numRows).toBe(100);
-      expect(asked).toEqual([['zstd']]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const file = await lanceDeletionFile(500, 5);
+    fx.mock.intercept((req) => (req.path.endsWith('/query/') ? { status: 200, headers: { 'content-type': ARROW_FILE }, body: file } : undefined));
+    const t = await (await fx.ours().openTable('cells')).query();
+    expect([...t.getChild('row_id')!.toArray()].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i * 5));
+    // A caller-supplied loader is asked for exactly the codecs the answer uses.
+    const asked: string[][] = [];
+    const custom = fx.ours({ codecs: async (needed) => (asked.push(needed), defaultIpcCodecs(needed)) });
+    expect((await (await custom.openTable('cells')).query()).numRows).toBe(100);
+    expect(asked).toEqual([['zstd']]);
   });
 
   it('a query matching nothing returns an empty table with the projected schema', async () => {
