@@ -15,6 +15,7 @@ import { selectObs, type ObsTable } from '../query/obs-select.js';
 import { emptySpec } from '../query/spec.js';
 import { numbersAt, rowsOfStrings, stringCodes } from '../arrow/columns.js';
 import { untilAborted } from '../io/abortable.js';
+import { loadOnce } from '../io/promise-lru.js';
 import { inferPointerFields, type PointerField } from './pointer-fields.js';
 import type { SnapshotRecord } from './snapshot-record.js';
 
@@ -64,12 +65,12 @@ export class AtlasCatalog {
   readonly record: SnapshotRecord;
   /** Default layers of feature spaces the built-ins do not know (from the companion's config). */
   defaultLayers: Record<string, string[]> = {};
-  #datasetRows: Promise<arrow.Table> | undefined;
-  #layoutOf = new Map<string, Promise<string>>();
-  #remaps = new Map<string, Promise<Int32Array>>();
+  readonly #datasetRows = new Map<'', Promise<arrow.Table>>();
+  readonly #layoutOf = new Map<string, Promise<string>>();
+  readonly #remaps = new Map<string, Promise<Int32Array>>();
   /** Every layout's remap from one scan, when the layouts table is small (see remap()). */
-  #allRemaps: Promise<Map<string, Int32Array>> | undefined;
-  #registryRows = new Map<string, Promise<arrow.Table>>();
+  readonly #allRemaps = new Map<'', Promise<Map<string, Int32Array>>>();
+  readonly #registryRows = new Map<string, Promise<arrow.Table>>();
 
   readonly #layoutScanRows: number;
 
@@ -122,40 +123,26 @@ export class AtlasCatalog {
     return inferPointerFields(this.obsTable(obsTable).schema, this.registries.keys(), `obs table ${obsTable ?? ''}`.trim());
   }
 
+  // The catalog's loads are shared by every query of the checkout, so none takes a caller's
+  // signal; each caller waits with its own (promise-lru.ts).
   datasetRows(signal?: AbortSignal): Promise<arrow.Table> {
-    if (!this.#datasetRows) {
-      const p = this.datasets.scan({ signal });
-      this.#datasetRows = p;
-      // A failed (e.g. aborted) read must not stay cached, or every later query fails with it.
-      p.catch(() => {
-        if (this.#datasetRows === p) this.#datasetRows = undefined;
-      });
-    }
-    return this.#datasetRows;
+    return untilAborted(loadOnce(this.#datasetRows, '', () => this.datasets.scan()), signal, this.record.datasetTableName);
   }
 
   /** layout_uid of the dataset row for a zarr group in a feature space (homeobox get_group_reader). */
   layoutUid(zarrGroup: string, featureSpace: string, signal?: AbortSignal): Promise<string> {
-    const key = `${featureSpace}\0${zarrGroup}`;
-    let p = this.#layoutOf.get(key);
-    if (!p) {
-      p = this.datasetRows(signal).then((t) => {
-        const zg = t.getChild('zarr_group');
-        const fs = t.getChild('feature_space');
-        const lu = t.getChild('layout_uid');
-        if (!zg || !fs || !lu) throw new CorruptDataError('datasets table lacks zarr_group/feature_space/layout_uid', { where: this.record.datasetTableName });
-        for (let i = 0, n = t.numRows; i < n; i++) {
-          if (zg.get(i) === zarrGroup && fs.get(i) === featureSpace) return String(lu.get(i) ?? '');
-        }
-        throw new NotFoundError(`no dataset row for zarr group "${zarrGroup}" in feature space ${featureSpace}`, { where: this.record.datasetTableName });
-      });
-      const cached = p;
-      cached.catch(() => {
-        if (this.#layoutOf.get(key) === cached) this.#layoutOf.delete(key);
-      });
-      this.#layoutOf.set(key, p);
-    }
-    return p;
+    const find = async () => {
+      const t = await this.datasetRows();
+      const zg = t.getChild('zarr_group');
+      const fs = t.getChild('feature_space');
+      const lu = t.getChild('layout_uid');
+      if (!zg || !fs || !lu) throw new CorruptDataError('datasets table lacks zarr_group/feature_space/layout_uid', { where: this.record.datasetTableName });
+      for (let i = 0, n = t.numRows; i < n; i++) {
+        if (zg.get(i) === zarrGroup && fs.get(i) === featureSpace) return String(lu.get(i) ?? '');
+      }
+      throw new NotFoundError(`no dataset row for zarr group "${zarrGroup}" in feature space ${featureSpace}`, { where: this.record.datasetTableName });
+    };
+    return untilAborted(loadOnce(this.#layoutOf, `${featureSpace}\0${zarrGroup}`, find), signal, this.record.datasetTableName);
   }
 
   /**
@@ -168,26 +155,14 @@ export class AtlasCatalog {
    * (LanceDB Cloud), are asked per layout.
    */
   remap(layoutUid: string, signal?: AbortSignal): Promise<Int32Array> {
-    if (this.#scansLayouts()) {
-      // The scan is shared by every query of this atlas: it takes no one's signal, each waiter stops on its own.
-      return untilAborted(this.prefetchLayouts()!, signal, FEATURE_LAYOUTS_TABLE).then((all) => {
-        const r = all.get(layoutUid);
-        if (!r) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
-        return r;
-      });
-    }
-    let p = this.#remaps.get(layoutUid);
-    if (!p) {
-      p = (async () => {
-        const rows = await selectObs(this.layouts, { ...emptySpec(), where: `layout_uid = ${quoteString(layoutUid)}` }, { columns: ['layout_uid', 'local_index', 'global_index'], signal });
-        const remap = remapsOf(rows).get(layoutUid);
-        if (!remap) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
-        return remap;
-      })();
-      p.catch(() => this.#remaps.delete(layoutUid));
-      this.#remaps.set(layoutUid, p);
-    }
-    return p;
+    const pick = (all: Map<string, Int32Array>) => {
+      const r = all.get(layoutUid);
+      if (!r) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
+      return r;
+    };
+    const one = () => selectObs(this.layouts, { ...emptySpec(), where: `layout_uid = ${quoteString(layoutUid)}` }, { columns: ['layout_uid', 'local_index', 'global_index'] }).then(remapsOf).then(pick);
+    const p = this.#scansLayouts() ? this.prefetchLayouts()!.then(pick) : loadOnce(this.#remaps, layoutUid, one);
+    return untilAborted(p, signal, FEATURE_LAYOUTS_TABLE);
   }
 
   #scansLayouts(): boolean {
@@ -197,29 +172,13 @@ export class AtlasCatalog {
   /** Starts the whole-table layouts read remap() uses for a small table (undefined for a big one). */
   prefetchLayouts(): Promise<Map<string, Int32Array>> | undefined {
     if (!this.#scansLayouts()) return undefined;
-    if (!this.#allRemaps) {
-      const p = this.layouts.scan({ columns: ['layout_uid', 'local_index', 'global_index'] }).then(remapsOf);
-      this.#allRemaps = p;
-      // A failed (e.g. aborted) read must not stay cached.
-      p.catch(() => {
-        if (this.#allRemaps === p) this.#allRemaps = undefined;
-      });
-    }
-    return this.#allRemaps;
+    return loadOnce(this.#allRemaps, '', () => this.layouts.scan({ columns: ['layout_uid', 'local_index', 'global_index'] }).then(remapsOf));
   }
 
   registry(featureSpace: string, signal?: AbortSignal): Promise<arrow.Table> {
     const t = this.registries.get(featureSpace);
     if (!t) return Promise.reject(new QueryError(`no registry for feature space "${featureSpace}" (have: ${[...this.registries.keys()].join(', ')})`));
-    let p = this.#registryRows.get(featureSpace);
-    if (!p) {
-      const loading = t.scan({ signal });
-      loading.catch(() => {
-        if (this.#registryRows.get(featureSpace) === loading) this.#registryRows.delete(featureSpace);
-      });
-      this.#registryRows.set(featureSpace, (p = loading));
-    }
-    return p;
+    return untilAborted(loadOnce(this.#registryRows, featureSpace, () => t.scan()), signal, this.record.registryTableNames[featureSpace]);
   }
 
   /** Sorted global indices of registry uids (features()); an unknown or unindexed uid is an error. */

@@ -26,3 +26,18 @@ export function manyListeners(signal: AbortSignal): AbortSignal {
   proc?.getBuiltinModule?.('node:events')?.setMaxListeners?.(0, signal);
   return signal;
 }
+
+/**
+ * A signal of one query's own that follows the caller's. A query hangs a listener on its signal
+ * for every read it waits on (hundreds at once); they go on this one, not on the caller's signal,
+ * which may outlive many queries. `release()` detaches it from the caller's signal when the query ends.
+ */
+export function followSignal(signal: AbortSignal | undefined): { signal: AbortSignal | undefined; release: () => void } {
+  if (!signal) return { signal: undefined, release: () => undefined };
+  const own = new AbortController();
+  manyListeners(own.signal);
+  const onAbort = () => own.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { signal: own.signal, release: () => signal.removeEventListener('abort', onAbort) };
+}

@@ -1,6 +1,23 @@
-// A bounded LRU of promises for immutable things loaded by key (shard indexes, decoded index
-// pages). Concurrent callers of one key share one load; a failed load is evicted so the next call
-// retries; the least recently used entries go once `capacity` is exceeded.
+// Promises for immutable things loaded by key. Concurrent callers of one key share one load; a
+// failed load is forgotten so the next call retries. `loadOnce` keeps every entry (a checkout's file
+// metadata, catalog rows, opened arrays); PromiseLru is the bounded form (shard indexes, decoded
+// index pages): the least recently used entries go once `capacity` is exceeded.
+//
+// A shared load must not take any one caller's AbortSignal: queries of one checkout run at once
+// (an explorer aborts the last gene's query as the next starts), and one caller's abort would fail
+// every other waiter. Loads run without a signal; each caller waits with its own (untilAborted).
+
+/** `map`'s promise for `key`, or else `load()`'s, remembered until it fails. */
+export function loadOnce<K, T>(map: Map<K, Promise<T>>, key: K, load: () => Promise<T>): Promise<T> {
+  const hit = map.get(key);
+  if (hit) return hit;
+  const p = load();
+  map.set(key, p);
+  p.catch(() => {
+    if (map.get(key) === p) map.delete(key);
+  });
+  return p;
+}
 
 export class PromiseLru<T> {
   readonly capacity: number;
@@ -23,11 +40,7 @@ export class PromiseLru<T> {
       this.#map.set(key, hit);
       return hit;
     }
-    const p = load();
-    this.#map.set(key, p);
-    p.catch(() => {
-      if (this.#map.get(key) === p) this.#map.delete(key);
-    });
+    const p = loadOnce(this.#map, key, load);
     while (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value!);
     return p;
   }

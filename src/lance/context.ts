@@ -1,7 +1,8 @@
 // State shared by a table and every version checked out from it: the store, the decompressors,
 // and caches of immutable things (data-file metadata, deletion files). Data files and deletion
 // files never change once written, so the caches are safe across versions.
-import { NotFoundError, throwIfAborted } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import { untilAborted } from '../io/abortable.js';
 import { concatBytes } from '../io/bytes.js';
 import { readTail, type ByteStore } from '../io/types.js';
 import type { Decompressors } from './decompressors.js';
@@ -10,7 +11,7 @@ import { deletionKey, parseDeletionFile } from './deletions.js';
 import { DEFAULT_TAIL_BYTES, parseFileMetadata, parseFooter, type FileMetadata } from './file-reader.js';
 import type { DataFragmentProto } from './proto/table.js';
 import { guard } from './guard.js';
-import { PromiseLru } from '../io/promise-lru.js';
+import { loadOnce, PromiseLru } from '../io/promise-lru.js';
 
 /**
  * Files up to this size are read whole with their metadata. Small tables (datasets, layouts,
@@ -70,41 +71,35 @@ export class TableContext {
    * (FragmentReader serves ranges inside `tail` from memory).
    */
   fileMetadata(key: string, sizeHint: number, signal?: AbortSignal): Promise<FileMetadata> {
-    let p = this.#files.get(key);
-    if (!p) {
-      p = this.#readMetadata(key, sizeHint, signal);
-      this.#files.set(key, p);
-      p.catch(() => this.#files.delete(key));
-    }
-    return p;
+    // Shared by every reader of the file, so loaded without any one caller's signal (promise-lru.ts).
+    return untilAborted(loadOnce(this.#files, key, () => this.#readMetadata(key, sizeHint)), signal, `${this.name}/${key}`);
   }
 
-  async #readMetadata(key: string, sizeHint: number, signal?: AbortSignal): Promise<FileMetadata> {
+  async #readMetadata(key: string, sizeHint: number): Promise<FileMetadata> {
     const where = `${this.name}/${key}`;
     let size = sizeHint;
     let first: number;
     let tail: Uint8Array;
     if (size > 0) {
       first = size <= this.wholeFileBytes ? 0 : Math.max(0, size - this.tailBytes);
-      tail = await this.store.getRange(key, { offset: first, length: size - first }, { signal });
+      tail = await this.store.getRange(key, { offset: first, length: size - first });
     } else {
       // No size in the manifest (older writers): the tail and the size in one read where the store
       // can (readTail), then the rest of a small file, which is read whole.
-      const t = await readTail(this.store, key, this.tailBytes, { signal });
-      throwIfAborted(signal, key);
+      const t = await readTail(this.store, key, this.tailBytes);
       if (t === undefined) throw new NotFoundError('data file is missing', { where: `${this.store.url}/${key}` });
       size = t.size;
       first = size - t.bytes.length;
       tail = t.bytes;
       if (first > 0 && size <= this.wholeFileBytes) {
-        tail = concatBytes([await this.store.getRange(key, { offset: 0, length: first }, { signal }), tail]);
+        tail = concatBytes([await this.store.getRange(key, { offset: 0, length: first }), tail]);
         first = 0;
       }
     }
     const footer = guard(where, () => parseFooter(tail, size, where));
     let tailOffset = first;
     if (footer.columnMetaStart < first) {
-      tail = concatBytes([await this.store.getRange(key, { offset: footer.columnMetaStart, length: first - footer.columnMetaStart }, { signal }), tail]);
+      tail = concatBytes([await this.store.getRange(key, { offset: footer.columnMetaStart, length: first - footer.columnMetaStart }), tail]);
       tailOffset = footer.columnMetaStart;
     }
     return guard(where, () => parseFileMetadata(tail, tailOffset, footer, where));
@@ -115,16 +110,12 @@ export class TableContext {
     const d = frag.deletionFile;
     if (!d) return Promise.resolve(new Uint32Array(0));
     const key = deletionKey(frag.id, d);
-    let p = this.#deletions.get(key);
-    if (!p) {
-      p = (async () => {
-        const bytes = await this.store.get(key, { signal });
-        if (!bytes) throw new NotFoundError('deletion file is missing', { where: `${this.store.url}/${key}` });
-        return guard(`${this.name}/${key}`, () => parseDeletionFile(bytes, d, this.dec, `${this.name}/${key}`));
-      })();
-      this.#deletions.set(key, p);
-      p.catch(() => this.#deletions.delete(key));
-    }
-    return p;
+    const where = `${this.name}/${key}`;
+    const load = async () => {
+      const bytes = await this.store.get(key);
+      if (!bytes) throw new NotFoundError('deletion file is missing', { where: `${this.store.url}/${key}` });
+      return guard(where, () => parseDeletionFile(bytes, d, this.dec, where));
+    };
+    return untilAborted(loadOnce(this.#deletions, key, load), signal, where);
   }
 }

@@ -3,6 +3,7 @@
 // query can be reused and forked safely. Terminals run the query through an executor.
 import type { Table } from 'apache-arrow';
 import { QueryError } from '../errors.js';
+import { followSignal } from '../io/abortable.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { DistanceMetric, FeatureJoin, QuerySpec } from './spec.js';
 
@@ -125,20 +126,20 @@ export class AtlasQuery {
   count(options: RunOptions & { groupBy: string | string[] }): Promise<Table>;
   count(options: RunOptions & { groupBy?: string | string[] } = {}): Promise<number | Table> {
     const { groupBy, ...run } = options;
-    if (groupBy === undefined) return this.#exec.count(this.#spec, run);
+    if (groupBy === undefined) return this.#run(run, (o) => this.#exec.count(this.#spec, o));
     const cols = Array.isArray(groupBy) ? groupBy : [groupBy];
     if (!cols.length) throw new QueryError('count({groupBy}) needs at least one column');
-    return this.#exec.countBy(this.#spec, cols, run);
+    return this.#run(run, (o) => this.#exec.countBy(this.#spec, cols, o));
   }
 
   /** The obs rows (metadata only, pointer columns removed) as an Arrow table. */
   toArrow(options: RunOptions = {}): Promise<Table> {
-    return this.#exec.toArrow(this.#spec, options);
+    return this.#run(options, (o) => this.#exec.toArrow(this.#spec, o));
   }
 
   /** One AnnData for the active pointer field (exactly one must be active, or none for obs-only). */
   toAnnData(options: RunOptions = {}): Promise<AnnData> {
-    return this.#exec.toAnnData(this.#spec, options);
+    return this.#run(options, (o) => this.#exec.toAnnData(this.#spec, o));
   }
 
   /**
@@ -154,12 +155,31 @@ export class AtlasQuery {
       checkCount(run.readAhead, 'readAhead');
       if (run.readAhead === 0) throw new QueryError('readAhead must be at least 1');
     }
-    return this.#exec.toBatches(this.#spec, batchSize, run);
+    return this.#stream(batchSize, run);
   }
 
   /** Every active pointer field as its own modality, with presence masks over the shared obs. */
   toMuData(options: RunOptions = {}): Promise<MuData> {
-    return this.#exec.toMuData(this.#spec, options);
+    return this.#run(options, (o) => this.#exec.toMuData(this.#spec, o));
+  }
+
+  /** Runs a terminal on a signal of its own that follows the caller's (io/abortable.ts followSignal). */
+  async #run<T>(options: RunOptions, terminal: (o: RunOptions) => Promise<T>): Promise<T> {
+    const { signal, release } = followSignal(options.signal);
+    try {
+      return await terminal({ ...options, signal });
+    } finally {
+      release();
+    }
+  }
+
+  async *#stream(batchSize: number, options: RunOptions & { readAhead?: number }): AsyncGenerator<AnnData> {
+    const { signal, release } = followSignal(options.signal);
+    try {
+      yield* this.#exec.toBatches(this.#spec, batchSize, { ...options, signal });
+    } finally {
+      release();
+    }
   }
 }
 

@@ -10,6 +10,8 @@ import type { PointerField } from '../atlas/pointer-fields.js';
 import { fetchRangesEncoded, openArray, prefetchShardIndexes, readAll, readRanges, readRows, type ReadProgress, type ZarrArray } from '../zarr/index.js';
 import { CHUNK_FIELDS } from '../zarr/encoded-read.js';
 import type { ShardIndexCache } from '../zarr/shard-index-cache.js';
+import { untilAborted } from '../io/abortable.js';
+import { loadOnce } from '../io/promise-lru.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
 import {
   assembleCsr,
@@ -202,20 +204,12 @@ function nums(v: arrow.Vector, rows: ArrayLike<number>, what: string): Float64Ar
 }
 
 async function array(ctx: FieldReadContext, path: string, required: boolean): Promise<ZarrArray | undefined> {
-  let p = ctx.arrays.get(path);
-  if (!p) {
-    const opening = openArray(ctx.zarr, path, { signal: ctx.signal, indexCache: ctx.indexCache }).catch((err) => {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    });
-    // The atlas keeps opened arrays for every later query; a failed (e.g. aborted) open must not stay.
-    opening.catch(() => {
-      if (ctx.arrays.get(path) === opening) ctx.arrays.delete(path);
-    });
-    ctx.arrays.set(path, opening);
-    p = opening;
-  }
-  const a = await p;
+  // The atlas keeps opened arrays for every later query, so the open takes no query's signal (promise-lru.ts).
+  const open = () => openArray(ctx.zarr, path, { indexCache: ctx.indexCache }).catch((err) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  const a = await untilAborted(loadOnce(ctx.arrays, path, open), ctx.signal, `${ctx.zarr.url}/${path}`);
   if (!a && required) throw new NotFoundError(`zarr array ${path} is missing`, { where: `${ctx.zarr.url}/${path}` });
   return a;
 }

@@ -40,7 +40,7 @@ function perCell(obs: string[], csr: { indptr: Float64Array; data: Float64Array 
 }
 
 describeEachEngine((engine, h) => {
-  test('walkthrough in the browser: versions, counts, joins, exact values, workers, cache, abort, h5ad', async () => {
+  test('walkthrough in the browser: versions, counts, joins, exact values, workers, cache, abort (alone and beside another query), h5ad', async () => {
     const page = await h().newPage();
     const r = await page.evaluate(async (url) => {
       const m = await (window as any).__import('/src/index.ts');
@@ -76,6 +76,19 @@ describeEachEngine((engine, h) => {
       const sub = await a.query().where("cell_type = '3'").select(['uid', 'cell_type']).toAnnData();
       const h5ad = Array.from(await m.toH5ad(sub));
       a.close();
+      // Two queries at once on a fresh checkout share its loads (file metadata, catalog rows,
+      // arrays); aborting one must not fail the other.
+      const concurrent = [];
+      for (const delayMs of [0, 5, 20]) {
+        const c = await m.RaggedAtlas.checkoutLatest(url, { cache: 'none' });
+        const ac2 = new AbortController();
+        const pa = c.query().where("cell_type = '1'").toAnnData({ signal: ac2.signal }).then(() => 'finished', (e: any) => e._tag ?? e.name);
+        const pb = c.query().where("cell_type = '3'").select(['uid', 'cell_type']).toAnnData().then((ad: any) => ad.obsNames, (e: any) => `${e._tag}: ${e.message}`);
+        await new Promise((done) => setTimeout(done, delayMs));
+        ac2.abort();
+        concurrent.push({ abortedTag: await pa, otherObs: await pb });
+        c.close();
+      }
       // A second checkout in the same page is served from IndexedDB: far fewer requests.
       const b = await m.RaggedAtlas.checkoutLatest(url, { cache: 'indexeddb' });
       await b.query().select(['uid', 'barcode']).toAnnData();
@@ -83,7 +96,7 @@ describeEachEngine((engine, h) => {
       b.close();
       return {
         versions, v0count, groups, unionShape: union.shape, interShape: inter.shape, cells, firstRequests: before, cachedRequests,
-        abortTag, subShape: sub.shape, subObs: sub.obsNames, h5ad, workers: navigator.hardwareConcurrency, offloadSame,
+        abortTag, subShape: sub.shape, subObs: sub.obsNames, h5ad, workers: navigator.hardwareConcurrency, offloadSame, concurrent,
       };
     }, server.url);
 
@@ -93,6 +106,7 @@ describeEachEngine((engine, h) => {
     expect(r.interShape).toEqual([3400, 765]);
     expect((r.groups as [string, number][]).reduce((s, g) => s + g[1], 0)).toBe(3400);
     expect(r.abortTag).toBe('Aborted');
+    for (const c of r.concurrent) expect(c).toEqual({ abortedTag: 'Aborted', otherObs: r.subObs });
     expect(r.offloadSame).toBe(true);
 
     // Exact per-cell content against scipy (pbmc3k) and zarrita (pbmc68k counts layer of the zarr.zip).

@@ -1,0 +1,98 @@
+// Queries of one checkout run at once (an explorer aborts the last gene's query as the next one
+// starts, a filter box aborts on every keystroke), and they share the checkout's loads: file
+// metadata, deletion files, catalog rows, opened zarr arrays, shard indexes. Aborting one query
+// must stop only that query: every other query finishes with exactly what it returns alone, and
+// nothing rejected stays cached for later ones. Query A is aborted at several moments of its life
+// while B, started at the same time, reads the same files; B is compared with a fresh checkout.
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as arrow from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RaggedAtlas, type AnnData } from '../../../src/index.js';
+import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
+import { buildWalkthroughAtlas } from '../../fixtures/walkthrough.js';
+
+let dir: string;
+let server: RunningServer;
+let genes: string[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ra-concurrent-abort-'));
+  await buildWalkthroughAtlas(join(dir, 'atlas'));
+  // A little latency per request, so that an abort lands while reads are in flight.
+  server = await serveDirectory(join(dir, 'atlas'), { latencyMs: 15 });
+  const a = await RaggedAtlas.checkoutLatest(server.url, { workers: 0, cache: 'none' });
+  genes = ((await a.featureRegistry('gene_expression')).getChild('uid')!.toArray() as string[]).filter((_, i) => i % 997 === 0).slice(0, 8);
+  a.close();
+}, 600_000);
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+type Run = (a: RaggedAtlas, signal?: AbortSignal) => Promise<unknown>;
+
+const anndata = (ad: AnnData) => {
+  const X = ad.X as { indptr: ArrayLike<number>; indices: ArrayLike<number>; data: ArrayLike<number> };
+  return { shape: ad.shape, obsNames: ad.obsNames, varNames: ad.varNames, indptr: Array.from(X.indptr), indices: Array.from(X.indices), data: Array.from(X.data, Number) };
+};
+const rows = (t: arrow.Table) => t.toArray().map((r) => JSON.stringify(r.toJSON(), (_, v) => (typeof v === 'bigint' ? String(v) : v)));
+
+/** Pairs of queries (A is aborted, B must finish) that share files but not results. */
+const PAIRS: Record<string, [Run, Run, (x: unknown) => unknown]> = {
+  'gene queries': [
+    (a, signal) => a.query().select(['uid']).features(genes.slice(0, 4), 'gene_expression').toAnnData({ signal }),
+    (a) => a.query().select(['uid']).features(genes.slice(4), 'gene_expression').toAnnData(),
+    (x) => anndata(x as AnnData),
+  ],
+  'predicate queries (indexed column)': [
+    (a, signal) => a.query().where("cell_type = '3'").toAnnData({ signal }),
+    (a) => a.query().where("cell_type = '4'").toAnnData(),
+    (x) => anndata(x as AnnData),
+  ],
+  'count, group-by and arrow': [
+    (a, signal) => a.query().where("cell_type IN ('1', '2')").count({ groupBy: 'cell_type', signal }),
+    (a) => a.query().where("cell_type = '5'").select(['barcode', 'cell_type']).toArrow(),
+    (x) => rows(x as arrow.Table),
+  ],
+  'a stream and a gene query': [
+    async (a, signal) => {
+      for await (const _ of a.query().toBatches({ batchSize: 256, signal })) void _;
+    },
+    (a) => a.query().where("cell_type = '2'").features(genes.slice(2, 6), 'gene_expression').toAnnData(),
+    (x) => anndata(x as AnnData),
+  ],
+};
+
+describe.each(Object.entries(PAIRS))('%s', (_, [runA, runB, summary]) => {
+  let want: unknown;
+  beforeAll(async () => {
+    const fresh = await RaggedAtlas.checkoutLatest(server.url, { cache: 'none' });
+    try {
+      want = summary(await runB(fresh));
+    } finally {
+      fresh.close();
+    }
+  }, 120_000);
+
+  test.each([0, 10, 40, 120])('A aborted after %i ms: B returns what it returns alone, and A again after it', async (delay) => {
+    const a = await RaggedAtlas.checkoutLatest(server.url, { cache: 'none' });
+    try {
+      const ac = new AbortController();
+      const pa = runA(a, ac.signal).then(() => 'finished', (e: { _tag?: string }) => e._tag);
+      const pb = runB(a);
+      await new Promise((r) => setTimeout(r, delay));
+      ac.abort();
+      expect(['Aborted', 'finished']).toContain(await pa);
+      expect(summary(await pb)).toEqual(want);
+      // Nothing A left behind fails a later query on the same checkout.
+      await runA(a);
+      expect(summary(await runB(a))).toEqual(want);
+    } finally {
+      a.close();
+    }
+  }, 120_000);
+});
