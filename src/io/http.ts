@@ -52,7 +52,7 @@ export class HttpStore implements ByteStore {
   readonly url: string;
   readonly #fetch: typeof fetch;
   readonly #opts: Required<Omit<HttpStoreOptions, 'fetch'>>;
-  readonly #wholeBodies = new Map<string, { body: Promise<Uint8Array>; etag: string | undefined }>();
+  readonly #wholeBodies = new Map<string, { body: Uint8Array; etag: string | undefined }>();
   readonly #sizes = new Map<string, number>();
   /** ETag of the answer each known size came from. */
   readonly #sizeEtags = new Map<string, string | undefined>();
@@ -79,10 +79,9 @@ export class HttpStore implements ByteStore {
 
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     const url = this.keyUrl(key);
-    const res = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts);
+    const { res, body } = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts);
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw await statusError(res, url);
-    const body = new Uint8Array(await res.arrayBuffer());
+    if (res.status !== 200 || !body) throw await statusError(res, url);
     const declared = res.headers.get('content-length');
     if (declared !== null && isIdentity(res) && Number(declared) !== body.length) {
       throw new HttpError(`body has ${body.length} bytes, Content-Length said ${declared}`, { url, status: res.status });
@@ -98,29 +97,24 @@ export class HttpStore implements ByteStore {
     if (range.length === 0) return new Uint8Array(0);
     const whole = this.#wholeBodies.get(url);
     if (whole) {
-      const body = await whole.body;
-      report(opts, { etag: whole.etag, size: body.length });
-      return sliceWhole(body, range, url);
+      report(opts, { etag: whole.etag, size: whole.body.length });
+      return sliceWhole(whole.body, range, url);
     }
     const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
-    const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
+    const { res, body } = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
     if (res.status === 404) throw new NotFoundError(`no such file`, { where: url });
     if (res.status === 416) {
       throw new HttpError(`range ${header} is past the end of the file`, { url, status: 416, range: header });
     }
-    if (res.status === 200) {
+    if (res.status === 200 && body) {
       // The server ignored Range: remember the whole body once and serve every later range from it.
-      const p = res.arrayBuffer().then((b) => new Uint8Array(b));
       const etag = etagOf(res);
-      this.#wholeBodies.set(url, { body: p, etag });
-      const body = await p;
+      this.#wholeBodies.set(url, { body, etag });
       report(opts, { etag, size: body.length });
       return sliceWhole(body, range, url);
     }
     if (res.status !== 206) throw await statusError(res, url, header);
-    if (!isIdentity(res)) {
-      throw encodedRange(res, url, header);
-    }
+    if (!isIdentity(res) || !body) throw encodedRange(res, url, header);
     const cr = res.headers.get('content-range');
     const etag = etagOf(res);
     let total: number | undefined;
@@ -131,7 +125,6 @@ export class HttpStore implements ByteStore {
       }
       if (m[3] !== '*') this.#learnSize(url, (total = Number(m[3])), etag);
     }
-    const body = new Uint8Array(await res.arrayBuffer());
     if (body.length !== range.length) {
       throw new HttpError(`short read: asked for ${range.length} bytes (${header}), got ${body.length}`, { url, status: 206, range: header });
     }
@@ -149,23 +142,19 @@ export class HttpStore implements ByteStore {
     if (!Number.isSafeInteger(length) || length < 0) throw new HttpError(`invalid tail length ${length}`, { url });
     if (length > 0 && !this.#sizes.has(url) && !this.#suffixBroken && this.#suffixAllowed(url)) {
       const header = `bytes=-${length}`;
-      const res = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
+      const { res, body } = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
       if (res.status === 404) return undefined;
       const etag = etagOf(res);
-      if (res.status === 200) {
+      if (res.status === 200 && body) {
         // The server ignored Range: keep the whole body, as getRange does.
-        const body = new Uint8Array(await res.arrayBuffer());
-        this.#wholeBodies.set(url, { body: Promise.resolve(body), etag });
+        this.#wholeBodies.set(url, { body, etag });
         this.#learnSize(url, body.length, etag);
         report(opts, { etag, size: body.length });
         return { bytes: body.subarray(Math.max(0, body.length - length)), size: body.length };
       }
       if (res.status === 206) {
-        if (!isIdentity(res)) {
-          throw encodedRange(res, url, header);
-        }
+        if (!isIdentity(res) || !body) throw encodedRange(res, url, header);
         const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec((res.headers.get('content-range') ?? '').trim());
-        const body = new Uint8Array(await res.arrayBuffer());
         if (m) {
           const [first, last, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
           this.#learnSize(url, total, etag);
@@ -211,7 +200,7 @@ export class HttpStore implements ByteStore {
       report(opts, { etag: this.#sizeEtags.get(url), size: known });
       return known;
     }
-    const res = await this.#request(url, { method: 'HEAD', ...cacheMode(opts) }, opts);
+    const { res } = await this.#request(url, { method: 'HEAD', ...cacheMode(opts) }, opts);
     if (res.status === 404) return undefined;
     let size: number | undefined;
     let etag: string | undefined;
@@ -222,15 +211,14 @@ export class HttpStore implements ByteStore {
     }
     if (size === undefined) {
       // HEAD refused or without a usable length: ask for one byte and read the total from Content-Range.
-      const probe = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...this.#rangeCache(opts) }, opts);
+      const { res: probe, body } = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...this.#rangeCache(opts) }, opts);
       if (probe.status === 404) return undefined;
       const total = /\/(\d+)$/.exec(probe.headers.get('content-range') ?? '');
       etag = etagOf(probe);
       if (probe.status === 206 && total) size = Number(total[1]);
-      else if (probe.status === 200) size = (await probe.arrayBuffer()).byteLength;
+      else if (probe.status === 200 && body) size = body.length;
       else if (probe.status === 416) size = 0;
       else throw await statusError(probe, url, 'bytes=0-0');
-      if (probe.status === 206) await probe.body?.cancel();
     }
     this.#learnSize(url, size, etag);
     report(opts, { etag, size });
@@ -255,10 +243,10 @@ export class HttpStore implements ByteStore {
       q.searchParams.set('list-type', '2');
       q.searchParams.set('prefix', s3Prefix ? `${s3Prefix}/` : '');
       if (token) q.searchParams.set('continuation-token', token);
-      const res = await this.#request(q.toString(), { method: 'GET' }, opts);
+      const { res, body } = await this.#request(q.toString(), { method: 'GET' }, opts);
       if (res.status === 403 || res.status === 404 || res.status === 405) return undefined;
-      if (!res.ok) throw await statusError(res, q.toString());
-      const xml = await res.text();
+      if (!res.ok || !body) throw await statusError(res, q.toString());
+      const xml = new TextDecoder().decode(body);
       for (const m of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) {
         const key = decodeXml(m[1] ?? '');
         keys.push(rootPath ? key.slice(rootPath.length + 1) : key);
@@ -269,8 +257,13 @@ export class HttpStore implements ByteStore {
     return keys;
   }
 
-  /** One request with retries; the read's signal and priority (fetch `priority`: Chromium orders requests queued for a connection by it) apply to every attempt. */
-  async #request(url: string, init: RequestInit, opts: ReadOptions): Promise<Response> {
+  /**
+   * One request with retries. The body of a 200 or 206 answer is read inside them, so a connection
+   * that drops mid-body is retried like one that fails to connect (other answers leave it unread).
+   * The read's signal and priority (fetch `priority`: Chromium orders requests queued for a
+   * connection by it) apply to every attempt.
+   */
+  async #request(url: string, init: RequestInit, opts: ReadOptions): Promise<{ res: Response; body?: Uint8Array }> {
     const { signal, priority } = opts;
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.#opts.retries; attempt++) {
@@ -290,7 +283,9 @@ export class HttpStore implements ByteStore {
           lastError = await statusError(res, url);
           continue;
         }
-        return res;
+        // A range answer with a content coding is refused unread (encodedRange).
+        const withBody = init.method !== 'HEAD' && (res.status === 200 || (res.status === 206 && isIdentity(res)));
+        return { res, body: withBody ? new Uint8Array(await res.arrayBuffer()) : undefined };
       } catch (err) {
         if (signal?.aborted) throw new AbortedError('request aborted', { where: url }, { cause: err });
         // A fetch transport that cannot run (the worker fetch without workers) will not recover on retry.

@@ -38,6 +38,12 @@ beforeAll(async () => {
       case 'ignore-range':
         res.writeHead(200, { 'Content-Length': N });
         return res.end(bytes);
+      case 'ignore-range-drop-first':
+        // Ignores Range, and the first answer's connection drops halfway through the body.
+        res.writeHead(200, { 'Content-Length': N });
+        if (state.hits > 1) return res.end(bytes);
+        res.write(bytes.subarray(0, N / 2));
+        return void setTimeout(() => res.destroy(), 20);
       case 'short':
         res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}` });
         return res.end(bytes.subarray(a, b)); // one byte short
@@ -192,6 +198,21 @@ test('a server that ignores Range is served correctly from one full download', a
   expectSlice(await s.getRange('x', { offset: 100, length: 50 }), 100);
   expectSlice(await s.getRange('x', { offset: 150_000, length: 5 }), 150_000);
   expect(bad.hits).toBe(1);
+});
+
+test('a body cut off mid-transfer is retried like a failed connection, and a typed HttpError when retries run out', async () => {
+  bad.mode = 'ignore-range-drop-first';
+  bad.hits = 0;
+  expectSlice(await new HttpStore(bad.url).getRange('x', { offset: 150_000, length: 5 }), 150_000);
+  expect(bad.hits).toBe(2);
+  bad.hits = 0;
+  const s = new HttpStore(bad.url, { retries: 0 });
+  const err = await s.getRange('x', { offset: 100, length: 50 }).catch((e) => e);
+  expect(isRaggedAtlasError(err, 'Http')).toBe(true);
+  expect(err.where).toBe(`${bad.url}/x`);
+  // Nothing of the broken answer is kept: the next read downloads the body again.
+  expectSlice(await s.getRange('x', { offset: 150_000, length: 5 }), 150_000);
+  expect(bad.hits).toBe(2);
 });
 
 test.each([
