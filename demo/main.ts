@@ -21,6 +21,18 @@ let atlas: RaggedAtlas | undefined;
 let lastResult: AnnData | undefined;
 const palette = ['#4fb3ff', '#ff7b72', '#7ee787', '#d2a8ff', '#ffa657', '#f778ba', '#79c0ff', '#e3b341', '#56d4dd', '#a5d6ff', '#ffdf5d', '#bc8cff', '#ff9bce'];
 
+/**
+ * Each panel shows its latest request: starting one aborts the one before. The aborted query stops
+ * waiting at once, and reads it shares with the new one (file metadata, arrays) go on for it.
+ */
+const running = new Map<string, AbortController>();
+function supersede(panel: string): AbortSignal {
+  running.get(panel)?.abort();
+  const c = new AbortController();
+  running.set(panel, c);
+  return c.signal;
+}
+
 function showError(where: Element, err: unknown): void {
   console.error(err);
   where.innerHTML = `<div class="error">${escapeHtml(String((err as Error).message ?? err))}</div>`;
@@ -49,6 +61,7 @@ async function loadVersions(): Promise<void> {
 }
 
 async function open(version?: number): Promise<void> {
+  for (const c of running.values()) c.abort(); // their atlas is about to close
   atlas?.close();
   atlas = version === undefined ? await RaggedAtlas.checkoutLatest(urlInput.value, assets) : await RaggedAtlas.checkout(urlInput.value, version, assets);
   const a = atlas;
@@ -80,9 +93,11 @@ function renderTable(el: Element, table: Table, columns: string[]): void {
 
 async function renderCounts(): Promise<void> {
   const el = $('celltypes').querySelector('.body')!;
+  const signal = supersede('counts');
   try {
     const col = $<HTMLSelectElement>('groupcol').value;
-    const counts = await atlas!.query().count({ groupBy: col });
+    const counts = await atlas!.query().count({ groupBy: col, signal });
+    if (signal.aborted) return;
     const rows = [...counts].map((r) => ({ key: String((r as Record<string, unknown>)[col] ?? '∅'), n: Number((r as Record<string, unknown>).count) }));
     rows.sort((a, b) => b.n - a.n);
     const max = Math.max(1, ...rows.map((r) => r.n));
@@ -90,7 +105,7 @@ async function renderCounts(): Promise<void> {
       .map((r) => `<tr><td>${escapeHtml(r.key)}</td><td style="width:50%"><div class="bar" style="width:${(100 * r.n) / max}%"></div></td><td>${r.n}</td></tr>`)
       .join('')}</table>`;
   } catch (err) {
-    showError(el, err);
+    if (!signal.aborted) showError(el, err);
   }
   updateStats();
 }
@@ -100,6 +115,7 @@ async function renderEmbedding(gene?: string): Promise<void> {
   const legend = $('legend');
   const emb = $<HTMLSelectElement>('embcol').value;
   const ctx = canvas.getContext('2d')!;
+  const signal = supersede('embedding');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (!emb) {
     legend.textContent = 'No embedding columns in this atlas.';
@@ -111,11 +127,12 @@ async function renderEmbedding(gene?: string): Promise<void> {
     let values: Float32Array | undefined;
     if (gene) {
       const uid = await findGene(gene);
-      const adata = await q.features([uid], 'gene_expression').featureSpaces('gene_expression').toAnnData();
+      const adata = await q.features([uid], 'gene_expression').featureSpaces('gene_expression').toAnnData({ signal });
       values = columnValues(adata);
       q = q.where('gene_expression.zarr_group IS NOT NULL');
     }
-    const obs = await q.select([emb, groupCol, 'uid']).toArrow();
+    const obs = await q.select([emb, groupCol, 'uid']).toArrow({ signal });
+    if (signal.aborted) return; // a later render owns the canvas now
     const vec = obs.getChild(emb)!;
     const groups = obs.getChild(groupCol)!;
     const pts: [number, number][] = [];
@@ -146,7 +163,7 @@ async function renderEmbedding(gene?: string): Promise<void> {
       ? `${escapeHtml(gene!)}: 0 → ${vmax.toFixed(2)} (${obs.numRows} cells)`
       : [...cats].map(([k, c]) => `<span><i style="background:${c}"></i>${escapeHtml(k)}</span>`).join('');
   } catch (err) {
-    showError(legend, err);
+    if (!signal.aborted) showError(legend, err);
   }
   updateStats();
 }
@@ -189,19 +206,22 @@ $('colour').addEventListener('click', () => void renderEmbedding($<HTMLInputElem
 $('qform').addEventListener('submit', async (e) => {
   e.preventDefault();
   const out = $('qresult');
+  const signal = supersede('query');
   out.textContent = 'running…';
   try {
     const t0 = performance.now();
     let q = atlas!.query().featureJoin($<HTMLSelectElement>('join').value as 'union' | 'intersection').limit(Number($<HTMLInputElement>('limit').value));
     const where = $<HTMLInputElement>('where').value.trim();
     if (where) q = q.where(where);
-    lastResult = await q.featureSpaces('gene_expression').toAnnData();
+    const result = await q.featureSpaces('gene_expression').toAnnData({ signal });
+    if (signal.aborted) return;
+    lastResult = result;
     const X = lastResult.X;
     const nnz = X && X.format === 'csr' ? X.indices.length : 0;
     out.innerHTML = `<p>AnnData ${lastResult.shape[0]} × ${lastResult.shape[1]} · nnz ${nnz.toLocaleString()} · ${(performance.now() - t0).toFixed(0)} ms</p>`;
     renderTable(out.appendChild(document.createElement('div')), lastResult.obs, lastResult.obs.schema.fields.map((f) => f.name).slice(0, 6));
   } catch (err) {
-    showError(out, err);
+    if (!signal.aborted) showError(out, err);
   }
   updateStats();
 });

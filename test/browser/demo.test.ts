@@ -44,10 +44,16 @@ async function explore(browser: EngineBrowser, pageUrl: string): Promise<string[
   expect(await page.text('#summary')).toContain('3,400 cells');
   expect(await page.texts('#version option')).toEqual(['v1 · 3400 rows', 'v0 · 2700 rows']);
   expect((await page.texts('#celltypes tr')).length).toBe(12);
-  await page.fill('#gene', 'LYZ');
-  await page.click('#colour');
+  // A person changing their mind: each click starts a render that aborts the one before (its
+  // queries share the checkout's reads); only the last one draws, and none shows an error.
+  for (const gene of ['CST3', 'NKG7', 'LYZ']) {
+    await page.fill('#gene', gene);
+    await page.click('#colour');
+  }
   await page.waitFor(() => (document.querySelector('#legend')?.textContent ?? '').startsWith('LYZ'), 60_000);
   expect(await page.text('#legend')).toMatch(/^LYZ: 0 → [\d.]+ \(700 cells\)/);
+  await page.fill('#where', "cell_type = '1'");
+  await page.click('#qform button[type=submit]');
   await page.fill('#where', "cell_type = '3'");
   await page.click('#qform button[type=submit]');
   await page.waitFor(() => (document.querySelector('#qresult p')?.textContent ?? '').startsWith('AnnData'), 60_000);
