@@ -7,7 +7,7 @@
 // src/lance), or a LanceDB Cloud database (`{cloud: {db: 'db://…'}, zarr}`, read through
 // src/rest by cloud-table.ts, with queries evaluated by the service). The zarr side is the same.
 import type * as arrow from 'apache-arrow';
-import { NotFoundError, QueryError, UnsupportedError } from '../errors.js';
+import { AbortedError, NotFoundError, QueryError, UnsupportedError } from '../errors.js';
 import { HttpStore, type HttpStoreOptions } from '../io/http.js';
 import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/cache.js';
 import { openStore } from '../io/open.js';
@@ -237,6 +237,8 @@ export class RaggedAtlas {
   readonly #decoder: ChunkDecoder;
   /** Worker pools this atlas started (decode, fetch): stopped by close(). */
   readonly #closers: (() => void)[];
+  /** Aborted by close(): running queries stop, new ones are refused. */
+  readonly #lifetime = new AbortController();
   readonly #indexCache = new ShardIndexCache();
   readonly #arrays = new Map<string, Promise<ZarrArray | undefined>>();
   readonly #obsMemo: ObsMemo;
@@ -344,6 +346,7 @@ export class RaggedAtlas {
 
   /** A new query over an obs table (default: the only one, or `cells`). */
   query(obsTable?: string): AtlasQuery {
+    if (this.#lifetime.signal.aborted) throw new QueryError('this atlas is closed: check it out again to query it');
     this.#catalog.obsTable(obsTable); // fail early on an unknown table
     const executor = new AtlasExecutor(this.#catalog, (run: RunOptions, progress: QueryProgress) => ({
       catalog: this.#catalog,
@@ -360,12 +363,16 @@ export class RaggedAtlas {
         progress.chunks += d.chunks;
         run.onProgress?.({ ...progress });
       },
-    }), this.#obsMemo);
+    }), this.#obsMemo, this.#lifetime.signal);
     return new AtlasQuery(executor, { ...emptySpec(), obsTable });
   }
 
-  /** Stops the decode and fetch workers this atlas started and drops its decoded obs selections. */
+  /**
+   * Stops the decode and fetch workers this atlas started and drops its decoded obs selections.
+   * Queries still running fail with an AbortedError; query() afterwards is a QueryError.
+   */
   close(): void {
+    this.#lifetime.abort(new AbortedError('atlas closed'));
     for (const c of this.#closers.splice(0)) c();
     this.#obsMemo.clear();
   }

@@ -28,16 +28,20 @@ export function manyListeners(signal: AbortSignal): AbortSignal {
 }
 
 /**
- * A signal of one query's own that follows the caller's. A query hangs a listener on its signal
- * for every read it waits on (hundreds at once); they go on this one, not on the caller's signal,
- * which may outlive many queries. `release()` detaches it from the caller's signal when the query ends.
+ * A signal of one query's own that follows the caller's (and its atlas's lifetime). A query hangs a
+ * listener on its signal for every read it waits on (hundreds at once); they go on this one, not on
+ * the caller's signal, which may outlive many queries. `release()` detaches it when the query ends.
  */
-export function followSignal(signal: AbortSignal | undefined): { signal: AbortSignal | undefined; release: () => void } {
-  if (!signal) return { signal: undefined, release: () => undefined };
+export function followSignal(...signals: (AbortSignal | undefined)[]): { signal: AbortSignal | undefined; release: () => void } {
+  const given = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (!given.length) return { signal: undefined, release: () => undefined };
   const own = new AbortController();
   manyListeners(own.signal);
-  const onAbort = () => own.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return { signal: own.signal, release: () => signal.removeEventListener('abort', onAbort) };
+  const detach = given.map((s) => {
+    const onAbort = () => own.abort(s.reason);
+    if (s.aborted) onAbort();
+    else s.addEventListener('abort', onAbort, { once: true });
+    return () => s.removeEventListener('abort', onAbort);
+  });
+  return { signal: own.signal, release: () => detach.forEach((d) => d()) };
 }

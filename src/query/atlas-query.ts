@@ -2,7 +2,7 @@
 // Unlike homeobox, every builder method returns a new query (the receiver is unchanged), so a base
 // query can be reused and forked safely. Terminals run the query through an executor.
 import type { Table } from 'apache-arrow';
-import { QueryError } from '../errors.js';
+import { AbortedError, QueryError } from '../errors.js';
 import { followSignal } from '../io/abortable.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { DistanceMetric, FeatureJoin, QuerySpec } from './spec.js';
@@ -35,6 +35,8 @@ export interface QueryExecutor {
   toAnnData(spec: QuerySpec, opts: RunOptions): Promise<AnnData>;
   toBatches(spec: QuerySpec, batchSize: number, opts: RunOptions & { readAhead?: number }): AsyncIterable<AnnData>;
   toMuData(spec: QuerySpec, opts: RunOptions): Promise<MuData>;
+  /** Aborted when the atlas closes: running terminals stop, with an AbortedError saying so. */
+  readonly closed?: AbortSignal;
 }
 
 export class AtlasQuery {
@@ -165,21 +167,30 @@ export class AtlasQuery {
 
   /** Runs a terminal on a signal of its own that follows the caller's (io/abortable.ts followSignal). */
   async #run<T>(options: RunOptions, terminal: (o: RunOptions) => Promise<T>): Promise<T> {
-    const { signal, release } = followSignal(options.signal);
+    const { signal, release } = followSignal(options.signal, this.#exec.closed);
     try {
       return await terminal({ ...options, signal });
+    } catch (err) {
+      throw this.#closedError(err);
     } finally {
       release();
     }
   }
 
   async *#stream(batchSize: number, options: RunOptions & { readAhead?: number }): AsyncGenerator<AnnData> {
-    const { signal, release } = followSignal(options.signal);
+    const { signal, release } = followSignal(options.signal, this.#exec.closed);
     try {
       yield* this.#exec.toBatches(this.#spec, batchSize, { ...options, signal });
+    } catch (err) {
+      throw this.#closedError(err);
     } finally {
       release();
     }
+  }
+
+  /** Whatever a terminal failed with once its atlas closed (an abort, a stopped worker pool) is that. */
+  #closedError(err: unknown): unknown {
+    return this.#exec.closed?.aborted ? new AbortedError('the atlas was closed while this query ran', {}, { cause: err }) : err;
   }
 }
 

@@ -39,6 +39,8 @@ export class AtlasExecutor implements QueryExecutor {
     private readonly readContext: ReadContextFactory,
     /** The atlas's decoded obs selections (toArrow / toAnnData / toMuData reuse them); none: always read. */
     private readonly obsMemo?: ObsMemo,
+    /** Aborted when the atlas closes. */
+    readonly closed?: AbortSignal,
   ) {}
 
   async count(spec: QuerySpec, opts: RunOptions): Promise<number> {

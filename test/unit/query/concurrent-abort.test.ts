@@ -96,3 +96,29 @@ describe.each(Object.entries(PAIRS))('%s', (_, [runA, runB, summary]) => {
     }
   }, 120_000);
 });
+
+// close() ends a checkout: running terminals stop with an AbortedError saying so (not a stopped
+// worker pool's WorkerError, which would read as a broken worker script), or finish if they were
+// done; a query() afterwards is a QueryError.
+test.each([
+  [0, 0],
+  [0, 40],
+  [1, 0],
+  [1, 40],
+  [1, 150],
+])('close() with %i decode workers, %i ms into two running queries', async (workers, delay) => {
+  const a = await RaggedAtlas.checkoutLatest(server.url, { workers, cache: 'none' });
+  const outcome = (e: { _tag?: string; message?: string }) => `${e._tag}: ${e.message}`;
+  const matrix = a.query().toAnnData().then((ad) => ad.shape, outcome);
+  const stream = (async () => {
+    let rows = 0;
+    for await (const b of a.query().toBatches({ batchSize: 500 })) rows += b.shape[0];
+    return rows;
+  })().catch(outcome);
+  await new Promise((r) => setTimeout(r, delay));
+  a.close();
+  const closed = 'Aborted: the atlas was closed while this query ran';
+  expect([[3400, 32738], closed]).toContainEqual(await matrix);
+  expect([3400, closed]).toContain(await stream);
+  expect(() => a.query()).toThrow(expect.objectContaining({ _tag: 'Query', message: expect.stringContaining('closed') }));
+}, 60_000);
