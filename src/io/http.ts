@@ -1,4 +1,5 @@
 import { AbortedError, HttpError, isRaggedAtlasError, NotFoundError, throwIfAborted } from '../errors.js';
+import { fetchFailureMessage } from './fetch-failure.js';
 import { markOwned } from './owned.js';
 import { joinKey, tailBySize, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions, type Tail } from './types.js';
 
@@ -290,7 +291,7 @@ export class HttpStore implements ByteStore {
         if (signal?.aborted) throw new AbortedError('request aborted', { where: url }, { cause: err });
         // A fetch transport that cannot run (the worker fetch without workers) will not recover on retry.
         if (isRaggedAtlasError(err, 'Worker')) throw err;
-        lastError = new HttpError(`request failed: ${(err as Error).message ?? err}`, { url }, { cause: err });
+        lastError = new HttpError(fetchFailureMessage(err, url), { url }, { cause: err });
       }
     }
     throw lastError;

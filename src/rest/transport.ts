@@ -10,6 +10,7 @@
 // the network is retried like a connection error rather than surfacing as a decode error later.
 
 import { AbortedError, HttpError, type RaggedAtlasError } from '../errors.js';
+import { fetchFailureMessage } from '../io/fetch-failure.js';
 import { nameTable, statusError, tableField, type Answer, type ErrorContext } from './errors.js';
 import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
 
@@ -105,7 +106,7 @@ export class Transport {
       return { answer: { url, status: res.status, statusText: res.statusText, headers: res.headers, body, requestId, ...tableField(table) } };
     } catch (err) {
       if (signal?.aborted) throw aborted(url, signal, err);
-      const why = timedOut ? `no complete answer within ${this.#o.timeoutMs} ms` : `request failed: ${(err as Error)?.message ?? err}`;
+      const why = timedOut ? `no complete answer within ${this.#o.timeoutMs} ms` : fetchFailureMessage(err, url);
       return { failure: nameTable(new HttpError(why, { url, requestId }, { cause: err }), table) };
     } finally {
       clearTimeout(timer);

@@ -1,7 +1,9 @@
 // The query engine inside Chromium and Firefox: a page (one origin) opens an atlas served by the companion's
 // server (another origin: CORS), decodes in Web Workers with the wasm module, and returns summaries
 // that are compared with independent oracles computed in Node (scipy/anndata, zarrita, LanceDB).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +135,33 @@ describeEachEngine((engine, h) => {
     // The atlas was read cross-origin with explicit byte ranges only (no suffix ranges).
     expect(requests.some((q) => q.startsWith('GET /zarr_store/') && /bytes=\d+-\d+/.test(q))).toBe(true);
     expect(requests.every((q) => !/bytes=-/.test(q))).toBe(true);
+  });
+
+  test('a host without CORS for this page fails the checkout with an HttpError that says so, after its retries', async () => {
+    // The atlas's own files, from a server that sends no CORS headers (a bucket without a CORS rule).
+    let plainHits = 0;
+    const plain = createServer((req, res) => {
+      plainHits++;
+      const file = join(dir, 'atlas', decodeURIComponent(new URL(req.url!, 'http://x').pathname));
+      if (!existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-length': statSync(file).size }).end(readFileSync(file));
+    });
+    await new Promise<void>((done) => plain.listen(0, '127.0.0.1', () => done()));
+    try {
+      const page = await h().newPage();
+      const r = await page.evaluate(async (url) => {
+        const m = await (window as any).__import('/src/index.ts');
+        const err = await m.RaggedAtlas.checkoutLatest(url, { cache: 'none', retries: 1 }).then((a: any) => (a.close(), undefined), (e: any) => e);
+        return { tag: err?._tag, message: String(err?.message), where: String(err?.where), origin: location.origin };
+      }, `http://127.0.0.1:${(plain.address() as AddressInfo).port}`);
+      await page.close();
+      expect(r.tag, r.message).toBe('Http');
+      expect(r.message).toContain(`does it send Access-Control-Allow-Origin for ${r.origin}?`);
+      expect(r.where).toContain('/lance_db/atlas_versions.lance/');
+      expect(plainHits).toBeGreaterThanOrEqual(2); // the request reached the host and was retried
+    } finally {
+      plain.close();
+    }
   });
 
   test('a worker script that cannot load fails the checkout with a WorkerError naming it, promptly', async () => {

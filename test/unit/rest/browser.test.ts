@@ -69,6 +69,8 @@ describeEachEngine((engine, h) => {
     expect(r.tag).toBe('Http');
     // Each engine's own words for a blocked request.
     expect(r.message).toMatch({ chromium: /request failed: Failed to fetch/, firefox: /request failed: NetworkError when attempting to fetch resource/, webkit: /request failed: Load failed/ }[engine]);
+    // …so the message names the likely cause, with the page's origin the host must allow.
+    expect(r.message).toMatch(/through CORS the same way: does it send Access-Control-Allow-Origin for http:\/\/127\.0\.0\.1:\d+\?/);
   });
 
   it('compressed answers decode in the page: LZ4 in TypeScript, ZSTD through the wasm codec module', async () => {

@@ -1,0 +1,27 @@
+// What a fetch that threw (no answer at all) is reported as. Browsers give a cross-origin request
+// the host did not allow (no Access-Control-Allow-Origin for this page) the same opaque error as a
+// network failure — "Failed to fetch", "NetworkError when attempting to fetch resource.", "Load
+// failed" — and hide the reason from the page. A missing CORS rule is the most common setup error
+// of a static atlas host, so for a cross-origin URL the message names it.
+
+/** "request failed: <the fetch's message>", with the CORS possibility for a cross-origin URL in a browser. */
+export function fetchFailureMessage(err: unknown, url: string): string {
+  const message = `request failed: ${(err as Error)?.message ?? err}`;
+  if ((err as Error)?.name === 'TimeoutError') return message;
+  return crossOrigin(url) ? `${message} (a browser reports a cross-origin request the host does not allow through CORS the same way: does it send Access-Control-Allow-Origin for ${pageOrigin()}?)` : message;
+}
+
+function pageOrigin(): string | undefined {
+  const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
+  return origin && origin !== 'null' ? origin : undefined;
+}
+
+function crossOrigin(url: string): boolean {
+  const here = pageOrigin();
+  if (here === undefined) return false; // Node, or an opaque origin: no CORS hint to give
+  try {
+    return new URL(url).origin !== here;
+  } catch {
+    return false;
+  }
+}
