@@ -122,3 +122,66 @@ test.each([
   expect([3400, closed]).toContain(await stream);
   expect(() => a.query()).toThrow(expect.objectContaining({ _tag: 'Query', message: expect.stringContaining('closed') }));
 }, 60_000);
+
+// Many at once: twelve queries of every kind on one checkout, a seeded random 40 % of them aborted at
+// random moments. Each one either returns exactly what it returns alone or is Aborted, and only if
+// it was aborted. With and without decode workers (an abort mid-decode restarts a worker).
+describe('twelve concurrent queries, some aborted at random', () => {
+  const shapeOf = (ad: AnnData) => {
+    const X = ad.X as { indices: ArrayLike<number>; data: ArrayLike<number> };
+    let weighted = 0;
+    for (let k = 0; k < X.data.length; k++) weighted += Number(X.data[k]) * (X.indices[k]! + 1);
+    return [ad.shape, ad.obsNames.length, ad.obsNames.slice(0, 3), weighted];
+  };
+  const kinds: ((a: RaggedAtlas, i: number, signal?: AbortSignal) => Promise<unknown>)[] = [
+    (a, i, signal) => a.query().where(`cell_type = '${i % 8}'`).toAnnData({ signal }).then(shapeOf),
+    (a, i, signal) => a.query().select(['uid']).features(genes.slice(i % 5, (i % 5) + 3), 'gene_expression').toAnnData({ signal }).then(shapeOf),
+    (a, i, signal) => a.query().where(`cell_type = '${i % 8}'`).features(genes.slice(i % 5, (i % 5) + 3), 'gene_expression').toAnnData({ signal }).then(shapeOf),
+    (a, _, signal) => a.query().count({ groupBy: 'cell_type', signal }).then(rows),
+    async (a, i, signal) => {
+      let cells = 0;
+      let stored = 0;
+      for await (const b of a.query().where(`cell_type != '${i % 8}'`).toBatches({ batchSize: 300, signal })) {
+        cells += b.shape[0];
+        stored += (b.X as { data: ArrayLike<number> }).data.length;
+      }
+      return [cells, stored];
+    },
+    (a, i, signal) => a.query().where(`cell_type = '${i % 8}'`).limit(50).offset(10).toMuData({ signal }).then((m) => Object.values(m.mod).map(shapeOf)),
+  ];
+  const run = (a: RaggedAtlas, i: number, signal?: AbortSignal) => kinds[i % kinds.length]!(a, i, signal);
+  const alone: unknown[] = [];
+  beforeAll(async () => {
+    const fresh = await RaggedAtlas.checkoutLatest(server.url, { cache: 'none' });
+    try {
+      for (let i = 0; i < 12; i++) alone.push(await run(fresh, i));
+    } finally {
+      fresh.close();
+    }
+  }, 120_000);
+
+  test.each([1, 2, 3, 4])('round %i', async (round) => {
+    let seed = round * 7919;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const a = await RaggedAtlas.checkoutLatest(server.url, { cache: 'none', workers: round % 2 });
+    try {
+      const outcomes = await Promise.all(
+        alone.map((_, i) => {
+          const ac = new AbortController();
+          const aborted = random() < 0.4;
+          if (aborted) setTimeout(() => ac.abort(), Math.floor(random() * 150));
+          return run(a, i, ac.signal).then(
+            (value) => ({ aborted, value }),
+            (e: { _tag?: string; message?: string }) => ({ aborted, error: `${e._tag}: ${e.message}` }),
+          );
+        }),
+      );
+      outcomes.forEach((o, i) => {
+        if ('error' in o) expect({ i, aborted: o.aborted, tag: o.error.split(':')[0] }, o.error).toEqual({ i, aborted: true, tag: 'Aborted' });
+        else expect(o.value, `query ${i}`).toEqual(alone[i]);
+      });
+    } finally {
+      a.close();
+    }
+  }, 120_000);
+});
