@@ -14,7 +14,9 @@ import type { ObsMemo } from './obs-memo.js';
 import { splitRows, unitsOf, type BatchInfo } from './batch-units.js';
 import { numbersAt, stringCodes } from '../arrow/columns.js';
 import { quoteIdent } from './predicate/index.js';
-import { child, prefetchCscColumns, readField, type FieldReadContext } from './read-field.js';
+import { child, type FieldReadContext } from './read-context.js';
+import { prefetchCscColumns } from './read-csc.js';
+import { readField } from './read-field.js';
 import type { QuerySpec } from './spec.js';
 
 /**

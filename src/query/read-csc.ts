@@ -1,0 +1,156 @@
+// The CSC path of a features() query (format reference §5): each group's wanted columns from its
+// feature-oriented copy (csc/indptr → column ranges of csc/indices and the layers), assembled into
+// CSR rows in query order. The column reads do not depend on the rows, so a query over whole groups
+// starts them before obs is selected (prefetchCscColumns).
+import * as arrow from 'apache-arrow';
+import type { PointerField } from '../atlas/pointer-fields.js';
+import { prefetchShardIndexes, readAll, readRanges, type ZarrArray } from '../zarr/index.js';
+import { assembleCsrFromCsc, cscColumnRanges, resultType, type CscGroupInput } from '../reconstruct/index.js';
+import type { Matrix } from '../anndata/types.js';
+import type { QuerySpec } from './spec.js';
+import { stringsAt } from '../arrow/columns.js';
+import { array, child, joinFor, layersOf, nums, pointerWith, readOpts, type FieldReadContext, type Group } from './read-context.js';
+
+/** The CSC arrays of every group, or undefined when any group lacks a complete copy. */
+export async function cscArraysOf(ctx: FieldReadContext, groups: Group[], layerNames: string[]): Promise<Map<string, { indptr: ZarrArray; indices: ZarrArray; layers: ZarrArray[] }> | undefined> {
+  const out = new Map<string, { indptr: ZarrArray; indices: ZarrArray; layers: ZarrArray[] }>();
+  // Every group's metadata in one round trip (one group after the other cost a round trip each).
+  const opened = await Promise.all(
+    groups.map((g) =>
+      Promise.all([
+        array(ctx, `${g.zarrGroup}/csc/indptr`, false),
+        array(ctx, `${g.zarrGroup}/csc/indices`, false),
+        ...layerNames.map((l) => array(ctx, `${g.zarrGroup}/csc/layers/${l}`, false)),
+      ]),
+    ),
+  );
+  for (const [i, g] of groups.entries()) {
+    const [indptr, indices, ...layers] = opened[i]!;
+    if (!indptr || !indices || layers.some((l) => !l) || indptr.shape[0] !== g.remap!.length + 1) return undefined;
+    out.set(g.zarrGroup, { indptr, indices, layers: layers as ZarrArray[] });
+  }
+  return out;
+}
+
+export async function readCsc(
+  ctx: FieldReadContext,
+  field: PointerField,
+  groups: Group[],
+  rows: arrow.Table,
+  arrays: Map<string, { indptr: ZarrArray; indices: ZarrArray; layers: ZarrArray[] }>,
+  layerNames: string[],
+  nRows: number,
+  nCols: number,
+): Promise<Record<string, Matrix>> {
+  const zarrRow = child(await pointerWith(ctx, rows, field, ['zarr_row']), 'zarr_row');
+  const dtypes: Record<string, ReturnType<typeof resultType>> = {};
+  for (const a of arrays.values()) a.layers.forEach((arr, k) => (dtypes[layerNames[k]!] = dtypes[layerNames[k]!] ? resultType([dtypes[layerNames[k]!]!, arr.dataType]) : arr.dataType));
+  await ctx.cscPrefetch;
+  const inputs = await Promise.all(
+    groups.map(async (g): Promise<CscGroupInput> => {
+      const key = cscKey(g.zarrGroup, layerNames, g.eff!);
+      const cols = (await ctx.cscColumns?.get(key)) ?? (await readCscColumns(ctx, arrays.get(g.zarrGroup)!, g.eff!));
+      return {
+        ...cols,
+        values: Object.fromEntries(layerNames.map((l, k) => [l, cols.values[k]!])),
+        remap: g.eff!,
+        zarrRows: nums(zarrRow, g.rowsInInput, 'zarr_row'),
+        outRows: g.outRows,
+      };
+    }),
+  );
+  const csr = assembleCsrFromCsc(inputs, { nRows, nCols, layers: Object.fromEntries(layerNames.map((l) => [l, dtypes[l] ?? 'uint32'])) });
+  return Object.fromEntries(layerNames.map((l) => [l, { format: 'csr', shape: [nRows, nCols], indptr: csr.indptr, indices: csr.indices, data: csr.data[l]!, hasSortedIndices: true } as Matrix]));
+}
+
+/** One group's wanted CSC columns: which local columns, their lengths, zarr rows and layer values. They do not depend on the query's rows. */
+export interface CscColumns {
+  columns: Int32Array;
+  lengths: ArrayLike<number>;
+  rows: ArrayLike<number>;
+  values: ArrayLike<number | bigint>[];
+}
+
+export async function readCscColumns(ctx: FieldReadContext, a: { indptr: ZarrArray; indices: ZarrArray; layers: ZarrArray[] }, eff: Int32Array): Promise<CscColumns> {
+  const indptr = await readCscIndptr(ctx, a.indptr, eff);
+  const { columns, starts, ends } = cscColumnRanges(indptr, eff);
+  const ranges = { starts, ends };
+  const [indices, ...values] = await Promise.all([a.indices, ...a.layers].map((arr) => readRanges(arr, ranges, readOpts(ctx))));
+  return { columns, lengths: indices!.lengths, rows: indices!.data as ArrayLike<number>, values: values.map((v) => v.data as ArrayLike<number | bigint>) };
+}
+
+function cscKey(zarrGroup: string, layerNames: string[], eff: Int32Array): string {
+  let wanted = '';
+  for (let c = 0; c < eff.length; c++) if (eff[c]! >= 0) wanted += `${c}:${eff[c]},`;
+  return `${zarrGroup}\u0000${layerNames.join(',')}\u0000${wanted}`;
+}
+
+/**
+ * Starts the CSC column reads of a features() query for every zarr group of the field's feature
+ * space before the obs rows are known: which columns a group contributes does not depend on the
+ * rows, so these requests overlap obs selection instead of following it. Worth it when the query
+ * selects whole groups (no where/search/limit): the caller decides. Failures are dropped here; the
+ * real read then repeats the work and reports them.
+ */
+export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, spec: QuerySpec): void {
+  if (field.kind !== 'sparse' || !spec.features || spec.features.featureSpace !== field.featureSpace) return;
+  const cache = (ctx.cscColumns ??= new Map());
+  const layerNames = layersOf(ctx.catalog, spec, field.featureSpace);
+  if (!layerNames) return;
+  const { catalog, signal } = ctx;
+  let settle!: (v: boolean | Promise<boolean>) => void;
+  const knownP = new Promise<boolean>((ok) => (settle = ok));
+  const started = (async () => {
+    const wantedP = catalog.globalIndices(field.featureSpace, spec.features!.uids, signal);
+    wantedP.catch(() => undefined);
+    const datasets = await catalog.datasetRows(signal);
+    const fs = stringsAt(datasets.getChild('feature_space')!);
+    const zg = stringsAt(datasets.getChild('zarr_group')!);
+    const groups = [...new Set(zg.filter((g, i): g is string => g !== null && fs[i] === field.featureSpace))];
+    // Per group: its remap and CSC arrays (which decide whether the CSC path serves it), then its column reads.
+    const checked = groups.map(async (zarrGroup) => {
+      // The CSC arrays' metadata and shard indexes do not depend on the layout: load them while it is read.
+      void array(ctx, `${zarrGroup}/csc/indptr`, false).catch(() => undefined);
+      for (const path of [`${zarrGroup}/csc/indices`, ...layerNames.map((l) => `${zarrGroup}/csc/layers/${l}`)]) {
+        void array(ctx, path, false).then((a) => a && prefetchShardIndexes(a), () => undefined);
+      }
+      const remap = await catalog.remap(await catalog.layoutUid(zarrGroup, field.featureSpace, signal), signal);
+      const arrays = (await cscArraysOf(ctx, [{ zarrGroup, outRows: [], rowsInInput: [], remap }], layerNames))?.get(zarrGroup);
+      return { zarrGroup, remap, arrays };
+    });
+    settle(Promise.all(checked).then((gs) => gs.every((g) => g.arrays !== undefined)));
+    await Promise.all(
+      checked.map(async (c) => {
+        const { zarrGroup, remap, arrays } = await c;
+        if (!arrays) return;
+        const [eff] = joinFor(catalog, [remap], await wantedP, spec.featureJoin).effs;
+        const p = readCscColumns(ctx, arrays, eff!);
+        p.catch(() => undefined);
+        cache.set(cscKey(zarrGroup, layerNames, eff!), p.catch(() => undefined));
+      }),
+    );
+  })();
+  started.catch(() => settle(false)); // failed before the groups were checked
+  ctx.cscKnown = knownP.catch(() => false);
+  ctx.cscPrefetch = started.catch(() => undefined);
+}
+
+/**
+ * csc/indptr as cscColumnRanges needs it. homeobox writes it with zarr's "auto" partition (shards
+ * of ~2 KiB), so reading it whole costs a size probe, an index and a chunk request per ~236
+ * features; when few columns are wanted, only their [j, j+2) entries are read (the other entries
+ * stay 0 and are never looked at).
+ */
+export async function readCscIndptr(ctx: FieldReadContext, indptr: ZarrArray, eff: Int32Array): Promise<ArrayLike<number | bigint>> {
+  const wanted: number[] = [];
+  for (let c = 0; c < eff.length; c++) if (eff[c]! >= 0) wanted.push(c);
+  if (wanted.length * 8 > eff.length) return (await readAll(indptr, readOpts(ctx, false))) as ArrayLike<number | bigint>;
+  const got = await readRanges(indptr, { starts: wanted, ends: wanted.map((c) => c + 2) }, readOpts(ctx, false));
+  const out = new Float64Array(eff.length + 1);
+  wanted.forEach((c, i) => {
+    out[c] = Number(got.data[2 * i]);
+    out[c + 1] = Number(got.data[2 * i + 1]);
+  });
+  return out;
+}
+
