@@ -53,6 +53,8 @@ export class HttpStore implements ByteStore {
   readonly url: string;
   readonly #fetch: typeof fetch;
   readonly #opts: Required<Omit<HttpStoreOptions, 'fetch'>>;
+  /** The location's query string ('' or '?…'), sent with every request. */
+  readonly #search: string;
   readonly #wholeBodies = new Map<string, { body: Uint8Array; etag: string | undefined }>();
   readonly #sizes = new Map<string, number>();
   /** ETag of the answer each known size came from. */
@@ -61,7 +63,11 @@ export class HttpStore implements ByteStore {
   #suffixBroken = false;
 
   constructor(url: string | URL, options: HttpStoreOptions = {}) {
-    this.url = String(url).replace(/\/+$/, '');
+    // A query string (an Azure SAS token, a CDN's access token) belongs to every request, after
+    // each file's path; `url` is the location without it (cache keys, messages).
+    const [base, search] = splitQuery(String(url));
+    this.url = base.replace(/\/+$/, '');
+    this.#search = search;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#opts = {
       headers: options.headers ?? {},
@@ -75,7 +81,7 @@ export class HttpStore implements ByteStore {
 
   keyUrl(key: string): string {
     const k = joinKey(key);
-    return k ? `${this.url}/${k.split('/').map(encodeURIComponent).join('/')}` : this.url;
+    return (k ? `${this.url}/${k.split('/').map(encodeURIComponent).join('/')}` : this.url) + this.#search;
   }
 
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
@@ -296,6 +302,13 @@ export class HttpStore implements ByteStore {
     }
     throw lastError;
   }
+}
+
+/** A URL as (everything before the query, the query with its '?', or ''); a #fragment is never sent. */
+function splitQuery(url: string): [string, string] {
+  const noHash = url.split('#')[0]!;
+  const q = noHash.indexOf('?');
+  return q < 0 ? [noHash, ''] : [noHash.slice(0, q), q === noHash.length - 1 ? '' : noHash.slice(q)];
 }
 
 /** The answer's version (its ETag, else its Last-Modified date), unless it describes an encoded variant rather than the stored bytes. */

@@ -191,6 +191,14 @@ test('getTail through the wrappers: counted once, shared while in flight, cached
   expect(log.map((e) => `${e.path} ${e.range}`)).toEqual(['/sub/data.bin bytes=-4']);
 });
 
+test('a query string on the store URL follows every key; a #fragment is dropped', () => {
+  const s = new HttpStore('https://host.example/atlas/?sv=2024&sig=a%2Bb#frag');
+  expect(s.url).toBe('https://host.example/atlas');
+  expect(s.keyUrl('lance_db/x y.lance/_versions/1.manifest')).toBe('https://host.example/atlas/lance_db/x%20y.lance/_versions/1.manifest?sv=2024&sig=a%2Bb');
+  expect(s.keyUrl('')).toBe('https://host.example/atlas?sv=2024&sig=a%2Bb');
+  expect(new HttpStore('https://host.example/atlas?').keyUrl('a')).toBe('https://host.example/atlas/a');
+});
+
 test('a server that ignores Range is served correctly from one full download', async () => {
   bad.mode = 'ignore-range';
   bad.hits = 0;

@@ -2,6 +2,8 @@
 // pbmc3k (10x) → snapshot v0; pbmc68k_reduced → snapshot v1. Every value is checked against an
 // independent oracle: LanceDB itself (rows, counts), scipy/anndata (matrices), zarrita (zarr v3 input).
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -435,5 +437,33 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     expect((await a.listDatasets()).numRows).toBe(2);
     expect((await a.query().limit(5).toAnnData()).shape[0]).toBe(5);
     a.close();
+  });
+
+  it('an atlas URL with a query string (an access token) sends it with every request, after each path', async () => {
+    // A host that wants ?token= on every file (an Azure container SAS, a CDN token), in front of the atlas.
+    const seen: string[] = [];
+    const gate = createServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      seen.push(u.search);
+      if (u.searchParams.get('token') !== 's3cr=t') return void res.writeHead(403).end('no token');
+      void fetch(`${url}${u.pathname}`, { method: req.method, headers: req.headers.range ? { range: req.headers.range } : {} }).then(async (r) => {
+        res.writeHead(r.status, Object.fromEntries(r.headers)).end(Buffer.from(await r.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((done) => gate.listen(0, '127.0.0.1', () => done()));
+    try {
+      const tokenUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}/?token=s3cr%3Dt#ignored`;
+      expect((await RaggedAtlas.listVersions(tokenUrl)).map((v) => v.version)).toEqual([0, 1]);
+      const a = await RaggedAtlas.checkoutLatest(tokenUrl, { workers: 0, cache: 'memory' });
+      const genes = ((await v1.featureRegistry('gene_expression')).getChild('uid')!.toArray() as string[]).slice(0, 3);
+      const got = await a.query().where("cell_type = '3'").features(genes, 'gene_expression').toAnnData();
+      const want = await v1.query().where("cell_type = '3'").features(genes, 'gene_expression').toAnnData();
+      expect([got.shape, got.obsNames, Array.from((got.X as CsrMatrix).data)]).toEqual([want.shape, want.obsNames, Array.from((want.X as CsrMatrix).data)]);
+      a.close();
+      expect(seen.length).toBeGreaterThan(10);
+      expect(new Set(seen)).toEqual(new Set(['?token=s3cr%3Dt']));
+    } finally {
+      gate.close();
+    }
   });
 });
