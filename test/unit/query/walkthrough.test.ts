@@ -458,7 +458,7 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
       const genes = ((await v1.featureRegistry('gene_expression')).getChild('uid')!.toArray() as string[]).slice(0, 3);
       const got = await a.query().where("cell_type = '3'").features(genes, 'gene_expression').toAnnData();
       const want = await v1.query().where("cell_type = '3'").features(genes, 'gene_expression').toAnnData();
-      expect([got.shape, got.obsNames, Array.from((got.X as CsrMatrix).data)]).toEqual([want.shape, want.obsNames, Array.from((want.X as CsrMatrix).data)]);
+      expect([got.shape, got.obsNames, Array.from((got.X as CsrMatrix).data, Number)]).toEqual([want.shape, want.obsNames, Array.from((want.X as CsrMatrix).data, Number)]);
       a.close();
       expect(seen.length).toBeGreaterThan(10);
       expect(new Set(seen)).toEqual(new Set(['?token=s3cr%3Dt']));
