@@ -3,7 +3,7 @@
 import { transfer } from 'comlink';
 import { leafSlotsBuffers } from '../lance/page-decoder.js';
 import { csrBuffers, decodeJobs, initCodecs, runCsrGroupJob, runLancePages } from './decode-core.js';
-import { workerSideFetch } from './fetch-core.js';
+import { cancelWorkerFetch, workerSideFetch } from './fetch-core.js';
 import type { CodecLoadOptions, CsrGroupJob, DecodeApi, DecodeJob } from './protocol.js';
 
 export const decodeApi = {
@@ -19,6 +19,7 @@ export const decodeApi = {
     return transfer(slots, leafSlotsBuffers(slots));
   },
   fetch: workerSideFetch,
+  cancelFetch: cancelWorkerFetch,
   async csrGroup(job: CsrGroupJob) {
     const m = await runCsrGroupJob(job);
     return transfer(m, csrBuffers(m));

@@ -2,12 +2,29 @@
 import { transfer } from 'comlink';
 import type { RequestPriority } from '../io/types.js';
 
+/** Requests of this worker that can be cancelled, by the id the calling thread gave them. */
+const running = new Map<number, AbortController>();
+
 /** The worker side: one request, body read whole and transferred back. */
 export async function workerSideFetch(url: string, init: WorkerFetchInit): Promise<WorkerFetchAnswer> {
-  const res = await fetch(url, { method: init.method, headers: init.headers, cache: init.cache, body: init.body as BodyInit | undefined, ...(init.priority ? { priority: init.priority } : {}) });
-  const body = await readBody(res);
-  const answer: WorkerFetchAnswer = { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body };
-  return transfer(answer, [body.buffer]);
+  const cancel = new AbortController();
+  if (init.id !== undefined) running.set(init.id, cancel);
+  try {
+    const res = await fetch(url, { method: init.method, headers: init.headers, cache: init.cache, body: init.body as BodyInit | undefined, signal: cancel.signal, ...(init.priority ? { priority: init.priority } : {}) });
+    const body = await readBody(res);
+    const answer: WorkerFetchAnswer = { status: res.status, statusText: res.statusText, headers: [...res.headers.entries()], body };
+    return transfer(answer, [body.buffer]);
+  } finally {
+    if (init.id !== undefined) running.delete(init.id);
+  }
+}
+
+/**
+ * Cancels a request of this worker (its caller gave up): the browser drops it from its connection
+ * queue or closes its connection, so it stops holding one of HTTP/1.1's six per host.
+ */
+export function cancelWorkerFetch(id: number): void {
+  running.get(id)?.abort();
 }
 
 /**
@@ -52,6 +69,8 @@ export interface WorkerFetchAnswer {
 }
 
 export interface WorkerFetchInit {
+  /** Names the request for cancelWorkerFetch. */
+  id?: number;
   method: string;
   headers: [string, string][];
   cache?: RequestCache;

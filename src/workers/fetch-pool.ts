@@ -40,6 +40,7 @@ export type WorkerFetch = typeof fetch & { close(): void };
 
 export function createWorkerFetch(opts: WorkerFetchOptions = {}): WorkerFetch {
   const pool = new WorkerPool<DecodeApi>(opts.workerUrl ?? defaultDecodeWorkerUrl(), { size: opts.workers ?? 4, perWorker: opts.perWorker ?? DEFAULT_PER_WORKER });
+  let nextId = 0;
   const f = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('worker fetch takes a URL, not a Request');
     const headers: [string, string][] = [...new Headers(init.headers).entries()];
@@ -49,8 +50,13 @@ export function createWorkerFetch(opts: WorkerFetchOptions = {}): WorkerFetch {
       throw new TypeError('worker fetch sends string or byte bodies only');
     }
     const sent = body === undefined || typeof body === 'string' ? body : new Uint8Array(ArrayBuffer.isView(body) ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : body.slice(0));
+    const id = nextId++;
     const res = await pool
-      .run((api) => api.fetch(String(input), { method: init.method ?? 'GET', headers, cache: init.cache, body: sent, ...(init.priority ? { priority: init.priority } : {}) }), { signal })
+      .run((api) => api.fetch(String(input), { id, method: init.method ?? 'GET', headers, cache: init.cache, body: sent, ...(init.priority ? { priority: init.priority } : {}) }), {
+        signal,
+        // An abort cancels the request inside its worker; the worker's other requests go on.
+        cancel: (api) => api.cancelFetch(id),
+      })
       .catch((err) => {
         if (signal?.aborted) throw new AbortedError('request aborted', { where: String(input) }, { cause: err });
         // The transport itself broke (no worker could start): not a network failure to retry.

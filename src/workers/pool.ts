@@ -31,6 +31,8 @@ interface Task<Api, R> {
   resolve: (v: R) => void;
   reject: (e: unknown) => void;
   signal?: AbortSignal;
+  /** Stops this call inside its worker when it is aborted in flight, instead of terminating the worker. */
+  cancel?: (api: Remote<Api>) => unknown;
   slot?: Slot<Api>;
   settled: boolean;
 }
@@ -57,12 +59,16 @@ export class WorkerPool<Api> {
     return this.#size;
   }
 
-  /** Runs `fn` against one worker's API. Results and arguments should use `transfer()` for big buffers. */
-  run<R>(fn: (api: Remote<Api>) => Promise<R>, opts: { signal?: AbortSignal } = {}): Promise<R> {
+  /**
+   * Runs `fn` against one worker's API. Results and arguments should use `transfer()` for big buffers.
+   * An abort in flight terminates the worker (its other calls are re-queued), unless `cancel` can
+   * stop the call inside it (a fetch: the worker's other requests go on).
+   */
+  run<R>(fn: (api: Remote<Api>) => Promise<R>, opts: { signal?: AbortSignal; cancel?: (api: Remote<Api>) => unknown } = {}): Promise<R> {
     if (this.#closed) return Promise.reject(this.#fatal ?? new WorkerError('worker pool is closed', { where: this.#url.href }));
     if (opts.signal?.aborted) return Promise.reject(new AbortedError('aborted before start'));
     return new Promise<R>((resolve, reject) => {
-      const task: Task<Api, R> = { run: fn, resolve, reject, signal: opts.signal, settled: false };
+      const task: Task<Api, R> = { run: fn, resolve, reject, signal: opts.signal, cancel: opts.cancel, settled: false };
       opts.signal?.addEventListener('abort', () => this.#abort(task as Task<Api, unknown>), { once: true });
       this.#queue.push(task as Task<Api, unknown>);
       void this.#start().then(() => this.#pump(), (err) => this.#failAll(err));
@@ -137,8 +143,16 @@ export class WorkerPool<Api> {
       this.#queue = this.#queue.filter((t) => t !== task);
       return;
     }
-    // The worker is busy with work nobody wants: stop it; its other calls go back to the queue.
     slot.inFlight.delete(task);
+    if (task.cancel) {
+      // The call can be stopped where it runs: the worker and its other calls go on.
+      void Promise.resolve()
+        .then(() => task.cancel!(slot.api))
+        .catch(() => undefined);
+      this.#pump();
+      return;
+    }
+    // The worker is busy with work nobody wants: stop it; its other calls go back to the queue.
     this.#kill(slot, undefined);
   }
 

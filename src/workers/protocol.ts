@@ -58,6 +58,8 @@ export interface DecodeApi {
   lancePages(jobs: PageJob[]): Promise<LeafSlots[]>;
   /** One HTTP request from the worker thread, body read whole and transferred back (fetch-pool.ts). */
   fetch(url: string, init: WorkerFetchInit): Promise<WorkerFetchAnswer>;
+  /** Cancels the request of this worker that `fetch` was given this `id` for (a no-op once it ended). */
+  cancelFetch(id: number): void;
 }
 
 /** What readers decode through: a worker pool, or the same code in-thread. */

@@ -49,3 +49,57 @@ test("one waiter's abort does not fail the others", async () => {
   await expect(first).rejects.toMatchObject({ _tag: 'Aborted' });
   expect(Array.from(await second)).toEqual([0, 1]);
 });
+
+/** A store whose range reads wait until released or aborted, recording whether their signal fired. */
+function heldStore() {
+  const reads: { signal?: AbortSignal; release: () => void }[] = [];
+  const s: ByteStore = {
+    url: 'mem://held',
+    async get() {
+      return undefined;
+    },
+    getRange(_key: string, r: ByteRange, opts?: { signal?: AbortSignal }) {
+      return new Promise<Uint8Array>((ok, fail) => {
+        reads.push({ signal: opts?.signal, release: () => ok(new Uint8Array(r.length)) });
+        opts?.signal?.addEventListener('abort', () => fail(new Error('cancelled')), { once: true });
+      });
+    },
+    async size() {
+      return 100;
+    },
+  };
+  return { s, reads };
+}
+
+test('the shared request is cancelled once every waiter gave up, and only then', async () => {
+  const { s: inner, reads } = heldStore();
+  const s = withInflightDedupe(inner);
+  const [a, b] = [new AbortController(), new AbortController()];
+  const pa = s.getRange('f', { offset: 0, length: 4 }, { signal: a.signal });
+  const pb = s.getRange('f', { offset: 0, length: 4 }, { signal: b.signal });
+  expect(reads.length).toBe(1);
+  a.abort();
+  await expect(pa).rejects.toMatchObject({ _tag: 'Aborted' });
+  expect(reads[0]!.signal!.aborted).toBe(false); // b still waits
+  b.abort();
+  await expect(pb).rejects.toMatchObject({ _tag: 'Aborted' });
+  expect(reads[0]!.signal!.aborted).toBe(true); // nobody waits: the request itself stops
+  // A later identical read is a new request, not the cancelled one.
+  const pc = s.getRange('f', { offset: 0, length: 4 });
+  expect(reads.length).toBe(2);
+  reads[1]!.release();
+  expect((await pc).length).toBe(4);
+});
+
+test('a waiter without a signal (a shared cache load) keeps the request alive', async () => {
+  const { s: inner, reads } = heldStore();
+  const s = withInflightDedupe(inner);
+  const a = new AbortController();
+  const pa = s.getRange('f', { offset: 0, length: 4 }, { signal: a.signal });
+  const kept = s.getRange('f', { offset: 0, length: 4 });
+  a.abort();
+  await expect(pa).rejects.toMatchObject({ _tag: 'Aborted' });
+  expect(reads[0]!.signal!.aborted).toBe(false);
+  reads[0]!.release();
+  expect((await kept).length).toBe(4);
+});

@@ -1,6 +1,8 @@
 // createWorkerFetch: requests sent from worker threads (Node worker_threads here; Chromium runs the
 // same path in every browser test through RaggedAtlas's default) answer like fetch, against a real
 // HTTP server with Range support; HttpStore on top of it reads the same bytes.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveFiles } from '../../helpers/served-files.js';
 import { AbortedError, NotFoundError, WorkerError } from '../../../src/errors.js';
@@ -85,6 +87,35 @@ describe('createWorkerFetch', () => {
     expect(performance.now() - t0).toBeLessThan(1500);
     const r = await wf(`${srv.url}/blob.bin`, { headers: { Range: 'bytes=0-3' } });
     expect(new Uint8Array(await r.arrayBuffer())).toEqual(bytes.subarray(0, 4));
+  });
+
+  it('an abort cancels the request inside its worker: the host sees it dropped, and the worker\'s other requests are not sent again', async () => {
+    const hits: Record<string, number> = {};
+    let dropped = false;
+    const server = createServer((req, res) => {
+      hits[req.url!] = (hits[req.url!] ?? 0) + 1;
+      if (req.url === '/hang') return void req.on('close', () => (dropped = !res.writableEnded)); // never answers
+      setTimeout(() => res.writeHead(200, { 'content-length': 2 }).end('ok'), 500);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const one = createWorkerFetch({ workers: 1 }); // both requests in the same worker
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const other = one(`${base}/slow`).then((r) => r.text());
+      const ac = new AbortController();
+      const hung = one(`${base}/hang`, { signal: ac.signal });
+      for (let i = 0; i < 250 && !hits['/hang']; i++) await new Promise((r) => setTimeout(r, 20)); // in flight at the host
+      ac.abort();
+      await expect(hung).rejects.toBeInstanceOf(AbortedError);
+      expect(await other).toBe('ok');
+      expect(hits).toEqual({ '/slow': 1, '/hang': 1 }); // the worker lived on: nothing re-sent
+      for (let i = 0; i < 50 && !dropped; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(dropped).toBe(true);
+    } finally {
+      one.close();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('workers that cannot start: a WorkerError naming the script, through HttpStore too, without retries', async () => {
