@@ -1,6 +1,8 @@
 // A pool of N workers behind one typed API (comlink), with what comlink alone does not give:
 // every in-flight call is rejected when its worker dies (and the worker is replaced), queued calls
-// honour AbortSignal, and an aborted in-flight call terminates its worker so the CPU stops too.
+// honour AbortSignal, and an aborted in-flight call is rejected at once: its `cancel` hook stops it
+// inside the worker (a fetch) or lets it finish unseen (a decode), and without one the worker is
+// terminated so the CPU stops too.
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { installComlinkErrorTransfer } from './comlink-errors.js';

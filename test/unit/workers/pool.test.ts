@@ -47,6 +47,22 @@ test('AbortSignal cancels queued calls and stops a busy worker', async () => {
   expect(await pool.run((api) => api.sleep(1))).toBeTypeOf('number'); // replacement worker serves
 });
 
+test('with a cancel hook, an aborted call is rejected at once, the hook runs, and the same worker serves on', async () => {
+  // Decode calls (left to finish unseen) and fetches (cancelled in the worker) run this way: a
+  // respawned worker would have to load the wasm again before the next query.
+  pool = new WorkerPool<TestApi>(url, { size: 1, perWorker: 2 });
+  const before = await pool.run((api) => api.id());
+  const ac = new AbortController();
+  let cancelled = 0;
+  const t0 = Date.now();
+  const call = pool.run((api) => api.sleep(400), { signal: ac.signal, cancel: () => cancelled++ });
+  setTimeout(() => ac.abort(), 30);
+  await expect(call).rejects.toMatchObject({ _tag: 'Aborted' });
+  expect(Date.now() - t0).toBeLessThan(300);
+  expect(cancelled).toBe(1);
+  expect(await pool.run((api) => api.id())).toBe(before);
+});
+
 test('a worker script that cannot start fails the call instead of respawning forever', async () => {
   pool = new WorkerPool<TestApi>(new URL('../../helpers/no-such-worker.ts', import.meta.url), { size: 1 });
   const first = await pool.run((api) => api.id()).then(() => undefined, (e: Error) => e);
