@@ -15,7 +15,7 @@ import { selectObs, type ObsTable } from '../query/obs-select.js';
 import { emptySpec } from '../query/spec.js';
 import { numbersAt, rowsOfStrings, stringCodes } from '../arrow/columns.js';
 import { untilAborted } from '../io/abortable.js';
-import { loadOnce } from '../io/promise-lru.js';
+import { awaitShared, loadOnce } from '../io/promise-lru.js';
 import { inferPointerFields, type PointerField } from './pointer-fields.js';
 import type { SnapshotRecord } from './snapshot-record.js';
 
@@ -124,9 +124,9 @@ export class AtlasCatalog {
   }
 
   // The catalog's loads are shared by every query of the checkout, so none takes a caller's
-  // signal; each caller waits with its own (promise-lru.ts).
+  // signal; each caller waits with its own (awaitShared, promise-lru.ts).
   datasetRows(signal?: AbortSignal): Promise<arrow.Table> {
-    return untilAborted(loadOnce(this.#datasetRows, '', () => this.datasets.scan()), signal, this.record.datasetTableName);
+    return awaitShared(this.#datasetRows, '', () => this.datasets.scan(), signal, this.record.datasetTableName);
   }
 
   /** layout_uid of the dataset row for a zarr group in a feature space (homeobox get_group_reader). */
@@ -142,7 +142,7 @@ export class AtlasCatalog {
       }
       throw new NotFoundError(`no dataset row for zarr group "${zarrGroup}" in feature space ${featureSpace}`, { where: this.record.datasetTableName });
     };
-    return untilAborted(loadOnce(this.#layoutOf, `${featureSpace}\0${zarrGroup}`, find), signal, this.record.datasetTableName);
+    return awaitShared(this.#layoutOf, `${featureSpace}\0${zarrGroup}`, find, signal, this.record.datasetTableName);
   }
 
   /**
@@ -178,7 +178,7 @@ export class AtlasCatalog {
   registry(featureSpace: string, signal?: AbortSignal): Promise<arrow.Table> {
     const t = this.registries.get(featureSpace);
     if (!t) return Promise.reject(new QueryError(`no registry for feature space "${featureSpace}" (have: ${[...this.registries.keys()].join(', ')})`));
-    return untilAborted(loadOnce(this.#registryRows, featureSpace, () => t.scan()), signal, this.record.registryTableNames[featureSpace]);
+    return awaitShared(this.#registryRows, featureSpace, () => t.scan(), signal, this.record.registryTableNames[featureSpace]);
   }
 
   /** Sorted global indices of registry uids (features()); an unknown or unindexed uid is an error. */

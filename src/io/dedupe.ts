@@ -23,35 +23,33 @@ interface Shared {
 
 export function withInflightDedupe(inner: ByteStore): ByteStore {
   const inflight = new Map<string, Shared>();
+
+  /** Sends the request for `id` (keeping the first caller's priority, no caller's signal). */
+  const begin = (id: string, load: (o: ReadOptions) => Promise<unknown>, opts?: ReadOptions): Shared => {
+    const cancel = new AbortController();
+    const entry: Shared = { p: Promise.resolve(), cancel, waiters: 0, abortable: 0, kept: false };
+    // The entry goes, and the answer is disowned when it went to several waiters (owned.ts), in
+    // one step: nobody can join between the check and the answer reaching the waiters.
+    const settle = () => {
+      if (inflight.get(id) === entry) inflight.delete(id);
+      return entry.waiters;
+    };
+    entry.p = load({ ...(opts?.priority ? { priority: opts.priority } : {}), signal: cancel.signal }).then(
+      (v) => {
+        if (settle() > 1) disown(v instanceof Uint8Array ? v : (v as { bytes?: unknown } | undefined)?.bytes);
+        return v;
+      },
+      (err: unknown) => {
+        settle();
+        throw err;
+      },
+    );
+    inflight.set(id, entry);
+    return entry;
+  };
+
   const shared = <T>(id: string, load: (o: ReadOptions) => Promise<T>, opts?: ReadOptions): Promise<T> => {
-    let e = inflight.get(id);
-    if (!e) {
-      const cancel = new AbortController();
-      // The entry goes, and the answer is disowned when it went to several waiters (owned.ts), in
-      // one step: nobody can join between the check and the answer reaching the waiters.
-      const settle = () => {
-        if (inflight.get(id) === entry) inflight.delete(id);
-        return entry.waiters;
-      };
-      const entry: Shared = {
-        p: load({ ...(opts?.priority ? { priority: opts.priority } : {}), signal: cancel.signal }).then(
-          (v) => {
-            if (settle() > 1) disown(v instanceof Uint8Array ? v : (v as { bytes?: unknown } | undefined)?.bytes);
-            return v;
-          },
-          (err: unknown) => {
-            settle();
-            throw err;
-          },
-        ),
-        cancel,
-        waiters: 0,
-        abortable: 0,
-        kept: false,
-      };
-      inflight.set(id, (e = entry));
-    }
-    const entry = e;
+    const entry = inflight.get(id) ?? begin(id, load, opts);
     entry.waiters++;
     const signal = opts?.signal;
     if (!signal) {
@@ -59,19 +57,16 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
       return entry.p as Promise<T>;
     }
     entry.abortable++;
-    const giveUp = () => {
-      if (--entry.abortable > 0 || entry.kept) return;
-      // Nobody waits any more: cancel, and let a later identical read start afresh rather than join this one.
-      if (inflight.get(id) === entry) inflight.delete(id);
-      entry.cancel.abort();
-    };
-    signal.addEventListener('abort', giveUp, { once: true });
-    void entry.p.then(
-      () => signal.removeEventListener('abort', giveUp),
-      () => signal.removeEventListener('abort', giveUp),
-    );
-    return untilAborted(entry.p as Promise<T>, signal);
+    return untilAborted(entry.p as Promise<T>, signal).catch((err: unknown) => {
+      if (signal.aborted && --entry.abortable === 0 && !entry.kept) {
+        // Nobody waits any more: cancel, and let a later identical read start afresh rather than join this one.
+        if (inflight.get(id) === entry) inflight.delete(id);
+        entry.cancel.abort();
+      }
+      throw err;
+    });
   };
+
   return {
     url: inner.url,
     get: (key: string, opts?: ReadOptions) => shared(`g|${key}`, (o) => inner.get(key, o), opts),

@@ -5,7 +5,13 @@
 //
 // A shared load must not take any one caller's AbortSignal: queries of one checkout run at once
 // (an explorer aborts the last gene's query as the next starts), and one caller's abort would fail
-// every other waiter. Loads run without a signal; each caller waits with its own (untilAborted).
+// every other waiter. Loads run without a signal; each caller waits with its own (awaitShared).
+import { untilAborted } from './abortable.js';
+
+/** loadOnce, waited for with the caller's own signal: the caller stops at its abort, the load goes on. */
+export function awaitShared<K, T>(map: Map<K, Promise<T>>, key: K, load: () => Promise<T>, signal: AbortSignal | undefined, where?: string): Promise<T> {
+  return untilAborted(loadOnce(map, key, load), signal, where);
+}
 
 /** `map`'s promise for `key`, or else `load()`'s, remembered until it fails. */
 export function loadOnce<K, T>(map: Map<K, Promise<T>>, key: K, load: () => Promise<T>): Promise<T> {

@@ -2,7 +2,6 @@
 // and caches of immutable things (data-file metadata, deletion files). Data files and deletion
 // files never change once written, so the caches are safe across versions.
 import { NotFoundError } from '../errors.js';
-import { untilAborted } from '../io/abortable.js';
 import { concatBytes } from '../io/bytes.js';
 import { readTail, type ByteStore } from '../io/types.js';
 import type { Decompressors } from './decompressors.js';
@@ -11,7 +10,7 @@ import { deletionKey, parseDeletionFile } from './deletions.js';
 import { DEFAULT_TAIL_BYTES, parseFileMetadata, parseFooter, type FileMetadata } from './file-reader.js';
 import type { DataFragmentProto } from './proto/table.js';
 import { guard } from './guard.js';
-import { loadOnce, PromiseLru } from '../io/promise-lru.js';
+import { awaitShared, PromiseLru } from '../io/promise-lru.js';
 
 /**
  * Files up to this size are read whole with their metadata. Small tables (datasets, layouts,
@@ -72,7 +71,7 @@ export class TableContext {
    */
   fileMetadata(key: string, sizeHint: number, signal?: AbortSignal): Promise<FileMetadata> {
     // Shared by every reader of the file, so loaded without any one caller's signal (promise-lru.ts).
-    return untilAborted(loadOnce(this.#files, key, () => this.#readMetadata(key, sizeHint)), signal, `${this.name}/${key}`);
+    return awaitShared(this.#files, key, () => this.#readMetadata(key, sizeHint), signal, `${this.name}/${key}`);
   }
 
   async #readMetadata(key: string, sizeHint: number): Promise<FileMetadata> {
@@ -116,6 +115,6 @@ export class TableContext {
       if (!bytes) throw new NotFoundError('deletion file is missing', { where: `${this.store.url}/${key}` });
       return guard(where, () => parseDeletionFile(bytes, d, this.dec, where));
     };
-    return untilAborted(loadOnce(this.#deletions, key, load), signal, where);
+    return awaitShared(this.#deletions, key, load, signal, where);
   }
 }

@@ -9,8 +9,7 @@ import type { AtlasCatalog } from '../atlas/catalog.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
 import { openArray, type ReadProgress, type ZarrArray } from '../zarr/index.js';
 import type { ShardIndexCache } from '../zarr/shard-index-cache.js';
-import { untilAborted } from '../io/abortable.js';
-import { loadOnce } from '../io/promise-lru.js';
+import { awaitShared } from '../io/promise-lru.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
 import { effectiveRemap, intersectSorted, unionSorted, wantedRemap } from '../reconstruct/index.js';
 import type { QuerySpec } from './spec.js';
@@ -121,7 +120,7 @@ export async function array(ctx: FieldReadContext, path: string, required: boole
     if (err instanceof NotFoundError) return undefined;
     throw err;
   });
-  const a = await untilAborted(loadOnce(ctx.arrays, path, open), ctx.signal, `${ctx.zarr.url}/${path}`);
+  const a = await awaitShared(ctx.arrays, path, open, ctx.signal, `${ctx.zarr.url}/${path}`);
   if (!a && required) throw new NotFoundError(`zarr array ${path} is missing`, { where: `${ctx.zarr.url}/${path}` });
   return a;
 }
