@@ -2,8 +2,6 @@
 // pbmc3k (10x) → snapshot v0; pbmc68k_reduced → snapshot v1. Every value is checked against an
 // independent oracle: LanceDB itself (rows, counts), scipy/anndata (matrices), zarrita (zarr v3 input).
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +17,7 @@ import { addCsc } from '../../../src/companion/csc.js';
 import { convertToLegacy } from '../../fixtures/legacy.js';
 import { h5adRawX, pbmc3kCounts, zarrZipCsr, type OracleCsr } from '../../helpers/oracle-matrices.js';
 import { pythonJson } from '../../helpers/python.js';
+import { gateway } from '../../helpers/gateway.js';
 import { createDecoder } from '../../../src/workers/decode-pool.js';
 import type { ChunkDecoder } from '../../../src/workers/protocol.js';
 
@@ -442,17 +441,14 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
   it('an atlas URL with a query string (an access token) sends it with every request, after each path', async () => {
     // A host that wants ?token= on every file (an Azure container SAS, a CDN token), in front of the atlas.
     const seen: string[] = [];
-    const gate = createServer((req, res) => {
+    const gate = await gateway(url, (req, res, pass) => {
       const u = new URL(req.url ?? '/', 'http://x');
       seen.push(u.search);
       if (u.searchParams.get('token') !== 's3cr=t') return void res.writeHead(403).end('no token');
-      void fetch(`${url}${u.pathname}`, { method: req.method, headers: req.headers.range ? { range: req.headers.range } : {} }).then(async (r) => {
-        res.writeHead(r.status, Object.fromEntries(r.headers)).end(Buffer.from(await r.arrayBuffer()));
-      });
+      void pass();
     });
-    await new Promise<void>((done) => gate.listen(0, '127.0.0.1', () => done()));
     try {
-      const tokenUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}/?token=s3cr%3Dt#ignored`;
+      const tokenUrl = `${gate.url}/?token=s3cr%3Dt#ignored`;
       expect((await RaggedAtlas.listVersions(tokenUrl)).map((v) => v.version)).toEqual([0, 1]);
       const a = await RaggedAtlas.checkoutLatest(tokenUrl, { workers: 0, cache: 'memory' });
       const genes = ((await v1.featureRegistry('gene_expression')).getChild('uid')!.toArray() as string[]).slice(0, 3);

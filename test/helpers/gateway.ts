@@ -1,0 +1,30 @@
+// A host in front of a real atlas server that lets a test decide per request: answer it itself
+// (a 403 without a token), hold it, or pass it on (method and Range forwarded, the answer written
+// back unless the client has gone). Tests of what reaches the network use it.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Gateway {
+  url: string;
+  close(): void;
+}
+
+/** `pass()` forwards the request to `target` and writes the answer back, unless the client left first. */
+export async function gateway(target: string, handle: (req: IncomingMessage, res: ServerResponse, pass: () => Promise<void>) => void): Promise<Gateway> {
+  const server = createServer((req, res) => {
+    const pass = async () => {
+      const r = await fetch(`${target}${req.url}`, { method: req.method, headers: req.headers.range ? { range: req.headers.range } : {} });
+      const body = Buffer.from(await r.arrayBuffer());
+      if (!res.destroyed) res.writeHead(r.status, Object.fromEntries(r.headers)).end(body);
+    };
+    handle(req, res, pass);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
