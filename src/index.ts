@@ -6,6 +6,7 @@ export { AtlasQuery, type QueryProgress, type RunOptions } from './query/atlas-q
 export type { QuerySpec, FeatureJoin, DistanceMetric } from './query/spec.js';
 export type { AnnData, MuData, Matrix, CsrMatrix, DenseMatrix, NumericArray } from './anndata/types.js';
 export { toH5ad, type H5adOptions } from './anndata/h5ad-write.js';
+export { toH5mu, type H5muOptions } from './anndata/h5mu-write.js';
 export { HttpStore, type HttpStoreOptions } from './io/http.js';
 export { MemoryCache, IndexedDbCache, withCache, type ByteCache } from './io/cache.js';
 export { withStats, type IoStats } from './io/stats.js';

@@ -37,7 +37,7 @@ export interface AnnData {
   layers: Record<string, Matrix>;
   /** Per-cell embeddings (e.g. X_umap), from fixed_size_list obs columns. */
   obsm: Record<string, DenseMatrix>;
-  /** Cell uids (obs index). */
+  /** Cell uids (obs index). Query results build it on first read (the same uids are in obs). */
   obsNames: string[];
   /** Feature uids (var index). */
   varNames: string[];

@@ -14,6 +14,8 @@ import { openStore } from '../io/open.js';
 import { withPrefix } from '../io/prefix.js';
 import { withStats, type IoStats } from '../io/stats.js';
 import { withInflightDedupe } from '../io/dedupe.js';
+import { withVersionPin } from '../io/version-pin.js';
+import { manyListeners } from '../io/abortable.js';
 import type { ByteStore } from '../io/types.js';
 import { openTable } from '../lance/index.js';
 import { connectCloud, type CloudDatabase, type ConnectCloudOptions } from '../rest/client.js';
@@ -139,13 +141,15 @@ interface Source {
   where: string;
 }
 
-/** Counting (below the cache), caching and in-flight dedupe (above it) around a store. */
+/** Counting (below the cache), caching (or, without a cache, version pinning) and in-flight dedupe (above it) around a store. */
 function wrapStore(base: ByteStore, opts: AtlasOptions): ByteStore & { stats: IoStats } {
   // Stats sit below the cache: they count what reached the network, not cache hits.
   const counted = withStats(base);
   const cache = pickCache(opts);
+  // The cache keeps one version of each file per session; without one, withVersionPin does.
+  const versioned = cache ? withCache(counted, { cache, revalidate: opts.cacheRevalidate }) : withVersionPin(counted);
   // Dedupe sits above the cache: concurrent misses for the same bytes become one cache miss, one request.
-  return Object.assign(withInflightDedupe(cache ? withCache(counted, { cache, revalidate: opts.cacheRevalidate }) : counted), { stats: counted.stats });
+  return Object.assign(withInflightDedupe(versioned), { stats: counted.stats });
 }
 
 async function staticSource(location: string | ByteStore, opts: AtlasOptions): Promise<Source> {
@@ -222,7 +226,13 @@ async function readCloudSnapshots(db: CloudDatabase, opts: AtlasOptions): Promis
 async function readSnapshots(lanceDb: ByteStore, opts: AtlasOptions): Promise<SnapshotRecord[]> {
   const name = opts.versionTable ?? 'atlas_versions';
   const table = await openTable(tableStore(lanceDb, name), { signal: opts.signal }).catch((err) => {
-    if (err instanceof NotFoundError) throw new NotFoundError(`no snapshot table "${name}": is this a homeobox atlas with at least one snapshot?`, { where: `${lanceDb.url}/${name}.lance` }, { cause: err });
+    if (err instanceof NotFoundError) {
+      throw new NotFoundError(
+        `no snapshot table "${name}": is this a homeobox atlas with at least one snapshot? (A host that denies access reads the same: S3 and GCS answer 403 for missing files, which counts as missing.)`,
+        { where: `${lanceDb.url}/${name}.lance` },
+        { cause: err },
+      );
+    }
     throw err;
   });
   return parseSnapshotRecords(await table.scan({ signal: opts.signal }), name);
@@ -363,7 +373,7 @@ export class RaggedAtlas {
         progress.chunks += d.chunks;
         run.onProgress?.({ ...progress });
       },
-    }), this.#obsMemo, this.#lifetime.signal);
+    }), this.#obsMemo, manyListeners(this.#lifetime.signal)); // one listener per running query
     return new AtlasQuery(executor, { ...emptySpec(), obsTable });
   }
 

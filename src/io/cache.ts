@@ -9,7 +9,7 @@
 import { disown } from './owned.js';
 import { HttpError, isRaggedAtlasError } from '../errors.js';
 import { untilAborted } from './abortable.js';
-import type { ByteRange, ByteStore, ObjectVersion, ReadOptions, Tail } from './types.js';
+import { isMutableKey, versionTag, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions, type Tail } from './types.js';
 
 export interface ByteCache {
   get(key: string): Promise<Uint8Array | undefined>;
@@ -220,7 +220,7 @@ export interface CacheOptions {
   uniqueNames?: (key: string) => boolean;
 }
 
-const defaultCacheable = (key: string) => !key.endsWith('latest_version_hint.json');
+const defaultCacheable = (key: string) => !isMutableKey(key);
 const LANCE_UNIQUE = /\.lance\/(data\/[^/]+\.lance|_indices\/[^/]+\/[^/]+|_deletions\/[^/]+|_transactions\/[^/]+|_versions\/[^/]+\.manifest)$/;
 /** The default `uniqueNames`: files the Lance format names with a UUID (to compose with your own rule). */
 export const isLanceUniqueName = (key: string): boolean => LANCE_UNIQUE.test(key);
@@ -273,7 +273,7 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
   const policy = options.revalidate ?? 'session';
   const unique = options.uniqueNames ?? isLanceUniqueName;
   /** The version an answer for `key` is keyed and compared by. */
-  const tagFor = (key: string, v: ObjectVersion | undefined): Tag => (unique(key) ? null : tagOf(v));
+  const tagFor = (key: string, v: ObjectVersion | undefined): Tag => (unique(key) ? null : versionTag(v));
   const base = `${LAYOUT}|${encodeURIComponent(options.namespace ?? '')}|${encodeURIComponent(inner.url)}|`;
   const fileId = (key: string) => `${base}${encodeURIComponent(key)}|`;
   const versionId = (key: string, tag: Tag) => `${fileId(key)}${tag === null ? 'n:' : `e:${encodeURIComponent(tag)}`}|`;
@@ -432,10 +432,6 @@ function packTail(t: Tail): Uint8Array {
 function unpackTail(b: Uint8Array): Tail {
   const n = b.length - 8;
   return { bytes: b.subarray(0, n), size: new DataView(b.buffer, b.byteOffset + n, 8).getFloat64(0, true) };
-}
-
-function tagOf(v: ObjectVersion | undefined): Tag {
-  return v?.etag ? v.etag.replace(/^W\//, '') : null;
 }
 
 function encodeRecord(tag: Tag): Uint8Array {

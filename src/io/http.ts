@@ -40,12 +40,14 @@ export interface HttpStoreOptions {
  * Content-Range must name the object's last bytes, otherwise the store takes the tail by size from
  * then on (some servers read `-N` as `0-N`). A 206 must carry exactly the bytes asked for; a 200
  * means the server ignored Range, and we slice the full body (kept once per key so a server without
- * Range support is slow, not wrong).
+ * Range support is slow, not wrong; never a body that contradicts the file's known size or ETag).
+ * A 403 answer to a GET reads as a missing file, as a 404 does (see `absent`).
  * A non-identity Content-Encoding on a range answer is refused: byte offsets would be meaningless.
  *
  * Every answer's `ETag` (with the total size, when known) is reported to `ReadOptions.onVersion`;
  * answers served from what this store already holds (a whole body, a known size) report the ETag
- * that came with it. The store itself does not compare ETags: `withCache` does (see cache.ts). The
+ * that came with it. The store itself does not compare ETags: `withCache` does (see cache.ts), or
+ * `withVersionPin` for an atlas without a cache. The
  * ETag of an answer with a non-identity Content-Encoding is not reported (servers such as Apache
  * derive a different ETag for the compressed variant of the same file).
  */
@@ -87,7 +89,7 @@ export class HttpStore implements ByteStore {
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     const url = this.keyUrl(key);
     const { res, body } = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts);
-    if (res.status === 404) return undefined;
+    if (await absent(res)) return undefined;
     if (res.status !== 200 || !body) throw await statusError(res, url);
     const declared = res.headers.get('content-length');
     if (declared !== null && isIdentity(res) && Number(declared) !== body.length) {
@@ -109,16 +111,17 @@ export class HttpStore implements ByteStore {
     }
     const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
     const { res, body } = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
-    if (res.status === 404) throw new NotFoundError(`no such file`, { where: url });
+    if (await absent(res)) throw new NotFoundError(missingMessage(res), { where: url });
     if (res.status === 416) {
       throw new HttpError(`range ${header} is past the end of the file`, { url, status: 416, range: header });
     }
     if (res.status === 200 && body) {
       // The server ignored Range: remember the whole body once and serve every later range from it.
       const etag = etagOf(res);
-      this.#wholeBodies.set(url, { body, etag });
+      const bytes = sliceWhole(body, range, url);
+      this.#keepWhole(url, body, etag, header);
       report(opts, { etag, size: body.length });
-      return sliceWhole(body, range, url);
+      return bytes;
     }
     if (res.status !== 206) throw await statusError(res, url, header);
     if (!isIdentity(res) || !body) throw encodedRange(res, url, header);
@@ -150,11 +153,11 @@ export class HttpStore implements ByteStore {
     if (length > 0 && !this.#sizes.has(url) && !this.#suffixBroken && this.#suffixAllowed(url)) {
       const header = `bytes=-${length}`;
       const { res, body } = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
-      if (res.status === 404) return undefined;
+      if (await absent(res)) return undefined;
       const etag = etagOf(res);
       if (res.status === 200 && body) {
         // The server ignored Range: keep the whole body, as getRange does.
-        this.#wholeBodies.set(url, { body, etag });
+        this.#keepWhole(url, body, etag, header);
         this.#learnSize(url, body.length, etag);
         report(opts, { etag, size: body.length });
         return { bytes: body.subarray(Math.max(0, body.length - length)), size: body.length };
@@ -208,18 +211,20 @@ export class HttpStore implements ByteStore {
       return known;
     }
     const { res } = await this.#request(url, { method: 'HEAD', ...cacheMode(opts) }, opts);
+    // A 403 to HEAD alone may be a signature made for GET: the GET below decides.
     if (res.status === 404) return undefined;
     let size: number | undefined;
     let etag: string | undefined;
     if (res.ok) {
       const len = res.headers.get('content-length');
-      if (len !== null && isIdentity(res)) size = Number(len);
+      // A length of 0 is confirmed below: some hosts send it for a HEAD whatever the file's size.
+      if (len !== null && isIdentity(res) && /^\d+$/.test(len.trim()) && Number(len) > 0) size = Number(len);
       etag = etagOf(res);
     }
     if (size === undefined) {
       // HEAD refused or without a usable length: ask for one byte and read the total from Content-Range.
       const { res: probe, body } = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...this.#rangeCache(opts) }, opts);
-      if (probe.status === 404) return undefined;
+      if (await absent(probe)) return undefined;
       const total = /\/(\d+)$/.exec(probe.headers.get('content-range') ?? '');
       etag = etagOf(probe);
       if (probe.status === 206 && total) size = Number(total[1]);
@@ -230,6 +235,24 @@ export class HttpStore implements ByteStore {
     this.#learnSize(url, size, etag);
     report(opts, { etag, size });
     return size;
+  }
+
+  /**
+   * A whole body answered to a range request, kept to serve the file's later ranges, unless it
+   * contradicts what the store knows of the file (its size, or its ETag, from earlier answers): a
+   * host's bad answer (an empty or error body sent as 200) must fail this read only, not every
+   * later read of the file.
+   */
+  #keepWhole(url: string, body: Uint8Array, etag: string | undefined, header: string): void {
+    const size = this.#sizes.get(url);
+    const known = this.#sizeEtags.get(url);
+    if ((size !== undefined && size !== body.length) || (known !== undefined && etag !== undefined && known !== etag)) {
+      throw new HttpError(
+        `asked for ${header}, the server answered the whole file with 200 and ${body.length} bytes${etag ? ` (ETag ${etag})` : ''}, but the file has ${size ?? '?'} bytes${known ? ` (ETag ${known})` : ''}`,
+        { url, status: 200, range: header },
+      );
+    }
+    this.#wholeBodies.set(url, { body, etag });
   }
 
   #learnSize(url: string, size: number, etag: string | undefined): void {
@@ -353,6 +376,25 @@ function sliceWhole(body: Uint8Array | undefined, range: ByteRange, url: string)
     throw new HttpError(`short read: file has ${body.length} bytes, asked for ${range.offset}+${range.length}`, { url, status: 200 });
   }
   return body.subarray(range.offset, range.offset + range.length);
+}
+
+/**
+ * The answer says the file is not there: 404, or 403, which S3 (and GCS) send for a missing key
+ * when the reader may not list the bucket (public-read buckets grant GetObject only). Version
+ * probing and optional files (CSC copies, deleted all-empty shards) depend on reading that as
+ * absence. A 403 for a file that exists (an expired token) then reads as a missing file: the
+ * NotFoundError of a required file says so. The unread body is released.
+ */
+async function absent(res: Response): Promise<boolean> {
+  if (res.status !== 404 && res.status !== 403) return false;
+  await res.body?.cancel().catch(() => undefined);
+  return true;
+}
+
+function missingMessage(res: Response): string {
+  return res.status === 403
+    ? 'no such file (HTTP 403 Forbidden, which S3 and GCS answer for a missing file when listing is not allowed; if it exists, the host denies access to it)'
+    : 'no such file';
 }
 
 async function statusError(res: Response, url: string, range?: string): Promise<HttpError> {

@@ -7,3 +7,4 @@ export { withStats, type IoStats } from './stats.js';
 export { coalesceRanges, readRanges, mapLimit, type CoalescedRequest } from './ranges.js';
 export { withInflightDedupe } from './dedupe.js';
 export { withCache, MemoryCache, IndexedDbCache, type ByteCache, type CacheOptions } from './cache.js';
+export { withVersionPin } from './version-pin.js';

@@ -55,6 +55,11 @@ export class PromiseLru<T> {
     return this.#map.has(key);
   }
 
+  /** Forgets `key` if it still holds `p` (a later caller may already have replaced it). */
+  forget(key: string, p: Promise<T>): void {
+    if (this.#map.get(key) === p) this.#map.delete(key);
+  }
+
   clear(): void {
     this.#map.clear();
   }

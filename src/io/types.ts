@@ -20,6 +20,16 @@ export interface ObjectVersion {
   size?: number;
 }
 
+/** The tag an answer's version is compared by (a weak ETag compares like its strong form); null without one. */
+export function versionTag(v: ObjectVersion | undefined): string | null {
+  return v?.etag ? v.etag.replace(/^W\//, '') : null;
+}
+
+/** Files that change in place (Lance's version hint); every other file of an atlas is immutable. */
+export function isMutableKey(key: string): boolean {
+  return key.endsWith('latest_version_hint.json');
+}
+
 export interface ReadOptions {
   signal?: AbortSignal;
   /**

@@ -7,6 +7,7 @@
 //   splitRows(result, sizes)          one AnnData → consecutive row blocks (zero-copy matrix views)
 import * as arrow from 'apache-arrow';
 import type { AnnData, DenseMatrix, Matrix } from '../anndata/types.js';
+import { lazyObsNames } from './obs-frame.js';
 
 export interface BatchInfo {
   /** Identifies the zarr groups the batch reads (batches with equal keys join the same features). */
@@ -41,16 +42,17 @@ export function splitRows(ad: AnnData, sizes: number[]): AnnData[] {
   let at = 0;
   for (const n of sizes) {
     const end = at + n;
-    out.push({
+    const from = at;
+    const block = {
       obs: ad.obs.slice(at, end),
       var: ad.var,
       X: ad.X && rowBlock(ad.X, at, end),
       layers: Object.fromEntries(Object.entries(ad.layers).map(([k, m]) => [k, rowBlock(m, at, end)])),
       obsm: Object.fromEntries(Object.entries(ad.obsm).map(([k, m]) => [k, rowBlock(m, at, end) as DenseMatrix])),
-      obsNames: ad.obsNames.slice(at, end),
       varNames: ad.varNames,
-      shape: [n, ad.shape[1]],
-    });
+      shape: [n, ad.shape[1]] as [number, number],
+    };
+    out.push(lazyObsNames(block, () => ad.obsNames.slice(from, end)));
     at = end;
   }
   return out;

@@ -8,10 +8,11 @@ import type { PointerField } from '../atlas/pointer-fields.js';
 import { UNSUPPORTED_META, type StructChildren } from '../lance/index.js';
 import type { QueryExecutor, QueryProgress, RunOptions } from './atlas-query.js';
 import { groupCount } from './group-count.js';
-import { obsFrame } from './obs-frame.js';
+import { annData, lazyObsNames, obsFrame } from './obs-frame.js';
 import { countObs, selectObs, selectObsStream, type ObsTable, type SelectOptions } from './obs-select.js';
 import type { ObsMemo } from './obs-memo.js';
 import { splitRows, unitsOf, type BatchInfo } from './batch-units.js';
+import { concatTables } from './arrow-rows.js';
 import { numbersAt, stringCodes } from '../arrow/columns.js';
 import { quoteIdent } from './predicate/index.js';
 import { child, type FieldReadContext } from './read-context.js';
@@ -93,7 +94,7 @@ export class AtlasExecutor implements QueryExecutor {
       // One filtered scan when only the presence filter applies (selectObsStream), not a match pass + take.
       const parts: arrow.Table[] = [];
       for await (const t of selectObsStream(table, spec, select)) parts.push(t);
-      return parts.length ? parts.slice(1).reduce((a, b) => a.concat(b), parts[0]!) : await selectObs(table, spec, select);
+      return parts.length ? concatTables(parts) : await selectObs(table, spec, select);
     });
     report(opts, progress, 'obs', { rows: rows.numRows });
     return this.#assemble(rows, field, spec, opts, progress, true, ctx);
@@ -126,7 +127,7 @@ export class AtlasExecutor implements QueryExecutor {
             break;
           }
           const unit = r.value;
-          const rows = unit.length === 1 ? unit[0]! : unit.slice(1).reduce((a, b) => a.concat(b), unit[0]!);
+          const rows = concatTables(unit);
           const p = this.#assemble(rows, field, spec, opts, progress, false).then((ad) => splitRows(ad, unit.map((t) => t.numRows)));
           p.catch(() => undefined); // surfaced when awaited
           pending.push(p);
@@ -166,10 +167,10 @@ export class AtlasExecutor implements QueryExecutor {
         present[f.name] = mask;
         const frame = obsFrame(rows, pointers, res.present);
         const { [res.xLayer]: X, ...layers } = res.layers;
-        mod[f.name] = { ...frame, var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] };
+        mod[f.name] = annData(frame, { var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] });
       }),
     );
-    return { obs: shared.obs, obsNames: shared.obsNames, mod, present };
+    return lazyObsNames({ obs: shared.obs, mod, present }, shared.names);
   }
 
   /** `sortIndices`: the terminal's default when opts leave it open. */
@@ -178,13 +179,13 @@ export class AtlasExecutor implements QueryExecutor {
     if (!field) {
       const frame = obsFrame(rows, pointers);
       const empty = new (await import('apache-arrow')).Table();
-      return { ...frame, var: empty, varNames: [], X: null, layers: {}, shape: [rows.numRows, 0] };
+      return annData(frame, { var: empty, varNames: [], X: null, layers: {}, shape: [rows.numRows, 0] });
     }
     const res = await readField({ ...ctx, sortIndices: opts.sortIndices ?? sortIndices }, field, rows, spec);
     report(opts, progress, 'assemble', {});
     const frame = obsFrame(rows, pointers, res.present);
     const { [res.xLayer]: X, ...layers } = res.layers;
-    return { ...frame, var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] };
+    return annData(frame, { var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] });
   }
 
   /**
@@ -244,7 +245,23 @@ export class AtlasExecutor implements QueryExecutor {
     return table.schema.fields.filter((f) => !pointers.has(f.name) && !f.metadata.has(UNSUPPORTED_META)).map((f) => f.name);
   }
 
+  /**
+   * features() and layers() must name a feature space some pointer field of the table holds: a
+   * misspelt or foreign space would otherwise leave the query unpinned (every feature, the
+   * default layers) and return the wrong matrix without a word (homeobox raises too).
+   */
+  #checkSpaces(spec: QuerySpec): void {
+    const have = [...new Set(this.catalog.pointerFields(spec.obsTable).map((f) => f.featureSpace))];
+    const named = [...(spec.features ? [['features', spec.features.featureSpace]] : []), ...Object.keys(spec.layers).map((s) => ['layers', s])];
+    for (const [call, space] of named) {
+      if (!have.includes(space!)) {
+        throw new QueryError(`${call}() names feature space "${space}", which no pointer field of the obs table holds (have: ${have.join(', ') || 'none'})`);
+      }
+    }
+  }
+
   #activeFields(spec: QuerySpec): PointerField[] {
+    this.#checkSpaces(spec);
     let fields = this.catalog.pointerFields(spec.obsTable);
     if (spec.featureSpaces) {
       const unknown = spec.featureSpaces.filter((s) => !fields.some((f) => f.featureSpace === s));

@@ -1,13 +1,23 @@
 // count({groupBy}): one row per distinct combination of the group columns with a `count` column,
-// sorted by the group columns (nulls last), as homeobox's polars group_by(...).len().sort(...).
+// sorted by the group columns, as homeobox's polars `group_by(cols).agg(pl.len()).sort(cols)`:
+// nulls first (polars sorts with nulls_last=False), then values ascending, NaN after +inf; NaN,
+// +inf, −inf and null are four groups (polars keeps them apart).
 import * as arrow from 'apache-arrow';
+import { QueryError } from '../errors.js';
 
 export function groupCount(table: arrow.Table, columns: string[]): arrow.Table {
+  const types = columns.map((c) => table.schema.fields.find((f) => f.name === c)!.type);
+  columns.forEach((c, j) => {
+    const t = types[j]!;
+    if (arrow.DataType.isList(t) || arrow.DataType.isFixedSizeList(t) || arrow.DataType.isStruct(t) || arrow.DataType.isMap(t)) {
+      throw new QueryError(`count({groupBy}) cannot group by "${c}": it is a ${t} column, not a scalar one`);
+    }
+  });
   const cols = columns.map((c) => table.getChild(c)!);
   const groups = new Map<string, { key: unknown[]; count: number }>();
   for (let i = 0, n = table.numRows; i < n; i++) {
     const key = cols.map((c) => c.get(i));
-    const id = JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    const id = key.map(idOf).join('\u0000');
     const g = groups.get(id);
     if (g) g.count++;
     else groups.set(id, { key, count: 1 });
@@ -19,20 +29,41 @@ export function groupCount(table: arrow.Table, columns: string[]): arrow.Table {
     }
     return 0;
   });
-  const fields = columns.map((name, j) => ({ name, type: table.schema.fields.find((f) => f.name === name)!.type, j }));
   const data: Record<string, arrow.Vector> = {};
-  for (const f of fields) {
-    const type = arrow.DataType.isDictionary(f.type) ? f.type.dictionary : f.type;
-    data[f.name] = arrow.vectorFromArray(rows.map((r) => r.key[f.j]) as never[], type);
-  }
+  columns.forEach((name, j) => {
+    const t = types[j]!;
+    const type = arrow.DataType.isDictionary(t) ? t.dictionary : t;
+    data[name] = arrow.vectorFromArray(rows.map((r) => r.key[j]) as never[], type);
+  });
   data.count = arrow.vectorFromArray(BigInt64Array.from(rows.map((r) => BigInt(r.count))));
   return new arrow.Table(data);
 }
 
+/** A value's group identity, typed: NaN, ±Infinity and null stay apart (JSON would make them all null); 0 and −0 are one group. */
+function idOf(v: unknown): string {
+  if (v === null || v === undefined) return 'z';
+  switch (typeof v) {
+    case 'number':
+      return `n${v === 0 ? 0 : v}`;
+    case 'bigint':
+      return `i${v}`;
+    case 'string':
+      return `s${v}`;
+    case 'boolean':
+      return `b${v}`;
+    default:
+      return v instanceof Date ? `d${v.getTime()}` : `o${JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `${x}n` : x))}`;
+  }
+}
+
 function compare(a: unknown, b: unknown): number {
+  const an = a === null || a === undefined;
+  const bn = b === null || b === undefined;
+  if (an || bn) return an && bn ? 0 : an ? -1 : 1;
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
   if (a === b) return 0;
-  if (a === null || a === undefined) return 1;
-  if (b === null || b === undefined) return -1;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : 1;
-  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  return (a as number) < (b as number) ? -1 : 1;
 }

@@ -1,15 +1,16 @@
 // The obs side of a result: metadata columns without pointer structs or `_`-prefixed helper
 // columns, indexed by uid; fixed_size_list<float> columns become obsm embeddings (e.g. X_umap).
 import * as arrow from 'apache-arrow';
-import type { DenseMatrix } from '../anndata/types.js';
+import type { AnnData, DenseMatrix } from '../anndata/types.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
 import { pickVector } from './arrow-rows.js';
 import { stringsAt } from '../arrow/columns.js';
 
 export interface ObsFrame {
   obs: arrow.Table;
-  obsNames: string[];
   obsm: Record<string, DenseMatrix>;
+  /** The obs names (uids), computed when called: annData() defers it to their first read. */
+  names(): string[];
 }
 
 /** Builds obs for `rows` (optionally only the row positions in `keep`, in that order). */
@@ -42,10 +43,35 @@ export function obsFrame(rows: arrow.Table, pointers: PointerField[], keep?: Uin
     ? new arrow.Table(schema, idx ? [batchOf(schema, vectors, n)] : rows.select(cols.map((f) => f.name)).batches.map((b) => new arrow.RecordBatch(schema, b.data)))
     : new arrow.Table(schema);
   const uid = rows.getChild('uid');
-  // A null uid (or no uid column) is named by its row position, as a string.
-  const obsNames = (uid ? stringsAt(uid, idx) : new Array<string | null>(n).fill(null)) as string[];
-  for (let k = 0; k < n; k++) obsNames[k] ??= String(idx ? idx[k]! : k);
-  return { obs, obsNames, obsm };
+  const names = () => {
+    // A null uid (or no uid column) is named by its row position, as a string.
+    const obsNames = (uid ? stringsAt(uid, idx) : new Array<string | null>(n).fill(null)) as string[];
+    for (let k = 0; k < n; k++) obsNames[k] ??= String(idx ? idx[k]! : k);
+    return obsNames;
+  };
+  return { obs, obsm, names };
+}
+
+/** An AnnData of `frame`'s obs with the rest given; its obsNames are built on first read. */
+export function annData(frame: ObsFrame, rest: Omit<AnnData, 'obs' | 'obsm' | 'obsNames'>): AnnData {
+  return lazyObsNames({ obs: frame.obs, ...rest, obsm: frame.obsm }, frame.names);
+}
+
+/**
+ * Gives `target` an `obsNames` property computed on its first read and then kept (assignable like
+ * a plain one). A cell's name is its uid string: 200,000 of them cost a fresh page ~20 ms to
+ * build plus the garbage collections of keeping them, which a query whose caller only needs the
+ * matrix and obs (a gene coloured on an embedding) should not pay. obs holds the same uids.
+ */
+export function lazyObsNames<T extends object>(target: T, names: () => string[]): T & { obsNames: string[] } {
+  let value: string[] | undefined;
+  Object.defineProperty(target, 'obsNames', {
+    enumerable: true,
+    configurable: true,
+    get: () => (value ??= names()),
+    set: (v: string[]) => void (value = v),
+  });
+  return target as T & { obsNames: string[] };
 }
 
 function isIdentity(keep: Uint32Array, numRows: number): boolean {

@@ -21,7 +21,7 @@ import {
 import type { IndexQuery as LanceIndexQuery } from '../lance/indices/keys.js';
 import type { QuerySpec } from './spec.js';
 import { distances, topK } from './vector-search.js';
-import { pickRows } from './arrow-rows.js';
+import { concatTables, pickRows } from './arrow-rows.js';
 
 /** homeobox: a search without a limit returns up to this many rows. */
 export const DEFAULT_SEARCH_LIMIT = 1_000_000;
@@ -111,18 +111,24 @@ export async function* selectObsStream(table: ObsTable, spec: QuerySpec, opts: S
   for await (const batch of table.scanBatches({ columns: needed, structChildren, withRowAddress: true, batchSize: opts.batchRows ?? SCAN_BATCH, signal: opts.signal })) {
     throwIfAborted(opts.signal);
     const mask = evaluatePredicate(bound, batch as unknown as Parameters<typeof evaluatePredicate>[1]);
-    const idx: number[] = [];
-    for (let i = 0; i < mask.length && idx.length < left; i++) {
-      if (mask[i] !== 1) continue;
-      if (skip > 0) skip--;
-      else idx.push(i);
-    }
-    left -= idx.length;
     const data = new arrow.Table(batch).select([...opts.columns, '_rowaddr']);
     empty ??= data.slice(0, 0);
-    if (idx.length) {
+    // The usual batch: every row present and none skipped or cut: it goes out as it is.
+    let all = skip === 0 && mask.length <= left;
+    for (let i = 0; all && i < mask.length; i++) all = mask[i] === 1;
+    const idx: number[] = [];
+    if (!all) {
+      for (let i = 0; i < mask.length && idx.length < left; i++) {
+        if (mask[i] !== 1) continue;
+        if (skip > 0) skip--;
+        else idx.push(i);
+      }
+    }
+    const taken = all ? mask.length : idx.length;
+    left -= taken;
+    if (taken) {
       yielded = true;
-      yield idx.length === batch.numRows ? data : takeRuns(data, idx);
+      yield all ? data : takeRuns(data, idx);
     }
     if (left <= 0) return;
   }
@@ -139,7 +145,7 @@ function takeRuns(t: arrow.Table, idx: number[]): arrow.Table {
     parts.push(t.slice(idx[i]!, idx[j - 1]! + 1));
     i = j;
   }
-  return parts.slice(1).reduce((a, b) => a.concat(b), parts[0]!);
+  return concatTables(parts);
 }
 
 /** Counts rows matching the query's where (no search/limit semantics beyond what count means). */

@@ -75,7 +75,7 @@ export async function readCscColumns(ctx: FieldReadContext, a: { indptr: ZarrArr
   const indptr = await readCscIndptr(ctx, a.indptr, eff);
   const { columns, starts, ends } = cscColumnRanges(indptr, eff);
   const ranges = { starts, ends };
-  const [indices, ...values] = await Promise.all([a.indices, ...a.layers].map((arr) => readRanges(arr, ranges, readOpts(ctx))));
+  const [indices, ...values] = await Promise.all([a.indices, ...a.layers].map((arr) => readRanges(arr, ranges, readOpts(ctx, true, true))));
   return { columns, lengths: indices!.lengths, rows: indices!.data as ArrayLike<number>, values: values.map((v) => v.data as ArrayLike<number | bigint>) };
 }
 
@@ -115,7 +115,7 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
         void array(ctx, path, false).then((a) => a && prefetchShardIndexes(a), () => undefined);
       }
       const remap = await catalog.remap(await catalog.layoutUid(zarrGroup, field.featureSpace, signal), signal);
-      const arrays = (await cscArraysOf(ctx, [{ zarrGroup, outRows: [], rowsInInput: [], remap }], layerNames))?.get(zarrGroup);
+      const arrays = (await cscArraysOf(ctx, [{ zarrGroup, outRows: new Uint32Array(0), rowsInInput: new Uint32Array(0), remap }], layerNames))?.get(zarrGroup);
       return { zarrGroup, remap, arrays };
     });
     settle(Promise.all(checked).then((gs) => gs.every((g) => g.arrays !== undefined)));

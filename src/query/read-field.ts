@@ -36,15 +36,29 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
   const ptr = rows.getChild(field.name);
   if (!ptr) throw new QueryError(`pointer column ${field.name} was not read`);
   const zg = stringCodes(child(ptr, 'zarr_group'));
-  const present: number[] = [];
-  const byCode: Group[] = zg.values.map((zarrGroup) => ({ zarrGroup, outRows: [], rowsInInput: [] }));
-  for (let i = 0, n = rows.numRows; i < n; i++) {
-    const code = zg.codes[i]!;
+  const { codes } = zg;
+  const n = rows.numRows;
+  // Two passes over typed arrays (count, then fill): a fresh page runs this once over every cell,
+  // cold, and growing plain arrays there cost more than the loop itself.
+  const sizes = new Int32Array(zg.values.length);
+  let nPresent = 0;
+  for (let i = 0; i < n; i++) {
+    const code = codes[i]!;
     if (code < 0) continue; // presence is zarr_group IS NOT NULL, never the struct validity
+    sizes[code]!++;
+    nPresent++;
+  }
+  const present = new Uint32Array(nPresent);
+  const byCode: Group[] = zg.values.map((zarrGroup, c) => ({ zarrGroup, outRows: new Uint32Array(sizes[c]!), rowsInInput: new Uint32Array(sizes[c]!) }));
+  const filled = new Int32Array(zg.values.length);
+  for (let i = 0, p = 0; i < n; i++) {
+    const code = codes[i]!;
+    if (code < 0) continue;
     const grp = byCode[code]!;
-    grp.outRows.push(present.length);
-    grp.rowsInInput.push(i);
-    present.push(i);
+    const k = filled[code]!++;
+    grp.outRows[k] = p;
+    grp.rowsInInput[k] = i;
+    present[p++] = i;
   }
   const groups = new Map(byCode.filter((g) => g.outRows.length).map((g) => [g.zarrGroup, g]));
   const layerNames = layersOf(catalog, spec, field.featureSpace);
@@ -83,7 +97,7 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
     }
   }
   const { table: varTable, names } = await varFor(catalog, field.featureSpace, joined, signal);
-  return { present: Uint32Array.from(present), joined, layers, xLayer: layerNames[0]!, var: varTable, varNames: names, path };
+  return { present, joined, layers, xLayer: layerNames[0]!, var: varTable, varNames: names, path };
 }
 
 async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group[], rows: arrow.Table, layerNames: string[], nRows: number, nCols: number): Promise<Record<string, Matrix>> {
@@ -105,7 +119,7 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
       groups.map(async (g, gi) => {
         const [indices, ...arrays] = opened[gi]!;
         const ranges = rangesOf(g);
-        const [ix, ...values] = await Promise.all([indices!, ...arrays].map((a) => fetchRangesEncoded(a, ranges, readOpts(ctx))));
+        const [ix, ...values] = await Promise.all([indices!, ...arrays].map((a) => fetchRangesEncoded(a, ranges, readOpts(ctx, true, true))));
         const block = await decoder.csrGroup!(
           { indices: ix!.read, values: values.map((v) => v.read), layers: layerNames, outDtypes: layerNames.map((l) => layers[l]!), lengths: ix!.lengths, remap: g.eff!, nCols, sortIndices: ctx.sortIndices !== false },
           { signal: ctx.signal },
@@ -119,7 +133,7 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
     const inputs = await Promise.all(
       groups.map(async (g, gi): Promise<SparseGroupInput> => {
         const ranges = rangesOf(g);
-        const [indices, ...values] = await Promise.all(opened[gi]!.map((a) => readRanges(a, ranges, readOpts(ctx))));
+        const [indices, ...values] = await Promise.all(opened[gi]!.map((a) => readRanges(a, ranges, readOpts(ctx, true, true))));
         return {
           outRows: g.outRows,
           lengths: indices!.lengths,

@@ -71,14 +71,8 @@ export interface CscGroupInput {
 export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>): CsrMatrix {
   const { nRows, nCols } = opts;
   const layerNames = Object.keys(opts.layers);
-  const maps = groups.map((g, gi) => rowMap(g, gi, nRows));
   const seen = new Uint8Array(nRows);
-  for (const [gi, g] of groups.entries()) {
-    for (let i = 0; i < g.outRows.length; i++) {
-      if (seen[g.outRows[i]!]) throw new QueryError(`output row ${g.outRows[i]} is supplied twice (group ${gi})`);
-      seen[g.outRows[i]!] = 1;
-    }
-  }
+  const maps = groups.map((g, gi) => rowMap(g, gi, nRows, seen));
   // Pass 1: entries per output row.
   const counts = new Float64Array(nRows);
   for (const [gi, g] of groups.entries()) {
@@ -167,14 +161,17 @@ function scatter(out: (number | bigint)[], src: ArrayLike<number | bigint>, dest
  * zarr_row → output rows, as CSR: out[start[zr] .. start[zr+1]). `one` is the same map as a plain
  * lookup (−1 = not queried), present when no zarr_row is queried twice (the usual case).
  */
-function rowMap(g: CscGroupInput, gi: number, nRows: number): { start: Int32Array; out: Int32Array; one?: Int32Array } {
+function rowMap(g: CscGroupInput, gi: number, nRows: number, seen: Uint8Array): { start: Int32Array; out: Int32Array; one?: Int32Array } {
   if (g.zarrRows.length !== g.outRows.length) throw new QueryError(`group ${gi}: ${g.zarrRows.length} zarr rows but ${g.outRows.length} output rows`);
   let max = -1;
+  // One pass checks the rows and marks the output rows taken (`seen`, shared by the groups).
   for (let i = 0; i < g.zarrRows.length; i++) {
     const zr = g.zarrRows[i]!;
     if (!(Number.isInteger(zr) && zr >= 0)) throw new QueryError(`group ${gi}: zarr_row ${zr} is not a non-negative integer`);
     const row = g.outRows[i]!;
     if (!(Number.isInteger(row) && row >= 0 && row < nRows)) throw new QueryError(`group ${gi}: output row ${row} is not within [0, ${nRows})`);
+    if (seen[row]) throw new QueryError(`output row ${row} is supplied twice (group ${gi})`);
+    seen[row] = 1;
     if (zr > max) max = zr;
   }
   const one = new Int32Array(max + 1).fill(-1);

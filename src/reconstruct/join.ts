@@ -83,11 +83,16 @@ export function wantedRemap(remap: ArrayLike<number>, wantedSortedGlobals: Int32
   return effectiveRemap(remap, wantedSortedGlobals, 'intersection');
 }
 
+/** Values below this always get a lookup table (an Int32Array of up to 4 MiB). */
+const DENSE_TABLE_MAX = 1 << 20;
+
 /**
  * Where each of `values` sits (the last position when one repeats; NaN entries skipped), as a
  * lookup answering −1 for values not there. Global indices are registry positions, dense from 0,
  * so a table answers in one step (toBatches joins per read unit; binary searches were ~60 ms of a
- * 200k-cell stream); sparse, negative or fractional values go through a Map.
+ * 200k-cell stream). A few wanted features out of a big registry still get a table (up to 4 MiB):
+ * 64,000 lookups through a Map cost a fresh page ~9 ms. Sparse, negative or fractional values go
+ * through a Map.
  */
 export function positionLookup(values: ArrayLike<number>): (x: number) => number {
   let max = -1;
@@ -98,7 +103,7 @@ export function positionLookup(values: ArrayLike<number>): (x: number) => number
     if (!(Number.isInteger(v) && v >= 0)) dense = false;
     else if (v > max) max = v;
   }
-  if (dense && max < 4 * values.length + 1024) {
+  if (dense && max < Math.max(4 * values.length + 1024, DENSE_TABLE_MAX)) {
     const table = new Int32Array(max + 1).fill(-1);
     for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) table[values[i]!] = i;
     return (x) => (x >= 0 && x <= max ? (table[x] ?? -1) : -1);

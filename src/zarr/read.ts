@@ -9,7 +9,7 @@
 // I/O per read: per touched shard, size + one index range on a cache miss; then one request per
 // coalesced group of needed chunks. The first failure (or the caller's abort) cancels the rest.
 
-import { CorruptDataError, throwIfAborted } from '../errors.js';
+import { CorruptDataError, NotFoundError, throwIfAborted } from '../errors.js';
 import { mapLimit } from '../io/ranges.js';
 import { manyListeners, untilAborted } from '../io/abortable.js';
 import { isOwned } from '../io/owned.js';
@@ -52,6 +52,15 @@ export interface ArrayReadOptions {
   decodeBatchBytes?: number;
   /** Priority of the chunk requests (not of shard-index reads); see ReadOptions.priority. */
   priority?: RequestPriority;
+  /**
+   * A shard (or unsharded chunk) object that is not in the store: `'fill'` (default, as the zarr
+   * spec and zarr-python: every chunk in it is fill_value, and zarr-python deletes such shards) or
+   * `'error'`, a NotFoundError naming it. An atlas's sparse entries (indices and values, which the
+   * pointers reach) are never all fill_value, so for them absence is an incomplete upload or a host
+   * answering 404 by mistake, and filling would return zeros and broken rows as data. An absent
+   * shard read with `'error'` is not remembered as absent: the next read asks again.
+   */
+  missingShards?: 'fill' | 'error';
   onProgress?: (p: Readonly<ReadProgress>) => void;
 }
 
@@ -265,7 +274,10 @@ class ReadContext {
       const key = outerChunkKey(this.array, shard.coords);
       const bytes = await this.array.store.get(key, this.#chunkRead);
       this.#note(bytes?.length ?? 0);
-      if (!bytes) return this.#fill(shard.chunks);
+      if (!bytes) {
+        this.#missing(key);
+        return this.#fill(shard.chunks);
+      }
       await this.sink.consume(key, [{ chunk: shard.chunks[0]!, bytes }], this.#signal, this.progress);
     });
   }
@@ -281,26 +293,29 @@ class ReadContext {
     // Tiny shards come whole in one GET; their bytes serve this read's chunks without more requests.
     const whole = wholeShards(array, sharding, this.opts.wholeShardBytes);
     const shardBytes = new Map<number, Uint8Array>();
-    const indexes = await this.#each(this.plan.shards, (_, i) =>
-      untilAborted(
-        array.indexCache.getOrLoad(indexCacheKey(array, keys[i]!), async () => {
-          this.progress.indexReads++;
-          if (whole) {
-            const shard = await fetchWholeShard(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
-            this.#note(shard?.bytes.length ?? 0, 1);
-            if (shard) shardBytes.set(i, shard.bytes);
-            return shard?.index ?? null;
-          }
-          const sizeHint = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
-          const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard, { sizeHint });
-          // An index at the end: one range with a size hint, or a tail read where the store has them (readTail), else size + range.
-          this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && sizeHint === undefined && !array.store.getTail ? 2 : 1);
-          return index;
-        }),
-        this.#signal,
-        keys[i]!,
-      ),
-    );
+    const indexes = await this.#each(this.plan.shards, async (_, i) => {
+      const cacheKey = indexCacheKey(array, keys[i]!);
+      const load = array.indexCache.getOrLoad(cacheKey, async () => {
+        this.progress.indexReads++;
+        if (whole) {
+          const shard = await fetchWholeShard(array.store, keys[i]!, sharding, array.layout.chunksPerShard);
+          this.#note(shard?.bytes.length ?? 0, 1);
+          if (shard) shardBytes.set(i, shard.bytes);
+          return shard?.index ?? null;
+        }
+        const sizeHint = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
+        const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard, { sizeHint });
+        // An index at the end: one range with a size hint, or a tail read where the store has them (readTail), else size + range.
+        this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && sizeHint === undefined && !array.store.getTail ? 2 : 1);
+        return index;
+      });
+      // A read that may not fill forgets the absence (the next read asks again), also when this
+      // read stops waiting first (another shard's failure aborts it).
+      if (this.opts.missingShards === 'error') void load.then((index) => index === null && array.indexCache.forget(cacheKey, load), () => undefined);
+      const index = await untilAborted(load, this.#signal, keys[i]!);
+      if (index === null) this.#missing(keys[i]!);
+      return index;
+    });
     const tasks = this.plan.shards.flatMap((shard, i) => {
       const fp = planShardFetch(shard, indexes[i]!, { maxGap: this.opts.maxGap ?? 1 << 20, maxRequest: this.opts.maxRequest ?? 16 << 20 });
       this.#fill(fp.fill);
@@ -336,6 +351,14 @@ class ReadContext {
         this.#controller.abort(err);
         throw err;
       }
+    });
+  }
+
+  /** An absent shard or chunk object: fill_value, or the NotFoundError `missingShards: 'error'` asks for. */
+  #missing(key: string): void {
+    if (this.opts.missingShards !== 'error') return;
+    throw new NotFoundError(`${key} is missing, but the read needs its entries (a missing shard here is never all fill_value: an incomplete upload, or the host failed)`, {
+      where: `${this.array.store.url}/${key}`,
     });
   }
 

@@ -9,13 +9,25 @@ export interface Gateway {
   close(): void;
 }
 
-/** `pass()` forwards the request to `target` and writes the answer back, unless the client left first. */
-export async function gateway(target: string, handle: (req: IncomingMessage, res: ServerResponse, pass: () => Promise<void>) => void): Promise<Gateway> {
+/**
+ * `pass()` forwards the request to `target` and writes the answer back, unless the client left
+ * first; `edit` may change the answer's headers on the way (a host that rewrote the file).
+ */
+export async function gateway(
+  target: string,
+  handle: (req: IncomingMessage, res: ServerResponse, pass: (edit?: (headers: Record<string, string>) => void) => Promise<void>) => void,
+): Promise<Gateway> {
   const server = createServer((req, res) => {
-    const pass = async () => {
-      const r = await fetch(`${target}${req.url}`, { method: req.method, headers: req.headers.range ? { range: req.headers.range } : {} });
-      const body = Buffer.from(await r.arrayBuffer());
-      if (!res.destroyed) res.writeHead(r.status, Object.fromEntries(r.headers)).end(body);
+    const pass = async (edit?: (headers: Record<string, string>) => void) => {
+      try {
+        const r = await fetch(`${target}${req.url}`, { method: req.method, headers: req.headers.range ? { range: req.headers.range } : {} });
+        const body = Buffer.from(await r.arrayBuffer());
+        const headers = Object.fromEntries(r.headers);
+        edit?.(headers);
+        if (!res.destroyed) res.writeHead(r.status, headers).end(body);
+      } catch {
+        res.destroy(); // the target went away (the test closed it): the client sees a dropped connection
+      }
     };
     handle(req, res, pass);
   });

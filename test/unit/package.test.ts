@@ -56,7 +56,8 @@ test('the packed CLI writes an atlas from 10x data, and the packed library reads
   const script = join(dir, 'read.mjs');
   writeFileSync(
     script,
-    `import { RaggedAtlas } from ${JSON.stringify(join(pkg, 'dist/index.js'))};
+    `import { RaggedAtlas, toH5ad, toH5mu } from ${JSON.stringify(join(pkg, 'dist/index.js'))};
+if (typeof toH5ad !== 'function' || typeof toH5mu !== 'function') throw new Error('the package does not export toH5ad and toH5mu');
 const a = await RaggedAtlas.checkoutLatest(process.argv[2], { workers: 2 });
 const ad = await a.query().select(['barcode']).toAnnData();
 a.close();

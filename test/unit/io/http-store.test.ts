@@ -8,6 +8,7 @@ import { HttpStore } from '../../../src/io/http.js';
 import { readRanges, coalesceRanges } from '../../../src/io/ranges.js';
 import { withStats } from '../../../src/io/stats.js';
 import { withCache, MemoryCache } from '../../../src/io/cache.js';
+import { withVersionPin } from '../../../src/io/version-pin.js';
 import { withInflightDedupe } from '../../../src/io/dedupe.js';
 import { serveDirectory, type RunningServer } from '../../../src/companion/serve.js';
 import { isRaggedAtlasError } from '../../../src/errors.js';
@@ -71,6 +72,31 @@ beforeAll(async () => {
         res.writeHead(206, { 'Content-Range': `bytes ${from}-${to}/${N}` });
         return res.end(bytes.subarray(from, to + 1));
       }
+      case 'forbidden':
+        // S3 for a missing key when the reader may not list the bucket.
+        res.writeHead(403, { 'Content-Type': 'application/xml' });
+        return res.end(req.method === 'HEAD' ? undefined : '<Error><Code>AccessDenied</Code></Error>');
+      case 'head-forbidden':
+      case 'head-zero':
+        // HEAD refused (a signature made for GET) or claiming an empty file; GET ranges are right.
+        if (req.method === 'HEAD') {
+          res.writeHead(state.mode === 'head-zero' ? 200 : 403, { 'Content-Length': 0 });
+          return res.end();
+        }
+        res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}` });
+        return res.end(bytes.subarray(a, b + 1));
+      case 'empty-200-once':
+        // One bad answer (an empty 200) among right ones.
+        if (state.hits === 1) {
+          res.writeHead(200, { 'Content-Length': 0 });
+          return res.end();
+        }
+        res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}` });
+        return res.end(bytes.subarray(a, b + 1));
+      case 'etag-flip':
+        // The file is rewritten after the second answer.
+        res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}`, ETag: state.hits <= 2 ? '"v1"' : '"v2"' });
+        return res.end(bytes.subarray(a, b + 1));
       case 'hang':
         return; // never answers
       default:
@@ -308,4 +334,53 @@ test('the priority of a read reaches fetch, through the in-flight dedupe; unset 
 test('getTail refuses an encoded suffix answer, like any range', async () => {
   bad.mode = 'gzip';
   await expect(new HttpStore(bad.url).getTail('data.bin', 68)).rejects.toThrow(/br-encoded; serve identity encoding/);
+});
+
+test('a 403 to a GET reads as a missing file (S3 and GCS send it for missing keys without list rights); a 403 to HEAD alone does not', async () => {
+  bad.mode = 'forbidden';
+  const s = new HttpStore(bad.url, { retries: 0 });
+  expect(await s.get('data.bin')).toBeUndefined();
+  expect(await s.size('data.bin')).toBeUndefined();
+  expect(await s.getTail('data.bin', 10)).toBeUndefined();
+  await expect(s.getRange('data.bin', { offset: 0, length: 10 })).rejects.toMatchObject({ _tag: 'NotFound', message: expect.stringContaining('403') });
+  bad.mode = 'head-forbidden';
+  expect(await new HttpStore(bad.url, { retries: 0 }).size('data.bin')).toBe(N); // the GET probe decides
+});
+
+test('a HEAD claiming 0 bytes is checked with a one-byte range before it is believed', async () => {
+  bad.mode = 'head-zero';
+  expect(await new HttpStore(bad.url, { retries: 0 }).size('data.bin')).toBe(N);
+});
+
+test('one bad whole-body answer fails its read only: a body that contradicts the known size is not kept', async () => {
+  for (const sizeFirst of [true, false]) {
+    bad.mode = 'empty-200-once';
+    bad.hits = sizeFirst ? -1 : 0; // with sizeFirst, the HEAD-less size probe takes the first good answer
+    const s = new HttpStore(bad.url, { retries: 0 });
+    if (sizeFirst) {
+      bad.hits = 1; // the size probe below is answered right (hit 2)
+      expect(await s.size('data.bin')).toBe(N);
+      bad.hits = 0;
+    }
+    await expect(s.getRange('data.bin', { offset: 100, length: 50 })).rejects.toMatchObject({ _tag: 'Http', fields: { status: 200 } });
+    expectSlice(await s.getRange('data.bin', { offset: 100, length: 50 }), 100); // asked again, answered right
+    expectSlice(await s.getRange('data.bin', { offset: 5000, length: 50 }), 5000);
+  }
+});
+
+test('without a cache, withVersionPin fails reads of a file whose ETag changed mid-session, never mixing versions', async () => {
+  bad.mode = 'etag-flip';
+  bad.hits = 0;
+  const s = withVersionPin(new HttpStore(bad.url, { retries: 0 }));
+  expectSlice(await s.getRange('data.bin', { offset: 0, length: 10 }), 0);
+  expectSlice(await s.getRange('data.bin', { offset: 10, length: 10 }), 10);
+  const changed = { _tag: 'Http', fields: { etag: '"v2"', expectedEtag: '"v1"' }, message: expect.stringContaining('changed while this session was reading it') };
+  await expect(s.getRange('data.bin', { offset: 20, length: 10 })).rejects.toMatchObject(changed);
+  await expect(s.getRange('data.bin', { offset: 30, length: 10 })).rejects.toMatchObject(changed); // and every later read
+  // The version hint changes in place by design: never pinned.
+  bad.hits = 0;
+  const hint = '_versions/latest_version_hint.json';
+  await s.getRange(hint, { offset: 0, length: 10 });
+  await s.getRange(hint, { offset: 0, length: 10 });
+  await expect(s.getRange(hint, { offset: 0, length: 10 })).resolves.toHaveLength(10);
 });

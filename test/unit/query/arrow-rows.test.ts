@@ -1,8 +1,8 @@
 // pickRows / pickVector: the buffer-gathering fast path (strings, fixed-width numbers) equals
 // apache-arrow's own cell values, over nulls, several chunks, slices and repeated rows.
 import * as arrow from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
-import { pickRows, pickVector } from '../../../src/query/arrow-rows.js';
+import { describe, expect, it, test } from 'vitest';
+import { concatTables, pickRows, pickVector } from '../../../src/query/arrow-rows.js';
 import { rng } from '../../helpers/rng.js';
 
 describe('pickRows', () => {
@@ -31,4 +31,14 @@ describe('pickRows', () => {
     }
     expect(pickVector(cols.s, cols.s.type, []).length).toBe(0);
   });
+});
+
+test('concatTables: the batches of every table in order, for a hundred thousand tables too (one call, no argument spread)', () => {
+  const t = new arrow.Table({ a: arrow.vectorFromArray(Int32Array.from({ length: 10 }, (_, i) => i)), s: arrow.vectorFromArray(Array.from({ length: 10 }, (_, i) => `r${i}`)) });
+  const parts = Array.from({ length: 100_000 }, (_, k) => t.slice(k % 10, (k % 10) + 1));
+  const all = concatTables(parts);
+  expect(all.numRows).toBe(100_000);
+  expect(all.schema).toBe(t.schema);
+  expect([all.get(0)!.toJSON(), all.get(99_999)!.toJSON()]).toEqual([{ a: 0, s: 'r0' }, { a: 9, s: 'r9' }]);
+  expect(concatTables([t])).toBe(t);
 });

@@ -1,7 +1,7 @@
 // The seed walkthrough end to end, read by the library over a real HTTP server with Range:
 // pbmc3k (10x) → snapshot v0; pbmc68k_reduced → snapshot v1. Every value is checked against an
 // independent oracle: LanceDB itself (rows, counts), scipy/anndata (matrices), zarrita (zarr v3 input).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -342,6 +342,55 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     expect(batches).toBe(0);
   });
 
+  it('features() or layers() in a feature space no pointer field holds is a QueryError, not an unpinned result', async () => {
+    const genes = ((await v1.featureRegistry('gene_expression')).getChild('uid')!.toArray() as string[]).slice(0, 2);
+    for (const q of [
+      v1.query().features(genes, 'gene_expresion'),
+      v1.query().features(genes, 'protein_abundance'),
+      v1.query().layers('gene_expresion', ['log_normalized']),
+    ]) {
+      await expect(q.limit(5).toAnnData()).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('(have: gene_expression)') });
+      await expect(q.limit(5).toMuData()).rejects.toMatchObject({ _tag: 'Query' });
+      await expect((async () => { for await (const _ of q.limit(5).toBatches()) break; })()).rejects.toMatchObject({ _tag: 'Query' });
+    }
+  });
+
+  it('many queries at once on one checkout hang no more listeners on a shared signal than Node allows', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      await Promise.all(Array.from({ length: 16 }, (_, i) => v1.query().offset(i * 100).limit(20).toAnnData()));
+      await new Promise((r) => setTimeout(r, 50)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
+  it('obsNames is built on first read, then behaves as a plain property (the uids of obs, in order)', async () => {
+    const ad = await v1.query().offset(2690).limit(50).toAnnData(); // both datasets' cells
+    const md = await v1.query().limit(20).toMuData();
+    const [batch] = await (async () => {
+      for await (const b of v1.query().limit(30).toBatches({ batchSize: 10 })) return [b];
+      return [];
+    })();
+    for (const x of [ad, md, batch!]) {
+      // a getter until read: the query itself does not build the names
+      expect(typeof Object.getOwnPropertyDescriptor(x, 'obsNames')?.get).toBe('function');
+      const uids = Array.from({ length: x.obs.numRows }, (_, i) => String(x.obs.getChild('uid')!.get(i)));
+      expect(uids.length).toBeGreaterThan(0);
+      expect(x.obsNames).toEqual(uids);
+      expect(x.obsNames).toBe(x.obsNames); // kept, not rebuilt
+      expect(Object.keys(x)).toContain('obsNames');
+      expect({ ...x }.obsNames).toEqual(uids); // spreads and clones carry the value
+      expect(structuredClone({ names: x.obsNames, shape: (x as AnnData).shape }).names).toEqual(uids);
+    }
+    ad.obsNames = ad.obsNames.map((n) => `cell-${n}`);
+    expect(ad.obsNames[0]).toMatch(/^cell-/);
+    expect(md.mod.gene_expression!.obsNames).toEqual(md.obsNames.filter((_, i) => md.present.gene_expression![i]));
+  });
+
   it('layout remaps from the whole-table read equal the per-layout index lookups, and LanceDB', async () => {
     const store = new HttpStore(`${url}/lance_db`);
     const [whole, perLayout] = await Promise.all([AtlasCatalog.open(store, v1.record), AtlasCatalog.open(store, v1.record, { layoutScanRows: 0 })]);
@@ -436,6 +485,51 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     expect((await a.listDatasets()).numRows).toBe(2);
     expect((await a.query().limit(5).toAnnData()).shape[0]).toBe(5);
     a.close();
+  });
+
+  it('a failing host: a missing matrix shard is a NotFoundError, never zeros, and the checkout recovers; 403 for missing keys reads as absence; without a cache a rewrite is an error', async () => {
+    let mode = '';
+    const gate = await gateway(url, (req, res, pass) => {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      if (mode === 'lost shard' && path.includes('/csr/indices/c/')) return void res.writeHead(404).end();
+      // S3 without list rights: every missing key is a 403 AccessDenied.
+      if (mode === '403' && !existsSync(join(dir, 'atlas', path))) return void res.writeHead(403).end('<Error><Code>AccessDenied</Code></Error>');
+      // The counts shards have been rewritten.
+      if (mode === 'rewrite' && path.includes('/csr/layers/counts/c/')) return void pass((h) => void (h.etag = '"rewritten"'));
+      void pass();
+    });
+    const same = async (a: RaggedAtlas) => {
+      const q = (x: RaggedAtlas) => x.query().offset(2600).limit(200).toAnnData();
+      const [got, want] = await Promise.all([q(a), q(v1)]);
+      expect([got.shape, got.obsNames, Array.from((got.X as CsrMatrix).data, Number)]).toEqual([want.shape, want.obsNames, Array.from((want.X as CsrMatrix).data, Number)]);
+    };
+    try {
+      for (const cache of ['memory', 'none'] as const) {
+        const a = await RaggedAtlas.checkoutLatest(gate.url, { workers: 0, cache, retries: 0 });
+        mode = 'lost shard';
+        await expect(a.query().offset(2600).limit(200).toAnnData()).rejects.toMatchObject({ _tag: 'NotFound', message: expect.stringContaining('csr/indices/c/') });
+        await new Promise((r) => setTimeout(r, 300)); // the other group's shard answers (404) settle
+        mode = '';
+        await same(a); // the host is back: the same checkout reads the shard
+        a.close();
+      }
+      mode = '403';
+      const denied = await RaggedAtlas.checkoutLatest(gate.url, { workers: 0, cache: 'none', retries: 0 });
+      expect(denied.version).toBe(1);
+      await same(denied);
+      const genes = ((await v1.featureRegistry('gene_expression')).getChild('uid')!.toArray() as string[]).slice(0, 3);
+      const got = await denied.query().features(genes, 'gene_expression').toAnnData();
+      expect(Array.from((got.X as CsrMatrix).data, Number)).toEqual(Array.from(((await v1.query().features(genes, 'gene_expression').toAnnData()).X as CsrMatrix).data, Number));
+      denied.close();
+      mode = '';
+      const a = await RaggedAtlas.checkoutLatest(gate.url, { workers: 0, cache: 'none', retries: 0 });
+      await a.query().offset(2600).limit(200).toAnnData(); // the first answers pin the version
+      mode = 'rewrite';
+      await expect(a.query().offset(2400).limit(400).toAnnData()).rejects.toMatchObject({ _tag: 'Http', message: expect.stringContaining('changed while this session was reading it') });
+      a.close();
+    } finally {
+      gate.close();
+    }
   });
 
   it('an atlas URL with a query string (an access token) sends it with every request, after each path', async () => {
