@@ -25,7 +25,7 @@ export function project(roots: LanceField[], schema: arrow.Schema, columns: stri
   const fields: LanceField[] = [];
   const out: arrow.Field[] = [];
   // Every field, readable or not: an unreadable one throws its UnsupportedError here.
-  const names = columns ?? roots.map((f) => f.name);
+  const names = columns ? [...new Set(columns)] : roots.map((f) => f.name); // a column named twice comes once, as LanceDB's select
   for (const name of names) {
     const resolved = resolvePath(roots, name);
     const keep = structChildren?.[name];

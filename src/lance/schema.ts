@@ -71,6 +71,11 @@ export function buildFieldTree(protos: FieldProto[], where: string): LanceField[
 
 const BFLOAT16 = 'lance.bfloat16';
 
+/** Lance's packed-struct flag (`lance-encoding:packed`, earlier plain `packed`). */
+function isPacked(metadata: Map<string, string>): boolean {
+  return ['lance-encoding:packed', 'packed'].some((k) => ['true', '1'].includes((metadata.get(k) ?? '').toLowerCase()));
+}
+
 const TIME_UNITS: Record<string, arrow.TimeUnit> = {
   s: arrow.TimeUnit.SECOND, ms: arrow.TimeUnit.MILLISECOND, us: arrow.TimeUnit.MICROSECOND, ns: arrow.TimeUnit.NANOSECOND,
 };
@@ -124,7 +129,12 @@ function arrowType(f: LanceField, where: string): arrow.DataType {
     if (c.type instanceof UnsupportedError) throw c.type;
     return new arrow.Field(c.name, c.type, c.nullable, c.metadata);
   };
-  if (t === 'struct') return new arrow.Struct(f.children.map(childField));
+  if (t === 'struct') {
+    // A packed struct stores all its children in one column of the struct's own id; this reader
+    // has no decoder for it (format reference §3.3), and its children have no columns of their own.
+    if (isPacked(f.metadata)) throw new UnsupportedError('packed struct (lance-encoding:packed)', { feature: 'packed struct', where });
+    return new arrow.Struct(f.children.map(childField));
+  }
   if (t === 'list' || t === 'list.struct' || t === 'large_list' || t === 'large_list.struct') {
     if (f.children.length !== 1) throw new CorruptDataError(`list field ${f.name} has ${f.children.length} children`, { where });
     if (t.startsWith('large')) throw new UnsupportedError('large_list columns', { feature: `logical_type ${t}`, where });

@@ -1,6 +1,6 @@
 // LanceTable: one version of a Lance table, opened from its manifest.
 import * as arrow from 'apache-arrow';
-import { CorruptDataError, NotFoundError, isRaggedAtlasError, throwIfAborted } from '../errors.js';
+import { CorruptDataError, NotFoundError, QueryError, isRaggedAtlasError, throwIfAborted } from '../errors.js';
 import { openStore } from '../io/open.js';
 import { mapLimit } from '../io/ranges.js';
 import type { ByteStore } from '../io/types.js';
@@ -152,6 +152,7 @@ export class LanceTable {
 
   /** Reads rows into one Arrow table (fragments in order; one coalesced plan per fragment). */
   async scan(opts: ScanOptions = {}): Promise<arrow.Table> {
+    checkScanOptions(opts);
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress, opts.structChildren);
     return scanTable(this.#scanFragments(opts.fragments), proj, opts);
   }
@@ -161,6 +162,7 @@ export class LanceTable {
    * unreadable column is reported by the first `next()`.
    */
   async *scanBatches(opts: ScanOptions & { batchSize?: number } = {}): AsyncGenerator<arrow.RecordBatch> {
+    checkScanOptions(opts);
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress, opts.structChildren);
     yield* scanBatches(this.#scanFragments(opts.fragments), proj, opts);
   }
@@ -282,4 +284,11 @@ export function clusterRows(sorted: ArrayLike<number> & Iterable<number>, gap: n
     else out.push([o, o + 1]);
   }
   return out;
+}
+
+/** offset and limit are non-negative integers, batchSize a positive one: anything else is a QueryError, never rows from before the table's start. */
+function checkScanOptions(opts: ScanOptions & { batchSize?: number }): void {
+  for (const [name, v, min] of [['offset', opts.offset, 0], ['limit', opts.limit, 0], ['batchSize', opts.batchSize, 1]] as const) {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= min)) throw new QueryError(`scan ${name} must be an integer ≥ ${min}, got ${v}`);
+  }
 }

@@ -140,6 +140,8 @@ function decodeBinary(e: Extract<ArrayEncoding, { kind: 'binary' }>, buffers: Ui
   if (total > 0) {
     const bytes = e.bytes;
     if (bytes?.kind !== 'flat') throw new UnsupportedError('2.0 binary bytes not stored flat', { feature: `2.0 binary bytes ${bytes?.kind}`, where });
+    // As for flat values: compressed bytes (lance-encoding:compression in 2.0) are refused, never read as they are.
+    if (bytes.compression) throw new UnsupportedError(`2.0 binary bytes compressed with ${bytes.compression}`, { feature: `2.0 Flat.compression=${bytes.compression}`, where });
     data = buffer(buffers, bytes.buffer, where);
     if (data.length < total) throw new CorruptDataError(`binary data has ${data.length} bytes, offsets need ${total}`, { where });
   }

@@ -1,8 +1,9 @@
 // Bad input → typed errors, never wrong results from structure we can check, never a hang.
+import * as arrow from 'apache-arrow';
 import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, RaggedAtlasError, UnsupportedError } from '../../../src/errors.js';
-import { openTable } from '../../../src/lance/index.js';
+import { openTable, UNSUPPORTED_META } from '../../../src/lance/index.js';
 import { manifestKey } from '../../../src/lance/versions.js';
 import { MemStore, atlasTable, createLanceTable, rng, tempDir, testDecompressors } from './helpers.js';
 
@@ -167,5 +168,46 @@ describe('corrupt and unsupported input', () => {
     for (const k of [...d.files.keys()]) if (k.startsWith('_deletions/')) d.files.delete(k);
     await expect(open(d).then((t) => t.scan())).rejects.toMatchObject({ _tag: 'NotFound' });
     expect(manifestKey(3, 'v1')).toBe('_versions/3.manifest');
+  });
+});
+
+describe('what the reader cannot decode is refused, never read as something else', () => {
+  const F = (n: string, t: arrow.DataType, md?: Record<string, string>) => new arrow.Field(n, t, true, md ? new Map(Object.entries(md)) : undefined);
+  const tableOf = (fields: arrow.Field[], vectors: arrow.Vector[]) => {
+    const schema = new arrow.Schema(fields);
+    const n = vectors[0]!.length;
+    return new arrow.Table(schema, [new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: n, nullCount: 0, children: vectors.map((v) => v.data[0]!) }))]);
+  };
+  const written = async (name: string, t: arrow.Table, f: '2.0' | '2.1' | '2.2') => {
+    const db = await lancedb.connect(dir.path);
+    await createLanceTable(db, name, t, f);
+    return open(MemStore.fromDir(`${dir.path}/${name}.lance`));
+  };
+  const ids = arrow.vectorFromArray(Int32Array.from({ length: 10 }, (_, i) => i));
+
+  it.each(['2.0', '2.1', '2.2'] as const)('a packed struct (lance-encoding:packed) is an unsupported column, not all nulls (%s)', async (f) => {
+    const st = new arrow.Struct([F('a', new arrow.Int32()), F('b', new arrow.Float64())]);
+    const t = await written(`packed${f.replace('.', '')}`, tableOf([F('id', new arrow.Int32()), F('st', st, { 'lance-encoding:packed': 'true' })], [ids, arrow.vectorFromArray(Array.from({ length: 10 }, (_, i) => ({ a: i, b: i / 2 })), st)]), f);
+    expect(t.schema.fields.find((x) => x.name === 'st')!.metadata.get(UNSUPPORTED_META)).toMatch(/packed struct/);
+    await expect(t.scan({ columns: ['st'] })).rejects.toMatchObject({ _tag: 'Unsupported' });
+    await expect(t.take([0n], { columns: ['st'] })).rejects.toMatchObject({ _tag: 'Unsupported' });
+    expect((await t.scan({ columns: ['id'] })).numRows).toBe(10); // the other columns read as before
+  });
+
+  it.each(['zstd', 'lz4'])('2.0 binary bytes compressed with %s are refused, not returned as compressed frames', async (scheme) => {
+    const md = { 'lance-encoding:compression': scheme };
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+    const bin = arrow.vectorFromArray(Array.from({ length: 10 }, () => Uint8Array.from({ length: 64 }, rnd)), new arrow.Binary());
+    const str = arrow.vectorFromArray(Array.from({ length: 10 }, (_, i) => `hello world ${i} `.repeat(4)), new arrow.Utf8());
+    const t = await written(`bin20${scheme}`, tableOf([F('id', new arrow.Int32()), F('s', new arrow.Utf8(), md), F('rnd', new arrow.Binary(), md)], [ids, str, bin]), '2.0');
+    for (const c of ['s', 'rnd']) await expect(t.scan({ columns: [c] })).rejects.toMatchObject({ _tag: 'Unsupported', message: expect.stringContaining(scheme) });
+  });
+
+  it('scan offset, limit and batchSize out of range are QueryErrors; a column named twice comes once', async () => {
+    const t = await open(pristine['2.0']!);
+    for (const bad of [{ offset: -3 }, { offset: NaN }, { limit: -1 }, { offset: 1.5 }]) await expect(t.scan(bad)).rejects.toMatchObject({ _tag: 'Query' });
+    for (const batchSize of [0, -1, 2.5]) await expect(t.scanBatches({ batchSize }).next()).rejects.toMatchObject({ _tag: 'Query' });
+    expect((await t.scan({ columns: ['u8', 'u8'], limit: 3 })).schema.fields.map((f) => f.name)).toEqual(['u8']);
   });
 });
