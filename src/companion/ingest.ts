@@ -276,6 +276,7 @@ async function planModality(
   const [nRows, nVar] = ref.source.shape;
   const obsNames = refDs.obsNames;
   const varInfo = ref.matrix === 'raw/X' && refDs.raw ? { names: refDs.raw.varNames, cols: refDs.raw.var } : { names: refDs.varNames, cols: refDs.var };
+  const varNamesOf = (ds: InputDataset, matrix: string) => (matrix === 'raw/X' && ds.raw ? ds.raw.varNames : ds.varNames);
   layers.forEach((l, i) => {
     const [r, c] = l.source.shape;
     if (r !== nRows || c !== nVar) {
@@ -285,6 +286,15 @@ async function planModality(
     if (names !== obsNames && (names.length !== obsNames.length || names.some((n, k) => n !== obsNames[k]))) {
       throw new InvalidInputError(`layer '${l.layer}' has different obs names (cells) than layer '${ref.layer}'`, { where: `${l.file}: obs` });
     }
+    // The reference's var names label every layer, so each layer's columns must be the same genes
+    // in the same order (raw/X, or another file, may list them in another order).
+    const vars = varNamesOf(datasets[i]!, l.matrix);
+    const k = vars === varInfo.names ? -1 : vars.findIndex((n, j) => n !== varInfo.names[j]);
+    if (k >= 0) {
+      throw new InvalidInputError(`layer '${l.layer}' has other var names (features) than layer '${ref.layer}', or the same in another order: column ${k} is '${vars[k]}' there, '${varInfo.names[k]}' here`, {
+        where: `${l.file}: ${l.matrix}`,
+      });
+    }
   });
   if (obsNames.length !== nRows) throw new InvalidInputError(`${obsNames.length} obs names for a matrix of ${nRows} rows`, { where: `${ref.file}: ${ref.matrix}` });
   if (varInfo.names.length !== nVar) throw new InvalidInputError(`${varInfo.names.length} var names for a matrix of ${nVar} columns`, { where: `${ref.file}: ${ref.matrix}` });
@@ -292,6 +302,8 @@ async function planModality(
   let keys: string[] = varInfo.names;
   if (m.varKey) {
     const col = varInfo.cols.find((c) => c.name === m.varKey);
+    const unreadable = col ? undefined : refDs.unreadable?.[`${ref.matrix === 'raw/X' && refDs.raw ? 'raw/var' : 'var'}/${m.varKey}`];
+    if (unreadable) throw unreadable;
     if (!col || (col.kind !== 'string' && col.kind !== 'categorical')) throw new InvalidInputError(`var column '${m.varKey}' not found (or not strings)`, { where: ref.file });
     keys = col.kind === 'string' ? col.values.map((v, i) => v ?? varInfo.names[i]!) : Array.from(col.codes, (k, i) => (k < 0 ? varInfo.names[i]! : col.categories[k]!));
   }
@@ -322,6 +334,8 @@ function matrixOf(ds: InputDataset, matrix: string): MatrixSource {
   const m =
     matrix === 'X' ? ds.X : matrix === 'raw/X' || matrix === 'raw.X' ? ds.raw?.X : matrix.startsWith('layers/') ? ds.layers[matrix.slice(7)] : undefined;
   if (!m) {
+    const unreadable = ds.unreadable?.[matrix];
+    if (unreadable) throw unreadable;
     const have = [ds.X ? 'X' : '', ds.raw ? 'raw/X' : '', ...Object.keys(ds.layers).map((l) => `layers/${l}`)].filter(Boolean);
     throw new InvalidInputError(`no matrix '${matrix}' in this input (it has: ${have.join(', ') || 'none'})`, { where: ds.source });
   }

@@ -25,8 +25,14 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
   const n = input.obsNames.length;
   const source: ObsColumn[] = [{ name: INDEX_COLUMN, kind: 'string', values: input.obsNames }, ...input.obs];
   const byName = new Map<string, ObsColumn>();
+  // An element the reader could not take fails the ingest only here, where it is used.
+  const raiseIfUnreadable = (path: string) => {
+    const err = input.unreadable?.[path];
+    if (err) throw err;
+  };
   for (const [from] of Object.entries(obsMap)) {
     if (!source.some((c) => c.name === from)) {
+      raiseIfUnreadable(`obs/${from}`);
       throw new InvalidInputError(`--obs-map names obs column '${from}', which the input does not have (columns: ${input.obs.map((c) => c.name).join(', ')})`, {
         where: input.source,
       });
@@ -39,6 +45,8 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
     byName.set(target, c);
   }
   const schemaNames = new Set([...def.columns.map((c) => c.name), ...def.embeddings.map((e) => e.name)]);
+  for (const c of def.columns) if (!byName.has(c.name)) raiseIfUnreadable(`obs/${c.name}`);
+  for (const e of def.embeddings) if (!input.obsm[e.name]) raiseIfUnreadable(`obsm/${e.name}`);
   const missing = def.columns.filter((c) => !c.nullable && !byName.has(c.name)).map((c) => c.name);
   if (missing.length) {
     throw new InvalidInputError(`Cannot align obs to schema: missing required column(s) ${missing.map((m) => `'${m}'`).join(', ')} (use --obs-map source=field)`, {
@@ -120,7 +128,16 @@ function convert(src: ObsColumn, c: ObsColumnDef, n: number, file: string): arro
         }
         return int32Data(out, valid);
       }
-      const out = src.kind === 'int' && src.values instanceof BigInt64Array ? src.values : BigInt64Array.from(ints, (v) => BigInt(v));
+      // Beyond int64 a float would wrap modulo 2^64 (pyarrow refuses the cast; so do we). Integer
+      // input is int64 already (uint64 beyond it is refused when read: values.ts).
+      let out: BigInt64Array;
+      if (src.kind === 'int' && src.values instanceof BigInt64Array) out = src.values;
+      else {
+        for (let i = 0; i < n; i++) {
+          if (valid[i] && !(ints[i]! >= -(2 ** 63) && ints[i]! < 2 ** 63)) throw new InvalidInputError(`value ${ints[i]} does not fit int64 field '${c.name}'`, { where: where(i) });
+        }
+        out = BigInt64Array.from(ints, (v) => BigInt(v));
+      }
       return int64Data(out, valid);
     }
     case 'float64':

@@ -2,18 +2,23 @@
 // companion checks that matter after crashes and concurrent writers:
 //   errors (homeobox):  unknown pointer feature spaces; registry rows without global_index;
 //                       zarr groups that break their spec (required arrays, ndim, dtype,
-//                       required/allowed layers, equal layer shapes, match_shape_of);
+//                       required/allowed layers, equal layer shapes, match_shape_of), and
+//                       (companion) zarr.json the reader would refuse, recorded shards missing
+//                       from the store or of another size;
 //                       `_feature_layouts` rows: count (dense groups), null or duplicate
 //                       feature_uid, null global_index, uids missing from the registry.
 //   warnings (companion): orphaned zarr groups — directories under zarr_store/ that no dataset
 //                       row references (an ingest killed before its Lance commit, or one still
 //                       running) — and dataset rows that no obs row points at.
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Atlas } from './atlas.js';
 import { layersPath, layerSpecs, type ArraySpec, type FeatureSpaceSpec, type ZarrGroupSpec } from './feature-spaces.js';
 import { readColumn, readRows, sqlString } from './tables/lance.js';
-import { readArrayInfo, type ArrayInfo } from './zarr-writer/array-reader.js';
+import type { ArrayInfo } from './zarr-writer/array-reader.js';
+import { parseArrayMetadata, parseGroupMetadata, parseJsonBytes } from '../zarr/metadata.js';
+import { HINTS_ATTRIBUTE } from '../zarr/size-hints.js';
+import { isRaggedAtlasError } from '../errors.js';
 import { exists } from './zarr-writer/group.js';
 
 export interface ValidationReport {
@@ -43,7 +48,7 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
       if (nulls > 0) errors.push(`Registry '${fs}': ${nulls} row(s) have no global_index. Run optimize to fix.`);
     }
   }
-  const datasets = await readRows(atlas.datasets, { select: ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid'] });
+  const datasets = await readRows(atlas.datasets, { select: ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid', 'n_rows'] });
   const groupsBySpace = new Map<string, Set<string>>();
   for (const d of datasets) {
     const fs = d.feature_space as string;
@@ -68,7 +73,8 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
       const fields = atlas.obsDef.pointers.filter((p) => p.featureSpace === d.feature_space);
       let n = 0;
       for (const f of fields) n += await atlas.obs.countRows(`${f.name}.zarr_group = ${sqlString(d.zarr_group as string)}`);
-      if (fields.length > 0 && n === 0) warnings.push(`dataset row for zarr group '${d.zarr_group}' (${d.feature_space}) has no obs rows (an interrupted ingest)`);
+      // A dataset of 0 cells legitimately has none (n_rows, absent in other writers' tables, says so).
+      if (fields.length > 0 && n === 0 && Number(d.n_rows ?? 1) !== 0) warnings.push(`dataset row for zarr group '${d.zarr_group}' (${d.feature_space}) has no obs rows (an interrupted ingest)`);
     }
   }
   return { errors, warnings, orphanedGroups };
@@ -78,19 +84,21 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
 export async function validateGroup(zarrRoot: string, zg: string, spec: ZarrGroupSpec): Promise<string[]> {
   const errors: string[] = [];
   if (!(await exists(join(zarrRoot, zg, 'zarr.json')))) return [`group does not exist in the zarr store`];
+  const group = await nodeAt(zarrRoot, zg);
+  if (group.kind !== 'group') return [group.kind === 'invalid' ? `group zarr.json: ${group.why}` : `zarr.json is not a group's`];
   const ref = new Map<string, number[]>();
   for (const a of spec.requiredArrays) {
-    const info = await arrayAt(zarrRoot, `${zg}/${a.name}`);
-    if (info === undefined) {
+    const node = await nodeAt(zarrRoot, `${zg}/${a.name}`);
+    if (node.kind === 'missing') {
       errors.push(`Missing required array '${a.name}'`);
       continue;
     }
-    if (info === null) {
-      errors.push(`'${a.name}' is not an array`);
+    if (node.kind !== 'array') {
+      errors.push(node.kind === 'invalid' ? `'${a.name}': ${node.why}` : `'${a.name}' is not an array`);
       continue;
     }
-    ref.set(a.name, info.shape);
-    errors.push(...checkArray(a.name, a, info));
+    ref.set(a.name, node.info.shape);
+    errors.push(...checkArray(a.name, a, node.info), ...node.shards);
   }
   const lp = layersPath(spec);
   const layerDir = join(zarrRoot, zg, lp);
@@ -102,11 +110,14 @@ export async function validateGroup(zarrRoot: string, zg: string, spec: ZarrGrou
     return errors;
   }
   if (!hasLayers) return errors;
-  const arrays = new Map<string, ArrayInfo>();
+  const arrays = new Map<string, Shape>();
   for (const e of await readdir(layerDir, { withFileTypes: true })) {
     if (!e.isDirectory()) continue;
-    const info = await arrayAt(zarrRoot, `${zg}/${lp}/${e.name}`);
-    if (info) arrays.set(e.name, info);
+    const node = await nodeAt(zarrRoot, `${zg}/${lp}/${e.name}`);
+    if (node.kind === 'invalid') errors.push(`'${lp}/${e.name}': ${node.why}`);
+    if (node.kind !== 'array') continue;
+    arrays.set(e.name, node.info);
+    errors.push(...node.shards);
   }
   for (const r of required) if (!arrays.has(r)) errors.push(`Missing required layer '${r}'`);
   if (allowed.size) for (const n of arrays.keys()) if (!allowed.has(n)) errors.push(`Unknown layer '${n}' in ${lp}/ subgroup. Allowed: ${JSON.stringify([...allowed].sort())}`);
@@ -126,7 +137,7 @@ export async function validateGroup(zarrRoot: string, zg: string, spec: ZarrGrou
   return errors;
 }
 
-function checkArray(name: string, s: ArraySpec, a: ArrayInfo): string[] {
+function checkArray(name: string, s: ArraySpec, a: Shape): string[] {
   const out: string[] = [];
   const nd = a.shape.length;
   if (s.ndim !== undefined && nd !== s.ndim) out.push(`'${name}' has ndim=${nd}, expected ${s.ndim}`);
@@ -136,14 +147,45 @@ function checkArray(name: string, s: ArraySpec, a: ArrayInfo): string[] {
   return out;
 }
 
-/** undefined = nothing there; null = a group, not an array. */
-async function arrayAt(root: string, path: string): Promise<ArrayInfo | null | undefined> {
-  if (!(await exists(join(root, path, 'zarr.json')))) return undefined;
+type Node =
+  | { kind: 'missing' }
+  | { kind: 'group' }
+  | { kind: 'invalid'; why: string }
+  | { kind: 'array'; info: Shape; shards: string[] };
+
+/** What the spec checks of an array. */
+type Shape = Pick<ArrayInfo, 'shape' | 'dtype'>;
+
+/**
+ * What zarr.json at `path` describes, read with the library's own parser (so what the reader
+ * would refuse is reported here, in its words), and for an array whose zarr.json records its
+ * shards' sizes, every recorded shard checked on disk: present, and of that size.
+ */
+async function nodeAt(root: string, path: string): Promise<Node> {
+  let doc: unknown;
   try {
-    return (await readArrayInfo(root, path)) ?? null;
-  } catch {
-    // Unsharded arrays still count as arrays for the spec checks.
-    return { path, shape: [], dtype: 'uint8', shardShape: [], chunkShape: [], codec: undefined };
+    const bytes = await readFile(join(root, path, 'zarr.json')).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw err;
+    });
+    if (!bytes) return { kind: 'missing' };
+    doc = parseJsonBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'zarr.json');
+    if ((doc as { node_type?: unknown })?.node_type === 'group') {
+      parseGroupMetadata(doc, 'zarr.json');
+      return { kind: 'group' };
+    }
+    const meta = parseArrayMetadata(doc, 'zarr.json');
+    const shards: string[] = [];
+    const sizes = (meta.attributes[HINTS_ATTRIBUTE] as { shard_nbytes?: Record<string, unknown> } | undefined)?.shard_nbytes;
+    for (const [key, n] of Object.entries(sizes && typeof sizes === 'object' ? sizes : {})) {
+      const size = await stat(join(root, path, key)).then((st) => st.size, () => undefined);
+      if (size === undefined) shards.push(`'${path.split('/').slice(1).join('/')}' shard ${key} is missing (zarr.json records ${n} bytes)`);
+      else if (size !== n) shards.push(`'${path.split('/').slice(1).join('/')}' shard ${key} has ${size} bytes, zarr.json records ${n}`);
+    }
+    return { kind: 'array', info: { shape: meta.shape, dtype: meta.dataType as ArrayInfo['dtype'] }, shards };
+  } catch (err) {
+    if (!isRaggedAtlasError(err)) throw err;
+    return { kind: 'invalid', why: err.message.replace(/ \(at zarr\.json\)$/, '') };
   }
 }
 
@@ -188,8 +230,8 @@ async function localFeatureCount(root: string, zg: string, spec: FeatureSpaceSpe
   if (!(await exists(dir))) return undefined;
   for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!e.isDirectory()) continue;
-    const info = await arrayAt(root, `${zg}/layers/${e.name}`);
-    if (info && info.shape.length >= 2) return info.shape[1];
+    const node = await nodeAt(root, `${zg}/layers/${e.name}`);
+    if (node.kind === 'array' && node.info.shape.length >= 2) return node.info.shape[1];
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 // Node-only: a ByteStore over a local directory. Imported lazily by openStore so browser bundles never see node:fs.
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { CorruptDataError, HttpError, NotFoundError, throwIfAborted } from '../errors.js';
+import { CorruptDataError, HttpError, NotFoundError, QueryError, throwIfAborted } from '../errors.js';
 import { joinKey, type ByteRange, type ByteStore, type ReadOptions } from './types.js';
 
 export class FsStore implements ByteStore {
@@ -29,7 +29,7 @@ export class FsStore implements ByteStore {
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw typed(err, this.path(key));
     }
   }
 
@@ -41,13 +41,20 @@ export class FsStore implements ByteStore {
       fh = await open(path, 'r');
     } catch (err) {
       if (isMissing(err)) throw new NotFoundError('no such file', { where: path });
-      throw err;
+      throw typed(err, path);
     }
     try {
-      const out = new Uint8Array(range.length);
+      let out: Uint8Array;
+      try {
+        out = new Uint8Array(range.length);
+      } catch (err) {
+        throw new QueryError(`a read of ${range.length} bytes is more than this runtime can allocate`, { where: path }, { cause: err });
+      }
       let done = 0;
       while (done < range.length) {
-        const { bytesRead } = await fh.read(out, done, range.length - done, range.offset + done);
+        const { bytesRead } = await fh.read(out, done, range.length - done, range.offset + done).catch((err: unknown) => {
+          throw typed(err, path);
+        });
         if (bytesRead === 0) break;
         done += bytesRead;
       }
@@ -82,6 +89,11 @@ export class FsStore implements ByteStore {
       throw err;
     }
   }
+}
+
+/** A directory where a file should be (a wrong chunk key layout) is corrupt input, said so; other system errors pass as they are. */
+function typed(err: unknown, path: string): unknown {
+  return (err as NodeJS.ErrnoException).code === 'EISDIR' ? new CorruptDataError('is a directory, not a file', { where: path }, { cause: err }) : err;
 }
 
 function isMissing(err: unknown): boolean {

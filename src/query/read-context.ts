@@ -129,15 +129,12 @@ export async function array(ctx: FieldReadContext, path: string, required: boole
  * Zarr read options of a query. Matrix chunks (`bulk`) are requested at low priority: the reads
  * that gate them (obs pages, zarr.json, shard indexes, csc/indptr) then go first on a browser's
  * six connections instead of queueing behind megabytes of chunks (10-gene query: obs pages
- * answered at ~330 instead of ~550 ms; docs/decisions.md). `sparse`: the indices and values of a
- * sparse matrix, where a missing shard is a NotFoundError rather than fill_value.
+ * answered at ~330 instead of ~550 ms; docs/decisions.md).
  */
-export function readOpts(ctx: FieldReadContext, bulk = true, sparse = false) {
+export function readOpts(ctx: FieldReadContext, bulk = true) {
   let last: ReadProgress | undefined;
   return {
     ...(bulk ? { priority: 'low' as const } : {}),
-    // A sparse matrix's entries are never a whole shard of fill_value: absence is an error (read.ts).
-    ...(sparse ? { missingShards: 'error' as const } : {}),
     signal: ctx.signal,
     decoder: ctx.decoder,
     maxGap: ctx.maxGap,

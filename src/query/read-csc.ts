@@ -75,7 +75,7 @@ export async function readCscColumns(ctx: FieldReadContext, a: { indptr: ZarrArr
   const indptr = await readCscIndptr(ctx, a.indptr, eff);
   const { columns, starts, ends } = cscColumnRanges(indptr, eff);
   const ranges = { starts, ends };
-  const [indices, ...values] = await Promise.all([a.indices, ...a.layers].map((arr) => readRanges(arr, ranges, readOpts(ctx, true, true))));
+  const [indices, ...values] = await Promise.all([a.indices, ...a.layers].map((arr) => readRanges(arr, ranges, readOpts(ctx))));
   return { columns, lengths: indices!.lengths, rows: indices!.data as ArrayLike<number>, values: values.map((v) => v.data as ArrayLike<number | bigint>) };
 }
 

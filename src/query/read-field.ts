@@ -119,7 +119,7 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
       groups.map(async (g, gi) => {
         const [indices, ...arrays] = opened[gi]!;
         const ranges = rangesOf(g);
-        const [ix, ...values] = await Promise.all([indices!, ...arrays].map((a) => fetchRangesEncoded(a, ranges, readOpts(ctx, true, true))));
+        const [ix, ...values] = await Promise.all([indices!, ...arrays].map((a) => fetchRangesEncoded(a, ranges, readOpts(ctx))));
         const block = await decoder.csrGroup!(
           { indices: ix!.read, values: values.map((v) => v.read), layers: layerNames, outDtypes: layerNames.map((l) => layers[l]!), lengths: ix!.lengths, remap: g.eff!, nCols, sortIndices: ctx.sortIndices !== false },
           { signal: ctx.signal },
@@ -133,7 +133,7 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
     const inputs = await Promise.all(
       groups.map(async (g, gi): Promise<SparseGroupInput> => {
         const ranges = rangesOf(g);
-        const [indices, ...values] = await Promise.all(opened[gi]!.map((a) => readRanges(a, ranges, readOpts(ctx, true, true))));
+        const [indices, ...values] = await Promise.all(opened[gi]!.map((a) => readRanges(a, ranges, readOpts(ctx))));
         return {
           outRows: g.outRows,
           lengths: indices!.lengths,

@@ -9,7 +9,7 @@
 // chunks to little-endian before they reach a typed array, and every JS engine we target is
 // little-endian (checked once below, so a big-endian host fails loudly instead of silently).
 
-import { CorruptDataError, UnsupportedError } from '../errors.js';
+import { CorruptDataError, QueryError, UnsupportedError } from '../errors.js';
 
 export type DataType =
   | 'bool'
@@ -73,7 +73,13 @@ export function itemSize(dtype: DataType): number {
 
 /** A zero-filled typed array of `length` elements. */
 export function allocate<D extends DataType>(dtype: D, length: number): TypedArrayFor[D] {
-  return new CTORS[dtype](length) as TypedArrayFor[D];
+  try {
+    return new CTORS[dtype](length) as TypedArrayFor[D];
+  } catch (err) {
+    // A typed array past what the runtime can hold: a typed error naming the size, not a RangeError.
+    if (!(err instanceof RangeError)) throw err;
+    throw new QueryError(`a read of ${length} ${dtype} values (${length * itemSize(dtype)} bytes) is more than this runtime can allocate: read fewer elements at a time`, { elements: length, dtype }, { cause: err });
+  }
 }
 
 /** Fills `arr[start, end)` with `value` (already in typed-array form, see parseFillValue). */
@@ -102,8 +108,13 @@ export function parseDataType(raw: unknown, where: string): DataType {
  * Parses a v3 `fill_value` for `dtype`: JSON numbers, the strings "NaN", "Infinity", "-Infinity",
  * hex bit patterns ("0x7fc00000") for floats, and true/false for bool.
  */
-export function parseFillValue(raw: unknown, dtype: DataType, where: string): FillValue {
-  const bad = () => new CorruptDataError(`fill_value ${JSON.stringify(raw)} is not valid for ${dtype}`, { where });
+/** Marks an integer fill_value literal kept as its digits (metadata.ts parseJsonBytes). */
+export const BIG_FILL = 'zarr-integer-literal:';
+
+export function parseFillValue(given: unknown, dtype: DataType, where: string): FillValue {
+  const digits = typeof given === 'string' && given.startsWith(BIG_FILL) ? given.slice(BIG_FILL.length) : undefined;
+  const raw = digits === undefined ? given : Number(digits);
+  const bad = () => new CorruptDataError(`fill_value ${digits ?? JSON.stringify(raw)} is not valid for ${dtype}`, { where });
   if (dtype === 'bool') {
     if (typeof raw !== 'boolean') throw bad();
     return raw ? 1 : 0;
@@ -129,7 +140,7 @@ export function parseFillValue(raw: unknown, dtype: DataType, where: string): Fi
   }
   if (typeof raw !== 'number' || !Number.isInteger(raw)) throw bad();
   if (dtype === 'int64' || dtype === 'uint64') {
-    const v = BigInt(raw);
+    const v = BigInt(digits ?? raw);
     const ok = dtype === 'int64' ? v >= -(2n ** 63n) && v < 2n ** 63n : v >= 0n && v < 2n ** 64n;
     if (!ok) throw bad();
     return v;

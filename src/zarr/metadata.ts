@@ -14,7 +14,7 @@
 import { CorruptDataError, UnsupportedError } from '../errors.js';
 import { parseChunkKeyEncoding, type ChunkKeyEncoding } from './chunk-key.js';
 import { parseCodecs, type ArrayCodecs } from './codecs/chain.js';
-import { itemSize, parseDataType, parseFillValue, type DataType, type FillValue } from './dtype.js';
+import { BIG_FILL, itemSize, parseDataType, parseFillValue, type DataType, type FillValue } from './dtype.js';
 
 export interface ArrayMetadata<D extends DataType = DataType> {
   shape: number[];
@@ -94,10 +94,15 @@ export function parseGroupMetadata(doc: unknown, where: string): GroupMetadata {
   };
 }
 
-/** Parses JSON bytes; a syntax error is CorruptDataError naming the file. */
+/**
+ * Parses JSON bytes; a syntax error is CorruptDataError naming the file. An integer `fill_value`
+ * too long for a double (int64 / uint64 fills beyond 2^53, e.g. numpy's max sentinels) is kept as
+ * its exact digits (a BIG_FILL-tagged string; parseFillValue reads it): JSON.parse would round it.
+ */
 export function parseJsonBytes(bytes: Uint8Array, where: string): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return JSON.parse(text.replace(/("fill_value"\s*:\s*)(-?\d{16,})(?=\s*[,}])/g, `$1"${BIG_FILL}$2"`));
   } catch (err) {
     throw new CorruptDataError(`not valid JSON: ${(err as Error).message}`, { where }, { cause: err });
   }

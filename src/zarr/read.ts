@@ -52,15 +52,6 @@ export interface ArrayReadOptions {
   decodeBatchBytes?: number;
   /** Priority of the chunk requests (not of shard-index reads); see ReadOptions.priority. */
   priority?: RequestPriority;
-  /**
-   * A shard (or unsharded chunk) object that is not in the store: `'fill'` (default, as the zarr
-   * spec and zarr-python: every chunk in it is fill_value, and zarr-python deletes such shards) or
-   * `'error'`, a NotFoundError naming it. An atlas's sparse entries (indices and values, which the
-   * pointers reach) are never all fill_value, so for them absence is an incomplete upload or a host
-   * answering 404 by mistake, and filling would return zeros and broken rows as data. An absent
-   * shard read with `'error'` is not remembered as absent: the next read asks again.
-   */
-  missingShards?: 'fill' | 'error';
   onProgress?: (p: Readonly<ReadProgress>) => void;
 }
 
@@ -274,10 +265,7 @@ class ReadContext {
       const key = outerChunkKey(this.array, shard.coords);
       const bytes = await this.array.store.get(key, this.#chunkRead);
       this.#note(bytes?.length ?? 0);
-      if (!bytes) {
-        this.#missing(key);
-        return this.#fill(shard.chunks);
-      }
+      if (!bytes) return this.#fill(shard.chunks);
       await this.sink.consume(key, [{ chunk: shard.chunks[0]!, bytes }], this.#signal, this.progress);
     });
   }
@@ -309,11 +297,18 @@ class ReadContext {
         this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && sizeHint === undefined && !array.store.getTail ? 2 : 1);
         return index;
       });
-      // A read that may not fill forgets the absence (the next read asks again), also when this
-      // read stops waiting first (another shard's failure aborts it).
-      if (this.opts.missingShards === 'error') void load.then((index) => index === null && array.indexCache.forget(cacheKey, load), () => undefined);
+      // A shard whose size zarr.json records was written: if the store has none, that is an
+      // incomplete upload or a host that failed, not fill_value (zarr-python deletes all-empty
+      // shards, and the companion then records no size). The absence is not remembered (the next
+      // read asks again), also when this read stops waiting first (another shard failed).
+      const recorded = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
+      if (recorded !== undefined) void load.then((index) => index === null && array.indexCache.forget(cacheKey, load), () => undefined);
       const index = await untilAborted(load, this.#signal, keys[i]!);
-      if (index === null) this.#missing(keys[i]!);
+      if (index === null && recorded !== undefined) {
+        throw new NotFoundError(`${keys[i]} is missing, but zarr.json records ${recorded} bytes for it (an incomplete upload, or the host failed)`, {
+          where: `${array.store.url}/${keys[i]}`,
+        });
+      }
       return index;
     });
     const tasks = this.plan.shards.flatMap((shard, i) => {
@@ -351,14 +346,6 @@ class ReadContext {
         this.#controller.abort(err);
         throw err;
       }
-    });
-  }
-
-  /** An absent shard or chunk object: fill_value, or the NotFoundError `missingShards: 'error'` asks for. */
-  #missing(key: string): void {
-    if (this.opts.missingShards !== 'error') return;
-    throw new NotFoundError(`${key} is missing, but the read needs its entries (a missing shard here is never all fill_value: an incomplete upload, or the host failed)`, {
-      where: `${this.array.store.url}/${key}`,
     });
   }
 

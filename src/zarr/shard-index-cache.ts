@@ -4,8 +4,8 @@
 //
 // Entries are promises: concurrent readers of the same shard share one fetch. A failed fetch is
 // evicted so the next read retries. "Missing shard" (null) is cached like any other answer —
-// stored objects are immutable, so absence is too — except by reads that may not fill a missing
-// shard (`missingShards: 'error'`, read.ts): for them absence is a failure, and the next read asks again.
+// stored objects are immutable, so absence is too — except for a shard whose size zarr.json
+// records (read.ts): its absence is a failure, and the next read asks again.
 //
 // Keys are the store URL + the full shard key (array path + chunk key): one cache can be shared by
 // every array of a group, or across groups and stores.

@@ -12,9 +12,12 @@
 // A missing shard object means every chunk in it is fill_value (zarr-python deletes shards whose
 // chunks are all empty), so it decodes as `null` rather than an error.
 
-import { AbortedError, CorruptDataError, NotFoundError, throwIfAborted } from '../errors.js';
+import { AbortedError, CorruptDataError, NotFoundError, throwIfAborted, UnsupportedError } from '../errors.js';
 import { readTail, type ByteStore } from '../io/types.js';
 import { decodeShardIndex, shardIndexSize, type ShardIndex, type ShardingCodec } from './codecs/sharding.js';
+
+/** No real shard index is this big (homeobox's: 16 KiB); beyond it zarr.json is wrong or hostile. */
+const MAX_INDEX_BYTES = 1 << 30;
 
 export async function fetchShardIndex(
   store: ByteStore,
@@ -26,6 +29,9 @@ export async function fetchShardIndex(
   throwIfAborted(signal, key);
   const where = `${store.url}/${key}`;
   const indexSize = shardIndexSize(sharding, chunksPerShard);
+  if (indexSize > MAX_INDEX_BYTES) {
+    throw new UnsupportedError(`a shard index of ${indexSize} bytes (${chunksPerShard} inner chunks per shard)`, { feature: 'shard index over 1 GiB', where });
+  }
   if (sharding.indexLocation === 'end' && sizeHint !== undefined && sizeHint >= indexSize && hasChecksum(sharding)) {
     try {
       const bytes = await store.getRange(key, { offset: sizeHint - indexSize, length: indexSize }, { signal });

@@ -3,7 +3,7 @@
 // Reference: anndata's "on-disk format" spec — dataframe (_index, column-order), categorical
 // (codes + categories), string-array, nullable-integer/-boolean/-string-array (values + mask),
 // csr/csc_matrix groups, dense arrays, dict groups (layers, obsm).
-import { InvalidInputError, UnsupportedError } from '../../errors.js';
+import { InvalidInputError, isRaggedAtlasError, UnsupportedError } from '../../errors.js';
 import { openMatrix, type MatrixOptions } from './anndata-matrix.js';
 import {
   attrString,
@@ -31,8 +31,9 @@ export async function readAnnData(store: ElementStore, source: string, opts: Ann
       throw new InvalidInputError(`root encoding-type is '${enc}', expected 'anndata'`, { where: whereOf(store, '') });
     }
   }
-  const obs = await readDataframe(store, 'obs');
-  const vars = await readDataframe(store, 'var');
+  const unreadable: Record<string, Error> = {};
+  const obs = await readDataframe(store, 'obs', unreadable);
+  const vars = await readDataframe(store, 'var', unreadable);
   const nObs = obs.index.length;
   const nVar = vars.index.length;
 
@@ -40,14 +41,15 @@ export async function readAnnData(store: ElementStore, source: string, opts: Ann
   const layers: Record<string, MatrixSource> = {};
   if (await isPresent(store, 'layers')) {
     for (const name of await store.children('layers')) {
-      layers[name] = await openShaped(store, joinPath('layers', name), [nObs, nVar], opts);
+      const m = await deferred(unreadable, `layers/${name}`, () => openShaped(store, joinPath('layers', name), [nObs, nVar], opts));
+      if (m) layers[name] = m;
     }
   }
-  const raw = await readRaw(store, nObs, opts);
+  const raw = await readRaw(store, nObs, opts, unreadable);
   const obsm: InputDataset['obsm'] = {};
   if (await isPresent(store, 'obsm')) {
     for (const name of await store.children('obsm')) {
-      const e = await readEmbedding(store, joinPath('obsm', name), nObs);
+      const e = await deferred(unreadable, `obsm/${name}`, () => readEmbedding(store, joinPath('obsm', name), nObs));
       if (e) obsm[name] = e;
     }
   }
@@ -61,9 +63,24 @@ export async function readAnnData(store: ElementStore, source: string, opts: Ann
     obsm,
     close: () => store.close(),
   };
+  if (Object.keys(unreadable).length) out.unreadable = unreadable;
   if (X) out.X = X;
   if (raw) out.raw = raw;
   return out;
+}
+
+/**
+ * `read()`, or undefined with its error kept in `unreadable` under `path` when the element is of a
+ * kind this reader does not take (typed Unsupported / InvalidInput): raised only if it is used.
+ */
+async function deferred<T>(unreadable: Record<string, Error> | undefined, path: string, read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!unreadable || !isRaggedAtlasError(err, 'Unsupported', 'InvalidInput')) throw err;
+    unreadable[path] = err;
+    return undefined;
+  }
 }
 
 /** Absent, or written as AnnData's explicit `null` element (Zarr writes `raw` that way). */
@@ -83,7 +100,7 @@ async function openShaped(store: ElementStore, path: string, shape: [number, num
 }
 
 /** raw/X + raw/var (anndata ≥ 0.7 group), or the 0.6 root-level `raw.X` / `raw.var`. */
-async function readRaw(store: ElementStore, nObs: number, opts: MatrixOptions): Promise<InputDataset['raw']> {
+async function readRaw(store: ElementStore, nObs: number, opts: MatrixOptions, unreadable?: Record<string, Error>): Promise<InputDataset['raw']> {
   let xPath: string;
   let varPath: string;
   if (await isPresent(store, 'raw')) {
@@ -95,7 +112,7 @@ async function readRaw(store: ElementStore, nObs: number, opts: MatrixOptions): 
   } else {
     return undefined;
   }
-  const v = await readDataframe(store, varPath);
+  const v = await readDataframe(store, varPath, unreadable);
   const X = await openShaped(store, xPath, [nObs, v.index.length], opts);
   return { X, varNames: v.index, var: v.columns };
 }
@@ -106,7 +123,7 @@ export interface Dataframe {
 }
 
 /** A dataframe group: `_index` names the index array, `column-order` the columns (in order). */
-export async function readDataframe(store: ElementStore, path: string): Promise<Dataframe> {
+export async function readDataframe(store: ElementStore, path: string, unreadable?: Record<string, Error>): Promise<Dataframe> {
   const node = await store.node(path);
   const where = whereOf(store, path);
   if (!node) throw new InvalidInputError('dataframe is missing', { where });
@@ -130,7 +147,10 @@ export async function readDataframe(store: ElementStore, path: string): Promise<
     attrStringList(node.attrs, 'column-order') ??
     (await store.children(path)).filter((c) => c !== indexName && c !== '__categories');
   const columns: ObsColumn[] = [];
-  for (const name of order) columns.push(await readColumn(store, path, name, index.length));
+  for (const name of order) {
+    const c = await deferred(unreadable, `${path}/${name}`, () => readColumn(store, path, name, index.length));
+    if (c) columns.push(c);
+  }
   return { index, columns };
 }
 

@@ -72,6 +72,13 @@ export interface InputDataset {
    * dataframe obsm entries have no place here and are skipped.
    */
   obsm: Record<string, { dim: number; values: Float32Array /* row-major */ }>;
+  /**
+   * Elements this reader cannot take (a float16 layer, a 3-D obsm, a complex column), by path
+   * (`obs/<col>`, `var/<col>`, `layers/<name>`, `obsm/<name>`), with why. They are left out of the
+   * fields above, and the error is raised only if an ingest uses them: an input is not refused for
+   * what its schema never reads.
+   */
+  unreadable?: Record<string, Error>;
   /** Releases file handles. Matrix sources must not be iterated afterwards. */
   close?(): Promise<void>;
 }

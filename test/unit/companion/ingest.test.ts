@@ -255,3 +255,46 @@ describe('a user-defined dense feature space (lognorm_rna, float32 layers/lognor
     expect(reg[2]).toMatchObject({ name: 'feature_name', metadata: { 'homeobox.stable_uid': 'true' } });
   });
 });
+
+describe('a one-feature modality (its csr/indices are all 0, so the writer leaves the shard out)', () => {
+  it('reads back through the library as written: the missing shard has no recorded size, so it is fill_value', async () => {
+    const { optimize } = await import('../../../src/companion/optimize.js');
+    const { snapshot } = await import('../../../src/companion/snapshot.js');
+    const { RaggedAtlas } = await import('../../../src/index.js');
+    const root = join(dir, 'one-feature');
+    const atlas = await Atlas.create(root);
+    const X = [[3], [0], [7], [1]];
+    await ingest(atlas, { modalities: [{ field: 'gene_expression', input: memInput({ obsNames: ['a', 'b', 'c', 'd'], varNames: ['ONLY'], X: csrSource(X) }) }], codecs: refCodecs });
+    await optimize(atlas);
+    await snapshot(atlas);
+    atlas.close();
+    const groups = await readdir(join(root, 'zarr_store'));
+    const indices = (await readdir(join(root, 'zarr_store', groups.find((g) => !g.endsWith('.json'))!, 'csr', 'indices'), { recursive: true })).filter((f) => f.startsWith('c'));
+    expect(indices.filter((f) => f.includes('/'))).toEqual([]); // no shard object: all of it is fill_value
+    const a = await RaggedAtlas.checkoutLatest(root, { workers: 0 });
+    try {
+      const ad = await a.query().toAnnData();
+      const got = Object.fromEntries(ad.obsNames.map((n, i) => [n, Array.from((ad.X as { data: ArrayLike<number> }).data).slice((ad.X as { indptr: ArrayLike<number> }).indptr[i], (ad.X as { indptr: ArrayLike<number> }).indptr[i + 1])]));
+      expect(ad.shape).toEqual([4, 1]);
+      expect(Object.values(got).map((v) => v.map(Number))).toEqual([[3], [], [7], [1]]);
+    } finally {
+      a.close();
+    }
+  });
+});
+
+describe('layers from several matrices', () => {
+  it("refuses a layer whose features are listed in another order (raw/X, another file): the first layer's var names label every layer", async () => {
+    const root = join(dir, 'layer-order');
+    const atlas = await Atlas.create(root);
+    const counts4 = [[6, 7, 1, 7], [1, 2, 3, 4]];
+    const x = memInput({ source: 'x.h5ad', obsNames: ['r0', 'r1'], varNames: ['A', 'B', 'C', 'D'], X: csrSource(counts4) });
+    const reversed = memInput({ source: 'other.h5ad', obsNames: ['r0', 'r1'], varNames: ['D', 'C', 'B', 'A'], X: csrSource(counts4.map((r) => [...r].reverse().map(Math.log1p)), { dtype: 'float32' }) });
+    const run = (other: typeof x) => ingest(atlas, { modalities: [{ field: 'gene_expression', input: x, layers: { counts: 'X', log_normalized: { input: other, matrix: 'X' } } }], codecs: refCodecs });
+    await expect(run(reversed)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining("column 0 is 'D' there, 'A' here") });
+    // The same features in the same order are fine.
+    const same = memInput({ source: 'other.h5ad', obsNames: ['r0', 'r1'], varNames: ['A', 'B', 'C', 'D'], X: csrSource(counts4.map((r) => r.map(Math.log1p)), { dtype: 'float32' }) });
+    await expect(run(same)).resolves.toBeDefined();
+    atlas.close();
+  });
+});

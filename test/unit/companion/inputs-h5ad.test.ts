@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openH5ad } from '../../../src/companion/inputs/h5ad.js';
+import { isRaggedAtlasError } from '../../../src/errors.js';
 import { openInput } from '../../../src/companion/inputs/index.js';
 import type { InputDataset } from '../../../src/companion/inputs/types.js';
 import { expectCsr, expectDataframe } from './inputs-compare.js';
@@ -204,5 +205,51 @@ with h5py.File(os.path.join(OUT, 'legacy.h5ad'), 'r+') as f:
     expect(sameBytes(cat.codes, readBin(tmp.dir, `csc.obs.${i}.codes`, Int32Array))).toBe(true);
     expect(d.obs.map((c) => c.name)).not.toContain('__categories');
     await d.close?.();
+  });
+});
+
+describe('h5ad elements the reader cannot take fail only the ingest that uses them', () => {
+  const tmp = tempDir('h5adodd');
+  let d: InputDataset;
+  beforeAll(async () => {
+    runPython(
+      `
+import sys, numpy as np, pandas as pd, scipy.sparse as sp, anndata
+X = sp.csr_matrix(np.array([[1, 0, 2], [0, 3, 0], [4, 0, 0], [0, 0, 5]], dtype=np.float32))
+a = anndata.AnnData(X=X, obs=pd.DataFrame({'n': [1, 2, 3, 4], 'z': np.array([1 + 2j, 0, 1j, 3], dtype=np.complex128)}, index=['a', 'b', 'c', 'd']),
+                    var=pd.DataFrame(index=['g1', 'g2', 'g3']))
+a.layers['half'] = np.ones((4, 3), dtype=np.float16)
+a.obsm['cube'] = np.zeros((4, 2, 2), dtype=np.float32)
+a.obsm['X_umap'] = np.arange(8, dtype=np.float64).reshape(4, 2)
+a.write_h5ad(sys.argv[1] + '/odd.h5ad')
+`,
+      tmp.dir,
+    );
+    d = await openH5ad(join(tmp.dir, 'odd.h5ad'));
+  });
+  afterAll(async () => {
+    await d?.close?.();
+    tmp.cleanup();
+  });
+
+  it('a complex obs column, a float16 layer and a 3-D obsm are set aside with why; the rest reads', async () => {
+    expect(d.obs.map((c) => c.name)).toEqual(['n']);
+    expect(Object.keys(d.layers)).toEqual([]);
+    expect(Object.keys(d.obsm)).toEqual(['X_umap']);
+    expect(Object.keys(d.unreadable ?? {}).sort()).toEqual(['layers/half', 'obs/z', 'obsm/cube']);
+    expect(Object.values(d.unreadable!).every((e) => isRaggedAtlasError(e, 'Unsupported', 'InvalidInput'))).toBe(true);
+  });
+
+  it('an ingest that maps none of them succeeds; one that maps one fails with its error', async () => {
+    const { Atlas } = await import('../../../src/companion/atlas.js');
+    const { ingest } = await import('../../../src/companion/ingest.js');
+    const atlas = await Atlas.create(join(tmp.dir, 'atlas'), { obs: { columns: [{ name: 'n', type: 'int64', nullable: true }], embeddings: [{ name: 'X_umap', dim: 2 }] } } as never);
+    try {
+      await expect(ingest(atlas, { modalities: [{ field: 'gene_expression', input: d }] })).resolves.toBeDefined();
+      await expect(ingest(atlas, { name: 'again', obsMap: { z: 'n' }, modalities: [{ field: 'gene_expression', input: d }] } as never)).rejects.toMatchObject({ _tag: 'Unsupported' });
+      await expect(ingest(atlas, { name: 'layer', modalities: [{ field: 'gene_expression', input: d, layers: { counts: 'layers/half' } }] } as never)).rejects.toMatchObject({ _tag: 'Unsupported' });
+    } finally {
+      atlas.close();
+    }
   });
 });

@@ -64,3 +64,17 @@ describe('alignObs (homeobox align_obs_to_schema rules)', () => {
     }
   });
 });
+
+describe('int64 fields take only values int64 holds (pyarrow refuses the cast; 2^63 would wrap)', () => {
+  const col: ObsSchemaDef = { columns: [{ name: 'n', type: 'int64', nullable: true }], embeddings: [], pointers: [] };
+  const inputWith = (values: Float64Array) => memInput({ source: 'big.h5ad', obsNames: ['a', 'b', 'c'], varNames: ['g'], obs: [{ name: 'n', kind: 'float', values }] });
+  it('refuses floats at or beyond ±2^63, naming the row', () => {
+    expect(() => alignObs(inputWith(Float64Array.from([1, 1e19, 3])), col)).toThrow(expect.objectContaining({ _tag: 'InvalidInput', message: expect.stringContaining('does not fit int64'), where: 'big.h5ad: obs/n, row 1' }));
+    expect(() => alignObs(inputWith(Float64Array.from([1, 2, 2 ** 63])), col)).toThrow(/does not fit int64/);
+    expect(() => alignObs(inputWith(Float64Array.from([-(2 ** 64), 2, 3])), col)).toThrow(/does not fit int64/);
+  });
+  it('keeps every value that fits', () => {
+    const got = alignObs(inputWith(Float64Array.from([-(2 ** 63), 2 ** 62, NaN])), col).columns.get('n')!;
+    expect(Array.from(got.values as BigInt64Array).slice(0, 2)).toEqual([-(2n ** 63n), 2n ** 62n]);
+  });
+});

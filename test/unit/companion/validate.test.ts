@@ -55,10 +55,11 @@ describe('validate and snapshot refusal', () => {
     // an orphaned group (an ingest that never committed)
     await mkdir(join(zs, 'deadbeefdeadbeef'), { recursive: true });
     await writeFile(join(zs, 'deadbeefdeadbeef/zarr.json'), groupMetadataJson());
-    // a dataset row whose group exists but that no cell points at
+    // a dataset row of 5 cells whose group exists but that no cell points at (and one of 0 cells, which is fine)
     await mkdir(join(zs, 'emptygroup/csr/layers'), { recursive: true });
     await addDatasetRows(atlas, [
-      { dataset_uid: 'd', zarr_group: 'emptygroup', feature_space: 'gene_expression', layout_uid: '', created_at: 'x', dataset_name: null, source: null, source_sha256: null, n_rows: 0 },
+      { dataset_uid: 'd', zarr_group: 'emptygroup', feature_space: 'gene_expression', layout_uid: '', created_at: 'x', dataset_name: null, source: null, source_sha256: null, n_rows: 5 },
+      { dataset_uid: 'z', zarr_group: zg, feature_space: 'gene_expression', layout_uid: '', created_at: 'x', dataset_name: null, source: null, source_sha256: null, n_rows: 0 },
     ]);
     const rep = await validateAtlas(atlas);
     atlas.close();
@@ -67,6 +68,29 @@ describe('validate and snapshot refusal', () => {
     expect(rep.errors.some((e) => e.includes("zarr group 'emptygroup': group does not exist"))).toBe(true);
     expect(rep.orphanedGroups).toEqual(['deadbeefdeadbeef']);
     expect(rep.warnings.some((w) => w.includes("dataset row for zarr group 'emptygroup'"))).toBe(true);
+    expect(rep.warnings.filter((w) => w.includes('has no obs rows'))).toHaveLength(1); // not the 0-cell row
+  });
+
+  it('names a recorded shard that is missing or of another size, and zarr.json the reader would refuse', async () => {
+    const root = join(dir, 'shards');
+    const atlas = await Atlas.create(root);
+    const res = await ingest(atlas, { modalities: [{ field: 'gene_expression', input: mk(6) }] });
+    await optimize(atlas);
+    const g = join(atlas.zarrDir, res.modalities[0]!.zarrGroup);
+    expect((await validateAtlas(atlas)).errors).toEqual([]);
+    const { rm: remove, truncate } = await import('node:fs/promises');
+    await remove(join(g, 'csr/layers/counts/c/0'));
+    await truncate(join(g, 'csr/indices/c/0'), 10);
+    let errors = (await validateAtlas(atlas)).errors;
+    expect(errors.some((e) => /'csr\/layers\/counts' shard c\/0 is missing \(zarr.json records \d+ bytes\)/.test(e))).toBe(true);
+    expect(errors.some((e) => /'csr\/indices' shard c\/0 has 10 bytes, zarr.json records \d+/.test(e))).toBe(true);
+    await writeFile(join(g, 'csr/indices/zarr.json'), '{"zarr_format": 3, "node_ty');
+    errors = (await validateAtlas(atlas)).errors;
+    expect(errors.some((e) => e.includes("'csr/indices': not valid JSON"))).toBe(true);
+    await writeFile(join(g, 'zarr.json'), '');
+    errors = (await validateAtlas(atlas)).errors;
+    expect(errors.some((e) => e.includes('group zarr.json: not valid JSON'))).toBe(true);
+    atlas.close();
   });
 });
 

@@ -68,6 +68,24 @@ describe('companion zarr writer output', () => {
     expect(store.stats.requests - before).toBe(2);
   });
 
+  it('a shard whose size zarr.json records but the store lacks is a NotFoundError (not zeros), asked again next read', async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'zarr-lost-'));
+    try {
+      await cp(join(root, 'g/csr/layers/counts'), join(copy, 'counts'), { recursive: true });
+      const shard = join(copy, 'counts/c/0');
+      const saved = await readFile(shard);
+      await rm(shard);
+      const a = await openArray(new FsStore(copy), 'counts');
+      await expect(readRanges(a, [[10, 20]])).rejects.toMatchObject({ _tag: 'NotFound', message: expect.stringMatching(/c\/0 is missing, but zarr.json records \d+ bytes/) });
+      await writeFile(shard, saved); // the upload completed: the same opened array reads it
+      expect(arr((await readRanges(a, [[10, 20]])).data)).toEqual(arr(counts.subarray(10, 20)));
+      // Shard 1 was never written (all zeros, no recorded size): zarr's fill_value, as before.
+      expect(arr((await readRanges(a, [[4096 * 5, 4096 * 5 + 4]])).data)).toEqual([0, 0, 0, 0]);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
   it('records the size of every written shard in zarr.json and reads each index with one range request', async () => {
     const meta = JSON.parse(await readFile(join(root, 'g/csr/indices/zarr.json'), 'utf8'));
     const sizes = meta.attributes.ragged_atlas.shard_nbytes as Record<string, number>;
@@ -93,13 +111,13 @@ describe('companion zarr writer output', () => {
     await writeFile(join(copy, 'zarr.json'), JSON.stringify(meta));
     const a = await openArray(new FsStore(root), 'stale');
     expect(arr(await readAll(a))).toEqual(arr(indices));
-    // A hinted range on a missing shard falls back too, and the shard reads as fill.
+    // A missing shard with a recorded size is not fill_value but a NotFoundError (a stale hint for a
+    // shard another tool deleted reads the same way: the price of never returning a lost shard as zeros).
     const gone = join(root, 'gone');
     await cp(join(root, 'g/csr/indices'), gone, { recursive: true });
     await rm(join(gone, 'c/1'));
     const b = await openArray(new FsStore(root), 'gone');
-    const { data } = await readRanges(b, [[16_384 + 1, 16_384 + 4]]);
-    expect(arr(data)).toEqual([0, 0, 0]);
+    await expect(readRanges(b, [[16_384 + 1, 16_384 + 4]])).rejects.toMatchObject({ _tag: 'NotFound' });
     // Over HTTP (the companion's server, HEAD + range as cross-origin): a hint 100 bytes short
     // fails the checksum, but its answer's Content-Range taught the size (one extra request); a
     // hint past the end is answered 416 and one below the index size is not used (HEAD first).
