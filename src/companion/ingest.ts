@@ -17,7 +17,7 @@ import { InvalidInputError } from '../errors.js';
 import { Atlas } from './atlas.js';
 import { loadWriterCodecs, type WriterCodecs } from './codecs.js';
 import { layerSpecs, type FeatureSpaceSpec } from './feature-spaces.js';
-import type { InputDataset, InputFormat, MatrixSource } from './inputs/types.js';
+import type { InputDataset, InputFormat, MatrixSource, ObsColumn } from './inputs/types.js';
 import { writeModality, type LayerSource, type ModalityWriteResult, type PointerColumns } from './modality-writer.js';
 import { alignObs } from './obs-align.js';
 import { silentProgress, type Progress } from './progress.js';
@@ -299,6 +299,13 @@ async function planModality(
   if (obsNames.length !== nRows) throw new InvalidInputError(`${obsNames.length} obs names for a matrix of ${nRows} rows`, { where: `${ref.file}: ${ref.matrix}` });
   if (varInfo.names.length !== nVar) throw new InvalidInputError(`${varInfo.names.length} var names for a matrix of ${nVar} columns`, { where: `${ref.file}: ${ref.matrix}` });
 
+  const otherTypes = nonGeneTypes(varInfo.cols);
+  if (spec.featureSpace === 'gene_expression' && otherTypes.length) {
+    // A Cell Ranger matrix of a CITE-seq or CRISPR run lists antibodies or guides beside the genes.
+    warnings.push(
+      `${m.field}: ${otherTypes.map(([t, n]) => `${n} feature(s) of type '${t}'`).join(', ')} are ingested as gene_expression features beside the genes (scanpy's read_10x_mtx keeps only 'Gene Expression'); ingest them as their own modality instead`,
+    );
+  }
   let keys: string[] = varInfo.names;
   if (m.varKey) {
     const col = varInfo.cols.find((c) => c.name === m.varKey);
@@ -340,6 +347,19 @@ function matrixOf(ds: InputDataset, matrix: string): MatrixSource {
     throw new InvalidInputError(`no matrix '${matrix}' in this input (it has: ${have.join(', ') || 'none'})`, { where: ds.source });
   }
   return m;
+}
+
+/** Counts of each feature_types value other than 'Gene Expression' (10x features.tsv, scanpy's var), by type. */
+function nonGeneTypes(cols: ObsColumn[]): [string, number][] {
+  const c = cols.find((x) => x.name === 'feature_types');
+  if (!c || (c.kind !== 'string' && c.kind !== 'categorical')) return [];
+  const counts = new Map<string, number>();
+  const n = c.kind === 'string' ? c.values.length : c.codes.length;
+  for (let i = 0; i < n; i++) {
+    const t = c.kind === 'string' ? c.values[i] : c.codes[i]! < 0 ? null : c.categories[c.codes[i]!]!;
+    if (t !== null && t !== undefined && t !== 'Gene Expression') counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  return [...counts];
 }
 
 /** Maps a secondary modality's rows onto the primary's obs rows by obs name. */

@@ -298,3 +298,18 @@ describe('layers from several matrices', () => {
     atlas.close();
   });
 });
+
+describe('feature types', () => {
+  it('warns when a gene_expression input lists features of other types (a CITE-seq Cell Ranger matrix)', async () => {
+    const atlas = await Atlas.create(join(dir, 'feature-types'));
+    const input = memInput({
+      obsNames: ['a', 'b'],
+      varNames: ['G1', 'G2', 'CD3_TotalSeqB'],
+      var: [{ name: 'feature_types', kind: 'string', values: ['Gene Expression', 'Gene Expression', 'Antibody Capture'] }],
+      X: csrSource([[1, 0, 5], [0, 2, 7]]),
+    });
+    const res = await ingest(atlas, { modalities: [{ field: 'gene_expression', input }], codecs: refCodecs });
+    expect(res.warnings.some((w) => w.includes("1 feature(s) of type 'Antibody Capture' are ingested as gene_expression features"))).toBe(true);
+    atlas.close();
+  });
+});

@@ -85,9 +85,11 @@ variant('shape', lambda f: f['X'].attrs.__setitem__('shape', np.array([5, 3])))
     expect((e as unknown as { fields: { feature: string } }).fields.feature).toBe('encoding-type awkward-array');
   });
 
-  it('categorical code out of range, missing listed column, matrix shape mismatch', async () => {
-    await expectError(openH5ad(f('bad_code')), 'InvalidInput', /bad_code\.h5ad:\/obs\/c\/codes\[2\]$/, /code 7 out of range/);
-    await expectError(openH5ad(f('missing_col')), 'InvalidInput', /missing_col\.h5ad:\/obs\/ghost$/);
+  it('categorical code out of range, missing listed column (kept for the ingest that uses them), matrix shape mismatch', async () => {
+    // A bad obs column fails only an ingest that reads it (InputDataset.unreadable), with the same typed error.
+    const unreadable = async (name: string, col: string) => Promise.reject((await openH5ad(f(name))).unreadable?.[`obs/${col}`] ?? new Error(`obs/${col} was read`));
+    await expectError(unreadable('bad_code', 'c'), 'InvalidInput', /bad_code\.h5ad:\/obs\/c\/codes\[2\]$/, /code 7 out of range/);
+    await expectError(unreadable('missing_col', 'ghost'), 'InvalidInput', /missing_col\.h5ad:\/obs\/ghost$/);
     await expectError(openH5ad(f('shape')), 'InvalidInput', /shape\.h5ad:\/X$/, /\[5, 3\] does not match/);
   });
 
