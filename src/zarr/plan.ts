@@ -53,6 +53,13 @@ export interface RangesInput {
   ends: ArrayLike<number | bigint>;
 }
 
+/**
+ * Chunks one read may touch. Far beyond any real read (homeobox's 40,960-element chunks: 40 G
+ * elements), and it keeps a wrong or hostile zarr.json (2^44 elements in 2^20-element chunks) from
+ * exhausting memory while the plan is built, before any output is allocated.
+ */
+const MAX_PLAN_CHUNKS = 1 << 20;
+
 export function planRanges(layout: ChunkLayout, ranges: RangesInput, where: string): RangePlan {
   const n = ranges.starts.length;
   if (ranges.ends.length !== n) throw new QueryError(`${n} range starts but ${ranges.ends.length} ends`, { where });
@@ -101,7 +108,9 @@ export function planRanges(layout: ChunkLayout, ranges: RangesInput, where: stri
         if (!chunk) {
           chunk = { inner: innerId, strips: [] };
           shard.chunks.set(innerId, chunk);
-          chunkCount++;
+          if (++chunkCount > MAX_PLAN_CHUNKS) {
+            throw new QueryError(`the read touches more than ${MAX_PLAN_CHUNKS} chunks: read fewer elements at a time`, { where });
+          }
         }
         chunk.strips.push({ chunkOffset: ravel(lc, inner), outOffset: out, length: len });
         out += len;

@@ -36,6 +36,9 @@ test('a read too big to allocate is a QueryError naming its size; an absurd shar
   const a = await openArray(new FsStore(root), 'huge');
   await expect(readAll(a)).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('1099511627776') });
   await expect(readRanges(a, [[0, 2 ** 33]])).rejects.toMatchObject({ _tag: 'Query' });
+  // Many more chunks than that could be planned: refused while planning, before memory runs out.
+  array('hostile', { shape: [2 ** 44], dtype: 'uint8', chunk: [2 ** 20], fill: '0' });
+  await expect(readAll(await openArray(new FsStore(root), 'hostile'))).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('chunks') });
   const sharding = `[{"name":"sharding_indexed","configuration":{"chunk_shape":[1],"codecs":[{"name":"bytes","configuration":{"endian":"little"}}],"index_codecs":[{"name":"bytes","configuration":{"endian":"little"}}],"index_location":"start"}}]`;
   array('idx', { shape: [2 ** 34], dtype: 'uint8', chunk: [2 ** 34], fill: '0', codecs: sharding });
   mkdirSync(join(root, 'idx', 'c'));
