@@ -86,7 +86,10 @@ export function decodeShardIndex(bytes: Uint8Array, sharding: ShardingCodec, n: 
     const o = Number(off);
     const l = Number(len);
     const limit = shardSize ?? Number.MAX_SAFE_INTEGER;
-    if (off > BigInt(Number.MAX_SAFE_INTEGER) || len > BigInt(Number.MAX_SAFE_INTEGER) || o + l > limit) {
+    // With the index at the start, chunk data begins after it: an entry inside it is corrupt (an
+    // index at the end is bounded by `shardSize`, the size of the data before it).
+    const dataStart = sharding.indexLocation === 'start' ? bytes.length : 0;
+    if (off > BigInt(Number.MAX_SAFE_INTEGER) || len > BigInt(Number.MAX_SAFE_INTEGER) || o + l > limit || o < dataStart) {
       throw new CorruptDataError(`shard index entry ${i} (offset ${off}, nbytes ${len}) points outside the shard${shardSize === undefined ? '' : ` of ${shardSize} bytes`}`, { where });
     }
     offsets[i] = o;

@@ -52,3 +52,23 @@ test('a chunk key that is a directory (zarr.json says 1-D, the data is 2-D) is C
   writeFileSync(join(root, 'dir', 'c', '0', '0'), new Uint8Array(48));
   await expect(readAll(await openArray(new FsStore(root), 'dir'))).rejects.toMatchObject({ _tag: 'CorruptData', message: expect.stringContaining('is a directory') });
 });
+
+test('a shard index at the start whose entry points into the index itself is CorruptData, not read as values', async () => {
+  const sharding = `[{"name":"sharding_indexed","configuration":{"chunk_shape":[2],"codecs":[{"name":"bytes","configuration":{"endian":"little"}}],"index_codecs":[{"name":"bytes","configuration":{"endian":"little"}}],"index_location":"start"}}]`;
+  array('start', { shape: [4], dtype: 'uint32', chunk: [4], fill: '0', codecs: sharding });
+  mkdirSync(join(root, 'start', 'c'));
+  const shard = new Uint8Array(32 + 8);
+  const dv = new DataView(shard.buffer);
+  dv.setBigUint64(0, 0n, true); // chunk 0 at offset 0: inside the 32-byte index
+  dv.setBigUint64(8, 8n, true);
+  dv.setBigUint64(16, 32n, true); // chunk 1 right after the index
+  dv.setBigUint64(24, 8n, true);
+  dv.setUint32(32, 7, true);
+  dv.setUint32(36, 9, true);
+  writeFileSync(join(root, 'start', 'c', '0'), shard);
+  await expect(readAll(await openArray(new FsStore(root), 'start'))).rejects.toMatchObject({ _tag: 'CorruptData', message: expect.stringContaining('points outside the shard') });
+  dv.setBigUint64(0, 0xffffffffffffffffn, true); // chunk 0 absent: fill_value, chunk 1 read
+  dv.setBigUint64(8, 0xffffffffffffffffn, true);
+  writeFileSync(join(root, 'start', 'c', '0'), shard);
+  expect(Array.from(await readAll(await openArray(new FsStore(root), 'start')))).toEqual([0, 0, 7, 9]);
+});
