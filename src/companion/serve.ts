@@ -5,10 +5,11 @@
 // With `tls` it speaks HTTPS with HTTP/2 (and HTTP/1.1 for clients without ALPN h2). Browsers use
 // HTTP/2 only over TLS, and only HTTP/2 lifts their six-connections-per-host limit: a gene query
 // sends ~150 small independent range requests, which HTTP/1.1 queues six at a time.
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { join, resolve, sep } from 'node:path';
@@ -89,14 +90,23 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
   cors(res);
   if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
   if (method === 'OPTIONS') return void send(res, (status = 204));
-  if (method !== 'GET' && method !== 'HEAD') return void send(res, (status = 405), 'method not allowed');
+  if (method !== 'GET' && method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD, OPTIONS'); // RFC 9110 §15.5.6
+    return void send(res, (status = 405), 'method not allowed');
+  }
 
   try {
-    path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    // The request target is a path: `//sub/x.json` must not be read as a scheme-relative URL
+    // (whose first segment would become a host and be dropped, serving /x.json).
+    const target = req.url ?? '/';
+    if (!target.startsWith('/')) return void send(res, (status = 400), 'bad path');
+    path = decodeURIComponent(new URL(`http://x${target}`).pathname);
   } catch {
     return void send(res, (status = 400), 'bad path');
   }
   if (path.includes('\0')) return void send(res, (status = 400), 'bad path');
+  // Dotfiles (.env, .git/) are never part of an atlas or a built site: not served.
+  if (path.split('/').some((seg) => seg.startsWith('.'))) return void send(res, (status = 404), 'not found');
   let file = await confined(root, path);
   if (!file) return void send(res, (status = 404), 'not found');
   let info = await stat(file).catch(() => undefined);
@@ -119,7 +129,11 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
   let start = 0;
   let end = size - 1;
   status = 200;
-  if (range !== undefined) {
+  // Range applies to GET only (RFC 9110 §14.2), and only while If-Range still names this version
+  // (§13.1.5): a stale validator gets the whole file, never a range of the new one.
+  const ifRange = req.headers['if-range'];
+  const rangeApplies = method === 'GET' && (ifRange === undefined || ifRange === etag);
+  if (range !== undefined && rangeApplies) {
     const parsed = parseRange(range, size);
     if (parsed === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${size}`);
@@ -138,22 +152,34 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
   bytes = length;
   // 256 KiB reads: a quarter of the syscalls and pacing timers of the 64 KiB default (a streaming
   // client pulls hundreds of MB; on a small machine the server's CPU competes with the client's).
-  const stream = createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
-  if (!opts.bytesPerSecond) {
-    stream.pipe(res);
-    await new Promise((ok) => res.on('close', ok));
-    return;
-  }
-  // Bandwidth cap: pause between chunks so the body arrives at the configured rate.
+  // The file is opened before the answer starts, so a file that cannot be read (permissions, too
+  // many open files, deleted since stat) is a status, not a dropped connection.
+  const fh = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+    send(res, (status = err.code === 'EACCES' || err.code === 'EPERM' ? 403 : err.code === 'ENOENT' ? 404 : 500), 'cannot read the file');
+    return undefined;
+  });
+  if (!fh) return;
+  // 256 KiB reads: a quarter of the syscalls and pacing timers of the 64 KiB default (a streaming
+  // client pulls hundreds of MB; on a small machine the server's CPU competes with the client's).
+  const stream = fh.createReadStream({ start, end, highWaterMark: 256 * 1024 });
+  // A client that leaves (or a read that fails) closes the file: pipeline destroys both sides,
+  // where pipe() left the source open, one descriptor per aborted download until EMFILE.
+  const body = opts.bytesPerSecond ? paced(stream, opts.bytesPerSecond) : stream;
+  await pipeline(body, res).catch(() => {
+    if (!res.destroyed) res.destroy();
+  });
+}
+
+/** The chunks of `source` at `bytesPerSecond` (the benchmark's per-response bandwidth cap). */
+async function* paced(source: AsyncIterable<Buffer>, bytesPerSecond: number): AsyncGenerator<Buffer> {
   const t0 = Date.now();
   let sent = 0;
-  for await (const chunk of stream) {
-    sent += (chunk as Buffer).length;
-    if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
-    const due = (sent / opts.bytesPerSecond) * 1000 - (Date.now() - t0);
+  for await (const chunk of source) {
+    sent += chunk.length;
+    yield chunk;
+    const due = (sent / bytesPerSecond) * 1000 - (Date.now() - t0);
     if (due > 0) await new Promise((r) => setTimeout(r, due));
   }
-  res.end();
 }
 
 /** Parses one `bytes=` range. Several ranges get the whole file (RFC 9110 allows ignoring them). */
@@ -201,7 +227,7 @@ function send(res: ServerResponse, status: number, text?: string): void {
     res.setHeader('Content-Length', String(Buffer.byteLength(text)));
     res.end(text);
   } else {
-    res.setHeader('Content-Length', '0');
+    if (status !== 204) res.setHeader('Content-Length', '0'); // a 204 carries none (RFC 9110 §8.6)
     res.end();
   }
 }

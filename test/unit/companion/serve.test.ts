@@ -90,9 +90,53 @@ describe('serve', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-length']).toBe('1000');
     expect(r.body.length).toBe(0);
+    // Range is for GET only (RFC 9110 §14.2): a HEAD with one describes the whole file.
     const ranged = await get('/zarr_store/g/c/0', { Range: 'bytes=0-9' }, 'HEAD');
-    expect(ranged.status).toBe(206);
-    expect(ranged.headers['content-length']).toBe('10');
+    expect([ranged.status, ranged.headers['content-length']]).toEqual([200, '1000']);
+  });
+
+  it('honours If-Range: a stale validator gets the whole file, never a range of the new one', async () => {
+    const etag = (await get('/zarr_store/g/c/0', {}, 'HEAD')).headers.etag as string;
+    const fresh = await get('/zarr_store/g/c/0', { Range: 'bytes=0-3', 'If-Range': etag });
+    expect([fresh.status, fresh.body.length]).toEqual([206, 4]);
+    const stale = await get('/zarr_store/g/c/0', { Range: 'bytes=0-3', 'If-Range': '"old"' });
+    expect([stale.status, stale.body.length]).toEqual([200, 1000]);
+  });
+
+  it('reads a path beginning with // as a path (not a host), hides dotfiles, says what a 405 allows, and sends no length with a 204', async () => {
+    const twice = await get('//zarr_store/g/c/0');
+    expect([twice.status, twice.body.equals(body)]).toEqual([200, true]);
+    expect((await get('//g/c/0')).status).toBe(404); // not /c/0 under some "host" g
+    await writeFile(join(dir, 'atlas', '.env'), 'SECRET=1');
+    expect((await get('/.env')).status).toBe(404);
+    expect((await get('/zarr_store/g/c/0', {}, 'DELETE')).headers.allow).toBe('GET, HEAD, OPTIONS');
+    expect((await get('/zarr_store/g/c/0', {}, 'OPTIONS')).headers['content-length']).toBeUndefined();
+  });
+
+  it('closes the file of every download the client abandons (pipe() leaked one descriptor each)', async () => {
+    await writeFile(join(dir, 'atlas', 'big.bin'), Buffer.alloc(64 << 20));
+    const fds = async () => (await import('node:fs/promises')).readdir('/proc/self/fd').then((l) => l.length);
+    const before = await fds();
+    const url = new URL(srv.url);
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((done) => {
+        const req = request({ host: url.hostname, port: url.port, path: '/big.bin' }, (res) => {
+          res.once('data', () => {
+            req.destroy(); // the client leaves mid-body
+            done();
+          });
+        });
+        req.on('error', () => undefined);
+        req.end();
+      });
+    }
+    let after = await fds();
+    for (let t = 0; t < 50 && after > before + 2; t++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await fds();
+    }
+    expect(after).toBeLessThanOrEqual(before + 2);
+    expect((await get('/zarr_store/g/c/0')).status).toBe(200); // and the server is still up
   });
 
   it('answers CORS preflight', async () => {

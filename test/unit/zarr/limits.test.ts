@@ -70,5 +70,5 @@ test('a shard index at the start whose entry points into the index itself is Cor
   dv.setBigUint64(0, 0xffffffffffffffffn, true); // chunk 0 absent: fill_value, chunk 1 read
   dv.setBigUint64(8, 0xffffffffffffffffn, true);
   writeFileSync(join(root, 'start', 'c', '0'), shard);
-  expect(Array.from(await readAll(await openArray(new FsStore(root), 'start')))).toEqual([0, 0, 7, 9]);
+  expect(Array.from((await readAll(await openArray(new FsStore(root), 'start'))) as Uint32Array)).toEqual([0, 0, 7, 9]);
 });
