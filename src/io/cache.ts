@@ -85,7 +85,7 @@ interface IdbIndexEntry {
  */
 export class IndexedDbCache implements ByteCache {
   readonly #dbName: string;
-  readonly #budget: number;
+  #budget: number;
   #ready: Promise<{ idb: typeof import('idb-keyval'); store: ReturnType<typeof import('idb-keyval').createStore>; index: Map<string, IdbIndexEntry> }> | undefined;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -106,6 +106,8 @@ export class IndexedDbCache implements ByteCache {
     const name = options.dbName ?? 'ragged-atlas-cache';
     let c = sharedIdb.get(name);
     if (!c) sharedIdb.set(name, (c = new IndexedDbCache(options)));
+    // A later checkout's budget applies too (the next write evicts down to it): it was dropped.
+    else if (options.budgetBytes !== undefined) c.#budget = options.budgetBytes;
     return c;
   }
 
@@ -114,7 +116,14 @@ export class IndexedDbCache implements ByteCache {
       const idb = await import('idb-keyval');
       const store = idb.createStore(this.#dbName, 'bytes');
       const saved = (await idb.get<[string, IdbIndexEntry][]>('__index__', store)) ?? [];
-      return { idb, store, index: new Map(saved) };
+      const index = new Map(saved);
+      // Entries no saved index lists (a page closed before its index was saved, or another tab's
+      // index saved over this one's) are counted by no budget and found by no lookup: delete them.
+      const orphans = (await idb.keys<string>(store)).filter((k) => k !== '__index__' && !index.has(k));
+      if (orphans.length) await idb.delMany(orphans, store);
+      // Save the index as the page goes away, not 250 ms later (when nothing runs any more).
+      (globalThis as { addEventListener?: (t: string, f: () => void) => void }).addEventListener?.('pagehide', () => void idb.set('__index__', [...index.entries()], store).catch(() => undefined));
+      return { idb, store, index };
     })();
     return this.#ready;
   }
@@ -267,6 +276,24 @@ interface FileSession {
  * mixed. Where a host sends (or exposes) no ETag, its Last-Modified date is the version (HttpStore);
  * an answer with neither cannot be compared and is accepted as the pinned version.
  */
+/**
+ * A cache call that can neither fail a read nor hold it: a rejection or a synchronous throw gives
+ * `fallback`, and so does a call still pending after CACHE_WAIT_MS (an IndexedDB open blocked by a
+ * pending deleteDatabase in another tab never settles). A cache only ever costs speed.
+ */
+async function bounded<T>(call: () => Promise<T>, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((ok) => (timer = setTimeout(() => ok(fallback), CACHE_WAIT_MS)));
+  try {
+    return await Promise.race([Promise.resolve().then(call).catch(() => fallback), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How long a read waits for the cache before it goes to the network. */
+const CACHE_WAIT_MS = 3000;
+
 export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
   const { cache } = options;
   const ok = options.cacheable ?? defaultCacheable;
@@ -279,13 +306,20 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
   const versionId = (key: string, tag: Tag) => `${fileId(key)}${tag === null ? 'n:' : `e:${encodeURIComponent(tag)}`}|`;
   const metaKey = (key: string) => `${fileId(key)}meta`;
   const files = new Map<string, FileSession>();
-  const quietly = (p: Promise<unknown> | undefined) => void p?.catch(() => undefined); // a full or broken cache never fails a read
+  // A full or broken cache never fails a read: rejections and synchronous throws alike.
+  const quietly = (call: () => Promise<unknown> | undefined) => {
+    try {
+      void call()?.catch(() => undefined);
+    } catch {
+      /* a cache that throws is no cache */
+    }
+  };
 
   const session = (key: string): FileSession => {
     let s = files.get(key);
     if (!s) {
       const fresh: FileSession = { ready: Promise.resolve(), recorded: undefined, pinned: undefined, served: false, changed: false };
-      fresh.ready = cache.get(metaKey(key)).then(
+      fresh.ready = Promise.resolve().then(() => cache.get(metaKey(key))).then(
         (b) => void (fresh.recorded = decodeRecord(b)),
         () => undefined,
       );
@@ -299,11 +333,12 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
     s.pinned = tag;
     if (s.recorded === tag) return;
     if (s.recorded !== undefined) {
-      quietly(cache.deletePrefix?.(versionId(key, s.recorded)));
+      const before = s.recorded;
+      quietly(() => cache.deletePrefix?.(versionId(key, before)));
       s.changed = true;
     }
     s.recorded = tag;
-    quietly(cache.set(metaKey(key), encodeRecord(tag)));
+    quietly(() => cache.set(metaKey(key), encodeRecord(tag)));
   };
 
   /** A network answer for the file arrived with `tag`; `deliver`: its bytes go to the caller. */
@@ -320,10 +355,10 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
       return;
     }
     const old = s.pinned;
-    quietly(cache.deletePrefix?.(versionId(key, old)));
+    quietly(() => cache.deletePrefix?.(versionId(key, old)));
     s.recorded = tag;
     s.changed = true;
-    quietly(cache.set(metaKey(key), encodeRecord(tag)));
+    quietly(() => cache.set(metaKey(key), encodeRecord(tag)));
     s.failure = new HttpError(
       `${key} changed while this session was reading it (ETag ${old}, now ${tag}); its cached bytes were dropped: open the atlas again`,
       { url: `${inner.url}/${key}`, etag: tag, expectedEtag: old },
@@ -345,7 +380,7 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
         }
         // Missing or now empty: nothing cached is valid; the read itself goes to the network.
         if (s.pinned === undefined) {
-          quietly(cache.deletePrefix?.(fileId(key)));
+          quietly(() => cache.deletePrefix?.(fileId(key)));
           s.recorded = undefined;
         }
         return;
@@ -367,11 +402,11 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
 
   const read = async <T extends Uint8Array | undefined>(key: string, part: string, opts: ReadOptions | undefined, load: (o: ReadOptions) => Promise<T>): Promise<T> => {
     const s = session(key);
-    await s.ready;
+    await bounded(() => s.ready, undefined);
     if (s.failure) throw s.failure;
     const tag = s.pinned !== undefined ? s.pinned : s.recorded;
     if (tag !== undefined) {
-      const hit = await cache.get(versionId(key, tag) + part).catch(() => undefined);
+      const hit = await bounded(() => cache.get(versionId(key, tag) + part), undefined);
       if (hit && (await usable(key, s, tag, opts?.signal))) {
         opts?.onVersion?.({ etag: tag ?? undefined });
         return hit as T;
@@ -384,9 +419,12 @@ export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
       onVersion: (x) => ((seen = x), opts?.onVersion?.(x)),
     });
     if (v === undefined) return v;
-    disown(v); // the cache keeps these bytes (a memory cache keeps this very array)
     observe(key, s, tagFor(key, seen), true);
-    await cache.set(versionId(key, s.pinned!) + part, v).catch(() => undefined);
+    // A view of a bigger buffer (a range sliced from a whole body a host sent instead) is stored
+    // as its own bytes: IndexedDB would clone, and a memory cache keep, the whole buffer.
+    const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
+    if (whole) disown(v); // the cache keeps these bytes (a memory cache keeps this very array)
+    await bounded(() => cache.set(versionId(key, s.pinned!) + part, whole ? v : v.slice()), undefined);
     return v;
   };
 

@@ -47,9 +47,8 @@ export interface HttpStoreOptions {
  * Every answer's `ETag` (with the total size, when known) is reported to `ReadOptions.onVersion`;
  * answers served from what this store already holds (a whole body, a known size) report the ETag
  * that came with it. The store itself does not compare ETags: `withCache` does (see cache.ts), or
- * `withVersionPin` for an atlas without a cache. The
- * ETag of an answer with a non-identity Content-Encoding is not reported (servers such as Apache
- * derive a different ETag for the compressed variant of the same file).
+ * `withVersionPin` for an atlas without a cache. The ETag of an answer with a non-identity
+ * Content-Encoding is reported without the variant mark servers add to it (see `etagOf`).
  */
 export class HttpStore implements ByteStore {
   readonly url: string;
@@ -334,11 +333,15 @@ function splitQuery(url: string): [string, string] {
   return q < 0 ? [noHash, ''] : [noHash.slice(0, q), q === noHash.length - 1 ? '' : noHash.slice(q)];
 }
 
-/** The answer's version (its ETag, else its Last-Modified date), unless it describes an encoded variant rather than the stored bytes. */
+/**
+ * The answer's version: its ETag, else its Last-Modified date. An encoded answer (a whole file a
+ * host gzips) carries the ETag of its variant, which servers mark: Apache appends `-gzip` / `-br`
+ * inside the quotes, nginx makes it weak. Without the mark it is the stored file's ETag, so the
+ * file stays versioned (unversioned, a rewritten zarr.json was served from the cache forever).
+ */
 function etagOf(res: Response): string | undefined {
-  if (!isIdentity(res)) return undefined;
   const etag = res.headers.get('etag');
-  if (etag) return etag;
+  if (etag) return isIdentity(res) ? etag : etag.replace(/^W\//, '').replace(/-(gzip|br|deflate|zstd)"$/, '"');
   // No ETag, or one a cross-origin host does not expose (S3 and GCS without ExposeHeaders):
   // Last-Modified is CORS-safelisted, so it is readable everywhere. As a validator it is coarser (a
   // rewrite within the same second keeps it), and its prefix keeps it from ever equalling an ETag.

@@ -78,4 +78,44 @@ describeEachEngine((_engine, h) => {
     expect(after.held).toBeLessThan(rangeBytes + 200);
     await page.close();
   });
+
+  test('IndexedDB cache: entries no index lists are deleted at open; a later budget applies to the shared cache', async () => {
+    const page = await h().newPage();
+    const keys = await page.evaluate(async () => {
+      const io = await (window as any).__import('/src/io/index.ts');
+      const first = new io.IndexedDbCache({ dbName: 'ra-orphans' });
+      await first.set('kept', new Uint8Array(1000));
+      await new Promise((r) => setTimeout(r, 400)); // its index is saved
+      // What a page closed before its index was saved, or another tab's overwritten index, leaves behind.
+      const db: IDBDatabase = await new Promise((ok, fail) => {
+        const req = indexedDB.open('ra-orphans');
+        req.onsuccess = () => ok(req.result);
+        req.onerror = () => fail(req.error);
+      });
+      await new Promise<void>((ok, fail) => {
+        const tx = db.transaction('bytes', 'readwrite');
+        tx.objectStore('bytes').put(new Uint8Array(5000), 'orphan');
+        tx.oncomplete = () => ok();
+        tx.onerror = () => fail(tx.error);
+      });
+      const second = new io.IndexedDbCache({ dbName: 'ra-orphans' });
+      await second.size(); // opens: reconciles the store with its index
+      const left: string[] = await new Promise((ok) => {
+        const req = db.transaction('bytes').objectStore('bytes').getAllKeys();
+        req.onsuccess = () => ok((req.result as string[]).sort());
+      });
+      db.close();
+      return left;
+    });
+    expect(keys).toEqual(['__index__', 'kept']);
+    const held = await page.evaluate(async () => {
+      const io = await (window as any).__import('/src/io/index.ts');
+      io.IndexedDbCache.shared({ dbName: 'ra-shared' }); // a first checkout with the default budget
+      const c = io.IndexedDbCache.shared({ dbName: 'ra-shared', budgetBytes: 50_000 }); // a second one asks for less
+      for (let i = 0; i < 10; i++) await c.set(`k${i}`, new Uint8Array(10_000));
+      return c.size();
+    });
+    expect(held).toBeLessThanOrEqual(50_000);
+    await page.close();
+  });
 });
