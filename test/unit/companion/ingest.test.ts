@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Atlas } from '../../../src/companion/atlas.js';
 import { ingest } from '../../../src/companion/ingest.js';
+import { optimize } from '../../../src/companion/optimize.js';
+import { snapshot } from '../../../src/companion/snapshot.js';
+import { RaggedAtlas } from '../../../src/index.js';
 import { layoutUid, makeStableUid } from '../../../src/companion/uids.js';
 import { tableRows, tableSchema } from './helpers/atlas-read.js';
 import { csrSource, memInput, randomCounts } from './helpers/mem-input.js';
@@ -196,8 +199,6 @@ describe('create + ingest (in-memory input, tiny shards)', () => {
 describe('registry merge, global_index assignment and version hints', () => {
   it('skips existing uids, appends new features in uid order, never renumbers', async () => {
     const { registerFeatures } = await import('../../../src/companion/index.js');
-    const { optimize } = await import('../../../src/companion/optimize.js');
-    const { snapshot } = await import('../../../src/companion/snapshot.js');
     const root = join(dir, 'registry');
     const atlas = await Atlas.create(root);
     expect(await registerFeatures(atlas, 'gene_expression', ['G1', 'G2', 'G3', 'G2'])).toBe(3);
@@ -230,7 +231,6 @@ describe('registry merge, global_index assignment and version hints', () => {
 describe('a user-defined dense feature space (lognorm_rna, float32 layers/lognorm)', () => {
   it('writes a (cells, F) float32 array and dense pointers; validate accepts it', async () => {
     const { validateAtlas } = await import('../../../src/companion/validate.js');
-    const { optimize } = await import('../../../src/companion/optimize.js');
     const root = join(dir, 'lognorm');
     const atlas = await Atlas.create(root, {
       obs: { pointers: [{ name: 'lognorm_rna', featureSpace: 'lognorm_rna', kind: 'dense' }] },
@@ -258,9 +258,6 @@ describe('a user-defined dense feature space (lognorm_rna, float32 layers/lognor
 
 describe('a one-feature modality (its csr/indices are all 0, so the writer leaves the shard out)', () => {
   it('reads back through the library as written: the missing shard has no recorded size, so it is fill_value', async () => {
-    const { optimize } = await import('../../../src/companion/optimize.js');
-    const { snapshot } = await import('../../../src/companion/snapshot.js');
-    const { RaggedAtlas } = await import('../../../src/index.js');
     const root = join(dir, 'one-feature');
     const atlas = await Atlas.create(root);
     const X = [[3], [0], [7], [1]];
