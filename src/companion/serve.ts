@@ -150,11 +150,10 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
   res.setHeader('Content-Length', String(length));
   if (method === 'HEAD' || length === 0) return void res.end();
   bytes = length;
-  // 256 KiB reads: a quarter of the syscalls and pacing timers of the 64 KiB default (a streaming
-  // client pulls hundreds of MB; on a small machine the server's CPU competes with the client's).
   // The file is opened before the answer starts, so a file that cannot be read (permissions, too
   // many open files, deleted since stat) is a status, not a dropped connection.
   const fh = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+    for (const h of ['Content-Range', 'ETag', 'Accept-Ranges', 'Cache-Control']) res.removeHeader(h);
     send(res, (status = err.code === 'EACCES' || err.code === 'EPERM' ? 403 : err.code === 'ENOENT' ? 404 : 500), 'cannot read the file');
     return undefined;
   });
