@@ -48,9 +48,13 @@ function updateStats(): void {
   $('stats').textContent = `requests ${s.requests} · bytes ${(s.bytes / 1024).toFixed(1)} KiB · snapshot v${atlas.version}`;
 }
 
+/** The atlas URL the snapshot list was read for (Open with another URL reads the list again). */
+let listedUrl: string | undefined;
+
 async function loadVersions(): Promise<void> {
   const select = $<HTMLSelectElement>('version');
   select.innerHTML = '';
+  listedUrl = urlInput.value;
   const versions = await RaggedAtlas.listVersions(urlInput.value, assets);
   for (const v of versions.reverse()) {
     const o = document.createElement('option');
@@ -61,9 +65,16 @@ async function loadVersions(): Promise<void> {
 }
 
 async function open(version?: number): Promise<void> {
+  // The new snapshot is checked out before the old one closes: a failed Open leaves the page on
+  // the atlas it shows, still usable.
+  const next = version === undefined ? await RaggedAtlas.checkoutLatest(urlInput.value, assets) : await RaggedAtlas.checkout(urlInput.value, version, assets);
   for (const c of running.values()) c.abort(); // their atlas is about to close
+  // The query panel held the old snapshot's result, or a query now cancelled (it said "running…" for good).
+  const qresult = $('qresult');
+  qresult.textContent = qresult.textContent === 'running…' ? 'cancelled: another snapshot was opened' : '';
+  lastResult = undefined; // a download must not give the previous snapshot's result
   atlas?.close();
-  atlas = version === undefined ? await RaggedAtlas.checkoutLatest(urlInput.value, assets) : await RaggedAtlas.checkout(urlInput.value, version, assets);
+  atlas = next;
   const a = atlas;
   const total = await a.query().count();
   $('summary').querySelector('.body')!.innerHTML = `
@@ -197,8 +208,11 @@ function columnValues(adata: AnnData): Float32Array {
 
 $('open').addEventListener('submit', (e) => {
   e.preventDefault();
+  // Another atlas URL: its own snapshot list, and its latest snapshot.
+  const other = urlInput.value !== listedUrl;
   const v = $<HTMLSelectElement>('version').value;
-  void open(v === '' ? undefined : Number(v)).catch((err) => showError($('summary').querySelector('.body')!, err));
+  const opened = other ? loadVersions().then(() => open()) : open(v === '' ? undefined : Number(v));
+  void opened.catch((err) => showError($('summary').querySelector('.body')!, err));
 });
 $('groupcol').addEventListener('change', () => void Promise.all([renderCounts(), renderEmbedding()]));
 $('embcol').addEventListener('change', () => void renderEmbedding());
@@ -210,7 +224,9 @@ $('qform').addEventListener('submit', async (e) => {
   out.textContent = 'running…';
   try {
     const t0 = performance.now();
-    let q = atlas!.query().featureJoin($<HTMLSelectElement>('join').value as 'union' | 'intersection').limit(Number($<HTMLInputElement>('limit').value));
+    const limit = $<HTMLInputElement>('limit').value.trim();
+    let q = atlas!.query().featureJoin($<HTMLSelectElement>('join').value as 'union' | 'intersection');
+    if (limit !== '') q = q.limit(Number(limit)); // an empty field means no limit, not 0 rows
     const where = $<HTMLInputElement>('where').value.trim();
     if (where) q = q.where(where);
     const result = await q.featureSpaces('gene_expression').toAnnData({ signal });
@@ -227,11 +243,15 @@ $('qform').addEventListener('submit', async (e) => {
 });
 $('h5ad').addEventListener('click', async () => {
   if (!lastResult) return;
-  const bytes = await toH5ad(lastResult);
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/x-hdf5' }));
-  a.download = 'ragged-atlas-query.h5ad';
-  a.click();
+  try {
+    const bytes = await toH5ad(lastResult);
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/x-hdf5' }));
+    a.download = 'ragged-atlas-query.h5ad';
+    a.click();
+  } catch (err) {
+    showError($('qresult'), err);
+  }
 });
 
 void loadVersions()

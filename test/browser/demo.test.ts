@@ -58,6 +58,17 @@ async function explore(browser: EngineBrowser, pageUrl: string): Promise<string[
   await page.click('#qform button[type=submit]');
   await page.waitFor(() => (document.querySelector('#qresult p')?.textContent ?? '').startsWith('AnnData'), 60_000);
   expect(await page.text('#qresult p')).toMatch(/^AnnData 70 × 765 · nnz 17,126/);
+  // Another snapshot while a query runs: the query panel says it was cancelled (it stayed on
+  // "running…" before) or is cleared (it kept the old snapshot's result), and the page shows v0.
+  await page.fill('#limit', '3000');
+  await page.evaluate(() => {
+    (document.querySelector('#qform') as HTMLFormElement).requestSubmit();
+    (document.querySelector('#version') as HTMLSelectElement).value = '0';
+    (document.querySelector('#open') as HTMLFormElement).requestSubmit();
+  });
+  await page.waitFor(() => (document.querySelector('#summary')?.textContent ?? '').includes('2,700 cells'), 60_000);
+  // Whether the query ended before the switch or was cancelled by it, the old snapshot's answer is gone.
+  expect(['', 'cancelled: another snapshot was opened']).toContain(await page.text('#qresult'));
   await page.close();
   return errors;
 }

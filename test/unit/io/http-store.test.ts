@@ -384,3 +384,18 @@ test('without a cache, withVersionPin fails reads of a file whose ETag changed m
   await s.getRange(hint, { offset: 0, length: 10 });
   await expect(s.getRange(hint, { offset: 0, length: 10 })).resolves.toHaveLength(10);
 });
+
+test('in a browser (a page location), a location that is not an http(s) URL is relative to the page, never a file path', async () => {
+  const { openStore } = await import('../../../src/io/open.js');
+  const g = globalThis as { location?: unknown };
+  const saved = Object.getOwnPropertyDescriptor(g, 'location');
+  Object.defineProperty(g, 'location', { value: { href: 'https://explorer.example.org/app/index.html', origin: 'https://explorer.example.org' }, configurable: true });
+  try {
+    expect((await openStore('atlas/')).url).toBe('https://explorer.example.org/app/atlas');
+    expect((await openStore('/data/pbmc')).url).toBe('https://explorer.example.org/data/pbmc');
+    await expect(openStore('ftp://example.org/atlas')).rejects.toMatchObject({ _tag: 'InvalidInput' });
+  } finally {
+    if (saved) Object.defineProperty(g, 'location', saved);
+    else delete g.location;
+  }
+});
