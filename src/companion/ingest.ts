@@ -275,8 +275,7 @@ async function planModality(
   const refDs = datasets[0]!;
   const [nRows, nVar] = ref.source.shape;
   const obsNames = refDs.obsNames;
-  const varInfo = ref.matrix === 'raw/X' && refDs.raw ? { names: refDs.raw.varNames, cols: refDs.raw.var } : { names: refDs.varNames, cols: refDs.var };
-  const varNamesOf = (ds: InputDataset, matrix: string) => (matrix === 'raw/X' && ds.raw ? ds.raw.varNames : ds.varNames);
+  const varInfo = varOf(refDs, ref.matrix);
   layers.forEach((l, i) => {
     const [r, c] = l.source.shape;
     if (r !== nRows || c !== nVar) {
@@ -288,7 +287,7 @@ async function planModality(
     }
     // The reference's var names label every layer, so each layer's columns must be the same genes
     // in the same order (raw/X, or another file, may list them in another order).
-    const vars = varNamesOf(datasets[i]!, l.matrix);
+    const vars = varOf(datasets[i]!, l.matrix).names;
     const k = vars === varInfo.names ? -1 : vars.findIndex((n, j) => n !== varInfo.names[j]);
     if (k >= 0) {
       throw new InvalidInputError(`layer '${l.layer}' has other var names (features) than layer '${ref.layer}', or the same in another order: column ${k} is '${vars[k]}' there, '${varInfo.names[k]}' here`, {
@@ -309,7 +308,7 @@ async function planModality(
   let keys: string[] = varInfo.names;
   if (m.varKey) {
     const col = varInfo.cols.find((c) => c.name === m.varKey);
-    const unreadable = col ? undefined : refDs.unreadable?.[`${ref.matrix === 'raw/X' && refDs.raw ? 'raw/var' : 'var'}/${m.varKey}`];
+    const unreadable = col ? undefined : refDs.unreadable?.[`${varInfo.path}/${m.varKey}`];
     if (unreadable) throw unreadable;
     if (!col || (col.kind !== 'string' && col.kind !== 'categorical')) throw new InvalidInputError(`var column '${m.varKey}' not found (or not strings)`, { where: ref.file });
     keys = col.kind === 'string' ? col.values.map((v, i) => v ?? varInfo.names[i]!) : Array.from(col.codes, (k, i) => (k < 0 ? varInfo.names[i]! : col.categories[k]!));
@@ -329,6 +328,11 @@ async function planModality(
     featureUids: spec.hasVarDf ? keys.map((k) => makeStableUid(k)) : [],
     obsIndex: undefined,
   };
+}
+
+/** The var (features) a matrix of `ds` is labelled by: raw/var for raw/X, else var. */
+function varOf(ds: InputDataset, matrix: string): { names: string[]; cols: ObsColumn[]; path: 'raw/var' | 'var' } {
+  return matrix === 'raw/X' && ds.raw ? { names: ds.raw.varNames, cols: ds.raw.var, path: 'raw/var' } : { names: ds.varNames, cols: ds.var, path: 'var' };
 }
 
 function parseLayerRef(s: string, input: string | InputDataset, format?: InputFormat): LayerRef {

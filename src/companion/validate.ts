@@ -177,10 +177,11 @@ async function nodeAt(root: string, path: string): Promise<Node> {
     const meta = parseArrayMetadata(doc, 'zarr.json');
     const shards: string[] = [];
     const sizes = (meta.attributes[HINTS_ATTRIBUTE] as { shard_nbytes?: Record<string, unknown> } | undefined)?.shard_nbytes;
+    const name = path.split('/').slice(1).join('/'); // within its group
     for (const [key, n] of Object.entries(sizes && typeof sizes === 'object' ? sizes : {})) {
       const size = await stat(join(root, path, key)).then((st) => st.size, () => undefined);
-      if (size === undefined) shards.push(`'${path.split('/').slice(1).join('/')}' shard ${key} is missing (zarr.json records ${n} bytes)`);
-      else if (size !== n) shards.push(`'${path.split('/').slice(1).join('/')}' shard ${key} has ${size} bytes, zarr.json records ${n}`);
+      if (size === undefined) shards.push(`'${name}' shard ${key} is missing (zarr.json records ${n} bytes)`);
+      else if (size !== n) shards.push(`'${name}' shard ${key} has ${size} bytes, zarr.json records ${n}`);
     }
     return { kind: 'array', info: { shape: meta.shape, dtype: meta.dataType as ArrayInfo['dtype'] }, shards };
   } catch (err) {

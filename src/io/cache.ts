@@ -261,22 +261,6 @@ interface FileSession {
 }
 
 /**
- * Wraps a store so immutable reads are served from `cache` after the first fetch.
- *
- * ETags: every network answer's ETag (reported by the inner store through `ReadOptions.onVersion`,
- * which wrappers between the cache and the HttpStore must pass through) is part of the cache key, and
- * the first answer (or validation, `revalidate: 'session'`) of a file in a session pins the ETag
- * the session serves that file at. When it differs from the ETag recorded in the cache, every cached
- * entry of the file is dropped and reads go to the network. A later answer for the same file with yet
- * another ETag means the file changed while the session was reading it (or the server is
- * inconsistent, e.g. replicas with different ETags): since bytes of the old version were already
- * returned, re-reading cannot make the caller's data consistent, so that read and every later read of
- * the file in this session throw an `HttpError` (fields `etag`, `expectedEtag`); the stale entries are
- * dropped, and a new session (a new checkout) reads the new version. Bytes of two ETags are never
- * mixed. Where a host sends (or exposes) no ETag, its Last-Modified date is the version (HttpStore);
- * an answer with neither cannot be compared and is accepted as the pinned version.
- */
-/**
  * A cache call that can neither fail a read nor hold it: a rejection or a synchronous throw gives
  * `fallback`, and so does a call still pending after CACHE_WAIT_MS (an IndexedDB open blocked by a
  * pending deleteDatabase in another tab never settles). A cache only ever costs speed.
@@ -294,6 +278,22 @@ async function bounded<T>(call: () => Promise<T>, fallback: T): Promise<T> {
 /** How long a read waits for the cache before it goes to the network. */
 const CACHE_WAIT_MS = 3000;
 
+/**
+ * Wraps a store so immutable reads are served from `cache` after the first fetch.
+ *
+ * ETags: every network answer's ETag (reported by the inner store through `ReadOptions.onVersion`,
+ * which wrappers between the cache and the HttpStore must pass through) is part of the cache key, and
+ * the first answer (or validation, `revalidate: 'session'`) of a file in a session pins the ETag
+ * the session serves that file at. When it differs from the ETag recorded in the cache, every cached
+ * entry of the file is dropped and reads go to the network. A later answer for the same file with yet
+ * another ETag means the file changed while the session was reading it (or the server is
+ * inconsistent, e.g. replicas with different ETags): since bytes of the old version were already
+ * returned, re-reading cannot make the caller's data consistent, so that read and every later read of
+ * the file in this session throw an `HttpError` (fields `etag`, `expectedEtag`); the stale entries are
+ * dropped, and a new session (a new checkout) reads the new version. Bytes of two ETags are never
+ * mixed. Where a host sends (or exposes) no ETag, its Last-Modified date is the version (HttpStore);
+ * an answer with neither cannot be compared and is accepted as the pinned version.
+ */
 export function withCache(inner: ByteStore, options: CacheOptions): ByteStore {
   const { cache } = options;
   const ok = options.cacheable ?? defaultCacheable;

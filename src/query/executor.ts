@@ -252,9 +252,9 @@ export class AtlasExecutor implements QueryExecutor {
    */
   #checkSpaces(spec: QuerySpec): void {
     const have = [...new Set(this.catalog.pointerFields(spec.obsTable).map((f) => f.featureSpace))];
-    const named = [...(spec.features ? [['features', spec.features.featureSpace]] : []), ...Object.keys(spec.layers).map((s) => ['layers', s])];
+    const named: [string, string][] = [...(spec.features ? [['features', spec.features.featureSpace] as [string, string]] : []), ...Object.keys(spec.layers).map((s): [string, string] => ['layers', s])];
     for (const [call, space] of named) {
-      if (!have.includes(space!)) {
+      if (!have.includes(space)) {
         throw new QueryError(`${call}() names feature space "${space}", which no pointer field of the obs table holds (have: ${have.join(', ') || 'none'})`);
       }
     }

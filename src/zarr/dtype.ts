@@ -104,13 +104,14 @@ export function parseDataType(raw: unknown, where: string): DataType {
   throw new UnsupportedError(`data type "${name}" is not supported (numeric and bool arrays only)`, { feature: `data_type ${name}`, where });
 }
 
-/**
- * Parses a v3 `fill_value` for `dtype`: JSON numbers, the strings "NaN", "Infinity", "-Infinity",
- * hex bit patterns ("0x7fc00000") for floats, and true/false for bool.
- */
 /** Marks an integer fill_value literal kept as its digits (metadata.ts parseJsonBytes). */
 export const BIG_FILL = 'zarr-integer-literal:';
 
+/**
+ * Parses a v3 `fill_value` for `dtype`: JSON numbers (a BIG_FILL literal for exact int64 / uint64
+ * beyond 2^53), the strings "NaN", "Infinity", "-Infinity", hex bit patterns ("0x7fc00000") for
+ * floats, and true/false for bool.
+ */
 export function parseFillValue(given: unknown, dtype: DataType, where: string): FillValue {
   const digits = typeof given === 'string' && given.startsWith(BIG_FILL) ? given.slice(BIG_FILL.length) : undefined;
   const raw = digits === undefined ? given : Number(digits);

@@ -283,6 +283,7 @@ class ReadContext {
     const shardBytes = new Map<number, Uint8Array>();
     const indexes = await this.#each(this.plan.shards, async (_, i) => {
       const cacheKey = indexCacheKey(array, keys[i]!);
+      const recorded = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
       const load = array.indexCache.getOrLoad(cacheKey, async () => {
         this.progress.indexReads++;
         if (whole) {
@@ -291,17 +292,15 @@ class ReadContext {
           if (shard) shardBytes.set(i, shard.bytes);
           return shard?.index ?? null;
         }
-        const sizeHint = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
-        const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard, { sizeHint });
+        const index = await fetchShardIndex(array.store, keys[i]!, sharding, array.layout.chunksPerShard, { sizeHint: recorded });
         // An index at the end: one range with a size hint, or a tail read where the store has them (readTail), else size + range.
-        this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && sizeHint === undefined && !array.store.getTail ? 2 : 1);
+        this.#note(index ? shardIndexSize(sharding, array.layout.chunksPerShard) : 0, sharding.indexLocation === 'end' && index && recorded === undefined && !array.store.getTail ? 2 : 1);
         return index;
       });
       // A shard whose size zarr.json records was written: if the store has none, that is an
       // incomplete upload or a host that failed, not fill_value (zarr-python deletes all-empty
       // shards, and the companion then records no size). The absence is not remembered (the next
       // read asks again), also when this read stops waiting first (another shard failed).
-      const recorded = outerChunkSizeHint(array, this.plan.shards[i]!.coords);
       if (recorded !== undefined) void load.then((index) => index === null && array.indexCache.forget(cacheKey, load), () => undefined);
       const index = await untilAborted(load, this.#signal, keys[i]!);
       if (index === null && recorded !== undefined) {
