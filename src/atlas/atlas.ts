@@ -7,7 +7,7 @@
 // src/lance), or a LanceDB Cloud database (`{cloud: {db: 'db://…'}, zarr}`, read through
 // src/rest by cloud-table.ts, with queries evaluated by the service). The zarr side is the same.
 import type * as arrow from 'apache-arrow';
-import { AbortedError, NotFoundError, QueryError, UnsupportedError } from '../errors.js';
+import { AbortedError, CorruptDataError, NotFoundError, QueryError, UnsupportedError } from '../errors.js';
 import { HttpStore, type HttpStoreOptions } from '../io/http.js';
 import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/cache.js';
 import { openStore } from '../io/open.js';
@@ -238,6 +238,18 @@ async function readSnapshots(lanceDb: ByteStore, opts: AtlasOptions): Promise<Sn
   return parseSnapshotRecords(await table.scan({ signal: opts.signal }), name);
 }
 
+/**
+ * The one record of a version, or none. Two rows with one version number (two writers that each
+ * took max + 1) pin different tables: which one "v3" means cannot be known, so neither is opened.
+ */
+function unambiguous(rows: SnapshotRecord[], where: string): SnapshotRecord | undefined {
+  const pins = (r: SnapshotRecord) => JSON.stringify({ ...r, createdAt: '' });
+  if (rows.length > 1 && rows.some((r) => pins(r) !== pins(rows[0]!))) {
+    throw new CorruptDataError(`snapshot v${rows[0]!.version} is recorded ${rows.length} times with different pins (two snapshots written at once?); check out another version, or remove one of the rows`, { where });
+  }
+  return rows[0];
+}
+
 export class RaggedAtlas {
   readonly version: number;
   readonly record: SnapshotRecord;
@@ -293,7 +305,7 @@ export class RaggedAtlas {
   /** The atlas as it was at snapshot `version`: every table pinned to its recorded Lance version. */
   static async checkout(location: AtlasLocation, version: number, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
     return RaggedAtlas.#checkout(location, opts, (records, where) => {
-      const record = records.find((r) => r.version === version);
+      const record = unambiguous(records.filter((r) => r.version === version), where);
       if (!record) throw new NotFoundError(`snapshot v${version} does not exist (versions: ${records.map((r) => r.version).join(', ') || 'none'})`, { where });
       return record;
     });
@@ -302,7 +314,8 @@ export class RaggedAtlas {
   /** The newest snapshot. */
   static async checkoutLatest(location: AtlasLocation, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
     return RaggedAtlas.#checkout(location, opts, (records, where) => {
-      const record = records[records.length - 1];
+      const last = records[records.length - 1];
+      const record = last && unambiguous(records.filter((r) => r.version === last.version), where);
       if (!record) throw new NotFoundError('the atlas has no snapshot yet (run `ragged-atlas snapshot`)', { where });
       return record;
     });

@@ -56,3 +56,28 @@ export function inferPointerFields(schema: Schema, knownFeatureSpaces: Iterable<
   }
   return out;
 }
+
+/**
+ * homeobox's built-in feature spaces whose reconstructor has no `as_anndata` endpoint (format
+ * reference §4, the built-in specs), with the form they have instead. homeobox leaves them out of
+ * to_anndata's field choice and drops them from to_mudata; so do we.
+ */
+const NO_ANNDATA_FORM: Record<string, string> = {
+  chromatin_accessibility: 'fragments (homeobox as_fragments)',
+  image_tiles: 'image tiles (homeobox as_spatial_batch)',
+};
+
+/** What a pointer field holds when it is not a matrix (no AnnData form), else undefined. */
+export function nonAnnDataForm(field: PointerField): string | undefined {
+  if (field.kind === 'spatial') return 'images (homeobox as_spatial_batch)';
+  return Object.hasOwn(NO_ANNDATA_FORM, field.featureSpace) ? NO_ANNDATA_FORM[field.featureSpace] : undefined;
+}
+
+/**
+ * The zarr_group code that also means "absent" for this field, or -1. homeobox 0.2.0–0.2.3 filled
+ * the pointers of a modality a dataset lacks with `zarr_group = ""` (and `feature_space = ""`)
+ * instead of nulls, and tested `zarr_group != ""`; so for those structs "" is absence too.
+ */
+export function absentGroupCode(field: PointerField, groups: readonly string[]): number {
+  return field.legacyFeatureSpaceChild ? groups.indexOf('') : -1;
+}

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { FeatureSpaceRegistry, type FeatureSpaceSpec, type UserFeatureSpaceDef } from './feature-spaces.js';
-import { connect, createTable, DEFAULT_STORAGE_VERSION, ensureVersionHint, loadLance } from './tables/lance.js';
+import { connect, createTable, DEFAULT_STORAGE_VERSION, ensureVersionHint, loadLance, readRows } from './tables/lance.js';
 import {
   atlasVersionsSchema,
   datasetsSchema,
@@ -202,27 +202,51 @@ async function readConfig(root: string): Promise<AtlasConfig | undefined> {
   }
 }
 
-/** For atlases written by homeobox itself: the obs table is the one with uid, dataset_uid and a pointer. */
+/**
+ * For atlases written by homeobox itself, whose table names are its create() arguments: the
+ * version table is the one with atlas_versions' columns, and its latest record names the dataset
+ * table and the obs tables. Without a record, the obs table is the one with uid, dataset_uid and a
+ * pointer, and the dataset table the one with zarr_group, feature_space and layout_uid.
+ */
 async function inferConfig(db: Connection, names: Set<string>): Promise<AtlasConfig> {
-  let obsTable: string | undefined;
-  for (const n of names) {
-    if (n === 'datasets' || n === 'atlas_versions' || n === FEATURE_LAYOUTS_TABLE || n.endsWith('_registry')) continue;
+  const columnsOf = async (n: string) => {
     const t = await db.openTable(n);
     const schema = await t.schema();
     t.close();
-    const fieldNames = new Set(schema.fields.map((f: { name: string }) => f.name));
-    if (fieldNames.has('uid') && fieldNames.has('dataset_uid') && obsDefFromSchema(schema as never).pointers.length > 0) {
-      obsTable = n;
-      break;
+    return { schema, has: new Set<string>(schema.fields.map((f: { name: string }) => f.name)) };
+  };
+  const candidates = [...names].filter((n) => n !== FEATURE_LAYOUTS_TABLE && !n.endsWith('_registry')).sort();
+  const find = async (test: (has: Set<string>, schema: unknown) => boolean, among = candidates) => {
+    for (const n of among) {
+      if (!names.has(n)) continue;
+      const { has, schema } = await columnsOf(n);
+      if (test(has, schema)) return n;
     }
+    return undefined;
+  };
+  const versionTable = names.has('atlas_versions') ? 'atlas_versions' : ((await find((has) => has.has('version') && has.has('dataset_table_name') && has.has('registry_table_names'))) ?? 'atlas_versions');
+  const records = names.has(versionTable) ? await readRows(await db.openTable(versionTable)).catch(() => []) : [];
+  const latest = records.reduce<(typeof records)[number] | undefined>((a, r) => (!a || Number(r.version) > Number(a.version) ? r : a), undefined);
+  let recordedObs: string[] = [];
+  try {
+    recordedObs = latest?.obs_table_versions ? Object.keys(JSON.parse(String(latest.obs_table_versions)) as object) : latest?.cell_table_name ? [String(latest.cell_table_name)] : [];
+  } catch {
+    // an unreadable record: fall back to the schemas
   }
+  const isObs = (has: Set<string>, schema: unknown) => has.has('uid') && has.has('dataset_uid') && obsDefFromSchema(schema as never).pointers.length > 0;
+  const obsTable = (await find(isObs, recordedObs)) ?? (await find(isObs, candidates.filter((n) => n !== versionTable)));
   if (!obsTable) throw new NotFoundError('cannot find an obs table (uid, dataset_uid and a pointer struct) in this atlas');
+  const recordedDatasets = latest?.dataset_table_name ? String(latest.dataset_table_name) : undefined;
+  const datasetTable =
+    (recordedDatasets && names.has(recordedDatasets) ? recordedDatasets : undefined) ??
+    (names.has('datasets') ? 'datasets' : await find((has) => has.has('zarr_group') && has.has('feature_space') && has.has('layout_uid'), candidates.filter((n) => n !== obsTable && n !== versionTable))) ??
+    'datasets';
   return {
     format: 'homeobox',
     homeoboxFormat: '0.2.8',
     obsTable,
-    datasetTable: 'datasets',
-    versionTable: 'atlas_versions',
+    datasetTable,
+    versionTable,
     featureSpaces: [],
     storageVersion: DEFAULT_STORAGE_VERSION,
   };

@@ -40,14 +40,14 @@ export async function optimize(atlas: Atlas, progress: Progress = silentProgress
     progress.phase(`indexing ${table.name}`);
     res.deduplicated[table.name] = await dedupeNewRows(table, ['uid']);
     res.indexed[fs] = await reindexRegistry(table);
-    await retry(table, () => table.createIndex('uid', { config: Index.btree(), replace: true }));
+    await retry(table, () => table.createIndex('uid', { config: Index.btree(), replace: true, name: 'uid_idx' }));
     await retry(table, () => table.optimize(KEEP_VERSIONS));
     res.layoutRowsSynced += await syncLayoutsGlobalIndex(atlas.layouts, table);
     progress.done();
   }
   progress.phase('indexing _feature_layouts');
-  await retry(atlas.layouts, () => atlas.layouts.createIndex('feature_uid', { config: Index.fts(), replace: true }));
-  await retry(atlas.layouts, () => atlas.layouts.createIndex('layout_uid', { config: Index.btree(), replace: true }));
+  await retry(atlas.layouts, () => atlas.layouts.createIndex('feature_uid', { config: Index.fts(), replace: true, name: 'feature_uid_idx' }));
+  await retry(atlas.layouts, () => atlas.layouts.createIndex('layout_uid', { config: Index.btree(), replace: true, name: 'layout_uid_idx' }));
   await retry(atlas.layouts, () => atlas.layouts.optimize(KEEP_VERSIONS));
   progress.done();
   await atlas.ensureHints();

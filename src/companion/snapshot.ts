@@ -31,6 +31,34 @@ export interface SnapshotResult {
   report: ValidationReport;
 }
 
+/**
+ * `obs_table_versions` of the new record: ours at its pinned version, and every other obs table
+ * the latest record lists (an atlas homeobox made with several) at its current version, in the
+ * recorded order. homeobox's checkout opens only the tables a record lists, so leaving one out
+ * would hide it at this snapshot.
+ */
+async function obsTableVersions(atlas: Atlas, ours: number): Promise<Record<string, number>> {
+  const rows = await readRows(atlas.versions, { select: ['version', 'obs_table_versions'] }).catch(() => []);
+  const latest = rows.reduce<(typeof rows)[number] | undefined>((a, r) => (!a || Number(r.version) > Number(a.version) ? r : a), undefined);
+  let recorded: string[] = [];
+  try {
+    recorded = Object.keys(JSON.parse(String(latest?.obs_table_versions ?? '{}')) as object);
+  } catch {
+    // an unreadable record names no other tables; validate reports records
+  }
+  const existing = new Set(await atlas.db.tableNames());
+  const out: Record<string, number> = {};
+  for (const name of recorded.includes(atlas.config.obsTable) ? recorded : [atlas.config.obsTable, ...recorded]) {
+    if (name === atlas.config.obsTable) out[name] = ours;
+    else if (existing.has(name)) {
+      const t = await atlas.db.openTable(name);
+      out[name] = await t.version();
+      t.close();
+    }
+  }
+  return out;
+}
+
 export async function snapshot(atlas: Atlas, progress: Progress = silentProgress): Promise<SnapshotResult> {
   progress.phase('snapshot: pinning table versions');
   await atlas.refresh();
@@ -45,7 +73,7 @@ export async function snapshot(atlas: Atlas, progress: Progress = silentProgress
     const totalRows = await atlas.obs.countRows();
     const registries = [...atlas.registries];
     const record: Omit<AtlasVersionRecord, 'version'> = {
-      obs_table_versions: pyJsonDumps({ [atlas.config.obsTable]: pinned.get(atlas.obs.name)! }),
+      obs_table_versions: pyJsonDumps(await obsTableVersions(atlas, pinned.get(atlas.obs.name)!)),
       dataset_table_name: atlas.datasets.name,
       dataset_table_version: pinned.get(atlas.datasets.name)!,
       registry_table_names: pyJsonDumps(Object.fromEntries(registries.map(([fs, t]) => [fs, t.name]))),

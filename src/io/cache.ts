@@ -222,15 +222,17 @@ export interface CacheOptions {
    * are cached by name, without an ETag, and never validated (an ETag could change with identical
    * bytes, e.g. after a copy, and must not fail a read then). Default: the files the Lance format
    * names with a UUID — `<table>.lance/data/*.lance`, `_indices/<uuid>/…`, `_deletions/…`,
-   * `_transactions/…` — and version manifests `_versions/*.manifest` (a committed version's
-   * manifest is written once, put-if-not-exists, and never rewritten). Zarr files, the companion's
-   * config and everything else are checked.
+   * `_transactions/…`. Version manifests `_versions/*.manifest` are checked like other files: a
+   * table never rewrites one, but a table dropped and created again (an atlas rebuilt at the same
+   * URL) numbers its versions from 1 again, and the old manifest would point at the old data
+   * files, whose bytes the cache may still hold. Zarr files, the companion's config and everything
+   * else are checked too.
    */
   uniqueNames?: (key: string) => boolean;
 }
 
 const defaultCacheable = (key: string) => !isMutableKey(key);
-const LANCE_UNIQUE = /\.lance\/(data\/[^/]+\.lance|_indices\/[^/]+\/[^/]+|_deletions\/[^/]+|_transactions\/[^/]+|_versions\/[^/]+\.manifest)$/;
+const LANCE_UNIQUE = /\.lance\/(data\/[^/]+\.lance|_indices\/[^/]+\/[^/]+|_deletions\/[^/]+|_transactions\/[^/]+)$/;
 /** The default `uniqueNames`: files the Lance format names with a UUID (to compose with your own rule). */
 export const isLanceUniqueName = (key: string): boolean => LANCE_UNIQUE.test(key);
 

@@ -96,10 +96,16 @@ export class AtlasQuery {
     return this.#with({ search: { vector: Float32Array.from(vector), column: options.column, metric, k: options.k } });
   }
 
-  /** Pins the output features of `featureSpace` to these registry uids (sorted by global_index in the result). */
+  /**
+   * Pins the output features of `featureSpace` to these registry uids (sorted by global_index in the
+   * result). One list per feature space, as in homeobox: a second call for the same space replaces
+   * the first, a call for another space adds to it. Without selectFields() / featureSpaces(), the
+   * spaces given here also choose the pointer fields a terminal reconstructs (homeobox ≥ 0.2.5).
+   */
   features(uids: string[], featureSpace: string): AtlasQuery {
     if (!Array.isArray(uids) || !uids.length) throw new QueryError('features() needs a non-empty list of feature uids');
-    return this.#with({ features: { uids: [...uids], featureSpace } });
+    if (typeof featureSpace !== 'string' || !featureSpace) throw new QueryError('features() needs a feature space name');
+    return this.#with({ features: { ...this.#spec.features, [featureSpace]: [...uids] } });
   }
 
   featureJoin(mode: FeatureJoin): AtlasQuery {

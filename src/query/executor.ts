@@ -1,10 +1,10 @@
 // Runs AtlasQuery terminals against one checked-out atlas: obs selection (obs-select), per-field
 // matrix reads (read-field), and assembly into AnnData / MuData / Arrow results.
 import type * as arrow from 'apache-arrow';
-import { QueryError, throwIfAborted } from '../errors.js';
+import { QueryError, UnsupportedError, throwIfAborted } from '../errors.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { AtlasCatalog } from '../atlas/catalog.js';
-import type { PointerField } from '../atlas/pointer-fields.js';
+import { absentGroupCode, nonAnnDataForm, type PointerField } from '../atlas/pointer-fields.js';
 import { UNSUPPORTED_META, type StructChildren } from '../lance/index.js';
 import type { QueryExecutor, QueryProgress, RunOptions } from './atlas-query.js';
 import { groupCount } from './group-count.js';
@@ -18,7 +18,7 @@ import { quoteIdent } from './predicate/index.js';
 import { child, type FieldReadContext } from './read-context.js';
 import { prefetchCscColumns } from './read-csc.js';
 import { readField } from './read-field.js';
-import type { QuerySpec } from './spec.js';
+import { featuresOf, type QuerySpec } from './spec.js';
 
 /**
  * toBatches: units (batch-units.ts) whose matrices are read ahead of the consumer, by default.
@@ -67,15 +67,9 @@ export class AtlasExecutor implements QueryExecutor {
   async toAnnData(spec: QuerySpec, opts: RunOptions): Promise<AnnData> {
     const progress = newProgress();
     const table = this.#table(spec);
-    const active = this.#activeFields(spec).filter((f) => f.kind !== 'spatial');
-    if (active.length > 1) {
-      throw new QueryError(
-        `toAnnData() needs exactly one active pointer field; this query has ${active.map((f) => `${f.name} (${f.featureSpace})`).join(', ')}: narrow it with selectFields() or featureSpaces(), or use toMuData()`,
-      );
-    }
-    const field = active[0];
+    const field = this.#anndataField(spec, 'toAnnData()');
     const columns = [...this.#metadataColumns(table, spec), ...(field ? [field.name] : [])];
-    const extraWhere = field ? [`${quoteIdent(field.name)}.zarr_group IS NOT NULL`] : [];
+    const extraWhere = field ? [presenceFilter(field)] : [];
     this.#prefetchCatalog(field);
     const ctx = this.readContext(opts, progress);
     // A features() query over whole groups: its CSC columns are read while obs rows are selected.
@@ -102,11 +96,9 @@ export class AtlasExecutor implements QueryExecutor {
 
   async *toBatches(spec: QuerySpec, batchSize: number, opts: RunOptions & { readAhead?: number }): AsyncIterable<AnnData> {
     const table = this.#table(spec);
-    const active = this.#activeFields(spec).filter((f) => f.kind !== 'spatial');
-    if (active.length > 1) throw new QueryError(`toBatches() needs exactly one active pointer field (${active.map((f) => f.name).join(', ')}): use selectFields()`);
-    const field = active[0];
+    const field = this.#anndataField(spec, 'toBatches()');
     const columns = [...this.#metadataColumns(table, spec), ...(field ? [field.name] : [])];
-    const extraWhere = field ? [`${quoteIdent(field.name)}.zarr_group IS NOT NULL`] : [];
+    const extraWhere = field ? [presenceFilter(field)] : [];
     const progress = newProgress();
     // Obs rows stream in (selectObsStream) and are cut into batches; consecutive batches of the
     // same zarr groups are read as one unit (bigger requests, same joins: batch-units.ts), and the
@@ -149,7 +141,8 @@ export class AtlasExecutor implements QueryExecutor {
 
   async toMuData(spec: QuerySpec, opts: RunOptions): Promise<MuData> {
     const table = this.#table(spec);
-    const fields = this.#activeFields(spec).filter((f) => f.kind !== 'spatial');
+    // Fields without an AnnData form (fragments, images) are left out, as homeobox's to_mudata drops them.
+    const fields = this.#activeFields(spec).filter((f) => !nonAnnDataForm(f));
     const pointers = this.catalog.pointerFields(spec.obsTable);
     const columns = [...this.#metadataColumns(table, spec), ...fields.map((f) => f.name)];
     for (const f of fields) this.#prefetchCatalog(f);
@@ -157,19 +150,20 @@ export class AtlasExecutor implements QueryExecutor {
     const rows = await this.#selectRows(table, spec, select, () => selectObs(table, spec, select));
     const progress = newProgress();
     const shared = obsFrame(rows, pointers);
+    const results = await Promise.all(fields.map((f) => readField({ ...this.readContext(opts, progress), sortIndices: opts.sortIndices ?? true }, f, rows, spec)));
+    // Modalities in the obs schema's field order, whichever read finished first (it is the .h5mu mod-order).
     const mod: Record<string, AnnData> = {};
     const present: Record<string, Uint8Array> = {};
-    await Promise.all(
-      fields.map(async (f) => {
-        const res = await readField({ ...this.readContext(opts, progress), sortIndices: opts.sortIndices ?? true }, f, rows, spec);
-        const mask = new Uint8Array(rows.numRows);
-        for (const i of res.present) mask[i] = 1;
-        present[f.name] = mask;
-        const frame = obsFrame(rows, pointers, res.present);
-        const { [res.xLayer]: X, ...layers } = res.layers;
-        mod[f.name] = annData(frame, { var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] });
-      }),
-    );
+    fields.forEach((f, k) => {
+      const res = results[k]!;
+      if (!res.present.length) return; // a modality no row has is left out, as homeobox does
+      const mask = new Uint8Array(rows.numRows);
+      for (const i of res.present) mask[i] = 1;
+      present[f.name] = mask;
+      const frame = obsFrame(rows, pointers, res.present);
+      const { [res.xLayer]: X, ...layers } = res.layers;
+      mod[f.name] = annData(frame, { var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] });
+    });
     return lazyObsNames({ obs: shared.obs, mod, present }, shared.names);
   }
 
@@ -252,7 +246,7 @@ export class AtlasExecutor implements QueryExecutor {
    */
   #checkSpaces(spec: QuerySpec): void {
     const have = [...new Set(this.catalog.pointerFields(spec.obsTable).map((f) => f.featureSpace))];
-    const named: [string, string][] = [...(spec.features ? [['features', spec.features.featureSpace] as [string, string]] : []), ...Object.keys(spec.layers).map((s): [string, string] => ['layers', s])];
+    const named: [string, string][] = [...Object.keys(spec.features ?? {}).map((s): [string, string] => ['features', s]), ...Object.keys(spec.layers).map((s): [string, string] => ['layers', s])];
     for (const [call, space] of named) {
       if (!have.includes(space)) {
         throw new QueryError(`${call}() names feature space "${space}", which no pointer field of the obs table holds (have: ${have.join(', ') || 'none'})`);
@@ -260,21 +254,62 @@ export class AtlasExecutor implements QueryExecutor {
     }
   }
 
+  /**
+   * The pointer fields a terminal reconstructs, chosen as homeobox's `_active_pointer_fields` does:
+   * selectFields() if given, else featureSpaces(), else the spaces features() names, else all.
+   * features() for a space none of them holds is an error (homeobox raises too), not an unpinned
+   * matrix or a silently ignored filter.
+   */
   #activeFields(spec: QuerySpec): PointerField[] {
     this.#checkSpaces(spec);
-    let fields = this.catalog.pointerFields(spec.obsTable);
-    if (spec.featureSpaces) {
-      const unknown = spec.featureSpaces.filter((s) => !fields.some((f) => f.featureSpace === s));
-      if (unknown.length) throw new QueryError(`no pointer field in feature space ${unknown.join(', ')} (have ${fields.map((f) => f.featureSpace).join(', ')})`);
-      fields = fields.filter((f) => spec.featureSpaces!.includes(f.featureSpace));
-    }
+    const all = this.catalog.pointerFields(spec.obsTable);
+    let fields = all;
     if (spec.fields) {
-      const unknown = spec.fields.filter((s) => !fields.some((f) => f.name === s));
-      if (unknown.length) throw new QueryError(`no pointer field named ${unknown.join(', ')}`);
-      fields = fields.filter((f) => spec.fields!.includes(f.name));
+      const unknown = spec.fields.filter((s) => !all.some((f) => f.name === s));
+      if (unknown.length) throw new QueryError(`no pointer field named ${unknown.join(', ')} (have ${all.map((f) => f.name).join(', ')})`);
+      fields = all.filter((f) => spec.fields!.includes(f.name));
+    } else if (spec.featureSpaces) {
+      const unknown = spec.featureSpaces.filter((s) => !all.some((f) => f.featureSpace === s));
+      if (unknown.length) throw new QueryError(`no pointer field in feature space ${unknown.join(', ')} (have ${all.map((f) => f.featureSpace).join(', ')})`);
+      fields = all.filter((f) => spec.featureSpaces!.includes(f.featureSpace));
+    } else if (spec.features) {
+      fields = all.filter((f) => featuresOf(spec, f.featureSpace));
+    }
+    const selected = new Set(fields.map((f) => f.featureSpace));
+    const mismatched = Object.keys(spec.features ?? {}).filter((s) => !selected.has(s));
+    if (mismatched.length) {
+      throw new QueryError(`features() was set for feature space ${mismatched.join(', ')}, but the selected pointer fields are in ${[...selected].join(', ') || 'none'}`);
     }
     return fields;
   }
+
+  /**
+   * The one field toAnnData / toBatches reconstruct: the active fields that have an AnnData form
+   * (homeobox's `_resolve_single_anndata_field`). None active: obs only. Active fields of which
+   * none is a matrix (fragments, images) is an error, as is more than one matrix.
+   */
+  #anndataField(spec: QuerySpec, terminal: string): PointerField | undefined {
+    const active = this.#activeFields(spec);
+    const matrices = active.filter((f) => !nonAnnDataForm(f));
+    if (active.length && !matrices.length) {
+      throw new UnsupportedError(`${terminal} cannot reconstruct ${active.map((f) => `${f.name}: it holds ${nonAnnDataForm(f)}`).join('; ')}; these have no AnnData form`, { feature: `${active[0]!.featureSpace} as AnnData` });
+    }
+    if (matrices.length > 1) {
+      throw new QueryError(
+        `${terminal} needs exactly one active pointer field with an AnnData form; this query has ${matrices.map((f) => `${f.name} (${f.featureSpace})`).join(', ')}: narrow it with selectFields(), featureSpaces() or features(), or use toMuData()`,
+      );
+    }
+    return matrices[0];
+  }
+}
+
+/**
+ * The rows that have this modality: `zarr_group IS NOT NULL`, and for homeobox 0.2.0–0.2.3 structs
+ * also not "" (absentGroupCode).
+ */
+function presenceFilter(field: PointerField): string {
+  const zg = `${quoteIdent(field.name)}.zarr_group`;
+  return field.legacyFeatureSpaceChild ? `${zg} IS NOT NULL AND ${zg} <> ''` : `${zg} IS NOT NULL`;
 }
 
 /** Everything that decides which obs rows and columns a selection returns, as a string. */
@@ -292,7 +327,7 @@ function obsKey(spec: QuerySpec, select: SelectOptions): string {
  */
 function pointerChildren(field: PointerField, spec: QuerySpec, cscEverywhere: boolean): StructChildren | undefined {
   if (field.kind !== 'sparse') return undefined;
-  if (spec.features?.featureSpace !== field.featureSpace) return { [field.name]: ['zarr_group', 'start', 'end'] };
+  if (!featuresOf(spec, field.featureSpace)) return { [field.name]: ['zarr_group', 'start', 'end'] };
   return cscEverywhere ? { [field.name]: ['zarr_group', 'zarr_row'] } : undefined;
 }
 
@@ -335,8 +370,9 @@ function batchInfo(t: arrow.Table, field: PointerField): BatchInfo {
   const zg = stringCodes(child(ptr, 'zarr_group'));
   const used = new Set<number>();
   const present: number[] = [];
+  const absent = absentGroupCode(field, zg.values);
   zg.codes.forEach((c, i) => {
-    if (c >= 0) {
+    if (c >= 0 && c !== absent) {
       used.add(c);
       present.push(i);
     }

@@ -7,7 +7,7 @@ import type { PointerField } from '../atlas/pointer-fields.js';
 import { prefetchShardIndexes, readAll, readRanges, type ZarrArray } from '../zarr/index.js';
 import { assembleCsrFromCsc, cscColumnRanges, resultType, type CscGroupInput } from '../reconstruct/index.js';
 import type { Matrix } from '../anndata/types.js';
-import type { QuerySpec } from './spec.js';
+import { featuresOf, type QuerySpec } from './spec.js';
 import { stringsAt } from '../arrow/columns.js';
 import { array, child, joinFor, layersOf, nums, pointerWith, readOpts, type FieldReadContext, type Group } from './read-context.js';
 
@@ -93,7 +93,8 @@ function cscKey(zarrGroup: string, layerNames: string[], eff: Int32Array): strin
  * real read then repeats the work and reports them.
  */
 export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, spec: QuerySpec): void {
-  if (field.kind !== 'sparse' || !spec.features || spec.features.featureSpace !== field.featureSpace) return;
+  const uids = featuresOf(spec, field.featureSpace);
+  if (field.kind !== 'sparse' || !uids) return;
   const cache = (ctx.cscColumns ??= new Map());
   const layerNames = layersOf(ctx.catalog, spec, field.featureSpace);
   if (!layerNames) return;
@@ -101,7 +102,7 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
   let settle!: (v: boolean | Promise<boolean>) => void;
   const knownP = new Promise<boolean>((ok) => (settle = ok));
   const started = (async () => {
-    const wantedP = catalog.globalIndices(field.featureSpace, spec.features!.uids, signal);
+    const wantedP = catalog.globalIndices(field.featureSpace, uids, signal);
     wantedP.catch(() => undefined);
     const datasets = await catalog.datasetRows(signal);
     const fs = stringsAt(datasets.getChild('feature_space')!);

@@ -5,13 +5,13 @@
 // groups the rows, joins the features and reads CSR or dense; the CSC path is read-csc.ts, what
 // every path shares read-context.ts, and var var-table.ts.
 import * as arrow from 'apache-arrow';
-import { QueryError, throwIfAborted } from '../errors.js';
-import type { PointerField } from '../atlas/pointer-fields.js';
+import { QueryError, UnsupportedError, throwIfAborted } from '../errors.js';
+import { absentGroupCode, nonAnnDataForm, type PointerField } from '../atlas/pointer-fields.js';
 import { fetchRangesEncoded, readRanges, readRows } from '../zarr/index.js';
 import { CHUNK_FIELDS } from '../zarr/encoded-read.js';
 import { assembleCsr, placeGroupRows, type CsrMatrix, resultType, scatterDense, shouldUseCsc, type DenseGroupInput, type SparseGroupInput } from '../reconstruct/index.js';
 import type { Matrix } from '../anndata/types.js';
-import type { QuerySpec } from './spec.js';
+import { featuresOf, type QuerySpec } from './spec.js';
 import { stringCodes } from '../arrow/columns.js';
 import { array, child, joinFor, layersOf, nums, pointerWith, readOpts, type FieldReadContext, type Group } from './read-context.js';
 import { cscArraysOf, readCsc } from './read-csc.js';
@@ -32,11 +32,13 @@ export interface FieldResult {
 
 export async function readField(ctx: FieldReadContext, field: PointerField, rows: arrow.Table, spec: QuerySpec): Promise<FieldResult> {
   const { catalog, signal } = ctx;
-  if (field.kind === 'spatial') throw new QueryError(`pointer field ${field.name} holds images (discrete spatial); it has no AnnData form`);
+  const form = nonAnnDataForm(field);
+  if (form) throw new UnsupportedError(`pointer field ${field.name} holds ${form}; it has no AnnData form`, { feature: `${field.featureSpace} as AnnData`, where: field.name });
   const ptr = rows.getChild(field.name);
   if (!ptr) throw new QueryError(`pointer column ${field.name} was not read`);
   const zg = stringCodes(child(ptr, 'zarr_group'));
   const { codes } = zg;
+  const absent = absentGroupCode(field, zg.values);
   const n = rows.numRows;
   // Two passes over typed arrays (count, then fill): a fresh page runs this once over every cell,
   // cold, and growing plain arrays there cost more than the loop itself.
@@ -44,7 +46,7 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
   let nPresent = 0;
   for (let i = 0; i < n; i++) {
     const code = codes[i]!;
-    if (code < 0) continue; // presence is zarr_group IS NOT NULL, never the struct validity
+    if (code < 0 || code === absent) continue; // presence is zarr_group IS NOT NULL, never the struct validity
     sizes[code]!++;
     nPresent++;
   }
@@ -53,7 +55,7 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
   const filled = new Int32Array(zg.values.length);
   for (let i = 0, p = 0; i < n; i++) {
     const code = codes[i]!;
-    if (code < 0) continue;
+    if (code < 0 || code === absent) continue;
     const grp = byCode[code]!;
     const k = filled[code]!++;
     grp.outRows[k] = p;
@@ -73,9 +75,8 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
     }),
   );
   throwIfAborted(signal);
-  const wanted = spec.features && spec.features.featureSpace === field.featureSpace
-    ? await catalog.globalIndices(field.featureSpace, spec.features.uids, signal)
-    : undefined;
+  const uids = featuresOf(spec, field.featureSpace);
+  const wanted = uids ? await catalog.globalIndices(field.featureSpace, uids, signal) : undefined;
   const { joined, effs } = joinFor(catalog, groupList.map((g) => g.remap!), wanted, spec.featureJoin);
   groupList.forEach((g, i) => (g.eff = effs[i]));
 

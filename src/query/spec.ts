@@ -19,8 +19,8 @@ export interface QuerySpec {
   offset?: number;
   balanced?: { n: number; column: string };
   search?: VectorSearch;
-  /** Pinned output features of one feature space (registry uids). */
-  features?: { uids: string[]; featureSpace: string };
+  /** Pinned output features (registry uids) per feature space; one features() call per space. */
+  features?: Record<string, string[]>;
   featureJoin: FeatureJoin;
   /** feature space → layer names; the first becomes X. */
   layers: Record<string, string[]>;
@@ -29,3 +29,7 @@ export interface QuerySpec {
 }
 
 export const emptySpec = (): QuerySpec => ({ featureJoin: 'union', layers: {} });
+
+/** The uids features() pinned for this feature space, if any. */
+export const featuresOf = (spec: QuerySpec, featureSpace: string): string[] | undefined =>
+  spec.features && Object.hasOwn(spec.features, featureSpace) ? spec.features[featureSpace] : undefined;

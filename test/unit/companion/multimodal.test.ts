@@ -115,3 +115,18 @@ describe('ECCITE multimodal ingest', () => {
     expect(tags.every((r) => typeof r.global_index === 'number')).toBe(true);
   });
 });
+
+describe('pythonSpecSnippet', () => {
+  it('registers a sparse user space with a reconstructor homeobox can turn into AnnData', async () => {
+    const { pythonSpecSnippet, specFromUserDef } = await import('../../../src/companion/feature-spaces.js');
+    // homeobox ≥ 0.2.4: SparseCSRReconstructor.as_anndata has no @endpoint, so to_anndata refuses a
+    // space that names it; SparseGeneExpressionReconstructor's has (and needs csr/indices).
+    const sparse = pythonSpecSnippet(specFromUserDef({ name: 'peaks', pointer: 'sparse', layers: { counts: 'uint32' } }));
+    expect(sparse).toContain('reconstructor=SparseGeneExpressionReconstructor(),');
+    expect(sparse).toContain('from homeobox.reconstruction import SparseGeneExpressionReconstructor');
+    expect(sparse).toContain('"csr/indices"');
+    expect(sparse).not.toContain('SparseCSRReconstructor');
+    const dense = pythonSpecSnippet(specFromUserDef({ name: 'hto', pointer: 'dense', layers: { counts: 'uint32' } }));
+    expect(dense).toContain('reconstructor=DenseFeatureReconstructor(),');
+  });
+});

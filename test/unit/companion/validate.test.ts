@@ -110,4 +110,28 @@ describe('atlases without ragged_atlas.json (written by homeobox itself)', () =>
     expect((await snapshot(again)).record.obs_table_versions).toMatch(/^\{"my_cells": \d+\}$/);
     again.close();
   });
+
+  it('take custom table names from the latest atlas_versions record, and a snapshot keeps every obs table it lists', async () => {
+    const root = join(dir, 'd');
+    const atlas = await Atlas.create(root, { obsTable: 'my_cells', datasetTable: 'my_datasets' });
+    await ingest(atlas, { modalities: [{ field: 'gene_expression', input: mk(3) }] });
+    await optimize(atlas);
+    const first = (await snapshot(atlas)).record;
+    // homeobox atlases may hold several obs tables (create(obs_schemas={...})); its record lists them all.
+    const other = await atlas.db.createTable('other_cells', await atlas.obs.query().limit(1).toArrow());
+    const otherVersion = await other.version();
+    other.close();
+    const recordRow = (await atlas.versions.query().toArrow()).slice(0, 1);
+    await atlas.versions.delete('true');
+    const rows = recordRow.toArray().map((r: Record<string, unknown>) => ({ ...r, obs_table_versions: `{"my_cells": ${JSON.parse(first.obs_table_versions).my_cells}, "other_cells": ${otherVersion}}` }));
+    await atlas.versions.add(rows as never);
+    atlas.close();
+    await rm(join(root, 'ragged_atlas.json'));
+    const again = await Atlas.open(root);
+    expect([again.config.obsTable, again.config.datasetTable, again.config.versionTable]).toEqual(['my_cells', 'my_datasets', 'atlas_versions']);
+    const rec = (await snapshot(again)).record;
+    again.close();
+    expect(JSON.parse(rec.obs_table_versions)).toEqual({ my_cells: expect.any(Number), other_cells: otherVersion });
+    expect(rec.obs_table_versions).toMatch(/^\{"my_cells": \d+, "other_cells": \d+\}$/);
+  });
 });

@@ -191,6 +191,24 @@ describe('seed walkthrough', () => {
     expect(rep.warnings).toEqual([]);
   });
 
+  it('indexes the tables as homeobox names them: one btree layout_uid_idx replaces create()\'s FTS one', async () => {
+    const atlas = await Atlas.open(root);
+    try {
+      const kinds = async (t: { listIndices(): Promise<{ name: string; indexType: string; columns: string[] }[]> }) =>
+        (await t.listIndices()).map((i) => [i.name, i.indexType, i.columns.join(',')]).sort();
+      // homeobox: create_fts_index(feature_uid / layout_uid) at create, then optimize's
+      // create_fts_index("feature_uid", replace=True) and create_scalar_index("layout_uid", replace=True),
+      // both under pylance's default name <column>_idx, so the btree takes the FTS index's place.
+      expect(await kinds(atlas.layouts)).toEqual([
+        ['feature_uid_idx', 'FTS', 'feature_uid'],
+        ['layout_uid_idx', 'BTree', 'layout_uid'],
+      ]);
+      for (const [, t] of atlas.registries) expect(await kinds(t)).toEqual([['uid_idx', 'BTree', 'uid']]);
+    } finally {
+      atlas.close();
+    }
+  });
+
   it('refuses to ingest identical input under the same name again, leaving the atlas unchanged', async () => {
     const before = (await readdir(join(root, 'zarr_store'))).sort();
     const atlas = await Atlas.open(root);

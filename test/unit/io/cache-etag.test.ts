@@ -208,6 +208,19 @@ test('Lance files named with a UUID are cached by name: never validated, and a n
   ]);
 });
 
+test('a version manifest is checked by ETag: a table created again at the same URL reuses the name 1.manifest', async () => {
+  const key = 't.lance/_versions/1.manifest';
+  mkdirSync(join(dir, 't.lance/_versions'), { recursive: true });
+  writeFileSync(join(dir, key), content(1));
+  const cache = new MemoryCache(1 << 24);
+  expectGen(await open(cache).getRange(key, A), A.offset, 1);
+  // The atlas is deleted and built again: version 1 of the new table, other bytes, same name.
+  await rewrite(key, 2);
+  log = [];
+  expectGen(await open(cache).getRange(key, A), A.offset, 2);
+  expect(log.map((e) => `${e.path} ${e.range}`)).toEqual([`/${key} bytes=0-0`, `/${key} bytes=${A.offset}-${A.offset + A.length - 1}`]);
+});
+
 /** A minimal Range server over an in-memory file whose content and ETag behaviour tests set. */
 interface FakeServer {
   url: string;

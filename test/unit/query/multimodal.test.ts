@@ -97,6 +97,32 @@ test('RNA rows match per cell (nnz and total counts) for both datasets', () => {
   }
 });
 
+test('toMuData keeps the obs schema\'s field order, and leaves out a modality no queried row has (as homeobox)', async () => {
+  expect(Object.keys(mdata.mod)).toEqual(['gene_expression', 'protein_abundance', 'hashtags']);
+  const rnaOnlyCell = mdata.obsNames.find((_, i) => !mdata.present.protein_abundance![i]);
+  const rnaOnly = await atlas.query().where(`uid = '${rnaOnlyCell}'`).toMuData();
+  expect(Object.keys(rnaOnly.mod)).toEqual(['gene_expression']);
+  expect(Object.keys(rnaOnly.present)).toEqual(['gene_expression']);
+  expect(rnaOnly.obsNames.length).toBe(1);
+});
+
+test('features() chooses the fields it names (homeobox ≥ 0.2.5), one list per feature space', async () => {
+  const gene = mdata.mod.gene_expression!.varNames.slice(100, 103);
+  const prot = mdata.mod.protein_abundance!.varNames.slice(0, 2);
+  // Without selectFields / featureSpaces, features() picks gene_expression for toAnnData.
+  const ad = await atlas.query().features(gene, 'gene_expression').toAnnData();
+  expect(ad.shape).toEqual([1000, 3]);
+  expect([...ad.varNames].sort()).toEqual([...gene].sort());
+  // Two spaces: both modalities, each pinned; the others are not reconstructed.
+  const m = await atlas.query().features(gene, 'gene_expression').features(prot, 'protein_abundance').toMuData();
+  expect(Object.keys(m.mod)).toEqual(['gene_expression', 'protein_abundance']);
+  expect(m.mod.gene_expression!.shape).toEqual([1000, 3]);
+  expect(m.mod.protein_abundance!.shape).toEqual([500, 2]);
+  expect([...m.mod.protein_abundance!.varNames].sort()).toEqual([...prot].sort());
+  // A space features() names that the selected fields lack is an error, as in homeobox.
+  await expect(atlas.query().features(prot, 'protein_abundance').selectFields('gene_expression').toAnnData()).rejects.toMatchObject({ _tag: 'Query' });
+});
+
 test('toAnnData needs one active field; featureSpaces() picks it', async () => {
   await expect(atlas.query().toAnnData()).rejects.toMatchObject({ _tag: 'Query' });
   const adt = await atlas.query().featureSpaces('protein_abundance').toAnnData();

@@ -291,6 +291,50 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     }
   });
 
+  it('a snapshot version recorded twice with different pins is a CorruptDataError, never one of them picked', async () => {
+    const root = join(dir, 'dup-versions');
+    const { cp } = await import('node:fs/promises');
+    await cp(join(dir, 'atlas'), root, { recursive: true });
+    const db = await lancedb.connect(join(root, 'lance_db'));
+    const av = await db.openTable('atlas_versions');
+    const v0 = (await av.query().where('version = 0').toArray())[0] as Record<string, unknown>;
+    await av.add([{ ...v0, version: 1n }]); // a second "v1" pinning v0's tables (two writers took max + 1)
+    av.close();
+    expect((await RaggedAtlas.listVersions(root)).map((v) => v.version)).toEqual([0, 1, 1]);
+    await expect(RaggedAtlas.checkout(root, 1, { workers: 0 })).rejects.toMatchObject({ _tag: 'CorruptData', message: expect.stringContaining('snapshot v1 is recorded 2 times') });
+    await expect(RaggedAtlas.checkoutLatest(root, { workers: 0 })).rejects.toMatchObject({ _tag: 'CorruptData' });
+    const ok = await RaggedAtlas.checkout(root, 0, { workers: 0 });
+    expect(await ok.query().count()).toBe(2700);
+    ok.close();
+  });
+
+  it('a homeobox 0.2.0–0.2.3 pointer with zarr_group "" (a modality the dataset lacks) is absent, as homeobox read it', async () => {
+    const legacyRoot = join(dir, 'legacy-absent');
+    const cells = await v1.query().select(['uid', 'dataset_uid']).toArrow();
+    const lacking = String(cells.getChild('dataset_uid')!.get(0));
+    const keptUids = new Set<string>();
+    for (let i = 0; i < cells.numRows; i++) if (cells.getChild('dataset_uid')!.get(i) !== lacking) keptUids.add(String(cells.getChild('uid')!.get(i)));
+    await convertToLegacy(join(dir, 'atlas'), legacyRoot, '', { absentDataset: lacking });
+    const old = await RaggedAtlas.checkout(legacyRoot, 0, { workers: 0 });
+    try {
+      expect(await old.query().count()).toBe(3400);
+      const a = await old.query().select(['uid']).toAnnData();
+      expect(a.shape[0]).toBe(keptUids.size);
+      expect(a.obsNames.every((u) => keptUids.has(u))).toBe(true);
+      const b = await v1.query().where(`dataset_uid <> '${lacking}'`).select(['uid']).toAnnData();
+      expect(a.obsNames).toEqual(b.obsNames);
+      expect(Array.from((a.X as CsrMatrix).indptr)).toEqual(Array.from((b.X as CsrMatrix).indptr));
+      const m = await old.query().select(['uid']).toMuData();
+      expect(m.obsNames.length).toBe(3400);
+      expect(m.present.gene_expression!.reduce((s, v) => s + v, 0)).toBe(keptUids.size);
+      let streamed = 0;
+      for await (const batch of old.query().select(['uid']).toBatches({ batchSize: 1000 })) streamed += batch.shape[0];
+      expect(streamed).toBe(keptUids.size);
+    } finally {
+      old.close();
+    }
+  });
+
   it('toBatches streams the same rows and values as one toAnnData, each batch with its own join', async () => {
     const where = "cell_type IN ('1', '3') OR n_genes > 3000";
     const full = await v1.query().where(where).select(['uid']).toAnnData();
