@@ -160,7 +160,7 @@ export class AtlasCatalog {
       if (!r) throw new NotFoundError(`layout ${layoutUid} has no rows`, { where: FEATURE_LAYOUTS_TABLE });
       return r;
     };
-    const one = () => selectObs(this.layouts, { ...emptySpec(), where: `layout_uid = ${quoteString(layoutUid)}` }, { columns: ['layout_uid', 'local_index', 'global_index'] }).then(remapsOf).then(pick);
+    const one = () => selectObs(this.layouts, { ...emptySpec(), where: [`layout_uid = ${quoteString(layoutUid)}`] }, { columns: ['layout_uid', 'local_index', 'global_index'] }).then(remapsOf).then(pick);
     const p = this.#scansLayouts() ? this.prefetchLayouts()!.then(pick) : loadOnce(this.#remaps, layoutUid, one);
     return untilAborted(p, signal, FEATURE_LAYOUTS_TABLE);
   }

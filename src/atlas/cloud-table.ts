@@ -30,7 +30,7 @@ import type { CloudDatabase } from '../rest/client.js';
 import type { CloudTable, QueryOptions } from '../rest/index.js';
 import { pickRows } from '../query/arrow-rows.js';
 import { balancedPick, DEFAULT_SEARCH_LIMIT, inferVectorColumn, type ObsPushdown, type ObsTable, type SelectOptions } from '../query/obs-select.js';
-import { parsePredicate, preparePredicate } from '../query/predicate/index.js';
+import { parseConjunction, preparePredicate, toSql } from '../query/predicate/index.js';
 import type { QuerySpec } from '../query/spec.js';
 
 const ROW_ID = '_rowid';
@@ -131,8 +131,7 @@ export class CloudAtlasTable implements ObsTable {
   // ---- pushdown: selectObs / countObs with the semantics of src/query/obs-select.ts ----
 
   async #select(spec: QuerySpec, opts: SelectOptions): Promise<arrow.Table> {
-    const where = [spec.where, ...(opts.extraWhere ?? [])].filter((w): w is string => !!w);
-    const filter = this.#validate(where.length === 1 ? where[0] : where.length ? where.map((w) => `(${w})`).join(' AND ') : undefined);
+    const filter = this.#validate([...(spec.where ?? []), ...(opts.extraWhere ?? [])]);
     const columns = [...new Set(opts.columns)];
     if (spec.search) return this.#search(spec, filter, columns, opts.signal);
     if (spec.balanced) return this.#balanced(spec, filter, columns, opts.signal);
@@ -145,17 +144,22 @@ export class CloudAtlasTable implements ObsTable {
       const column = spec.balanced?.column ?? this.schema.fields[0]?.name;
       return (await this.#select(spec, { columns: column ? [column] : [], signal })).numRows;
     }
-    const filter = this.#validate(spec.where);
+    const filter = this.#validate(spec.where ?? []);
     const n = filter === undefined ? this.numRows : await this.#t.countRows(filter, { signal });
     const left = Math.max(0, n - (spec.offset ?? 0));
     return spec.limit === undefined ? left : Math.min(left, spec.limit);
   }
 
-  /** Parses and binds `sql` against the schema (our typed errors, nothing sent); the service gets the text. */
-  #validate(sql: string | undefined): string | undefined {
-    if (sql === undefined) return undefined;
-    preparePredicate(parsePredicate(sql), this.schema);
-    return sql;
+  /**
+   * Parses and binds the predicates against the schema (our typed errors, nothing sent). The service
+   * gets one text: a single predicate as written, several as the SQL of their parsed AND (never
+   * their texts joined, where a comment or a stray `)` in one would swallow the next).
+   */
+  #validate(parts: string[]): string | undefined {
+    const expr = parseConjunction(parts);
+    if (!expr) return undefined;
+    preparePredicate(expr, this.schema);
+    return parts.length === 1 ? parts[0] : toSql(expr);
   }
 
   async #search(spec: QuerySpec, filter: string | undefined, columns: string[], signal?: AbortSignal): Promise<arrow.Table> {

@@ -61,7 +61,7 @@ export class AtlasQuery {
   /** A LanceDB/DataFusion SQL filter, e.g. `cell_type = 'CD4 T cells' AND n_genes > 500`. Several calls AND together. */
   where(sql: string): AtlasQuery {
     if (typeof sql !== 'string' || !sql.trim()) throw new QueryError('where() needs a non-empty SQL predicate');
-    return this.#with({ where: this.#spec.where ? `(${this.#spec.where}) AND (${sql})` : sql });
+    return this.#with({ where: [...(this.#spec.where ?? []), sql] });
   }
 
   /** Metadata columns to return (pointer columns are added internally when data is read). */

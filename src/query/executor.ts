@@ -78,7 +78,7 @@ export class AtlasExecutor implements QueryExecutor {
     // after the catalog. Starting at t = 0 instead, with a guess, measured no faster (its requests
     // then compete with the feature chain's on HTTP/1.1's six connections).
     let cscEverywhere = false;
-    if (field && !spec.where && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) {
+    if (field && !spec.where?.length && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) {
       prefetchCscColumns(ctx, field, spec);
       cscEverywhere = (await ctx.cscKnown) ?? false;
     }

@@ -10,7 +10,7 @@ import type { IndexInfo, IndexLookupResult, ScanOptions, StructChildren, TakeOpt
 import {
   combineIndexResults,
   evaluatePredicate,
-  parsePredicate,
+  parseConjunction,
   planIndexLookups,
   preparePredicate,
   referencedColumns,
@@ -71,8 +71,7 @@ export interface ObsPushdown {
 /** The chosen rows with the output columns, plus `_rowaddr` and, for searches, `_distance`. */
 export async function selectObs(table: ObsTable, spec: QuerySpec, opts: SelectOptions): Promise<arrow.Table> {
   if (table.pushdown) return table.pushdown.select(spec, opts);
-  const where = [spec.where, ...(opts.extraWhere ?? [])].filter((w): w is string => !!w);
-  const expr = where.length ? parsePredicate(where.length === 1 ? where[0]! : where.map((w) => `(${w})`).join(' AND ')) : undefined;
+  const expr = parseConjunction([...(spec.where ?? []), ...(opts.extraWhere ?? [])]);
   const columns = [...new Set(opts.columns)];
   if (!expr && !spec.search && !spec.balanced) {
     return table.scan({ columns, structChildren: opts.structChildren, offset: spec.offset, limit: spec.limit, withRowAddress: true, signal: opts.signal });
@@ -94,11 +93,11 @@ export async function selectObs(table: ObsTable, spec: QuerySpec, opts: SelectOp
  * Everything else needs every row chosen before the first one is known, and is one table.
  */
 export async function* selectObsStream(table: ObsTable, spec: QuerySpec, opts: SelectOptions): AsyncGenerator<arrow.Table> {
-  if (table.pushdown || spec.where || spec.search || spec.balanced || !opts.extraWhere?.length) {
+  if (table.pushdown || spec.where?.length || spec.search || spec.balanced || !opts.extraWhere?.length) {
     yield await selectObs(table, spec, opts);
     return;
   }
-  const expr = parsePredicate(opts.extraWhere.map((w) => `(${w})`).join(' AND '));
+  const expr = parseConjunction(opts.extraWhere)!;
   const needed = [...new Set([...opts.columns, ...referencedColumns(expr, table.schema)])];
   const bound = preparePredicate(expr, table.schema);
   let skip = spec.offset ?? 0;
@@ -151,11 +150,11 @@ function takeRuns(t: arrow.Table, idx: number[]): arrow.Table {
 /** Counts rows matching the query's where (no search/limit semantics beyond what count means). */
 export async function countObs(table: ObsTable, spec: QuerySpec, signal?: AbortSignal): Promise<number> {
   if (table.pushdown) return table.pushdown.count(spec, signal);
-  if (!spec.where && !spec.search && !spec.balanced) {
+  if (!spec.where?.length && !spec.search && !spec.balanced) {
     const n = Math.max(0, table.numRows - (spec.offset ?? 0));
     return spec.limit === undefined ? n : Math.min(n, spec.limit);
   }
-  const expr = spec.where ? parsePredicate(spec.where) : undefined;
+  const expr = parseConjunction(spec.where ?? []);
   return (await chooseRows(table, spec, expr, signal)).rows.length;
 }
 

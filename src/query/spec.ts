@@ -13,7 +13,8 @@ export interface VectorSearch {
 
 export interface QuerySpec {
   obsTable?: string;
-  where?: string;
+  /** Each where() call's predicate; they AND together (each parsed on its own). */
+  where?: string[];
   select?: string[];
   limit?: number;
   offset?: number;

@@ -3,7 +3,7 @@
 export type * from './ast.js';
 export { children, col, lit, stripPositions, walk } from './ast.js';
 export { tokenize, type Token, type TokenKind } from './lexer.js';
-export { parsePredicate } from './parser.js';
+export { parseConjunction, parsePredicate } from './parser.js';
 export { bindPredicate } from './bind.js';
 export { resolveColumn } from './bind-context.js';
 export type { Bound, BoundPredicate, SchemaLike } from './bound.js';

@@ -442,3 +442,14 @@ function checkDepth(root: Expr, sql: string): void {
     for (const c of children(e)) stack.push([c, d + 1]);
   }
 }
+
+/**
+ * Predicates that AND together (each where() call, the presence filter), parsed one by one: a
+ * `--` comment or an unbalanced `)` in one cannot reach into the next, as it would if their texts
+ * were joined into one string. Error positions stay relative to each text.
+ */
+export function parseConjunction(parts: readonly string[]): Expr | undefined {
+  const exprs = parts.map(parsePredicate);
+  if (exprs.length <= 1) return exprs[0];
+  return { kind: 'and', operands: exprs.flatMap((e) => (e.kind === 'and' ? e.operands : [e])) };
+}

@@ -175,7 +175,8 @@ describe('opening an atlas through a LanceDB Cloud catalog', () => {
       expectSameAnnData(c, s);
     }
     // Cells of both datasets, every obs column and obsm.
-    const where = "barcode LIKE 'AC%' OR n_genes BETWEEN 1200 AND 1400";
+    // A trailing -- comment: the service gets the SQL of the parsed AND with the presence filter, not the texts joined.
+    const where = "barcode LIKE 'AC%' OR n_genes BETWEEN 1200 AND 1400 -- both datasets";
     const c = await cloudV1.query().where(where).toAnnData();
     expect(new Set(Array.from(c.obs.getChild('dataset_uid')!.toArray() as string[])).size).toBe(2);
     expectSameAnnData(c, await staticV1.query().where(where).toAnnData());

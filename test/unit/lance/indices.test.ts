@@ -114,7 +114,7 @@ describe('scalar index lookups', () => {
     const where = 'n_genes >= 1000 AND n_genes < 3000 AND cell_type IS NOT NULL';
     const columns = ['uid', 'cell_type', 'n_genes', 'pct_mito'];
     const from = server.requests.length;
-    const all = await selectObs(t, { ...emptySpec(), where }, { columns });
+    const all = await selectObs(t, { ...emptySpec(), where: [where] }, { columns });
     const data = server.requests.slice(from).filter((r) => r.path.includes('/data/'));
     expect(data).toHaveLength(1); // footer, predicate and output columns: one whole-file read
     // The same rows and values as LanceDB (compared in row-address order: LanceDB's order may differ).
@@ -127,7 +127,7 @@ describe('scalar index lookups', () => {
     expect(diffTables(all, want, columns)).toEqual([]);
     expect([...all.getChild('_rowaddr')!].map(String)).toEqual(byAddr.map((i) => String(theirs.getChild('_rowid')!.get(i))));
     // offset / limit slice the fused result as they slice the take.
-    const page = await selectObs(t, { ...emptySpec(), where, limit: 50, offset: 5 }, { columns });
+    const page = await selectObs(t, { ...emptySpec(), where: [where], limit: 50, offset: 5 }, { columns });
     expect(diffTables(page, all.slice(5, 55), [...columns, '_rowaddr'])).toEqual([]);
   });
 

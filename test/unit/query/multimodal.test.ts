@@ -130,3 +130,17 @@ test('toAnnData needs one active field; featureSpaces() picks it', async () => {
   const hto = await atlas.query().selectFields('hashtags').layers('hashtag_counts', ['counts']).toAnnData();
   expect(hto.shape).toEqual([500, 4]);
 });
+
+test('each predicate is parsed on its own: a -- comment or a stray ) cannot swallow or escape the presence filter or a later where()', async () => {
+  const commented = atlas.query().where('barcode IS NOT NULL -- all cells');
+  expect(await commented.count()).toBe(1000);
+  expect((await commented.featureSpaces('protein_abundance').toAnnData()).shape).toEqual([500, 49]);
+  const one = mdata.obsNames[3]!;
+  expect(await commented.where(`uid = '${one}'`).count()).toBe(1);
+  expect((await commented.where(`uid = '${one}'`).featureSpaces('gene_expression').toAnnData()).obsNames).toEqual([one]);
+  // Text that closes the wrapping parenthesis itself is a syntax error in every terminal, not an escape.
+  const escape = atlas.query().where('barcode IS NOT NULL) OR (barcode IS NOT NULL');
+  await expect(escape.count()).rejects.toMatchObject({ _tag: 'PredicateSyntax' });
+  await expect(escape.featureSpaces('protein_abundance').toAnnData()).rejects.toMatchObject({ _tag: 'PredicateSyntax' });
+  await expect(escape.toMuData()).rejects.toMatchObject({ _tag: 'PredicateSyntax' });
+});

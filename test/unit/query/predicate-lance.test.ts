@@ -65,7 +65,7 @@ describe.each(['plain', 'indexed'])('%s table', (name) => {
       const want = await lanceUids(name, sql);
       let got: string[] | { error: string };
       try {
-        const rows = await selectObs(table, { ...emptySpec(), where: sql }, { columns: ['uid'] });
+        const rows = await selectObs(table, { ...emptySpec(), where: [sql] }, { columns: ['uid'] });
         got = Array.from({ length: rows.numRows }, (_, i) => String(rows.getChild('uid')!.get(i)));
       } catch (e) {
         if (!isRaggedAtlasError(e, 'PredicateSyntax', 'Query')) throw e; // anything else is a bug
