@@ -5,7 +5,7 @@
 // columns the predicate (and search / balance column) needs. Phase 2 `take`s the output columns
 // for exactly those rows, in that order. A query without predicate, search or balance is one scan.
 import * as arrow from 'apache-arrow';
-import { QueryError, throwIfAborted } from '../errors.js';
+import { isRaggedAtlasError, QueryError, throwIfAborted } from '../errors.js';
 import type { IndexInfo, IndexLookupResult, ScanOptions, StructChildren, TakeOptions } from '../lance/index.js';
 import {
   combineIndexResults,
@@ -244,7 +244,10 @@ async function matchRows(table: ObsTable, expr: Expr | undefined, extra: string[
       const plan = planIndexLookups(expr, (c) => indexed.get(c), table.schema);
       if (plan.index) {
         table.prefetchMetadata?.(); // the take's file footers, while the index is read (shared: no one's signal)
-        const results = await Promise.all(plan.lookups.map((l) => table.indexLookup(l.column, toLanceQuery(l.query), { signal })));
+        // An index the reader cannot use (stable row ids, reader flags it does not know) is no
+        // error for a query: it scans, as it would without the index.
+        const unusable = (err: unknown) => (isRaggedAtlasError(err, 'Unsupported') ? undefined : Promise.reject(err));
+        const results = await Promise.all(plan.lookups.map((l) => table.indexLookup(l.column, toLanceQuery(l.query), { signal }).catch(unusable)));
         if (results.every((r) => r !== undefined)) {
           const combined = combineIndexResults(plan, results);
           const candidates = combined.rows.slice().sort();

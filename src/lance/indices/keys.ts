@@ -16,8 +16,16 @@ export type IndexQuery =
   | { op: 'range'; lower?: IndexValue; upper?: IndexValue; lowerInclusive?: boolean; upperInclusive?: boolean }
   | { op: 'isNull' };
 
+/**
+ * Key order. Numbers follow arrow-rs / DataFusion's float order (IEEE totalOrder), in which NaN sorts
+ * after +Infinity, so `f > 1` matches NaN rows with and without an index, as in LanceDB. (A
+ * negative NaN, which sorts first there, cannot be told apart once read into a JS number; it is
+ * taken as NaN. Zeros compare equal: index queries compare with literals, and LanceDB makes
+ * -0 = +0 for a zero literal.)
+ */
 export function compareKeys(a: Key, b: Key): number {
   if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  if (typeof a === 'number' && typeof b === 'number' && (a !== a || b !== b)) return a !== a ? (b !== b ? 0 : 1) : -1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -152,7 +160,7 @@ export function compile(q: IndexQuery, toKey: (v: IndexValue) => Key): KeyPredic
         return true;
       };
       return {
-        matches: (k) => k !== null && !(typeof k === 'number' && Number.isNaN(k)) && inRange(k),
+        matches: (k) => k !== null && inRange(k),
         overlaps: (min, max) =>
           max !== null && (hi === undefined || min === null || compareKeys(min, hi) <= 0) && (lo === undefined || compareKeys(max, lo) >= 0),
       };

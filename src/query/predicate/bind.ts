@@ -224,6 +224,8 @@ function bind(ctx: BindContext, e: Expr): Bound {
       const b = bind(ctx, e.operand);
       if (b.t.id === 'null') return b;
       if (!isNumeric(b.t)) throw err(ctx, e, `Unary minus needs a number, got ${typeName(b.t)}`);
+      // DataFusion refuses at planning: "Negation only supports numeric, interval and timestamp types" (signed ones).
+      if (b.t.id === 'int' && !b.t.signed) throw err(ctx, e, `Unary minus needs a signed number, got ${typeName(b.t)}`);
       return { k: 'neg', t: b.t, e: b };
     }
     case 'binary': {

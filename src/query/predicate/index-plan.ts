@@ -112,12 +112,12 @@ export function planIndexLookups(
     return kind ? { name, type, kind } : undefined;
   };
   const value = (e: Expr, type: DType | undefined): IndexValue | null | undefined => {
-    if (e.kind === 'cast' && e.typed && type) return typedString(e, type);
+    if (e.kind === 'cast' && e.typed && type) return rawTemporal(typedString(e, type), type);
     if (e.kind !== 'literal') return undefined;
     if (e.type === 'null') return null;
     if (!type) return e.value;
     const r = safeCoerce(e.type, e.value, type);
-    return r ? (r.value as IndexValue | null) : undefined;
+    return r ? rawTemporal(r.value as IndexValue | null, type) : undefined;
   };
   const leaf = (c: { name: string; kind: IndexKind }, query: IndexQuery): Sub => {
     const id = lookups.length;
@@ -188,6 +188,15 @@ export function planIndexLookups(
   const top = plan(expr);
   if (!top.node) return { lookups: [], index: null, residual: expr, predicate: expr };
   return { lookups, index: top.node, residual: top.exact ? null : top.residual, predicate: expr };
+}
+
+/**
+ * A date / timestamp constant, already in the column's storage unit, as a bigint: the index lookup
+ * takes a bigint as stored units and a number as milliseconds (its public form), so a Date32's
+ * day count must not go in as a number.
+ */
+function rawTemporal<T extends IndexValue | null | undefined>(v: T, column: DType): T | bigint {
+  return typeof v === 'number' && (column.id === 'date' || column.id === 'timestamp') ? BigInt(v) : v;
 }
 
 /** TIMESTAMP '...' / DATE '...' against a temporal column: the constant in the column's unit, if exact. */
