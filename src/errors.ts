@@ -32,6 +32,11 @@ export abstract class RaggedAtlasError extends Error {
   get where(): string | undefined {
     return this.fields.where;
   }
+  /** The message without the ` (at …)` the constructor appends: to re-throw it with another `where`. */
+  get detail(): string {
+    const suffix = this.fields.where ? ` (at ${this.fields.where})` : '';
+    return suffix && this.message.endsWith(suffix) ? this.message.slice(0, -suffix.length) : this.message;
+  }
 }
 
 /** An HTTP answer that was not what was asked for: bad status, wrong Content-Range, short body. */

@@ -12,7 +12,7 @@
 //
 // The module is typed structurally so that zarrita stays an optional peer of this package.
 
-import { UnsupportedError } from '../errors.js';
+import { CodecError, UnsupportedError } from '../errors.js';
 import { loadCodecs } from './load.js';
 import type { BitpackTransform, Codecs, ElementSize } from './types.js';
 
@@ -55,7 +55,10 @@ function bitpackingCodecClass(codecs: Codecs, name: string) {
     readonly kind = 'bytes_to_bytes' as const;
     readonly transform: BitpackTransform;
     readonly elementSize: ElementSize;
-    /** Refuse chunks that decode to more than a chunk of this array can hold. */
+    /**
+     * A chunk of this array in bytes: a decode must give exactly this (homeobox's chains put the
+     * bitpacking right after `bytes`). zarrita does not check, and would pad a short chunk with zeros.
+     */
     readonly maxOutputBytes: number | undefined;
 
     constructor(transform: BitpackTransform, elementSize: ElementSize, maxOutputBytes?: number) {
@@ -84,7 +87,11 @@ function bitpackingCodecClass(codecs: Codecs, name: string) {
 
     decode(bytes: Uint8Array): Uint8Array {
       const opts = this.maxOutputBytes === undefined ? {} : { maxOutputBytes: this.maxOutputBytes };
-      return codecs.bitpackDecode(bytes, { elementSize: this.elementSize, ...opts });
+      const out = codecs.bitpackDecode(bytes, { elementSize: this.elementSize, ...opts });
+      if (this.maxOutputBytes !== undefined && out.length !== this.maxOutputBytes) {
+        throw new CodecError(`chunk decoded to ${out.length} bytes, expected ${this.maxOutputBytes}`, { codec: name, code: 'decoded-size' });
+      }
+      return out;
     }
   };
 }

@@ -1,46 +1,53 @@
 // The decode work itself, free of any worker plumbing, so it runs in a worker or in-thread alike.
 import { loadCodecs, type Codecs } from '../codecs/index.js';
-import { CorruptDataError } from '../errors.js';
 import { decompressorsFrom } from '../lance/decompressors.js';
 import { decodePageJob, type PageJob } from '../lance/page-decoder.js';
 import type { LeafSlots } from '../lance/slots.js';
 import type { CsrMatrix } from '../reconstruct/csr.js';
 import { assembleGroupCsr } from '../reconstruct/csr-group.js';
 import { decodeEncodedIndices, decodeEncodedRead } from '../zarr/encoded-read.js';
+import { decodeJob } from '../zarr/chunk-decoder.js';
 import type { LoadOptions } from '../codecs/types.js';
 import type { CsrGroupJob, DecodeJob } from './protocol.js';
 
-let codecs: Promise<Codecs> | undefined;
+/** The codec module per load options (a thread may hold two variants); a failed load is forgotten. */
+const loads = new Map<string, Promise<Codecs>>();
+/** The module a worker's init() loaded: what its jobs decode with. */
+let initialised: Promise<Codecs> | undefined;
 
+/**
+ * The codec module for these options, loaded once per thread and options. A load that fails is
+ * not kept, so the next call (a transient wasm fetch error, a corrected URL) loads again.
+ */
 export function initCodecs(opts: LoadOptions = {}): Promise<Codecs> {
-  codecs ??= loadCodecs(opts);
-  return codecs;
+  const key = JSON.stringify([opts.wasmUrl ?? null, opts.variant ?? null]);
+  let p = loads.get(key);
+  if (!p) {
+    const loading = loadCodecs(opts);
+    loads.set(key, (p = loading));
+    loading.catch(() => {
+      if (loads.get(key) === loading) loads.delete(key);
+      if (initialised === loading) initialised = undefined;
+    });
+  }
+  initialised = p;
+  return p;
 }
 
-export async function decodeJobs(jobs: DecodeJob[]): Promise<Uint8Array[]> {
-  const c = await initCodecs();
-  return jobs.map((job, i) => {
-    if (job.codec.name === 'bytes') {
-      if (job.encoded.length !== job.outBytes) {
-        throw new CorruptDataError(`raw chunk has ${job.encoded.length} bytes, expected ${job.outBytes}`, { where: `job ${i}` });
-      }
-      return job.encoded.slice();
-    }
-    const out = new Uint8Array(job.outBytes);
-    const n = c.decodeChunkInto(job.encoded, job.codec, out);
-    if (n !== job.outBytes) {
-      throw new CorruptDataError(`chunk decoded to ${n} bytes, expected ${job.outBytes}`, { where: `${job.codec.name} job ${i}` });
-    }
-    return out;
-  });
+/** In a worker: the module init() loaded (the default one if init was never called). */
+export function workerCodecs(): Promise<Codecs> {
+  return initialised ?? initCodecs();
+}
+
+export function decodeJobs(c: Codecs, jobs: DecodeJob[]): Uint8Array[] {
+  return jobs.map((job, i) => decodeJob(c, job, i));
 }
 
 /**
  * A CsrGroupJob, start to finish (decode, remap, sort, cast). Indices are mapped to output columns
  * by the codec module as each chunk is decoded, when the chain allows (decodeEncodedIndices).
  */
-export async function runCsrGroupJob(job: CsrGroupJob): Promise<CsrMatrix> {
-  const c = await initCodecs();
+export function runCsrGroupJob(c: Codecs, job: CsrGroupJob): CsrMatrix {
   const mapped = decodeEncodedIndices(job.indices, c, job.remap);
   const values = Object.fromEntries(job.layers.map((l, i) => [l, decodeEncodedRead(job.values[i]!, c)]));
   const common = { lengths: job.lengths, values, remap: job.remap };
@@ -53,8 +60,8 @@ export async function runCsrGroupJob(job: CsrGroupJob): Promise<CsrMatrix> {
 }
 
 /** Lance pages, decoded with this thread's codec module. */
-export async function runLancePages(jobs: PageJob[]): Promise<LeafSlots[]> {
-  const dec = decompressorsFrom(await initCodecs());
+export function runLancePages(c: Codecs, jobs: PageJob[]): LeafSlots[] {
+  const dec = decompressorsFrom(c);
   return jobs.map((job) => decodePageJob(job, dec));
 }
 

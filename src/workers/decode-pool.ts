@@ -3,7 +3,7 @@
 import { transfer } from 'comlink';
 import { absoluteWasmUrls } from '../codecs/load.js';
 import type { LoadOptions } from '../codecs/types.js';
-import { throwIfAborted } from '../errors.js';
+import { CorruptDataError, throwIfAborted } from '../errors.js';
 import { decodeJobs, initCodecs, runCsrGroupJob, runLancePages } from './decode-core.js';
 import type { PageJob } from '../lance/page-decoder.js';
 import { encodedReadBuffers } from '../zarr/encoded-read.js';
@@ -44,17 +44,24 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
   return {
     async decode(jobs, { signal } = {}) {
       const batches = splitBatches(jobs, batchBytes);
+      let start = 0;
       const results = await Promise.all(
-        batches.map((batch) =>
-          pool.run(
-            async (api) => {
-              // Transfer copies of the inputs' bytes: callers may still hold views on shared buffers.
-              const own = batch.map((j) => ({ ...j, encoded: j.encoded.slice() }));
-              return api.decode(transfer(own, own.map((j) => j.encoded.buffer as ArrayBuffer)));
-            },
-            { signal, cancel: finishUnwanted },
-          ),
-        ),
+        batches.map((batch) => {
+          const offset = start;
+          start += batch.length;
+          return pool
+            .run(
+              async (api) => {
+                // Transfer copies of the inputs' bytes: callers may still hold views on shared buffers.
+                const own = batch.map((j) => ({ ...j, encoded: j.encoded.slice() }));
+                return api.decode(transfer(own, own.map((j) => j.encoded.buffer as ArrayBuffer)));
+              },
+              { signal, cancel: finishUnwanted },
+            )
+            .catch((err) => {
+              throw renumberJob(err, offset);
+            });
+        }),
       );
       return results.flat();
     },
@@ -77,25 +84,32 @@ export function createDecoder(opts: DecodePoolOptions = {}): ChunkDecoder {
 export function inThreadDecoder(opts: Pick<LoadOptions, 'wasmUrl' | 'variant'> = {}): ChunkDecoder {
   return {
     async decode(jobs, { signal } = {}) {
-      await initCodecs(opts);
+      const c = await initCodecs(opts);
       throwIfAborted(signal);
-      return decodeJobs(jobs);
+      return decodeJobs(c, jobs);
     },
     async csrGroup(job, { signal } = {}) {
-      await initCodecs(opts);
+      const c = await initCodecs(opts);
       throwIfAborted(signal);
-      return runCsrGroupJob(job);
+      return runCsrGroupJob(c, job);
     },
     async lancePages(jobs: PageJob[], { signal } = {}) {
-      await initCodecs(opts);
+      const c = await initCodecs(opts);
       throwIfAborted(signal);
-      return runLancePages(jobs);
+      return runLancePages(c, jobs);
     },
   };
 }
 
 function csrJobBuffers(job: CsrGroupJob): ArrayBuffer[] {
   return [...encodedReadBuffers(job.indices), ...job.values.flatMap(encodedReadBuffers), job.lengths.buffer as ArrayBuffer, job.remap.buffer as ArrayBuffer];
+}
+
+/** A job error from a batch, numbered as in the caller's whole list (chunk-decoder names the chunk by it). */
+function renumberJob(err: unknown, offset: number): unknown {
+  if (!offset || !(err instanceof CorruptDataError) || typeof err.fields.job !== 'number') return err;
+  const job = err.fields.job + offset;
+  return new CorruptDataError(err.detail, { ...err.fields, job, where: String(err.fields.where ?? '').replace(/job \d+$/, `job ${job}`) }, { cause: err });
 }
 
 function splitBatches(jobs: DecodeJob[], batchBytes: number): DecodeJob[][] {

@@ -70,8 +70,19 @@ export class WorkerPool<Api> {
     if (this.#closed) return Promise.reject(this.#fatal ?? new WorkerError('worker pool is closed', { where: this.#url.href }));
     if (opts.signal?.aborted) return Promise.reject(new AbortedError('aborted before start'));
     return new Promise<R>((resolve, reject) => {
-      const task: Task<Api, R> = { run: fn, resolve, reject, signal: opts.signal, cancel: opts.cancel, settled: false };
-      opts.signal?.addEventListener('abort', () => this.#abort(task as Task<Api, unknown>), { once: true });
+      // The abort listener goes when the call settles, however it settles: a query's signal lives
+      // as long as the query, and a listener left on it would keep this call's inputs alive.
+      const onAbort = () => this.#abort(task as Task<Api, unknown>);
+      const detach = () => opts.signal?.removeEventListener('abort', onAbort);
+      const task: Task<Api, R> = {
+        run: fn,
+        resolve: (v) => (detach(), resolve(v)),
+        reject: (e) => (detach(), reject(e)),
+        signal: opts.signal,
+        cancel: opts.cancel,
+        settled: false,
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(task as Task<Api, unknown>);
       void this.#start().then(() => this.#pump(), (err) => this.#failAll(err));
     });
@@ -145,15 +156,16 @@ export class WorkerPool<Api> {
       this.#queue = this.#queue.filter((t) => t !== task);
       return;
     }
-    slot.inFlight.delete(task);
     if (task.cancel) {
-      // The call can be stopped where it runs: the worker and its other calls go on.
+      // The call can be stopped where it runs: the worker and its other calls go on. It stays
+      // counted on its worker until the worker answers, so new calls go to idle workers first
+      // rather than queue behind a decode nobody wants.
       void Promise.resolve()
         .then(() => task.cancel!(slot.api))
         .catch(() => undefined);
-      this.#pump();
       return;
     }
+    slot.inFlight.delete(task);
     // The worker is busy with work nobody wants: stop it; its other calls go back to the queue.
     this.#kill(slot, undefined);
   }

@@ -97,8 +97,15 @@ export async function decodeChunks(
   });
 }
 
-/** Jobs carry no location, so a codec failure is re-thrown naming the chunk (or the batch's first chunk). */
+/**
+ * Jobs carry no location, so a failure is re-thrown naming the chunk: the job's own when the error
+ * says which job of the batch it was (decodeJob), else the batch's first chunk.
+ */
 function locate(err: unknown, where: string[]): unknown {
+  if (err instanceof CorruptDataError && typeof err.fields.job === 'number' && where[err.fields.job] !== undefined) {
+    const { job, ...fields } = err.fields as typeof err.fields & { job: number };
+    return new CorruptDataError(err.detail, { ...fields, where: where[job] }, { cause: err });
+  }
   if (!(err instanceof CodecError) || err.where) return err;
   const at = where.length === 1 ? where[0]! : `${where[0]} … one of ${where.length} chunks in this batch`;
   return new CodecError(err.message.replace(`${err.codec}: `, ''), { ...err.fields, codec: err.codec, where: at }, { cause: err });
@@ -107,6 +114,30 @@ function locate(err: unknown, where: string[]): unknown {
 /** The part of the codec module (src/codecs `Codecs`) the in-thread decoder needs. */
 export interface ChunkCodecs {
   decodeChunkInto(encoded: Uint8Array, codec: Exclude<InnerCodec, { name: 'bytes' }>, out: Uint8Array): number;
+}
+
+/** Largest output one decode job may ask for (the wasm module addresses at most 4 GiB). */
+const MAX_JOB_BYTES = 2 ** 31;
+
+/**
+ * One job: `outBytes` exactly, or a CorruptDataError naming job `i` of its batch (the caller names
+ * the chunk). An impossible size is refused before anything is allocated.
+ */
+export function decodeJob(c: ChunkCodecs, job: DecodeJob, i: number): Uint8Array {
+  const where = `${job.codec.name} job ${i}`;
+  if (!Number.isSafeInteger(job.outBytes) || job.outBytes < 0 || job.outBytes > MAX_JOB_BYTES) {
+    throw new CorruptDataError(`chunk size ${job.outBytes} bytes is not one a decode can produce`, { where, job: i });
+  }
+  if (job.codec.name === 'bytes') {
+    if (job.encoded.length !== job.outBytes) {
+      throw new CorruptDataError(`raw chunk has ${job.encoded.length} bytes, expected ${job.outBytes}`, { where, job: i });
+    }
+    return job.encoded.slice();
+  }
+  const out = new Uint8Array(job.outBytes);
+  const n = c.decodeChunkInto(job.encoded, job.codec, out);
+  if (n !== job.outBytes) throw new CorruptDataError(`chunk decoded to ${n} bytes, expected ${job.outBytes}`, { where, job: i });
+  return out;
 }
 
 /**
@@ -121,13 +152,7 @@ export function inThreadChunkDecoder(codecs?: ChunkCodecs | Promise<ChunkCodecs>
       loaded ??= import('../codecs/index.js').then((m) => m.loadCodecs());
       const c = await loaded;
       throwIfAborted(opts.signal);
-      return jobs.map((job) => {
-        if (job.codec.name === 'bytes') return job.encoded.slice();
-        const out = new Uint8Array(job.outBytes);
-        const n = c.decodeChunkInto(job.encoded, job.codec, out);
-        if (n !== job.outBytes) throw new CorruptDataError(`${job.codec.name} chunk decoded to ${n} bytes, expected ${job.outBytes}`);
-        return out;
-      });
+      return jobs.map((job, i) => decodeJob(c, job, i));
     },
   };
 }

@@ -215,3 +215,21 @@ test('a corrupt chunk surfaces as zarrita pipeline error whose cause is our Code
   const err = await read('g/bad').catch((e: unknown) => e);
   expect(String((err as { cause?: unknown }).cause)).toContain('homeobox.bitpacking: block 0 declares bit width 40 (> 32) at byte 5');
 });
+
+test('a chunk whose header declares fewer elements than the chunk holds is a CodecError, not zero-padded', async () => {
+  // zarrita takes what a codec returns and pads the rest of the chunk; homeobox's readers refuse it.
+  const values = Uint32Array.from({ length: 1024 }, (_, i) => i + 1);
+  for (const zstd of [false, true]) {
+    writeSharded({
+      path: `g/short${zstd}`, dtype: 'uint32', shape: [1024], shardShape: [1024], chunkShape: [1024],
+      codecs: [bytesCodec, bitpacking('none', 4), ...(zstd ? [{ name: 'zstd', configuration: { level: 0, checksum: false } }] : [])], data: values,
+      encode: () => {
+        const e = codecs.bitpackEncodeU32(values.subarray(0, 100), 'none');
+        return zstd ? codecs.zstdCompress(e) : e;
+      },
+    });
+    const err = await read(`g/short${zstd}`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as { cause?: unknown }).cause)).toContain('homeobox.bitpacking: chunk decoded to 400 bytes, expected 4096');
+  }
+});

@@ -86,3 +86,27 @@ test('a closed pool fails calls with a WorkerError naming its script', async () 
     expect((err as WorkerError).where).toBe(url.href);
   }
 });
+
+test('a settled call leaves no abort listener on the caller\'s signal (it would keep the call\'s inputs alive)', async () => {
+  pool = new WorkerPool<TestApi>(url, { size: 1 });
+  const ac = new AbortController();
+  let live = 0;
+  const add = ac.signal.addEventListener.bind(ac.signal);
+  const remove = ac.signal.removeEventListener.bind(ac.signal);
+  ac.signal.addEventListener = ((...a: Parameters<AbortSignal['addEventListener']>) => (live++, add(...a))) as AbortSignal['addEventListener'];
+  ac.signal.removeEventListener = ((...a: Parameters<AbortSignal['removeEventListener']>) => (live--, remove(...a))) as AbortSignal['removeEventListener'];
+  await Promise.all(Array.from({ length: 10 }, () => pool!.run((api) => api.sleep(1), { signal: ac.signal })));
+  await pool.run((api) => api.fail(), { signal: ac.signal }).catch(() => undefined);
+  expect(live).toBe(0);
+});
+
+test('an aborted call with a cancel hook keeps its worker counted busy until it ends: the next call goes to an idle worker', async () => {
+  pool = new WorkerPool<TestApi>(url, { size: 2, perWorker: 1 });
+  const first = await pool.run((api) => api.id()); // both idle: the first worker takes it, and the next
+  const ac = new AbortController();
+  const slow = pool.run((api) => api.sleep(1500), { signal: ac.signal, cancel: () => undefined });
+  await new Promise((r) => setTimeout(r, 20));
+  ac.abort();
+  await expect(slow).rejects.toMatchObject({ _tag: 'Aborted' });
+  expect(await pool.run((api) => api.id())).not.toBe(first);
+});
