@@ -135,17 +135,25 @@ function writeColumn(g: H5Group, name: string, type: arrow.DataType, col: arrow.
   const n = col.length;
   const hasNulls = col.nullCount > 0;
   if (arrow.DataType.isDictionary(type)) {
+    // A pandas categorical: the dictionary's values in their order, unused ones too, and its
+    // `ordered` flag. Chunks with different dictionaries add their new values after the first's.
     const dict = type.dictionary;
-    if (!arrow.DataType.isUtf8(dict) && !arrow.DataType.isLargeUtf8(dict)) return false;
-    const categories: string[] = [];
-    const lookup = new Map<string, number>();
+    const strings = arrow.DataType.isUtf8(dict) || arrow.DataType.isLargeUtf8(dict);
+    if (!strings && !arrow.DataType.isInt(dict) && !(arrow.DataType.isFloat(dict) && dict.precision !== arrow.Precision.HALF)) return false;
+    const categories: (string | number | bigint)[] = [];
+    const lookup = new Map<string | number | bigint, number>();
+    for (const d of col.data) {
+      for (const v of (d.dictionary ?? []) as Iterable<string | number | bigint | null>) {
+        if (v !== null && !lookup.has(v)) lookup.set(v, categories.push(v) - 1);
+      }
+    }
     const codes = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      const v = col.get(i) as string | null;
-      if (v === null) codes[i] = -1;
-      else codes[i] = lookup.get(v) ?? (lookup.set(v, categories.push(v) - 1), categories.length - 1);
+      const v = col.get(i) as string | number | bigint | null;
+      codes[i] = v === null ? -1 : lookup.get(v)!;
     }
-    writeCategorical(g, name, categories, codes);
+    const values = strings ? (categories as string[]) : (new (dict as arrow.Int | arrow.Float).ArrayType(categories as never) as unknown as NumericArray);
+    writeCategorical(g, name, values, codes, type.isOrdered);
     return true;
   }
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
@@ -201,11 +209,12 @@ function writeNullable(g: H5Group, name: string, encoding: string, values: Numer
   writeBools(sub, 'mask', mask);
 }
 
-function writeCategorical(g: H5Group, name: string, categories: string[], codes: Int32Array): void {
+function writeCategorical(g: H5Group, name: string, categories: string[] | NumericArray, codes: Int32Array, ordered = false): void {
   const sub = g.createGroup(name);
   setEncoding(sub, 'categorical', '0.2.0');
-  sub.setAttr('ordered', false);
-  writeStrings(sub, 'categories', categories);
+  sub.setAttr('ordered', ordered);
+  if (Array.isArray(categories)) writeStrings(sub, 'categories', categories);
+  else writeArray(sub, 'categories', categories);
   const small = categories.length < 127 ? Int8Array.from(codes) : categories.length < 32767 ? Int16Array.from(codes) : codes;
   writeArray(sub, 'codes', small);
 }

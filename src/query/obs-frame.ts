@@ -26,13 +26,7 @@ export function obsFrame(rows: arrow.Table, pointers: PointerField[], keep?: Uin
     if (pointerNames.has(field.name) || field.name.startsWith('_')) continue;
     const col = rows.getChild(field.name)!;
     if (arrow.DataType.isFixedSizeList(field.type)) {
-      const d = field.type.listSize;
-      const data = new Float32Array(n * d).fill(NaN);
-      for (let k = 0; k < n; k++) {
-        const v = col.get(idx ? idx[k]! : k) as arrow.Vector | null;
-        if (v) data.set(Float32Array.from(v.toArray() as ArrayLike<number>), k * d);
-      }
-      obsm[field.name] = { format: 'dense', shape: [n, d], data };
+      obsm[field.name] = embedding(col, field.type, n, idx);
       continue;
     }
     cols.push(field);
@@ -72,6 +66,45 @@ export function lazyObsNames<T extends object>(target: T, names: () => string[])
     set: (v: string[]) => void (value = v),
   });
   return target as T & { obsNames: string[] };
+}
+
+/**
+ * A fixed_size_list column as an n × d matrix of its element type: float32 (and float16) as
+ * Float32Array, float64 as Float64Array, integers as their own typed array. A null row, or a null
+ * element, is NaN: integer columns that have one become Float64Array (exact up to 2^53).
+ */
+function embedding(col: arrow.Vector, type: arrow.FixedSizeList, n: number, idx: Uint32Array | undefined): DenseMatrix {
+  const d = type.listSize;
+  const child = type.children[0]!.type;
+  const rowAt = (k: number) => col.get(idx ? idx[k]! : k) as arrow.Vector | null;
+  // Nulls anywhere in the column read (not only in the rows kept), so batches of one query agree.
+  const hasNull = col.data.some((c) => c.nullCount > 0 || (c.children[0]?.nullCount ?? 0) > 0);
+  const Out = arrow.DataType.isFloat(child)
+    ? child.precision === arrow.Precision.DOUBLE ? Float64Array : Float32Array
+    : !hasNull && arrow.DataType.isInt(child) && child.bitWidth < 64
+      ? ({ 8: child.isSigned ? Int8Array : Uint8Array, 16: child.isSigned ? Int16Array : Uint16Array, 32: child.isSigned ? Int32Array : Uint32Array } as const)[child.bitWidth as 8 | 16 | 32]
+      : !hasNull && arrow.DataType.isInt(child)
+        ? child.isSigned ? BigInt64Array : BigUint64Array
+        : Float64Array;
+  const data = new Out(n * d);
+  if (!(data instanceof BigInt64Array || data instanceof BigUint64Array)) data.fill(NaN);
+  for (let k = 0; k < n; k++) {
+    const v = rowAt(k);
+    if (!v) continue;
+    if (v.nullCount === 0 && (data instanceof BigInt64Array || data instanceof BigUint64Array)) {
+      data.set(v.toArray() as BigInt64Array, k * d);
+    } else if (v.nullCount === 0) {
+      // Float16 vectors give numbers from toArray(); 64-bit integers bigints (Float64Array then: exact to 2^53).
+      const a = v.toArray() as ArrayLike<number | bigint>;
+      for (let j = 0; j < d; j++) (data as Float64Array)[k * d + j] = Number(a[j]);
+    } else {
+      for (let j = 0; j < d; j++) {
+        const x = v.get(j) as number | bigint | null;
+        (data as Float64Array)[k * d + j] = x === null ? NaN : Number(x);
+      }
+    }
+  }
+  return { format: 'dense', shape: [n, d], data };
 }
 
 function isIdentity(keep: Uint32Array, numRows: number): boolean {

@@ -85,6 +85,21 @@ export function joinFor(catalog: AtlasCatalog, remaps: Int32Array[], wanted: Int
 }
 
 /** Layers a query reads in a feature space: its own, else the built-in defaults, else the atlas's. */
+/**
+ * The dtype of a built-in layer (homeobox's specs, format reference §4): what an empty result
+ * (no zarr group to read a dtype from) gives its matrices. Other layers: uint32 for sparse spaces,
+ * float32 for dense ones.
+ */
+const BUILTIN_LAYER_DTYPES: Record<string, Record<string, 'uint32' | 'float32'>> = {
+  gene_expression: { counts: 'uint32', log_normalized: 'float32', tpm: 'float32' },
+  protein_abundance: { counts: 'uint32', clr_normalized: 'float32', dsb_normalized: 'float32' },
+  image_features: { ctrl_standardized: 'float32', raw: 'float32', log_normalized: 'float32' },
+};
+
+export function emptyLayerDtype(field: PointerField, layer: string): 'uint32' | 'float32' {
+  return BUILTIN_LAYER_DTYPES[field.featureSpace]?.[layer] ?? (field.kind === 'sparse' ? 'uint32' : 'float32');
+}
+
 export function layersOf(catalog: AtlasCatalog, spec: QuerySpec, featureSpace: string): string[] | undefined {
   return spec.layers[featureSpace] ?? DEFAULT_LAYERS[featureSpace] ?? catalog.defaultLayers[featureSpace];
 }

@@ -13,7 +13,7 @@ import { assembleCsr, placeGroupRows, type CsrMatrix, resultType, scatterDense, 
 import type { Matrix } from '../anndata/types.js';
 import { featuresOf, type QuerySpec } from './spec.js';
 import { stringCodes } from '../arrow/columns.js';
-import { array, child, joinFor, layersOf, nums, pointerWith, readOpts, type FieldReadContext, type Group } from './read-context.js';
+import { array, child, emptyLayerDtype, joinFor, layersOf, nums, pointerWith, readOpts, type FieldReadContext, type Group } from './read-context.js';
 import { cscArraysOf, readCsc } from './read-csc.js';
 import { varFor } from './var-table.js';
 
@@ -109,7 +109,7 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
   const opened = await Promise.all(
     groups.map((g) => Promise.all([`${g.zarrGroup}/csr/indices`, ...layerNames.map((l) => `${g.zarrGroup}/csr/layers/${l}`)].map((p) => array(ctx, p, true).then((a) => a!)))),
   );
-  const layers = Object.fromEntries(layerNames.map((l, k) => [l, opened.length ? resultType(opened.map((o) => o[k + 1]!.dataType)) : ('uint32' as const)]));
+  const layers = Object.fromEntries(layerNames.map((l, k) => [l, opened.length ? resultType(opened.map((o) => o[k + 1]!.dataType)) : emptyLayerDtype(field, l)]));
   const rangesOf = (g: Group) => ({ starts: nums(start, g.rowsInInput, 'start'), ends: nums(end, g.rowsInInput, 'end') });
   let csr: CsrMatrix;
   const { decoder } = ctx;
@@ -163,7 +163,7 @@ async function readDense(ctx: FieldReadContext, field: PointerField, groups: Gro
         return { input: { outRows: g.outRows, data: data as ArrayLike<number | bigint>, fLocal: a.shape[1]!, remap: g.eff! } as DenseGroupInput, dtype: a.dataType };
       }),
     );
-    const dtype = parts.length ? resultType(parts.map((p) => p.dtype)) : 'float32';
+    const dtype = parts.length ? resultType(parts.map((p) => p.dtype)) : emptyLayerDtype(field, l);
     out[l] = { format: 'dense', shape: [nRows, nCols], data: scatterDense(parts.map((p) => p.input), { nRows, nCols, dtype }) as Matrix['data'] };
   }
   return out;

@@ -108,6 +108,9 @@ export function checkValue(v: H5Value, where: string): H5Value {
   const n = v.shape.reduce((a, b) => a * b, 1);
   if (v.dtype === 'string') {
     if (v.data.length !== n) throw new InvalidInputError(`${v.data.length} strings for shape [${v.shape.join(', ')}]`, { where });
+    // HDF5 strings end at a NUL: a reader would get the text before it, silently (h5py refuses to write them).
+    const k = v.data.findIndex((s) => s.includes('\0'));
+    if (k >= 0) throw new InvalidInputError(`string ${k} (${JSON.stringify(v.data[k]!.slice(0, 40))}) contains a NUL character, which HDF5 strings cannot hold`, { where });
     return v;
   }
   const size = elementSize(v.dtype);

@@ -40,6 +40,50 @@ describe('toH5ad read by the reference anndata 0.8', () => {
     expect([py.uns, py.obsp, py.varm]).toEqual([[], [], []]);
   });
 
+  test('a dictionary column is a categorical of its dictionary: order, unused values, the ordered flag, numeric categories', async () => {
+    const ordered = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int8(), 0, true);
+    const dictOf = (values: string[] | Int32Array, codes: number[], type: arrow.Dictionary) =>
+      arrow.makeVector(arrow.makeData({ type, length: codes.length, nullCount: 0, data: Int8Array.from(codes), dictionary: arrow.vectorFromArray(values as never, type.dictionary) }));
+    const obs = new arrow.Table<any>({
+      level: dictOf(['low', 'mid', 'high', 'unused'], [2, 0, 2], ordered),
+      batch: dictOf(Int32Array.of(7, 3, 11), [1, 1, 0], new arrow.Dictionary(new arrow.Int32(), new arrow.Int8())),
+    });
+    const adata: AnnData = { obs, var: emptyTable(1), X: null, layers: {}, obsm: {}, obsNames: ['a', 'b', 'c'], varNames: ['g'], shape: [3, 1] };
+    const py = pythonJson(
+      `import sys, json, anndata
+a = anndata.read_h5ad(sys.argv[1])
+print(json.dumps({c: {"categories": [x if isinstance(x, str) else int(x) for x in a.obs[c].cat.categories], "ordered": bool(a.obs[c].cat.ordered), "values": [x if isinstance(x, str) else int(x) for x in a.obs[c]]} for c in a.obs.columns}))`,
+      [writeTemp(await toH5ad(adata), 'dict.h5ad')],
+    );
+    expect(py.level).toEqual({ categories: ['low', 'mid', 'high', 'unused'], ordered: true, values: ['high', 'low', 'high'] });
+    expect(py.batch).toEqual({ categories: [7, 3, 11], ordered: false, values: [3, 3, 7] });
+  });
+
+  test('obsm keeps an embedding\'s element type, with NaN for null rows and null elements', async () => {
+    const { obsFrame } = await import('../../../src/query/obs-frame.js');
+    const list = (t: arrow.DataType) => new arrow.FixedSizeList(2, new arrow.Field('item', t, true));
+    const rows = new arrow.Table({
+      uid: arrow.vectorFromArray(['c0', 'c1', 'c2'], new arrow.Utf8()),
+      f32: arrow.vectorFromArray([[null, 2.5], [1, 2], null], list(new arrow.Float32())),
+      f64: arrow.vectorFromArray([[1 / 3, 0.1], [1, 2], [3, 4]], list(new arrow.Float64())),
+      i32: arrow.vectorFromArray([[2 ** 30 + 5, 7], [1, 2], [3, 4]], list(new arrow.Int32())),
+      i32n: arrow.vectorFromArray([[2 ** 30 + 5, null], [1, 2], [3, 4]], list(new arrow.Int32())),
+    });
+    const { obsm } = obsFrame(rows, []);
+    const got = Object.fromEntries(Object.entries(obsm).map(([k, m]) => [k, [m.data.constructor.name, Array.from(m.data as Float64Array)]]));
+    expect(got).toEqual({
+      f32: ['Float32Array', [NaN, 2.5, 1, 2, NaN, NaN]],
+      f64: ['Float64Array', [1 / 3, 0.1, 1, 2, 3, 4]],
+      i32: ['Int32Array', [2 ** 30 + 5, 7, 1, 2, 3, 4]],
+      i32n: ['Float64Array', [2 ** 30 + 5, NaN, 1, 2, 3, 4]],
+    });
+  });
+
+  test('a string holding a NUL is refused (HDF5 would cut it there), naming where', async () => {
+    const adata: AnnData = { obs: emptyTable(2), var: emptyTable(1), X: null, layers: {}, obsm: {}, obsNames: ['a', 'b\0c'], varNames: ['g'], shape: [2, 1] };
+    await expect(toH5ad(adata)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('contains a NUL character'), fields: { where: '/obs/_index' } });
+  });
+
   test('on-disk encoding: attributes, enum bools, masks (h5py view)', async () => {
     const py = h5dump(writeTemp(await toH5ad(sampleAnnData())));
     const attr = (path: string, name: string) => py.objects[path]!.attrs[name]!;

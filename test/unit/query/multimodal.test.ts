@@ -144,3 +144,9 @@ test('each predicate is parsed on its own: a -- comment or a stray ) cannot swal
   await expect(escape.featureSpaces('protein_abundance').toAnnData()).rejects.toMatchObject({ _tag: 'PredicateSyntax' });
   await expect(escape.toMuData()).rejects.toMatchObject({ _tag: 'PredicateSyntax' });
 });
+
+test('an empty result keeps the built-in layer dtypes (uint32 counts), dense and sparse alike', async () => {
+  const none = atlas.query().where("uid = 'no such cell'");
+  expect((await none.featureSpaces('protein_abundance').toAnnData()).X!.data).toBeInstanceOf(Uint32Array);
+  expect((await none.featureSpaces('gene_expression').toAnnData()).X!.data).toBeInstanceOf(Uint32Array);
+});
