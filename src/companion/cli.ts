@@ -231,7 +231,8 @@ Lists snapshots (atlas_versions rows) in version order.`,
     usage: `ragged-atlas validate <atlas> [--json]
 
 Checks the atlas with homeobox's snapshot rules (exit 1 on errors) and reports orphaned zarr
-groups (written by an ingest that never committed) and dataset rows without obs rows.`,
+groups (written by an ingest that never committed; groups a recorded snapshot still pins are not
+orphans) and dataset rows without obs rows.`,
     options: { ...common },
     async run([root], v) {
       if (!root) throw usage('validate needs <atlas>');

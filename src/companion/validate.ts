@@ -67,7 +67,9 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
   if (opts.checkLayouts !== false) errors.push(...(await validateLayouts(atlas, datasets, groupsBySpace)));
   let orphanedGroups: string[] = [];
   if (opts.checkOrphans !== false) {
-    orphanedGroups = await findOrphans(atlas.zarrDir, new Set(datasets.map((d) => d.zarr_group as string)));
+    // A group only an older snapshot's dataset rows reference is that snapshot's data, not an orphan.
+    const referenced = new Set([...datasets.map((d) => d.zarr_group as string), ...(await snapshotGroups(atlas))]);
+    orphanedGroups = await findOrphans(atlas.zarrDir, referenced);
     for (const g of orphanedGroups) warnings.push(`orphaned zarr group '${g}': no dataset row references it (an interrupted or running ingest)`);
     for (const d of datasets) {
       const fields = atlas.obsDef.pointers.filter((p) => p.featureSpace === d.feature_space);
@@ -241,6 +243,29 @@ async function localFeatureCount(root: string, zg: string, spec: FeatureSpaceSpe
  * Group directories under zarr_store/ that no dataset row references. A referenced group's
  * ancestors (nested names like `ds1/gene_expression`) and descendants (`csr/`…) are in use.
  */
+/** Zarr groups of the dataset table versions that recorded snapshots pin (unreadable pins are skipped). */
+async function snapshotGroups(atlas: Atlas): Promise<string[]> {
+  const pins = new Map<string, [string, number]>();
+  for (const r of await readRows(atlas.versions, { select: ['dataset_table_name', 'dataset_table_version'] }).catch(() => [])) {
+    const pin: [string, number] = [String(r.dataset_table_name), Number(r.dataset_table_version)];
+    pins.set(pin.join('@'), pin);
+  }
+  const out: string[] = [];
+  for (const [name, version] of pins.values()) {
+    const t = await atlas.db.openTable(name).catch(() => undefined);
+    if (!t) continue;
+    try {
+      await t.checkout(version);
+      for (const r of await readRows(t, { select: ['zarr_group'] })) out.push(String(r.zarr_group));
+    } catch {
+      // a version cleaned up since: nothing of it can be read any more
+    } finally {
+      t.close();
+    }
+  }
+  return out;
+}
+
 export async function findOrphans(zarrRoot: string, referenced: Set<string>): Promise<string[]> {
   const orphans: string[] = [];
   const inUse = (p: string) => {

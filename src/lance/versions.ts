@@ -19,7 +19,10 @@
 // A manifest that "exists" is believed only if its last 16 bytes are a manifest tail (`LANC`
 // magic, a position inside the file). Many static hosts (SPA fallbacks such as Vite's dev server,
 // Netlify/GitHub Pages rewrites) answer a missing path with 200 and an HTML page; such an answer
-// counts as missing, and is named in the NotFoundError when no version is found at all.
+// counts as missing, and is named in the NotFoundError when no version is found at all. Which of
+// the two it is, is asked once: a path no table has (`_versions/<ABSENT>`) answering 404 means the
+// host reports missing files, so the non-manifest answer is a damaged manifest (a torn upload, a
+// truncated copy): a CorruptDataError, never a silently older version.
 import { CorruptDataError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { ByteStore, ReadOptions } from '../io/types.js';
 
@@ -61,6 +64,26 @@ interface Probe {
   opts: ReadOptions;
   /** The first manifest path that answered with something that is not a manifest. */
   fallback?: { key: string; size: number };
+  /** Whether the host answers missing paths with 404 (asked once, at the first non-manifest answer). */
+  reportsMissing?: Promise<boolean>;
+}
+
+/** A manifest name no Lance table uses: what the host answers for it is what it answers for missing files. */
+const ABSENT = '_versions/ragged-atlas-absent-probe.manifest';
+
+/**
+ * `key` answered `size` bytes that are not a manifest. On a host that answers missing paths with
+ * 404, that is a damaged manifest: CorruptDataError. On an SPA-fallback host it means "missing".
+ */
+async function notAManifest(store: ByteStore, key: string, size: number, p: Probe): Promise<undefined> {
+  p.fallback ??= { key, size };
+  p.reportsMissing ??= store.size(ABSENT, p.opts).then((s) => s === undefined);
+  if (await p.reportsMissing) {
+    throw new CorruptDataError(`version manifest of ${size} bytes is not a Lance manifest: truncated or damaged (the host answers 404 for missing files, so it is no fallback page)`, {
+      where: `${store.url}/${key}`,
+    });
+  }
+  return undefined;
 }
 
 const TAIL = 16;
@@ -95,8 +118,7 @@ async function probeKey(store: ByteStore, version: number, scheme: NamingScheme,
     });
   }
   if (tail && isManifestTail(tail, size)) return { version, scheme };
-  p.fallback ??= { key, size };
-  return undefined;
+  return notAManifest(store, key, size, p);
 }
 
 /** Like probeKey, but fetches the whole manifest (when it will be read anyway). */
@@ -105,8 +127,7 @@ async function fetchKey(store: ByteStore, version: number, scheme: NamingScheme,
   const bytes = await store.get(key, p.opts);
   if (!bytes) return undefined;
   if (bytes.length >= TAIL && isManifestTail(bytes.subarray(bytes.length - TAIL), bytes.length)) return { version, scheme, bytes };
-  p.fallback ??= { key, size: bytes.length };
-  return undefined;
+  return notAManifest(store, key, bytes.length, p);
 }
 
 async function inSchemes(version: number, prefer: NamingScheme | undefined, f: (v: number, s: NamingScheme) => Promise<VersionRef | undefined>): Promise<VersionRef | undefined> {

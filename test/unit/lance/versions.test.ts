@@ -151,3 +151,27 @@ describe('version discovery against a host that answers missing files with 200',
     }
   }, 30_000);
 });
+
+describe('a damaged manifest on a host that answers 404 for missing files', () => {
+  it('is a CorruptDataError naming it, never an older version (latest and pinned, local and HTTP)', async () => {
+    const { cpSync, truncateSync } = await import('node:fs');
+    const { serveDirectory } = await import('../../../src/companion/serve.js');
+    const copy = tempDir('lance-versions-torn-');
+    cpSync(join(dir.path, 'spa.lance'), join(copy.path, 'spa.lance'), { recursive: true });
+    truncateSync(join(copy.path, 'spa.lance', manifestKey(latest, 'v2')), 200); // a torn upload of the newest version
+    const server = await serveDirectory(copy.path);
+    try {
+      for (const loc of [`${server.url}/spa.lance`, join(copy.path, 'spa.lance')]) {
+        const decompressors = await testDecompressors();
+        const err = await openTable(loc, { decompressors }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CorruptDataError);
+        expect(String((err as CorruptDataError).where)).toContain(manifestKey(latest, 'v2'));
+        await expect(openTable(loc, { version: latest, decompressors })).rejects.toBeInstanceOf(CorruptDataError);
+        expect((await openTable(loc, { version: latest - 1, decompressors })).numRows).toBe(50 + 20 * (latest - 2));
+      }
+    } finally {
+      await server.close();
+      copy.remove();
+    }
+  });
+});
