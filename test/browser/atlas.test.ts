@@ -70,6 +70,7 @@ describeEachEngine((engine, h) => {
       const same = (x: ArrayLike<unknown>, y: ArrayLike<unknown>) => x.length === y.length && Array.from(x).every((v, i) => v === y[i]);
       const offloadSame = same(wu.obsNames, union.obsNames) && same(wu.obs.getChild('barcode').toArray(), barcodes) && same(wu.X.indptr, X.indptr) && same(wu.X.indices, X.indices) && same(wu.X.data, X.data);
       const before = a.stats.requests;
+      const beforeBytes = a.stats.bytes;
       // Abort mid-flight: a typed AbortError, and the atlas keeps working afterwards.
       const ac = new AbortController();
       const aborted = a.query().toAnnData({ signal: ac.signal }).then(() => 'finished', (e: any) => e._tag ?? e.name);
@@ -95,9 +96,10 @@ describeEachEngine((engine, h) => {
       const b = await m.RaggedAtlas.checkoutLatest(url, { cache: 'indexeddb' });
       await b.query().select(['uid', 'barcode']).toAnnData();
       const cachedRequests = b.stats.requests;
+      const cachedBytes = b.stats.bytes;
       b.close();
       return {
-        versions, v0count, groups, unionShape: union.shape, interShape: inter.shape, cells, firstRequests: before, cachedRequests,
+        versions, v0count, groups, unionShape: union.shape, interShape: inter.shape, cells, firstRequests: before, cachedRequests, firstBytes: beforeBytes, cachedBytes,
         abortTag, subShape: sub.shape, subObs: sub.obsNames, h5ad, workers: navigator.hardwareConcurrency, offloadSame, concurrent,
       };
     }, server.url);
@@ -119,9 +121,12 @@ describeEachEngine((engine, h) => {
     expect(Object.keys(r.cells).length).toBe(3400);
     for (const [b, v] of Object.entries(r.cells)) expect(v, b).toEqual(want.get(b));
 
-    // The IndexedDB cache served the second checkout with a fraction of the first one's requests:
-    // what remains is one 1-byte ETag check per cached mutable-by-name file (zarr files, the config).
-    expect(r.cachedRequests).toBeLessThan(r.firstRequests / 2);
+    // The IndexedDB cache served the second checkout: no data page or chunk went over the network.
+    // What remains are tiny requests: the version hint, the next-version probe, and one 1-byte ETag
+    // check per cached file whose name can be reused (zarr.json files, the config, version manifests).
+    console.log(`cached checkout: ${r.cachedRequests} requests, ${r.cachedBytes} bytes (first: ${r.firstRequests}, ${r.firstBytes})`);
+    expect(r.cachedRequests).toBeLessThan(r.firstRequests);
+    expect(r.cachedBytes).toBeLessThan(r.firstBytes / 100);
 
     // The h5ad written in the page is read by the reference anndata.
     const file = join(dir, 'browser.h5ad');
