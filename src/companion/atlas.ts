@@ -12,6 +12,7 @@ import type { Connection, Table } from '@lancedb/lancedb';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { FeatureSpaceRegistry, type FeatureSpaceSpec, type UserFeatureSpaceDef } from './feature-spaces.js';
 import { connect, createTable, DEFAULT_STORAGE_VERSION, ensureVersionHint, loadLance, readRows } from './tables/lance.js';
+import { latestRecord, recordedObsTables } from './tables/version-records.js';
 import {
   atlasVersionsSchema,
   datasetsSchema,
@@ -225,14 +226,8 @@ async function inferConfig(db: Connection, names: Set<string>): Promise<AtlasCon
     return undefined;
   };
   const versionTable = names.has('atlas_versions') ? 'atlas_versions' : ((await find((has) => has.has('version') && has.has('dataset_table_name') && has.has('registry_table_names'))) ?? 'atlas_versions');
-  const records = names.has(versionTable) ? await readRows(await db.openTable(versionTable)).catch(() => []) : [];
-  const latest = records.reduce<(typeof records)[number] | undefined>((a, r) => (!a || Number(r.version) > Number(a.version) ? r : a), undefined);
-  let recordedObs: string[] = [];
-  try {
-    recordedObs = latest?.obs_table_versions ? Object.keys(JSON.parse(String(latest.obs_table_versions)) as object) : latest?.cell_table_name ? [String(latest.cell_table_name)] : [];
-  } catch {
-    // an unreadable record: fall back to the schemas
-  }
+  const latest = latestRecord(names.has(versionTable) ? await readRows(await db.openTable(versionTable)).catch(() => []) : []);
+  const recordedObs = recordedObsTables(latest);
   const isObs = (has: Set<string>, schema: unknown) => has.has('uid') && has.has('dataset_uid') && obsDefFromSchema(schema as never).pointers.length > 0;
   const obsTable = (await find(isObs, recordedObs)) ?? (await find(isObs, candidates.filter((n) => n !== versionTable)));
   if (!obsTable) throw new NotFoundError('cannot find an obs table (uid, dataset_uid and a pointer struct) in this atlas');

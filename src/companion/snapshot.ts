@@ -11,6 +11,7 @@ import { silentProgress, type Progress } from './progress.js';
 import { int64Data, tableFromColumns, utf8Data } from './tables/arrow-build.js';
 import { readRows, withCommitRetry } from './tables/lance.js';
 import { atlasVersionsSchema } from './tables/schemas.js';
+import { latestRecord, recordedObsTables } from './tables/version-records.js';
 import { pythonUtcNow } from './uids.js';
 import { validateAtlas, type ValidationReport } from './validate.js';
 
@@ -38,14 +39,7 @@ export interface SnapshotResult {
  * would hide it at this snapshot.
  */
 async function obsTableVersions(atlas: Atlas, ours: number): Promise<Record<string, number>> {
-  const rows = await readRows(atlas.versions, { select: ['version', 'obs_table_versions'] }).catch(() => []);
-  const latest = rows.reduce<(typeof rows)[number] | undefined>((a, r) => (!a || Number(r.version) > Number(a.version) ? r : a), undefined);
-  let recorded: string[] = [];
-  try {
-    recorded = Object.keys(JSON.parse(String(latest?.obs_table_versions ?? '{}')) as object);
-  } catch {
-    // an unreadable record names no other tables; validate reports records
-  }
+  const recorded = recordedObsTables(latestRecord(await readRows(atlas.versions, { select: ['version', 'obs_table_versions'] }).catch(() => [])));
   const existing = new Set(await atlas.db.tableNames());
   const out: Record<string, number> = {};
   for (const name of recorded.includes(atlas.config.obsTable) ? recorded : [atlas.config.obsTable, ...recorded]) {
