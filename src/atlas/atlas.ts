@@ -157,12 +157,18 @@ async function staticSource(location: string | ByteStore, opts: AtlasOptions): P
   const base = typeof location === 'string' ? await openStore(location.replace(/\/+$/, '').replace(/\/lance_db$/, ''), opts) : location;
   const root = wrapStore(base, opts);
   const lanceDb = withPrefix(root, 'lance_db');
+  // Zarr data elsewhere (the zarrStore option, an http zarr_store_uri) gets the same counting,
+  // caching / version pinning and dedupe as the atlas root.
+  let elsewhere: (ByteStore & { stats: IoStats }) | undefined;
   return {
-    stats: () => ({ ...root.stats }),
+    stats: () => ({ requests: root.stats.requests + (elsewhere?.stats.requests ?? 0), bytes: root.stats.bytes + (elsewhere?.stats.bytes ?? 0) }),
     snapshots: () => readSnapshots(lanceDb, opts),
     tables: lanceDb,
     layerDefaults: () => userLayerDefaults(root, opts.signal),
-    zarr: (record) => zarrStoreFor(root, record, opts),
+    zarr: async (record) => {
+      const { store, underRoot } = await zarrStoreFor(root, record, opts);
+      return underRoot ? store : (elsewhere = wrapStore(store, opts));
+    },
     where: root.url,
   };
 }
@@ -449,17 +455,19 @@ async function cloudZarrStore(location: CloudAtlasLocation, record: SnapshotReco
   );
 }
 
-async function zarrStoreFor(root: ByteStore, record: SnapshotRecord, opts: AtlasOptions): Promise<ByteStore> {
-  if (opts.zarrStore !== undefined) return typeof opts.zarrStore === 'string' ? openStore(opts.zarrStore, opts) : opts.zarrStore;
+/** The snapshot's zarr store; `underRoot`: a prefix of the (already wrapped) atlas root. */
+async function zarrStoreFor(root: ByteStore, record: SnapshotRecord, opts: AtlasOptions): Promise<{ store: ByteStore; underRoot: boolean }> {
+  const outside = (store: ByteStore) => ({ store, underRoot: false });
+  if (opts.zarrStore !== undefined) return outside(typeof opts.zarrStore === 'string' ? await openStore(opts.zarrStore, opts) : opts.zarrStore);
+  const local = { store: withPrefix(root, 'zarr_store'), underRoot: true };
   const uri = record.zarrStoreUri;
   if (uri) {
-    if (/^https?:\/\//.test(uri)) return new HttpStore(uri, opts);
+    if (/^https?:\/\//.test(uri)) return outside(new HttpStore(uri, opts));
     // homeobox 0.2.0–0.2.3 recorded where the *writer* kept zarr data (file://, s3://, gs://, memory://).
     // An atlas copied to a web host usually carries it along as {atlas}/zarr_store: use that when present.
-    const local = withPrefix(root, 'zarr_store');
-    if (await local.get('zarr.json').catch(() => undefined)) return local;
-    if (/^file:\/\//.test(uri)) return openStore(uri);
+    if (await local.store.get('zarr.json').catch(() => undefined)) return local;
+    if (/^file:\/\//.test(uri)) return outside(await openStore(uri));
     throw new UnsupportedError(`snapshot v${record.version} stores its zarr data at ${uri}; pass {zarrStore: '<http url>'} to reach it`, { feature: 'zarr_store_uri scheme', where: 'atlas_versions' });
   }
-  return withPrefix(root, 'zarr_store');
+  return local;
 }

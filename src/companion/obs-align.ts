@@ -45,6 +45,14 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
     byName.set(target, c);
   }
   const schemaNames = new Set([...def.columns.map((c) => c.name), ...def.embeddings.map((e) => e.name)]);
+  // An explicit mapping to a field the schema lacks would drop the column without a word.
+  for (const [from, to] of Object.entries(obsMap)) {
+    if (!schemaNames.has(to)) {
+      throw new InvalidInputError(`--obs-map maps '${from}' to obs field '${to}', which the obs schema does not have (fields: ${[...schemaNames].join(', ') || 'none'}; declare it with create --obs ${to}:<type>)`, {
+        where: input.source,
+      });
+    }
+  }
   for (const c of def.columns) if (!byName.has(c.name)) raiseIfUnreadable(`obs/${c.name}`);
   for (const e of def.embeddings) if (!input.obsm[e.name]) raiseIfUnreadable(`obsm/${e.name}`);
   const missing = def.columns.filter((c) => !c.nullable && !byName.has(c.name)).map((c) => c.name);

@@ -7,9 +7,14 @@ import { followSignal } from '../io/abortable.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { DistanceMetric, FeatureJoin, QuerySpec } from './spec.js';
 
-/** Progress of a running terminal: cumulative counts. */
+/**
+ * Progress of a running terminal: cumulative counts. `phase`: 'obs' once obs rows are chosen
+ * (`rows` of them; toBatches reports each read unit's rows as they stream), 'read' as matrix chunks
+ * arrive, 'assemble' when the result is put together. `requests` / `bytes` / `chunks` count the
+ * matrix (zarr) reads; the whole checkout's traffic, Lance reads included, is `atlas.stats`.
+ */
 export interface QueryProgress {
-  phase: 'obs' | 'plan' | 'read' | 'assemble';
+  phase: 'obs' | 'read' | 'assemble';
   rows: number;
   requests: number;
   bytes: number;

@@ -47,13 +47,18 @@ export class AtlasExecutor implements QueryExecutor {
   ) {}
 
   async count(spec: QuerySpec, opts: RunOptions): Promise<number> {
-    return countObs(this.#table(spec), spec, opts.signal);
+    throwIfAborted(opts.signal); // also when the count comes from metadata alone
+    const n = await countObs(this.#table(spec), spec, opts.signal);
+    report(opts, newProgress(), 'obs', { rows: n });
+    return n;
   }
 
   async countBy(spec: QuerySpec, groupBy: string[], opts: RunOptions): Promise<arrow.Table> {
     const table = this.#table(spec);
     this.#checkColumns(table, groupBy);
-    return groupCount(await selectObs(table, spec, { columns: groupBy, signal: opts.signal }), groupBy);
+    const rows = await selectObs(table, spec, { columns: groupBy, signal: opts.signal });
+    report(opts, newProgress(), 'obs', { rows: rows.numRows });
+    return groupCount(rows, groupBy);
   }
 
   async toArrow(spec: QuerySpec, opts: RunOptions): Promise<arrow.Table> {
@@ -61,6 +66,7 @@ export class AtlasExecutor implements QueryExecutor {
     const pointers = new Set(this.catalog.pointerFields(spec.obsTable).map((p) => p.name));
     const select = { columns: this.#metadataColumns(table, spec), signal: opts.signal };
     const rows = await this.#selectRows(table, spec, select, () => selectObs(table, spec, select));
+    report(opts, newProgress(), 'obs', { rows: rows.numRows });
     return rows.select(rows.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n) && n !== '_rowaddr'));
   }
 
@@ -120,6 +126,7 @@ export class AtlasExecutor implements QueryExecutor {
           }
           const unit = r.value;
           const rows = concatTables(unit);
+          report(opts, progress, 'obs', { rows: rows.numRows });
           const p = this.#assemble(rows, field, spec, opts, progress, false).then((ad) => splitRows(ad, unit.map((t) => t.numRows)));
           p.catch(() => undefined); // surfaced when awaited
           pending.push(p);
@@ -149,6 +156,7 @@ export class AtlasExecutor implements QueryExecutor {
     const select = { columns, signal: opts.signal };
     const rows = await this.#selectRows(table, spec, select, () => selectObs(table, spec, select));
     const progress = newProgress();
+    report(opts, progress, 'obs', { rows: rows.numRows });
     const shared = obsFrame(rows, pointers);
     const results = await Promise.all(fields.map((f) => readField({ ...this.readContext(opts, progress), sortIndices: opts.sortIndices ?? true }, f, rows, spec)));
     // Modalities in the obs schema's field order, whichever read finished first (it is the .h5mu mod-order).
@@ -164,6 +172,7 @@ export class AtlasExecutor implements QueryExecutor {
       const { [res.xLayer]: X, ...layers } = res.layers;
       mod[f.name] = annData(frame, { var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] });
     });
+    report(opts, progress, 'assemble', {});
     return lazyObsNames({ obs: shared.obs, mod, present }, shared.names);
   }
 

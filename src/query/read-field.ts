@@ -121,11 +121,13 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
         const [indices, ...arrays] = opened[gi]!;
         const ranges = rangesOf(g);
         const [ix, ...values] = await Promise.all([indices!, ...arrays].map((a) => fetchRangesEncoded(a, ranges, readOpts(ctx))));
+        // Counted before the job takes the reads' buffers (transferred to a worker: then empty).
+        const chunks = [ix!, ...values].reduce((n, r) => n + r.read.chunks.length / CHUNK_FIELDS, 0);
         const block = await decoder.csrGroup!(
           { indices: ix!.read, values: values.map((v) => v.read), layers: layerNames, outDtypes: layerNames.map((l) => layers[l]!), lengths: ix!.lengths, remap: g.eff!, nCols, sortIndices: ctx.sortIndices !== false },
           { signal: ctx.signal },
         );
-        ctx.onRead?.({ requests: 0, bytes: 0, chunks: [ix!, ...values].reduce((n, r) => n + r.read.chunks.length / CHUNK_FIELDS, 0) });
+        ctx.onRead?.({ requests: 0, bytes: 0, chunks });
         return { outRows: g.outRows, csr: block };
       }),
     );

@@ -18,6 +18,13 @@ const input = memInput({
 });
 
 describe('alignObs (homeobox align_obs_to_schema rules)', () => {
+  it('an --obs-map to a field the schema lacks is an error, not a silently dropped column', () => {
+    const def: ObsSchemaDef = { columns: [{ name: 'cell_type', type: 'string', nullable: true }], embeddings: [], pointers: [] };
+    expect(() => alignObs(input, def, { _index: 'barcode' })).toThrow(
+      expect.objectContaining({ _tag: 'InvalidInput', message: expect.stringContaining("--obs-map maps '_index' to obs field 'barcode', which the obs schema does not have (fields: cell_type") }),
+    );
+  });
+
   it('renames, converts safely, null-fills optional fields and drops extras', async () => {
     const arrow = await import('apache-arrow');
     const def: ObsSchemaDef = {

@@ -519,6 +519,53 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     expect(last.chunks).toBeGreaterThan(0);
     expect(local.stats.requests).toBeGreaterThan(0);
     local.close();
+    // With a decode worker (v1), and from every terminal: an 'obs' event with the rows, and chunks
+    // counted on the worker path too (they were read after the worker took the buffers: 0).
+    const seen = async (run: (onProgress: (p: { phase: string; rows: number; chunks: number }) => void) => Promise<unknown>) => {
+      const ev: { phase: string; rows: number; chunks: number }[] = [];
+      await run((p) => ev.push({ ...p }));
+      return { phases: [...new Set(ev.map((e) => e.phase))], rows: Math.max(...ev.filter((e) => e.phase === 'obs').map((e) => e.rows)), chunks: ev.at(-1)!.chunks };
+    };
+    expect(await seen((onProgress) => v1.query().count({ onProgress }))).toEqual({ phases: ['obs'], rows: 3400, chunks: 0 });
+    expect(await seen((onProgress) => v1.query().count({ groupBy: 'cell_type', onProgress }))).toEqual({ phases: ['obs'], rows: 3400, chunks: 0 });
+    expect(await seen((onProgress) => v1.query().where("cell_type = '3'").toArrow({ onProgress }))).toMatchObject({ phases: ['obs'] });
+    const ann = await seen((onProgress) => v1.query().where('n_genes > 500').toAnnData({ onProgress }));
+    expect(ann.phases).toEqual(['obs', 'read', 'assemble']);
+    expect(ann.chunks).toBeGreaterThan(0);
+    const streamed = await seen(async (onProgress) => {
+      for await (const _ of v1.query().toBatches({ batchSize: 1000, onProgress }));
+    });
+    expect(streamed.phases).toEqual(expect.arrayContaining(['obs', 'read', 'assemble']));
+    expect(streamed.chunks).toBeGreaterThan(0);
+    const mu = await seen((onProgress) => v1.query().toMuData({ onProgress }));
+    expect(mu).toMatchObject({ phases: ['obs', 'read', 'assemble'], rows: 3400 });
+    // An already-aborted signal stops count() too, though it can answer from metadata alone.
+    const gone = new AbortController();
+    gone.abort();
+    await expect(v1.query().count({ signal: gone.signal })).rejects.toMatchObject({ _tag: 'Aborted' });
+  });
+
+  it('zarr data given by the zarrStore option is counted in atlas.stats and cached like the atlas\'s own', async () => {
+    let fetched = 0;
+    let zarrFetched = 0;
+    const counting: typeof fetch = (input, init) => {
+      fetched++;
+      if (String(input instanceof Request ? input.url : input).includes('/zarr_store/')) zarrFetched++;
+      return fetch(input, init);
+    };
+    const a = await RaggedAtlas.checkoutLatest(url, { fetch: counting, workers: 0, zarrStore: `${url}/zarr_store` });
+    try {
+      const q = () => a.query().where('n_genes > 500').limit(200).toAnnData();
+      const first = await q();
+      expect(zarrFetched).toBeGreaterThan(0);
+      expect(a.stats.requests).toBe(fetched);
+      const zarrBefore = zarrFetched;
+      const again = await q();
+      expect(zarrFetched).toBe(zarrBefore); // served by the checkout's cache
+      expect(Array.from((again.X as CsrMatrix).data as Uint32Array)).toEqual(Array.from((first.X as CsrMatrix).data as Uint32Array));
+    } finally {
+      a.close();
+    }
   });
 
   it('an aborted call does not poison later queries on the same atlas', async () => {
