@@ -6,7 +6,7 @@ import { buildWalkthroughAtlas } from '../test/fixtures/walkthrough.js';
 
 const root = fileURLToPath(new URL('./public/atlas', import.meta.url));
 if (existsSync(`${root}/lance_db/atlas_versions.lance`) && !process.argv.includes('--force')) {
-  console.log(`demo atlas present at ${root} (npm run demo -- --force to rebuild)`);
+  console.log(`demo atlas present at ${root} (rebuild it: node --import tsx demo/prepare.ts --force)`);
 } else {
   const t0 = Date.now();
   console.log('writing the demo atlas from ../shared/data (pbmc3k → v0, pbmc68k_reduced → v1)…');

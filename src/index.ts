@@ -9,6 +9,7 @@ export { toH5ad, type H5adOptions } from './anndata/h5ad-write.js';
 export { toH5mu, type H5muOptions } from './anndata/h5mu-write.js';
 export { HttpStore, type HttpStoreOptions } from './io/http.js';
 export { MemoryCache, IndexedDbCache, withCache, type ByteCache } from './io/cache.js';
+export { withVersionPin } from './io/version-pin.js';
 export { withStats, type IoStats } from './io/stats.js';
 export type { ByteStore, ByteRange } from './io/types.js';
 export { createDecoder, inThreadDecoder, type DecodePoolOptions } from './workers/decode-pool.js';

@@ -133,6 +133,7 @@ export class CloudAtlasTable implements ObsTable {
   async #select(spec: QuerySpec, opts: SelectOptions): Promise<arrow.Table> {
     const filter = this.#validate([...(spec.where ?? []), ...(opts.extraWhere ?? [])]);
     const columns = [...new Set(opts.columns)];
+    if (spec.search && spec.balanced) return this.#searchBalanced(spec, filter, columns, opts.signal);
     if (spec.search) return this.#search(spec, filter, columns, opts.signal);
     if (spec.balanced) return this.#balanced(spec, filter, columns, opts.signal);
     return this.#query({ filter, columns, offset: spec.offset, limit: spec.limit, signal: opts.signal }, this.#shape(columns, true, false));
@@ -180,6 +181,17 @@ export class CloudAtlasTable implements ObsTable {
       shape,
     );
     return start ? t.slice(start) : t;
+  }
+
+  /** A search with balancedLimit: the ⌊n / groups⌋ nearest of each group (see obs-select.ts chooseRows). */
+  async #searchBalanced(spec: QuerySpec, filter: string | undefined, columns: string[], signal?: AbortSignal): Promise<arrow.Table> {
+    const { n, column } = spec.balanced!;
+    this.#field(column);
+    const wide = [...new Set([...columns, column])];
+    const nearest = await this.#search({ ...spec, balanced: undefined, offset: undefined, limit: undefined }, filter, wide, signal);
+    const picked = balancedPick(nearest.getChild(column)!, n);
+    const start = spec.offset ?? 0;
+    return pickRows(nearest, picked.slice(start)).select([...columns, ROW_ADDRESS, DISTANCE]);
   }
 
   async #balanced(spec: QuerySpec, filter: string | undefined, columns: string[], signal?: AbortSignal): Promise<arrow.Table> {

@@ -95,7 +95,8 @@ Re-running an ingest with the same --name over byte-identical input files is REF
 sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to ingest anyway.
 
   --field <pointer>                obs pointer column for <input> (default: the first pointer)
-  --format h5ad|10x|zarr           input format (default: detected)
+  --format h5ad|10x|zarr           format of <input> (default: detected; --modality inputs are
+                                   always detected)
   --layer [<field>:]<dest>=<src>   destination layer from a matrix: X, raw/X, layers/<name>, or
                                    <path>#<matrix> from another file (repeatable; default
                                    counts=X). e.g. --layer counts=data.zarr.zip#layers/counts
@@ -104,7 +105,8 @@ sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to
                                    --modality protein_abundance=ADT/ --modality hashtags=HTO/
   --obs-map <from>=<to>            rename an input obs column to a schema field (repeatable);
                                    '_index' is the input's obs names (cell barcodes)
-  --var-key <column>               var column used as feature identity (default: var names)
+  --var-key <column>               var column of <input> used as feature identity (default: var
+                                   names; --modality inputs use their var names)
   --name <name>                    dataset name (default: input file name)
   --batch-rows <n>                 rows per batch (default 8192)
   --allow-duplicate                ingest even if this exact input was ingested under this name
@@ -278,7 +280,12 @@ groups, with scipy tocsc() ordering, in bounded memory.
           const { exists } = await import('./zarr-writer/group.js');
           for (const d of await readRows(atlas.datasets, { select: ['zarr_group', 'feature_space'] })) {
             const spec = atlas.specs.has(d.feature_space as string) ? atlas.spec(d.feature_space as string) : undefined;
-            if (spec?.featureOriented && spec.pointer === 'sparse' && !(await exists(`${atlas.zarrDir}/${d.zarr_group}/csc`))) groups.push(d.zarr_group as string);
+            // --all: every group without a copy; with --force, every group (rebuilt).
+            if (spec?.featureOriented && spec.pointer === 'sparse' && (v.force || !(await exists(`${atlas.zarrDir}/${d.zarr_group}/csc`)))) groups.push(d.zarr_group as string);
+          }
+          if (!groups.length) {
+            print(v, [], 'add-csc --all: every sparse group already has a CSC copy (--force rebuilds them)');
+            return 0;
           }
         }
         if (!groups.length) throw usage('add-csc needs <zarr_group>… or --all');
@@ -323,7 +330,7 @@ requests at once instead of six at a time.`,
           : undefined;
       const srv = await serveDirectory(dir, {
         tls,
-        port: v.port !== undefined ? Number(v.port) : 8080,
+        port: v.port !== undefined ? portOf(v.port) : 8080,
         host: (v.host as string | undefined) ?? '127.0.0.1',
         ...(v.quiet ? {} : { onRequest: (e) => process.stderr.write(`${e.status} ${e.method} ${e.path}${e.range ? ` ${e.range}` : ''} ${e.bytes}B\n`) }),
       });
@@ -355,6 +362,19 @@ commands:
 class UsageError extends Error {}
 const usage = (m: string) => new UsageError(m);
 
+/** The options every command takes (`common`), listed under each command's --help. */
+const COMMON_HELP = `Every command also takes:
+  -q, --quiet    no progress output (serve: no request log)
+  --json         print the result as JSON (serve prints its log as text)
+  -h, --help     this text`;
+
+/** A TCP port number (0 = any free port), or a usage error. */
+function portOf(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port must be a port number (0–65535), got '${String(v)}'`);
+  return n;
+}
+
 export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
@@ -377,7 +397,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     return 2;
   }
   if (parsed.values.help) {
-    out(cmd.usage);
+    out(`${cmd.usage}\n\n${COMMON_HELP}`);
     return 0;
   }
   try {

@@ -193,7 +193,14 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
     }
     const dist = distances(flat, d, spec.search.vector, spec.search.metric, (i) => col.isValid(i));
     const k = spec.search.k ?? (spec.limit !== undefined ? spec.limit + (spec.offset ?? 0) : DEFAULT_SEARCH_LIMIT);
-    const top = topK(dist, k);
+    let top: ArrayLike<number> = topK(dist, k);
+    if (spec.balanced) {
+      // homeobox runs the search once per group: the ⌊n / groups⌋ nearest of each group, among the
+      // groups of the search's results. Picking from the results in distance order does the same.
+      const group = matched.data.getChild(spec.balanced.column)!;
+      const nearest = top;
+      top = balancedPick({ length: nearest.length, get: (j) => group.get(nearest[j]!) }, spec.balanced.n).map((j) => nearest[j]!);
+    }
     rows = BigUint64Array.from(top, (i) => rows[i]!);
     distance = Float32Array.from(top, (i) => dist[i]!);
   } else if (spec.balanced) {
@@ -214,7 +221,7 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
  * homeobox's balanced_limit: the first ⌊n / groups⌋ rows of every value of `col` (NULL is no
  * group), groups in sorted order; returns positions in `col`.
  */
-export function balancedPick(col: arrow.Vector, n: number): number[] {
+export function balancedPick(col: { length: number; get(i: number): unknown }, n: number): number[] {
   const groups = new Map<string, number[]>();
   for (let i = 0; i < col.length; i++) {
     const v = col.get(i);

@@ -1,6 +1,8 @@
 // Exact k-nearest-neighbour search over a fixed_size_list<float32, d> column, as LanceDB returns
 // without an ANN index: `_distance` is squared L2 for 'l2', 1 − cosine similarity for 'cosine',
-// and 1 − dot product for 'dot' (LanceDB's conventions). Rows with a null vector are never results.
+// and 1 − dot product for 'dot' (LanceDB's conventions). Rows with a null vector are never results,
+// nor are rows whose distance is NaN (cosine against a zero vector, as in LanceDB); an infinite
+// distance ranks last.
 import { QueryError } from '../errors.js';
 import type { DistanceMetric } from './spec.js';
 
@@ -35,16 +37,16 @@ export function distances(values: Float32Array, d: number, query: Float32Array, 
         dot += v * query[j]!;
         norm += v * v;
       }
-      out[i] = metric === 'dot' ? 1 - dot : 1 - dot / (Math.sqrt(norm) * qnorm || 1);
+      out[i] = metric === 'dot' ? 1 - dot : 1 - dot / (Math.sqrt(norm) * qnorm); // a zero norm: 0 / 0 = NaN
     }
   }
   return out;
 }
 
-/** Indices of the k smallest finite distances, ascending (ties keep input order). */
+/** Indices of the k smallest distances that are not NaN, ascending (ties keep input order). */
 export function topK(dist: Float32Array, k: number): Uint32Array {
   const idx: number[] = [];
-  for (let i = 0; i < dist.length; i++) if (Number.isFinite(dist[i]!)) idx.push(i);
-  idx.sort((a, b) => dist[a]! - dist[b]! || a - b);
+  for (let i = 0; i < dist.length; i++) if (!Number.isNaN(dist[i]!)) idx.push(i);
+  idx.sort((a, b) => (dist[a]! < dist[b]! ? -1 : dist[a]! > dist[b]! ? 1 : a - b));
   return Uint32Array.from(idx.slice(0, k));
 }

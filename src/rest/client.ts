@@ -87,7 +87,8 @@ export function connectCloud(options: ConnectCloudOptions): CloudDatabase {
 export function parseDbUri(uri: string): ParsedDbUri {
   const m = /^db:\/\/([^/?#]+)\/*([^?#]*)$/.exec(uri);
   if (!m) throw new QueryError(`not a LanceDB Cloud URI (db://name[/prefix]): ${uri}`);
-  const prefix = m[2]!.replace(/\/+$/, '');
+  // As the official parse_db_url: leading slashes go, a trailing one stays (`db://n/pre/` → `pre/`).
+  const prefix = m[2]!;
   return prefix ? { name: m[1]!, prefix } : { name: m[1]! };
 }
 
@@ -107,7 +108,12 @@ export class CloudDatabase {
     if (options.apiKey) headers['x-api-key'] = options.apiKey;
     if (options.hostOverride !== undefined) headers['x-lancedb-database'] = name;
     if (prefix) headers['x-lancedb-database-prefix'] = prefix;
-    Object.assign(headers, options.headers);
+    // Extra headers replace defaults of the same name in any letter case (HTTP names are
+    // case-insensitive; fetch would send both values joined), as the official client's header map does.
+    for (const [k, v] of Object.entries(options.headers ?? {})) {
+      for (const have of Object.keys(headers)) if (have.toLowerCase() === k.toLowerCase()) delete headers[have];
+      headers[k] = v;
+    }
     const timeoutMs = options.timeoutMs ?? 300_000;
     if (!(timeoutMs >= 0)) throw new QueryError(`timeoutMs must be ≥ 0, got ${timeoutMs}`);
     this.#ctx = {

@@ -52,6 +52,9 @@ export function backoffDelay(policy: RetryPolicy, failures: number, random: () =
 }
 
 /** setTimeout as a promise that rejects with AbortedError as soon as `signal` fires. */
+/** The longest delay setTimeout keeps (2^31 − 1 ms, ~24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function sleep(ms: number, signal?: AbortSignal, where?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortedError('request aborted', { where }));
@@ -59,10 +62,11 @@ export function sleep(ms: number, signal?: AbortSignal, where?: string): Promise
       clearTimeout(timer);
       reject(new AbortedError('request aborted', { where }));
     };
+    // Past a timer's range setTimeout fires at once: a long backoff must not become a hammering loop.
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -12,7 +12,7 @@
 import { AbortedError, HttpError, type RaggedAtlasError } from '../errors.js';
 import { fetchFailureMessage } from '../io/fetch-failure.js';
 import { nameTable, statusError, tableField, type Answer, type ErrorContext } from './errors.js';
-import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
+import { backoffDelay, MAX_TIMER_MS, sleep, type RetryPolicy } from './retry.js';
 
 export interface TransportOptions {
   /** Origin (plus optional path prefix) that `/v1/...` paths are appended to, without trailing `/`. */
@@ -55,8 +55,10 @@ export class Transport {
   async send(call: Call): Promise<Answer> {
     const url = this.url(call);
     const requestId = newRequestId();
-    const headers: Record<string, string> = { ...this.#o.headers, ...call.headers, 'x-request-id': requestId };
-    if (call.json !== undefined) headers['content-type'] = 'application/json';
+    // Case-insensitive merge, later wins: the caller's own content-type or x-request-id replaces ours.
+    const merged = new Headers({ 'x-request-id': requestId, ...(call.json !== undefined ? { 'content-type': 'application/json' } : {}) });
+    for (const [k, v] of Object.entries({ ...this.#o.headers, ...call.headers })) merged.set(k, v);
+    const headers: Record<string, string> = Object.fromEntries(merged);
     const init: RequestInit = { method: call.method, headers, body: call.json };
     const { retry } = this.#o;
     for (let failures = 0; ; ) {
@@ -73,7 +75,7 @@ export class Transport {
       failures++;
       if (failures > retry.retries) {
         if (retry.retries === 0) throw failure;
-        throw new HttpError(`gave up after ${failures} attempts; last: ${failure.message}`, {
+        throw new HttpError(`gave up after ${failures} attempts; last: ${failure.detail}`, {
           url,
           status: failure.fields.status as number | undefined,
           attempts: failures,
@@ -99,7 +101,9 @@ export class Transport {
     const onAbort = (): void => ctrl.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     let timedOut = false;
-    const timer = this.#o.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), ctrl.abort()), this.#o.timeoutMs) : undefined;
+    // 0 and anything past a timer's range (Infinity included; setTimeout would fire at once) mean no limit.
+    const limited = this.#o.timeoutMs > 0 && this.#o.timeoutMs <= MAX_TIMER_MS;
+    const timer = limited ? setTimeout(() => ((timedOut = true), ctrl.abort()), this.#o.timeoutMs) : undefined;
     try {
       const res = await this.#o.fetch(url, { ...init, signal: ctrl.signal });
       const body = new Uint8Array(await res.arrayBuffer());

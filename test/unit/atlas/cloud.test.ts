@@ -219,6 +219,11 @@ describe('opening an atlas through a LanceDB Cloud catalog', () => {
     expectSameTable(bc, await b(staticV1));
     expect(bc.numRows).toBeGreaterThan(30);
     expect(await cloudV1.query().balancedLimit(60, 'cell_type').count()).toBe(await staticV1.query().balancedLimit(60, 'cell_type').count());
+    // search + balancedLimit: each group's nearest, on both paths.
+    const sb = (a: RaggedAtlas) => a.query().search([1.5, -2], { column: 'X_umap' }).balancedLimit(22, 'cell_type').select(['uid', 'cell_type']).toArrow();
+    const [csb, ssb] = await Promise.all([sb(cloudV1), sb(staticV1)]);
+    expect(csb.numRows).toBe(22);
+    expect(Array.from(csb.getChild('uid')!.toArray() as string[])).toEqual(Array.from(ssb.getChild('uid')!.toArray() as string[]));
   });
 
   it('predicates are parsed and bound before anything is sent: our typed errors, no request', async () => {

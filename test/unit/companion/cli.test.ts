@@ -49,6 +49,9 @@ describe('ragged-atlas CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/Unknown option/);
     expect((await cli('create')).code).toBe(2);
+    const port = await cli('serve', dir, '--port', 'abc');
+    expect([port.code, port.err]).toEqual([2, expect.stringContaining("--port must be a port number (0–65535), got 'abc'")]);
+    expect((await cli('serve', '--help')).out).toContain('-q, --quiet');
   });
 
   it('create --no-shard-sizes writes zarr.json without attributes, as zarr-python does', async () => {
@@ -104,6 +107,12 @@ describe('ragged-atlas CLI', () => {
     expect(sizes['c/0']).toBe((await stat(join(root, 'zarr_store', zg, 'csr/indices/c/0'))).size);
     expect(JSON.parse(await readFile(join(root, 'zarr_store', zg, 'csc/indices/zarr.json'), 'utf8')).attributes.ragged_atlas.shard_nbytes['c/0']).toBeGreaterThan(0);
     expect((await cli('add-csc', root, zg, '--indptr-layout', 'csr')).err).toMatch(/--indptr-layout must be 'chunked' or 'sharded'/);
+    // --all with every group copied already: nothing to do (not a usage error); --force rebuilds them.
+    const nothing = await cli('add-csc', root, '--all');
+    expect([nothing.code, nothing.out]).toEqual([0, expect.stringContaining('already has a CSC copy')]);
+    const rebuilt = await cli('add-csc', root, '--all', '--force', '--json');
+    expect(rebuilt.code, rebuilt.err).toBe(0);
+    expect(JSON.parse(rebuilt.out).map((r: { zarrGroup: string }) => r.zarrGroup)).toEqual([zg]);
     expect((await tableRows(root, 'cells')).every((r) => r.hashtags === null)).toBe(true);
   });
 });

@@ -505,6 +505,26 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     for (const c of bal.getChild('cell_type')!.toArray() as string[]) per.set(c, (per.get(c) ?? 0) + 1);
     expect(per.size).toBe(11);
     expect([...per.values()].every((n) => n === 4)).toBe(true);
+    // search + balancedLimit: homeobox runs the search once per group (limit ⌊n / groups⌋), so it
+    // gives each group's nearest rows; LanceDB per group is the oracle. X_umap is null for pbmc3k.
+    const sb = await v1.query().search(q, { column: 'X_umap', metric: 'l2' }).balancedLimit(22, 'cell_type').select(['uid', 'cell_type']).toArrow();
+    const groups = [...new Set((await t.vectorSearch(q).column('X_umap').bypassVectorIndex().limit(1_000_000).select(['cell_type']).toArray()).map((r: { cell_type: string }) => r.cell_type))].filter((g) => g !== null);
+    const wantSb = new Set<string>();
+    for (const g of groups) {
+      const near = await t.vectorSearch(q).column('X_umap').bypassVectorIndex().where(`cell_type = '${g}'`).limit(Math.floor(22 / groups.length)).select(['uid']).toArray();
+      for (const r of near as { uid: string }[]) wantSb.add(r.uid);
+    }
+    expect(sb.numRows).toBe(wantSb.size);
+    expect(new Set(sb.getChild('uid')!.toArray() as string[])).toEqual(wantSb);
+    expect(await v1.query().search(q, { column: 'X_umap', metric: 'l2' }).balancedLimit(22, 'cell_type').count()).toBe(wantSb.size);
+    // Degenerate vectors, as LanceDB: cosine against a zero vector is NaN (no result); an infinite
+    // component gives infinite l2 distances, which still rank.
+    for (const [v, metric] of [[[0, 0], 'cosine'], [[Infinity, 1], 'l2']] as const) {
+      const lance = (await t.vectorSearch([...v]).column('X_umap').distanceType(metric).bypassVectorIndex().limit(5).select(['uid']).toArray()) as { _distance: number }[];
+      const ours = await v1.query().search([...v], { column: 'X_umap', metric }).limit(5).toArrow();
+      expect(ours.numRows).toBe(lance.length);
+      expect(Array.from(ours.getChild('_distance')!.toArray() as Float32Array)).toEqual(lance.map((r) => r._distance));
+    }
   });
 
   it('progress events report rows, requests, bytes and chunks; a local path opens without HTTP', async () => {

@@ -61,6 +61,7 @@ describe('connection', () => {
     expect(parseDbUri('db://mydb')).toEqual({ name: 'mydb' });
     expect(parseDbUri('db://mydb/')).toEqual({ name: 'mydb' });
     expect(parseDbUri('db://my-db/team/atlas')).toEqual({ name: 'my-db', prefix: 'team/atlas' });
+    expect(parseDbUri('db://my-db/team/')).toEqual({ name: 'my-db', prefix: 'team/' }); // rust/lancedb/src/remote/client.rs parse_db_url
     expect(() => parseDbUri('s3://bucket/x')).toThrow(/not a LanceDB Cloud URI/);
     expect(() => parseDbUri('db://')).toThrow(/not a LanceDB Cloud URI/);
   });
@@ -88,6 +89,21 @@ describe('connection', () => {
     expect(seen[0]!.headers['x-lancedb-database-prefix']).toBe('p');
     expect(connectCloud({ db: 'db://mydb', region: 'ap-southeast-1' }).host).toBe('https://mydb.ap-southeast-1.api.lancedb.com');
     expect(() => connectCloud({ db: 'db://mydb', region: 'evil.com/x' })).toThrow(/region/);
+  });
+
+  it('extra headers replace defaults of the same name in any letter case; an unbounded timeout is no limit', async () => {
+    const seen: Record<string, string>[] = [];
+    const fetch: typeof globalThis.fetch = async (_url, init) => {
+      seen.push(Object.fromEntries(new Headers(init?.headers as Record<string, string>)));
+      await new Promise((r) => setTimeout(r, 20)); // longer than the 1 ms an overflowing timer would allow
+      return new Response('{"tables":[]}', { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const headers = { 'X-Api-Key': 'sk_b', 'X-Request-Id': 'mine' };
+    await connectCloud({ db: 'db://mydb', apiKey: 'sk_a', fetch, headers, timeoutMs: Infinity }).tableNames();
+    await connectCloud({ db: 'db://mydb', apiKey: 'sk_a', fetch, timeoutMs: 2 ** 31 }).tableNames();
+    expect(seen[0]!['x-api-key']).toBe('sk_b'); // not "sk_a, sk_b", which the service would refuse
+    expect(seen[0]!['x-request-id']).toBe('mine');
+    expect(seen[1]!['x-api-key']).toBe('sk_a');
   });
 
   it('retry schedule: backoff · 2^n + jitter, the official defaults', () => {
