@@ -15,6 +15,9 @@ import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { join, resolve, sep } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 
+/** The dotfiles a zarr v2 store is made of (served; no other dotfile is). */
+const ZARR_V2_METADATA = new Set(['.zarray', '.zgroup', '.zattrs', '.zmetadata']);
+
 export interface ServeOptions {
   /** Interface to bind; 127.0.0.1 unless the user asks for more. */
   host?: string;
@@ -105,8 +108,10 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
     return void send(res, (status = 400), 'bad path');
   }
   if (path.includes('\0')) return void send(res, (status = 400), 'bad path');
-  // Dotfiles (.env, .git/) are never part of an atlas or a built site: not served.
-  if (path.split('/').some((seg) => seg.startsWith('.'))) return void send(res, (status = 404), 'not found');
+  // Dotfiles (.env, .git/) are never part of an atlas or a built site: not served. Zarr v2's
+  // metadata files (.zarray, .zgroup, .zattrs, .zmetadata: AnnData-Zarr stores) are the exception.
+  const segments = path.split('/');
+  if (segments.some((seg, i) => seg.startsWith('.') && !(i === segments.length - 1 && ZARR_V2_METADATA.has(seg)))) return void send(res, (status = 404), 'not found');
   let file = await confined(root, path);
   if (!file) return void send(res, (status = 404), 'not found');
   let info = await stat(file).catch(() => undefined);

@@ -109,6 +109,9 @@ describe('serve', () => {
     expect((await get('//g/c/0')).status).toBe(404); // not /c/0 under some "host" g
     await writeFile(join(dir, 'atlas', '.env'), 'SECRET=1');
     expect((await get('/.env')).status).toBe(404);
+    // zarr v2 stores (AnnData-Zarr) are made of dotfiles: their metadata files are served.
+    await writeFile(join(dir, 'atlas', '.zgroup'), '{"zarr_format": 2}');
+    expect((await get('/.zgroup')).status).toBe(200);
     expect((await get('/zarr_store/g/c/0', {}, 'DELETE')).headers.allow).toBe('GET, HEAD, OPTIONS');
     expect((await get('/zarr_store/g/c/0', {}, 'OPTIONS')).headers['content-length']).toBeUndefined();
   });
