@@ -88,13 +88,15 @@ function embedding(col: arrow.Vector, type: arrow.FixedSizeList, n: number, idx:
         : Float64Array;
   const data = new Out(n * d);
   if (!(data instanceof BigInt64Array || data instanceof BigUint64Array)) data.fill(NaN);
+  // Float16 storage is raw half bits (toArray() gives them as integers): read those through get().
+  const half = arrow.DataType.isFloat(child) && child.precision === arrow.Precision.HALF;
   for (let k = 0; k < n; k++) {
     const v = rowAt(k);
     if (!v) continue;
     if (v.nullCount === 0 && (data instanceof BigInt64Array || data instanceof BigUint64Array)) {
       data.set(v.toArray() as BigInt64Array, k * d);
-    } else if (v.nullCount === 0) {
-      // Float16 vectors give numbers from toArray(); 64-bit integers bigints (Float64Array then: exact to 2^53).
+    } else if (v.nullCount === 0 && !half) {
+      // 64-bit integers come as bigints (into Float64Array: exact to 2^53).
       const a = v.toArray() as ArrayLike<number | bigint>;
       for (let j = 0; j < d; j++) (data as Float64Array)[k * d + j] = Number(a[j]);
     } else {

@@ -68,6 +68,7 @@ print(json.dumps({c: {"categories": [x if isinstance(x, str) else int(x) for x i
       f64: arrow.vectorFromArray([[1 / 3, 0.1], [1, 2], [3, 4]], list(new arrow.Float64())),
       i32: arrow.vectorFromArray([[2 ** 30 + 5, 7], [1, 2], [3, 4]], list(new arrow.Int32())),
       i32n: arrow.vectorFromArray([[2 ** 30 + 5, null], [1, 2], [3, 4]], list(new arrow.Int32())),
+      f16: arrow.vectorFromArray([[1.5, -2], [0.25, 3], [4, 5]], list(new arrow.Float16())),
     });
     const { obsm } = obsFrame(rows, []);
     const got = Object.fromEntries(Object.entries(obsm).map(([k, m]) => [k, [m.data.constructor.name, Array.from(m.data as Float64Array)]]));
@@ -76,6 +77,7 @@ print(json.dumps({c: {"categories": [x if isinstance(x, str) else int(x) for x i
       f64: ['Float64Array', [1 / 3, 0.1, 1, 2, 3, 4]],
       i32: ['Int32Array', [2 ** 30 + 5, 7, 1, 2, 3, 4]],
       i32n: ['Float64Array', [2 ** 30 + 5, NaN, 1, 2, 3, 4]],
+      f16: ['Float32Array', [1.5, -2, 0.25, 3, 4, 5]],
     });
   });
 
