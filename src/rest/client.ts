@@ -108,12 +108,8 @@ export class CloudDatabase {
     if (options.apiKey) headers['x-api-key'] = options.apiKey;
     if (options.hostOverride !== undefined) headers['x-lancedb-database'] = name;
     if (prefix) headers['x-lancedb-database-prefix'] = prefix;
-    // Extra headers replace defaults of the same name in any letter case (HTTP names are
-    // case-insensitive; fetch would send both values joined), as the official client's header map does.
-    for (const [k, v] of Object.entries(options.headers ?? {})) {
-      for (const have of Object.keys(headers)) if (have.toLowerCase() === k.toLowerCase()) delete headers[have];
-      headers[k] = v;
-    }
+    // After the defaults: the transport merges names case-insensitively, so these replace them.
+    Object.assign(headers, options.headers);
     const timeoutMs = options.timeoutMs ?? 300_000;
     if (!(timeoutMs >= 0)) throw new QueryError(`timeoutMs must be ≥ 0, got ${timeoutMs}`);
     this.#ctx = {

@@ -55,9 +55,13 @@ export class Transport {
   async send(call: Call): Promise<Answer> {
     const url = this.url(call);
     const requestId = newRequestId();
-    // Case-insensitive merge, later wins: the caller's own content-type or x-request-id replaces ours.
-    const merged = new Headers({ 'x-request-id': requestId, ...(call.json !== undefined ? { 'content-type': 'application/json' } : {}) });
+    // HTTP names are case-insensitive: one value per name (fetch would send two values joined).
+    // Defaults, then the caller's extra headers, then the call's own; the request's content-type and
+    // x-request-id last, as reqwest lets a request's headers win over the client's default ones.
+    const merged = new Headers();
     for (const [k, v] of Object.entries({ ...this.#o.headers, ...call.headers })) merged.set(k, v);
+    if (call.json !== undefined) merged.set('content-type', 'application/json');
+    merged.set('x-request-id', requestId);
     const headers: Record<string, string> = Object.fromEntries(merged);
     const init: RequestInit = { method: call.method, headers, body: call.json };
     const { retry } = this.#o;
