@@ -46,6 +46,13 @@ interface Shape {
   distance: boolean;
 }
 
+/** The balanced pick of `t`'s rows (in `t`'s order per group), then offset / limit, with `keep` columns. */
+function balancedRows(t: arrow.Table, spec: QuerySpec, keep: string[]): arrow.Table {
+  const picked = balancedPick(t.getChild(spec.balanced!.column)!, spec.balanced!.n);
+  const start = spec.offset ?? 0;
+  return pickRows(t, picked.slice(start, spec.limit === undefined ? undefined : start + spec.limit)).select(keep);
+}
+
 export class CloudAtlasTable implements ObsTable {
   readonly name: string;
   readonly version: number;
@@ -185,24 +192,19 @@ export class CloudAtlasTable implements ObsTable {
 
   /** A search with balancedLimit: the ⌊n / groups⌋ nearest of each group (see obs-select.ts chooseRows). */
   async #searchBalanced(spec: QuerySpec, filter: string | undefined, columns: string[], signal?: AbortSignal): Promise<arrow.Table> {
-    const { n, column } = spec.balanced!;
+    const { column } = spec.balanced!;
     this.#field(column);
     const wide = [...new Set([...columns, column])];
     const nearest = await this.#search({ ...spec, balanced: undefined, offset: undefined, limit: undefined }, filter, wide, signal);
-    const picked = balancedPick(nearest.getChild(column)!, n);
-    const start = spec.offset ?? 0;
-    return pickRows(nearest, picked.slice(start)).select([...columns, ROW_ADDRESS, DISTANCE]);
+    return balancedRows(nearest, spec, [...columns, ROW_ADDRESS, DISTANCE]);
   }
 
   async #balanced(spec: QuerySpec, filter: string | undefined, columns: string[], signal?: AbortSignal): Promise<arrow.Table> {
-    const { n, column } = spec.balanced!;
+    const { column } = spec.balanced!;
     this.#field(column);
     // No grouping in the protocol: every matching row's output columns come back, groups are cut here.
     const all = await this.#query({ filter, columns: [...new Set([...columns, column])], signal }, this.#shape([...new Set([...columns, column])], true, false));
-    const picked = balancedPick(all.getChild(column)!, n);
-    const start = spec.offset ?? 0;
-    const chosen = picked.slice(start, spec.limit === undefined ? undefined : start + spec.limit);
-    return pickRows(all, chosen).select([...columns, ROW_ADDRESS]);
+    return balancedRows(all, spec, [...columns, ROW_ADDRESS]);
   }
 
   // ---- requests and answers ----

@@ -7,6 +7,7 @@ import { CorruptDataError, throwIfAborted } from '../errors.js';
 import { decodeJobs, initCodecs, runCsrGroupJob, runLancePages } from './decode-core.js';
 import type { PageJob } from '../lance/page-decoder.js';
 import { encodedReadBuffers } from '../zarr/encoded-read.js';
+import { jobWhere } from '../zarr/chunk-decoder.js';
 import { WorkerPool } from './pool.js';
 import { isNode } from './spawn.js';
 import type { ChunkDecoder, CodecLoadOptions, CsrGroupJob, DecodeApi, DecodeJob } from './protocol.js';
@@ -109,7 +110,7 @@ function csrJobBuffers(job: CsrGroupJob): ArrayBuffer[] {
 function renumberJob(err: unknown, offset: number): unknown {
   if (!offset || !(err instanceof CorruptDataError) || typeof err.fields.job !== 'number') return err;
   const job = err.fields.job + offset;
-  return new CorruptDataError(err.detail, { ...err.fields, job, where: String(err.fields.where ?? '').replace(/job \d+$/, `job ${job}`) }, { cause: err });
+  return new CorruptDataError(err.detail, { ...err.fields, job, where: jobWhere(String(err.fields.codec), job) }, { cause: err });
 }
 
 function splitBatches(jobs: DecodeJob[], batchBytes: number): DecodeJob[][] {

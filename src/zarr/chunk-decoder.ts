@@ -119,24 +119,27 @@ export interface ChunkCodecs {
 /** Largest output one decode job may ask for (the wasm module addresses at most 4 GiB). */
 const MAX_JOB_BYTES = 2 ** 31;
 
+/** How a decode job's error names it before the caller names its chunk (see locate). */
+export const jobWhere = (codec: string, i: number): string => `${codec} job ${i}`;
+
 /**
  * One job: `outBytes` exactly, or a CorruptDataError naming job `i` of its batch (the caller names
  * the chunk). An impossible size is refused before anything is allocated.
  */
 export function decodeJob(c: ChunkCodecs, job: DecodeJob, i: number): Uint8Array {
-  const where = `${job.codec.name} job ${i}`;
+  const where = jobWhere(job.codec.name, i);
   if (!Number.isSafeInteger(job.outBytes) || job.outBytes < 0 || job.outBytes > MAX_JOB_BYTES) {
-    throw new CorruptDataError(`chunk size ${job.outBytes} bytes is not one a decode can produce`, { where, job: i });
+    throw new CorruptDataError(`chunk size ${job.outBytes} bytes is not one a decode can produce`, { where, job: i, codec: job.codec.name });
   }
   if (job.codec.name === 'bytes') {
     if (job.encoded.length !== job.outBytes) {
-      throw new CorruptDataError(`raw chunk has ${job.encoded.length} bytes, expected ${job.outBytes}`, { where, job: i });
+      throw new CorruptDataError(`raw chunk has ${job.encoded.length} bytes, expected ${job.outBytes}`, { where, job: i, codec: job.codec.name });
     }
     return job.encoded.slice();
   }
   const out = new Uint8Array(job.outBytes);
   const n = c.decodeChunkInto(job.encoded, job.codec, out);
-  if (n !== job.outBytes) throw new CorruptDataError(`chunk decoded to ${n} bytes, expected ${job.outBytes}`, { where, job: i });
+  if (n !== job.outBytes) throw new CorruptDataError(`chunk decoded to ${n} bytes, expected ${job.outBytes}`, { where, job: i, codec: job.codec.name });
   return out;
 }
 
