@@ -24,7 +24,7 @@ interface Shared {
 export function withInflightDedupe(inner: ByteStore): ByteStore {
   const inflight = new Map<string, Shared>();
 
-  /** Sends the request for `id` (keeping the first caller's priority, no caller's signal). */
+  /** Sends the request for `id` (keeping the first caller's priority and known size, no caller's signal). */
   const begin = (id: string, load: (o: ReadOptions) => Promise<unknown>, opts?: ReadOptions): Shared => {
     const cancel = new AbortController();
     const entry: Shared = { p: Promise.resolve(), cancel, waiters: 0, abortable: 0, kept: false };
@@ -34,7 +34,7 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
       if (inflight.get(id) === entry) inflight.delete(id);
       return entry.waiters;
     };
-    entry.p = load({ ...(opts?.priority ? { priority: opts.priority } : {}), signal: cancel.signal }).then(
+    entry.p = load({ ...(opts?.priority ? { priority: opts.priority } : {}), ...(opts?.size !== undefined ? { size: opts.size } : {}), signal: cancel.signal }).then(
       (v) => {
         if (settle() > 1) disown(v instanceof Uint8Array ? v : (v as { bytes?: unknown } | undefined)?.bytes);
         return v;

@@ -41,7 +41,8 @@ export interface HttpStoreOptions {
  * then on (some servers read `-N` as `0-N`). A 206 must carry exactly the bytes asked for; a 200
  * means the server ignored Range, and we slice the full body (kept once per key so a server without
  * Range support is slow, not wrong; never a body that contradicts the file's known size or ETag).
- * A 403 answer to a GET reads as a missing file, as a 404 does (see `absent`).
+ * A 403 answer to a GET reads as a missing file, as a 404 does (see `absent`), and so does an HTML
+ * page sent with 200 (see `fallbackPage`).
  * A non-identity Content-Encoding on a range answer is refused: byte offsets would be meaningless.
  *
  * Every answer's `ETag` (with the total size, when known) is reported to `ReadOptions.onVersion`;
@@ -88,7 +89,7 @@ export class HttpStore implements ByteStore {
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     const url = this.keyUrl(key);
     const { res, body } = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts);
-    if (await absent(res)) return undefined;
+    if ((await absent(res)) || fallbackPage(res, body)) return undefined;
     if (res.status !== 200 || !body) throw await statusError(res, url);
     const declared = res.headers.get('content-length');
     if (declared !== null && isIdentity(res) && Number(declared) !== body.length) {
@@ -111,6 +112,7 @@ export class HttpStore implements ByteStore {
     const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
     const { res, body } = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
     if (await absent(res)) throw new NotFoundError(missingMessage(res), { where: url });
+    if (fallbackPage(res, body, range.offset)) throw new NotFoundError(FALLBACK_MESSAGE, { where: url });
     if (res.status === 416) {
       throw new HttpError(`range ${header} is past the end of the file`, { url, status: 416, range: header });
     }
@@ -118,7 +120,7 @@ export class HttpStore implements ByteStore {
       // The server ignored Range: remember the whole body once and serve every later range from it.
       const etag = etagOf(res);
       const bytes = sliceWhole(body, range, url);
-      this.#keepWhole(url, body, etag, header);
+      this.#keepWhole(url, body, etag, header, opts.size);
       report(opts, { etag, size: body.length });
       return bytes;
     }
@@ -152,11 +154,11 @@ export class HttpStore implements ByteStore {
     if (length > 0 && !this.#sizes.has(url) && !this.#suffixBroken && this.#suffixAllowed(url)) {
       const header = `bytes=-${length}`;
       const { res, body } = await this.#request(url, { method: 'GET', headers: { Range: header }, ...this.#rangeCache(opts) }, opts);
-      if (await absent(res)) return undefined;
+      if ((await absent(res)) || fallbackPage(res, body)) return undefined;
       const etag = etagOf(res);
       if (res.status === 200 && body) {
         // The server ignored Range: keep the whole body, as getRange does.
-        this.#keepWhole(url, body, etag, header);
+        this.#keepWhole(url, body, etag, header, opts.size);
         this.#learnSize(url, body.length, etag);
         report(opts, { etag, size: body.length });
         return { bytes: body.subarray(Math.max(0, body.length - length)), size: body.length };
@@ -214,7 +216,8 @@ export class HttpStore implements ByteStore {
     if (res.status === 404) return undefined;
     let size: number | undefined;
     let etag: string | undefined;
-    if (res.ok) {
+    // An HTML page (an SPA host's answer for a missing file) has no usable length: the GET below decides.
+    if (res.ok && !isHtml(res)) {
       const len = res.headers.get('content-length');
       // A length of 0 is confirmed below: some hosts send it for a HEAD whatever the file's size.
       if (len !== null && isIdentity(res) && /^\d+$/.test(len.trim()) && Number(len) > 0) size = Number(len);
@@ -223,7 +226,7 @@ export class HttpStore implements ByteStore {
     if (size === undefined) {
       // HEAD refused or without a usable length: ask for one byte and read the total from Content-Range.
       const { res: probe, body } = await this.#request(url, { method: 'GET', headers: { Range: 'bytes=0-0' }, ...this.#rangeCache(opts) }, opts);
-      if (await absent(probe)) return undefined;
+      if ((await absent(probe)) || fallbackPage(probe, body, 0)) return undefined;
       const total = /\/(\d+)$/.exec(probe.headers.get('content-range') ?? '');
       etag = etagOf(probe);
       if (probe.status === 206 && total) size = Number(total[1]);
@@ -242,8 +245,8 @@ export class HttpStore implements ByteStore {
    * host's bad answer (an empty or error body sent as 200) must fail this read only, not every
    * later read of the file.
    */
-  #keepWhole(url: string, body: Uint8Array, etag: string | undefined, header: string): void {
-    const size = this.#sizes.get(url);
+  #keepWhole(url: string, body: Uint8Array, etag: string | undefined, header: string, expected?: number): void {
+    const size = expected ?? this.#sizes.get(url);
     const known = this.#sizeEtags.get(url);
     if ((size !== undefined && size !== body.length) || (known !== undefined && etag !== undefined && known !== etag)) {
       throw new HttpError(
@@ -392,6 +395,26 @@ async function absent(res: Response): Promise<boolean> {
   if (res.status !== 404 && res.status !== 403) return false;
   await res.body?.cancel().catch(() => undefined);
   return true;
+}
+
+const FALLBACK_MESSAGE = 'no such file (the host answered with an HTML page, as single-page-app hosts do for a missing file)';
+
+/** Whether the answer is HTML: no atlas file is, so it is an error or fallback page. */
+function isHtml(res: Response): boolean {
+  return /^\s*text\/html\b/i.test(res.headers.get('content-type') ?? '');
+}
+
+/**
+ * Whether the answer is an HTML page where a file's bytes were asked for: what single-page-app
+ * hosts (Vite's dev server, Netlify or Vercel rewrites) send for a missing path, with status 200.
+ * It reads as a missing file, as a 404 does; kept as the file's bytes it would fail every later
+ * read of the file. Only answers that start at the file's first byte can be told by their `<`.
+ */
+function fallbackPage(res: Response, body: Uint8Array | undefined, offset = 0): boolean {
+  if (!body || !isHtml(res) || (res.status !== 200 && !(res.status === 206 && offset === 0))) return false;
+  let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0; // UTF-8 byte order mark
+  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
+  return body[i] === 0x3c;
 }
 
 function missingMessage(res: Response): string {

@@ -51,6 +51,12 @@ export interface ReadOptions {
    * indexes) are not queued behind them on a browser's six HTTP/1.1 connections.
    */
   priority?: RequestPriority;
+  /**
+   * The object's size, when the caller knows it (a Lance manifest records its data files' sizes).
+   * HttpStore refuses a whole-body answer of another length instead of keeping it to serve the
+   * file's later ranges: one bad answer fails that read only.
+   */
+  size?: number;
 }
 
 export type RequestPriority = 'high' | 'low' | 'auto';

@@ -23,7 +23,7 @@
 // the two it is, is asked once: a path no table has (`_versions/<ABSENT>`) answering 404 means the
 // host reports missing files, so the non-manifest answer is a damaged manifest (a torn upload, a
 // truncated copy): a CorruptDataError, never a silently older version.
-import { CorruptDataError, NotFoundError, throwIfAborted } from '../errors.js';
+import { CorruptDataError, HttpError, NotFoundError, throwIfAborted } from '../errors.js';
 import type { ByteStore, ReadOptions } from '../io/types.js';
 
 export type NamingScheme = 'v1' | 'v2';
@@ -112,10 +112,17 @@ async function probeKey(store: ByteStore, version: number, scheme: NamingScheme,
   if (size === undefined) return undefined;
   let tail: Uint8Array | undefined;
   if (size >= TAIL + 4) {
-    tail = await store.getRange(key, { offset: size - TAIL, length: TAIL }, p.opts).catch((e: unknown) => {
-      if (e instanceof NotFoundError) return undefined;
+    try {
+      tail = await store.getRange(key, { offset: size - TAIL, length: TAIL }, p.opts);
+    } catch (e) {
+      // The host says the manifest is there (a size) and then will not send it (404 or 403 to the
+      // GET): an answer that says nothing about its bytes, so neither "missing" (which could end
+      // discovery at an older version) nor "damaged".
+      if (e instanceof NotFoundError) {
+        throw new HttpError(`the host reports ${size} bytes for this manifest but refuses to send them: ${e.detail}`, { url: `${store.url}/${key}` }, { cause: e });
+      }
       throw e;
-    });
+    }
   }
   if (tail && isManifestTail(tail, size)) return { version, scheme };
   return notAManifest(store, key, size, p);

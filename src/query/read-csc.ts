@@ -4,7 +4,8 @@
 // starts them before obs is selected (prefetchCscColumns).
 import * as arrow from 'apache-arrow';
 import type { PointerField } from '../atlas/pointer-fields.js';
-import { prefetchShardIndexes, readAll, readRanges, type ZarrArray } from '../zarr/index.js';
+import { prefetchShardIndexes, readAll, readRanges, type ReadProgress, type ZarrArray } from '../zarr/index.js';
+import { CorruptDataError } from '../errors.js';
 import { assembleCsrFromCsc, cscColumnRanges, resultType, type CscGroupInput } from '../reconstruct/index.js';
 import type { Matrix } from '../anndata/types.js';
 import { featuresOf, type QuerySpec } from './spec.js';
@@ -72,7 +73,7 @@ export interface CscColumns {
 }
 
 export async function readCscColumns(ctx: FieldReadContext, a: { indptr: ZarrArray; indices: ZarrArray; layers: ZarrArray[] }, eff: Int32Array): Promise<CscColumns> {
-  const indptr = await readCscIndptr(ctx, a.indptr, eff);
+  const indptr = await readCscIndptr(ctx, a.indptr, eff, a.indices.shape[0]!);
   const { columns, starts, ends } = cscColumnRanges(indptr, eff);
   const ranges = { starts, ends };
   const [indices, ...values] = await Promise.all([a.indices, ...a.layers].map((arr) => readRanges(arr, ranges, readOpts(ctx))));
@@ -141,17 +142,46 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
  * of ~2 KiB), so reading it whole costs a size probe, an index and a chunk request per ~236
  * features; when few columns are wanted, only their [j, j+2) entries are read (the other entries
  * stay 0 and are never looked at).
+ *
+ * A chunk missing from the store reads as zarr's fill value, 0, and neither writer records
+ * csc/indptr's sizes. In a cumulative count that is right only for a leading run of empty columns
+ * (zarr-python does not write an all-zero chunk); anywhere else it is a lost or refused file (a 404
+ * or 403), and read as 0 it would silently empty or shift columns. So when any chunk was missing,
+ * the whole indptr is read and must count from 0 up to csc/indices' length without decreasing.
  */
-export async function readCscIndptr(ctx: FieldReadContext, indptr: ZarrArray, eff: Int32Array): Promise<ArrayLike<number | bigint>> {
+export async function readCscIndptr(ctx: FieldReadContext, indptr: ZarrArray, eff: Int32Array, nnz: number): Promise<ArrayLike<number | bigint>> {
+  let filled = 0;
+  const base = readOpts(ctx, false);
+  const opts = { ...base, onProgress: (p: Readonly<ReadProgress>) => ((filled = p.chunksFilled), base.onProgress(p)) };
   const wanted: number[] = [];
   for (let c = 0; c < eff.length; c++) if (eff[c]! >= 0) wanted.push(c);
-  if (wanted.length * 8 > eff.length) return (await readAll(indptr, readOpts(ctx, false))) as ArrayLike<number | bigint>;
-  const got = await readRanges(indptr, { starts: wanted, ends: wanted.map((c) => c + 2) }, readOpts(ctx, false));
-  const out = new Float64Array(eff.length + 1);
-  wanted.forEach((c, i) => {
-    out[c] = Number(got.data[2 * i]);
-    out[c + 1] = Number(got.data[2 * i + 1]);
-  });
-  return out;
+  if (wanted.length * 8 <= eff.length) {
+    const got = await readRanges(indptr, { starts: wanted, ends: wanted.map((c) => c + 2) }, opts);
+    if (filled === 0) {
+      const out = new Float64Array(eff.length + 1);
+      wanted.forEach((c, i) => {
+        out[c] = Number(got.data[2 * i]);
+        out[c + 1] = Number(got.data[2 * i + 1]);
+      });
+      return out;
+    }
+    filled = 0;
+  }
+  const all = (await readAll(indptr, opts)) as ArrayLike<number | bigint>;
+  checkCumulative(all, nnz, filled, `${indptr.store.url}/${indptr.path}`);
+  return all;
 }
 
+/** csc/indptr must run from 0 to `nnz` without decreasing (see readCscIndptr). */
+function checkCumulative(indptr: ArrayLike<number | bigint>, nnz: number, filled: number, where: string): void {
+  const missing = filled ? ` (${filled} of its chunks are missing from the store and read as 0: a lost file, or one the host refused)` : '';
+  let prev = 0;
+  for (let i = 0; i < indptr.length; i++) {
+    const v = Number(indptr[i]);
+    if (!(v >= prev) || (i === 0 && v !== 0)) {
+      throw new CorruptDataError(`csc/indptr is not a cumulative count: entry ${i} is ${v} after ${prev}${missing}`, { where });
+    }
+    prev = v;
+  }
+  if (prev !== nnz) throw new CorruptDataError(`csc/indptr ends at ${prev}, but csc/indices holds ${nnz} entries${missing}`, { where });
+}

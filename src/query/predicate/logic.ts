@@ -54,7 +54,9 @@ export function isV(x: V, test: string): BoolV {
   if (test === 'null' || test === 'not null') {
     const valid = validityOf(x);
     const want = test === 'null' ? 0 : 1;
-    for (let i = 0; i < n; i++) out[i] = (valid === null ? 1 : valid[i]!) === want ? T : F;
+    // No nulls (the presence filter's usual case, over every selected row): one fill, not a loop.
+    if (valid === null) return { k: 'bool', n, v: out.fill(want === 1 ? T : F) };
+    for (let i = 0; i < n; i++) out[i] = valid[i]! === want ? T : F;
     return { k: 'bool', n, v: out };
   }
   const b = asBool(x, n);

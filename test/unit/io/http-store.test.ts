@@ -93,6 +93,32 @@ beforeAll(async () => {
         }
         res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}` });
         return res.end(bytes.subarray(a, b + 1));
+      case 'html-once':
+      case 'html-always':
+        // An SPA host's page for a missing path (200, text/html), on the first answer or on all of them.
+        if (state.mode === 'html-always' || state.hits === 1) {
+          res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ETag: '"spa-index"' });
+          return res.end(req.method === 'HEAD' ? undefined : '\n  <!doctype html><html><body><div id="app"></div></body></html>');
+        }
+        if (req.method === 'HEAD') {
+          res.writeHead(200, { 'Content-Length': N, ETag: '"v1"' });
+          return res.end();
+        }
+        if (!range && !/bytes=-/.test(req.headers.range ?? '')) {
+          res.writeHead(200, { 'Content-Length': N, ETag: '"v1"' });
+          return res.end(bytes);
+        }
+        if (!range) {
+          const n = Number(/bytes=-(\d+)/.exec(req.headers.range!)![1]);
+          res.writeHead(206, { 'Content-Range': `bytes ${N - n}-${N - 1}/${N}`, ETag: '"v1"' });
+          return res.end(bytes.subarray(N - n));
+        }
+        res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}`, ETag: '"v1"' });
+        return res.end(bytes.subarray(a, b + 1));
+      case 'wrong-whole-once':
+        // Ignores Range; the first answer is another file's whole body (a host error page sent as bytes).
+        res.writeHead(200, { 'Content-Length': state.hits === 1 ? 1000 : N });
+        return res.end(state.hits === 1 ? new Uint8Array(1000) : bytes);
       case 'etag-flip':
         // The file is rewritten after the second answer.
         res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}`, ETag: state.hits <= 2 ? '"v1"' : '"v2"' });
@@ -259,6 +285,43 @@ test.each([
   expect(isRaggedAtlasError(err, 'Http')).toBe(true);
   expect(String(err.message)).toMatch(message);
   expect(err.where).toContain(bad.url);
+});
+
+test('an HTML page sent with 200 (an SPA host\'s answer for a missing path) reads as a missing file, and is never kept', async () => {
+  bad.mode = 'html-always';
+  const s = new HttpStore(bad.url, { suffixRanges: 'always' });
+  expect(await s.get('x')).toBeUndefined();
+  expect(await s.getTail('x', 16)).toBeUndefined();
+  expect(await s.size('x')).toBeUndefined();
+  const err = await s.getRange('x', { offset: 10, length: 20 }).catch((e) => e);
+  expect(isRaggedAtlasError(err, 'NotFound')).toBe(true);
+  expect(String(err.message)).toMatch(/HTML page/);
+  // One such answer among right ones fails (as missing) that read only: nothing of it is kept or pinned.
+  const read = {
+    get: (t: HttpStore) => t.get('x').then((b) => b && b.subarray(100, 110)),
+    getRange: (t: HttpStore) => t.getRange('x', { offset: 100, length: 10 }),
+    getTail: (t: HttpStore) => t.getTail('x', N - 100).then((r) => r && r.bytes.subarray(0, 10)),
+  };
+  for (const [name, f] of Object.entries(read)) {
+    bad.mode = 'html-once';
+    bad.hits = 0;
+    const store = withVersionPin(new HttpStore(bad.url, { suffixRanges: 'always', retries: 0 }));
+    const first = await f(store as HttpStore).catch((e: unknown) => e);
+    expect(first === undefined || isRaggedAtlasError(first, 'NotFound'), name).toBe(true);
+    expectSlice((await f(store as HttpStore))!, 100);
+    expectSlice((await f(store as HttpStore))!, 100);
+  }
+});
+
+test('a whole body of another length than the caller knows the file has is refused, not kept for later ranges', async () => {
+  bad.mode = 'wrong-whole-once';
+  bad.hits = 0;
+  const s = new HttpStore(bad.url, { retries: 0 });
+  const err = await s.getRange('x', { offset: 10, length: 20 }, { size: N }).catch((e) => e);
+  expect(isRaggedAtlasError(err, 'Http')).toBe(true);
+  expect(String(err.message)).toMatch(/1000 bytes.*but the file has 200000 bytes/);
+  expectSlice(await s.getRange('x', { offset: 150_000, length: 5 }, { size: N }), 150_000);
+  expect(bad.hits).toBe(2);
 });
 
 test('503s are retried; persistent 500s and hangs become errors, not hangs', async () => {

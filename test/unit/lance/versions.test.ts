@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRange } from '../../../src/companion/serve.js';
-import { CorruptDataError, NotFoundError } from '../../../src/errors.js';
+import { CorruptDataError, HttpError, NotFoundError } from '../../../src/errors.js';
 import { openTable } from '../../../src/lance/index.js';
 import { MAX_VERSIONS_AHEAD, manifestKey } from '../../../src/lance/versions.js';
 import { appendRows, atlasTable, columnNames, createLanceTable, diffTables, tempDir, testDecompressors } from './helpers.js';
@@ -30,6 +30,8 @@ interface Fallback {
   mode: 'html' | 'html-ranged' | 'same-manifest';
   /** Treat latest_version_hint.json as missing, or serve this JSON instead. */
   hint?: 'missing' | string;
+  /** Send the HTML page as application/octet-stream (the store then cannot tell it from a file by its type). */
+  untyped?: boolean;
 }
 
 /** A static server over `root` whose missing paths answer 200 (see Fallback). Counts requests. */
@@ -49,7 +51,7 @@ async function fallbackServer(root: string, f: Fallback, sameManifest?: Buffer):
       if (f.mode === 'same-manifest' && path.endsWith('.manifest')) body = sameManifest!;
       else {
         body = FALLBACK;
-        type = 'text/html';
+        type = f.untyped ? 'application/octet-stream' : 'text/html';
         ranged = f.mode === 'html-ranged';
       }
     }
@@ -104,6 +106,8 @@ describe('version discovery against a host that answers missing files with 200',
     ['an HTML fallback page that honours Range, and no hint', { mode: 'html-ranged', hint: 'missing' }],
     ['a stale hint', { mode: 'html', hint: '{"version": 2}' }],
     ['a hint past the end', { mode: 'html-ranged', hint: '{"version": 4000}' }],
+    ['an HTML fallback page sent as application/octet-stream', { mode: 'html', untyped: true }],
+    ['an HTML fallback page that honours Range, sent as application/octet-stream', { mode: 'html-ranged', hint: 'missing', untyped: true }],
   ])('finds the true latest version behind %s', async (_, f) => {
     const s = await fallbackServer(join(dir.path), f);
     try {
@@ -114,10 +118,12 @@ describe('version discovery against a host that answers missing files with 200',
       expect(diffTables(ours, theirs, columnNames(ours).filter((c) => c !== '_rowaddr'))).toEqual([]);
       expect((await t.listVersions()).map((v) => v.version)).toEqual((await oracle.listVersions()).map((v) => v.version));
       expect(s.requests()).toBeLessThan(120);
-      // An explicit version that does not exist: NotFound, naming the fallback answer.
+      // An explicit version that does not exist: NotFound. An HTML page (text/html) reads as a
+      // missing file in the store itself; one sent as bytes is named in the message.
       const err = await open(s.url, latest + 3).then(() => undefined, (e: unknown) => e as Error);
       expect(err).toBeInstanceOf(NotFoundError);
-      expect(err!.message).toMatch(/not a Lance manifest.*fallback page/);
+      if (f.untyped) expect(err!.message).toMatch(/not a Lance manifest.*fallback page/);
+      else expect(err!.message).toMatch(/table version \d+ does not exist/);
       expect(err!.message).toContain(s.url);
       expect((await open(s.url, 2)).version).toBe(2);
     } finally {
@@ -138,6 +144,24 @@ describe('version discovery against a host that answers missing files with 200',
       await s.close();
     }
   }, 30_000);
+
+  it('a manifest the host reports (HEAD) but refuses to send (GET 403 or 404) is an HttpError, not a damaged or missing manifest', async () => {
+    const { FsStore } = await import('../../../src/io/fs-store.js');
+    const fs = new FsStore(join(dir.path, 'spa.lance'));
+    const refused = manifestKey(latest, 'v2');
+    // No listing and no hint, so discovery probes; the newest manifest's GET is refused.
+    const store = {
+      url: fs.url,
+      size: (key: string) => fs.size(key),
+      get: (key: string) => (key.endsWith('latest_version_hint.json') ? Promise.resolve(undefined) : fs.get(key)),
+      getRange: (key: string, r: { offset: number; length: number }) =>
+        key === refused ? Promise.reject(new NotFoundError('no such file (HTTP 403 Forbidden)', { where: `${fs.url}/${key}` })) : fs.getRange(key, r),
+    };
+    const err = await openTable(store, { decompressors: await testDecompressors() }).then(() => undefined, (e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(HttpError);
+    expect(err!.message).toMatch(/reports \d+ bytes for this manifest but refuses to send them: no such file \(HTTP 403/);
+    expect(err!.message).toContain(refused);
+  });
 
   it('lists versions without walking past a fallback answer', async () => {
     const s = await fallbackServer(join(dir.path), { mode: 'html' });
