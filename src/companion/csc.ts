@@ -99,7 +99,8 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
   if (indptr[n]! > nnz) throw new InvalidInputError(`pointers reach element ${indptr[n]}, but ${prefix}/indices has ${nnz}`);
   const cscDir = join(root, zg, 'csc');
   if (await exists(cscDir)) {
-    if (!opts.force) throw new InvalidInputError(`zarr group '${zg}' already has a csc/ copy (use --force to rebuild it)`);
+    // A copy an interrupted run left unfinished is no copy (the reader ignores it): rebuilt as if absent.
+    if (!opts.force && (await hasCscCopy(root, zg, layers))) throw new InvalidInputError(`zarr group '${zg}' already has a csc/ copy (use --force to rebuild it)`);
     await rm(cscDir, { recursive: true, force: true });
   }
   const codecs = opts.codecs ?? (await loadWriterCodecs());
@@ -188,6 +189,17 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
     throw err;
   }
   return { zarrGroup: zg, nRows: n, nFeatures, nnz: total, layers, passes: 1 + blocks.length };
+}
+
+/**
+ * Whether `zg` holds a finished CSC copy with `layers`: every array's zarr.json, which each writer
+ * writes last (csc/indptr after all the others). A copy without them is what an interrupted
+ * add-csc leaves; readers ignore it and read CSR.
+ */
+export async function hasCscCopy(zarrRoot: string, zg: string, layers: readonly string[] = ['counts']): Promise<boolean> {
+  const arrays = ['indptr', 'indices', ...layers.map((l) => `layers/${l}`)];
+  for (const a of arrays) if (!(await exists(join(zarrRoot, zg, 'csc', a, 'zarr.json')))) return false;
+  return true;
 }
 
 /** Writes csc/indptr (int64) in `layout` (AddCscOptions.indptrLayout). */

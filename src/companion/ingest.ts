@@ -24,6 +24,7 @@ import { silentProgress, type Progress } from './progress.js';
 import { sourceSha256 } from './source-hash.js';
 import { int64Data, nullData, repeatedUtf8Data, structData, tableFromColumns, utf8Data } from './tables/arrow-build.js';
 import { obsSchema } from './tables/schemas.js';
+import { sqlString, withCommitRetry } from './tables/lance.js';
 import { addDatasetRows, addObsRows, ensureLayout, findSameIngest, registerFeatures, type DatasetRow } from './tables/writes.js';
 import { makeStableUid, makeUid, pythonUtcNow } from './uids.js';
 import { removeGroup } from './zarr-writer/group.js';
@@ -236,9 +237,22 @@ export async function ingest(atlasOrPath: Atlas | string, opts: IngestOptions): 
   }
 }
 
+/**
+ * How long after its dataset rows an ingest's obs commit may still come. The two commits are back to
+ * back (the obs table is built before either), so a prior ingest with dataset rows and no cells
+ * after this long was killed between them.
+ */
+const UNFINISHED_AFTER_MS = 60_000;
+
 async function refuseRepeat(atlas: Atlas, name: string, sha: string | undefined, allow: boolean | undefined): Promise<void> {
   if (!sha || allow) return;
   const prior = await findSameIngest(atlas, name, sha);
+  if (prior && (await isUnfinished(atlas, prior))) {
+    // Its dataset rows alone (no cell points at them): this ingest takes their place. Its zarr
+    // groups stay, orphaned (validate names them); a snapshot that recorded the rows keeps them.
+    await withCommitRetry(`drop the unfinished ingest's dataset rows`, () => atlas.datasets.delete(`dataset_uid = ${sqlString(prior.dataset_uid)}`), () => atlas.datasets.checkoutLatest());
+    return;
+  }
   if (prior) {
     throw new InvalidInputError(
       `dataset '${name}' was already ingested from identical input (dataset_uid ${prior.dataset_uid}, ${prior.created_at}); ` +
@@ -246,6 +260,22 @@ async function refuseRepeat(atlas: Atlas, name: string, sha: string | undefined,
       { where: name },
     );
   }
+}
+
+/**
+ * Whether `prior`'s rows are an ingest killed between its dataset commit and its obs commit: no obs
+ * row carries its dataset_uid, and it is older than UNFINISHED_AFTER_MS. A younger one may still be
+ * running: a clear error says so instead of a guess.
+ */
+async function isUnfinished(atlas: Atlas, prior: { dataset_uid: string; created_at: string }): Promise<boolean> {
+  await atlas.obs.checkoutLatest();
+  if ((await atlas.obs.countRows(`dataset_uid = ${sqlString(prior.dataset_uid)}`)) > 0) return false;
+  const age = Date.now() - Date.parse(`${prior.created_at.replace(' ', 'T').replace(/(\.\d{3})\d*/, '$1')}${/Z|[+-]\d\d:?\d\d$/.test(prior.created_at) ? '' : 'Z'}`);
+  if (!(age < UNFINISHED_AFTER_MS)) return true; // also a date we cannot read: not a running ingest's
+  throw new InvalidInputError(
+    `an ingest of identical input as '${prior.dataset_uid}' started ${prior.created_at} and has no cells yet: it is still running, or was killed moments ago (then run again in a minute)`,
+    { where: prior.dataset_uid },
+  );
 }
 
 async function planModality(

@@ -6,20 +6,24 @@
 //                       (companion) zarr.json the reader would refuse, recorded shards missing
 //                       from the store or of another size;
 //                       `_feature_layouts` rows: count (dense groups), null or duplicate
-//                       feature_uid, null global_index, uids missing from the registry.
+//                       feature_uid, null global_index, uids missing from the registry;
+//                       (companion) a global_index two uids share, or a layout row whose index
+//                       is not its registry's (a race of two optimize runs).
 //   warnings (companion): orphaned zarr groups — directories under zarr_store/ that no dataset
 //                       row references (an ingest killed before its Lance commit, or one still
-//                       running) — and dataset rows that no obs row points at.
+//                       running) — dataset rows that no obs row points at, and unfinished csc/
+//                       copies.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Atlas } from './atlas.js';
 import { layersPath, layerSpecs, type ArraySpec, type FeatureSpaceSpec, type ZarrGroupSpec } from './feature-spaces.js';
-import { readColumn, readRows, sqlString } from './tables/lance.js';
+import { readRows, sqlString } from './tables/lance.js';
 import type { ArrayInfo } from './zarr-writer/array-reader.js';
 import { parseArrayMetadata, parseGroupMetadata, parseJsonBytes } from '../zarr/metadata.js';
 import { HINTS_ATTRIBUTE } from '../zarr/size-hints.js';
 import { isRaggedAtlasError } from '../errors.js';
 import { exists } from './zarr-writer/group.js';
+import { hasCscCopy } from './csc.js';
 
 export interface ValidationReport {
   errors: string[];
@@ -46,6 +50,7 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
     for (const [fs, t] of atlas.registries) {
       const nulls = await t.countRows('global_index IS NULL');
       if (nulls > 0) errors.push(`Registry '${fs}': ${nulls} row(s) have no global_index. Run optimize to fix.`);
+      errors.push(...indexConflicts(fs, await readRows(t, { where: 'global_index IS NOT NULL', select: ['uid', 'global_index'] })));
     }
   }
   const datasets = await readRows(atlas.datasets, { select: ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid', 'n_rows'] });
@@ -76,7 +81,14 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
       let n = 0;
       for (const f of fields) n += await atlas.obs.countRows(`${f.name}.zarr_group = ${sqlString(d.zarr_group as string)}`);
       // A dataset of 0 cells legitimately has none (n_rows, absent in other writers' tables, says so).
-      if (fields.length > 0 && n === 0 && Number(d.n_rows ?? 1) !== 0) warnings.push(`dataset row for zarr group '${d.zarr_group}' (${d.feature_space}) has no obs rows (an interrupted ingest)`);
+      if (fields.length > 0 && n === 0 && Number(d.n_rows ?? 1) !== 0) {
+        warnings.push(`dataset row for zarr group '${d.zarr_group}' (${d.feature_space}) has no obs rows (an interrupted ingest: running the same ingest again replaces it)`);
+      }
+      // An unfinished CSC copy (add-csc interrupted): readers ignore it and read CSR.
+      const zg = d.zarr_group as string;
+      if ((await exists(join(atlas.zarrDir, zg, 'csc'))) && !(await hasCscCopy(atlas.zarrDir, zg, []))) {
+        warnings.push(`zarr group '${zg}' has an unfinished csc/ copy (an interrupted add-csc; queries read CSR): run add-csc --all to finish it`);
+      }
     }
   }
   return { errors, warnings, orphanedGroups };
@@ -200,7 +212,7 @@ async function validateLayouts(atlas: Atlas, datasets: Record<string, unknown>[]
     const spec = atlas.spec(fs);
     if (!spec.hasVarDf) continue;
     const registry = atlas.registries.get(fs);
-    const registryUids = registry ? new Set((await readColumn(registry, 'uid')) as string[]) : undefined;
+    const registryIndex = registry ? new Map((await readRows(registry, { select: ['uid', 'global_index'] })).map((r) => [r.uid as string, r.global_index])) : undefined;
     for (const zg of groups) {
       const d = datasets.find((x) => x.zarr_group === zg && x.feature_space === fs);
       const lid = d?.layout_uid as string | undefined;
@@ -217,13 +229,38 @@ async function validateLayouts(atlas: Atlas, datasets: Record<string, unknown>[]
       if (nullGi) errors.push(`${p}: global_index has ${nullGi} null(s); run optimize to sync from registry`);
       const uniq = new Set(rows.map((r) => r.feature_uid)).size;
       if (uniq !== rows.length) errors.push(`${p}: feature_uid has duplicates: ${rows.length} rows but ${uniq} unique values`);
-      if (registryUids) {
-        const missing = rows.map((r) => r.feature_uid as string).filter((u) => !registryUids.has(u));
+      if (registryIndex) {
+        const missing = rows.map((r) => r.feature_uid as string).filter((u) => !registryIndex.has(u));
         if (missing.length) errors.push(`${p}: ${missing.length} uid(s) not found in registry. First 5: ${JSON.stringify(missing.slice(0, 5))}`);
+        const other = rows.filter((r) => r.global_index !== null && registryIndex.has(r.feature_uid as string) && String(registryIndex.get(r.feature_uid as string)) !== String(r.global_index));
+        if (other.length) errors.push(`${p}: ${other.length} row(s) hold another global_index than the registry gives their uid (e.g. ${String(other[0]!.feature_uid)}). Run optimize to resync.`);
       }
     }
   }
   return errors;
+}
+
+/**
+ * (companion) A global_index two uids share (two overlapping optimize runs can assign one twice), or
+ * a uid with two: queries would add different features into one column, or split one.
+ */
+function indexConflicts(fs: string, rows: Record<string, unknown>[]): string[] {
+  const holders = new Map<string, Set<string>>();
+  const indexOf = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const [u, i] = [String(r.uid), String(r.global_index)];
+    (holders.get(i) ?? holders.set(i, new Set()).get(i)!).add(u);
+    (indexOf.get(u) ?? indexOf.set(u, new Set()).get(u)!).add(i);
+  }
+  const shared = [...holders].filter(([, us]) => us.size > 1);
+  const split = [...indexOf].filter(([, is]) => is.size > 1);
+  const out: string[] = [];
+  if (shared.length) {
+    const [i, us] = shared[0]!;
+    out.push(`Registry '${fs}': ${shared.length} global_index value(s) held by more than one uid (e.g. ${i}: ${[...us].join(', ')}). Run optimize to renumber them.`);
+  }
+  if (split.length) out.push(`Registry '${fs}': ${split.length} uid(s) with more than one global_index (e.g. ${split[0]![0]}). Run optimize to renumber them.`);
+  return out;
 }
 
 /** homeobox `_get_local_feature_count`: only dense groups know their width from zarr. */

@@ -48,9 +48,9 @@ export async function registerFeatures(atlas: Atlas, featureSpace: string, uids:
   });
   const schema = registrySchema(key);
   const data = tableFromColumns(schema, [utf8Data(u), nullData(schema.fields[1]!.type, u.length), utf8Data(k)]);
-  const before = await table.countRows();
-  await withCommitRetry(`register features in ${featureSpace}_registry`, () => table.mergeInsert('uid').whenNotMatchedInsertAll().execute(data as never), refresh(table));
-  return (await table.countRows()) - before;
+  // What this merge inserted (a difference of row counts would include a concurrent writer's rows).
+  const merged = await withCommitRetry(`register features in ${featureSpace}_registry`, () => table.mergeInsert('uid').whenNotMatchedInsertAll().execute(data as never), refresh(table));
+  return merged.numInsertedRows;
 }
 
 /** The layout of an ordered feature list; inserts its `_feature_layouts` rows if it is new. */

@@ -1,0 +1,198 @@
+// What interrupted or concurrent writers leave behind, and how the companion recovers (from a
+// crash-safety audit): indexed duplicate layout rows (two ingests adding one layout at once after a
+// snapshot), a global_index two uids share (two optimize runs overlapping an ingest), dataset rows of
+// an ingest killed between its two commits, and a CSC copy an interrupted add-csc left unfinished.
+// Each state is made directly in the tables or files, as the race or the kill would leave it.
+import * as lancedb from '@lancedb/lancedb';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Atlas } from '../../../src/companion/atlas.js';
+import { addCsc, hasCscCopy } from '../../../src/companion/csc.js';
+import { ingest } from '../../../src/companion/ingest.js';
+import { optimize } from '../../../src/companion/optimize.js';
+import { snapshot } from '../../../src/companion/snapshot.js';
+import { validateAtlas } from '../../../src/companion/validate.js';
+import { RaggedAtlas, type CsrMatrix } from '../../../src/index.js';
+import { openDb, tableRows } from './helpers/atlas-read.js';
+import { small10x } from './helpers/small10x.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/ragged-atlas.js', import.meta.url));
+let dir: string;
+let small: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ra-repair-'));
+  small = await small10x(join(dir, 'small10x'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A fresh atlas with `small` ingested once, optimized and snapshotted (every feature indexed). */
+async function base(name: string): Promise<string> {
+  const root = join(dir, name);
+  const atlas = await Atlas.create(root);
+  await ingest(atlas, { modalities: [{ field: 'gene_expression', input: small }], name: 'small' });
+  await optimize(atlas);
+  await snapshot(atlas);
+  atlas.close();
+  return root;
+}
+
+/** Per feature uid: [sum, nnz] of the whole atlas's latest state, read by the library. */
+async function perFeature(root: string): Promise<Map<string, [number, number]>> {
+  const atlas = await Atlas.open(root);
+  await snapshot(atlas);
+  atlas.close();
+  const a = await RaggedAtlas.checkoutLatest(root, { workers: 0, cache: 'none' });
+  const ad = await a.query().toAnnData();
+  a.close();
+  const X = ad.X as CsrMatrix;
+  const out = new Map<string, [number, number]>(ad.varNames.map((u) => [u, [0, 0]]));
+  for (let k = 0; k < X.indices.length; k++) {
+    const e = out.get(ad.varNames[X.indices[k]!]!)!;
+    e[0] += Number(X.data[k]);
+    e[1]++;
+  }
+  return out;
+}
+
+async function table(root: string, name: string): Promise<lancedb.Table> {
+  return (await openDb(root)).openTable(name);
+}
+
+describe('optimize repairs what concurrent writers leave', () => {
+  it('removes indexed duplicate layout rows (two ingests adding one layout at once), so snapshots work again', async () => {
+    const root = await base('dup-layout');
+    const layouts = await table(root, '_feature_layouts');
+    const rows = await layouts.query().toArrow();
+    expect(rows.numRows).toBe(230);
+    await layouts.add(rows); // the second writer's copy, global_index already set
+    const atlas = await Atlas.open(root);
+    expect((await validateAtlas(atlas)).errors.join('\n')).toMatch(/feature_uid has duplicates: 460 rows but 230 unique/);
+    const res = await optimize(atlas);
+    expect(res.deduplicated._feature_layouts).toBe(230);
+    expect((await validateAtlas(atlas)).errors).toEqual([]);
+    const { record } = await snapshot(atlas);
+    atlas.close();
+    expect(record.version).toBe(1);
+    expect((await tableRows(root, '_feature_layouts')).length).toBe(230);
+  });
+
+  it('removes duplicate registry rows with one commit per batch: no version between has fewer rows than features', async () => {
+    const root = await base('dup-registry');
+    const reg = await table(root, 'gene_expression_registry');
+    const rows = await reg.query().toArrow();
+    await reg.add(rows.slice(0, 100)); // indexed duplicates …
+    await reg.add(rows.slice(100, 150)); // … in another fragment
+    const before = await reg.version();
+    const atlas = await Atlas.open(root);
+    const res = await optimize(atlas);
+    atlas.close();
+    expect(res.deduplicated.gene_expression_registry).toBe(150);
+    const db = await openDb(root);
+    const t = await db.openTable('gene_expression_registry');
+    const after = await t.version();
+    expect(after).toBeGreaterThan(before);
+    // homeobox deletes every duplicate and re-adds one of each: a kill between its two commits lost them.
+    for (let v = before; v <= after; v++) {
+      await t.checkout(v);
+      const uids = new Set((await t.query().select(['uid']).toArray()).map((r: { uid: string }) => r.uid));
+      expect(uids.size, `version ${v}`).toBe(230);
+    }
+    expect((await tableRows(root, 'gene_expression_registry')).length).toBe(230);
+  });
+
+  it('renumbers a global_index two uids share (two optimize runs racing): validate refuses it, optimize repairs it, queries keep every gene apart', async () => {
+    const root = await base('shared-index');
+    const want = await perFeature(root);
+    const reg = await table(root, 'gene_expression_registry');
+    const [a, b] = (await reg.query().select(['uid', 'global_index']).toArray()) as { uid: string; global_index: bigint }[];
+    // b takes a's index in the registry and in the layouts, as the losing optimize would leave it.
+    await reg.update({ where: `uid = '${b!.uid}'`, values: { global_index: Number(a!.global_index) } });
+    const layouts = await table(root, '_feature_layouts');
+    await layouts.update({ where: `feature_uid = '${b!.uid}'`, values: { global_index: Number(a!.global_index) } });
+    const atlas = await Atlas.open(root);
+    expect((await validateAtlas(atlas)).errors.join('\n')).toMatch(/1 global_index value\(s\) held by more than one uid/);
+    await expect(snapshot(atlas)).rejects.toThrow(/held by more than one uid/);
+    const res = await optimize(atlas);
+    expect(res.renumbered.gene_expression).toBe(1);
+    expect((await validateAtlas(atlas)).errors).toEqual([]);
+    atlas.close();
+    const got = await perFeature(root);
+    expect(new Map([...got].sort())).toEqual(new Map([...want].sort()));
+  });
+
+  it('resyncs a layout row whose global_index is not its registry\u2019s', async () => {
+    const root = await base('stale-layout');
+    const want = await perFeature(root);
+    const [a, b] = (await (await table(root, 'gene_expression_registry')).query().select(['uid', 'global_index']).toArray()) as { uid: string; global_index: bigint }[];
+    await (await table(root, '_feature_layouts')).update({ where: `feature_uid = '${b!.uid}'`, values: { global_index: Number(a!.global_index) } });
+    const atlas = await Atlas.open(root);
+    expect((await validateAtlas(atlas)).errors.join('\n')).toMatch(/1 row\(s\) hold another global_index than the registry gives their uid/);
+    await optimize(atlas);
+    expect((await validateAtlas(atlas)).errors).toEqual([]);
+    atlas.close();
+    expect(new Map([...(await perFeature(root))].sort())).toEqual(new Map([...want].sort()));
+  });
+});
+
+describe('an ingest killed between its dataset and obs commits', () => {
+  it('is replaced by running it again (no longer refused as a repeat); a recent one is said to be still running', async () => {
+    const root = await base('unfinished');
+    // A second ingest whose obs commit never came: its dataset rows alone.
+    const atlas = await Atlas.open(root);
+    const r = await ingest(atlas, { modalities: [{ field: 'gene_expression', input: small }], name: 'again', allowDuplicate: true });
+    atlas.close();
+    await (await table(root, 'cells')).delete(`dataset_uid = '${r.datasetUid}'`);
+    const again = async () => {
+      const at = await Atlas.open(root);
+      try {
+        return await ingest(at, { modalities: [{ field: 'gene_expression', input: small }], name: 'again' });
+      } finally {
+        at.close();
+      }
+    };
+    await expect(again()).rejects.toThrow(/has no cells yet: it is still running, or was killed moments ago/);
+    await (await table(root, 'datasets')).update({ where: `dataset_uid = '${r.datasetUid}'`, values: { created_at: '2020-01-01T00:00:00+00:00' } });
+    const check = await Atlas.open(root);
+    expect((await validateAtlas(check)).warnings.join('\n')).toMatch(/has no obs rows \(an interrupted ingest: running the same ingest again replaces it\)/);
+    check.close();
+    const done = await again();
+    const ds = await tableRows(root, 'datasets');
+    expect(ds.map((d) => d.dataset_name).sort()).toEqual(['again', 'small']);
+    expect(ds.find((d) => d.dataset_name === 'again')!.dataset_uid).toBe(done.datasetUid);
+    expect((await tableRows(root, 'cells')).length).toBe(160);
+    // Re-running now is refused as before: that ingest finished.
+    await expect(again()).rejects.toThrow(/already ingested from identical input/);
+  });
+});
+
+describe('an add-csc interrupted before csc/indptr', () => {
+  it('is named by validate and finished by add-csc --all (and by add-csc without --force)', async () => {
+    const root = await base('csc-partial');
+    const atlas = await Atlas.open(root);
+    const [d] = await tableRows(root, 'datasets');
+    const zg = d!.zarr_group as string;
+    await addCsc(atlas, { zarrGroup: zg });
+    await rm(join(root, 'zarr_store', zg, 'csc', 'indptr'), { recursive: true });
+    expect(await hasCscCopy(atlas.zarrDir, zg)).toBe(false);
+    expect((await validateAtlas(atlas)).warnings.join('\n')).toContain(`zarr group '${zg}' has an unfinished csc/ copy`);
+    atlas.close();
+    const cli = spawnSync(process.execPath, [BIN, 'add-csc', root, '--all', '--quiet'], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`csc written for ${zg}`);
+    const check = await Atlas.open(root);
+    expect(await hasCscCopy(check.zarrDir, zg)).toBe(true);
+    expect((await validateAtlas(check)).warnings).toEqual([]);
+    await rm(join(root, 'zarr_store', zg, 'csc', 'indptr', 'zarr.json'));
+    await addCsc(check, { zarrGroup: zg }); // no --force needed for an unfinished copy
+    expect(await hasCscCopy(check.zarrDir, zg)).toBe(true);
+    await expect(addCsc(check, { zarrGroup: zg })).rejects.toThrow(/already has a csc\/ copy/);
+    check.close();
+  });
+});
