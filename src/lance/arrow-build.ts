@@ -94,7 +94,9 @@ function leafData(type: arrow.DataType, stored: Block, slots: LayerSlots | undef
   const v = validityOf(slots, length);
   if (block.kind === 'none') return nullData(type, length, slots);
   if (arrow.DataType.isBool(type)) {
-    if (block.kind !== 'bits') throw new CorruptDataError(`boolean column decoded to ${block.kind} values`, { where });
+    // Full-zip pages store a bool as one byte per value (bits_per_value 8): a 1-byte fixed block.
+    const bytes = block.kind === 'bits' || (block.kind === 'fixed' && block.width === 1);
+    if (!bytes) throw new CorruptDataError(`boolean column decoded to ${block.kind} values`, { where });
     return arrow.makeData({ type, length, ...v, data: packBits(block.data, length)[0] });
   }
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isLargeBinary(type)) {

@@ -174,20 +174,31 @@ function rowMap(g: CscGroupInput, gi: number, nRows: number, seen: Uint8Array): 
     seen[row] = 1;
     if (zr > max) max = zr;
   }
-  const one = new Int32Array(max + 1).fill(-1);
+  // The map is indexed by zarr_row. A zarr_row far past the group's rows (only a damaged or exotic
+  // pointer has one: 2^32 would ask for a 16 GB table) is sized down to the entries that can match:
+  // rows past the largest stored csc/indices value have no entries in the columns read.
+  let size = max + 1;
+  if (size > 16 * g.zarrRows.length + 65_536) {
+    let top = -1;
+    for (let k = 0; k < g.rows.length; k++) if (g.rows[k]! > top) top = g.rows[k]!;
+    size = Math.min(size, top + 1);
+  }
+  const one = new Int32Array(size).fill(-1);
   let unique = true;
   for (let i = 0; i < g.zarrRows.length; i++) {
     const zr = g.zarrRows[i]!;
+    if (zr >= size) continue;
     if (one[zr] !== -1) unique = false;
     one[zr] = g.outRows[i]!;
   }
   if (unique) return { start: new Int32Array(0), out: new Int32Array(0), one };
-  const start = new Int32Array(max + 2);
-  for (let i = 0; i < g.zarrRows.length; i++) start[g.zarrRows[i]! + 1]!++;
-  for (let z = 0; z <= max; z++) start[z + 1]! += start[z]!;
-  const fillAt = start.slice(0, max + 1);
-  const out = new Int32Array(g.zarrRows.length);
-  for (let i = 0; i < g.zarrRows.length; i++) out[fillAt[g.zarrRows[i]!]!++] = g.outRows[i]!;
+  const start = new Int32Array(size + 1);
+  let mapped = 0;
+  for (let i = 0; i < g.zarrRows.length; i++) if (g.zarrRows[i]! < size) (start[g.zarrRows[i]! + 1]!++, mapped++);
+  for (let z = 0; z < size; z++) start[z + 1]! += start[z]!;
+  const fillAt = start.slice(0, size);
+  const out = new Int32Array(mapped);
+  for (let i = 0; i < g.zarrRows.length; i++) if (g.zarrRows[i]! < size) out[fillAt[g.zarrRows[i]!]!++] = g.outRows[i]!;
   return { start, out };
 }
 

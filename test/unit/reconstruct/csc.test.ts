@@ -96,6 +96,28 @@ describe('CSC path ≡ CSR path', () => {
     expect([...r.ends]).toEqual([3, 7]);
   });
 
+  it('a zarr_row far past the stored rows (2^32, 5e9) matches nothing, without a table sized by it', () => {
+    // Two columns over zarr rows 0..3; output rows 0..3 ask for zarr rows 1, 2^32, 3 and 5e9.
+    const group = (zarrRows: number[]): CscGroupInput => ({
+      columns: [0, 1],
+      lengths: [2, 2],
+      rows: [1, 3, 0, 3],
+      values: { counts: Uint32Array.from([10, 30, 1, 3]) },
+      remap: Int32Array.from([0, 1]),
+      zarrRows,
+      outRows: [0, 1, 2, 3],
+    });
+    const opts = { nRows: 4, nCols: 2, layers: { counts: 'uint32' as const } };
+    const m = assembleCsrFromCsc([group([1, 2 ** 32, 3, 5e9])], opts);
+    expect([...m.indptr]).toEqual([0, 1, 1, 3, 3]);
+    expect([...m.indices]).toEqual([0, 0, 1]);
+    expect([...(m.data.counts as Uint32Array)]).toEqual([10, 30, 3]);
+    // The same with a zarr_row queried twice (the many-to-one map).
+    const dup = assembleCsrFromCsc([{ ...group([3, 2 ** 32, 3, 5e9]) }], opts);
+    expect([...dup.indptr]).toEqual([0, 2, 2, 4, 4]);
+    expect([...(dup.data.counts as Uint32Array)]).toEqual([30, 3, 30, 3]);
+  });
+
   it('shouldUseCsc follows homeobox _should_use_csc', () => {
     expect(shouldUseCsc(1000, 10, true)).toBe(true);
     expect(shouldUseCsc(1000, 10, false)).toBe(false);
