@@ -14,6 +14,7 @@ import type { Table } from '@lancedb/lancedb';
 import type { Atlas } from './atlas.js';
 import { silentProgress, type Progress } from './progress.js';
 import { int64Data, tableFromColumns, utf8Data } from './tables/arrow-build.js';
+import { indexConflicts } from './tables/index-conflicts.js';
 import { loadLance, readRows, sqlString, withCommitRetry } from './tables/lance.js';
 import * as arrow from 'apache-arrow';
 
@@ -149,16 +150,10 @@ export async function reindexRegistry(table: Table): Promise<number> {
  * registry's are cleared too. Snapshots already taken pinned older versions and are untouched.
  */
 async function unindexConflicts(registry: Table, layouts: Table, spaceLayouts: Set<string>): Promise<number> {
-  const holders = new Map<string, Set<string>>();
-  const indexOf = new Map<string, Set<string>>();
-  for (const r of await readRows(registry, { where: 'global_index IS NOT NULL', select: ['uid', 'global_index'] })) {
-    const [u, i] = [r.uid as string, String(r.global_index)];
-    (holders.get(i) ?? holders.set(i, new Set()).get(i)!).add(u);
-    (indexOf.get(u) ?? indexOf.set(u, new Set()).get(u)!).add(i);
-  }
+  const { indexOf, shared, split } = indexConflicts(await readRows(registry, { where: 'global_index IS NOT NULL', select: ['uid', 'global_index'] }));
   const cleared = new Set<string>();
-  for (const uids of holders.values()) if (uids.size > 1) [...uids].sort(byCodePoint).slice(1).forEach((u) => cleared.add(u));
-  for (const [u, is] of indexOf) if (is.size > 1) cleared.add(u);
+  for (const [, uids] of shared) [...uids].sort(byCodePoint).slice(1).forEach((u) => cleared.add(u));
+  for (const [u] of split) cleared.add(u);
   const stale = new Set(cleared);
   // Layouts of this space only: a name two spaces share has one uid in both (homeobox's uids come
   // from the name alone), each with its own index.

@@ -24,6 +24,7 @@ import { HINTS_ATTRIBUTE } from '../zarr/size-hints.js';
 import { isRaggedAtlasError } from '../errors.js';
 import { exists } from './zarr-writer/group.js';
 import { hasCscCopy } from './csc.js';
+import { indexConflicts } from './tables/index-conflicts.js';
 
 export interface ValidationReport {
   errors: string[];
@@ -50,7 +51,7 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
     for (const [fs, t] of atlas.registries) {
       const nulls = await t.countRows('global_index IS NULL');
       if (nulls > 0) errors.push(`Registry '${fs}': ${nulls} row(s) have no global_index. Run optimize to fix.`);
-      errors.push(...indexConflicts(fs, await readRows(t, { where: 'global_index IS NOT NULL', select: ['uid', 'global_index'] })));
+      errors.push(...indexConflictErrors(fs, await readRows(t, { where: 'global_index IS NOT NULL', select: ['uid', 'global_index'] })));
     }
   }
   const datasets = await readRows(atlas.datasets, { select: ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid', 'n_rows'] });
@@ -240,20 +241,9 @@ async function validateLayouts(atlas: Atlas, datasets: Record<string, unknown>[]
   return errors;
 }
 
-/**
- * (companion) A global_index two uids share (two overlapping optimize runs can assign one twice), or
- * a uid with two: queries would add different features into one column, or split one.
- */
-function indexConflicts(fs: string, rows: Record<string, unknown>[]): string[] {
-  const holders = new Map<string, Set<string>>();
-  const indexOf = new Map<string, Set<string>>();
-  for (const r of rows) {
-    const [u, i] = [String(r.uid), String(r.global_index)];
-    (holders.get(i) ?? holders.set(i, new Set()).get(i)!).add(u);
-    (indexOf.get(u) ?? indexOf.set(u, new Set()).get(u)!).add(i);
-  }
-  const shared = [...holders].filter(([, us]) => us.size > 1);
-  const split = [...indexOf].filter(([, is]) => is.size > 1);
+/** (companion) validate's words for indexConflicts (tables/index-conflicts.ts). */
+function indexConflictErrors(fs: string, rows: Record<string, unknown>[]): string[] {
+  const { shared, split } = indexConflicts(rows);
   const out: string[] = [];
   if (shared.length) {
     const [i, us] = shared[0]!;
