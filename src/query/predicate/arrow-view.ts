@@ -206,6 +206,11 @@ function loadData(d: DataLike, parentValid: Valid): V {
       return { k: 'big', n, v: asBigInt64(d.values as ArrayLike<bigint>, true).subarray(0, n), valid };
     case ArrowType.Dictionary:
       return loadDictionary(d, valid);
+    case ArrowType.List: {
+      // valueOffsets are sliced to this Data's window but still index the whole child
+      const offsets = (d.valueOffsets as Int32Array).subarray(0, n + 1);
+      return { k: 'list', n, valid, offsets, values: loadData(d.children[0]!, null) };
+    }
     default:
       return { k: 'opaque', n, valid };
   }

@@ -3,7 +3,9 @@
 
 import { QueryError } from '../../errors.js';
 import type { Expr, Literal } from './ast.js';
-import { fromArrow, typeName, type ArrowTypeLike, type DType, type Value } from './types.js';
+import type { Bound } from './bound.js';
+import { castSupported, castValue } from './cast.js';
+import { fromArrow, sameType, typeName, type ArrowTypeLike, type DType, type Value } from './types.js';
 
 export interface BindContext {
   sql: string;
@@ -75,4 +77,29 @@ export function resolveColumn(
     type = child.type;
   }
   return { path, type };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Building bound nodes (shared by bind.ts and bind-calls.ts)
+
+export function constant(t: DType, v: Value): Bound {
+  return { k: 'const', t, v };
+}
+
+export function isNullConst(b: Bound): boolean {
+  return b.k === 'const' && b.v === null;
+}
+
+/** Insert a conversion to `t` (folded for constants). */
+export function castTo(ctx: BindContext, node: Expr | undefined, b: Bound, t: DType, safe = false): Bound {
+  if (sameType(b.t, t)) return b;
+  if (!castSupported(b.t, t)) throw err(ctx, node, `Cannot cast ${typeName(b.t)} to ${typeName(t)}`);
+  if (b.k === 'const') return constant(t, castValue(b.v, b.t, t, safe));
+  return { k: 'cast', t, e: b, safe };
+}
+
+/** Give a NULL-typed operand the type it is compared at. */
+export function retype(b: Bound, t: DType): Bound {
+  if (b.t.id !== 'null') return b;
+  return b.k === 'const' ? constant(t, null) : { k: 'cast', t, e: b, safe: true };
 }

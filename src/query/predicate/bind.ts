@@ -9,7 +9,8 @@
 //    at run time (casting every string to a number) are rejected up front.
 
 import type { CompareOp, Expr, TypeName } from './ast.js';
-import { err, resolveColumn, type BindContext } from './bind-context.js';
+import { bindCall } from './bind-calls.js';
+import { castTo, constant, err, isNullConst, resolveColumn, retype, type BindContext } from './bind-context.js';
 import { collectColumns, type Bound, type BoundPredicate, type SchemaLike } from './bound.js';
 import { castSupported, castValue } from './cast.js';
 import { lanceResolve } from './literal-coercion.js';
@@ -17,14 +18,12 @@ import { toSql } from './to-sql.js';
 import {
   BOOL,
   comparisonCoercion,
-  INT32,
   isNumeric,
   numericCoercion,
   sameType,
   typeName,
   UTF8,
   type DType,
-  type Value,
 } from './types.js';
 
 // The binder's public surface; index-plan.ts and columns.ts import these from here.
@@ -33,18 +32,6 @@ export { collectColumns, type Bound, type BoundPredicate, type SchemaLike } from
 
 // ---------------------------------------------------------------------------------------------
 // Pass 2: typing with DataFusion's coercion rules
-
-function constant(t: DType, v: Value): Bound {
-  return { k: 'const', t, v };
-}
-
-/** Insert a conversion to `t` (folded for constants). */
-function castTo(ctx: BindContext, node: Expr, b: Bound, t: DType, safe = false): Bound {
-  if (sameType(b.t, t)) return b;
-  if (!castSupported(b.t, t)) throw err(ctx, node, `Cannot cast ${typeName(b.t)} to ${typeName(t)}`);
-  if (b.k === 'const') return constant(t, castValue(b.v, b.t, t, safe));
-  return { k: 'cast', t, e: b, safe };
-}
 
 function requireBool(ctx: BindContext, node: Expr, b: Bound, what: string): Bound {
   if (b.t.id === 'bool') return b;
@@ -115,16 +102,6 @@ function bindCompare(ctx: BindContext, node: Expr, op: CompareOp, l0: Bound, r0:
   return { k: 'cmp', t: BOOL, op, l: retype(L, ct), r: retype(R, ct) };
 }
 
-function isNullConst(b: Bound): boolean {
-  return b.k === 'const' && b.v === null;
-}
-
-/** Give a NULL-typed operand the type it is compared at. */
-function retype(b: Bound, t: DType): Bound {
-  if (b.t.id !== 'null') return b;
-  return b.k === 'const' ? constant(t, null) : { k: 'cast', t, e: b, safe: true };
-}
-
 function bindArith(ctx: BindContext, node: Expr, op: '+' | '-' | '*' | '/' | '%', l: Bound, r: Bound): Bound {
   if (l.t.id === 'null' && r.t.id === 'null') return constant({ id: 'null' }, null);
   const lt = l.t.id === 'null' ? r.t : l.t;
@@ -136,55 +113,6 @@ function bindArith(ctx: BindContext, node: Expr, op: '+' | '-' | '*' | '/' | '%'
   if (!t) throw err(ctx, node, `Arithmetic between UInt64 and signed integers (Decimal128) is not supported: ${toSql(node)}`);
   if (isNullConst(l) || isNullConst(r)) return constant(t, null);
   return { k: 'arith', t, op, l: retype(castTo(ctx, node, l, t), t), r: retype(castTo(ctx, node, r, t), t) };
-}
-
-const FUNCTIONS = new Set(['lower', 'upper', 'is_valid', 'abs', 'length', 'char_length', 'character_length', 'octet_length', 'starts_with', 'ends_with']);
-
-function bindCall(ctx: BindContext, e: Extract<Expr, { kind: 'call' }>): Bound {
-  const name = e.name.toLowerCase();
-  if (!FUNCTIONS.has(name)) {
-    throw err(ctx, e, `Unknown or unsupported function ${e.name}(). Supported: ${[...FUNCTIONS].join(', ')}`, { function: e.name });
-  }
-  const arity = name === 'starts_with' || name === 'ends_with' ? 2 : 1;
-  if (e.args.length !== arity) throw err(ctx, e, `${e.name}() takes ${arity} argument${arity > 1 ? 's' : ''}, got ${e.args.length}`);
-  const outer = ctx.exactNames;
-  ctx.exactNames = true;
-  let args: Bound[];
-  try {
-    args = e.args.map((a) => bind(ctx, a));
-  } finally {
-    ctx.exactNames = outer;
-  }
-  const str = (i: number): Bound => {
-    const a = args[i]!;
-    if (a.t.id === 'utf8') return a;
-    if (a.t.id === 'null') return retype(a, UTF8);
-    throw err(ctx, e.args[i], `${e.name}() needs a string argument, got ${typeName(a.t)}`);
-  };
-  switch (name) {
-    case 'is_valid':
-      return { k: 'is', t: BOOL, test: 'not null', e: args[0]! };
-    case 'lower':
-    case 'upper':
-      return { k: 'fn', t: UTF8, name, args: [str(0)] };
-    case 'length':
-    case 'char_length':
-    case 'character_length':
-      return { k: 'fn', t: INT32, name: 'char_length', args: [str(0)] };
-    case 'octet_length':
-      return { k: 'fn', t: INT32, name, args: [str(0)] };
-    case 'starts_with':
-    case 'ends_with':
-      return { k: 'fn', t: BOOL, name, args: [str(0), str(1)] };
-    case 'abs': {
-      const a = args[0]!;
-      if (a.t.id === 'null') return a;
-      if (!isNumeric(a.t)) throw err(ctx, e.args[0], `abs() needs a number, got ${typeName(a.t)}`);
-      return { k: 'fn', t: a.t, name, args: [a] };
-    }
-  }
-  /* istanbul ignore next */
-  throw err(ctx, e, `Unsupported function ${e.name}`);
 }
 
 function bind(ctx: BindContext, e: Expr): Bound {
@@ -309,7 +237,7 @@ function bind(ctx: BindContext, e: Expr): Bound {
       return { k: 'cast', t, e: x, safe: e.safe };
     }
     case 'call':
-      return bindCall(ctx, e);
+      return bindCall(ctx, e, bind);
   }
 }
 

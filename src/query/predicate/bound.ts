@@ -17,7 +17,16 @@ export type Bound =
   | { k: 'is'; t: DType; test: IsTest; e: Bound }
   | { k: 'in'; t: DType; negated: boolean; e: Bound; list: Bound[] }
   | { k: 'like'; t: DType; negated: boolean; ci: boolean; e: Bound; p: Bound }
-  | { k: 'fn'; t: DType; name: string; args: Bound[] };
+  | {
+      k: 'fn';
+      t: DType;
+      name: string;
+      args: Bound[];
+      /** array_has: the type list items and the needle compare in. */
+      cmp?: DType;
+      /** regexp_like: the pattern translated to a JS RegExp (source, flags). */
+      regex?: { source: string; flags: string };
+    };
 
 /** Structural view of an Arrow Schema (ESM or CJS apache-arrow). */
 export interface SchemaLike {

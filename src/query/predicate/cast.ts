@@ -95,7 +95,7 @@ const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', 'off', '0']);
 
 /** Whether CAST(from AS to) is something this engine evaluates. */
 export function castSupported(from: DType, to: DType): boolean {
-  if (from.id === 'null') return to.id !== 'struct' && to.id !== 'other';
+  if (from.id === 'null') return to.id !== 'struct' && to.id !== 'list' && to.id !== 'other';
   const simple = (t: DType) => t.id === 'bool' || t.id === 'int' || t.id === 'float' || t.id === 'utf8';
   if (simple(from) && simple(to)) return true;
   if (from.id === 'utf8' && (to.id === 'timestamp' || to.id === 'date')) return true;

@@ -24,7 +24,7 @@ import { bindPredicate } from './bind.js';
 import type { Bound, BoundPredicate, SchemaLike } from './bound.js';
 import { castV } from './cast-vector.js';
 import { compareV } from './compare.js';
-import { concatV, fnV } from './functions.js';
+import { callV, concatV } from './functions.js';
 import { inV } from './in-list.js';
 import { likeV } from './like.js';
 import { and2, asBool, broadcastTo, isV, notV, or2 } from './logic.js';
@@ -141,7 +141,7 @@ class BatchEvaluator {
       case 'like':
         return likeV(this.eval(b.e), this.eval(b.p), b.ci, b.negated);
       case 'fn':
-        return fnV(b.name, b.args.map((x) => this.eval(x)), b.t);
+        return callV(b, b.args.map((x) => this.eval(x)));
     }
   }
 }

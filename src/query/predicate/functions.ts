@@ -1,7 +1,15 @@
-// Scalar functions (lower, upper, char_length, octet_length, starts_with, ends_with, abs) and the
-// string concatenation operator `||`. bind.ts has already checked names, arity and argument types.
+// Scalar functions: dispatch (callV) to the kernels of string-functions.ts, math-functions.ts,
+// null-functions.ts, list-functions.ts and regex.ts; lower, upper, char_length, octet_length,
+// starts_with, ends_with and abs live here, with the string concatenation operator `||`.
+// bind-calls.ts has already checked names, arity and argument types.
 
 import { QueryError } from '../../errors.js';
+import type { Bound } from './bound.js';
+import { arrayHasV, arrayLengthV } from './list-functions.js';
+import { mathFnV } from './math-functions.js';
+import { coalesceV, nullifV } from './null-functions.js';
+import { regexpLikeV } from './regex.js';
+import { stringFnV } from './string-functions.js';
 import type { DType } from './types.js';
 import { bigArray, dictStrings, encoder, F, isValid, N, numArray, stringsVector, T, valueAt, type NumV, type StrV, type V } from './vectors.js';
 
@@ -26,13 +34,53 @@ function mapStr(x: StrV, f0: (s: string) => string): StrV {
   return { k: 'str', n: x.n, valid: x.valid, get: (i) => out[i]! };
 }
 
-function codePointLength(s: string): number {
+/** Characters (code points) of a JS string: every UTF-16 unit but a low surrogate. */
+export function codePointLength(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xdc00 || c > 0xdfff) n++;
   }
   return n;
+}
+
+/** Evaluate a bound function call on its evaluated arguments. */
+export function callV(b: Extract<Bound, { k: 'fn' }>, args: V[]): V {
+  switch (b.name) {
+    case 'coalesce':
+      return coalesceV(args, b.t);
+    case 'nullif':
+      return nullifV(args[0]!, args[1]!, b.t);
+    case 'concat':
+      return stringFnV(b.name, args);
+    case 'btrim':
+    case 'ltrim':
+    case 'rtrim':
+    case 'replace':
+    case 'strpos':
+    case 'contains':
+    case 'left':
+    case 'right':
+      if (args.some((a) => a.k === 'null')) return nullOf(b.t, Math.max(...args.map((a) => a.n)));
+      return stringFnV(b.name, args);
+    case 'round':
+    case 'trunc':
+    case 'sqrt':
+    case 'isnan':
+      return mathFnV(b.name, args, b.t);
+    case 'array_has':
+      return arrayHasV(args[0]!, args[1]!, (b.args[0]!.t as Extract<DType, { id: 'list' }>).item, b.cmp!);
+    case 'array_length':
+      return arrayLengthV(args[0]!);
+    case 'regexp_like':
+      return regexpLikeV(args[0]!, b.regex!);
+    default:
+      return fnV(b.name, args, b.t);
+  }
+}
+
+function nullOf(t: DType, n: number): V {
+  return t.id === 'bool' ? { k: 'bool', n, v: new Uint8Array(n).fill(N) } : { k: 'null', n };
 }
 
 export function fnV(name: string, args: V[], t: DType): V {

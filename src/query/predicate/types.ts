@@ -13,6 +13,8 @@ export type DType =
   | { id: 'timestamp'; unit: TimeUnit; tz: string | null }
   | { id: 'date'; unit: 'day' | 'ms' }
   | { id: 'struct'; fields: { name: string; type: DType }[] }
+  /** Arrow List: only list functions (array_has, array_length, cardinality) and IS [NOT] NULL read it. */
+  | { id: 'list'; item: DType }
   | { id: 'other'; name: string };
 
 export const NULL: DType = { id: 'null' };
@@ -49,6 +51,7 @@ export const ArrowType = {
   Date: 8,
   Time: 9,
   Timestamp: 10,
+  List: 12,
   Struct: 13,
   LargeBinary: 19,
   LargeUtf8: 20,
@@ -77,6 +80,8 @@ export function fromArrow(t: ArrowTypeLike): DType {
       return { id: 'timestamp', unit: UNITS[t.unit ?? 0]!, tz: t.timezone ?? null };
     case ArrowType.Date:
       return { id: 'date', unit: t.unit === 0 ? 'day' : 'ms' };
+    case ArrowType.List:
+      return { id: 'list', item: fromArrow(t.children![0]!.type) };
     case ArrowType.Struct:
       return { id: 'struct', fields: (t.children ?? []).map((f) => ({ name: f.name, type: fromArrow(f.type) })) };
     case ArrowType.Dictionary:
@@ -105,6 +110,8 @@ export function typeName(t: DType): string {
       return t.unit === 'day' ? 'Date32' : 'Date64';
     case 'struct':
       return `Struct(${t.fields.map((f) => `${f.name} ${typeName(f.type)}`).join(', ')})`;
+    case 'list':
+      return `List(${typeName(t.item)})`;
     case 'other':
       return t.name;
   }
@@ -121,6 +128,7 @@ export function sameType(a: DType, b: DType): boolean {
       return a.unit === (b as typeof a).unit && a.tz === (b as typeof a).tz;
     case 'date':
       return a.unit === (b as typeof a).unit;
+    case 'list':
     case 'struct':
     case 'other':
       return false;
@@ -195,8 +203,8 @@ const UNIT_RANK: Record<TimeUnit, number> = { s: 0, ms: 1, us: 2, ns: 3 };
 
 /** DataFusion's comparison_coercion, restricted to what this engine evaluates. */
 export function comparisonCoercion(a: DType, b: DType): DType | undefined {
-  if (a.id === 'null') return b.id === 'struct' || b.id === 'other' ? undefined : b;
-  if (b.id === 'null') return a.id === 'struct' || a.id === 'other' ? undefined : a;
+  if (a.id === 'null') return b.id === 'struct' || b.id === 'list' || b.id === 'other' ? undefined : b;
+  if (b.id === 'null') return a.id === 'struct' || a.id === 'list' || a.id === 'other' ? undefined : a;
   if (isNumeric(a) && isNumeric(b)) {
     const t = numericCoercion(a, b);
     // UInt64 vs signed integers compare exactly in Decimal128(20, 0); integers compare exactly here anyway

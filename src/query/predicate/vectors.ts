@@ -24,7 +24,9 @@ export const encoder = new TextEncoder();
 export type BoolV = { k: 'bool'; n: number; v: Uint8Array };
 export type NullV = { k: 'null'; n: number };
 export type OpaqueV = { k: 'opaque'; n: number; valid: Valid };
-export type V = NumV | BigV | StrV | BoolV | NullV | OpaqueV;
+/** Arrow List: row i holds values[offsets[i] .. offsets[i + 1]). */
+export type ListV = { k: 'list'; n: number; valid: Valid; offsets: ArrayLike<number>; values: V };
+export type V = NumV | BigV | StrV | BoolV | NullV | OpaqueV | ListV;
 
 export const F = 0;
 export const T = 1;
@@ -152,6 +154,17 @@ export function gather(x: V, idx: ArrayLike<number>, valid: Valid): V {
       return { k: 'null', n };
     case 'opaque':
       return { k: 'opaque', n, valid: gatherValid(x.valid, idx, valid) };
+    case 'list': {
+      // gather the items of the selected rows, so that list functions see only those
+      const offsets = new Float64Array(n + 1);
+      const items: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const j = idx[i]!;
+        for (let k = x.offsets[j]!; k < x.offsets[j + 1]!; k++) items.push(k);
+        offsets[i + 1] = items.length;
+      }
+      return { k: 'list', n, valid: gatherValid(x.valid, idx, valid), offsets, values: gather(x.values, items, null) };
+    }
   }
 }
 
@@ -201,6 +214,7 @@ export function valueAt(x: V, i: number): Value {
     }
     case 'null':
     case 'opaque':
+    case 'list':
       return null;
     default:
       return isValid(x.valid, j) ? (x.k === 'str' ? x.get(j) : x.v[j]!) : null;

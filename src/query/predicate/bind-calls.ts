@@ -1,0 +1,283 @@
+// Binding of function calls: names, arity and argument types checked the way LanceDB 0.39 (DataFusion
+// 50) checks them, with the result types it gives (probed against the library; see README.md).
+// Errors are QueryErrors pointing at the call (wrong name or arity) or at the offending argument.
+//
+// Functions LanceDB refuses are refused here too, by name, with what to use instead: its planner has
+// no translation for sqlparser's special forms TRIM, SUBSTR/SUBSTRING, POSITION, FLOOR and CEIL.
+
+import type { Expr } from './ast.js';
+import { castTo, constant, err, isNullConst, retype, type BindContext } from './bind-context.js';
+import type { Bound } from './bound.js';
+import { castValue } from './cast.js';
+import { regexToJs } from './regex.js';
+import { BOOL, FLOAT64, INT32, INT64, isNumeric, numericCoercion, sameType, typeName, UINT64, UTF8, type DType } from './types.js';
+
+type Call = Extract<Expr, { kind: 'call' }>;
+
+/** Arity [min, max] of each supported function (max Infinity = variadic). */
+const ARITY: Record<string, [number, number]> = {
+  lower: [1, 1],
+  upper: [1, 1],
+  is_valid: [1, 1],
+  abs: [1, 1],
+  length: [1, 1],
+  char_length: [1, 1],
+  character_length: [1, 1],
+  octet_length: [1, 1],
+  starts_with: [2, 2],
+  ends_with: [2, 2],
+  coalesce: [1, Infinity],
+  nvl: [2, 2],
+  ifnull: [2, 2],
+  nullif: [2, 2],
+  btrim: [1, 2],
+  ltrim: [1, 2],
+  rtrim: [1, 2],
+  replace: [3, 3],
+  strpos: [2, 2],
+  instr: [2, 2],
+  contains: [2, 2],
+  concat: [1, Infinity],
+  left: [2, 2],
+  right: [2, 2],
+  round: [1, 2],
+  trunc: [1, 2],
+  isnan: [1, 1],
+  sqrt: [1, 1],
+  array_has: [2, 2],
+  array_contains: [2, 2],
+  list_has: [2, 2],
+  array_length: [1, 1],
+  cardinality: [1, 1],
+  regexp_like: [2, 3],
+};
+
+/** Names LanceDB rejects (or that DataFusion does not have), with what to write instead. */
+const REFUSED: Record<string, string> = {
+  trim: 'TRIM() is not supported by LanceDB; use btrim(s[, chars])',
+  substr: 'SUBSTR() is not supported by LanceDB; use left(s, n) / right(s, n)',
+  substring: 'SUBSTRING() is not supported by LanceDB; use left(s, n) / right(s, n)',
+  floor: 'FLOOR() is not supported by LanceDB',
+  ceil: 'CEIL() is not supported by LanceDB',
+  ceiling: 'CEILING() is not supported by LanceDB',
+  position: 'POSITION() is not supported by LanceDB; use strpos(s, sub)',
+  array_has_any: 'array_has_any() is not supported (it needs array literals)',
+  array_has_all: 'array_has_all() is not supported (it needs array literals)',
+};
+
+export const SUPPORTED_FUNCTIONS: readonly string[] = Object.keys(ARITY);
+
+/**
+ * DataFusion's type union for coalesce / nullif: NULLs take the other type, numbers widen, a string
+ * constant meeting numbers is converted when planning (a bad one fails, as in LanceDB). A string
+ * *column* meeting numbers would be cast row by row by DataFusion: rejected up front, as in comparisons.
+ */
+function unionType(ctx: BindContext, e: Call, args: Bound[]): DType {
+  let t: DType = { id: 'null' };
+  const numeric = args.some((a) => isNumeric(a.t));
+  args.forEach((a, i) => {
+    let at = a.t;
+    if (at.id === 'utf8' && a.k === 'const' && numeric) at = { id: 'null' }; // converted below
+    if (at.id === 'null') return;
+    if (t.id === 'null') {
+      t = at;
+      return;
+    }
+    const both = isNumeric(t) && isNumeric(at) ? numericCoercion(t, at) : sameType(t, at) || (t.id === 'utf8' && at.id === 'utf8') ? t : undefined;
+    if (!both) throw err(ctx, e.args[i], `${e.name}() arguments have incompatible types ${typeName(t)} and ${typeName(a.t)}`);
+    t = both;
+  });
+  return t;
+}
+
+/** Convert every argument to `t` (string constants among numbers parsed as numbers). */
+function unify(ctx: BindContext, e: Call, args: Bound[], t: DType): Bound[] {
+  return args.map((a, i) => {
+    if (t.id === 'null') return a;
+    if (a.t.id === 'utf8' && a.k === 'const' && isNumeric(t)) return constant(t, castValue(a.v, UTF8, t, false));
+    return retype(castTo(ctx, e.args[i], a, t), t);
+  });
+}
+
+export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: Expr) => Bound): Bound {
+  const name = e.name.toLowerCase();
+  const refused = REFUSED[name];
+  if (refused) throw err(ctx, e, refused, { function: e.name });
+  const arity = ARITY[name];
+  if (!arity) {
+    throw err(ctx, e, `Unknown or unsupported function ${e.name}(). Supported: ${SUPPORTED_FUNCTIONS.join(', ')}`, { function: e.name });
+  }
+  const [min, max] = arity;
+  if (e.args.length < min || e.args.length > max) {
+    const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} or ${max}`;
+    throw err(ctx, e, `${e.name}() takes ${want} argument${want === '1' ? '' : 's'}, got ${e.args.length}`, { function: e.name });
+  }
+  const outer = ctx.exactNames;
+  ctx.exactNames = true;
+  let args: Bound[];
+  try {
+    args = e.args.map((a) => bind(ctx, a));
+  } finally {
+    ctx.exactNames = outer;
+  }
+  const fail = (i: number, what: string): never => {
+    throw err(ctx, e.args[i], `${e.name}() needs ${what} as argument ${i + 1}, got ${typeName(args[i]!.t)}`, { function: e.name });
+  };
+  const str = (i: number): Bound => {
+    const a = args[i]!;
+    if (a.t.id === 'utf8') return a;
+    if (a.t.id === 'null') return retype(a, UTF8);
+    return fail(i, 'a string');
+  };
+  const int64 = (i: number): Bound => {
+    const a = args[i]!;
+    if (a.t.id === 'null') return retype(a, INT64);
+    if (a.t.id !== 'int' || (a.t.bits === 64 && !a.t.signed)) return fail(i, 'an integer');
+    return castTo(ctx, e.args[i], a, INT64);
+  };
+  const num = (i: number): Bound => {
+    const a = args[i]!;
+    if (isNumeric(a.t) || a.t.id === 'null') return a;
+    return fail(i, 'a number');
+  };
+  const list = (i: number): Bound => {
+    const a = args[i]!;
+    if (a.t.id === 'list') return a;
+    return fail(i, 'a list column');
+  };
+  const fn = (t: DType, as: Bound[], fname = name, extra: Partial<Extract<Bound, { k: 'fn' }>> = {}): Bound => ({ k: 'fn', t, name: fname, args: as, ...extra });
+
+  switch (name) {
+    case 'is_valid':
+      return { k: 'is', t: BOOL, test: 'not null', e: args[0]! };
+    case 'lower':
+    case 'upper':
+    case 'btrim':
+    case 'ltrim':
+    case 'rtrim':
+    case 'replace':
+      return fn(UTF8, args.map((_, i) => str(i)));
+    case 'length':
+    case 'char_length':
+    case 'character_length':
+      return fn(INT32, [str(0)], 'char_length');
+    case 'octet_length':
+      return fn(INT32, [str(0)]);
+    case 'strpos':
+    case 'instr':
+      return fn(INT32, [str(0), str(1)], 'strpos');
+    case 'starts_with':
+    case 'ends_with':
+    case 'contains':
+      return fn(BOOL, [str(0), str(1)]);
+    case 'left':
+    case 'right':
+      return fn(UTF8, [str(0), int64(1)]);
+    case 'concat': {
+      // DataFusion casts every argument to text; float and timestamp text follows Rust's formatting,
+      // which we do not reproduce exactly: those are refused.
+      const as = args.map((a, i) => {
+        if (a.t.id === 'utf8' || a.t.id === 'null') return a;
+        if (a.t.id === 'int' || a.t.id === 'bool' || (a.t.id === 'date' && a.t.unit === 'day')) return castTo(ctx, e.args[i], a, UTF8);
+        return fail(i, 'a string, integer, boolean or date');
+      });
+      return fn(UTF8, as);
+    }
+    case 'abs': {
+      const a = args[0]!;
+      if (a.t.id === 'null') return a;
+      if (!isNumeric(a.t)) return fail(0, 'a number');
+      return fn(a.t, [a]);
+    }
+    case 'coalesce':
+    case 'nvl':
+    case 'ifnull': {
+      args.forEach((a, i) => (a.t.id === 'list' || a.t.id === 'struct' || a.t.id === 'other' ? fail(i, 'a scalar') : undefined));
+      const t = unionType(ctx, e, args);
+      const as = unify(ctx, e, args, t);
+      // the first argument that is a non-NULL constant ends the list (later ones are never reached)
+      const stop = as.findIndex((a) => a.k === 'const' && a.v !== null);
+      const kept = stop < 0 ? as : as.slice(0, stop + 1);
+      if (kept.length === 1) return kept[0]!;
+      return fn(t, kept, 'coalesce');
+    }
+    case 'nullif': {
+      args.forEach((a, i) => (a.t.id === 'list' || a.t.id === 'struct' || a.t.id === 'other' ? fail(i, 'a scalar') : undefined));
+      const t = unionType(ctx, e, args);
+      const as = unify(ctx, e, args, t);
+      if (isNullConst(as[0]!) || as[0]!.t.id === 'null') return constant(t, null);
+      if (isNullConst(as[1]!)) return as[0]!;
+      return fn(t, as);
+    }
+    case 'round':
+    case 'trunc': {
+      const x = num(0);
+      // Float32 stays Float32; DataFusion's trunc(Float32, Int64) signature is the first an integer
+      // matches when there are two arguments; everything else is computed in Float64
+      const t: DType =
+        x.t.id === 'float' && x.t.bits === 32 ? x.t : x.t.id === 'int' && name === 'trunc' && args.length === 2 ? { id: 'float', bits: 32 } : FLOAT64;
+      const xx = x.t.id === 'null' ? retype(x, t) : castTo(ctx, e.args[0], x, t);
+      if (isNullConst(xx)) return constant(t, null);
+      if (args.length === 1) return fn(t, [xx]);
+      const d = args[1]!;
+      if (d.t.id === 'null') return constant(t, null);
+      if (d.t.id !== 'int') return fail(1, 'an integer number of decimal places');
+      if (d.k === 'const') {
+        const v = BigInt(d.v as number | bigint);
+        if (v < -(2n ** 31n) || v >= 2n ** 31n) throw err(ctx, e.args[1], `${name} decimal_places ${v} is out of supported i32 range`, { function: e.name });
+        return fn(t, [xx, constant(INT32, Number(v))]);
+      }
+      // trunc converts its Int64 places with a wrapping `as i32`; round fails on values outside i32.
+      // Columns whose values always fit are exact either way.
+      const fits = d.t.bits <= 16 || (d.t.bits === 32 && d.t.signed);
+      if (!fits && name === 'trunc') return fail(1, 'a constant or an integer column of at most 32 bits (signed)');
+      return fn(t, [xx, d]);
+    }
+    case 'isnan': {
+      const x = num(0);
+      if (x.t.id === 'null') return constant(BOOL, null);
+      return fn(BOOL, [x]);
+    }
+    case 'sqrt': {
+      const x = num(0);
+      if (x.t.id === 'float' && x.t.bits === 32) return fn(x.t, [x]);
+      if (x.t.id === 'null') return constant(FLOAT64, null);
+      return fn(FLOAT64, [castTo(ctx, e.args[0], x, FLOAT64)]);
+    }
+    case 'array_length':
+    case 'cardinality':
+      return fn(UINT64, [list(0)], 'array_length');
+    case 'array_has':
+    case 'array_contains':
+    case 'list_has': {
+      const l = list(0);
+      const item = (l.t as Extract<DType, { id: 'list' }>).item;
+      const v = args[1]!;
+      if (v.t.id === 'null') return constant(BOOL, null);
+      let t: DType | undefined;
+      if (isNumeric(item) && isNumeric(v.t)) t = numericCoercion(item, v.t);
+      else if (item.id === 'utf8' && v.t.id === 'utf8') t = UTF8;
+      else if (item.id === 'bool' && v.t.id === 'bool') t = BOOL;
+      if (!t) return fail(1, `a value comparable with ${typeName(item)}`);
+      return fn(BOOL, [l, v.t.id === 'int' && t.id === 'int' ? v : castTo(ctx, e.args[1], v, t)], 'array_has', { cmp: t });
+    }
+    case 'regexp_like': {
+      const s = str(0);
+      const p = args[1]!;
+      const f = args[2];
+      if (p.t.id !== 'utf8' && p.t.id !== 'null') return fail(1, 'a string pattern');
+      if (f && f.t.id !== 'utf8' && f.t.id !== 'null') return fail(2, 'a string of flags');
+      if (p.k !== 'const') throw err(ctx, e.args[1], 'regexp_like() needs a constant pattern (a string literal)', { function: e.name });
+      if (f && f.k !== 'const') throw err(ctx, e.args[2], 'regexp_like() needs constant flags (a string literal)', { function: e.name });
+      if (p.v === null) return constant(BOOL, null);
+      const flags = (f?.v ?? '') as string;
+      if (flags !== '' && flags !== 'i') {
+        throw err(ctx, e.args[2], `regexp_like() flags ${JSON.stringify(flags)} are not supported (only 'i')`, { function: e.name });
+      }
+      const re = regexToJs(p.v as string, flags === 'i', (msg, at) => err(ctx, e.args[1], `${msg} at character ${at} of the pattern`, { function: e.name, pattern: p.v }));
+      return fn(BOOL, [s], 'regexp_like', { regex: re });
+    }
+  }
+  /* istanbul ignore next */
+  throw err(ctx, e, `Unsupported function ${e.name}`);
+}
