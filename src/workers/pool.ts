@@ -24,6 +24,8 @@ interface Slot<Api> {
   worker: SpawnedWorker;
   api: Remote<Api>;
   ready: Promise<void>;
+  /** Until `ready` settles (its init runs in the worker). */
+  starting: boolean;
   inFlight: Set<Task<Api, unknown>>;
   dead: boolean;
 }
@@ -106,13 +108,24 @@ export class WorkerPool<Api> {
 
   async #addSlot(): Promise<void> {
     const worker = await spawnWorker(this.#url);
+    // close() came while the worker started: it would never be stopped, and would keep a Node process alive.
+    if (this.#closed) return worker.terminate();
     installComlinkErrorTransfer(Comlink); // tagged errors thrown in workers arrive as the same classes
     const api = Comlink.wrap<Api>(worker.endpoint);
-    const slot: Slot<Api> = { worker, api, ready: Promise.resolve(), inFlight: new Set(), dead: false };
+    const slot: Slot<Api> = { worker, api, ready: Promise.resolve(), starting: true, inFlight: new Set(), dead: false };
+    this.#hold(slot);
     slot.ready = this.#opts.init ? this.#opts.init(api) : Promise.resolve();
-    slot.ready.catch((err) => this.#kill(slot, err));
+    slot.ready.then(
+      () => ((slot.starting = false), this.#hold(slot)),
+      (err) => this.#kill(slot, err),
+    );
     worker.onFailure((err) => this.#kill(slot, err));
     this.#slots.push(slot);
+  }
+
+  /** Node: a worker keeps the process alive exactly while it starts or has calls in flight. */
+  #hold(slot: Slot<Api>): void {
+    if (!slot.dead) slot.worker.hold?.(slot.starting || slot.inFlight.size > 0);
   }
 
   #pump(): void {
@@ -126,6 +139,7 @@ export class WorkerPool<Api> {
       if (task.settled) continue;
       task.slot = slot;
       slot.inFlight.add(task);
+      this.#hold(slot);
       slot.ready
         .then(() => task.run(slot.api))
         .then(
@@ -140,6 +154,7 @@ export class WorkerPool<Api> {
 
   #settle(task: Task<Api, unknown>, finish: () => void): void {
     task.slot?.inFlight.delete(task);
+    if (task.slot) this.#hold(task.slot);
     if (!task.settled) {
       task.settled = true;
       finish();
@@ -166,7 +181,7 @@ export class WorkerPool<Api> {
       return;
     }
     slot.inFlight.delete(task);
-    // The worker is busy with work nobody wants: stop it; its other calls go back to the queue.
+    // The worker is busy with work nobody wants: stop it (which also lets the process go); its other calls go back to the queue.
     this.#kill(slot, undefined);
   }
 

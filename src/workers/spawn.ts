@@ -15,6 +15,11 @@ export interface SpawnedWorker {
   terminate(): void;
   /** Called if the worker cannot start, dies or sends a message that cannot be deserialised. */
   onFailure(cb: (err: WorkerError) => void): void;
+  /**
+   * Node: whether the worker keeps the process alive. Busy (a call in flight) it must, or a script
+   * awaiting a query would exit before the answer; idle it must not. Browsers have no such notion.
+   */
+  hold?(busy: boolean): void;
 }
 
 export const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
@@ -38,10 +43,12 @@ export async function spawnWorker(url: URL): Promise<SpawnedWorker> {
   const w = url.pathname.endsWith('.ts')
     ? new NodeWorker(new URL('./tsx-bootstrap.mjs', import.meta.url), { workerData: { __entry: url.href } })
     : new NodeWorker(url);
-  w.unref(); // an idle pool must not keep a Node process alive
+  w.unref(); // an idle pool must not keep a Node process alive (the pool refs it while busy: hold)
   return {
     endpoint: nodeEndpoint(w) as Endpoint,
     terminate: () => void w.terminate(),
+    // A 'message' listener (comlink's) refs the worker again, so this must come after it is added.
+    hold: (busy) => void (busy ? w.ref() : w.unref()),
     onFailure(cb) {
       w.on('error', (e) => cb(new WorkerError(`worker failed: ${e instanceof Error ? e.message : String(e)}`, where, { cause: e })));
       w.on('messageerror', () => cb(new WorkerError('worker message could not be deserialised', where)));

@@ -110,3 +110,34 @@ test('an aborted call with a cancel hook keeps its worker counted busy until it 
   await expect(slow).rejects.toMatchObject({ _tag: 'Aborted' });
   expect(await pool.run((api) => api.id())).not.toBe(first);
 });
+
+test('Node: a busy pool keeps the process alive until the answer, an idle one does not, and close() during start-up leaves no worker', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'pool-exit-'));
+  const poolUrl = new URL('../../../src/workers/pool.ts', import.meta.url).href;
+  const script = (body: string) => {
+    const file = join(dir, `s${Math.random().toString(36).slice(2)}.mts`); // .mts: an ES module (top-level await) outside the package
+    writeFileSync(file, `import { WorkerPool } from ${JSON.stringify(poolUrl)};\nconst url = new URL(${JSON.stringify(url.href)});\n${body}\n`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: process.cwd(), encoding: 'utf8', timeout: 30_000 });
+    return { out: r.stdout.trim(), status: r.status, signal: r.signal, err: r.stderr };
+  };
+  try {
+    // A call in flight with nothing else alive: the answer still comes (the busy worker holds the process) …
+    const busy = script(`const p = new WorkerPool(url, { size: 2 });\nconsole.log('slept', typeof (await p.run((api) => api.sleep(300))));`);
+    expect(busy.out, busy.err).toBe('slept number');
+    // … and with the pool idle and never closed, the process ends on its own (no timeout kill).
+    expect(busy.signal).toBeNull();
+    expect(busy.status).toBe(0);
+    // close() at every moment of the workers' start-up: none is left running (the process would not exit).
+    for (const delay of [0, 1, 3, 10]) {
+      const closed = script(`const p = new WorkerPool(url, { size: 2 });\nconst r = p.run((api) => api.id()).catch(() => 'closed');\nsetTimeout(() => p.close(), ${delay});\nconsole.log('done', typeof (await r));`);
+      expect(closed.signal, `close after ${delay} ms`).toBeNull();
+      expect(closed.out, closed.err).toMatch(/^done (number|string)$/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
