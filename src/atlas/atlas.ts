@@ -365,12 +365,17 @@ export class RaggedAtlas {
 
   /** The datasets table (one row per zarr group and feature space). */
   listDatasets(opts: { signal?: AbortSignal } = {}): Promise<arrow.Table> {
-    return this.#catalog.datasetRows(opts.signal);
+    return this.#open('read its datasets').then(() => this.#catalog.datasetRows(opts.signal));
   }
 
   /** The feature registry of a feature space (uid, global_index, and its metadata columns). */
   featureRegistry(featureSpace: string, opts: { signal?: AbortSignal } = {}): Promise<arrow.Table> {
-    return this.#catalog.registry(featureSpace, opts.signal);
+    return this.#open('read its feature registry').then(() => this.#catalog.registry(featureSpace, opts.signal));
+  }
+
+  /** A closed atlas reads nothing more (its workers are gone): the same QueryError for every read. */
+  #open(what: string): Promise<void> {
+    return this.#lifetime.signal.aborted ? Promise.reject(new QueryError(`this atlas is closed: check it out again to ${what}`)) : Promise.resolve();
   }
 
   /** A new query over an obs table (default: the only one, or `cells`). */
@@ -398,7 +403,8 @@ export class RaggedAtlas {
 
   /**
    * Stops the decode and fetch workers this atlas started and drops its decoded obs selections.
-   * Queries still running fail with an AbortedError; query() afterwards is a QueryError.
+   * Queries still running fail with an AbortedError; query(), listDatasets() and featureRegistry()
+   * afterwards are a QueryError.
    */
   close(): void {
     this.#lifetime.abort(new AbortedError('atlas closed'));

@@ -100,7 +100,7 @@ describe.each(Object.entries(PAIRS))('%s', (_, [runA, runB, summary]) => {
 
 // close() ends a checkout: running terminals stop with an AbortedError saying so (not a stopped
 // worker pool's WorkerError, which would read as a broken worker script), or finish if they were
-// done; a query() afterwards is a QueryError.
+// done; a query(), listDatasets() or featureRegistry() afterwards is a QueryError.
 test.each([
   [0, 0],
   [0, 40],
@@ -122,6 +122,9 @@ test.each([
   expect([[3400, 32738], closed]).toContainEqual(await matrix);
   expect([3400, closed]).toContain(await stream);
   expect(() => a.query()).toThrow(expect.objectContaining({ _tag: 'Query', message: expect.stringContaining('closed') }));
+  // The catalog reads too: a closed atlas reads nothing more (its fetch workers are gone).
+  await expect(a.listDatasets()).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('closed') });
+  await expect(a.featureRegistry('gene_expression')).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('closed') });
 }, 60_000);
 
 // Many at once: twelve queries of every kind on one checkout, a seeded random 40 % of them aborted at
