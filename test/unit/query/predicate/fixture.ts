@@ -4,6 +4,7 @@
 // or read back through the Lance reader.
 import * as arrowNs from 'apache-arrow';
 import { rng } from '../../../helpers/rng.js';
+import { parsePredicate, toSql } from '../../../../src/query/predicate/index.js';
 
 type ArrowModule = typeof arrowNs;
 
@@ -179,4 +180,15 @@ export function buildObsTable(arrow: ArrowModule = arrowNs, n = OBS_ROWS, seed?:
   const schema = new A.Schema(fields);
   const batch = new A.RecordBatch(schema, A.makeData({ type: new A.Struct(fields), length: n, nullCount: 0, children: cols.map((x) => x[3]) }));
   return new A.Table([batch]);
+}
+
+/** The predicate as toSql prints it back (what LanceDB Cloud is sent), or undefined if it does not parse. */
+export function reprinted(sql: string): { expr: ReturnType<typeof parsePredicate>; again: string } | undefined {
+  let expr;
+  try {
+    expr = parsePredicate(sql);
+  } catch {
+    return undefined;
+  }
+  return { expr, again: toSql(expr) };
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isRaggedAtlasError, QueryError } from '../../../../src/errors.js';
 import { evaluatePredicate, maskToIndices, parsePredicate, planIndexLookups, toSql, type TableLike } from '../../../../src/query/predicate/index.js';
 import { buildFunctionsTable } from './functions-fixture.js';
+import { reprinted } from './fixture.js';
 
 const require = createRequire(import.meta.url);
 type Outcome = { rows: number[] } | { error: string };
@@ -335,13 +336,9 @@ test('same rows over an ESM-built table split into batches with offsets', () => 
 
 test('toSql prints every call so that LanceDB reads it back the same way', async () => {
   for (const sql of PREDICATES) {
-    let expr;
-    try {
-      expr = parsePredicate(sql);
-    } catch {
-      continue;
-    }
-    const again = toSql(expr);
+    const r = reprinted(sql);
+    if (!r) continue;
+    const { expr, again } = r;
     expect(parsePredicate(again)).toEqual(expect.objectContaining({ kind: expr.kind }));
     expectSame(`${sql} → ${again}`, await lanceWhere(again), lance.get(sql)!);
   }
