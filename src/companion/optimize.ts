@@ -157,10 +157,13 @@ async function unindexConflicts(registry: Table, layouts: Table, spaceLayouts: S
   const stale = new Set(cleared);
   // Layouts of this space only: a name two spaces share has one uid in both (homeobox's uids come
   // from the name alone), each with its own index.
-  for (const r of await readRows(layouts, { where: 'global_index IS NOT NULL', select: ['layout_uid', 'feature_uid', 'global_index'] })) {
-    if (!spaceLayouts.has(r.layout_uid as string)) continue;
-    const is = indexOf.get(r.feature_uid as string);
-    if (is && !is.has(String(r.global_index))) stale.add(r.feature_uid as string);
+  // Column vectors, not row objects: an atlas of many layouts has millions of layout rows.
+  const t = await layouts.query().where('global_index IS NOT NULL').select(['layout_uid', 'feature_uid', 'global_index']).toArrow();
+  const [lid, fuid, gi] = ['layout_uid', 'feature_uid', 'global_index'].map((c) => t.getChild(c)!);
+  for (let i = 0; i < t.numRows; i++) {
+    if (!spaceLayouts.has(lid!.get(i) as string)) continue;
+    const is = indexOf.get(fuid!.get(i) as string);
+    if (is && !is.has(String(gi!.get(i)))) stale.add(fuid!.get(i) as string);
   }
   const clear = async (table: Table, column: string, uids: Set<string>, within?: Set<string>) => {
     const list = [...uids];
