@@ -81,7 +81,7 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
 
   // Rows of the group, ordered by zarr_row (must be exactly 0..n-1).
   const ptrs = await readRows(atlas.obs, { where: `${field}.zarr_group = ${sqlString(zg)}`, select: [field] });
-  if (ptrs.length === 0) throw new NotFoundError(`no obs rows point at zarr_group '${zg}' through '${field}'`);
+  if (ptrs.length === 0) throw new NotFoundError(`no obs rows point at zarr_group '${zg}' through '${field}'`, { where: zg, cells: 0 });
   const rows = ptrs.map((r) => r[field] as { start: number; end: number; zarr_row: number }).sort((a, b) => a.zarr_row - b.zarr_row);
   rows.forEach((r, i) => {
     if (r.zarr_row !== i) throw new InvalidInputError(`zarr_rows for group '${zg}' are not sequential 0..${rows.length - 1} (found ${r.zarr_row} at position ${i})`);

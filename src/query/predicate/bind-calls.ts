@@ -145,6 +145,12 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
     if (a.t.id === 'list') return a;
     return fail(i, 'a list column');
   };
+  /** coalesce / nullif: scalar arguments, converted to their union type. */
+  const unified = (): { t: DType; as: Bound[] } => {
+    args.forEach((a, i) => (a.t.id === 'list' || a.t.id === 'struct' || a.t.id === 'other' ? fail(i, 'a scalar') : undefined));
+    const t = unionType(ctx, e, args);
+    return { t, as: unify(ctx, e, args, t) };
+  };
   const fn = (t: DType, as: Bound[], fname = name, extra: Partial<Extract<Bound, { k: 'fn' }>> = {}): Bound => ({ k: 'fn', t, name: fname, args: as, ...extra });
 
   switch (name) {
@@ -192,9 +198,7 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
     case 'coalesce':
     case 'nvl':
     case 'ifnull': {
-      args.forEach((a, i) => (a.t.id === 'list' || a.t.id === 'struct' || a.t.id === 'other' ? fail(i, 'a scalar') : undefined));
-      const t = unionType(ctx, e, args);
-      const as = unify(ctx, e, args, t);
+      const { t, as } = unified();
       // the first argument that is a non-NULL constant ends the list (later ones are never reached)
       const stop = as.findIndex((a) => a.k === 'const' && a.v !== null);
       const kept = stop < 0 ? as : as.slice(0, stop + 1);
@@ -202,9 +206,7 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
       return fn(t, kept, 'coalesce');
     }
     case 'nullif': {
-      args.forEach((a, i) => (a.t.id === 'list' || a.t.id === 'struct' || a.t.id === 'other' ? fail(i, 'a scalar') : undefined));
-      const t = unionType(ctx, e, args);
-      const as = unify(ctx, e, args, t);
+      const { t, as } = unified();
       if (isNullConst(as[0]!) || as[0]!.t.id === 'null') return constant(t, null);
       if (isNullConst(as[1]!)) return as[0]!;
       return fn(t, as);
