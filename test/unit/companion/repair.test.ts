@@ -162,6 +162,11 @@ describe('an ingest killed between its dataset and obs commits', () => {
     const check = await Atlas.open(root);
     expect((await validateAtlas(check)).warnings.join('\n')).toMatch(/has no obs rows \(an interrupted ingest: running the same ingest again replaces it\)/);
     check.close();
+    // add-csc --all copies the live group and skips the dead rows' group instead of failing.
+    const dead = (await tableRows(root, 'datasets')).find((d) => d.dataset_uid === r.datasetUid)!.zarr_group as string;
+    const cli = spawnSync(process.execPath, [BIN, 'add-csc', root, '--all', '--quiet'], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`skipped (no cells point at them; see validate): ${dead}`);
     const done = await again();
     const ds = await tableRows(root, 'datasets');
     expect(ds.map((d) => d.dataset_name).sort()).toEqual(['again', 'small']);
