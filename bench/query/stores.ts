@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Atlas } from '../../src/companion/atlas.js';
-import { addCsc, writeCscIndptr, type IndptrLayout } from '../../src/companion/csc.js';
+import { addCsc, writeCscIndptr, type CscCodec, type IndptrLayout } from '../../src/companion/csc.js';
 import { DEFAULT_ZSTD } from '../../src/companion/zarr-writer/metadata.js';
 import { loadWriterCodecs } from '../../src/companion/codecs.js';
 import { FsStore } from '../../src/io/fs-store.js';
@@ -34,6 +34,8 @@ export interface AtlasBuildInfo {
   groups: string[];
   /** Layout of csc/indptr (the companion's default since it became 'chunked'); a cached atlas without it is rebuilt. */
   indptrLayout?: IndptrLayout;
+  /** Codec of the CSC copies (add-csc's default); builds from before it was BP-128 are rebuilt. */
+  cscCodec?: CscCodec;
   /** zarr.json records shard sizes (the companion's default since it started to); else rebuilt. */
   shardSizeHints?: boolean;
 }
@@ -66,7 +68,7 @@ export function duBytes(path: string): number {
 export async function ensureAtlas(dir: string, meta: SynthMeta, opts: { csc: boolean }, log: (s: string) => void): Promise<AtlasBuildInfo> {
   const root = join(dir, opts.csc ? 'atlas' : 'atlas-nocsc');
   const done = readDone<AtlasBuildInfo>(root);
-  if (done && done.shardSizeHints && (!opts.csc || done.indptrLayout === 'chunked')) return done;
+  if (done && done.shardSizeHints && (!opts.csc || (done.indptrLayout === 'chunked' && done.cscCodec === 'bitpacking'))) return done;
   rmSync(root, { recursive: true, force: true });
   if (opts.csc) rmSync(join(dir, 'atlas-indptr-sharded'), { recursive: true, force: true }); // hard links into the old build
   const raw = new RawCsr(dir);
@@ -81,7 +83,7 @@ export async function ensureAtlas(dir: string, meta: SynthMeta, opts: { csc: boo
       ],
     },
   });
-  const info: AtlasBuildInfo = { ingestSeconds: 0, cscSeconds: 0, optimizeSeconds: 0, snapshotSeconds: 0, bytes: 0, cscBytes: 0, groups: [], shardSizeHints: true, ...(opts.csc ? { indptrLayout: 'chunked' as const } : {}) };
+  const info: AtlasBuildInfo = { ingestSeconds: 0, cscSeconds: 0, optimizeSeconds: 0, snapshotSeconds: 0, bytes: 0, cscBytes: 0, groups: [], shardSizeHints: true, ...(opts.csc ? { indptrLayout: 'chunked' as const, cscCodec: 'bitpacking' as const } : {}) };
   try {
     for (let d = 0; d < meta.datasets.length; d++) {
       const t0 = performance.now();

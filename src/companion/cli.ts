@@ -267,12 +267,17 @@ groups, with scipy tocsc() ordering, in bounded memory.
   --memory-mb <n>     buffer budget per pass (default 512)
   --indptr-layout <l> csc/indptr as 'chunked' (default: unsharded, as homeobox <= 0.2.3
                       wrote it; one request per dataset in a gene query) or 'sharded'
-                      (zarr "auto" shards, byte-identical to homeobox 0.2.4+)`,
-    options: { ...common, all: { type: 'boolean' }, layer: { type: 'string', multiple: true }, force: { type: 'boolean' }, 'memory-mb': { type: 'string' }, 'indptr-layout': { type: 'string' } },
+                      (zarr "auto" shards, byte-identical to homeobox 0.2.4+)
+  --codec <c>         csc/indices and uint32 layers as 'bitpacking' (default: homeobox's
+                      BP-128 codec; smaller and ~10x faster to decode) or 'zstd' (what
+                      homeobox's add_csc writes, byte-identical); homeobox reads both`,
+    options: { ...common, all: { type: 'boolean' }, layer: { type: 'string', multiple: true }, force: { type: 'boolean' }, 'memory-mb': { type: 'string' }, 'indptr-layout': { type: 'string' }, codec: { type: 'string' } },
     async run([root, ...groups], v) {
       if (!root) throw usage('add-csc needs <atlas>');
       const layout = v['indptr-layout'];
       if (layout !== undefined && layout !== 'chunked' && layout !== 'sharded') throw usage(`--indptr-layout must be 'chunked' or 'sharded', got '${String(layout)}'`);
+      const codec = v.codec;
+      if (codec !== undefined && codec !== 'bitpacking' && codec !== 'zstd') throw usage(`--codec must be 'bitpacking' or 'zstd', got '${String(codec)}'`);
       const atlas = await Atlas.open(root);
       try {
         if (v.all) {
@@ -301,6 +306,7 @@ groups, with scipy tocsc() ordering, in bounded memory.
             force: Boolean(v.force),
             ...(v['memory-mb'] ? { memoryBytes: positiveInt(v['memory-mb'], '--memory-mb') * 2 ** 20 } : {}),
             ...(layout ? { indptrLayout: layout } : {}),
+            ...(codec ? { codec } : {}),
             progress,
           }).catch((err: unknown) => {
             // --all over a dataset row no cell points at (an ingest killed before its obs commit, see

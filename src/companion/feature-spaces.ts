@@ -51,7 +51,7 @@ export interface FeatureSpaceSpec {
   builtin: boolean;
 }
 
-const bp = (transform: 'none' | 'delta'): InnerCodec => ({ name: 'homeobox.bitpacking', transform, elementSize: 4 });
+export const bp = (transform: 'none' | 'delta' | 'delta_zigzag'): InnerCodec => ({ name: 'homeobox.bitpacking', transform, elementSize: 4 });
 
 const GENE_EXPRESSION_LAYERS: ArraySpec[] = [
   { name: 'counts', ndim: 1, dtypes: ['uint32'], codec: bp('none') },

@@ -110,9 +110,13 @@ describe('ragged-atlas CLI', () => {
     // --all with every group copied already: nothing to do (not a usage error); --force rebuilds them.
     const nothing = await cli('add-csc', root, '--all');
     expect([nothing.code, nothing.out]).toEqual([0, expect.stringContaining('already has a CSC copy')]);
-    const rebuilt = await cli('add-csc', root, '--all', '--force', '--json');
+    const codecNames = async () => JSON.parse(await readFile(join(root, 'zarr_store', zg, 'csc/indices/zarr.json'), 'utf8')).codecs[0].configuration.codecs.map((c: { name: string }) => c.name);
+    expect(await codecNames()).toEqual(['bytes', 'homeobox.bitpacking']);
+    expect((await cli('add-csc', root, zg, '--force', '--codec', 'lz4')).err).toMatch(/--codec must be 'bitpacking' or 'zstd', got 'lz4'/);
+    const rebuilt = await cli('add-csc', root, '--all', '--force', '--codec', 'zstd', '--json');
     expect(rebuilt.code, rebuilt.err).toBe(0);
     expect(JSON.parse(rebuilt.out).map((r: { zarrGroup: string }) => r.zarrGroup)).toEqual([zg]);
+    expect(await codecNames()).toEqual(['bytes', 'zstd']);
     expect((await tableRows(root, 'cells')).every((r) => r.hashtags === null)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 // The seed walkthrough on real data: pbmc3k (10x) → snapshot v0; pbmc68k_reduced (h5ad raw/X
 // as log_normalized + the zarr.zip's layers/counts as counts) → snapshot v1. Every expected
 // value is computed from the input files with the test's own readers (helpers/oracles.ts).
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,6 +245,12 @@ describe('seed walkthrough', () => {
     expect(sameArray((await zarritaRead(zs, `${zg}/csc/indptr`)).data, colPtr, 'csc/indptr')).toBeUndefined();
     expect(sameArray((await zarritaRead(zs, `${zg}/csc/indices`)).data, rows, 'csc/indices')).toBeUndefined();
     expect(sameArray((await zarritaRead(zs, `${zg}/csc/layers/counts`)).data, vals, 'csc/layers/counts')).toBeUndefined();
+    // Default codecs: homeobox's BP-128, delta_zigzag for csc/indices (a column's first row is a
+    // small negative step, not a 32-bit wrap) and exactly csr/layers/counts' chain for the counts;
+    // csc/indptr keeps the spec's zstd.
+    const innerCodecs = async (path: string) => JSON.parse(await readFile(join(zs, zg, path, 'zarr.json'), 'utf8')).codecs[0].configuration.codecs;
+    expect(await innerCodecs('csc/indices')).toEqual([{ name: 'bytes', configuration: { endian: 'little' } }, { name: 'homeobox.bitpacking', configuration: { transform: 'delta_zigzag', element_size: 4 } }]);
+    expect(await innerCodecs('csc/layers/counts')).toEqual(await innerCodecs('csr/layers/counts'));
     // Default csc/indptr layout: unsharded with zarr-python's default chunks (homeobox ≤ 0.2.3):
     // 32,739 int64 → two ~131 KB chunks, one GET each.
     const ipMeta = JSON.parse(await readFile(join(zs, zg, 'csc/indptr/zarr.json'), 'utf8'));
@@ -262,6 +268,15 @@ describe('seed walkthrough', () => {
     expect(sharded.attributes).toEqual({}); // 0.2.4+'s document exactly: no size attribute
     expect((await readdir(join(zs, zg, 'csc/indptr/c'))).length).toBe(Math.ceil((mtx.nCols + 1) / shards[0]!));
     expect(sameArray((await zarritaRead(zs, `${zg}/csc/indptr`)).data, colPtr, 'sharded csc/indptr')).toBeUndefined();
+    // homeobox add_csc's codecs on request (zstd, byte-identical arrays): same values, bigger files.
+    const packedBytes = (await stat(join(zs, zg, 'csc/indices/c/0'))).size;
+    await addCsc(check, { zarrGroup: zg, force: true, codec: 'zstd' });
+    expect((await innerCodecs('csc/indices')).map((c: { name: string }) => c.name)).toEqual(['bytes', 'zstd']);
+    expect((await innerCodecs('csc/layers/counts')).map((c: { name: string }) => c.name)).toEqual(['bytes', 'zstd']);
+    expect(sameArray((await zarritaRead(zs, `${zg}/csc/indices`)).data, rows, 'zstd csc/indices')).toBeUndefined();
+    expect(sameArray((await zarritaRead(zs, `${zg}/csc/layers/counts`)).data, vals, 'zstd csc/layers/counts')).toBeUndefined();
+    expect((await stat(join(zs, zg, 'csc/indices/c/0'))).size).toBeGreaterThan(packedBytes);
+    expect((await validateAtlas(check)).errors).toEqual([]);
     check.close();
   });
 });
