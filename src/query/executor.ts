@@ -78,18 +78,18 @@ export class AtlasExecutor implements QueryExecutor {
     const extraWhere = field ? [presenceFilter(field)] : [];
     this.#prefetchCatalog(field);
     const ctx = this.readContext(opts, progress);
-    // A features() query over whole groups: its CSC columns are read while obs rows are selected.
-    // Obs selection starts as soon as it is known whether every group has CSC arrays (then the
-    // pointer's zarr_row is all it needs, not start/end): layouts and zarr.json, one round trip
-    // after the catalog. Starting at t = 0 instead, with a guess, measured no faster (its requests
-    // then compete with the feature chain's on HTTP/1.1's six connections).
-    let cscEverywhere = false;
+    // A features() query over whole groups: its CSC columns are read while obs rows are selected,
+    // and obs selection starts at once, betting on the CSC path (its pointer needs zarr_row, not
+    // start/end). Waiting until the layouts and zarr.json showed every group has a CSC copy held
+    // the obs read back ~250 ms, the longest chain of a cold gene query; when the bet is lost,
+    // #completePointers takes start/end by row address (one more read, no wrong result).
+    let cscLikely = false;
     if (field && !spec.where?.length && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) {
       prefetchCscColumns(ctx, field, spec);
-      cscEverywhere = (await ctx.cscKnown) ?? false;
+      cscLikely = true;
     }
     if (field) this.#completePointers(table, field, ctx, opts.signal);
-    const select = { columns, extraWhere, structChildren: field && pointerChildren(field, spec, cscEverywhere), signal: opts.signal };
+    const select = { columns, extraWhere, structChildren: field && pointerChildren(field, spec, cscLikely), signal: opts.signal };
     const rows = await this.#selectRows(table, spec, select, async () => {
       // One filtered scan when only the presence filter applies (selectObsStream), not a match pass + take.
       const parts: arrow.Table[] = [];
@@ -330,14 +330,15 @@ function obsKey(spec: QuerySpec, select: SelectOptions): string {
 /**
  * Pointer children to read when the read path is known before the rows are: the CSR path (no
  * features() in this space) uses zarr_group, start and end; the CSC path zarr_group and zarr_row
- * (leaving out start and end is 30 % of a big obs read). CSC is only likely (`cscEverywhere`:
- * every group has CSC arrays), not certain: a result with no more rows than features goes CSR, and
+ * (leaving out start and end is 30 % of a big obs read). CSC is only likely (`cscLikely`: a
+ * features() query over whole groups, decided before any group's arrays are seen), not certain: a
+ * group without a CSC copy, or a result with no more rows than features, goes CSR, and
  * FieldReadContext.wholePointer then takes the left-out children by row address.
  */
-function pointerChildren(field: PointerField, spec: QuerySpec, cscEverywhere: boolean): StructChildren | undefined {
+function pointerChildren(field: PointerField, spec: QuerySpec, cscLikely: boolean): StructChildren | undefined {
   if (field.kind !== 'sparse') return undefined;
   if (!featuresOf(spec, field.featureSpace)) return { [field.name]: ['zarr_group', 'start', 'end'] };
-  return cscEverywhere ? { [field.name]: ['zarr_group', 'zarr_row'] } : undefined;
+  return cscLikely ? { [field.name]: ['zarr_group', 'zarr_row'] } : undefined;
 }
 
 export function newProgress(): QueryProgress {

@@ -40,11 +40,6 @@ export interface FieldReadContext {
   /** Settles once prefetchCscColumns has registered every group's read in `cscColumns`. */
   cscPrefetch?: Promise<void>;
   /**
-   * Settles as soon as it is known, before any column read starts, whether every group of the
-   * feature space has CSC arrays (the CSC path then only needs zarr_row).
-   */
-  cscKnown?: Promise<boolean>;
-  /**
    * The whole pointer struct of `rows`, for rows read with a narrowed one (obs-select's
    * structChildren) when the path finally taken needs children that were left out.
    */

@@ -100,8 +100,6 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
   const layerNames = layersOf(ctx.catalog, spec, field.featureSpace);
   if (!layerNames) return;
   const { catalog, signal } = ctx;
-  let settle!: (v: boolean | Promise<boolean>) => void;
-  const knownP = new Promise<boolean>((ok) => (settle = ok));
   const started = (async () => {
     const wantedP = catalog.globalIndices(field.featureSpace, uids, signal);
     wantedP.catch(() => undefined);
@@ -110,20 +108,15 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
     const zg = stringsAt(datasets.getChild('zarr_group')!);
     const groups = [...new Set(zg.filter((g, i): g is string => g !== null && fs[i] === field.featureSpace))];
     // Per group: its remap and CSC arrays (which decide whether the CSC path serves it), then its column reads.
-    const checked = groups.map(async (zarrGroup) => {
-      // The CSC arrays' metadata and shard indexes do not depend on the layout: load them while it is read.
-      void array(ctx, `${zarrGroup}/csc/indptr`, false).catch(() => undefined);
-      for (const path of [`${zarrGroup}/csc/indices`, ...layerNames.map((l) => `${zarrGroup}/csc/layers/${l}`)]) {
-        void array(ctx, path, false).then((a) => a && prefetchShardIndexes(a), () => undefined);
-      }
-      const remap = await catalog.remap(await catalog.layoutUid(zarrGroup, field.featureSpace, signal), signal);
-      const arrays = (await cscArraysOf(ctx, [{ zarrGroup, outRows: new Uint32Array(0), rowsInInput: new Uint32Array(0), remap }], layerNames))?.get(zarrGroup);
-      return { zarrGroup, remap, arrays };
-    });
-    settle(Promise.all(checked).then((gs) => gs.every((g) => g.arrays !== undefined)));
     await Promise.all(
-      checked.map(async (c) => {
-        const { zarrGroup, remap, arrays } = await c;
+      groups.map(async (zarrGroup) => {
+        // The CSC arrays' metadata and shard indexes do not depend on the layout: load them while it is read.
+        void array(ctx, `${zarrGroup}/csc/indptr`, false).catch(() => undefined);
+        for (const path of [`${zarrGroup}/csc/indices`, ...layerNames.map((l) => `${zarrGroup}/csc/layers/${l}`)]) {
+          void array(ctx, path, false).then((a) => a && prefetchShardIndexes(a), () => undefined);
+        }
+        const remap = await catalog.remap(await catalog.layoutUid(zarrGroup, field.featureSpace, signal), signal);
+        const arrays = (await cscArraysOf(ctx, [{ zarrGroup, outRows: new Uint32Array(0), rowsInInput: new Uint32Array(0), remap }], layerNames))?.get(zarrGroup);
         if (!arrays) return;
         const [eff] = joinFor(catalog, [remap], await wantedP, spec.featureJoin).effs;
         const p = readCscColumns(ctx, arrays, eff!);
@@ -132,8 +125,6 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
       }),
     );
   })();
-  started.catch(() => settle(false)); // failed before the groups were checked
-  ctx.cscKnown = knownP.catch(() => false);
   ctx.cscPrefetch = started.catch(() => undefined);
 }
 

@@ -229,7 +229,17 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     const atlas = await Atlas.open(join(dir, 'atlas'));
     // One group gets homeobox HEAD's sharded csc/indptr, the other the default unsharded one: both are read.
     const groups = [...(await v1.listDatasets())].map((d) => String((d as { zarr_group: string }).zarr_group));
-    for (const [i, zg] of groups.entries()) await addCsc(atlas, { zarrGroup: zg, indptrLayout: i === 0 ? 'sharded' : 'chunked' });
+    for (const [i, zg] of groups.entries()) {
+      await addCsc(atlas, { zarrGroup: zg, indptrLayout: i === 0 ? 'sharded' : 'chunked' });
+      if (i > 0) continue;
+      // One group with a CSC copy, one without: the query bets on CSC (obs read without start/end)
+      // and loses; the CSR path completes the pointers and returns the same matrix.
+      const mixed = await RaggedAtlas.checkoutLatest(url, { workers: 0, cache: 'none' });
+      const m = await mixed.query().select(['uid']).features(uids, 'gene_expression').toAnnData();
+      mixed.close();
+      expect([m.shape, m.obsNames, m.varNames]).toEqual([csr.shape, csr.obsNames, csr.varNames]);
+      for (const k of ['indptr', 'indices', 'data'] as const) expect(Array.from((m.X as CsrMatrix)[k] as ArrayLike<number>)).toEqual(Array.from((csr.X as CsrMatrix)[k] as ArrayLike<number>));
+    }
     atlas.close();
     // Every request's fetch priority: matrix chunks go low, everything that gates them keeps the default.
     const prio = new Map<string, Set<string>>();
