@@ -70,7 +70,7 @@ export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 
   cacheRevalidate?: 'session' | 'never';
   /**
    * Chunk byte ranges of one shard closer than this are fetched in one request. Larger saves round
-   * trips on high-latency stores, smaller saves bytes. Default 1 MiB (object_store's, which homeobox uses).
+   * trips on high-latency stores, smaller saves bytes. Default 128 KiB (DEFAULT_COALESCE_GAP).
    */
   coalesceGapBytes?: number;
   /** Zarr requests in flight per read. Default 6 (a browser's per-origin HTTP/1.1 limit). */
@@ -97,6 +97,15 @@ export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 
 }
 
 const DEFAULT_OBS_MEMO_BYTES = 64 << 20;
+
+/**
+ * AtlasOptions.coalesceGapBytes. homeobox's object_store merges across 1 MiB; with CSC copies
+ * bit-packed (add-csc's default), a gene's chunks are tens of KB and a 1 MiB gap mostly reads other
+ * genes: a 10-gene query moved 14.8 MB instead of ~8 MB. Interleaved in Chromium (bench:query,
+ * 8 pairs): 128 KiB vs 1 MiB, median 825 vs 999 ms over HTTP/2 (faster in 5), 946 vs 920 ms over
+ * HTTP/1.1 (no difference); and on a slow link the bytes are the cost.
+ */
+const DEFAULT_COALESCE_GAP = 128 << 10;
 
 /** One `atlas_versions` row, as `listVersions` returns it. */
 export type AtlasVersion = SnapshotRecord;
@@ -338,7 +347,7 @@ export class RaggedAtlas {
       const pageDecoder = await pageDecoderFor(decoder, opts);
       const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes, pageDecoder }), src.layerDefaults(), src.zarr(record)]);
       catalog.defaultLayers = defaults;
-      return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes, concurrency: opts.concurrency }, opts.obsMemoBytes ?? DEFAULT_OBS_MEMO_BYTES);
+      return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes ?? DEFAULT_COALESCE_GAP, concurrency: opts.concurrency }, opts.obsMemoBytes ?? DEFAULT_OBS_MEMO_BYTES);
     } catch (err) {
       for (const close of closers) close();
       throw err;
