@@ -159,7 +159,8 @@ export function stringCodes(v: arrow.Vector): { codes: Int32Array; values: strin
 export function numbersAt(v: arrow.Vector, rows: ArrayLike<number> | undefined, onBad: (row: number) => void): Float64Array {
   const n = rows ? rows.length : v.length;
   const out = new Float64Array(n);
-  if (!arrow.DataType.isInt(v.type) && !arrow.DataType.isFloat(v.type)) {
+  const half = arrow.DataType.isFloat(v.type) && (v.type as arrow.Float).precision === arrow.Precision.HALF; // stored as raw bits
+  if ((!arrow.DataType.isInt(v.type) && !arrow.DataType.isFloat(v.type)) || half) {
     for (let i = 0; i < n; i++) {
       const row = rows ? rows[i]! : i;
       const x = v.get(row);
@@ -168,32 +169,65 @@ export function numbersAt(v: arrow.Vector, rows: ArrayLike<number> | undefined, 
     }
     return out;
   }
-  const { starts, chunkOf } = chunkLocator(v);
-  const nulls = hasNulls(v);
-  const float = arrow.DataType.isFloat(v.type);
-  // 64-bit integers are read as two 32-bit words (little-endian): no BigInt per cell.
-  const words = v.data.map((d) => (d.values instanceof BigInt64Array || d.values instanceof BigUint64Array ? new Int32Array(d.values.buffer, d.values.byteOffset, d.values.length * 2) : undefined));
-  const unsigned = v.data.map((d) => d.values instanceof BigUint64Array);
-  for (let i = 0; i < n; i++) {
-    const row = rows ? rows[i]! : i;
-    const c = chunkOf(row);
-    const d = v.data[c]!;
-    const r = row - starts[c]!;
-    let x = NaN;
-    if (!nulls[c] || isValid(d, r)) {
-      const w = words[c];
-      if (!w) x = (d.values as ArrayLike<number>)[r]!;
-      else x = (unsigned[c] ? w[2 * r + 1]! >>> 0 : w[2 * r + 1]!) * 4294967296 + (w[2 * r]! >>> 0);
-      // Rounding is monotonic, so an int64 beyond 2^53 never lands on a safe integer.
-      if (float || Number.isSafeInteger(x)) {
-        out[i] = x;
-        continue;
-      }
+  if (!rows) {
+    // Whole column: chunk by chunk, each through one tight loop (a query's first call runs cold,
+    // and a per-row chunk lookup made it several times slower).
+    let at = 0;
+    for (const d of v.data) {
+      numbersOfChunk(d, out, undefined, at, at + d.length, at, onBad);
+      at += d.length;
     }
-    onBad(row);
-    out[i] = NaN;
+    return out;
+  }
+  const { starts, chunkOf } = chunkLocator(v);
+  // Runs of rows within one chunk go through one call (rows mostly ascend: few runs).
+  for (let i = 0; i < n; ) {
+    const c = chunkOf(rows[i]!);
+    const lo = starts[c]!;
+    const hi = starts[c + 1]!;
+    let j = i + 1;
+    while (j < n && rows[j]! >= lo && rows[j]! < hi) j++;
+    numbersOfChunk(v.data[c]!, out, rows, i, j, lo, onBad);
+    i = j;
   }
   return out;
+}
+
+/**
+ * out[k] for k in [from, to): chunk `d`'s cell at rows[k] − base (at k − base without rows). 64-bit
+ * integers are read as two 32-bit little-endian words: no BigInt per cell; beyond 2^53 (or null)
+ * calls onBad with the vector row and leaves NaN.
+ */
+function numbersOfChunk(d: arrow.Data, out: Float64Array, rows: ArrayLike<number> | undefined, from: number, to: number, base: number, onBad: (row: number) => void): void {
+  const nulls = d.nullCount > 0;
+  const vals = d.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
+  if (vals instanceof BigInt64Array || vals instanceof BigUint64Array) {
+    const w = new Int32Array(vals.buffer, vals.byteOffset, vals.length * 2);
+    const signed = vals instanceof BigInt64Array;
+    for (let k = from; k < to; k++) {
+      const r = (rows ? rows[k]! : k) - base;
+      const x = nulls && !isValid(d, r) ? NaN : (signed ? w[2 * r + 1]! : w[2 * r + 1]! >>> 0) * 4294967296 + (w[2 * r]! >>> 0);
+      // Rounding is monotonic, so an int64 beyond 2^53 never lands on a safe integer.
+      if (Number.isSafeInteger(x)) out[k] = x;
+      else {
+        onBad(r + base);
+        out[k] = NaN;
+      }
+    }
+    return;
+  }
+  if (!rows && !nulls) {
+    // One copy converts every integer up to 32 bits and every float exactly.
+    out.set((vals as Float64Array).subarray(0, to - from), from);
+    return;
+  }
+  for (let k = from; k < to; k++) {
+    const r = (rows ? rows[k]! : k) - base;
+    if (nulls && !isValid(d, r)) {
+      onBad(r + base);
+      out[k] = NaN;
+    } else out[k] = (vals as ArrayLike<number>)[r]!;
+  }
 }
 
 /** Per chunk: whether it has nulls (apache-arrow's nullCount is a getter; read it once per chunk). */

@@ -73,19 +73,20 @@ export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<
   const layerNames = Object.keys(opts.layers);
   const seen = new Uint8Array(nRows);
   const maps = groups.map((g, gi) => rowMap(g, gi, nRows, seen));
-  // Pass 1: entries per output row.
-  const counts = new Float64Array(nRows);
+  // Pass 1: entries per output row. With a one-to-one row map, each entry's output row is looked
+  // up once here and kept (`dest`); pass 2 turns it into the entry's position.
+  let entries = 0;
+  for (const g of groups) entries += g.rows.length;
+  // Counters fit 32 bits while the entries do (they bound every count and position).
+  const counts = entries < 2 ** 31 ? new Int32Array(nRows) : new Float64Array(nRows);
+  const dests: (Int32Array | undefined)[] = [];
   for (const [gi, g] of groups.entries()) {
     checkGroup(g, gi, layerNames, nCols);
     const m = maps[gi]!;
-    const rows = g.rows;
-    if (m.one) {
-      const one = m.one;
-      for (let k = 0; k < rows.length; k++) {
-        const o = rows[k]! < one.length ? one[rows[k]!]! : -1;
-        if (o >= 0) counts[o]!++;
-      }
-    } else {
+    if (m.one) dests.push(countOne(g.rows, m.one, counts));
+    else {
+      dests.push(undefined);
+      const rows = g.rows;
       for (let k = 0; k < rows.length; k++) {
         const zr = rows[k]!;
         if (zr >= m.start.length - 1) continue;
@@ -94,7 +95,9 @@ export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<
     }
   }
   const { indptr, nnz } = prefixSum(counts);
-  const cursor = Float64Array.from(indptr.subarray(0, nRows));
+  // `counts` becomes each row's fill cursor.
+  for (let i = 0; i < nRows; i++) counts[i] = indptr[i]!;
+  const cursor = counts;
   const indices = new Int32Array(nnz);
   const data: Record<string, ZarrTypedArray> = {};
   for (const name of layerNames) data[name] = allocate(opts.layers[name]!, nnz);
@@ -106,30 +109,16 @@ export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<
     const colStart = new Float64Array(g.columns.length);
     for (let j = 1; j < g.columns.length; j++) colStart[j] = colStart[j - 1]! + g.lengths[j - 1]!;
     const order = Int32Array.from({ length: g.columns.length }, (_, j) => j).sort((a, b) => g.remap[g.columns[a]!]! - g.remap[g.columns[b]!]!);
-    const rows = g.rows;
-    if (m.one) {
-      const one = m.one;
-      const dest = new Int32Array(rows.length);
-      for (const j of order) {
-        const col = g.remap[g.columns[j]!]!;
-        const end = colStart[j]! + g.lengths[j]!;
-        for (let k = colStart[j]!; k < end; k++) {
-          const o = rows[k]! < one.length ? one[rows[k]!]! : -1;
-          if (o < 0) {
-            dest[k] = -1;
-            continue;
-          }
-          const p = cursor[o]!++;
-          indices[p] = col;
-          dest[k] = p;
-        }
-      }
+    const dest = dests[gi];
+    if (dest) {
+      for (const j of order) placeColumn(dest, colStart[j]!, colStart[j]! + g.lengths[j]!, g.remap[g.columns[j]!]!, cursor, indices);
       for (const name of layerNames) {
         const src = sameKind(g.values[name]!, opts.layers[name]!) ? g.values[name]! : castArray(g.values[name]!, opts.layers[name]!);
         scatter(data[name]! as unknown as (number | bigint)[], src as ArrayLike<number | bigint>, dest);
       }
       continue;
     }
+    const rows = g.rows;
     const srcs = layerNames.map((name) => (sameKind(g.values[name]!, opts.layers[name]!) ? g.values[name]! : castArray(g.values[name]!, opts.layers[name]!)));
     const outs = layerNames.map((name) => data[name]! as unknown as (number | bigint)[]);
     for (const j of order) {
@@ -147,6 +136,30 @@ export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<
     }
   }
   return { shape: [nRows, nCols], indptr, indices, data, sortedIndices: true };
+}
+
+/** dest[k] = output row of entry k (−1: not queried), counting each row's entries. */
+function countOne(rows: ArrayLike<number>, one: Int32Array, counts: Int32Array | Float64Array): Int32Array {
+  const dest = new Int32Array(rows.length);
+  const size = one.length;
+  for (let k = 0; k < rows.length; k++) {
+    const zr = rows[k]!;
+    const o = zr < size ? one[zr]! : -1;
+    dest[k] = o;
+    if (o >= 0) counts[o]!++;
+  }
+  return dest;
+}
+
+/** Entries [from, to) of one column: dest[k] (an output row) becomes the entry's position. */
+function placeColumn(dest: Int32Array, from: number, to: number, col: number, cursor: Int32Array | Float64Array, indices: Int32Array): void {
+  for (let k = from; k < to; k++) {
+    const o = dest[k]!;
+    if (o < 0) continue;
+    const p = cursor[o]!++;
+    indices[p] = col;
+    dest[k] = p;
+  }
 }
 
 /** out[dest[k]] = src[k] wherever dest[k] ≥ 0. */

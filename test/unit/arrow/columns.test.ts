@@ -68,4 +68,31 @@ describe('arrow column readers', () => {
     const chunked = arrow.makeVector([arrow.vectorFromArray([1, 2], new arrow.Int32()).data[0]!, arrow.vectorFromArray([3, 4, 5], new arrow.Int32()).data[0]!]);
     expect(Array.from(numbersAt(chunked, [4, 0, 2], bad))).toEqual([5, 1, 3]);
   });
+
+  it('numbersAt over whole columns and runs of rows matches per-cell get() on random chunked columns', () => {
+    const r = rng(7);
+    const types = [new arrow.Int8(), new arrow.Uint16(), new arrow.Int32(), new arrow.Uint32(), new arrow.Float32(), new arrow.Float64(), new arrow.Int64(), new arrow.Uint64()];
+    for (const type of types) {
+      const wide = type instanceof arrow.Int64 || type instanceof arrow.Uint64;
+      const chunks = Array.from({ length: 1 + Math.floor(r() * 4) }, () => {
+        const n = Math.floor(r() * 50);
+        const cells = Array.from({ length: n }, () => (r() < 0.2 ? null : Math.floor(r() * 100)));
+        const v = arrow.vectorFromArray(wide ? cells.map((c) => (c === null ? null : BigInt(c))) : cells, type as arrow.DataType);
+        // Half the chunks are slices of a longer vector (offset data, absolute null bitmaps).
+        return r() < 0.5 && n > 2 ? v.slice(1, n - 1).data[0]! : v.data[0]!;
+      });
+      const v = arrow.makeVector(chunks);
+      const want = (row: number) => (v.get(row) === null ? NaN : Number(v.get(row)));
+      const nulls: number[] = [];
+      const all = numbersAt(v, undefined, (row) => void nulls.push(row));
+      expect(Array.from(all), String(type)).toEqual(Array.from({ length: v.length }, (_, i) => want(i)));
+      expect(nulls).toEqual(Array.from({ length: v.length }, (_, i) => i).filter((i) => v.get(i) === null));
+      // Ascending runs, a jump back and repeats: each run within one chunk is one call.
+      const rows = Array.from({ length: 60 }, (_, i) => (i < 40 ? Math.floor((i * v.length) / 40) : Math.floor(r() * v.length))).filter((x) => x < v.length);
+      expect(Array.from(numbersAt(v, rows, () => undefined)), String(type)).toEqual(rows.map(want));
+    }
+    // Float16 values are raw half-float bits in Arrow: read through get(), not as integers.
+    const half = arrow.makeVector({ type: new arrow.Float16(), data: Uint16Array.of(0x3c00, 0xc000) } as never);
+    expect(Array.from(numbersAt(half, undefined, () => undefined))).toEqual([1, -2]);
+  });
 });

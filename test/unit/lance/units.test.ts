@@ -135,6 +135,22 @@ describe('string encodings', () => {
     const b = decodeVariableBlock(blk, 3, 'x') as { offsets: Uint32Array };
     expect(Array.from(b.offsets)).toEqual([0, 2, 2, 3]);
     expect(() => decodeVariableMiniBlock(mb.subarray(0, 17), 32, 3, 'x')).toThrow(CorruptDataError);
+    // The same chunk at an odd byte offset (read through a copy, not a misaligned view), and 64-bit offsets.
+    const odd = new Uint8Array(mb.length + 1);
+    odd.set(mb, 1);
+    const u = decodeVariableMiniBlock(odd.subarray(1), 32, 3, 'x') as { offsets: Uint32Array; data: Uint8Array };
+    expect([Array.from(u.offsets), new TextDecoder().decode(u.data)]).toEqual([[0, 2, 2, 3], 'abc']);
+    const mb64 = bytes(32, 0, 0, 0, 0, 0, 0, 0, 34, 0, 0, 0, 0, 0, 0, 0, 34, 0, 0, 0, 0, 0, 0, 0, 35, 0, 0, 0, 0, 0, 0, 0, 0x61, 0x62, 0x63);
+    const w = decodeVariableMiniBlock(mb64, 64, 3, 'x') as { offsets: Uint32Array; data: Uint8Array };
+    expect([Array.from(w.offsets), new TextDecoder().decode(w.data)]).toEqual([[0, 2, 2, 3], 'abc']);
+    // Offsets that go backwards are corrupt, wherever the chunk sits.
+    const back = mb.slice();
+    back[8] = 17;
+    back[12] = 16;
+    expect(() => decodeVariableMiniBlock(back, 32, 3, 'x')).toThrow(/offset 2 \(17\) is out of order/);
+    const backOdd = new Uint8Array(back.length + 1);
+    backOdd.set(back, 1);
+    expect(() => decodeVariableMiniBlock(backOdd.subarray(1), 32, 3, 'x')).toThrow(/out of order/);
   });
 
   it('decodes RLE blocks', () => {
