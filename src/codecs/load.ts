@@ -107,3 +107,21 @@ export async function loadCodecs(opts: LoadOptions = {}): Promise<Codecs> {
   const variant: Variant = exports.ra_simd?.() === 1 ? 'simd' : 'scalar';
   return new WasmCodecs(new WasmInstance(source.module, source.instance), variant);
 }
+
+let shared: Promise<Codecs> | undefined;
+
+/**
+ * The thread's codec module with default options, loaded once and shared by every default user
+ * (Lance decompressors, the in-thread decoder, REST answers) instead of one compiled copy each. A
+ * failed load is forgotten.
+ */
+export function sharedCodecs(): Promise<Codecs> {
+  if (!shared) {
+    const p = loadCodecs();
+    shared = p;
+    p.catch(() => {
+      if (shared === p) shared = undefined;
+    });
+  }
+  return shared;
+}

@@ -51,7 +51,7 @@ let defaultPromise: Promise<Decompressors> | undefined;
  */
 export function defaultDecompressors(): Promise<Decompressors> {
   defaultPromise ??= import('../codecs/load.js')
-    .then((m) => m.loadCodecs())
+    .then((m) => m.sharedCodecs())
     .then(decompressorsFrom, () => builtinDecompressors);
   return defaultPromise;
 }

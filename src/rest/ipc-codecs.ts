@@ -17,7 +17,7 @@ export async function defaultIpcCodecs(needed: readonly IpcCodecName[]): Promise
   };
   if (needed.includes('zstd')) {
     wasm ??= import('../codecs/load.js')
-      .then((m) => m.loadCodecs())
+      .then((m) => m.sharedCodecs())
       .catch((err: unknown) => {
         wasm = undefined; // let a later answer try again
         throw err;

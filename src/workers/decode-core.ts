@@ -1,5 +1,5 @@
 // The decode work itself, free of any worker plumbing, so it runs in a worker or in-thread alike.
-import { loadCodecs, type Codecs } from '../codecs/index.js';
+import { loadCodecs, sharedCodecs, type Codecs } from '../codecs/index.js';
 import { decompressorsFrom } from '../lance/decompressors.js';
 import { decodePageJob, type PageJob } from '../lance/page-decoder.js';
 import type { LeafSlots } from '../lance/slots.js';
@@ -23,7 +23,8 @@ export function initCodecs(opts: LoadOptions = {}): Promise<Codecs> {
   const key = JSON.stringify([opts.wasmUrl ?? null, opts.variant ?? null]);
   let p = loads.get(key);
   if (!p) {
-    const loading = loadCodecs(opts);
+    // Default options: the thread's shared module (also the Lance decompressors' on this thread).
+    const loading = opts.wasmUrl === undefined && opts.wasmBytes === undefined && (opts.variant ?? 'auto') === 'auto' ? sharedCodecs() : loadCodecs(opts);
     loads.set(key, (p = loading));
     loading.catch(() => {
       if (loads.get(key) === loading) loads.delete(key);

@@ -144,7 +144,7 @@ export function decodeJob(c: ChunkCodecs, job: DecodeJob, i: number): Uint8Array
 }
 
 /**
- * A ChunkDecoder that decodes in the calling thread with the wasm codecs (`loadCodecs()` on first
+ * A ChunkDecoder that decodes in the calling thread with the wasm codecs (`sharedCodecs()` on first
  * use, or the `codecs` given). For small reads and environments without workers; the worker pool
  * is the default for large reads once wired.
  */
@@ -152,7 +152,7 @@ export function inThreadChunkDecoder(codecs?: ChunkCodecs | Promise<ChunkCodecs>
   let loaded: Promise<ChunkCodecs> | undefined = codecs === undefined ? undefined : Promise.resolve(codecs);
   return {
     async decode(jobs, opts = {}) {
-      loaded ??= import('../codecs/index.js').then((m) => m.loadCodecs());
+      loaded ??= import('../codecs/load.js').then((m) => m.sharedCodecs());
       const c = await loaded;
       throwIfAborted(opts.signal);
       return jobs.map((job, i) => decodeJob(c, job, i));

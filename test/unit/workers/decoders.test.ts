@@ -2,7 +2,7 @@
 // cannot be decoded (typed errors naming the job of the caller's list), and how the in-thread one
 // loads its codec module (per load options; a failed load is not kept).
 import { afterAll, expect, test } from 'vitest';
-import { loadCodecs } from '../../../src/codecs/index.js';
+import { loadCodecs, sharedCodecs } from '../../../src/codecs/index.js';
 import { createDecoder, inThreadDecoder } from '../../../src/workers/decode-pool.js';
 import { initCodecs } from '../../../src/workers/decode-core.js';
 import type { DecodeJob } from '../../../src/workers/protocol.js';
@@ -29,6 +29,9 @@ test('in-thread: a failed codec load is not kept, and each load option set gets 
   const job = bitpack([1, 2, 3]);
   await expect(inThreadDecoder({ wasmUrl: 'file:///nonexistent/ragged_atlas_codec_simd.wasm' }).decode([job])).rejects.toMatchObject({ _tag: 'Codec' });
   expect((await inThreadDecoder().decode([job]))[0]!.length).toBe(12);
+  // Default options share the thread's one module (the Lance decompressors use it too).
+  expect(await initCodecs()).toBe(await sharedCodecs());
+  expect(await initCodecs({ variant: 'scalar' })).not.toBe(await sharedCodecs());
   expect((await initCodecs({ variant: 'scalar' })).variant).toBe('scalar');
   expect((await initCodecs({ variant: 'simd' })).variant).toBe('simd');
 });
