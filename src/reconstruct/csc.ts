@@ -77,8 +77,9 @@ export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<
   // up once here and kept (`dest`); pass 2 turns it into the entry's position.
   let entries = 0;
   for (const g of groups) entries += g.rows.length;
-  // Counters fit 32 bits while the entries do (they bound every count and position).
-  const counts = entries < 2 ** 31 ? new Int32Array(nRows) : new Float64Array(nRows);
+  // Counters fit 32 bits while the entries do: with one-to-one row maps they bound every count and
+  // position (a zarr_row queried twice fans out, so then doubles).
+  const counts = entries < 2 ** 31 && maps.every((m) => m.one) ? new Int32Array(nRows) : new Float64Array(nRows);
   const dests: (Int32Array | undefined)[] = [];
   for (const [gi, g] of groups.entries()) {
     checkGroup(g, gi, layerNames, nCols);
