@@ -6,6 +6,7 @@
 // `application/wasm`. The module has no imports.
 
 import { CodecError } from '../errors.js';
+import { loadOnce } from '../io/promise-lru.js';
 import { ErrorCode } from './error-codes.js';
 import type { Codecs, LoadOptions, Variant } from './types.js';
 import { WASM_FILES, chooseVariant } from './variant.js';
@@ -108,7 +109,7 @@ export async function loadCodecs(opts: LoadOptions = {}): Promise<Codecs> {
   return new WasmCodecs(new WasmInstance(source.module, source.instance), variant);
 }
 
-let shared: Promise<Codecs> | undefined;
+const shared = new Map<'', Promise<Codecs>>();
 
 /**
  * The thread's codec module with default options, loaded once and shared by every default user
@@ -116,12 +117,5 @@ let shared: Promise<Codecs> | undefined;
  * failed load is forgotten.
  */
 export function sharedCodecs(): Promise<Codecs> {
-  if (!shared) {
-    const p = loadCodecs();
-    shared = p;
-    p.catch(() => {
-      if (shared === p) shared = undefined;
-    });
-  }
-  return shared;
+  return loadOnce(shared, '', () => loadCodecs());
 }

@@ -151,22 +151,13 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
   const { chunkRows, shardRows } = sparseChunking(opts.chunkElems ?? CHUNK_ELEMS, opts.shardElems ?? SHARD_ELEMS);
   const fo = spec.featureOriented;
   const packed = (opts.codec ?? 'bitpacking') === 'bitpacking';
-  const codecFor = (name: string, dtype: string) =>
-    name === 'indices' ? (packed ? bp('delta_zigzag') : codecOf(fo.requiredArrays[0]!)) : packed && dtype === 'uint32' ? bp('none') : codecOf(cscLayerSpecs.get(name)!);
-  const mk = (path: string, info: ArrayInfo | undefined, codecName: string) =>
-    new ShardedArrayWriter({
-      root,
-      path: `${zg}/${path}`,
-      dtype: info?.dtype ?? 'uint32',
-      rowShape: [],
-      chunkRows,
-      shardRows,
-      codec: codecFor(codecName, info?.dtype ?? 'uint32'),
-      codecs,
-      sizeHints: atlas.shardSizeHints,
-    });
-  const indicesW = mk('csc/indices', undefined, 'indices');
-  const layerW = layers.map((l, i) => mk(`csc/layers/${l}`, layerInfos[i], l));
+  const mk = (path: string, dtype: ArrayInfo['dtype'], codec: InnerCodec) =>
+    new ShardedArrayWriter({ root, path: `${zg}/${path}`, dtype, rowShape: [], chunkRows, shardRows, codec, codecs, sizeHints: atlas.shardSizeHints });
+  const indicesW = mk('csc/indices', 'uint32', packed ? bp('delta_zigzag') : codecOf(fo.requiredArrays[0]!));
+  const layerW = layers.map((l, i) => {
+    const { dtype } = layerInfos[i]!;
+    return mk(`csc/layers/${l}`, dtype, packed && dtype === 'uint32' ? bp('none') : codecOf(cscLayerSpecs.get(l)!));
+  });
   const writers = [indicesW, ...layerW];
   try {
     progress.phase(`add-csc ${zg}: transposing`, blocks.length, 'passes');

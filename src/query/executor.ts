@@ -83,11 +83,8 @@ export class AtlasExecutor implements QueryExecutor {
     // start/end). Waiting until the layouts and zarr.json showed every group has a CSC copy held
     // the obs read back ~250 ms, the longest chain of a cold gene query; when the bet is lost,
     // #completePointers takes start/end by row address (one more read, no wrong result).
-    let cscLikely = false;
-    if (field && !spec.where?.length && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset) {
-      prefetchCscColumns(ctx, field, spec);
-      cscLikely = true;
-    }
+    const cscLikely = !spec.where?.length && !spec.search && !spec.balanced && spec.limit === undefined && !spec.offset;
+    if (field && cscLikely) prefetchCscColumns(ctx, field, spec);
     if (field) this.#completePointers(table, field, ctx, opts.signal);
     const select = { columns, extraWhere, structChildren: field && pointerChildren(field, spec, cscLikely), signal: opts.signal };
     const rows = await this.#selectRows(table, spec, select, async () => {
