@@ -47,6 +47,12 @@ const ARITY: Record<string, [number, number]> = {
   array_has: [2, 2],
   array_contains: [2, 2],
   list_has: [2, 2],
+  array_has_any: [2, 2],
+  list_has_any: [2, 2],
+  arrays_overlap: [2, 2],
+  array_has_all: [2, 2],
+  list_has_all: [2, 2],
+  make_array: [0, Infinity],
   array_length: [1, 1],
   cardinality: [1, 1],
   regexp_like: [2, 3],
@@ -61,8 +67,6 @@ const REFUSED: Record<string, string> = {
   ceil: 'CEIL() is not supported by LanceDB',
   ceiling: 'CEILING() is not supported by LanceDB',
   position: 'POSITION() is not supported by LanceDB; use strpos(s, sub)',
-  array_has_any: 'array_has_any() is not supported (it needs array literals)',
-  array_has_all: 'array_has_all() is not supported (it needs array literals)',
 };
 
 export const SUPPORTED_FUNCTIONS: readonly string[] = Object.keys(ARITY);
@@ -97,6 +101,32 @@ function unify(ctx: BindContext, e: Call, args: Bound[], t: DType): Bound[] {
     if (a.t.id === 'utf8' && a.k === 'const' && isNumeric(t)) return constant(t, castValue(a.v, UTF8, t, false));
     return retype(castTo(ctx, e.args[i], a, t), t);
   });
+}
+
+/**
+ * The type two lists' items compare in (array_has_any / array_has_all): numbers widen, strings and
+ * booleans compare as such; a list literal of string constants meeting numbers is converted to
+ * numbers when planning (`['1']` against integers; a non-number fails, as in LanceDB). `sides` may be
+ * replaced by the converted literal.
+ */
+function listComparison(ctx: BindContext, e: Call, sides: Bound[]): DType {
+  const item = (i: number) => (sides[i]!.t as Extract<DType, { id: 'list' }>).item;
+  const [a, b] = [item(0), item(1)];
+  if (a.id === 'null') return b;
+  if (b.id === 'null') return a;
+  if (isNumeric(a) && isNumeric(b)) {
+    const t = numericCoercion(a, b);
+    if (t) return t;
+  }
+  if ((a.id === 'utf8' && b.id === 'utf8') || (a.id === 'bool' && b.id === 'bool')) return a;
+  for (const [s, num] of [[1, a], [0, b]] as const) {
+    const lit = sides[s]!;
+    if (!isNumeric(num) || item(s).id !== 'utf8' || lit.k !== 'fn' || lit.name !== 'make_array' || !lit.args.every((x) => x.k === 'const')) continue;
+    const items = lit.args.map((x) => constant(num, castValue((x as Extract<Bound, { k: 'const' }>).v, UTF8, num, false)));
+    sides[s] = { ...lit, t: { id: 'list', item: num }, args: items };
+    return num;
+  }
+  throw err(ctx, e, `${e.name}() compares list items of types ${typeName(a)} and ${typeName(b)}, which do not compare`, { function: e.name });
 }
 
 export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: Expr) => Bound): Bound {
@@ -262,6 +292,27 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
       else if (item.id === 'bool' && v.t.id === 'bool') t = BOOL;
       if (!t) return fail(1, `a value comparable with ${typeName(item)}`);
       return fn(BOOL, [l, v.t.id === 'int' && t.id === 'int' ? v : castTo(ctx, e.args[1], v, t)], 'array_has', { cmp: t });
+    }
+    case 'make_array': {
+      // `[a, b]` parses to this call too; items take their union type, as coalesce's arguments do
+      const { t, as } = unified();
+      return fn({ id: 'list', item: t }, as, 'make_array');
+    }
+    case 'array_has_any':
+    case 'list_has_any':
+    case 'arrays_overlap':
+    case 'array_has_all':
+    case 'list_has_all': {
+      const all = name.endsWith('_all');
+      const sides = [0, 1].map((i) => (args[i]!.t.id === 'list' || args[i]!.t.id === 'null' ? args[i]! : fail(i, 'a list')));
+      const nullSide = sides.findIndex((a) => a.t.id === 'null');
+      if (nullSide >= 0) {
+        // LanceDB answers NULL for array_has_any and fails when array_has_all runs
+        if (all) throw err(ctx, e.args[nullSide], `${e.name}() with a NULL list fails in LanceDB; write the list, or test IS NULL`, { function: e.name });
+        return constant(BOOL, null);
+      }
+      const cmp = listComparison(ctx, e, sides);
+      return fn(BOOL, sides, all ? 'array_has_all' : 'array_has_any', { cmp });
     }
     case 'regexp_like': {
       const s = str(0);

@@ -4,8 +4,8 @@
 // bind-calls.ts has already checked names, arity and argument types.
 
 import { QueryError } from '../../errors.js';
-import type { Bound } from './bound.js';
-import { arrayHasV, arrayLengthV } from './list-functions.js';
+import { collectColumns, type Bound } from './bound.js';
+import { arrayHasSetV, arrayHasV, arrayLengthV, makeArrayV } from './list-functions.js';
 import { mathFnV } from './math-functions.js';
 import { coalesceV, nullifV } from './null-functions.js';
 import { regexpLikeV } from './regex.js';
@@ -44,6 +44,18 @@ export function codePointLength(s: string): number {
   return n;
 }
 
+/** No column under it: the same value for every row. */
+function isConstant(b: Bound): boolean {
+  const cols = new Set<string>();
+  collectColumns(b, cols);
+  return cols.size === 0;
+}
+
+/** The item type of a list type (a NULL argument's type has none: null). */
+function itemOf(t: DType): DType {
+  return t.id === 'list' ? t.item : { id: 'null' };
+}
+
 /** Evaluate a bound function call on its evaluated arguments. */
 export function callV(b: Extract<Bound, { k: 'fn' }>, args: V[]): V {
   switch (b.name) {
@@ -69,7 +81,12 @@ export function callV(b: Extract<Bound, { k: 'fn' }>, args: V[]): V {
     case 'isnan':
       return mathFnV(b.name, args, b.t);
     case 'array_has':
-      return arrayHasV(args[0]!, args[1]!, (b.args[0]!.t as Extract<DType, { id: 'list' }>).item, b.cmp!);
+      return arrayHasV(args[0]!, args[1]!, itemOf(b.args[0]!.t), b.cmp!);
+    case 'array_has_any':
+    case 'array_has_all':
+      return arrayHasSetV(args[0]!, args[1]!, [itemOf(b.args[0]!.t), itemOf(b.args[1]!.t)], b.cmp!, b.name === 'array_has_all', isConstant(b.args[1]!));
+    case 'make_array':
+      return makeArrayV(args, itemOf(b.t));
     case 'array_length':
       return arrayLengthV(args[0]!);
     case 'regexp_like':

@@ -1,18 +1,125 @@
-// List functions: array_has (array_contains, list_has) and array_length (cardinality).
+// List functions: array_has (array_contains, list_has), array_has_any / array_has_all (list_has_any,
+// arrays_overlap / list_has_all), array_length (cardinality) and list literals (make_array, `[…]`).
 // array_has(list, v) is NULL for a NULL list or needle, TRUE if a non-NULL item equals v, else FALSE —
 // NULL items never match and never make the result NULL (DataFusion 50). Items compare as arrow-rs's
 // `eq` does: floats by total order (NaN = NaN, -0 != 0), integers exactly.
+//
+// array_has_any / array_has_all compare items as DataFusion's row format does (probed against
+// LanceDB 0.39): a NULL item equals a NULL item, floats by total order. A NULL list on either side
+// gives NULL — except when the needles are a constant list with no item (`[]`): DataFusion then
+// answers FALSE (any) / TRUE (all) for every row without looking at the lists. (It does the same for
+// a needle column whose every row in a batch is empty or NULL, so its answer there depends on how
+// the rows were batched; we answer such rows one by one, as it does in every other batch.)
 
 import { castV } from './cast-vector.js';
 import { compareV } from './compare.js';
-import type { DType } from './types.js';
-import { F, isValid, N, T, valueAt, type ListV, type V } from './vectors.js';
+import { isBig, type DType, type Value } from './types.js';
+import { F, fromValues, isValid, N, stringsVector, T, valueAt, type ListV, type V } from './vectors.js';
+
+/** make_array(a, b, …): one list per row (one row when every item is a constant). */
+export function makeArrayV(items: V[], item: DType): ListV {
+  const m = items.length;
+  const n = items.reduce((k, x) => Math.max(k, x.n), 1);
+  const vals: Value[] = new Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) vals[i * m + j] = valueAt(items[j]!, i);
+  const offsets = Float64Array.from({ length: n + 1 }, (_, i) => i * m);
+  return { k: 'list', n, valid: null, offsets, values: vectorOf(vals, item) };
+}
+
+function vectorOf(vals: Value[], t: DType): V {
+  if (t.id === 'null') return { k: 'null', n: vals.length };
+  if (t.id === 'utf8') return stringsVector(vals as (string | null)[]);
+  if (t.id === 'bool') return fromValues(vals, 'bool');
+  return fromValues(vals, isBig(t) ? 'big' : 'num');
+}
+
+const NULL_ITEM = Symbol('NULL item');
+type Key = number | bigint | string | typeof NULL_ITEM;
+
+/**
+ * Item k as a Set key: equal keys for the items the row format calls equal (-0 is not 0; NaN is
+ * NaN). Integers are bigint keys whether a vector holds them as numbers or bigints.
+ */
+function keyAt(x: V, k: number, ints: boolean): Key {
+  switch (x.k) {
+    case 'num': {
+      if (!isValid(x.valid, k)) return NULL_ITEM;
+      const v = x.v[k]!;
+      return ints ? BigInt(v) : Object.is(v, -0) ? '-0' : v;
+    }
+    case 'big':
+      return isValid(x.valid, k) ? x.v[k]! : NULL_ITEM;
+    case 'str':
+      return isValid(x.valid, k) ? x.get(k) : NULL_ITEM;
+    case 'bool':
+      return x.v[k] === N ? NULL_ITEM : x.v[k]!;
+    default:
+      return NULL_ITEM;
+  }
+}
+
+/**
+ * array_has_any (`all` false) / array_has_all (`all` true) of two lists whose items were converted
+ * to one comparison type. A length-1 side broadcasts.
+ */
+export function arrayHasSetV(hayList: V, needleList: V, items: [DType, DType], cmp: DType, all: boolean, constNeedles: boolean): V {
+  const n = Math.max(hayList.n, needleList.n);
+  if (constNeedles && needleList.k === 'list' && needleList.offsets[needleList.n] === needleList.offsets[0]) return { k: 'bool', n, v: new Uint8Array(n).fill(all ? T : F) };
+  if (hayList.k !== 'list' || needleList.k !== 'list') return { k: 'bool', n, v: new Uint8Array(n).fill(N) };
+  const ints = cmp.id === 'int';
+  const hay: ListV = { ...hayList, values: itemsIn(hayList, items[0], cmp) };
+  const needles: ListV = { ...needleList, values: itemsIn(needleList, items[1], cmp) };
+  const out = new Uint8Array(n);
+  const setOf = (l: ListV, j: number): Set<Key> => {
+    const s = new Set<Key>();
+    for (let k = l.offsets[j]!; k < l.offsets[j + 1]!; k++) s.add(keyAt(l.values, k, ints));
+    return s;
+  };
+  // One needle list for every row (a literal): its set is built once and each row's items looked up.
+  const fixed = needles.n === 1 && isValid(needles.valid, 0) ? setOf(needles, 0) : undefined;
+  const hayFixed = hay.n === 1 && isValid(hay.valid, 0) ? setOf(hay, 0) : undefined;
+  for (let i = 0; i < n; i++) {
+    const h = hay.n === 1 ? 0 : i;
+    const d = needles.n === 1 ? 0 : i;
+    if (!isValid(hay.valid, h) || !isValid(needles.valid, d)) {
+      out[i] = N;
+      continue;
+    }
+    if (fixed && !hayFixed) {
+      // items of this row that are needles: any one (any), or every distinct needle (all)
+      const seen = new Set<Key>();
+      const want = all ? fixed.size : 1;
+      for (let k = hay.offsets[h]!; k < hay.offsets[h + 1]! && seen.size < want; k++) {
+        const key = keyAt(hay.values, k, ints);
+        if (fixed.has(key)) seen.add(key);
+      }
+      out[i] = seen.size >= want ? T : F;
+      continue;
+    }
+    const have = hayFixed ?? setOf(hay, h);
+    let hit = all;
+    for (let k = needles.offsets[d]!; k < needles.offsets[d + 1]!; k++) {
+      if (have.has(keyAt(needles.values, k, ints)) !== all) {
+        hit = !all;
+        break;
+      }
+    }
+    out[i] = hit ? T : F;
+  }
+  return { k: 'bool', n, v: out };
+}
+
+/** The items of a list vector in the comparison type. */
+function itemsIn(l: ListV, item: DType, cmp: DType): V {
+  const same = item.id === cmp.id && (item.id !== 'float' || (item as { bits: number }).bits === (cmp as { bits: number }).bits);
+  return same || item.id === 'null' ? l.values : castV(l.values, item, cmp, false);
+}
 
 export function arrayHasV(list: V, needle: V, item: DType, cmp: DType): V {
   const n = Math.max(list.n, needle.n);
   if (list.k !== 'list' || needle.k === 'null') return { k: 'bool', n, v: new Uint8Array(n).fill(N) };
   const l = list as ListV;
-  const items = item.id === cmp.id && (item.id !== 'float' || (item as { bits: number }).bits === (cmp as { bits: number }).bits) ? l.values : castV(l.values, item, cmp, false);
+  const items = itemsIn(l, item, cmp);
   const out = new Uint8Array(n);
   const scalar = needle.n === 1;
   // one comparison of every item against a constant needle; else item by item against its row's needle

@@ -265,7 +265,7 @@ class Parser {
       return { kind: 'negate', operand, pos: t.pos, end: operand.end };
     }
     if (t.value === '+') this.fail(t, 'unary + is not supported by LanceDB');
-    if (t.value === '[') this.fail(t, 'array literals are not supported');
+    if (t.value === '[') return this.parseArrayLiteral(t);
     return this.fail(t, `expected an expression, found ${this.describe(t)}`);
   }
 
@@ -387,6 +387,21 @@ class Parser {
     }
     if (this.isOp(this.peek(), '(')) this.fail(this.peek(), 'qualified function names are not supported');
     return { kind: 'column', path, quoted, pos: start, end };
+  }
+
+  /** `[a, b, …]`: DataFusion plans it as make_array(a, b, …), and so does the binder here. */
+  private parseArrayLiteral(open: Token): Expr {
+    this.next(); // [
+    const args: Expr[] = [];
+    if (!this.isOp(this.peek(), ']')) {
+      args.push(this.parseExpr(0));
+      while (this.isOp(this.peek(), ',')) {
+        this.next();
+        args.push(this.parseExpr(0));
+      }
+    }
+    const close = this.expectOp(']', 'to close the array literal');
+    return { kind: 'call', name: 'make_array', args, pos: open.pos, end: close.end };
   }
 
   private parseCall(name: Token): Expr {

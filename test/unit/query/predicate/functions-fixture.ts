@@ -29,7 +29,11 @@ export function buildFunctionsTable(A: ArrowModule = arrowNs, n = FN_ROWS): arro
     ts: [] as (number | null)[],
     ls: [] as ((string | null)[] | null)[],
     li: [] as ((bigint | null)[] | null)[],
+    lf: [] as ((number | null)[] | null)[],
   };
+  // lf has its own stream, so the columns before it keep the rows they always had
+  const r2 = rng(97531);
+  const listFloats = [NaN, -0, 0, 1.5, 2, -2.5, Infinity];
   for (let k = 0; k < n; k++) {
     cols.id.push(k);
     cols.s.push(k < WORDS.length ? WORDS[k]! : maybe(pick(WORDS)));
@@ -48,9 +52,12 @@ export function buildFunctionsTable(A: ArrowModule = arrowNs, n = FN_ROWS): arro
     const len = Math.floor(r() * 4);
     cols.ls.push(maybe(Array.from({ length: len }, () => (r() < 0.1 ? null : pick(ITEMS)))));
     cols.li.push(maybe(Array.from({ length: len }, () => (r() < 0.1 ? null : BigInt(Math.floor(r() * 6))))));
+    const lenF = Math.floor(r2() * 4);
+    cols.lf.push(r2() < 0.1 ? null : Array.from({ length: lenF }, () => (r2() < 0.1 ? null : listFloats[Math.floor(r2() * listFloats.length)]!)));
   }
   const ls = new A.List(new A.Field('item', new A.Utf8(), true));
   const li = new A.List(new A.Field('item', new A.Int64(), true));
+  const lf = new A.List(new A.Field('item', new A.Float64(), true));
   const v = (vals: unknown[], t: arrowNs.DataType) => A.vectorFromArray(vals as never[], t as never);
   return new A.Table({
     id: v(cols.id, new A.Int32()),
@@ -65,5 +72,6 @@ export function buildFunctionsTable(A: ArrowModule = arrowNs, n = FN_ROWS): arro
     ts: v(cols.ts, new A.TimestampMicrosecond()),
     ls: v(cols.ls, ls),
     li: v(cols.li, li),
+    lf: v(cols.lf, lf),
   } as never);
 }
