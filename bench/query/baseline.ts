@@ -22,6 +22,8 @@ type Numeric = ArrayLike<number | bigint>;
 export interface BaselineResult {
   openMs: number;
   queryMs: number;
+  /** When the query ended, ms since the epoch (the window run.ts --cpu samples). */
+  queryEndEpochMs: number;
   requests: number;
   bytes: number;
   breakdown: Breakdown;
@@ -74,7 +76,7 @@ async function openRoot(url: string): Promise<Opened> {
 function result(o: Opened, t0: number, t1: number): BaselineResult {
   o.rec.stopLongTasks();
   const io = o.rec.totals(t0, t1).all;
-  return { openMs: o.openMs, queryMs: t1 - t0, requests: io.requests, bytes: io.bytes, breakdown: breakdown(o.rec, t0, t1), longTaskMs: unionMs(o.rec.longTasks, t0, t1) };
+  return { openMs: o.openMs, queryMs: t1 - t0, queryEndEpochMs: performance.timeOrigin + t1, requests: io.requests, bytes: io.bytes, breakdown: breakdown(o.rec, t0, t1), longTaskMs: unionMs(o.rec.longTasks, t0, t1) };
 }
 
 async function openArray(root: zarr.Location<zarr.Readable>, path: string): Promise<AnyArray> {

@@ -23,6 +23,8 @@ export interface OursOptions {
 export interface OursResult {
   openMs: number;
   queryMs: number;
+  /** When the query ended, ms since the epoch (the window run.ts --cpu samples). */
+  queryEndEpochMs: number;
   /** Requests/bytes during the query as seen by the page (server-side numbers come from Node). */
   requests: number;
   bytes: number;
@@ -90,6 +92,7 @@ function finish(rec: Recorder, atlas: RaggedAtlas, before: { requests: number; b
   return {
     openMs,
     queryMs: t1 - t0,
+    queryEndEpochMs: performance.timeOrigin + t1,
     requests: io.requests,
     bytes: io.bytes,
     statsRequests: atlas.stats.requests - before.requests,

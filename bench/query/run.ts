@@ -5,7 +5,7 @@
 //   node --import tsx bench/query/run.ts [--cells 200000] [--genes 20000] [--density 0.05]
 //        [--datasets 4] [--seed 1] [--latency-ms 20] [--bandwidth 50] [--reps 3] [--stream-reps 1]
 //        [--batch-size 1024] [--limit 10000] [--workers N] [--fetch-workers N] [--fetch-per-worker N] [--only gene,celltype,stream]
-//        [--stream-cells N] [--skip-csr-only] [--no-profile] [--coalesce-gap BYTES] [--concurrency N] [--http2]
+//        [--stream-cells N] [--skip-csr-only] [--no-profile] [--cpu] [--coalesce-gap BYTES] [--concurrency N] [--http2]
 //        [--engine chromium|firefox|webkit]
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeStableUid } from '../../src/companion/uids.js';
 import type { BaselineResult } from './baseline.js';
+import { CpuSampler, type CpuByParty } from './cpu.js';
 import { startHarness, type Harness, type ProfileEntry, type ServerCounts } from './harness.js';
 import { ENGINES, type Engine } from '../../test/helpers/browser.js';
 import type { CellTypeCheck, GeneCheck, OursResult, StreamCheck } from './page.js';
@@ -36,6 +37,8 @@ interface Flags {
   /** Also measure the gene query on an atlas without CSC copies (CSR path). */
   csrOnly: boolean;
   profile: boolean;
+  /** Sample the machine's CPU by party during every measured query (/proc, Linux). */
+  cpu: boolean;
   /** Serve over HTTPS + HTTP/2 (a self-signed certificate) instead of HTTP/1.1. */
   http2: boolean;
   /** The browser engine (default Chromium, the issue's target; the others for cross-engine checks). */
@@ -65,7 +68,7 @@ function parseFlags(argv: string[]): Flags {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
     return n;
   };
-  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'fetch-workers', 'fetch-per-worker', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'coalesce-gap', 'concurrency', 'http2', 'engine', 'help']);
+  const known = new Set(['cells', 'genes', 'density', 'datasets', 'seed', 'latency-ms', 'bandwidth', 'reps', 'stream-reps', 'batch-size', 'limit', 'workers', 'fetch-workers', 'fetch-per-worker', 'only', 'stream-cells', 'skip-csr-only', 'no-profile', 'cpu', 'coalesce-gap', 'concurrency', 'http2', 'engine', 'help']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown flag ${a} (see bench/query/README.md)`);
   const synth: SynthParams = {
     ...DEFAULT_SYNTH,
@@ -89,6 +92,7 @@ function parseFlags(argv: string[]): Flags {
     streamCells: get('stream-cells') === undefined ? undefined : Math.round(num('stream-cells', 0)),
     csrOnly: !argv.includes('--skip-csr-only'),
     profile: !argv.includes('--no-profile'),
+    cpu: argv.includes('--cpu'),
     http2: argv.includes('--http2'),
     engine: engineFlag(get('engine')),
     tuning: {
@@ -121,20 +125,26 @@ function medianRun<T extends { queryMs: number }>(runs: T[]): T {
 }
 
 interface Measured<T> {
-  runs: (T & { server: ServerCounts })[];
-  med: T & { server: ServerCounts };
+  runs: (T & { server: ServerCounts; cpu?: CpuByParty })[];
+  med: T & { server: ServerCounts; cpu?: CpuByParty };
   queryMs: number;
   openMs: number;
   /** One extra run under Chromium's sampling profiler (main thread), when asked for. */
   profile?: { queryMs: number; top: ProfileEntry[] };
 }
 
-async function measure<T extends { queryMs: number; openMs: number }>(h: Harness, reps: number, module: string, fn: string, args: unknown, label: string, profile = false): Promise<Measured<T>> {
-  const runs: (T & { server: ServerCounts })[] = [];
+/** Set by main() with --cpu: every measured run is sampled. */
+let sampler: CpuSampler | undefined;
+
+async function measure<T extends { queryMs: number; openMs: number; queryEndEpochMs: number }>(h: Harness, reps: number, module: string, fn: string, args: unknown, label: string, profile = false): Promise<Measured<T>> {
+  const runs: (T & { server: ServerCounts; cpu?: CpuByParty })[] = [];
   for (let i = 0; i < reps; i++) {
-    const { result, server } = await h.run<T>(module, fn, args);
-    runs.push({ ...result, server });
-    log(`    ${label} #${i + 1}: open ${ms(result.openMs)}, query ${ms(result.queryMs)}, ${server.requests} requests, ${mb(server.bytes)} MB`);
+    sampler?.start();
+    const { result, server } = await h.run<T>(module, fn, args).finally(() => sampler?.stop());
+    const cpu = sampler?.window(result.queryEndEpochMs - result.queryMs, result.queryEndEpochMs);
+    runs.push({ ...result, server, cpu });
+    const cpuNote = cpu ? `, CPU ${ms(Object.values(cpu).reduce((a, b) => a + b, 0))}` : '';
+    log(`    ${label} #${i + 1}: open ${ms(result.openMs)}, query ${ms(result.queryMs)}, ${server.requests} requests, ${mb(server.bytes)} MB${cpuNote}`);
   }
   const med = medianRun(runs);
   const out: Measured<T> = { runs, med, queryMs: median(runs.map((r) => r.queryMs)), openMs: median(runs.map((r) => r.openMs)) };
@@ -241,6 +251,10 @@ async function main(): Promise<void> {
   }
 
   // 2. Browser + server.
+  if (f.cpu) {
+    if (CpuSampler.available()) sampler = new CpuSampler();
+    else log('  --cpu: no /proc on this system; CPU is not sampled');
+  }
   const h = await startHarness(dir, { latencyMs: f.latencyMs, bytesPerSecond: f.bandwidthMBps * 1e6, http2: f.http2, engine: f.engine });
   const url = (store: string) => `${h.serverUrl}/${store}`;
   const results: Record<string, unknown> = {};
@@ -287,6 +301,7 @@ async function main(): Promise<void> {
       breakdowns.push(breakdownTable(`gene query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`gene query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
       breakdowns.push(breakdownTable(`gene query (AnnData-Zarr CSC, median run: ${ms(csc.med.queryMs)})`, csc.med, true));
+      if (sampler) breakdowns.push(cpuTable('gene query', [['ragged-atlas', ours], ['AnnData-Zarr CSC', csc], ['AnnData-Zarr CSR', csr], ['ragged-atlas, warm', oursWarm], ['AnnData-Zarr CSC, warm', cscWarm]]));
       results.gene = { genes: genes.map(geneName), warmUpGenes: warmGenes.map(geneName), ours: strip(ours), oursWarm: strip(oursWarm), cscWarm: strip(cscWarm), oursShardedIndptr: strip(headLayout), oursCsrOnly: csrOnly ? strip(csrOnly) : undefined, csr: strip(csr), csc: strip(csc) };
       if (csrOnly) breakdowns.splice(1, 0, breakdownTable(`gene query (ragged-atlas without CSC copies, median run: ${ms(csrOnly.med.queryMs)})`, csrOnly.med));
     }
@@ -302,6 +317,7 @@ async function main(): Promise<void> {
       lines.push(`- cell-type query vs CSR: ${ratio(csr.queryMs, ours.queryMs)}`);
       breakdowns.push(breakdownTable(`cell-type query (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`cell-type query (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
+      if (sampler) breakdowns.push(cpuTable('cell-type query', [['ragged-atlas', ours], ['AnnData-Zarr CSR', csr]]));
       results.cellType = { cellType, ours: strip(ours), csr: strip(csr) };
     }
 
@@ -335,6 +351,7 @@ async function main(): Promise<void> {
       lines.push(`- streaming: ${int(oc)} cells/s in one tab (target ≥ 40,000: ${oc >= 40_000 ? 'met' : 'MISSED'}); consumer wait per batch median ${ms(ours.med.waitMs.median)}, p90 ${ms(ours.med.waitMs.p90)}`);
       breakdowns.push(breakdownTable(`streaming (ragged-atlas, median run: ${ms(ours.med.queryMs)})`, ours.med, false, ours.profile));
       breakdowns.push(breakdownTable(`streaming (AnnData-Zarr CSR, median run: ${ms(csr.med.queryMs)})`, csr.med, true));
+      if (sampler) breakdowns.push(cpuTable('streaming', [['ragged-atlas', ours], ['AnnData-Zarr CSR', csr]]));
       results.stream = { ours: strip(ours), csr: strip(csr) };
     }
 
@@ -376,6 +393,21 @@ function strip<T extends { runs: unknown[] }>(m: T): unknown {
     return rest;
   };
   return { ...m, runs: (m.runs as any[]).map(drop), med: drop((m as any).med) };
+}
+
+/**
+ * CPU of the whole machine during each reader's median run, by party (--cpu): on a machine whose
+ * cores are all busy during a query, the wall time follows this total.
+ */
+function cpuTable(title: string, readers: [string, Measured<{ queryMs: number }>][]): string {
+  const parties = [...new Set(readers.flatMap(([, m]) => Object.keys(m.med.cpu ?? {})))].sort();
+  const head = `| reader | query | CPU (all parties) | cores busy | ${parties.join(' | ')} |\n|---|${'---:|'.repeat(3 + parties.length)}`;
+  const body = readers.map(([name, m]) => {
+    const c = m.med.cpu ?? {};
+    const total = Object.values(c).reduce((a, b) => a + b, 0);
+    return `| ${name} | ${ms(m.med.queryMs)} | ${ms(total)} | ${(total / m.med.queryMs).toFixed(2)} | ${parties.map((p) => ms(c[p] ?? 0)).join(' | ')} |`;
+  });
+  return [`**${title}: CPU during the median run** (sampled from /proc every 20 ms; the sampler's own reads count as this Node process)`, '', head, ...body].join('\n');
 }
 
 function breakdownTable(title: string, r: { queryMs: number; breakdown: OursResult['breakdown']; longTaskMs?: number }, brief = false, profile?: { queryMs: number; top: ProfileEntry[] }): string {
