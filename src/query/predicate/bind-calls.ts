@@ -175,7 +175,7 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
     if (a.t.id === 'list') return a;
     return fail(i, 'a list column');
   };
-  /** coalesce / nullif: scalar arguments, converted to their union type. */
+  /** coalesce / nullif / make_array: scalar arguments, converted to their union type. */
   const unified = (): { t: DType; as: Bound[] } => {
     args.forEach((a, i) => (a.t.id === 'list' || a.t.id === 'struct' || a.t.id === 'other' ? fail(i, 'a scalar') : undefined));
     const t = unionType(ctx, e, args);
@@ -311,6 +311,9 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
         if (all) throw err(ctx, e.args[nullSide], `${e.name}() with a NULL list fails in LanceDB; write the list, or test IS NULL`, { function: e.name });
         return constant(BOOL, null);
       }
+      // DataFusion answers a needle list without items, `[]`, before looking at any list (NULLs too)
+      const needles = sides[1]!;
+      if (needles.k === 'fn' && needles.name === 'make_array' && needles.args.length === 0) return constant(BOOL, all);
       const cmp = listComparison(ctx, e, sides);
       return fn(BOOL, sides, all ? 'array_has_all' : 'array_has_any', { cmp });
     }

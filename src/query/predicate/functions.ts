@@ -4,7 +4,7 @@
 // bind-calls.ts has already checked names, arity and argument types.
 
 import { QueryError } from '../../errors.js';
-import { collectColumns, type Bound } from './bound.js';
+import type { Bound } from './bound.js';
 import { arrayHasSetV, arrayHasV, arrayLengthV, makeArrayV } from './list-functions.js';
 import { mathFnV } from './math-functions.js';
 import { coalesceV, nullifV } from './null-functions.js';
@@ -44,13 +44,6 @@ export function codePointLength(s: string): number {
   return n;
 }
 
-/** No column under it: the same value for every row. */
-function isConstant(b: Bound): boolean {
-  const cols = new Set<string>();
-  collectColumns(b, cols);
-  return cols.size === 0;
-}
-
 /** The item type of a list type (a NULL argument's type has none: null). */
 function itemOf(t: DType): DType {
   return t.id === 'list' ? t.item : { id: 'null' };
@@ -84,7 +77,7 @@ export function callV(b: Extract<Bound, { k: 'fn' }>, args: V[]): V {
       return arrayHasV(args[0]!, args[1]!, itemOf(b.args[0]!.t), b.cmp!);
     case 'array_has_any':
     case 'array_has_all':
-      return arrayHasSetV(args[0]!, args[1]!, [itemOf(b.args[0]!.t), itemOf(b.args[1]!.t)], b.cmp!, b.name === 'array_has_all', isConstant(b.args[1]!));
+      return arrayHasSetV(args[0]!, args[1]!, [itemOf(b.args[0]!.t), itemOf(b.args[1]!.t)], b.cmp!, b.name === 'array_has_all');
     case 'make_array':
       return makeArrayV(args, itemOf(b.t));
     case 'array_length':

@@ -6,8 +6,8 @@
 //
 // array_has_any / array_has_all compare items as DataFusion's row format does (probed against
 // LanceDB 0.39): a NULL item equals a NULL item, floats by total order. A NULL list on either side
-// gives NULL — except when the needles are a constant list with no item (`[]`): DataFusion then
-// answers FALSE (any) / TRUE (all) for every row without looking at the lists. (It does the same for
+// gives NULL — except when the needles are the literal `[]`: DataFusion then answers FALSE (any) /
+// TRUE (all) for every row without looking at the lists (bind-calls.ts folds it). (It does the same for
 // a needle column whose every row in a batch is empty or NULL, so its answer there depends on how
 // the rows were batched; we answer such rows one by one, as it does in every other batch.)
 
@@ -62,9 +62,8 @@ function keyAt(x: V, k: number, ints: boolean): Key {
  * array_has_any (`all` false) / array_has_all (`all` true) of two lists whose items were converted
  * to one comparison type. A length-1 side broadcasts.
  */
-export function arrayHasSetV(hayList: V, needleList: V, items: [DType, DType], cmp: DType, all: boolean, constNeedles: boolean): V {
+export function arrayHasSetV(hayList: V, needleList: V, items: [DType, DType], cmp: DType, all: boolean): V {
   const n = Math.max(hayList.n, needleList.n);
-  if (constNeedles && needleList.k === 'list' && needleList.offsets[needleList.n] === needleList.offsets[0]) return { k: 'bool', n, v: new Uint8Array(n).fill(all ? T : F) };
   if (hayList.k !== 'list' || needleList.k !== 'list') return { k: 'bool', n, v: new Uint8Array(n).fill(N) };
   const ints = cmp.id === 'int';
   const hay: ListV = { ...hayList, values: itemsIn(hayList, items[0], cmp) };

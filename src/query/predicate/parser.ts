@@ -190,11 +190,7 @@ class Parser {
       this.expectOp('(', 'after IN');
       if (this.isWord(this.peek(), 'SELECT')) this.fail(this.peek(), 'subqueries are not supported');
       if (this.isOp(this.peek(), ')')) this.fail(this.peek(), 'IN list is empty');
-      const list: Expr[] = [this.parseExpr(0)];
-      while (this.isOp(this.peek(), ',')) {
-        this.next();
-        list.push(this.parseExpr(0));
-      }
+      const list = this.parseExprList();
       const close = this.expectOp(')', 'to close the IN list');
       return { kind: 'in', negated, operand: left, list, pos, end: close.end };
     }
@@ -389,33 +385,29 @@ class Parser {
     return { kind: 'column', path, quoted, pos: start, end };
   }
 
+  /** `a, b, …`: one or more comma-separated expressions (IN lists, call arguments, list literals). */
+  private parseExprList(): Expr[] {
+    const list = [this.parseExpr(0)];
+    while (this.isOp(this.peek(), ',')) {
+      this.next();
+      list.push(this.parseExpr(0));
+    }
+    return list;
+  }
+
   /** `[a, b, …]`: DataFusion plans it as make_array(a, b, …), and so does the binder here. */
   private parseArrayLiteral(open: Token): Expr {
     this.next(); // [
-    const args: Expr[] = [];
-    if (!this.isOp(this.peek(), ']')) {
-      args.push(this.parseExpr(0));
-      while (this.isOp(this.peek(), ',')) {
-        this.next();
-        args.push(this.parseExpr(0));
-      }
-    }
+    const args = this.isOp(this.peek(), ']') ? [] : this.parseExprList();
     const close = this.expectOp(']', 'to close the array literal');
     return { kind: 'call', name: 'make_array', args, pos: open.pos, end: close.end };
   }
 
   private parseCall(name: Token): Expr {
     this.next(); // (
-    const args: Expr[] = [];
     if (this.isWord(this.peek(), 'DISTINCT')) this.fail(this.peek(), 'DISTINCT in function calls is not supported');
     if (this.isOp(this.peek(), '*')) this.fail(this.peek(), '* arguments are not supported');
-    if (!this.isOp(this.peek(), ')')) {
-      args.push(this.parseExpr(0));
-      while (this.isOp(this.peek(), ',')) {
-        this.next();
-        args.push(this.parseExpr(0));
-      }
-    }
+    const args = this.isOp(this.peek(), ')') ? [] : this.parseExprList();
     const close = this.expectOp(')', `to close the call to ${name.value}`);
     return { kind: 'call', name: name.value, args, pos: name.pos, end: close.end };
   }
