@@ -6,9 +6,9 @@
 // (V2 sorts newest-first under lexical LIST.) `d{N}.manifest` files are detached versions; ignored.
 //
 // Discovery, cheapest first:
-//   1. `_versions/latest_version_hint.json` = {"version": N}: fetch manifest N, then probe upward
-//      (the hint may be stale). Lance writes it for stores whose LIST is not lexically ordered
-//      (local disk, S3 Express).
+//   1. `_versions/latest_version_hint.json` = {"version": N}: fetch manifest N while probing N+1,
+//      then probe upward if N+1 exists (the hint may be stale). Lance writes it for stores whose
+//      LIST is not lexically ordered (local disk, S3 Express).
 //   2. `store.list('_versions')` where the store can list (local files, S3 ListObjectsV2).
 //   3. Version 1, then probe upward. Fails once version 1 has been cleaned up.
 //
@@ -137,11 +137,29 @@ async function fetchKey(store: ByteStore, version: number, scheme: NamingScheme,
   return notAManifest(store, key, bytes.length, p);
 }
 
-async function inSchemes(version: number, prefer: NamingScheme | undefined, f: (v: number, s: NamingScheme) => Promise<VersionRef | undefined>): Promise<VersionRef | undefined> {
-  const order: NamingScheme[] = prefer === 'v1' ? ['v1', 'v2'] : ['v2', 'v1'];
-  for (const scheme of order) {
+type Lookup = (v: number, s: NamingScheme) => Promise<VersionRef | undefined>;
+
+const schemeOrder = (prefer: NamingScheme | undefined): NamingScheme[] => (prefer === 'v1' ? ['v1', 'v2'] : ['v2', 'v1']);
+
+/** `version` in the preferred scheme, then the other: for a version expected to exist (its GET usually hits first). */
+async function inSchemes(version: number, prefer: NamingScheme | undefined, f: Lookup): Promise<VersionRef | undefined> {
+  for (const scheme of schemeOrder(prefer)) {
     const r = await f(version, scheme);
     if (r) return r;
+  }
+  return undefined;
+}
+
+/**
+ * `version` in both schemes at once, answered in preference order: for probes, which mostly miss
+ * (the last step of every upward probe does), and a miss must ask both schemes — in turn, a round
+ * trip each. Both settle before the answer, so a failure of either is never left unhandled.
+ */
+async function inBothSchemes(version: number, prefer: NamingScheme | undefined, f: Lookup): Promise<VersionRef | undefined> {
+  const settled = await Promise.allSettled(schemeOrder(prefer).map((s) => f(version, s)));
+  for (const r of settled) {
+    if (r.status === 'rejected') throw r.reason;
+    if (r.value) return r.value;
   }
   return undefined;
 }
@@ -191,10 +209,10 @@ async function readHint(store: ByteStore, opts: ReadOptions): Promise<number | u
 /**
  * The newest version at or above `from`, which exists: gallops upward while versions exist,
  * then bisects. Assumes the versions above `from` are contiguous (Lance never skips a number;
- * cleanup removes only old versions).
+ * cleanup removes only old versions). `known`: a version above `from` already found to exist.
  */
-async function probeUp(store: ByteStore, from: VersionRef, p: Probe): Promise<VersionRef> {
-  let lo = from;
+async function probeUp(store: ByteStore, from: VersionRef, p: Probe, known: VersionRef = from): Promise<VersionRef> {
+  let lo = known;
   let hi: number | undefined;
   while (hi === undefined) {
     const next = lo.version + Math.max(1, lo.version - from.version);
@@ -204,13 +222,13 @@ async function probeUp(store: ByteStore, from: VersionRef, p: Probe): Promise<Ve
         { where: `${store.url}/${manifestKey(lo.version, lo.scheme)}` },
       );
     }
-    const r = await inSchemes(next, lo.scheme, (v, s) => probeKey(store, v, s, p));
+    const r = await inBothSchemes(next, lo.scheme, (v, s) => probeKey(store, v, s, p));
     if (r) lo = r;
     else hi = next;
   }
   while (hi - lo.version > 1) {
     const mid = Math.floor((lo.version + hi) / 2);
-    const r = await inSchemes(mid, lo.scheme, (v, s) => probeKey(store, v, s, p));
+    const r = await inBothSchemes(mid, lo.scheme, (v, s) => probeKey(store, v, s, p));
     if (r) lo = r;
     else hi = mid;
   }
@@ -221,8 +239,18 @@ export async function latestVersion(store: ByteStore, opts: ReadOptions = {}): P
   const p: Probe = { opts };
   const hint = await readHint(store, opts);
   if (hint !== undefined) {
+    // The hint is usually current: its manifest and the absence of the next version are asked
+    // together, one round trip instead of three (manifest, then the next version in each scheme).
+    const next = inBothSchemes(hint + 1, undefined, (v, s) => probeKey(store, v, s, p));
+    next.catch(() => undefined); // awaited below in either case; never an unhandled rejection
     const at = await inSchemes(hint, undefined, (v, s) => fetchKey(store, v, s, p));
-    if (at) return probeUp(store, at, p);
+    if (at) {
+      const above = await next;
+      return above ? probeUp(store, at, p, above) : at;
+    }
+    // The hinted version is gone (cleaned up since the hint was written): the next one may not be.
+    const above = await next.catch(() => undefined);
+    if (above) return probeUp(store, above, p);
   }
   const listed = await listManifests(store, opts);
   if (listed && listed.length > 0) return listed[listed.length - 1]!;
