@@ -28,6 +28,7 @@ import { createWorkerFetch } from '../workers/fetch-pool.js';
 import { defaultWorkerCount, isNode } from '../workers/spawn.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
 import { ShardIndexCache } from '../zarr/shard-index-cache.js';
+import { PromiseLru } from '../io/promise-lru.js';
 import type { ZarrArray } from '../zarr/index.js';
 import { AtlasCatalog, tableStore, type TableOpener } from './catalog.js';
 import { cloudTableOpener } from './cloud-table.js';
@@ -37,6 +38,7 @@ const COMPANION_CONFIG = 'ragged_atlas.json';
 import type { PointerField } from './pointer-fields.js';
 import { parseSnapshotRecords, type SnapshotRecord } from './snapshot-record.js';
 import { ObsMemo } from '../query/obs-memo.js';
+import { CSC_INDPTRS_KEPT } from '../query/read-csc.js';
 
 export interface AtlasOptions extends HttpStoreOptions, Pick<DecodePoolOptions, 'wasmUrl' | 'workerUrl' | 'variant'> {
   /** Name of the snapshot table; homeobox's default. */
@@ -278,6 +280,8 @@ export class RaggedAtlas {
   readonly #lifetime = new AbortController();
   readonly #indexCache = new ShardIndexCache();
   readonly #arrays = new Map<string, Promise<ZarrArray | undefined>>();
+  /** An explorer's every gene query reads each group's csc/indptr: kept whole when it is one object (read-csc.ts). */
+  readonly #cscIndptrs = new PromiseLru<ArrayLike<number | bigint>>(CSC_INDPTRS_KEPT);
   readonly #obsMemo: ObsMemo;
 
   readonly #readTuning: { maxGap?: number; concurrency?: number };
@@ -397,6 +401,7 @@ export class RaggedAtlas {
       decoder: this.#decoder,
       indexCache: this.#indexCache,
       arrays: this.#arrays,
+      cscIndptrs: this.#cscIndptrs,
       ...this.#readTuning,
       signal: run.signal,
       onRead: (d) => {

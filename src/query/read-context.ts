@@ -9,7 +9,7 @@ import type { AtlasCatalog } from '../atlas/catalog.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
 import { openArray, type ReadProgress, type ZarrArray } from '../zarr/index.js';
 import type { ShardIndexCache } from '../zarr/shard-index-cache.js';
-import { awaitShared } from '../io/promise-lru.js';
+import { awaitShared, type PromiseLru } from '../io/promise-lru.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
 import { effectiveRemap, intersectSorted, unionSorted, wantedRemap } from '../reconstruct/index.js';
 import type { QuerySpec } from './spec.js';
@@ -30,6 +30,8 @@ export interface FieldReadContext {
   indexCache: ShardIndexCache;
   /** Opened arrays by path; shared across queries of one atlas. */
   arrays: Map<string, Promise<ZarrArray | undefined>>;
+  /** Whole csc/indptr arrays read so far (read-csc.ts readCscIndptr); shared across queries of one atlas. */
+  cscIndptrs?: PromiseLru<ArrayLike<number | bigint>>;
   /** Read tuning passed to every zarr read (see AtlasOptions.coalesceGapBytes / concurrency). */
   maxGap?: number;
   concurrency?: number;

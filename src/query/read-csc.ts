@@ -6,6 +6,7 @@ import * as arrow from 'apache-arrow';
 import type { PointerField } from '../atlas/pointer-fields.js';
 import { prefetchShardIndexes, readAll, readRanges, type ReadProgress, type ZarrArray } from '../zarr/index.js';
 import { CorruptDataError } from '../errors.js';
+import { untilAborted } from '../io/abortable.js';
 import { assembleCsrFromCsc, cscColumnRanges, resultType, type CscGroupInput } from '../reconstruct/index.js';
 import type { Matrix } from '../anndata/types.js';
 import { featuresOf, type QuerySpec } from './spec.js';
@@ -129,10 +130,22 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
 }
 
 /**
+ * Whole csc/indptr arrays an atlas keeps (one per group; ~8 bytes per feature, so 64 groups of
+ * 30,000 features hold ~15 MB).
+ */
+export const CSC_INDPTRS_KEPT = 64;
+
+/** Entries up to which a csc/indptr stored as one object is read whole and kept (8 MB as int64). */
+const WHOLE_INDPTR_ENTRIES = 1 << 20;
+
+/**
  * csc/indptr as cscColumnRanges needs it. homeobox writes it with zarr's "auto" partition (shards
  * of ~2 KiB), so reading it whole costs a size probe, an index and a chunk request per ~236
  * features; when few columns are wanted, only their [j, j+2) entries are read (the other entries
- * stay 0 and are never looked at).
+ * stay 0 and are never looked at). Stored as one object (one chunk or one shard, as `add-csc`
+ * writes it), the whole array costs the same one request as a few entries, so it is read whole,
+ * checked, and kept for the atlas's later queries: an explorer's next gene then starts its column
+ * reads at once instead of after a round trip and a decode.
  *
  * A chunk missing from the store reads as zarr's fill value, 0, and neither writer records
  * csc/indptr's sizes. In a cumulative count that is right only for a leading run of empty columns
@@ -141,14 +154,20 @@ export function prefetchCscColumns(ctx: FieldReadContext, field: PointerField, s
  * the whole indptr is read and must count from 0 up to csc/indices' length without decreasing.
  */
 export async function readCscIndptr(ctx: FieldReadContext, indptr: ZarrArray, eff: Int32Array, nnz: number): Promise<ArrayLike<number | bigint>> {
-  let filled = 0;
-  const base = readOpts(ctx, false);
-  const opts = { ...base, onProgress: (p: Readonly<ReadProgress>) => ((filled = p.chunksFilled), base.onProgress(p)) };
+  const { outerGrid, totalElements } = indptr.layout;
+  if (ctx.cscIndptrs && outerGrid.every((n) => n === 1) && totalElements <= WHOLE_INDPTR_ENTRIES) {
+    const kept = ctx.cscIndptrs;
+    const where = `${indptr.store.url}/${indptr.path}`;
+    // Shared by the atlas's queries, so read without this query's signal (promise-lru.ts).
+    const load = () => readWholeIndptr({ ...ctx, signal: undefined }, indptr, nnz);
+    return untilAborted(kept.getOrLoad(where, load), ctx.signal, where);
+  }
   const wanted: number[] = [];
   for (let c = 0; c < eff.length; c++) if (eff[c]! >= 0) wanted.push(c);
   if (wanted.length * 8 <= eff.length) {
-    const got = await readRanges(indptr, { starts: wanted, ends: wanted.map((c) => c + 2) }, opts);
-    if (filled === 0) {
+    const read = countingFills(ctx);
+    const got = await readRanges(indptr, { starts: wanted, ends: wanted.map((c) => c + 2) }, read.opts);
+    if (read.filled() === 0) {
       const out = new Float64Array(eff.length + 1);
       wanted.forEach((c, i) => {
         out[c] = Number(got.data[2 * i]);
@@ -156,11 +175,22 @@ export async function readCscIndptr(ctx: FieldReadContext, indptr: ZarrArray, ef
       });
       return out;
     }
-    filled = 0;
   }
-  const all = (await readAll(indptr, opts)) as ArrayLike<number | bigint>;
-  checkCumulative(all, nnz, filled, `${indptr.store.url}/${indptr.path}`);
+  return readWholeIndptr(ctx, indptr, nnz);
+}
+
+async function readWholeIndptr(ctx: FieldReadContext, indptr: ZarrArray, nnz: number): Promise<ArrayLike<number | bigint>> {
+  const read = countingFills(ctx);
+  const all = (await readAll(indptr, read.opts)) as ArrayLike<number | bigint>;
+  checkCumulative(all, nnz, read.filled(), `${indptr.store.url}/${indptr.path}`);
   return all;
+}
+
+/** Read options (not bulk) that also count the chunks read as fill values: missing from the store. */
+function countingFills(ctx: FieldReadContext) {
+  let filled = 0;
+  const base = readOpts(ctx, false);
+  return { opts: { ...base, onProgress: (p: Readonly<ReadProgress>) => ((filled = p.chunksFilled), base.onProgress(p)) }, filled: () => filled };
 }
 
 /** csc/indptr must run from 0 to `nnz` without decreasing (see readCscIndptr). */

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWriterCodecs } from '../../../src/companion/codecs.js';
 import { writeCscIndptr } from '../../../src/companion/csc.js';
 import { DEFAULT_ZSTD } from '../../../src/companion/zarr-writer/metadata.js';
-import { CorruptDataError } from '../../../src/errors.js';
+import { AbortedError, CorruptDataError } from '../../../src/errors.js';
 import { FsStore } from '../../../src/io/fs-store.js';
+import { PromiseLru } from '../../../src/io/promise-lru.js';
 import { readCscIndptr } from '../../../src/query/read-csc.js';
 import type { FieldReadContext } from '../../../src/query/read-context.js';
 import { openArray, type ZarrArray } from '../../../src/zarr/index.js';
@@ -80,5 +81,64 @@ describe.each([
     const err = await readCscIndptr(ctx, await open(layout), effFor([0, 1]).fill(0), nnz + 1).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptDataError);
     expect(String((err as Error).message)).toMatch(/ends at \d+, but csc\/indices holds/);
+  });
+});
+
+// An atlas keeps a csc/indptr stored as one object (add-csc's layout) whole, for its later queries.
+describe('csc/indptr kept by the atlas', () => {
+  const counting = (store: FsStore) => {
+    let requests = 0;
+    const wrapped = Object.assign(Object.create(store) as FsStore, {
+      get: (...a: Parameters<FsStore['get']>) => (requests++, store.get(...a)),
+      getRange: (...a: Parameters<FsStore['getRange']>) => (requests++, store.getRange(...a)),
+      size: (...a: Parameters<FsStore['size']>) => (requests++, store.size(...a)),
+    });
+    return { store: wrapped, requests: () => requests };
+  };
+
+  it('reads a one-object indptr once: later queries with other columns read nothing', async () => {
+    const s = counting(new FsStore(root));
+    const kept = { ...ctx, cscIndptrs: new PromiseLru<ArrayLike<number | bigint>>(4) };
+    const a = await openArray(s.store, 'chunked/csc/indptr');
+    const first = [leadingEmpty, 2500];
+    expectEntries(await readCscIndptr(kept, a, effFor(first), nnz), first);
+    const after = s.requests();
+    expect(after).toBeGreaterThan(0);
+    const other = [3, leadingEmpty + 7, nFeatures - 1];
+    expectEntries(await readCscIndptr(kept, a, effFor(other), nnz), other);
+    expect(s.requests()).toBe(after);
+    expect(kept.cscIndptrs.size).toBe(1);
+  });
+
+  it('keeps only one-object arrays: the sharded layout is read by entries each time', async () => {
+    const kept = { ...ctx, cscIndptrs: new PromiseLru<ArrayLike<number | bigint>>(4) };
+    const cols = [leadingEmpty, 2500];
+    expectEntries(await readCscIndptr(kept, await open('sharded'), effFor(cols), nnz), cols);
+    expect(kept.cscIndptrs.size).toBe(0);
+  });
+
+  it('does not keep a failed read: the same atlas reads the restored file', async () => {
+    const copy = join(root, 'chunked-kept');
+    await rm(copy, { recursive: true, force: true });
+    await cp(join(root, 'chunked'), copy, { recursive: true });
+    await cp(join(copy, 'csc/indptr/c/0'), join(root, 'c0-saved'));
+    await rm(join(copy, 'csc/indptr/c/0'));
+    const kept = { ...ctx, cscIndptrs: new PromiseLru<ArrayLike<number | bigint>>(4) };
+    const a = await openArray(new FsStore(root), 'chunked-kept/csc/indptr');
+    const cols = [leadingEmpty + 5, 2500];
+    await expect(readCscIndptr(kept, a, effFor(cols), nnz)).rejects.toBeInstanceOf(CorruptDataError);
+    await cp(join(root, 'c0-saved'), join(copy, 'csc/indptr/c/0'));
+    expectEntries(await readCscIndptr(kept, a, effFor(cols), nnz), cols);
+  });
+
+  it('stops a query at its abort while the shared read goes on for the next one', async () => {
+    const kept = { ...ctx, cscIndptrs: new PromiseLru<ArrayLike<number | bigint>>(4) };
+    const a = await openArray(new FsStore(root), 'chunked/csc/indptr');
+    const cols = [leadingEmpty, 2500];
+    const abort = new AbortController();
+    const first = readCscIndptr({ ...kept, signal: abort.signal }, a, effFor(cols), nnz);
+    abort.abort();
+    await expect(first).rejects.toBeInstanceOf(AbortedError);
+    expectEntries(await readCscIndptr(kept, a, effFor(cols), nnz), cols);
   });
 });
