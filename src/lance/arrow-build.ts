@@ -110,8 +110,10 @@ function leafData(type: arrow.DataType, stored: Block, slots: LayerSlots | undef
       for (let i = 0; i <= length; i++) valueOffsets[i] = BigInt(block.offsets[i]! - base);
     } else {
       if (end - base > 0x7fffffff) throw new UnsupportedError('more than 2 GiB of strings in one batch', { feature: 'utf8 > 2GiB', where });
-      valueOffsets = new Int32Array(length + 1);
-      for (let i = 0; i <= length; i++) valueOffsets[i] = block.offsets[i]! - base;
+      // Offsets from 0 (every whole page) below 2^31 are the same bits as Int32: a view, no loop.
+      // The loop ran over every row of a batch in code a fresh page still interprets (~20 ms of
+      // the page thread for 200,000 uids).
+      valueOffsets = base === 0 ? new Int32Array(block.offsets.buffer, block.offsets.byteOffset, length + 1) : rebased(block.offsets, base, length + 1);
     }
     const data = block.data.subarray(base, end);
     const out = arrow.makeData({ type: type as arrow.Utf8, length, ...v, valueOffsets: valueOffsets as Int32Array, data });
@@ -128,6 +130,12 @@ function leafData(type: arrow.DataType, stored: Block, slots: LayerSlots | undef
   if (block.kind !== 'fixed') throw new CorruptDataError(`${type} column decoded to ${block.kind} values`, { where });
   const data = typedValues(type, block.data, length * block.width);
   return arrow.makeData({ type: type as arrow.Int32, length, ...v, data: data as Int32Array });
+}
+
+function rebased(offsets: Uint32Array, base: number, n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = offsets[i]! - base;
+  return out;
 }
 
 /** An all-null array of `type` (children empty or all-null as Arrow requires). */

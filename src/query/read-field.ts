@@ -91,7 +91,7 @@ export async function readField(ctx: FieldReadContext, field: PointerField, rows
     const cscArrays = wanted && nRows > wanted.length ? await cscArraysOf(ctx, groupList, layerNames) : undefined;
     if (shouldUseCsc(nRows, wanted?.length, cscArrays !== undefined)) {
       path = 'csc';
-      layers = await readCsc(ctx, field, groupList, rows, cscArrays!, layerNames, nRows, nCols);
+      layers = await readCsc(ctx, field, groupList, rows, cscArrays!, layerNames, wanted!, nRows, nCols);
     } else {
       path = 'csr';
       layers = await readCsr(ctx, field, groupList, rows, layerNames, nRows, nCols);
