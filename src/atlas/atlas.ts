@@ -17,7 +17,7 @@ import { withInflightDedupe } from '../io/dedupe.js';
 import { withVersionPin } from '../io/version-pin.js';
 import { manyListeners } from '../io/abortable.js';
 import type { ByteStore } from '../io/types.js';
-import { openTable } from '../lance/index.js';
+import { openTable, type NamingScheme } from '../lance/index.js';
 import { connectCloud, type CloudDatabase, type ConnectCloudOptions } from '../rest/client.js';
 import { AtlasQuery, type QueryProgress, type RunOptions } from '../query/atlas-query.js';
 import { AtlasExecutor } from '../query/executor.js';
@@ -144,6 +144,8 @@ interface Source {
   /** Requests and bytes that reached the network so far (tables and zarr). */
   stats(): IoStats;
   snapshots(): Promise<SnapshotRecord[]>;
+  /** The snapshot table's manifest naming scheme, once snapshots() has read it (static tables only). */
+  namingScheme?(): NamingScheme | undefined;
   /** A `lance_db/` store of static tables, or an opener. */
   tables: ByteStore | TableOpener;
   layerDefaults(): Promise<Record<string, string[]>>;
@@ -171,9 +173,11 @@ async function staticSource(location: string | ByteStore, opts: AtlasOptions): P
   // Zarr data elsewhere (the zarrStore option, an http zarr_store_uri) gets the same counting,
   // caching / version pinning and dedupe as the atlas root.
   let elsewhere: (ByteStore & { stats: IoStats }) | undefined;
+  let scheme: NamingScheme | undefined;
   return {
     stats: () => ({ requests: root.stats.requests + (elsewhere?.stats.requests ?? 0), bytes: root.stats.bytes + (elsewhere?.stats.bytes ?? 0) }),
-    snapshots: () => readSnapshots(lanceDb, opts),
+    snapshots: () => readSnapshots(lanceDb, opts, (s) => (scheme = s)),
+    namingScheme: () => scheme,
     tables: lanceDb,
     layerDefaults: () => userLayerDefaults(root, opts.signal),
     zarr: async (record) => {
@@ -240,7 +244,7 @@ async function readCloudSnapshots(db: CloudDatabase, opts: AtlasOptions): Promis
   return parseSnapshotRecords(rows, name);
 }
 
-async function readSnapshots(lanceDb: ByteStore, opts: AtlasOptions): Promise<SnapshotRecord[]> {
+async function readSnapshots(lanceDb: ByteStore, opts: AtlasOptions, onScheme: (s: NamingScheme) => void): Promise<SnapshotRecord[]> {
   const name = opts.versionTable ?? 'atlas_versions';
   const table = await openTable(tableStore(lanceDb, name), { signal: opts.signal }).catch((err) => {
     if (err instanceof NotFoundError) {
@@ -252,6 +256,7 @@ async function readSnapshots(lanceDb: ByteStore, opts: AtlasOptions): Promise<Sn
     }
     throw err;
   });
+  onScheme(table.namingScheme);
   return parseSnapshotRecords(await table.scan({ signal: opts.signal }), name);
 }
 
@@ -349,7 +354,7 @@ export class RaggedAtlas {
       const src = await openSource(location, opts);
       const record = pick(await src.snapshots(), src.where);
       const pageDecoder = await pageDecoderFor(decoder, opts);
-      const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes, pageDecoder }), src.layerDefaults(), src.zarr(record)]);
+      const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes, pageDecoder, namingScheme: src.namingScheme?.() }), src.layerDefaults(), src.zarr(record)]);
       catalog.defaultLayers = defaults;
       return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes ?? DEFAULT_COALESCE_GAP, concurrency: opts.concurrency }, opts.obsMemoBytes ?? DEFAULT_OBS_MEMO_BYTES);
     } catch (err) {

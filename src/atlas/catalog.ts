@@ -7,7 +7,7 @@ import type * as arrow from 'apache-arrow';
 import { CorruptDataError, NotFoundError, QueryError } from '../errors.js';
 import type { ByteStore } from '../io/types.js';
 import { withPrefix } from '../io/prefix.js';
-import { openTable } from '../lance/index.js';
+import { openTable, type NamingScheme } from '../lance/index.js';
 import type { Decompressors } from '../lance/decompressors.js';
 import type { PageDecoder } from '../lance/page-decoder.js';
 import { quoteString } from '../query/predicate/index.js';
@@ -30,6 +30,8 @@ export interface CatalogOptions {
   partBytes?: number;
   /** Where big Lance pages are decoded (the atlas's decode workers); default the reading thread. */
   pageDecoder?: PageDecoder;
+  /** The manifest naming scheme of the snapshot table: the pinned tables' manifests are asked in it first. */
+  namingScheme?: NamingScheme;
 }
 
 export function tableStore(lanceDb: ByteStore, name: string): ByteStore {
@@ -51,10 +53,10 @@ export type TableOpener = (name: string, version: number, signal?: AbortSignal, 
 export const CATALOG_WHOLE_FILE_BYTES = 2 << 20;
 
 /** Tables from static Lance files under a `lance_db/` store. */
-export function lanceTableOpener(lanceDb: ByteStore, opts: Pick<CatalogOptions, 'decompressors' | 'partBytes' | 'pageDecoder'> = {}): TableOpener {
+export function lanceTableOpener(lanceDb: ByteStore, opts: Pick<CatalogOptions, 'decompressors' | 'partBytes' | 'pageDecoder' | 'namingScheme'> = {}): TableOpener {
   const io = opts.partBytes === undefined ? undefined : { partBytes: opts.partBytes };
   return (name, version, signal, hints) =>
-    openTable(tableStore(lanceDb, name), { version, signal, decompressors: opts.decompressors, io, wholeFileBytes: hints?.wholeFileBytes, pageDecoder: opts.pageDecoder });
+    openTable(tableStore(lanceDb, name), { version, signal, decompressors: opts.decompressors, io, wholeFileBytes: hints?.wholeFileBytes, pageDecoder: opts.pageDecoder, namingScheme: opts.namingScheme });
 }
 
 export class AtlasCatalog {

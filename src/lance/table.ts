@@ -16,7 +16,7 @@ import type { IndexMetadataProto, ManifestProto } from './proto/table.js';
 import { scanBatches, scanTable, batchOf, type ScanFragment, type ScanOptions, type TakeOptions } from './scan.js';
 import { arrowSchema, buildFieldTree, type LanceField } from './schema.js';
 import { concatLeaves, type LeafSlots } from './slots.js';
-import { latestVersion, manifestKey, presentVersions, requireVersion, type VersionRef } from './versions.js';
+import { latestVersion, manifestKey, presentVersions, requireVersion, type NamingScheme, type VersionRef } from './versions.js';
 
 export interface OpenTableOptions {
   /** Open this version instead of the latest. */
@@ -31,6 +31,12 @@ export interface OpenTableOptions {
   wholeFileBytes?: number;
   /** Decodes big pages elsewhere, e.g. a decode worker pool (see page-decoder.ts); default: in the reading thread. */
   pageDecoder?: PageDecoder;
+  /**
+   * The manifest naming scheme to try first for `version` (default V2). Tables written by one
+   * LanceDB share it: an atlas passes its snapshot table's, so a V1-named atlas does not pay a
+   * missed V2 request before every pinned manifest.
+   */
+  namingScheme?: NamingScheme;
 }
 
 export interface FragmentInfo {
@@ -52,7 +58,7 @@ export async function openTable(location: ByteStore | string, opts: OpenTableOpt
   const store = await openStore(location);
   const dec = opts.decompressors ?? (await defaultDecompressors());
   const ctx = new TableContext(store, dec, { io: opts.io, tailBytes: opts.tailBytes, wholeFileBytes: opts.wholeFileBytes, pages: opts.pageDecoder });
-  const ref = opts.version !== undefined ? await requireVersion(store, opts.version, { signal: opts.signal }) : await latestVersion(store, { signal: opts.signal });
+  const ref = opts.version !== undefined ? await requireVersion(store, opts.version, { signal: opts.signal }, opts.namingScheme) : await latestVersion(store, { signal: opts.signal });
   return LanceTable.load(ctx, ref, opts.signal);
 }
 
@@ -69,6 +75,11 @@ export class LanceTable {
   readonly #ref: VersionRef;
   readonly #readers: FragmentReader[];
   readonly #indexMeta: IndexMetadataProto[];
+
+  /** How this version's manifest file is named (V1 `{v}.manifest`, V2 `{u64::MAX - v}.manifest`). */
+  get namingScheme(): NamingScheme {
+    return this.#ref.scheme;
+  }
 
   private constructor(ctx: TableContext, ref: VersionRef, manifest: ManifestProto, indexMeta: IndexMetadataProto[]) {
     const where = `${ctx.name} version ${ref.version}`;

@@ -170,10 +170,10 @@ export async function findVersion(store: ByteStore, version: number, opts: ReadO
   return inSchemes(version, prefer, (v, s) => probeKey(store, v, s, p));
 }
 
-/** The manifest of `version` (fetched), or NotFoundError. */
-export async function requireVersion(store: ByteStore, version: number, opts: ReadOptions = {}): Promise<VersionRef> {
+/** The manifest of `version` (fetched), or NotFoundError. `prefer`: the naming scheme tried first (default V2). */
+export async function requireVersion(store: ByteStore, version: number, opts: ReadOptions = {}, prefer?: NamingScheme): Promise<VersionRef> {
   const p: Probe = { opts };
-  const ref = await inSchemes(version, undefined, (v, s) => fetchKey(store, v, s, p));
+  const ref = await inSchemes(version, prefer, (v, s) => fetchKey(store, v, s, p));
   if (!ref) throw new NotFoundError(`table version ${version} does not exist${fallbackNote(store, p)}`, { where: `${store.url}/_versions` });
   return ref;
 }
