@@ -7,7 +7,12 @@ import { AbortedError } from '../errors.js';
 export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, where?: string): Promise<T> {
   if (!signal) return p;
   const fields = where === undefined ? {} : { where };
-  if (signal.aborted) return Promise.reject(new AbortedError('read aborted', fields));
+  if (signal.aborted) {
+    // This waiter gives up before listening; `p` may still fail (a shared request cancelled once
+    // nobody waits), and that failure is no one's to report: never an unhandled rejection.
+    p.catch(() => undefined);
+    return Promise.reject(new AbortedError('read aborted', fields));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new AbortedError('read aborted', fields));
     signal.addEventListener('abort', onAbort, { once: true });

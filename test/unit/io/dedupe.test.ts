@@ -103,3 +103,30 @@ test('a waiter without a signal (a shared cache load) keeps the request alive', 
   reads[0]!.release();
   expect((await kept).length).toBe(4);
 });
+
+test('a read whose signal was aborted before it started leaves no unhandled rejection when its request is cancelled', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    // A store whose request fails once it is cancelled, as fetch does.
+    const inner: ByteStore = {
+      url: 'mem://x',
+      get: (_k, o) => new Promise((_ok, fail) => o?.signal?.addEventListener('abort', () => fail(new Error('cancelled')))),
+      getRange: () => Promise.reject(new Error('unused')),
+      size: () => Promise.resolve(1),
+    };
+    const s = withInflightDedupe(inner);
+    const gone = new AbortController();
+    gone.abort();
+    await expect(s.get('hint', { signal: gone.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const later = new AbortController();
+    const p = s.get('hint', { signal: later.signal });
+    later.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    await new Promise((ok) => setTimeout(ok, 20));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
