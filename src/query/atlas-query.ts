@@ -178,6 +178,7 @@ export class AtlasQuery {
 
   /** Runs a terminal on a signal of its own that follows the caller's (io/abortable.ts followSignal). */
   async #run<T>(options: RunOptions, terminal: (o: RunOptions) => Promise<T>): Promise<T> {
+    this.#refuseIfClosed();
     const { signal, release } = followSignal(options.signal, this.#exec.closed);
     try {
       return await terminal({ ...options, signal });
@@ -189,6 +190,7 @@ export class AtlasQuery {
   }
 
   async *#stream(batchSize: number, options: RunOptions & { readAhead?: number }): AsyncGenerator<AnnData> {
+    this.#refuseIfClosed();
     const { signal, release } = followSignal(options.signal, this.#exec.closed);
     try {
       yield* this.#exec.toBatches(this.#spec, batchSize, { ...options, signal });
@@ -197,6 +199,11 @@ export class AtlasQuery {
     } finally {
       release();
     }
+  }
+
+  /** A query built before its atlas closed and run after: refused like query() on a closed atlas, not "closed while it ran". */
+  #refuseIfClosed(): void {
+    if (this.#exec.closed?.aborted) throw new QueryError('this atlas is closed: check it out again to query it');
   }
 
   /** Whatever a terminal failed with once its atlas closed (an abort, a stopped worker pool) is that. */

@@ -110,6 +110,7 @@ test.each([
 ])('close() with %i decode workers, %i ms into two running queries', async (workers, delay) => {
   const a = await RaggedAtlas.checkoutLatest(server.url, { workers, cache: 'none' });
   const outcome = (e: { _tag?: string; message?: string }) => `${e._tag}: ${e.message}`;
+  const built = a.query().where("cell_type = '1'"); // built now, run after close()
   const matrix = a.query().toAnnData().then((ad) => ad.shape, outcome);
   const stream = (async () => {
     let rows = 0;
@@ -122,6 +123,11 @@ test.each([
   expect([[3400, 32738], closed]).toContainEqual(await matrix);
   expect([3400, closed]).toContain(await stream);
   expect(() => a.query()).toThrow(expect.objectContaining({ _tag: 'Query', message: expect.stringContaining('closed') }));
+  // A query built before close() and run after it never ran: refused the same way, not "closed while it ran".
+  const refused = { _tag: 'Query', message: 'this atlas is closed: check it out again to query it' };
+  await expect(built.count()).rejects.toMatchObject(refused);
+  await expect(built.toAnnData()).rejects.toMatchObject(refused);
+  await expect(built.toBatches()[Symbol.asyncIterator]().next()).rejects.toMatchObject(refused);
   // The catalog reads too: a closed atlas reads nothing more (its fetch workers are gone).
   await expect(a.listDatasets()).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('closed') });
   await expect(a.featureRegistry('gene_expression')).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('closed') });
