@@ -8,7 +8,8 @@ import { absentGroupCode, nonAnnDataForm, type PointerField } from '../atlas/poi
 import { UNSUPPORTED_META, type StructChildren } from '../lance/index.js';
 import type { QueryExecutor, QueryProgress, RunOptions } from './atlas-query.js';
 import { groupCount } from './group-count.js';
-import { annData, lazyObsNames, obsFrame } from './obs-frame.js';
+import { annData, lazyObsNames, obsFrame, type ObsFrame } from './obs-frame.js';
+import { copyTable } from '../arrow/copy.js';
 import { countObs, selectObs, selectObsStream, type ObsTable, type SelectOptions } from './obs-select.js';
 import type { ObsMemo } from './obs-memo.js';
 import { splitRows, unitsOf, type BatchInfo } from './batch-units.js';
@@ -67,7 +68,7 @@ export class AtlasExecutor implements QueryExecutor {
     const select = { columns: this.#metadataColumns(table, spec), signal: opts.signal };
     const rows = await this.#selectRows(table, spec, select, () => selectObs(table, spec, select));
     report(opts, newProgress(), 'obs', { rows: rows.numRows });
-    return rows.select(rows.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n) && n !== '_rowaddr'));
+    return this.#own(rows, rows.select(rows.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n) && n !== '_rowaddr')));
   }
 
   async toAnnData(spec: QuerySpec, opts: RunOptions): Promise<AnnData> {
@@ -154,7 +155,7 @@ export class AtlasExecutor implements QueryExecutor {
     const rows = await this.#selectRows(table, spec, select, () => selectObs(table, spec, select));
     const progress = newProgress();
     report(opts, progress, 'obs', { rows: rows.numRows });
-    const shared = obsFrame(rows, pointers);
+    const shared = this.#frame(rows, pointers);
     const results = await Promise.all(fields.map((f) => readField({ ...this.readContext(opts, progress), sortIndices: opts.sortIndices ?? true }, f, rows, spec)));
     // Modalities in the obs schema's field order, whichever read finished first (it is the .h5mu mod-order).
     const mod: Record<string, AnnData> = {};
@@ -165,7 +166,7 @@ export class AtlasExecutor implements QueryExecutor {
       const mask = new Uint8Array(rows.numRows);
       for (const i of res.present) mask[i] = 1;
       present[f.name] = mask;
-      const frame = obsFrame(rows, pointers, res.present);
+      const frame = this.#frame(rows, pointers, res.present);
       const { [res.xLayer]: X, ...layers } = res.layers;
       mod[f.name] = annData(frame, { var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] });
     });
@@ -177,13 +178,13 @@ export class AtlasExecutor implements QueryExecutor {
   async #assemble(rows: arrow.Table, field: PointerField | undefined, spec: QuerySpec, opts: RunOptions, progress: QueryProgress, sortIndices = true, ctx = this.readContext(opts, progress)): Promise<AnnData> {
     const pointers = this.catalog.pointerFields(spec.obsTable);
     if (!field) {
-      const frame = obsFrame(rows, pointers);
+      const frame = this.#frame(rows, pointers);
       const empty = new (await import('apache-arrow')).Table();
       return annData(frame, { var: empty, varNames: [], X: null, layers: {}, shape: [rows.numRows, 0] });
     }
     const res = await readField({ ...ctx, sortIndices: opts.sortIndices ?? sortIndices }, field, rows, spec);
     report(opts, progress, 'assemble', {});
-    const frame = obsFrame(rows, pointers, res.present);
+    const frame = this.#frame(rows, pointers, res.present);
     const { [res.xLayer]: X, ...layers } = res.layers;
     return annData(frame, { var: res.var, varNames: res.varNames, X: X ?? null, layers, shape: [res.present.length, res.joined.length] });
   }
@@ -208,6 +209,20 @@ export class AtlasExecutor implements QueryExecutor {
       const whole = await table.take(BigUint64Array.from(addr as Iterable<bigint>), { columns: [field.name], signal });
       return whole.getChild(field.name)!;
     };
+  }
+
+  /** obsFrame, with its obs the caller's own (see #own). */
+  #frame(rows: arrow.Table, pointers: PointerField[], keep?: Uint32Array): ObsFrame {
+    const frame = obsFrame(rows, pointers, keep);
+    return { ...frame, obs: this.#own(rows, frame.obs) };
+  }
+
+  /**
+   * `result` (columns of `rows`) as the caller's own: a copy when `rows` is kept in the memo, so
+   * that writing into a result never changes what a later query returns (~2 ms per 200,000 uids).
+   */
+  #own(rows: arrow.Table, result: arrow.Table): arrow.Table {
+    return this.obsMemo?.kept(rows) ? copyTable(result) : result;
   }
 
   /** The rows `select` chooses: from the memo when an earlier query of this checkout chose them. */

@@ -8,6 +8,8 @@ import type * as arrow from 'apache-arrow';
 
 export class ObsMemo {
   readonly #entries = new Map<string, { table: arrow.Table; bytes: number }>();
+  /** Every table ever kept, evicted or not: results built on one share its buffers with other results. */
+  readonly #kept = new WeakSet<arrow.Table>();
   #bytes = 0;
 
   constructor(readonly budgetBytes: number) {}
@@ -20,19 +22,27 @@ export class ObsMemo {
     return e.table;
   }
 
-  set(key: string, table: arrow.Table): void {
+  /** Keeps `table` under `key`; false when it alone is over the budget (then it is not kept). */
+  set(key: string, table: arrow.Table): boolean {
     const bytes = tableBytes(table);
-    if (bytes > this.budgetBytes) return;
+    if (bytes > this.budgetBytes) return false;
     const old = this.#entries.get(key);
     if (old) this.#bytes -= old.bytes;
     this.#entries.delete(key);
     this.#entries.set(key, { table, bytes });
+    this.#kept.add(table);
     this.#bytes += bytes;
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.budgetBytes) break;
       this.#entries.delete(k);
       this.#bytes -= e.bytes;
     }
+    return true;
+  }
+
+  /** Whether `table` was kept here (then callers get copies of it, never the buffers themselves). */
+  kept(table: arrow.Table): boolean {
+    return this.#kept.has(table);
   }
 
   get bytes(): number {
