@@ -204,3 +204,11 @@ function pointAt(text: string, pos: number): string {
   const start = Math.max(0, pos - 20);
   return `…${text.slice(start, pos)}⟦${text.slice(pos, pos + 1) || 'end'}⟧${text.slice(pos + 1, pos + 20)}…`;
 }
+
+/** A value as an argument error shows it: its type and, for primitives, the value (`string "1"`, `number NaN`). */
+export function describeArgument(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
+  return Array.isArray(v) ? 'an array' : typeof v;
+}

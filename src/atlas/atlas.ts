@@ -7,7 +7,7 @@
 // src/lance), or a LanceDB Cloud database (`{cloud: {db: 'db://…'}, zarr}`, read through
 // src/rest by cloud-table.ts, with queries evaluated by the service). The zarr side is the same.
 import type * as arrow from 'apache-arrow';
-import { AbortedError, CorruptDataError, NotFoundError, QueryError, UnsupportedError } from '../errors.js';
+import { AbortedError, CorruptDataError, NotFoundError, QueryError, UnsupportedError, describeArgument } from '../errors.js';
 import { HttpStore, type HttpStoreOptions } from '../io/http.js';
 import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/cache.js';
 import { openStore } from '../io/open.js';
@@ -328,6 +328,10 @@ export class RaggedAtlas {
 
   /** The atlas as it was at snapshot `version`: every table pinned to its recorded Lance version. */
   static async checkout(location: AtlasLocation, version: number, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
+    // Before anything is read: a version from a URL parameter ('1') would otherwise read as missing.
+    if (!Number.isSafeInteger(version) || version < 0) {
+      throw new QueryError(`a snapshot version is a non-negative integer, got ${describeArgument(version)}`);
+    }
     return RaggedAtlas.#checkout(location, opts, (records, where) => {
       const record = unambiguous(records.filter((r) => r.version === version), where);
       if (!record) throw new NotFoundError(`snapshot v${version} does not exist (versions: ${records.map((r) => r.version).join(', ') || 'none'})`, { where });

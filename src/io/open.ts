@@ -10,6 +10,13 @@ import { HttpStore, type HttpStoreOptions } from './http.js';
 export async function openStore(location: string | URL | ByteStore, options: HttpStoreOptions = {}): Promise<ByteStore> {
   if (typeof location === 'object' && 'getRange' in location) return location;
   const s = String(location);
+  // An empty location would open the current directory (Node) or the page itself (browsers).
+  if (!s.trim()) throw new InvalidInputError('an atlas location is needed (a URL or, in Node, a local path); got an empty string', { where: s });
+  // Another scheme (s3://, gs://, ftp://) is no local path: name it instead of looking for a folder called "ftp:".
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
+  if (scheme && scheme !== 'http' && scheme !== 'https' && scheme !== 'file') {
+    throw new InvalidInputError(`"${scheme}://" locations are not read directly: give the http(s) URL the files are served at (for S3 or GCS, the bucket's https endpoint)`, { where: s });
+  }
   if (/^https?:\/\//i.test(s)) return new HttpStore(s, options);
   const page = (globalThis as { location?: { href?: string } }).location?.href;
   if (page && !/^file:\/\//i.test(s)) {

@@ -2,7 +2,7 @@
 // Unlike homeobox, every builder method returns a new query (the receiver is unchanged), so a base
 // query can be reused and forked safely. Terminals run the query through an executor.
 import type { Table } from 'apache-arrow';
-import { AbortedError, QueryError } from '../errors.js';
+import { AbortedError, QueryError, describeArgument } from '../errors.js';
 import { followSignal } from '../io/abortable.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { DistanceMetric, FeatureJoin, QuerySpec } from './spec.js';
@@ -109,6 +109,7 @@ export class AtlasQuery {
    */
   features(uids: string[], featureSpace: string): AtlasQuery {
     if (!Array.isArray(uids) || !uids.length) throw new QueryError('features() needs a non-empty list of feature uids');
+    checkNames(uids, 'features() takes feature uids as strings');
     if (typeof featureSpace !== 'string' || !featureSpace) throw new QueryError('features() needs a feature space name');
     return this.#with({ features: { ...this.#spec.features, [featureSpace]: [...uids] } });
   }
@@ -120,17 +121,22 @@ export class AtlasQuery {
 
   /** Layers to read for a feature space; the first becomes X. Default: the space's required layers. */
   layers(featureSpace: string, names: string[]): AtlasQuery {
-    if (!names.length) throw new QueryError('layers() needs at least one layer name');
+    if (typeof featureSpace !== 'string' || !featureSpace) throw new QueryError('layers() needs a feature space name');
+    // A bare string would be read as a list of one-letter layer names.
+    if (!Array.isArray(names) || !names.length) throw new QueryError('layers() needs a list of at least one layer name');
+    checkNames(names, 'layers() takes layer names as strings');
     return this.#with({ layers: { ...this.#spec.layers, [featureSpace]: [...names] } });
   }
 
   /** Restricts reconstruction to pointer fields in these feature spaces. */
   featureSpaces(...spaces: string[]): AtlasQuery {
+    checkNames(spaces, 'featureSpaces() takes feature space names as strings');
     return this.#with({ featureSpaces: spaces });
   }
 
   /** Restricts reconstruction to these pointer columns. */
   selectFields(...fields: string[]): AtlasQuery {
+    checkNames(fields, 'selectFields() takes pointer column names as strings');
     return this.#with({ fields });
   }
 
@@ -210,6 +216,11 @@ export class AtlasQuery {
   #closedError(err: unknown): unknown {
     return this.#exec.closed?.aborted ? new AbortedError('the atlas was closed while this query ran', {}, { cause: err }) : err;
   }
+}
+
+function checkNames(names: unknown[], message: string): void {
+  const bad = names.findIndex((n) => typeof n !== 'string');
+  if (bad >= 0) throw new QueryError(`${message}; item ${bad} is ${describeArgument(names[bad])}`);
 }
 
 function checkCount(n: number, what: string): void {

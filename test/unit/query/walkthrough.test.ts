@@ -409,6 +409,20 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     }
   });
 
+  it('arguments of the wrong kind are a QueryError naming them, before anything is read', async () => {
+    const query = { _tag: 'Query' };
+    expect(() => v1.query().layers('gene_expression', 'counts' as unknown as string[])).toThrow(expect.objectContaining({ ...query, message: expect.stringContaining('a list of at least one layer name') }));
+    expect(() => v1.query().layers('gene_expression', ['counts', 3 as unknown as string])).toThrow(expect.objectContaining({ ...query, message: expect.stringContaining('item 1 is number 3') }));
+    expect(() => v1.query().features([1, 2] as unknown as string[], 'gene_expression')).toThrow(expect.objectContaining({ ...query, message: expect.stringContaining('item 0 is number 1') }));
+    expect(() => v1.query().featureSpaces(['gene_expression'] as unknown as string)).toThrow(expect.objectContaining(query));
+    expect(() => v1.query().selectFields(null as unknown as string)).toThrow(expect.objectContaining({ ...query, message: expect.stringContaining('item 0 is null') }));
+    for (const bad of ['1', 1.5, -1, Number.NaN]) {
+      await expect(RaggedAtlas.checkout(url, bad as number)).rejects.toMatchObject({ ...query, message: expect.stringContaining('a snapshot version is a non-negative integer') });
+    }
+    await expect(RaggedAtlas.listVersions('')).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('empty string') });
+    await expect(RaggedAtlas.listVersions('ftp://example.org/atlas')).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('"ftp://" locations are not read directly') });
+  });
+
   it('many queries at once on one checkout hang no more listeners on a shared signal than Node allows', async () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
