@@ -29,6 +29,8 @@ import { inV } from './in-list.js';
 import { likeV } from './like.js';
 import { and2, asBool, broadcastTo, isV, notV, or2 } from './logic.js';
 import { parsePredicate } from './parser.js';
+import { toSql } from './to-sql.js';
+import { QueryError } from '../../errors.js';
 import { constBig, constV, dictStrings, gather, isValid, N, stringsVector, T, type BoolV, type V } from './vectors.js';
 
 /** DataFusion's PRE_SELECTION_THRESHOLD for AND. */
@@ -205,12 +207,27 @@ export function evaluateTriState(pred: string | Expr | BoundPredicate, data: Tab
   for (const batch of batches) {
     const n = batch.numRows;
     if (n === 0) continue;
-    const r = asBool(new BatchEvaluator(batch, data.schema.fields).eval(bp.bound), n);
+    let r: BoolV;
+    try {
+      r = asBool(new BatchEvaluator(batch, data.schema.fields).eval(bp.bound), n);
+    } catch (err) {
+      throw namingPredicate(err, bp);
+    }
     if (r.n === 1) out.fill(r.v[0]!, at, at + n);
     else out.set(r.v, at);
     at += n;
   }
   return out;
+}
+
+/**
+ * A value that fails at run time (a bad cast, division by zero) names no position in the text, as
+ * binding errors do: the error names the predicate instead (`where`), so a query with several
+ * where() calls says which one.
+ */
+function namingPredicate(err: unknown, bp: BoundPredicate): unknown {
+  if (!(err instanceof QueryError) || err.where !== undefined) return err;
+  return new QueryError(err.detail, { ...err.fields, where: `where(${toSql(bp.expr)})` }, { cause: err });
 }
 
 /**

@@ -85,3 +85,18 @@ test('toSql re-serialises every corpus predicate to SQL LanceDB reads the same w
     expectSame(`${sql} → ${again}`, ours(again, oracle.table as unknown as TableLike), want);
   }
 });
+
+test('a value that fails at run time names the predicate it failed in (no text position to give)', () => {
+  const table = oracle.table as unknown as TableLike;
+  for (const sql of ['n_genes / 0 > 1', "CAST(cell_type AS INT) > 0"]) {
+    let err: unknown;
+    try {
+      evaluatePredicate(sql, table);
+    } catch (e) {
+      err = e;
+    }
+    expect(isRaggedAtlasError(err, 'Query'), sql).toBe(true);
+    expect((err as { where?: string }).where, sql).toMatch(/^where\(.+\)$/);
+    expect((err as Error).message, sql).toContain(`(at ${(err as { where: string }).where})`);
+  }
+});
