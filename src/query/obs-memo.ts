@@ -22,10 +22,9 @@ export class ObsMemo {
     return e.table;
   }
 
-  /** Keeps `table` under `key`; false when it alone is over the budget (then it is not kept). */
-  set(key: string, table: arrow.Table): boolean {
+  set(key: string, table: arrow.Table): void {
     const bytes = tableBytes(table);
-    if (bytes > this.budgetBytes) return false;
+    if (bytes > this.budgetBytes) return;
     const old = this.#entries.get(key);
     if (old) this.#bytes -= old.bytes;
     this.#entries.delete(key);
@@ -37,7 +36,6 @@ export class ObsMemo {
       this.#entries.delete(k);
       this.#bytes -= e.bytes;
     }
-    return true;
   }
 
   /** Whether `table` was kept here (then callers get copies of it, never the buffers themselves). */
