@@ -88,8 +88,10 @@ and <atlas>/zarr_store.
 
 Ingests one dataset (h5ad, 10x directory, AnnData-Zarr directory or .zarr.zip) into a new zarr
 group and appends its dataset, registry, layout and obs rows. Input is read and written in row
-batches (bounded memory). Nothing is visible until the final obs append: on failure the new
-zarr group is removed and the atlas is unchanged.
+batches (bounded memory). Inputs are checked before anything is written, and nothing is visible
+to queries until the final obs append: on a failure the new zarr group and dataset rows are
+removed. New registry rows a failed append leaves behind show in \`validate\` as unindexed and
+are numbered by the next \`optimize\`, as any new feature is.
 
 Re-running an ingest with the same --name over byte-identical input files is REFUSED (the
 sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to ingest anyway.

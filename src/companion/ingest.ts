@@ -304,6 +304,9 @@ async function planModality(
   const ref = layers[0]!;
   const refDs = datasets[0]!;
   const [nRows, nVar] = ref.source.shape;
+  // A layout without rows makes every query over the atlas fail (its remap cannot be read): refused
+  // here, before anything is written, rather than stored.
+  if (nVar === 0) throw new InvalidInputError(`the matrix has no features (${nRows} x 0): nothing to store in feature space '${spec.featureSpace}'`, { where: `${ref.file}: ${ref.matrix}` });
   const obsNames = refDs.obsNames;
   const varInfo = varOf(refDs, ref.matrix);
   layers.forEach((l, i) => {

@@ -82,10 +82,23 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
     if (m.dim !== e.dim || m.values.length !== n * e.dim) {
       throw new InvalidInputError(`obsm '${e.name}' has ${m.dim} dimensions, the obs schema declares ${e.dim}`, { where: `${input.source}: obsm/${e.name}` });
     }
+    const nan = firstNaN(m.values);
+    if (nan >= 0) {
+      // LanceDB refuses NaN in a vector column when the rows are appended, after the registry and
+      // layouts were written: refused here, before anything is.
+      throw new InvalidInputError(`obsm '${e.name}' holds NaN (cell ${Math.floor(nan / e.dim)}, dimension ${nan % e.dim}); LanceDB stores no NaN in a vector column`, {
+        where: `${input.source}: obsm/${e.name}`,
+      });
+    }
     columns.set(e.name, fixedSizeListData(embeddingType(e.dim), m.values));
   }
   const dropped = source.filter((c) => c.name !== INDEX_COLUMN && !schemaNames.has(obsMap[c.name] ?? c.name)).map((c) => c.name);
   return { columns, dropped, nullFilled };
+}
+
+function firstNaN(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) return i;
+  return -1;
 }
 
 /** The schema's Arrow type of one column (so null columns match it exactly). */

@@ -223,6 +223,8 @@ async function validateLayouts(atlas: Atlas, datasets: Record<string, unknown>[]
       const nLocal = await localFeatureCount(atlas.zarrDir, zg, spec);
       const p = `_feature_layouts '${lid}'`;
       if (nLocal !== undefined && rows.length !== nLocal) errors.push(`${p}: _feature_layouts has ${rows.length} rows but expected ${nLocal} features`);
+      // A dataset with no features at all (ingest now refuses one): no query over it can map its columns.
+      else if (rows.length === 0) errors.push(`${p}: no rows (dataset ${String(d?.dataset_uid)} has no features); queries over the atlas fail on it`);
       if (rows.length === 0) continue;
       const nullUid = rows.filter((r) => r.feature_uid === null).length;
       if (nullUid) errors.push(`${p}: feature_uid has ${nullUid} null(s)`);

@@ -43,26 +43,53 @@ const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])
 
 /** The HDF5 signature sits at 0 or, after a user block, at 512, 1024, 2048, … */
 export async function isHdf5(file: string): Promise<boolean> {
+  return (await hdf5Superblock(file)) !== undefined;
+}
+
+/**
+ * Where the superblock starts and the file size it records (base address + end-of-file address,
+ * HDF5 file format spec §II.A), or undefined without an HDF5 signature. `recorded` is undefined
+ * for a superblock version or offset size this does not know.
+ */
+async function hdf5Superblock(file: string): Promise<{ at: number; size: number; recorded?: number } | undefined> {
   const fh = await openFile(file, 'r');
   try {
     const size = (await fh.stat()).size;
-    const buf = Buffer.alloc(8);
+    const buf = Buffer.alloc(64);
     for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
-      await fh.read(buf, 0, 8, off);
-      if (buf.equals(HDF5_MAGIC)) return true;
+      await fh.read(buf, 0, 64, off);
+      if (buf.subarray(0, 8).equals(HDF5_MAGIC)) return { at: off, size, recorded: recordedSize(buf) };
       if (off > (1 << 24)) break;
     }
-    return false;
+    return undefined;
   } finally {
     await fh.close();
   }
+}
+
+function recordedSize(sb: Buffer): number | undefined {
+  const version = sb[8]!;
+  // Versions 0 and 1: offsets and lengths sizes at 13, 14; base address at 24 (v0) or 28 (v1),
+  // then the free-space, end-of-file and driver addresses. Versions 2 and 3: sizes at 9, 10;
+  // base address at 12, then the superblock extension and end-of-file addresses.
+  const [offsetSize, base] = version <= 1 ? [sb[13]!, version === 0 ? 24 : 28] : version <= 3 ? [sb[9]!, 12] : [0, 0];
+  if (offsetSize !== 8 || base + 3 * 8 > sb.length) return undefined;
+  const baseAddress = sb.readBigUInt64LE(base);
+  const eof = sb.readBigUInt64LE(base + 16);
+  const total = baseAddress + eof;
+  return total <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(total) : undefined;
 }
 
 async function checkHdf5(file: string): Promise<void> {
   const st = await stat(file).catch(() => undefined);
   if (!st) throw new NotFoundError('h5ad file not found', { where: file });
   if (!st.isFile()) throw new InvalidInputError('h5ad path is not a file', { where: file });
-  if (!(await isHdf5(file))) throw new InvalidInputError('not an HDF5 file (no HDF5 signature)', { where: file });
+  const sb = await hdf5Superblock(file);
+  if (!sb) throw new InvalidInputError('not an HDF5 file (no HDF5 signature)', { where: file });
+  // A cut-off copy opens, and then reads as an h5ad with elements missing: say what it is instead.
+  if (sb.recorded !== undefined && sb.size < sb.at + sb.recorded) {
+    throw new InvalidInputError(`truncated HDF5 file: ${sb.size} bytes, but its superblock records ${sb.at + sb.recorded} (an interrupted download or copy?)`, { where: file });
+  }
 }
 
 // HDF5 type classes (H5Tpublic.h).

@@ -8,7 +8,8 @@ import { optimize } from '../../../src/companion/optimize.js';
 import { snapshot } from '../../../src/companion/snapshot.js';
 import { RaggedAtlas } from '../../../src/index.js';
 import { layoutUid, makeStableUid } from '../../../src/companion/uids.js';
-import { tableRows, tableSchema } from './helpers/atlas-read.js';
+import { openDb, tableRows, tableSchema } from './helpers/atlas-read.js';
+import { validateAtlas } from '../../../src/companion/validate.js';
 import { csrSource, memInput, randomCounts } from './helpers/mem-input.js';
 import { refCodecs } from './helpers/ref-codecs.js';
 import { zarritaRead } from './helpers/zarrita.js';
@@ -293,6 +294,44 @@ describe('layers from several matrices', () => {
     const same = memInput({ source: 'other.h5ad', obsNames: ['r0', 'r1'], varNames: ['A', 'B', 'C', 'D'], X: csrSource(counts4.map((r) => r.map(Math.log1p)), { dtype: 'float32' }) });
     await expect(run(same)).resolves.toBeDefined();
     atlas.close();
+  });
+});
+
+describe('inputs refused before anything is written', () => {
+  // Both used to get as far as the Lance writes: a 0-feature dataset was stored with a layout no
+  // query could read (every whole-atlas query then failed), and a NaN in an embedding failed in
+  // LanceDB after the registry rows were committed.
+  const tables = async (root: string) => Object.fromEntries(await Promise.all(['_feature_layouts', 'gene_expression_registry', 'datasets', 'cells'].map(async (t) => [t, (await tableRows(root, t)).length])));
+
+  it('a matrix with no features, and an embedding holding NaN, are InvalidInputErrors that leave the atlas as it was', async () => {
+    const root = join(dir, 'refused');
+    const atlas = await Atlas.create(root, { obs: { columns: [{ name: 'barcode', type: 'string', nullable: false }], embeddings: [{ name: 'X_umap', dim: 2 }] } });
+    const ok = memInput({ source: 'ok.h5ad', obsNames: ['a', 'b'], varNames: ['G1', 'G2'], X: csrSource([[1, 0], [0, 2]]), obsm: { X_umap: { dim: 2, values: Float32Array.from([0, 1, 2, 3]) } } });
+    await ingest(atlas, { modalities: [{ field: 'gene_expression', input: ok }], obsMap: { _index: 'barcode' }, codecs: refCodecs });
+    const before = await tables(root);
+    const zarrBefore = (await readdir(join(root, 'zarr_store'))).sort();
+
+    const noGenes = memInput({ source: 'zero-genes.h5ad', obsNames: ['c', 'd'], varNames: [], X: csrSource([[], []]) });
+    await expect(ingest(atlas, { modalities: [{ field: 'gene_expression', input: noGenes }], obsMap: { _index: 'barcode' }, codecs: refCodecs })).rejects.toMatchObject({
+      _tag: 'InvalidInput',
+      message: expect.stringContaining('the matrix has no features (2 x 0)'),
+    });
+    const nan = memInput({ source: 'umap-nan.h5ad', obsNames: ['e', 'f'], varNames: ['G1', 'G3'], X: csrSource([[1, 1], [2, 0]]), obsm: { X_umap: { dim: 2, values: Float32Array.from([0, 1, Number.NaN, 3]) } } });
+    await expect(ingest(atlas, { modalities: [{ field: 'gene_expression', input: nan }], obsMap: { _index: 'barcode' }, codecs: refCodecs })).rejects.toMatchObject({
+      _tag: 'InvalidInput',
+      message: expect.stringContaining("obsm 'X_umap' holds NaN (cell 1, dimension 0)"),
+    });
+    expect(await tables(root)).toEqual(before);
+    expect((await readdir(join(root, 'zarr_store'))).sort()).toEqual(zarrBefore);
+    atlas.close();
+
+    // An atlas that holds such a dataset anyway (written before, or by another tool): validate names it.
+    const [dataset] = await tableRows(root, 'datasets');
+    await (await (await openDb(root)).openTable('_feature_layouts')).delete(`layout_uid = '${String(dataset!.layout_uid)}'`);
+    const reopened = await Atlas.open(root);
+    const report = await validateAtlas(reopened);
+    reopened.close();
+    expect(report.errors).toContainEqual(expect.stringContaining(`_feature_layouts '${String(dataset!.layout_uid)}': no rows (dataset ${String(dataset!.dataset_uid)} has no features)`));
   });
 });
 

@@ -98,6 +98,17 @@ variant('shape', lambda f: f['X'].attrs.__setitem__('shape', np.array([5, 3])))
     await expectError(openInput(join(tmp.dir, 'nope.h5ad')), 'NotFound', /nope\.h5ad$/);
     await expectError(openInput(join(tmp.dir, 'text.h5ad')), 'InvalidInput', /text\.h5ad$/, /unrecognised input/);
   });
+
+  it('a cut-off copy is named truncated (from the superblock\u2019s end-of-file address), not an h5ad with elements missing', async () => {
+    const whole = readFileSync(f('ok'));
+    for (const keep of [whole.length - 1, Math.floor(whole.length / 2), 100]) {
+      const cut = join(tmp.dir, `cut-${keep}.h5ad`);
+      writeFileSync(cut, whole.subarray(0, keep));
+      await expectError(openH5ad(cut), 'InvalidInput', new RegExp(`cut-${keep}\\.h5ad$`), new RegExp(`truncated HDF5 file: ${keep} bytes, but its superblock records ${whole.length}`));
+    }
+    // A real h5ad written by anndata (superblock version 0 or 2/3, as h5py chooses) still opens.
+    await expect(openH5ad(f('ok'))).resolves.toBeDefined();
+  });
 });
 
 describe('malformed 10x / MatrixMarket', () => {
