@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { join, resolve, sep } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 
 /** The dotfiles a zarr v2 store is made of (served; no other dotfile is). */
 const ZARR_V2_METADATA = new Set(['.zarray', '.zgroup', '.zattrs', '.zmetadata']);
@@ -50,7 +51,10 @@ const MIME: Record<string, string> = {
 };
 
 export async function serveDirectory(root: string, options: ServeOptions = {}): Promise<RunningServer> {
-  const realRoot = await realpath(resolve(root));
+  const realRoot = await realpath(resolve(root)).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new NotFoundError('no directory to serve', { where: resolve(root) }, { cause: err }) : err;
+  });
+  if (!(await stat(realRoot)).isDirectory()) throw new InvalidInputError('serve takes a directory (an atlas root), not a file', { where: realRoot });
   // http2's compatibility request/response carry the same members handle() uses.
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(realRoot, req, res, options).catch((err) => {

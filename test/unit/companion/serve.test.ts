@@ -46,6 +46,17 @@ afterAll(async () => {
 });
 
 describe('serve', () => {
+  it('a missing root is a NotFoundError and a file an InvalidInputError, each naming the path', async () => {
+    await expect(serveDirectory(join(tmpdir(), 'ra-serve-no-such-dir'))).rejects.toMatchObject({ _tag: 'NotFound', where: join(tmpdir(), 'ra-serve-no-such-dir') });
+    const file = join(tmpdir(), `ra-serve-file-${process.pid}`);
+    await writeFile(file, 'x');
+    try {
+      await expect(serveDirectory(file)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('not a file') });
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
   it('binds 127.0.0.1 by default', () => {
     expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
