@@ -138,6 +138,20 @@ export async function array(ctx: FieldReadContext, path: string, required: boole
 }
 
 /**
+ * Layer `layer` of a zarr group (`dir`: 'csr/layers' or 'layers'). Datasets may store different
+ * layers, so a missing one is named as a layer of that group, not as a bare missing array.
+ */
+export async function layerArray(ctx: FieldReadContext, zarrGroup: string, dir: string, layer: string): Promise<ZarrArray> {
+  const a = await array(ctx, `${zarrGroup}/${dir}/${layer}`, false);
+  if (a) return a;
+  throw new NotFoundError(`zarr group ${zarrGroup} has no layer '${layer}': datasets may store different layers; ask layers() for ones every dataset of the query has`, {
+    where: `${ctx.zarr.url}/${zarrGroup}/${dir}/${layer}`,
+    layer,
+    zarrGroup,
+  });
+}
+
+/**
  * Zarr read options of a query. Matrix chunks (`bulk`) are requested at low priority: the reads
  * that gate them (obs pages, zarr.json, shard indexes, csc/indptr) then go first on a browser's
  * six connections instead of queueing behind megabytes of chunks (10-gene query: obs pages

@@ -13,7 +13,7 @@ import { assembleCsr, placeGroupRows, type CsrMatrix, resultType, scatterDense, 
 import type { Matrix } from '../anndata/types.js';
 import { featuresOf, type QuerySpec } from './spec.js';
 import { stringCodes } from '../arrow/columns.js';
-import { array, child, emptyLayerDtype, joinFor, layersOf, nums, pointerWith, readOpts, type FieldReadContext, type Group } from './read-context.js';
+import { array, child, emptyLayerDtype, joinFor, layerArray, layersOf, nums, pointerWith, readOpts, type FieldReadContext, type Group } from './read-context.js';
 import { cscArraysOf, readCsc } from './read-csc.js';
 import { varFor } from './var-table.js';
 
@@ -107,7 +107,7 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
   const end = child(ptr, 'end');
   // Every group's arrays first: the output dtype of a layer is the widest over the groups.
   const opened = await Promise.all(
-    groups.map((g) => Promise.all([`${g.zarrGroup}/csr/indices`, ...layerNames.map((l) => `${g.zarrGroup}/csr/layers/${l}`)].map((p) => array(ctx, p, true).then((a) => a!)))),
+    groups.map((g) => Promise.all([array(ctx, `${g.zarrGroup}/csr/indices`, true).then((a) => a!), ...layerNames.map((l) => layerArray(ctx, g.zarrGroup, 'csr/layers', l))])),
   );
   const layers = Object.fromEntries(layerNames.map((l, k) => [l, opened.length ? resultType(opened.map((o) => o[k + 1]!.dataType)) : emptyLayerDtype(field, l)]));
   const rangesOf = (g: Group) => ({ starts: nums(start, g.rowsInInput, 'start'), ends: nums(end, g.rowsInInput, 'end') });
@@ -157,7 +157,7 @@ async function readDense(ctx: FieldReadContext, field: PointerField, groups: Gro
   for (const l of layerNames) {
     const parts = await Promise.all(
       groups.map(async (g) => {
-        const a = (await array(ctx, `${g.zarrGroup}/layers/${l}`, true))!;
+        const a = await layerArray(ctx, g.zarrGroup, 'layers', l);
         if (a.shape.length !== 2 || a.shape[1] !== g.remap!.length) {
           throw new QueryError(`${g.zarrGroup}/layers/${l} has shape [${a.shape}] but its layout has ${g.remap!.length} features`);
         }

@@ -151,8 +151,12 @@ describe('walkthrough over HTTP', () => {
     // pbmc3k: the 10x counts. pbmc68k: the zarr.zip counts layer (same cells and genes as raw/X).
     expect(expectSameCells(ad, X, p3k, p3k.obsNames, p3k.varNames, barcodes, symbols)).toBe(2700);
     expect(expectSameCells(ad, X, counts68k, raw68k.obsNames, raw68k.varNames, barcodes, symbols)).toBe(700);
-    // log_normalized exists only in pbmc68k's group: asking for it over pbmc3k's cells is an error naming the array.
-    await expect(v1.query().layers('gene_expression', ['log_normalized']).toAnnData()).rejects.toMatchObject({ _tag: 'NotFound' });
+    // log_normalized exists only in pbmc68k's group: asking for it over pbmc3k's cells is an error naming the layer and group.
+    await expect(v1.query().layers('gene_expression', ['log_normalized']).toAnnData()).rejects.toMatchObject({
+      _tag: 'NotFound',
+      message: expect.stringMatching(/^zarr group \w+ has no layer 'log_normalized': datasets may store different layers/),
+      fields: expect.objectContaining({ layer: 'log_normalized', where: expect.stringMatching(/\/csr\/layers\/log_normalized$/) }),
+    });
     const ds68k = [...(await v1.listDatasets())].find((d) => (d as { dataset_name: string }).dataset_name === 'pbmc68k_reduced') as { dataset_uid: string };
     const ad68 = await v1.query().where(`dataset_uid = '${ds68k.dataset_uid}'`).select(['uid', 'barcode']).layers('gene_expression', ['log_normalized', 'counts']).toAnnData();
     const logn = ad68.X as CsrMatrix;
