@@ -44,9 +44,6 @@ export function withInflightDedupe(inner: ByteStore): ByteStore {
         throw err;
       },
     );
-    // Waiters listen to promises derived from this one; when the last of them gives up, the
-    // request is cancelled and this one fails with nobody listening to it.
-    entry.p.catch(() => undefined);
     inflight.set(id, entry);
     return entry;
   };
