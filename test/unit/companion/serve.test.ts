@@ -153,6 +153,30 @@ describe('serve', () => {
     expect((await get('/zarr_store/g/c/0')).status).toBe(200); // and the server is still up
   });
 
+  it('paces small answers (read in one call) like streamed ones, and closes their files', async () => {
+    await writeFile(join(dir, 'atlas', 'small.bin'), Buffer.alloc(200_000, 7));
+    const paced = await serveDirectory(join(dir, 'atlas'), { bytesPerSecond: 1e6 });
+    try {
+      // Descriptors of files under the served root (the fetches' own sockets are not counted).
+      const { readdir, readlink } = await import('node:fs/promises');
+      const fds = async () => {
+        const links = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+        return links.filter((l) => l.startsWith(dir)).length;
+      };
+      const t0 = performance.now();
+      const res = await fetch(`${paced.url}/small.bin`, { headers: { Range: 'bytes=0-99999' } });
+      const got = new Uint8Array(await res.arrayBuffer());
+      expect(res.status).toBe(206);
+      expect(got.length).toBe(100_000);
+      expect(got.every((b) => b === 7)).toBe(true);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(95); // 100 KB at 1 MB/s
+      await Promise.all(Array.from({ length: 30 }, () => fetch(`${paced.url}/zarr_store/g/c/0`).then((r) => r.arrayBuffer())));
+      expect(await fds()).toBe(0);
+    } finally {
+      await paced.close();
+    }
+  });
+
   it('answers CORS preflight', async () => {
     const r = await get('/zarr_store/g/c/0', { Origin: 'http://x.test', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'range' }, 'OPTIONS');
     expect(r.status).toBe(204);
