@@ -12,6 +12,7 @@ import h5wasm from 'h5wasm/node';
 import type { Dataset, Group, Metadata } from 'h5wasm/node';
 import { InvalidInputError, NotFoundError, UnsupportedError } from '../../errors.js';
 import { readAnnData, type AnnDataOptions } from './anndata-elements.js';
+import { innermostHdf5Frame, withHdf5Diagnostics, type Hdf5Outcome } from './hdf5-diagnostics.js';
 import {
   normaliseAttr,
   whereOf,
@@ -92,6 +93,14 @@ async function checkHdf5(file: string): Promise<void> {
   }
 }
 
+/** An InvalidInputError for a call libhdf5 failed, with its innermost error frame as the reason. */
+function damaged(what: string, r: Hdf5Outcome<unknown>, where: string): InvalidInputError {
+  const frame = innermostHdf5Frame(r.diagnostics);
+  const thrown = r.ok ? '' : (r.error as Error)?.message ?? String(r.error);
+  const reason = frame || thrown || 'no reason given'; // h5wasm's own message says less than the frame
+  return new InvalidInputError(`${what}: ${reason} (a damaged or unsupported file?)`, { where }, r.ok ? undefined : { cause: r.error });
+}
+
 // HDF5 type classes (H5Tpublic.h).
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
@@ -106,42 +115,53 @@ class H5Store implements ElementStore {
 
   static async open(file: string): Promise<H5Store> {
     await h5wasm.ready;
-    let h5: InstanceType<typeof h5wasm.File>;
-    try {
-      h5 = new h5wasm.File(file, 'r');
-    } catch (e) {
-      throw new InvalidInputError(`HDF5 open failed: ${(e as Error).message}`, { where: file }, { cause: e });
-    }
-    return new H5Store(file, h5);
+    // A file HDF5 cannot open is no exception in h5wasm: it hands back a File with a negative id.
+    const r = withHdf5Diagnostics(() => new h5wasm.File(file, 'r'));
+    if (!r.ok || r.value.file_id < 0n) throw damaged('HDF5 cannot open the file', r, file);
+    return new H5Store(file, r.value);
+  }
+
+  /**
+   * `fn()` on this file, where libhdf5 reporting an error is one (h5wasm itself may return null,
+   * an empty list or even an object it could not read): an object HDF5 fails to read is damaged,
+   * not missing. A path that is simply not there reports nothing and stays null.
+   */
+  private call<T>(what: string, where: string, fn: () => T): T {
+    const r = withHdf5Diagnostics(fn);
+    if (!r.ok || r.diagnostics) throw damaged(`HDF5 ${what}`, r, where);
+    return r.value;
+  }
+
+  private get(path: string): ReturnType<InstanceType<typeof h5wasm.File>['get']> {
+    const key = path === '' ? '/' : `/${path}`;
+    return this.call(`cannot read ${key}`, `${this.file}:${key}`, () => this.h5.get(key));
   }
 
   async node(path: string): Promise<ElementNode | undefined> {
-    const obj = this.h5.get(path === '' ? '/' : `/${path}`);
-    if (obj instanceof h5wasm.Group) return { kind: 'group', path, attrs: readAttrs(obj) };
-    if (obj instanceof h5wasm.Dataset) {
-      const meta = obj.metadata;
-      return { kind: 'array', path, attrs: readAttrs(obj), shape: meta.shape ?? [], dtype: elemDtype(meta) };
-    }
-    return undefined;
+    const obj = this.get(path);
+    return this.call(`cannot read /${path}`, `${this.file}:/${path}`, (): ElementNode | undefined => {
+      if (obj instanceof h5wasm.Group) return { kind: 'group', path, attrs: readAttrs(obj) };
+      if (obj instanceof h5wasm.Dataset) {
+        const meta = obj.metadata;
+        return { kind: 'array', path, attrs: readAttrs(obj), shape: meta.shape ?? [], dtype: elemDtype(meta) };
+      }
+      return undefined;
+    });
   }
 
   async children(path: string): Promise<string[]> {
-    const obj = this.h5.get(path === '' ? '/' : `/${path}`);
-    return obj instanceof h5wasm.Group ? obj.keys().sort() : [];
+    const obj = this.get(path);
+    if (!(obj instanceof h5wasm.Group)) return [];
+    return this.call(`cannot list /${path}`, `${this.file}:/${path}`, () => obj.keys()).sort();
   }
 
   async read(node: ArrayNode, start?: number, end?: number): Promise<ReadData> {
-    const ds = this.h5.get(`/${node.path}`) as Dataset;
+    const ds = this.get(node.path) as Dataset;
     const rows = node.shape[0] ?? 1;
     const a = start ?? 0;
     const b = end ?? rows;
     if (b <= a) return emptyOf(node);
-    let out: unknown;
-    try {
-      out = a === 0 && b === rows ? ds.value : ds.slice([[a, b]]);
-    } catch (e) {
-      throw new InvalidInputError(`HDF5 read failed: ${(e as Error).message}`, { where: whereOf(this, node.path, a) }, { cause: e });
-    }
+    const out = this.call('read failed', whereOf(this, node.path, a), () => (a === 0 && b === rows ? ds.value : ds.slice([[a, b]])) as unknown);
     if (Array.isArray(out)) return out.map((s) => (typeof s === 'string' ? s : String(s)));
     if (node.dtype === 'bool' && ArrayBuffer.isView(out)) return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     if (ArrayBuffer.isView(out)) return out as Exclude<ReadData, string[]>;
@@ -149,7 +169,9 @@ class H5Store implements ElementStore {
   }
 
   async close(): Promise<void> {
-    this.h5.close();
+    // Closing a file whose metadata HDF5 failed to read can fail in turn (Emscripten reports an
+    // abort): the error that made us close is the one to report, and the handle is gone either way.
+    withHdf5Diagnostics(() => this.h5.close());
   }
 }
 

@@ -1,7 +1,7 @@
 // Malformed inputs must fail with typed errors whose `where` names the file and the position
 // (h5ad: `file:/X/indices[k]`; text: `file:line`), never with a wrong result.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import fs, { cpSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openH5ad } from '../../../src/companion/inputs/h5ad.js';
@@ -107,6 +107,29 @@ variant('shape', lambda f: f['X'].attrs.__setitem__('shape', np.array([5, 3])))
       await expectError(openH5ad(cut), 'InvalidInput', new RegExp(`cut-${keep}\\.h5ad$`), new RegExp(`truncated HDF5 file: ${keep} bytes, but its superblock records ${whole.length}`));
     }
     // A real h5ad written by anndata (superblock version 0 or 2/3, as h5py chooses) still opens.
+    await expect(openH5ad(f('ok'))).resolves.toBeDefined();
+  });
+
+  it('damaged HDF5 metadata is named with libhdf5\u2019s own reason, and its diagnostics stay off stderr', async () => {
+    // h5wasm returned a dead file handle or empty groups for these, read as "dataframe is missing",
+    // after ~40 lines of HDF5-DIAG on stderr. Bytes overwritten: an object header right after the
+    // superblock, a local heap, a global heap (where libhdf5 also aborts).
+    const whole = readFileSync(f('ok'));
+    const spy = vi.spyOn(process.stderr, 'write');
+    const fdWrites = vi.spyOn(fs, 'writeSync');
+    try {
+      for (const [lo, hi] of [[96, 200], [400, 800], [1600, 3200]] as const) {
+        const bad = join(tmp.dir, `damaged-${lo}.h5ad`);
+        writeFileSync(bad, Buffer.concat([whole.subarray(0, lo), Buffer.alloc(hi - lo, 0xff), whole.subarray(hi)]));
+        await expectError(openH5ad(bad), 'InvalidInput', new RegExp(`damaged-${lo}\\.h5ad`), /^HDF5 cannot (open the file|read \/\w*): H5\w+\(\): .+ \(.+\) \(a damaged or unsupported file\?\) \(at /);
+      }
+      expect(spy.mock.calls.map((c) => String(c[0])).filter((t) => /HDF5|Aborted/.test(t))).toEqual([]);
+      expect(fdWrites.mock.calls.filter((c) => c[0] === 2)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      fdWrites.mockRestore();
+    }
+    // The module is still usable afterwards.
     await expect(openH5ad(f('ok'))).resolves.toBeDefined();
   });
 });
