@@ -400,7 +400,7 @@ export class RaggedAtlas {
     return this.#lifetime.signal.aborted ? Promise.reject(new QueryError(`this atlas is closed: check it out again to ${what}`)) : Promise.resolve();
   }
 
-  /** A new query over an obs table (default: the only one, or `cells`). */
+  /** A new query over an obs table (default: the only one; a snapshot with several needs it named). */
   query(obsTable?: string): AtlasQuery {
     if (this.#lifetime.signal.aborted) throw new QueryError('this atlas is closed: check it out again to query it');
     this.#catalog.obsTable(obsTable); // fail early on an unknown table

@@ -111,10 +111,13 @@ export class AtlasCatalog {
     return new AtlasCatalog(record, new Map(obs), datasets, new Map(registries), layouts, opts.layoutScanRows ?? SCAN_LAYOUT_ROWS);
   }
 
-  /** The obs table `name` (default: the only one, or `cells`): static Lance files or a LanceDB Cloud table (cloud-table.ts). */
+  /**
+   * The obs table `name` (default: the only one): static Lance files or a LanceDB Cloud table
+   * (cloud-table.ts). With several, one must be named, as homeobox's `_resolve_obs_table` requires.
+   */
   obsTable(name?: string): ObsTable {
     const names = [...this.obsTables.keys()];
-    const chosen = name ?? (names.length === 1 ? names[0] : names.includes('cells') ? 'cells' : undefined);
+    const chosen = name ?? (names.length === 1 ? names[0] : undefined);
     if (chosen === undefined) throw new QueryError(`this atlas has several obs tables (${names.join(', ')}): pass one to query(name)`);
     const t = this.obsTables.get(chosen);
     if (!t) throw new QueryError(`no obs table "${chosen}" in this snapshot (tables: ${names.join(', ')})`);
