@@ -5,7 +5,7 @@ import { QueryError } from '../../errors.js';
 import type { Expr, Literal } from './ast.js';
 import type { Bound } from './bound.js';
 import { castSupported, castValue } from './cast.js';
-import { fromArrow, sameType, typeName, type ArrowTypeLike, type DType, type Value } from './types.js';
+import { fromArrow, sameType, typeName, zoneConflict, type ArrowTypeLike, type DType, type Value } from './types.js';
 
 export interface BindContext {
   sql: string;
@@ -94,6 +94,8 @@ export function isNullConst(b: Bound): boolean {
 export function castTo(ctx: BindContext, node: Expr | undefined, b: Bound, t: DType, safe = false): Bound {
   if (sameType(b.t, t)) return b;
   if (!castSupported(b.t, t)) throw err(ctx, node, `Cannot cast ${typeName(b.t)} to ${typeName(t)}`);
+  const zones = zoneConflict(b.t, t);
+  if (zones) throw err(ctx, node, `Cannot compare: ${zones}`);
   if (b.k === 'const') return constant(t, castValue(b.v, b.t, t, safe));
   return { k: 'cast', t, e: b, safe };
 }

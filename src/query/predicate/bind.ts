@@ -14,6 +14,7 @@ import { castTo, constant, err, isNullConst, resolveColumn, retype, type BindCon
 import { collectColumns, type Bound, type BoundPredicate, type SchemaLike } from './bound.js';
 import { castSupported, castValue } from './cast.js';
 import { lanceResolve } from './literal-coercion.js';
+import { inColumnUnit } from './temporal-compare.js';
 import { toSql } from './to-sql.js';
 import {
   BOOL,
@@ -23,6 +24,7 @@ import {
   sameType,
   typeName,
   UTF8,
+  zoneConflict,
   type DType,
 } from './types.js';
 
@@ -85,8 +87,10 @@ function numericStringConstant(b: Bound, other: DType): Bound {
 }
 
 function bindCompare(ctx: BindContext, node: Expr, op: CompareOp, l0: Bound, r0: Bound): Bound {
-  const l = numericStringConstant(l0, r0.t);
-  const r = numericStringConstant(r0, l.t);
+  const zones = zoneConflict(l0.t, r0.t);
+  if (zones) throw err(ctx, node, `Cannot compare: ${zones}: ${toSql(node)}`);
+  const l = numericStringConstant(inColumnUnit(r0, l0), r0.t);
+  const r = numericStringConstant(inColumnUnit(l0, r0), l.t);
   const ct = comparisonCoercion(l.t, r.t);
   if (!ct) {
     const hint = (l.t.id === 'utf8' && isNumeric(r.t)) || (r.t.id === 'utf8' && isNumeric(l.t)) ? ' (compare strings with quoted literals, numbers with numeric literals)' : '';
@@ -185,7 +189,7 @@ function bind(ctx: BindContext, e: Expr): Bound {
     }
     case 'in': {
       const x = bind(ctx, e.operand);
-      const items = e.list.map((i) => numericStringConstant(bind(ctx, i), x.t));
+      const items = e.list.map((i) => numericStringConstant(inColumnUnit(x, bind(ctx, i)), x.t));
       let ct: DType | undefined = x.t;
       for (const it of items) {
         ct = ct && comparisonCoercion(ct, it.t);
@@ -199,8 +203,8 @@ function bind(ctx: BindContext, e: Expr): Bound {
     case 'between': {
       // DataFusion plans BETWEEN as `x >= low AND x <= high` over a common type
       const x = bind(ctx, e.operand);
-      const lo = numericStringConstant(bind(ctx, e.low), x.t);
-      const hi = numericStringConstant(bind(ctx, e.high), x.t);
+      const lo = numericStringConstant(inColumnUnit(x, bind(ctx, e.low)), x.t);
+      const hi = numericStringConstant(inColumnUnit(x, bind(ctx, e.high)), x.t);
       const t1 = comparisonCoercion(x.t, lo.t);
       const t2 = comparisonCoercion(x.t, hi.t);
       const ct = t1 && t2 && comparisonCoercion(t1, t2);
@@ -232,6 +236,8 @@ function bind(ctx: BindContext, e: Expr): Bound {
       const x = bind(ctx, e.operand);
       const t = typeFromName(ctx, e, e.to);
       if (!castSupported(x.t, t)) throw err(ctx, e, `Unsupported cast from ${typeName(x.t)} to ${typeName(t)}`);
+      const zones = zoneConflict(x.t, t);
+      if (zones) throw err(ctx, e, `Unsupported cast: ${zones}`);
       if (x.k === 'const') return constant(t, castValue(x.v, x.t, t, e.safe));
       if (sameType(x.t, t)) return x;
       return { k: 'cast', t, e: x, safe: e.safe };

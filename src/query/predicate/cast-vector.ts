@@ -18,6 +18,11 @@ function wordsToFloat(v: BigInt64Array | BigUint64Array, f32: boolean): Float64A
   return out;
 }
 
+/** Whether every `from` integer is a `to` integer (an unsigned type fits only a wider signed one). */
+function keepsEveryValue(from: Extract<DType, { id: 'int' }>, to: Extract<DType, { id: 'int' }>): boolean {
+  return from.signed === to.signed ? to.bits >= from.bits : to.signed && to.bits > from.bits;
+}
+
 export function castV(x: V, from: DType, to: DType, safe: boolean): V {
   if (x.k === 'null') return x;
   const n = x.n;
@@ -42,10 +47,10 @@ export function castV(x: V, from: DType, to: DType, safe: boolean): V {
     for (let i = 0; i < n; i++) v[i] = to.bits === 64 ? Number(x.v[i]!) : Math.fround(Number(x.v[i]!));
     return { k: 'num', n, v, valid: x.valid };
   }
-  if (from.id === 'int' && to.id === 'int' && x.k === 'num' && to.bits <= 32 && to.bits >= from.bits && (to.signed || !from.signed)) {
+  if (from.id === 'int' && to.id === 'int' && x.k === 'num' && to.bits <= 32 && keepsEveryValue(from, to)) {
     return x; // widening keeps every value
   }
-  if (from.id === 'int' && to.id === 'int' && x.k === 'num' && to.bits === 64 && (to.signed || !from.signed)) {
+  if (from.id === 'int' && to.id === 'int' && x.k === 'num' && to.bits === 64 && keepsEveryValue(from, to)) {
     const v = to.signed ? new BigInt64Array(n) : new BigUint64Array(n);
     for (let i = 0; i < n; i++) v[i] = BigInt(x.v[i]!);
     return { k: 'big', n, v, valid: x.valid };

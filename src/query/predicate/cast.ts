@@ -58,6 +58,9 @@ export function parseTimestampNs(s: string): bigint | undefined {
   return ns;
 }
 
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
 function divFloor(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
@@ -81,13 +84,42 @@ export function formatValue(v: Value): string {
   return String(v);
 }
 
-/** Rust's f64 Display as Arrow's float→string cast prints it (close approximation). */
-function formatFloat(x: number): string {
+/**
+ * A float as Arrow's float→string cast prints it: the shortest digits that read back as the same
+ * value of the source width (a Float32 0.1 is "0.1", not the double 0.10000000149011612), laid out
+ * by ryu's rules: plain decimals from 1e-5 (Float32: 1e-6) up to 16 integer digits (Float32: 13),
+ * exponent form beyond ("1e16", "1.5e-6" from a Float64, "9.007199e15" from a Float32).
+ */
+export function formatFloat(x: number, bits: 32 | 64 = 64): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${Object.is(x, -0) ? '-0' : x.toFixed(0)}.0`;
-  const s = String(x);
-  return s.replace('e+', 'e');
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [digits, exp] = shortestDigits(Math.abs(x), bits);
+  const sign = x < 0 ? '-' : '';
+  const length = digits.length;
+  const kk = length + exp; // 10^(kk-1) <= |x| < 10^kk
+  const [high, low] = bits === 32 ? [13, -6] : [16, -5]; // ryu's format32 / format64
+  if (exp >= 0 && kk <= high) return `${sign}${digits}${'0'.repeat(exp)}.0`;
+  if (kk > 0 && kk <= high) return `${sign}${digits.slice(0, kk)}.${digits.slice(kk)}`;
+  if (kk > low && kk <= 0) return `${sign}0.${'0'.repeat(-kk)}${digits}`;
+  return `${sign}${digits[0]}${length > 1 ? `.${digits.slice(1)}` : ''}e${kk - 1}`;
+}
+
+/** The shortest significant digits (no trailing zeros) and exponent with digits × 10^exp === x at `bits` width. */
+function shortestDigits(x: number, bits: 32 | 64): [string, number] {
+  let text = x.toExponential(); // ECMAScript: as few digits as identify the double
+  if (bits === 32) {
+    for (let p = 1; p <= 9; p++) {
+      const t = x.toExponential(p - 1);
+      if (Math.fround(Number(t)) === x) {
+        text = t;
+        break;
+      }
+    }
+  }
+  const [mantissa, e] = text.split('e') as [string, string];
+  const digits = mantissa.replace('.', '').replace(/0+$/, '') || '0';
+  return [digits, Number(e) - (digits.length - 1)];
 }
 
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
@@ -152,7 +184,7 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
       if (from.id === 'utf8') return v;
       if (from.id === 'bool') return v ? 'true' : 'false';
       if (from.id === 'int') return String(v);
-      if (from.id === 'float') return formatFloat(v as number);
+      if (from.id === 'float') return formatFloat(v as number, from.bits === 64 ? 64 : 32);
       if (from.id === 'date') {
         const days = from.unit === 'day' ? (v as number) : Number(divFloor(v as bigint, BigInt(MS_PER_DAY)));
         const [y, m, d] = civilFromDays(days);
@@ -160,13 +192,18 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
       }
       return fail(v, from, to, safe);
     case 'timestamp': {
-      if (from.id === 'timestamp') return convertTimestamp(v as bigint, from.unit, to.unit);
-      if (from.id === 'int') return BigInt(v as number | bigint);
-      let ns: bigint | undefined;
-      if (from.id === 'utf8') ns = parseTimestampNs(v as string);
-      else if (from.id === 'date') ns = (from.unit === 'day' ? BigInt(v as number) * 86_400_000n : (v as bigint)) * 1_000_000n;
-      if (ns === undefined) return fail(v, from, to, safe);
-      return convertTimestamp(ns, 'ns', to.unit);
+      let t: bigint | undefined;
+      if (from.id === 'timestamp') t = convertTimestamp(v as bigint, from.unit, to.unit);
+      else if (from.id === 'int') t = BigInt(v as number | bigint);
+      else if (from.id === 'utf8') {
+        // parsed to nanoseconds without a range limit (years 1677–2262 fit in int64 ns; coarser
+        // units reach much further)
+        const ns = parseTimestampNs(v as string);
+        if (ns !== undefined) t = convertTimestamp(ns, 'ns', to.unit);
+      } else if (from.id === 'date') t = convertTimestamp((from.unit === 'day' ? BigInt(v as number) * 86_400_000n : (v as bigint)), 'ms', to.unit);
+      // Arrow: "Overflow happened" (CAST) or NULL (TRY_CAST), never a wrapped-around value
+      if (t === undefined || t < I64_MIN || t > I64_MAX) return fail(v, from, to, safe);
+      return t;
     }
     case 'date': {
       let ms: bigint | undefined;

@@ -220,3 +220,22 @@ export function comparisonCoercion(a: DType, b: DType): DType | undefined {
   if (b.id === 'utf8' && isTemporal(a)) return a;
   return undefined;
 }
+
+const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', '+00:00', '+0000', '+00', '-00:00', 'zulu', 'universal']);
+
+/** Whether a timestamp type's zone reads like UTC (or has none: a plain timestamp). */
+const utcLike = (tz: string | null): boolean => tz === null || UTC_NAMES.has(tz.toLowerCase());
+
+/**
+ * Why `a` and `b` cannot meet here, or undefined: a timestamp zoned other than UTC against a
+ * timestamp, date or string without a zone. DataFusion converts the zone-less side as local time
+ * in the other's zone (`TIMESTAMP '2020-01-01 07:30'` is 12:30 UTC against America/New_York);
+ * treating it as UTC would select other rows, so such predicates are refused.
+ */
+export function zoneConflict(a: DType, b: DType): string | undefined {
+  const zoned = (t: DType) => t.id === 'timestamp' && !utcLike(t.tz);
+  const plain = (t: DType) => (t.id === 'timestamp' && t.tz === null) || t.id === 'date' || t.id === 'utf8';
+  const [z, p] = zoned(a) && plain(b) ? [a, b] : zoned(b) && plain(a) ? [b, a] : [];
+  if (!z || !p) return undefined;
+  return `${typeName(z)} meets ${typeName(p)}, which has no time zone: LanceDB reads it as wall-clock time in ${(z as { tz: string }).tz}, which is not supported here (such a column compares with other zoned timestamp columns and IS [NOT] NULL)`;
+}

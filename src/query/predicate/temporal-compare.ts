@@ -1,0 +1,27 @@
+// A timestamp column compared with a timestamp constant, the way DataFusion plans it in LanceDB
+// 0.39: its unwrap-cast rule converts the constant to the column's own type instead of casting every
+// row to the constant's, in comparisons, BETWEEN bounds and IN lists alike. Two consequences the
+// plain coercion rules would get wrong:
+// - a constant finer than the column is truncated toward zero: `ts_s = TIMESTAMP '… 12:30:00.5'`
+//   matches the rows at 12:30:00, and `ts_ms < TIMESTAMP '… 12:30:00.0009'` is `< 12:30:00.000`;
+// - a constant beyond what the column's unit can hold (TIMESTAMP '3000-01-01' against
+//   nanoseconds, which end in 2262) does not convert and becomes NULL, so the comparison is NULL
+//   for every row (`ts_ns < TIMESTAMP '3000-01-01'` selects nothing, as in LanceDB), never one with
+//   a wrapped-around 64-bit number.
+// DATE constants are not unwrapped (LanceDB casts them and fails on overflow), and a zone other than
+// UTC meeting a zone-less value is refused before this (types.ts zoneConflict).
+import { constant } from './bind-context.js';
+import type { Bound } from './bound.js';
+import { convertTimestamp } from './cast.js';
+import { zoneConflict } from './types.js';
+
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+/** `c` in the type of `col` when `col` is a timestamp column and `c` a timestamp constant; else `c`. */
+export function inColumnUnit(col: Bound, c: Bound): Bound {
+  if (col.k !== 'col' || col.t.id !== 'timestamp') return c;
+  if (c.k !== 'const' || c.t.id !== 'timestamp' || c.v === null || zoneConflict(col.t, c.t)) return c;
+  const v = convertTimestamp(c.v as bigint, c.t.unit, col.t.unit);
+  return constant(col.t, v > I64_MAX || v < I64_MIN ? null : v);
+}
