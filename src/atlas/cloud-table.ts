@@ -29,7 +29,7 @@ import type { IndexInfo, ScanOptions } from '../lance/index.js';
 import type { CloudDatabase } from '../rest/client.js';
 import type { CloudTable, QueryOptions } from '../rest/index.js';
 import { pickRows } from '../query/arrow-rows.js';
-import { balancedPick, DEFAULT_SEARCH_LIMIT, inferVectorColumn, type ObsPushdown, type ObsTable, type SelectOptions } from '../query/obs-select.js';
+import { balancedPick, inferVectorColumn, searchRanks, type ObsPushdown, type ObsTable, type SelectOptions } from '../query/obs-select.js';
 import { parseConjunction, preparePredicate, toSql } from '../query/predicate/index.js';
 import type { QuerySpec } from '../query/spec.js';
 
@@ -177,9 +177,7 @@ export class CloudAtlasTable implements ObsTable {
     if (!arrow.DataType.isFixedSizeList(field.type)) throw new QueryError(`column "${column}" is not a fixed_size_list vector column`);
     if (s.vector.length !== field.type.listSize) throw new QueryError(`search vector has ${s.vector.length} dimensions, the column has ${field.type.listSize}`);
     const shape = this.#shape(columns, true, true);
-    const k = s.k ?? (spec.limit !== undefined ? spec.limit + (spec.offset ?? 0) : DEFAULT_SEARCH_LIMIT);
-    const start = spec.offset ?? 0;
-    const end = spec.limit === undefined ? k : Math.min(k, start + spec.limit);
+    const { start, end } = searchRanks(spec);
     if (end <= start) return this.#empty(shape); // the service refuses k = 0
     // The `end` nearest come back nearest first (rows with a null vector are never results); the
     // offset is dropped here, since what the service's vector `offset` skips has varied by version.

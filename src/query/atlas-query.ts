@@ -97,7 +97,8 @@ export class AtlasQuery {
   search(vector: ArrayLike<number>, options: { column?: string; metric?: DistanceMetric; k?: number } = {}): AtlasQuery {
     const metric = options.metric ?? 'l2';
     if (!['l2', 'cosine', 'dot'].includes(metric)) throw new QueryError(`unknown distance metric "${metric}" (l2, cosine, dot)`);
-    if (options.k !== undefined) checkCount(options.k, 'k');
+    // LanceDB: "k must be positive"; a search for no neighbours is a mistake, not an empty answer
+    if (options.k !== undefined && (!Number.isSafeInteger(options.k) || options.k < 1)) throw new QueryError(`search k must be a positive integer, got ${describeArgument(options.k)}`);
     return this.#with({ search: { vector: Float32Array.from(vector), column: options.column, metric, k: options.k } });
   }
 

@@ -25,6 +25,17 @@ import { concatTables, pickRows } from './arrow-rows.js';
 
 /** homeobox: a search without a limit returns up to this many rows. */
 export const DEFAULT_SEARCH_LIMIT = 1_000_000;
+
+/**
+ * The ranks a search returns, nearest first: [start, end). `k` is the search's row count, as in
+ * LanceDB's search().limit(k), so it counts after the offset (search(v, {k: 5}).offset(3) is
+ * ranks 3–7, like search().limit(5).offset(3)); a limit as well caps it.
+ */
+export function searchRanks(spec: QuerySpec): { start: number; end: number } {
+  const start = spec.offset ?? 0;
+  const count = Math.min(spec.search?.k ?? Infinity, spec.limit ?? Infinity);
+  return { start, end: start + (count === Infinity ? DEFAULT_SEARCH_LIMIT : count) };
+}
 const SCAN_BATCH = 65_536;
 
 export interface SelectOptions {
@@ -192,8 +203,7 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
       if (v) flat.set(v.toArray() as Float32Array, i * d);
     }
     const dist = distances(flat, d, spec.search.vector, spec.search.metric, (i) => col.isValid(i));
-    const k = spec.search.k ?? (spec.limit !== undefined ? spec.limit + (spec.offset ?? 0) : DEFAULT_SEARCH_LIMIT);
-    let top: ArrayLike<number> = topK(dist, k);
+    let top: ArrayLike<number> = topK(dist, searchRanks(spec).end);
     if (spec.balanced) {
       // homeobox runs the search once per group: the ⌊n / groups⌋ nearest of each group, among the
       // groups of the search's results. Picking from the results in distance order does the same.
@@ -207,8 +217,7 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
     const picked = balancedPick(matched.data.getChild(spec.balanced.column)!, spec.balanced.n);
     rows = BigUint64Array.from(picked, (i) => rows[i]!);
   }
-  const start = spec.offset ?? 0;
-  const end = spec.limit === undefined ? rows.length : start + spec.limit;
+  const { start, end } = spec.search ? searchRanks(spec) : { start: spec.offset ?? 0, end: spec.limit === undefined ? rows.length : (spec.offset ?? 0) + spec.limit };
   if (start || end < rows.length) {
     rows = rows.slice(start, end);
     distance = distance?.slice(start, end);

@@ -202,9 +202,9 @@ describe('opening an atlas through a LanceDB Cloud catalog', () => {
       mock.take();
       const c = await cloudV1.query().where('n_genes > 300').search(v, { metric, k: 12 }).select(['uid', 'cell_type']).offset(2).toArrow();
       const body = sent('cells', 'query')[0]!;
-      expect(body).toMatchObject({ filter: 'n_genes > 300', distance_type: metric, vector_column: 'X_umap', bypass_vector_index: true, k: 12 });
+      expect(body).toMatchObject({ filter: 'n_genes > 300', distance_type: metric, vector_column: 'X_umap', bypass_vector_index: true, k: 14 }); // k counts after the offset, as LanceDB's search().limit(k).offset(o)
       const s = await staticV1.query().where('n_genes > 300').search(v, { metric, k: 12 }).select(['uid', 'cell_type']).offset(2).toArrow();
-      expect(c.numRows).toBe(10);
+      expect(c.numRows).toBe(12);
       expect(c.schema.fields.map((x) => x.name)).toEqual(s.schema.fields.map((x) => x.name));
       expect(Array.from(c.getChild('uid')!.toArray() as string[])).toEqual(Array.from(s.getChild('uid')!.toArray() as string[]));
       const dc = c.getChild('_distance')!.toArray() as Float32Array;

@@ -528,6 +528,14 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
       const d = Array.from(got.getChild('_distance')!.toArray() as Float32Array);
       want.forEach((w, i) => expect(d[i]).toBeCloseTo(w._distance, 4));
     }
+    // k is the search's row count and counts after the offset, as LanceDB's search().limit(k).offset(o)
+    // (it once took the k nearest and then dropped the offset from them: 2 rows here, not 5)
+    const ranks = (await t.vectorSearch(q).column('X_umap').bypassVectorIndex().limit(5).offset(3).select(['uid']).toArray()) as { uid: string }[];
+    for (const query of [v1.query().search(q, { column: 'X_umap', k: 5 }).offset(3), v1.query().search(q, { column: 'X_umap' }).limit(5).offset(3), v1.query().search(q, { column: 'X_umap', k: 9 }).limit(5).offset(3)]) {
+      expect(Array.from((await query.select(['uid']).toArrow()).getChild('uid')!.toArray() as string[])).toEqual(ranks.map((r) => r.uid));
+    }
+    expect(ranks).toHaveLength(5);
+    expect(() => v1.query().search(q, { column: 'X_umap', k: 0 })).toThrow(/search k must be a positive integer, got number 0/); // LanceDB: "k must be positive"
     const bal = await v1.query().where('cell_type IS NOT NULL').balancedLimit(44, 'cell_type').select(['cell_type']).toArrow();
     const per = new Map<string, number>();
     for (const c of bal.getChild('cell_type')!.toArray() as string[]) per.set(c, (per.get(c) ?? 0) + 1);
