@@ -132,8 +132,10 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('ETag', etag);
   res.setHeader('Content-Type', MIME[path.slice(path.lastIndexOf('.'))] ?? 'application/octet-stream');
-  // The version hint is the only mutable file of a Lance table; everything else is write-once.
-  res.setHeader('Cache-Control', path.endsWith('latest_version_hint.json') ? 'no-cache' : 'public, max-age=3600');
+  // Revalidated, never taken as fresh: an atlas rebuilt in place reuses its file names (Lance
+  // manifests count from 1 again, zarr chunks keep their keys), so a copy held for an hour would
+  // open the old atlas. A revalidation is a 304 while the file is unchanged.
+  res.setHeader('Cache-Control', 'no-cache');
 
   let start = 0;
   let end = size - 1;

@@ -27,7 +27,10 @@ export interface HttpStoreOptions {
    * fetch `cache: 'no-store'`. The atlas keeps immutable bytes in its own cache (`AtlasOptions.cache`),
    * and Chromium's bookkeeping of hundreds of MB of partial entries cost its network process ~0.45
    * CPU-s per 400 MB streamed (bench:query, 2-core VM: queries 3–13 % slower). Whole-file GETs and
-   * HEADs keep the browser's default.
+   * HEADs (manifests, zarr.json, size probes) are revalidated (`cache: 'no-cache'`): their names are
+   * reused when an atlas is rebuilt at the same URL (Lance numbers versions from 1 again), and a copy
+   * the browser deems fresh (`max-age`, or heuristically from Last-Modified, as for S3's defaults)
+   * would open the old atlas. With `httpCache: true` both keep the browser's default.
    */
   httpCache?: boolean;
 }
@@ -88,7 +91,7 @@ export class HttpStore implements ByteStore {
 
   async get(key: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     const url = this.keyUrl(key);
-    const { res, body } = await this.#request(url, { method: 'GET', ...cacheMode(opts) }, opts);
+    const { res, body } = await this.#request(url, { method: 'GET', ...this.#wholeCache(opts) }, opts);
     if ((await absent(res)) || fallbackPage(res, body)) return undefined;
     if (res.status !== 200 || !body) throw await statusError(res, url);
     const declared = res.headers.get('content-length');
@@ -190,6 +193,11 @@ export class HttpStore implements ByteStore {
     return tailBySize(this, key, length, opts);
   }
 
+  /** Fetch cache mode of a whole-file GET or a HEAD: revalidated unless `httpCache` (see HttpOptions.httpCache). */
+  #wholeCache(opts: ReadOptions): RequestInit {
+    return opts.fresh || !this.#opts.httpCache ? { cache: 'no-cache' } : {};
+  }
+
   /** Fetch cache mode of a range request: revalidating when `fresh`, else past the browser cache unless `httpCache`. */
   #rangeCache(opts: ReadOptions): RequestInit {
     if (opts.fresh) return { cache: 'no-cache' };
@@ -211,7 +219,7 @@ export class HttpStore implements ByteStore {
       report(opts, { etag: this.#sizeEtags.get(url), size: known });
       return known;
     }
-    const { res } = await this.#request(url, { method: 'HEAD', ...cacheMode(opts) }, opts);
+    const { res } = await this.#request(url, { method: 'HEAD', ...this.#wholeCache(opts) }, opts);
     // A 403 to HEAD alone may be a signature made for GET: the GET below decides.
     if (res.status === 404) return undefined;
     let size: number | undefined;
@@ -350,10 +358,6 @@ function etagOf(res: Response): string | undefined {
   // rewrite within the same second keeps it), and its prefix keeps it from ever equalling an ETag.
   const modified = res.headers.get('last-modified');
   return modified ? `last-modified:${modified}` : undefined;
-}
-
-function cacheMode(opts: ReadOptions): RequestInit {
-  return opts.fresh ? { cache: 'no-cache' } : {};
 }
 
 function report(opts: ReadOptions, version: ObjectVersion): void {

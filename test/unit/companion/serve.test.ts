@@ -69,6 +69,8 @@ describe('serve', () => {
     expect(String(r.headers['access-control-expose-headers'])).toMatch(/Content-Range/);
     expect(r.headers['accept-ranges']).toBe('bytes');
     expect(r.headers['content-length']).toBe('1000');
+    // revalidated, never taken as fresh: an atlas rebuilt in place reuses its file names
+    expect(r.headers['cache-control']).toBe('no-cache');
     const hint = await get('/lance_db/cells.lance/_versions/latest_version_hint.json');
     expect(hint.headers['cache-control']).toBe('no-cache');
     expect(hint.headers['content-type']).toBe('application/json');

@@ -366,7 +366,7 @@ test('the cache serves repeated immutable reads without new requests', async () 
   expect(counted.stats.requests).toBe(2);
 });
 
-test('range requests bypass the browser HTTP cache unless httpCache; ETag checks revalidate; whole GETs keep the default', async () => {
+test('range requests bypass the browser HTTP cache unless httpCache; ETag checks, whole GETs and HEADs revalidate (an atlas rebuilt at its URL reuses file names)', async () => {
   const seen: string[] = [];
   const logged: typeof fetch = (u, i) => (seen.push(`${i?.method} ${new Headers(i?.headers).get('range') ?? '-'} ${i?.cache ?? 'default'}`), fetch(u, i));
   const s = new HttpStore(good.url, { fetch: logged, suffixRanges: 'never' });
@@ -374,13 +374,18 @@ test('range requests bypass the browser HTTP cache unless httpCache; ETag checks
   await s.getRange('data.bin', { offset: 10, length: 10 }, { fresh: true });
   await s.get('data.bin');
   await s.getTail('data.bin', 4);
-  await new HttpStore(good.url, { fetch: logged, httpCache: true }).getRange('data.bin', { offset: 0, length: 10 });
+  const cached = new HttpStore(good.url, { fetch: logged, httpCache: true });
+  await cached.getRange('data.bin', { offset: 0, length: 10 });
+  await s.size('other.bin');
+  await cached.get('data.bin');
   expect(seen).toEqual([
     'GET bytes=0-9 no-store',
     'GET bytes=10-19 no-cache',
-    'GET - default',
+    'GET - no-cache', // a page reloaded after a rebuild read the old manifests from its HTTP cache
     `GET bytes=${N - 4}-${N - 1} no-store`, // the size was known from the whole GET: no HEAD
     'GET bytes=0-9 default',
+    'HEAD - no-cache',
+    'GET - default',
   ]);
 });
 
@@ -462,3 +467,4 @@ test('in a browser (a page location), a location that is not an http(s) URL is r
     else delete g.location;
   }
 });
+
