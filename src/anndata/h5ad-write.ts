@@ -16,7 +16,7 @@
 import * as arrow from 'apache-arrow';
 import type { AnnData, Matrix, NumericArray } from './types.js';
 import { array, bools, H5File, H5Group, strings, type ByteSink, type H5Dataset, type NumericValue } from './hdf5/index.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, describeArgument } from '../errors.js';
 
 export interface H5adOptions {
   /**
@@ -38,6 +38,12 @@ export async function writeH5ad(adata: AnnData, sink: ByteSink, options: H5adOpt
 }
 
 function h5adFile(adata: AnnData, options: H5adOptions): H5File {
+  // Plain JS callers get no type check: name the mistake instead of a TypeError from inside.
+  const given = adata as unknown as Record<string, unknown> | null | undefined;
+  if (typeof given !== 'object' || given === null || !('shape' in given) || !('obs' in given)) {
+    const hint = given && typeof given === 'object' && 'mod' in given ? ' (this is a MuData: write it with toH5mu / writeH5mu)' : '';
+    throw new InvalidInputError(`toH5ad takes an AnnData (from toAnnData or toBatches); got ${describeArgument(adata)}${hint}`, { where: 'toH5ad' });
+  }
   const f = new H5File();
   writeAnnData(f.root, adata, 'toH5ad', options);
   return f;

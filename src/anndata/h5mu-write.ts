@@ -15,7 +15,7 @@ import type { MuData } from './types.js';
 import { array, H5File, strings, scalar, type ByteSink } from './hdf5/index.js';
 import { dict, setEncoding, writeAnnData, writeDataFrame, type H5adOptions } from './h5ad-write.js';
 import * as arrow from 'apache-arrow';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, describeArgument } from '../errors.js';
 
 const MUDATA_FORMAT = '0.1.0';
 const ENCODER = 'ragged-atlas';
@@ -34,6 +34,11 @@ export async function writeH5mu(mdata: MuData, sink: ByteSink, options: H5muOpti
 }
 
 function h5muFile(mdata: MuData, options: H5muOptions): H5File {
+  const given = mdata as unknown as Record<string, unknown> | null | undefined;
+  if (typeof given !== 'object' || given === null || typeof given.mod !== 'object' || given.mod === null) {
+    const hint = given && typeof given === 'object' && 'shape' in given ? ' (this is an AnnData: write it with toH5ad / writeH5ad)' : '';
+    throw new InvalidInputError(`toH5mu takes a MuData (from toMuData); got ${describeArgument(mdata)}${hint}`, { where: 'toH5mu' });
+  }
   const names = Object.keys(mdata.mod);
   checkMuData(mdata, names);
   const preamble = `MuData (format-version=${MUDATA_FORMAT};creator=${ENCODER};creator-version=${ENCODER_VERSION})`;

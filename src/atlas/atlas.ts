@@ -7,7 +7,7 @@
 // src/lance), or a LanceDB Cloud database (`{cloud: {db: 'db://…'}, zarr}`, read through
 // src/rest by cloud-table.ts, with queries evaluated by the service). The zarr side is the same.
 import type * as arrow from 'apache-arrow';
-import { AbortedError, CorruptDataError, NotFoundError, QueryError, UnsupportedError, describeArgument } from '../errors.js';
+import { AbortedError, CorruptDataError, InvalidInputError, NotFoundError, QueryError, UnsupportedError, describeArgument } from '../errors.js';
 import { HttpStore, type HttpStoreOptions } from '../io/http.js';
 import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/cache.js';
 import { openStore } from '../io/open.js';
@@ -133,7 +133,7 @@ export interface CloudAtlasLocation {
 }
 
 /** Where an atlas is: its root folder (URL, local path or store; static Lance files), or LanceDB Cloud + zarr. */
-export type AtlasLocation = string | ByteStore | CloudAtlasLocation;
+export type AtlasLocation = string | URL | ByteStore | CloudAtlasLocation;
 
 function isCloudLocation(location: AtlasLocation): location is CloudAtlasLocation {
   return typeof location === 'object' && location !== null && 'cloud' in location;
@@ -465,8 +465,25 @@ async function pageDecoderFor(decoder: ChunkDecoder, opts: AtlasOptions): Promis
   return workers >= 2 ? { lancePages } : undefined;
 }
 
-function openSource(location: AtlasLocation, opts: AtlasOptions): Promise<Source> {
+function openSource(given: AtlasLocation, opts: AtlasOptions): Promise<Source> {
+  const location = checkedLocation(given);
   return isCloudLocation(location) ? Promise.resolve(cloudSource(location, opts)) : staticSource(location, opts);
+}
+
+/**
+ * The location as openSource takes it: a URL object as its href; a string, a store or a cloud
+ * location as given. Anything else (undefined from a missing argument, a number, `{url}`) is an
+ * InvalidInputError here, not a TypeError from deep inside the store.
+ */
+function checkedLocation(location: unknown): string | ByteStore | CloudAtlasLocation {
+  if (typeof location === 'string') return location;
+  if (location instanceof URL) return location.href;
+  if (typeof location === 'object' && location !== null) {
+    if ('cloud' in location) return location as CloudAtlasLocation;
+    const store = location as Partial<ByteStore>;
+    if (typeof store.get === 'function' && typeof store.getRange === 'function' && typeof store.size === 'function') return location as ByteStore;
+  }
+  throw new InvalidInputError(`an atlas location is a URL (string or URL object), a local path in Node, a ByteStore or {cloud}; got ${describeArgument(location)}`, { where: 'location' });
 }
 
 /** The zarr root of a LanceDB Cloud atlas: the caller's, or an http(s) zarr_store_uri a 0.2.0–0.2.3 snapshot recorded. */

@@ -7,7 +7,7 @@
 /** "request failed: <the fetch's message>", with the CORS possibility for a cross-origin URL in a browser. */
 export function fetchFailureMessage(err: unknown, url: string): string {
   const message = `request failed: ${(err as Error)?.message ?? err}`;
-  if ((err as Error)?.name === 'TimeoutError') return message;
+  if ((err as Error)?.name === 'TimeoutError') return `${message} (no answer within the store's timeoutMs)`;
   return crossOrigin(url) ? `${message} (a browser reports a cross-origin request the host does not allow through CORS the same way: does it send Access-Control-Allow-Origin for ${pageOrigin()}?)` : message;
 }
 

@@ -1,11 +1,12 @@
 import { InvalidInputError } from '../errors.js';
+import { pageBase } from './page-base.js';
 import type { ByteStore } from './types.js';
 import { HttpStore, type HttpStoreOptions } from './http.js';
 
 /**
  * A store for a location: an http(s) URL, a file:// URL or (in Node) a local path. In a browser
- * every other string is a URL relative to the page (`atlas/`, `/data/pbmc`), as links are: there
- * is no file system to read. Node's fs code is imported lazily so browser bundles never include it.
+ * every other string is a URL relative to the page (`atlas/`, `/data/pbmc`; against `<base href>`
+ * when the page has one), as links are: there is no file system to read. Node's fs code is imported lazily so browser bundles never include it.
  */
 export async function openStore(location: string | URL | ByteStore, options: HttpStoreOptions = {}): Promise<ByteStore> {
   if (typeof location === 'object' && 'getRange' in location) return location;
@@ -18,7 +19,7 @@ export async function openStore(location: string | URL | ByteStore, options: Htt
     throw new InvalidInputError(`"${scheme}://" locations are not read directly: give the http(s) URL the files are served at (for S3 or GCS, the bucket's https endpoint)`, { where: s });
   }
   if (/^https?:\/\//i.test(s)) return new HttpStore(s, options);
-  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  const page = pageBase();
   if (page && !/^file:\/\//i.test(s)) {
     const url = new URL(s, page);
     if (!/^https?:$/.test(url.protocol)) throw new InvalidInputError(`"${s}" is not an http(s) atlas location`, { where: s });

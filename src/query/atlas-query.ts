@@ -225,5 +225,5 @@ function checkNames(names: unknown[], message: string): void {
 }
 
 function checkCount(n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new QueryError(`${what} must be a non-negative integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new QueryError(`${what} must be a non-negative integer, got ${describeArgument(n)}`);
 }

@@ -58,6 +58,9 @@ export function createWorkerFetch(opts: WorkerFetchOptions = {}): WorkerFetch {
         cancel: (api) => api.cancelFetch(id),
       })
       .catch((err) => {
+        // A timeout (AbortSignal.timeout inside the store's signal) is the signal's reason, as fetch
+        // itself rejects with it: the store then names it a timeout, not an abort or a CORS failure.
+        if (signal?.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') throw signal.reason;
         if (signal?.aborted) throw new AbortedError('request aborted', { where: String(input) }, { cause: err });
         // The transport itself broke (no worker could start): not a network failure to retry.
         if (isRaggedAtlasError(err, 'Worker')) throw err;

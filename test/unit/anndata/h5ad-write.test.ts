@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, test } from 'vitest';
 import { toH5ad, writeH5ad } from '../../../src/anndata/h5ad-write.js';
+import { toH5mu } from '../../../src/anndata/h5mu-write.js';
 import type { AnnData, CsrMatrix } from '../../../src/anndata/types.js';
 import { pythonJson } from '../../helpers/python.js';
 import { READ_H5AD, sampleAnnData } from './fixtures.js';
@@ -84,6 +85,13 @@ print(json.dumps({c: {"categories": [x if isinstance(x, str) else int(x) for x i
   test('a string holding a NUL is refused (HDF5 would cut it there), naming where', async () => {
     const adata: AnnData = { obs: emptyTable(2), var: emptyTable(1), X: null, layers: {}, obsm: {}, obsNames: ['a', 'b\0c'], varNames: ['g'], shape: [2, 1] };
     await expect(toH5ad(adata)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('contains a NUL character'), fields: { where: '/obs/_index' } });
+  });
+
+  test('a value that is no AnnData (or a MuData) is named, not a TypeError from inside the writer', async () => {
+    const mdata = { obs: emptyTable(1), obsNames: ['a'], mod: {}, present: {} };
+    await expect(toH5ad(mdata as never)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('toH5ad takes an AnnData (from toAnnData or toBatches); got object (this is a MuData: write it with toH5mu / writeH5mu)') });
+    await expect(toH5ad(undefined as never)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('got undefined') });
+    await expect(toH5mu({ obs: emptyTable(1), shape: [1, 0] } as never)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('toH5mu takes a MuData (from toMuData); got object (this is an AnnData') });
   });
 
   test('on-disk encoding: attributes, enum bools, masks (h5py view)', async () => {

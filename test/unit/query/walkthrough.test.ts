@@ -425,6 +425,13 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     }
     await expect(RaggedAtlas.listVersions('')).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('empty string') });
     await expect(RaggedAtlas.listVersions('ftp://example.org/atlas')).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining('"ftp://" locations are not read directly') });
+    // A URL object is a location (plain JS and notebooks pass them); other values name themselves
+    // (they were TypeErrors from inside the store: "reading 'replace'", "t.size is not a function")
+    expect((await RaggedAtlas.listVersions(new URL(url))).map((v) => v.version)).toEqual((await RaggedAtlas.listVersions(url)).map((v) => v.version));
+    for (const [bad, named] of [[undefined, 'undefined'], [3, 'number 3'], [{ url }, 'object']] as const) {
+      await expect(RaggedAtlas.checkoutLatest(bad as never)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining(`an atlas location is a URL (string or URL object), a local path in Node, a ByteStore or {cloud}; got ${named}`) });
+    }
+    expect(() => v1.query().limit('10' as unknown as number)).toThrow(expect.objectContaining({ ...query, message: 'limit must be a non-negative integer, got string "10"' }));
   });
 
   it('many queries at once on one checkout hang no more listeners on a shared signal than Node allows', async () => {

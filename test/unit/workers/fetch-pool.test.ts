@@ -89,6 +89,15 @@ describe('createWorkerFetch', () => {
     expect(new Uint8Array(await r.arrayBuffer())).toEqual(bytes.subarray(0, 4));
   });
 
+  it('a timeout is a timeout, as without workers: not an abort with a CORS hint', async () => {
+    for (const fetch of [wf, undefined]) {
+      const store = new HttpStore(slow.url, { fetch, retries: 0, timeoutMs: 200 });
+      const err = await store.getRange('blob.bin', { offset: 0, length: 10 }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ _tag: 'Http', message: expect.stringContaining("(no answer within the store's timeoutMs)") });
+      expect((err as Error).message).not.toMatch(/request aborted|CORS/);
+    }
+  });
+
   it('an abort cancels the request inside its worker: the host sees it dropped, and the worker\'s other requests are not sent again', async () => {
     const hits: Record<string, number> = {};
     let dropped = false;
