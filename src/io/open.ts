@@ -22,7 +22,10 @@ export async function openStore(location: string | URL | ByteStore, options: Htt
   const page = pageBase();
   if (page && !/^file:\/\//i.test(s)) {
     const url = new URL(s, page);
-    if (!/^https?:$/.test(url.protocol)) throw new InvalidInputError(`"${s}" is not an http(s) atlas location`, { where: s });
+    if (!/^https?:$/.test(url.protocol)) {
+      const why = url.protocol === 'file:' ? ` (it resolves to ${url.href}: a page opened from file:// cannot read folders; serve the atlas over http(s), e.g. \`npx ragged-atlas serve\`)` : '';
+      throw new InvalidInputError(`"${s}" is not an http(s) atlas location${why}`, { where: s });
+    }
     return new HttpStore(url.href, options);
   }
   const { FsStore } = await import('./fs-store.js');
