@@ -310,6 +310,7 @@ export class RaggedAtlas {
     this.#zarr = zarr;
     this.#decoder = decoder;
     this.#closers = closers;
+    DROPPED?.register(this, closers, this);
   }
 
   /**
@@ -430,11 +431,22 @@ export class RaggedAtlas {
    * afterwards are a QueryError.
    */
   close(): void {
+    DROPPED?.unregister(this);
     this.#lifetime.abort(new AbortedError('atlas closed'));
     for (const c of this.#closers.splice(0)) c();
     this.#obsMemo.clear();
   }
 }
+
+/**
+ * The workers of an atlas dropped without close() stop once it is collected: a notebook cell or a
+ * component effect that checks out again without closing otherwise kept a decode worker and four
+ * fetch workers per checkout alive for the page's lifetime. A running query holds its atlas, so
+ * nothing it still needs stops. (Workers passed in by the caller are the caller's: not in `closers`.)
+ */
+const DROPPED = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<(() => void)[]>((closers) => {
+  for (const c of closers.splice(0)) c();
+}) : undefined;
 
 /**
  * Default layers of user-defined feature spaces, from the companion's `ragged_atlas.json` when the
