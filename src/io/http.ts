@@ -219,13 +219,22 @@ export class HttpStore implements ByteStore {
       report(opts, { etag: this.#sizeEtags.get(url), size: known });
       return known;
     }
-    const { res } = await this.#request(url, { method: 'HEAD', ...this.#wholeCache(opts) }, opts);
+    // A HEAD that fails outright may be a CORS rule for GET only (S3 `AllowedMethods: [GET]`: the
+    // browser blocks the answer): the GET below decides, and its own failure is the one reported.
+    // (Not retried: the GET that follows a failure has the retries.)
+    const res = await this.#request(url, { method: 'HEAD', ...this.#wholeCache(opts) }, opts, 0).then(
+      (r) => r.res,
+      (err: unknown) => {
+        if (isRaggedAtlasError(err, 'Http') && err.fields.status === undefined) return undefined;
+        throw err;
+      },
+    );
     // A 403 to HEAD alone may be a signature made for GET: the GET below decides.
-    if (res.status === 404) return undefined;
+    if (res?.status === 404) return undefined;
     let size: number | undefined;
     let etag: string | undefined;
     // An HTML page (an SPA host's answer for a missing file) has no usable length: the GET below decides.
-    if (res.ok && !isHtml(res)) {
+    if (res?.ok && !isHtml(res)) {
       const len = res.headers.get('content-length');
       // A length of 0 is confirmed below: some hosts send it for a HEAD whatever the file's size.
       if (len !== null && isIdentity(res) && /^\d+$/.test(len.trim()) && Number(len) > 0) size = Number(len);
@@ -240,7 +249,14 @@ export class HttpStore implements ByteStore {
       if (probe.status === 206 && total) size = Number(total[1]);
       else if (probe.status === 200 && body) size = body.length;
       else if (probe.status === 416) size = 0;
-      else throw await statusError(probe, url, 'bytes=0-0');
+      else if (probe.status === 206) {
+        // A 206 whose Content-Range the page may not read: cross-origin, the host must expose it
+        // (S3's and GCS's default CORS rules expose no headers), or answer HEAD with a length.
+        throw new HttpError(
+          `cannot learn the file's size: HEAD gave no length (${res ? `status ${res.status}` : 'it failed'}) and the 1-byte range answer's Content-Range is not readable; the host must expose Content-Range (Access-Control-Expose-Headers: Content-Range, Content-Length, ETag) or answer HEAD with a Content-Length`,
+          { url, status: 206, range: 'bytes=0-0' },
+        );
+      } else throw await statusError(probe, url, 'bytes=0-0');
     }
     this.#learnSize(url, size, etag);
     report(opts, { etag, size });
@@ -303,10 +319,10 @@ export class HttpStore implements ByteStore {
    * The read's signal and priority (fetch `priority`: Chromium orders requests queued for a
    * connection by it) apply to every attempt.
    */
-  async #request(url: string, init: RequestInit, opts: ReadOptions): Promise<{ res: Response; body?: Uint8Array }> {
+  async #request(url: string, init: RequestInit, opts: ReadOptions, retries = this.#opts.retries): Promise<{ res: Response; body?: Uint8Array }> {
     const { signal, priority } = opts;
     let lastError: unknown;
-    for (let attempt = 0; attempt <= this.#opts.retries; attempt++) {
+    for (let attempt = 0; attempt <= retries; attempt++) {
       throwIfAborted(signal, url);
       if (attempt > 0) await sleep(100 * 2 ** (attempt - 1), signal);
       const signals = [signal, this.#opts.timeoutMs ? AbortSignal.timeout(this.#opts.timeoutMs) : undefined].filter(
@@ -319,7 +335,7 @@ export class HttpStore implements ByteStore {
           headers: { ...this.#opts.headers, ...(init.headers as Record<string, string> | undefined) },
           signal: signals.length ? AbortSignal.any(signals) : undefined,
         });
-        if ((res.status === 429 || res.status >= 500) && attempt < this.#opts.retries) {
+        if ((res.status === 429 || res.status >= 500) && attempt < retries) {
           lastError = await statusError(res, url);
           continue;
         }

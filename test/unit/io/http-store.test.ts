@@ -85,6 +85,17 @@ beforeAll(async () => {
         }
         res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}` });
         return res.end(bytes.subarray(a, b + 1));
+      case 'head-fails':
+        // HEAD answered with no readable response (a CORS rule allowing GET only, as the page sees it)
+        if (req.method === 'HEAD') return req.socket.destroy();
+        res.writeHead(206, { 'Content-Range': `bytes ${a}-${b}/${N}` });
+        return res.end(bytes.subarray(a, b + 1));
+      case 'head-405-hidden-range':
+        // HEAD not allowed and Content-Range unreadable (a browser hides headers a cross-origin host
+        // does not expose: S3's and GCS's default CORS rules expose none)
+        if (req.method === 'HEAD') return res.writeHead(405).end();
+        res.writeHead(206);
+        return res.end(bytes.subarray(a, b + 1));
       case 'empty-200-once':
         // One bad answer (an empty 200) among right ones.
         if (state.hits === 1) {
@@ -468,3 +479,19 @@ test('in a browser (a page location), a location that is not an http(s) URL is r
   }
 });
 
+
+test('a size the host will not tell (no HEAD, Content-Range not exposed) is an HttpError saying what to configure', async () => {
+  bad.mode = 'head-405-hidden-range';
+  // it was "HTTP 206 Partial Content" followed by a byte of the body
+  await expect(new HttpStore(bad.url, { retries: 0 }).size('data.bin')).rejects.toMatchObject({
+    _tag: 'Http',
+    message: expect.stringContaining('the host must expose Content-Range (Access-Control-Expose-Headers: Content-Range, Content-Length, ETag) or answer HEAD with a Content-Length'),
+  });
+});
+
+test('a HEAD that fails outright is asked once, then the one-byte GET decides', async () => {
+  bad.mode = 'head-fails';
+  const t0 = performance.now();
+  expect(await new HttpStore(bad.url).size('data.bin')).toBe(N); // it was an HttpError after the HEAD's retries
+  expect(performance.now() - t0).toBeLessThan(500); // no retry backoff for the HEAD
+});
