@@ -110,6 +110,7 @@ export class HttpStore implements ByteStore {
     const whole = this.#wholeBodies.get(url);
     if (whole) {
       report(opts, { etag: whole.etag, size: whole.body.length });
+      opts.onReceived?.(0); // nothing crossed the network for it
       return sliceWhole(whole.body, range, url);
     }
     const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
@@ -341,7 +342,9 @@ export class HttpStore implements ByteStore {
         }
         // A range answer with a content coding is refused unread (encodedRange).
         const withBody = init.method !== 'HEAD' && (res.status === 200 || (res.status === 206 && isIdentity(res)));
-        return { res, body: withBody ? new Uint8Array(await res.arrayBuffer()) : undefined };
+        const body = withBody ? new Uint8Array(await res.arrayBuffer()) : undefined;
+        if (body) opts.onReceived?.(body.length);
+        return { res, body };
       } catch (err) {
         if (signal?.aborted) throw new AbortedError('request aborted', { where: url }, { cause: err });
         // A fetch transport that cannot run (the worker fetch without workers) will not recover on retry.

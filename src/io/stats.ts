@@ -12,45 +12,37 @@ export function withStats(
   onRequest?: (event: { key: string; range?: ByteRange; bytes: number }) => void,
 ): ByteStore & { stats: IoStats } {
   const stats: IoStats = { requests: 0, bytes: 0 };
-  const note = (key: string, bytes: number, range?: ByteRange) => {
+  /**
+   * Runs one read, counting the bytes that arrived for it where the store reports them (an HTTP
+   * host ignoring Range sends a whole file for a few bytes), else the bytes handed back.
+   */
+  const counted = async <T>(key: string, opts: ReadOptions | undefined, read: (o: ReadOptions) => Promise<T>, handed: (r: T) => number, range?: ByteRange): Promise<T> => {
+    let received: number | undefined;
+    const onReceived = (n: number) => {
+      received = (received ?? 0) + n;
+      opts?.onReceived?.(n);
+    };
+    const r = await read({ ...opts, onReceived });
+    const bytes = received ?? handed(r);
     stats.requests++;
     stats.bytes += bytes;
     onRequest?.({ key, range, bytes });
+    return r;
   };
   const store: ByteStore & { stats: IoStats } = {
     url: inner.url,
     stats,
-    async get(key: string, opts?: ReadOptions) {
-      const b = await inner.get(key, opts);
-      note(key, b?.length ?? 0);
-      return b;
-    },
-    async getRange(key: string, range: ByteRange, opts?: ReadOptions) {
-      const b = await inner.getRange(key, range, opts);
-      note(key, b.length, range);
-      return b;
-    },
-    async size(key: string, opts?: ReadOptions) {
-      const s = await inner.size(key, opts);
-      note(key, 0);
-      return s;
-    },
+    get: (key, opts) => counted(key, opts, (o) => inner.get(key, o), (b) => b?.length ?? 0),
+    getRange: (key, range, opts) => counted(key, opts, (o) => inner.getRange(key, range, o), (b) => b.length, range),
+    size: (key, opts) => counted(key, opts, (o) => inner.size(key, o), () => 0),
   };
   if (inner.getTail) {
     const getTail = inner.getTail.bind(inner);
-    store.getTail = async (key: string, length: number, opts?: ReadOptions) => {
-      const t = await getTail(key, length, opts);
-      note(key, t?.bytes.length ?? 0);
-      return t;
-    };
+    store.getTail = (key, length, opts) => counted(key, opts, (o) => getTail(key, length, o), (t) => t?.bytes.length ?? 0);
   }
   if (inner.list) {
     const list = inner.list.bind(inner);
-    store.list = async (prefix: string, opts?: ReadOptions) => {
-      const r = await list(prefix, opts);
-      note(prefix, 0);
-      return r;
-    };
+    store.list = (prefix, opts) => counted(prefix, opts, (o) => list(prefix, o), () => 0);
   }
   return store;
 }

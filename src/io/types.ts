@@ -46,6 +46,12 @@ export interface ReadOptions {
    */
   fresh?: boolean;
   /**
+   * Told the size of every body that arrived for this read (HttpStore: per response). A host that
+   * ignores Range answers a one-byte read with the whole file; counting only the bytes handed back
+   * would hide that from `atlas.stats` and progress events.
+   */
+  onReceived?: (bytes: number) => void;
+  /**
    * How urgent the read is relative to the store's other reads (HttpStore: fetch `priority`). Bulk
    * matrix chunks go `low`, so that the small reads that gate them (obs pages, metadata, shard
    * indexes) are not queued behind them on a browser's six HTTP/1.1 connections.

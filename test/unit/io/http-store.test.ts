@@ -495,3 +495,17 @@ test('a HEAD that fails outright is asked once, then the one-byte GET decides', 
   expect(await new HttpStore(bad.url).size('data.bin')).toBe(N); // it was an HttpError after the HEAD's retries
   expect(performance.now() - t0).toBeLessThan(500); // no retry backoff for the HEAD
 });
+
+test('stats count the bytes that arrived: a host ignoring Range sends the whole file for a few bytes', async () => {
+  bad.mode = 'ignore-range';
+  const counted = withStats(new HttpStore(bad.url, { retries: 0 }));
+  expectSlice(await counted.getRange('data.bin', { offset: 100, length: 10 }), 100);
+  expect(counted.stats).toEqual({ requests: 1, bytes: N }); // it said 10
+  // later ranges come from the kept body: nothing more arrives
+  expectSlice(await counted.getRange('data.bin', { offset: 5000, length: 10 }), 5000);
+  expect(counted.stats).toEqual({ requests: 2, bytes: N });
+  // a host that honours Range: the bytes asked for
+  const honest = withStats(new HttpStore(good.url));
+  await honest.getRange('data.bin', { offset: 100, length: 10 });
+  expect(honest.stats.bytes).toBe(10);
+});
