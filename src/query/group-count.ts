@@ -7,12 +7,7 @@ import { QueryError } from '../errors.js';
 
 export function groupCount(table: arrow.Table, columns: string[]): arrow.Table {
   const types = columns.map((c) => table.schema.fields.find((f) => f.name === c)!.type);
-  columns.forEach((c, j) => {
-    const t = types[j]!;
-    if (arrow.DataType.isList(t) || arrow.DataType.isFixedSizeList(t) || arrow.DataType.isStruct(t) || arrow.DataType.isMap(t)) {
-      throw new QueryError(`count({groupBy}) cannot group by "${c}": it is a ${t} column, not a scalar one`);
-    }
-  });
+  columns.forEach((c, j) => requireScalar(types[j]!, 'count({groupBy})', c));
   const cols = columns.map((c) => table.getChild(c)!);
   const groups = new Map<string, { key: unknown[]; count: number }>();
   for (let i = 0, n = table.numRows; i < n; i++) {
@@ -24,7 +19,7 @@ export function groupCount(table: arrow.Table, columns: string[]): arrow.Table {
   }
   const rows = [...groups.values()].sort((a, b) => {
     for (let j = 0; j < columns.length; j++) {
-      const c = compare(a.key[j], b.key[j]);
+      const c = compareValues(a.key[j], b.key[j]);
       if (c) return c;
     }
     return 0;
@@ -56,7 +51,18 @@ function idOf(v: unknown): string {
   }
 }
 
-function compare(a: unknown, b: unknown): number {
+/** Grouping needs values that compare: a list, vector, struct or map column is refused, naming `what` groups. */
+export function requireScalar(t: arrow.DataType, what: string, column: string): void {
+  if (arrow.DataType.isList(t) || arrow.DataType.isFixedSizeList(t) || arrow.DataType.isStruct(t) || arrow.DataType.isMap(t)) {
+    throw new QueryError(`${what} cannot group by "${column}": it is a ${t} column, not a scalar one`);
+  }
+}
+
+/**
+ * Polars' (and Python's) order of two group values: nulls first, NaN after +inf, strings by code
+ * point, which is UTF-8 byte order (JavaScript's `<` compares UTF-16 units, which puts 🧬 before Ａ).
+ */
+export function compareValues(a: unknown, b: unknown): number {
   const an = a === null || a === undefined;
   const bn = b === null || b === undefined;
   if (an || bn) return an && bn ? 0 : an ? -1 : 1;
@@ -65,5 +71,15 @@ function compare(a: unknown, b: unknown): number {
     return a < b ? -1 : a > b ? 1 : 0;
   }
   if (a === b) return 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
   return (a as number) < (b as number) ? -1 : 1;
+}
+
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    // after an equal prefix both strings are at the same code point boundary
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) return a.codePointAt(i)! < b.codePointAt(i)! ? -1 : 1;
+  }
+  return a.length - b.length;
 }

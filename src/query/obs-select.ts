@@ -22,6 +22,7 @@ import type { IndexQuery as LanceIndexQuery } from '../lance/indices/keys.js';
 import type { QuerySpec } from './spec.js';
 import { distances, topK } from './vector-search.js';
 import { concatTables, pickRows } from './arrow-rows.js';
+import { compareValues, requireScalar } from './group-count.js';
 
 /** homeobox: a search without a limit returns up to this many rows. */
 export const DEFAULT_SEARCH_LIMIT = 1_000_000;
@@ -183,7 +184,12 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
     vectorColumn = spec.search.column ?? inferVectorColumn(table.schema);
     extra.push(vectorColumn);
   }
-  if (spec.balanced) extra.push(spec.balanced.column);
+  if (spec.balanced) {
+    // (it picked no row at all from a list column: every value a group of its own, ⌊n / rows⌋ each)
+    const field = table.schema.fields.find((f) => f.name === spec.balanced!.column);
+    if (field) requireScalar(field.type, 'balancedLimit()', field.name);
+    extra.push(spec.balanced.column);
+  }
   for (const c of extra) {
     if (!table.schema.fields.some((f) => f.name === c)) throw new QueryError(`no column "${c}" in the obs table`, { columns: table.schema.fields.map((f) => f.name) });
   }
@@ -231,15 +237,16 @@ async function chooseRows(table: ObsTable, spec: QuerySpec, expr: Expr | undefin
  * group), groups in sorted order; returns positions in `col`.
  */
 export function balancedPick(col: { length: number; get(i: number): unknown }, n: number): number[] {
-  const groups = new Map<string, number[]>();
+  const groups = new Map<string, { value: unknown; rows: number[] }>();
   for (let i = 0; i < col.length; i++) {
     const v = col.get(i);
     if (v === null || v === undefined) continue; // `column = value` never matches NULL
-    const key = String(v);
-    (groups.get(key) ?? groups.set(key, []).get(key)!).push(i);
+    const key = typeof v === 'bigint' ? `${v}n` : String(v);
+    (groups.get(key) ?? groups.set(key, { value: v, rows: [] }).get(key)!).rows.push(i);
   }
   const per = groups.size ? Math.floor(n / groups.size) : 0;
-  return [...groups.keys()].sort().flatMap((k) => groups.get(k)!.slice(0, per));
+  // homeobox walks polars' unique() values, in no set order; sorted here as count({groupBy}) sorts
+  return [...groups.values()].sort((a, b) => compareValues(a.value, b.value)).flatMap((g) => g.rows.slice(0, per));
 }
 
 /**

@@ -3,6 +3,7 @@
 import * as arrow from 'apache-arrow';
 import { expect, test } from 'vitest';
 import { groupCount } from '../../../src/query/group-count.js';
+import { balancedPick } from '../../../src/query/obs-select.js';
 
 const rowsOf = (t: arrow.Table) => [...t].map((r) => Object.values(r.toJSON()).map((v) => (typeof v === 'bigint' ? Number(v) : v)));
 
@@ -38,4 +39,18 @@ test('several columns: strings, integers and booleans keep their types; nulls fi
 test('a list column (an embedding) is refused, not grouped by its vectors', () => {
   const t = new arrow.Table({ X_umap: arrow.vectorFromArray([[1, 2], [3, 4]], new arrow.FixedSizeList(2, new arrow.Field('item', new arrow.Float32()))) });
   expect(() => groupCount(t, ['X_umap'])).toThrow(expect.objectContaining({ _tag: 'Query', message: expect.stringContaining('X_umap') }));
+});
+
+test('strings sort by code point (UTF-8 byte order, as polars and Python sort), not by UTF-16 units', () => {
+  // UTF-16 puts 🧬 (a surrogate pair, U+1F9EC) before Ａ (U+FF21); code point order puts it after
+  const t = new arrow.Table({ s: arrow.vectorFromArray(['🧬', 'Ａ', 'z', '\uFFFD', 'Ａ'], new arrow.Utf8()) });
+  expect(rowsOf(groupCount(t, ['s']))).toEqual([['z', 1], ['Ａ', 2], ['\uFFFD', 1], ['🧬', 1]]);
+  expect(['🧬', 'Ａ', 'z', '\uFFFD'].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))).toEqual(['z', 'Ａ', '\uFFFD', '🧬']);
+});
+
+test('balancedPick walks groups in the same order: numbers by value, strings by code point; NULL is no group', () => {
+  const nums = [10, 9, null, 10, 9, 100];
+  expect(balancedPick({ length: nums.length, get: (i) => nums[i] }, 6)).toEqual([1, 4, 0, 3, 5]); // 9s, 10s, 100 (it sorted "10" < "100" < "9")
+  const strs = ['🧬', 'Ａ', '🧬', 'Ａ'];
+  expect(balancedPick({ length: strs.length, get: (i) => strs[i] }, 2)).toEqual([1, 0]);
 });

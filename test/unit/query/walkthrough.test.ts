@@ -543,6 +543,8 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     }
     expect(ranks).toHaveLength(5);
     expect(() => v1.query().search(q, { column: 'X_umap', k: 0 })).toThrow(/search k must be a positive integer, got number 0/); // LanceDB: "k must be positive"
+    // a vector column is no grouping: refused as count({groupBy}) refuses it (it picked nothing, silently)
+    await expect(v1.query().balancedLimit(10, 'X_umap').toArrow()).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('balancedLimit() cannot group by "X_umap"') });
     const bal = await v1.query().where('cell_type IS NOT NULL').balancedLimit(44, 'cell_type').select(['cell_type']).toArrow();
     const per = new Map<string, number>();
     for (const c of bal.getChild('cell_type')!.toArray() as string[]) per.set(c, (per.get(c) ?? 0) + 1);
