@@ -305,7 +305,11 @@ class Parser {
         break;
     }
     if (RESERVED_WORDS.has(w)) {
-      this.fail(t, UNSUPPORTED_WORDS[w] ?? `expected an expression, found keyword ${w} (quote it with backticks to use it as a column name)`);
+      // A keyword followed by an operator or the end is a column named like one (`select = 1`):
+      // say how to name it rather than what the keyword would have started.
+      const asName = next.kind === 'eof' || (next.kind === 'op' && next.value !== '(');
+      const unsupported = asName ? undefined : UNSUPPORTED_WORDS[w];
+      this.fail(t, unsupported ?? `expected an expression, found keyword ${w} (quote it with backticks or double quotes to use it as a column name: \`${t.value}\`)`);
     }
     return this.parseColumnOrCall();
   }

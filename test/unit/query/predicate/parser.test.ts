@@ -274,6 +274,14 @@ describe('malformed predicates → PredicateSyntaxError at the right offset', ()
     expect(pe.message).toContain(`at position ${position}`);
   });
 
+  test('a keyword used as a column name says how to quote it (`select = 1` read as a subquery)', () => {
+    for (const [sql, word] of [['select = 1', 'SELECT'], ['case > 2', 'CASE'], ['a = 1 AND exists', 'EXISTS']] as const) {
+      expect(() => parsePredicate(sql)).toThrow(new RegExp(`found keyword ${word} \\(quote it with backticks or double quotes to use it as a column name`));
+    }
+    expect(() => parsePredicate('a IN (SELECT 1)')).toThrow(/subqueries are not supported/);
+    expect(() => parsePredicate('`select` = 1')).not.toThrow();
+  });
+
   test('nesting limits give PredicateSyntaxError, not a stack overflow', () => {
     for (const sql of ['('.repeat(100_000), 'NOT '.repeat(10_000) + 'a', 'a' + ' + a'.repeat(20_000) + ' > 1', '- '.repeat(5000) + '1']) {
       expect(() => parsePredicate(sql)).toThrow(PredicateSyntaxError);
