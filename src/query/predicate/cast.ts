@@ -2,7 +2,8 @@
 // Failures throw QueryError (as LanceDB fails the query), or give NULL under TRY_CAST.
 
 import { QueryError } from '../../errors.js';
-import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from './types.js';
+import { localToUtcMs, utcToLocalMs } from './time-zone.js';
+import { intRange, isBig, isUtcZone, typeName, type DType, type TimeUnit, type Value } from './types.js';
 
 const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
 export const MS_PER_DAY = 86_400_000;
@@ -30,7 +31,7 @@ function civilFromDays(z: number): [number, number, number] {
   return [y + (m <= 2 ? 1 : 0), m, d];
 }
 
-const TS_RE = /^\s*([+-]?\d{4,})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?\s*$/;
+const TS_RE = /^\s*([+-]?\d{4,})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?\s*$/;
 
 /** Parse an ISO-8601 / RFC-3339-like timestamp (as Arrow's string→timestamp cast does) to nanoseconds. */
 export function parseTimestampNs(s: string): bigint | undefined {
@@ -48,7 +49,7 @@ export function parseTimestampNs(s: string): bigint | undefined {
   const sec = ss ? Number(ss) : 0;
   if (h > 23 || mi > 59 || sec > 60) return undefined;
   let ns = BigInt(days) * 86_400_000_000_000n + BigInt(h * 3600 + mi * 60 + sec) * 1_000_000_000n;
-  if (frac) ns += BigInt(frac.padEnd(9, '0'));
+  if (frac) ns += BigInt(frac.slice(0, 9).padEnd(9, '0')); // digits past nanoseconds are dropped, as chrono does
   if (tz && tz !== 'Z' && tz !== 'z') {
     const sign = tz[0] === '-' ? -1n : 1n;
     const digits = tz.slice(1).replace(':', '');
@@ -72,6 +73,39 @@ export function convertTimestamp(v: bigint, from: TimeUnit, to: TimeUnit): bigin
   const f = NS_PER[from];
   const t = NS_PER[to];
   return f > t ? v * (f / t) : v / (t / f);
+}
+
+/**
+ * Zone moves arrow-rs makes in casts. A zone-less timestamp (or string) gaining a zone is wall-clock
+ * time there: `atInstant` finds the instant (undefined for a wall-clock time the zone skips or
+ * repeats: the cast fails). A zoned timestamp becoming a DATE takes its wall-clock date (`toWallClock`).
+ * Everything else keeps the number: zoned → zone-less timestamp, zone → zone, DATE → zoned timestamp
+ * (UTC midnight), as arrow-rs casts them.
+ */
+function atInstant(v: bigint, unit: TimeUnit, tz: string | null): bigint | undefined {
+  return tz === null || isUtcZone(tz) ? v : throughMs(v, unit, (ms) => localToUtcMs(tz, ms));
+}
+
+function toWallClock(v: bigint, unit: TimeUnit, tz: string | null): bigint {
+  return tz === null || isUtcZone(tz) ? v : throughMs(v, unit, (ms) => utcToLocalMs(tz, ms))!;
+}
+
+/** `f` applied to whole milliseconds of a `unit` value, the finer rest carried over (zone offsets are whole seconds). */
+function throughMs(v: bigint, unit: TimeUnit, f: (ms: number) => number | undefined): bigint | undefined {
+  const per = NS_PER[unit];
+  if (per >= 1_000_000n) {
+    const moved = f(Number(v * (per / 1_000_000n)));
+    return moved === undefined ? undefined : BigInt(moved) / (per / 1_000_000n);
+  }
+  const k = 1_000_000n / per;
+  const ms = divFloor(v, k);
+  const moved = f(Number(ms));
+  return moved === undefined ? undefined : BigInt(moved) * k + (v - ms * k);
+}
+
+/** Whether a timestamp string names its own offset (`Z`, `+02:00`): then it is an instant, not wall-clock time. */
+function hasOffset(s: string): boolean {
+  return TS_RE.exec(s)?.[8] !== undefined;
 }
 
 function fail(v: Value, from: DType, to: DType, safe: boolean): null {
@@ -193,13 +227,16 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
       return fail(v, from, to, safe);
     case 'timestamp': {
       let t: bigint | undefined;
-      if (from.id === 'timestamp') t = convertTimestamp(v as bigint, from.unit, to.unit);
+      if (from.id === 'timestamp') t = from.tz === null ? atInstant(convertTimestamp(v as bigint, from.unit, to.unit), to.unit, to.tz) : convertTimestamp(v as bigint, from.unit, to.unit);
       else if (from.id === 'int') t = BigInt(v as number | bigint);
       else if (from.id === 'utf8') {
         // parsed to nanoseconds without a range limit (years 1677–2262 fit in int64 ns; coarser
-        // units reach much further)
+        // units reach much further); a string without an offset is wall-clock time in `to`'s zone
+        // Digits finer than the unit are dropped from the written fraction, which before 1970 is a
+        // floor, not a truncation toward zero ('1969-12-31 23:59:59.999000001' is -1000 µs).
         const ns = parseTimestampNs(v as string);
-        if (ns !== undefined) t = convertTimestamp(ns, 'ns', to.unit);
+        const inUnit = ns === undefined ? undefined : divFloor(ns, NS_PER[to.unit]);
+        if (inUnit !== undefined) t = hasOffset(v as string) ? inUnit : atInstant(inUnit, to.unit, to.tz);
       } else if (from.id === 'date') t = convertTimestamp((from.unit === 'day' ? BigInt(v as number) * 86_400_000n : (v as bigint)), 'ms', to.unit);
       // Arrow: "Overflow happened" (CAST) or NULL (TRY_CAST), never a wrapped-around value
       if (t === undefined || t < I64_MIN || t > I64_MAX) return fail(v, from, to, safe);
@@ -208,7 +245,7 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
     case 'date': {
       let ms: bigint | undefined;
       if (from.id === 'date') ms = from.unit === 'day' ? BigInt(v as number) * BigInt(MS_PER_DAY) : (v as bigint);
-      else if (from.id === 'timestamp') ms = divFloor(convertTimestamp(v as bigint, from.unit, 'ns'), 1_000_000n);
+      else if (from.id === 'timestamp') ms = divFloor(toWallClock(convertTimestamp(v as bigint, from.unit, 'ns'), 'ns', from.tz), 1_000_000n); // the date in the column's zone
       else if (from.id === 'utf8') {
         const s = (v as string).trim();
         const ns = /^[+-]?\d{4,}-\d{1,2}-\d{1,2}$/.test(s) ? parseTimestampNs(s) : undefined;

@@ -8,11 +8,11 @@
 //   nanoseconds, which end in 2262) does not convert and becomes NULL, so the comparison is NULL
 //   for every row (`ts_ns < TIMESTAMP '3000-01-01'` selects nothing, as in LanceDB), never one with
 //   a wrapped-around 64-bit number.
-// DATE constants are not unwrapped (LanceDB casts them and fails on overflow), and a zone other than
-// UTC meeting a zone-less value is refused before this (types.ts zoneConflict).
+// A zone-less constant against a zoned column is wall-clock time in the column's zone (cast.ts
+// atInstant). DATE constants are not unwrapped (LanceDB casts them and fails on overflow).
 import { constant } from './bind-context.js';
 import type { Bound } from './bound.js';
-import { convertTimestamp } from './cast.js';
+import { castValue, convertTimestamp } from './cast.js';
 import { zoneConflict } from './types.js';
 
 const I64_MIN = -(1n << 63n);
@@ -22,6 +22,9 @@ const I64_MAX = (1n << 63n) - 1n;
 export function inColumnUnit(col: Bound, c: Bound): Bound {
   if (col.k !== 'col' || col.t.id !== 'timestamp') return c;
   if (c.k !== 'const' || c.t.id !== 'timestamp' || c.v === null || zoneConflict(col.t, c.t)) return c;
-  const v = convertTimestamp(c.v as bigint, c.t.unit, col.t.unit);
+  // into the column's zone first: a zone-less constant is wall-clock time there (one the zone skips
+  // or repeats fails, as LanceDB's planner fails it: "Cannot cast timezone to different timezone")
+  const zoned = castValue(c.v, c.t, { ...c.t, tz: col.t.tz }, false) as bigint;
+  const v = convertTimestamp(zoned, c.t.unit, col.t.unit);
   return constant(col.t, v > I64_MAX || v < I64_MIN ? null : v);
 }

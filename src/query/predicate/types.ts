@@ -2,6 +2,8 @@
 // Arrow types are read by value (`typeId`, `bitWidth`, ...), never with `instanceof`: tables coming
 // out of @lancedb/lancedb are built by apache-arrow's CommonJS copy.
 
+import { knownZone } from './time-zone.js';
+
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 
 export type DType =
@@ -212,7 +214,8 @@ export function comparisonCoercion(a: DType, b: DType): DType | undefined {
   }
   if (a.id === 'utf8' && b.id === 'utf8') return UTF8;
   if (a.id === 'bool' && b.id === 'bool') return BOOL;
-  if (a.id === 'timestamp' && b.id === 'timestamp') return UNIT_RANK[a.unit] >= UNIT_RANK[b.unit] ? a : { ...b, tz: a.tz ?? b.tz };
+  // the finer unit, and the zone of whichever side has one (a zone-less side is read as wall-clock time there)
+  if (a.id === 'timestamp' && b.id === 'timestamp') return { ...(UNIT_RANK[a.unit] >= UNIT_RANK[b.unit] ? a : b), tz: a.tz ?? b.tz };
   if (a.id === 'date' && b.id === 'date') return a.unit === 'ms' ? a : b;
   if (a.id === 'timestamp' && b.id === 'date') return a;
   if (a.id === 'date' && b.id === 'timestamp') return b;
@@ -223,19 +226,19 @@ export function comparisonCoercion(a: DType, b: DType): DType | undefined {
 
 const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', '+00:00', '+0000', '+00', '-00:00', 'zulu', 'universal']);
 
-/** Whether a timestamp type's zone reads like UTC (or has none: a plain timestamp). */
-const utcLike = (tz: string | null): boolean => tz === null || UTC_NAMES.has(tz.toLowerCase());
+/** Whether a timestamp zone reads like UTC: converting to or from it moves no value. */
+export const isUtcZone = (tz: string): boolean => UTC_NAMES.has(tz.toLowerCase());
 
 /**
- * Why `a` and `b` cannot meet here, or undefined: a timestamp zoned other than UTC against a
- * timestamp, date or string without a zone. DataFusion converts the zone-less side as local time
- * in the other's zone (`TIMESTAMP '2020-01-01 07:30'` is 12:30 UTC against America/New_York);
- * treating it as UTC would select other rows, so such predicates are refused.
+ * Why `a` and `b` cannot meet here, or undefined: a zoned timestamp meeting a zone-less value
+ * converts through the zone's rules (time-zone.ts), so a zone neither Intl nor a fixed offset
+ * describes is refused rather than read as UTC.
  */
 export function zoneConflict(a: DType, b: DType): string | undefined {
-  const zoned = (t: DType) => t.id === 'timestamp' && !utcLike(t.tz);
+  const zoned = (t: DType) => t.id === 'timestamp' && t.tz !== null && !isUtcZone(t.tz);
   const plain = (t: DType) => (t.id === 'timestamp' && t.tz === null) || t.id === 'date' || t.id === 'utf8';
   const [z, p] = zoned(a) && plain(b) ? [a, b] : zoned(b) && plain(a) ? [b, a] : [];
   if (!z || !p) return undefined;
-  return `${typeName(z)} meets ${typeName(p)}, which has no time zone: LanceDB reads it as wall-clock time in ${(z as { tz: string }).tz}, which is not supported here (such a column compares with other zoned timestamp columns and IS [NOT] NULL)`;
+  const tz = (z as { tz: string }).tz;
+  return knownZone(tz) ? undefined : `${typeName(z)} meets ${typeName(p)}, which has no time zone, and the time zone "${tz}" is unknown here (neither an IANA name this runtime's Intl knows nor a fixed offset like +05:30)`;
 }
