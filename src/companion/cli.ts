@@ -1,6 +1,7 @@
 // `ragged-atlas <command>`: the ingest companion's command line. Every command is a thin
 // wrapper over the Node API in ./index.ts; `--help` on any command prints its usage.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isRaggedAtlasError } from '../errors.js';
 import { Atlas } from './atlas.js';
@@ -458,4 +459,10 @@ function parseObsColumn(s: string): ObsColumnDef {
   const m = /^([A-Za-z_][A-Za-z0-9_]*):([a-z0-9]+)(!?)$/.exec(s);
   if (!m || !OBS_TYPES.includes(m[2] as ObsType)) throw usage(`--obs '${s}': expected <name>:<${OBS_TYPES.join('|')}>[!]`);
   return { name: m[1]!, type: m[2] as ObsType, nullable: m[3] !== '!' };
+}
+
+// Run as a script (`node --import tsx src/companion/cli.ts …`, or the compiled dist/companion/cli.js)
+// as well as through bin/ragged-atlas.js; imported, it only exports main().
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,13 @@ describe('ragged-atlas CLI', () => {
       expect(h.out).toMatch(new RegExp(`^ragged-atlas ${c} `));
     }
     expect((await cli('ingest', '--help')).out).toMatch(/REFUSED/);
+  });
+
+  it('runs as a script too (`node --import tsx src/companion/cli.ts`), not only through bin/', () => {
+    // it only exported main(): run directly it printed nothing and exited 0
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/companion/cli.ts', 'nope'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown command');
   });
 
   it('rejects unknown commands and options with exit code 2', async () => {
