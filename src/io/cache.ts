@@ -88,6 +88,8 @@ export class IndexedDbCache implements ByteCache {
   #budget: number;
   #ready: Promise<{ idb: typeof import('idb-keyval'); store: ReturnType<typeof import('idb-keyval').createStore>; index: Map<string, IdbIndexEntry> }> | undefined;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Keys indexed whose bytes are still being written. */
+  readonly #writing = new Set<string>();
 
   constructor(options: { dbName?: string; budgetBytes?: number } = {}) {
     this.#dbName = options.dbName ?? 'ragged-atlas-cache';
@@ -134,7 +136,7 @@ export class IndexedDbCache implements ByteCache {
     if (!entry) return undefined;
     const v = await idb.get<Uint8Array>(key, store);
     if (!v) {
-      index.delete(key);
+      if (!this.#writing.has(key)) index.delete(key); // (a write in flight lands soon)
       return undefined;
     }
     entry.used = Date.now();
@@ -145,8 +147,19 @@ export class IndexedDbCache implements ByteCache {
   async set(key: string, value: Uint8Array): Promise<void> {
     if (value.length > this.#budget) return;
     const { idb, store, index } = await this.#open();
-    await idb.set(key, value, store);
+    // Indexed before the write settles: a page that goes away meanwhile saves an index that lists
+    // it (on pagehide), where it used to save one without it, and the next page deleted the written
+    // bytes as an orphan. An entry whose write never landed reads as missing (get() drops it).
     index.set(key, { bytes: value.length, used: Date.now() });
+    this.#writing.add(key);
+    try {
+      await idb.set(key, value, store);
+    } catch (e) {
+      index.delete(key);
+      throw e;
+    } finally {
+      this.#writing.delete(key);
+    }
     let total = 0;
     for (const e of index.values()) total += e.bytes;
     if (total > this.#budget) {

@@ -118,4 +118,23 @@ describeEachEngine((_engine, h) => {
     expect(held).toBeLessThanOrEqual(50_000);
     await page.close();
   });
+
+  test('IndexedDB cache: a write still in flight when the page goes away is in the index saved on pagehide', async () => {
+    // A quick reload lost such entries: the index saved on pagehide did not list them yet, and the
+    // next page deleted their bytes as orphans.
+    const page = await h().newPage();
+    const held = await page.evaluate(async () => {
+      const io = await (window as any).__import('/src/io/index.ts');
+      const first = new io.IndexedDbCache({ dbName: 'ra-pagehide' });
+      await first.size(); // open
+      const writing = first.set('big', new Uint8Array(16 << 20)); // slow enough to still be in flight
+      await new Promise((r) => setTimeout(r, 0));
+      window.dispatchEvent(new Event('pagehide'));
+      await writing;
+      const next = new io.IndexedDbCache({ dbName: 'ra-pagehide' }); // the next page load, before any later save
+      return next.size();
+    });
+    expect(held).toBe(16 << 20);
+    await page.close();
+  });
 });
