@@ -7,16 +7,12 @@
 // - a timestamp zoned other than UTC meeting a zone-less value reads the latter as wall-clock time
 //   in that zone (a skipped or repeated wall-clock time matches nothing), as LanceDB does.
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isRaggedAtlasError } from '../../../../src/errors.js';
 import { evaluatePredicate, maskToIndices, type TableLike } from '../../../../src/query/predicate/index.js';
+import { openIdOracle, oursById, type Outcome } from './oracle.js';
 
 const require = createRequire(import.meta.url);
-type Outcome = { rows: number[] } | { error: string };
 
 const FLOATS = [
   0, -0, 1, 3, -2.5, 0.1, 1 / 3, 0.1 + 0.2, 1e15, 1e16, 1e17, 123456789012345680000, 1e20, 1e21, 1e22, 1e100,
@@ -136,45 +132,19 @@ const SAME_AS_LANCEDB = [
   'ts_kol = ts_ny',
 ];
 
-let dir: string;
-let db: any;
-let tbl: any;
+let oracle: Awaited<ReturnType<typeof openIdOracle>>;
 let table: TableLike;
 const lance = new Map<string, Outcome>();
-
-async function lanceWhere(sql: string): Promise<Outcome> {
-  try {
-    const r = await tbl.query().where(sql).select(['id']).toArrow();
-    return { rows: Array.from({ length: r.numRows }, (_, k) => r.getChild('id').get(k) as number).sort((a, b) => a - b) };
-  } catch (e) {
-    return { error: String((e as Error).message).split('\n')[0]! };
-  }
-}
-
-function ours(sql: string): Outcome {
-  try {
-    const idx = maskToIndices(evaluatePredicate(sql, table));
-    const ids = (table as unknown as arrow.Table).getChild('id')!;
-    return { rows: Array.from(idx, (k) => ids.get(k) as number).sort((a, b) => a - b) };
-  } catch (e) {
-    if (!isRaggedAtlasError(e, 'PredicateSyntax', 'Query')) throw e;
-    return { error: `${(e as Error).name}: ${(e as Error).message}` };
-  }
-}
+const sorted = (o: Outcome): Outcome => ('rows' in o ? { rows: [...o.rows].sort((a, b) => a - b) } : o);
+const lanceWhere = async (sql: string) => sorted(await oracle.where(sql));
+const ours = (sql: string) => sorted(oursById(sql, table));
 
 beforeAll(async () => {
-  const lancedb = require('@lancedb/lancedb');
-  dir = mkdtempSync(join(tmpdir(), 'ragged-atlas-casts-'));
-  db = await lancedb.connect(dir);
-  tbl = await db.createTable('casts', buildTable(require('apache-arrow')));
-  table = (await tbl.query().toArrow()) as TableLike;
+  oracle = await openIdOracle('casts', buildTable(require('apache-arrow')));
+  table = oracle.table;
   for (const sql of SAME_AS_LANCEDB) lance.set(sql, await lanceWhere(sql));
 });
-afterAll(() => {
-  tbl?.close?.();
-  db?.close?.();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => oracle?.close());
 
 describe('casts and temporal comparisons select the rows LanceDB selects', () => {
   test.each(SAME_AS_LANCEDB)('%s', (sql) => {
@@ -184,7 +154,7 @@ describe('casts and temporal comparisons select the rows LanceDB selects', () =>
   });
 
   test('every float prints as LanceDB prints it, per width', async () => {
-    const r = await tbl.query().select({ id: 'id', a: 'CAST(f64 AS STRING)', b: 'CAST(f32 AS STRING)' }).toArrow();
+    const r = await oracle.native.query().select({ id: 'id', a: 'CAST(f64 AS STRING)', b: 'CAST(f32 AS STRING)' }).toArrow();
     for (let k = 0; k < r.numRows; k++) {
       const id = r.getChild('id').get(k) as number;
       for (const [col, text] of [['f64', r.getChild('a').get(k)], ['f32', r.getChild('b').get(k)]] as const) {

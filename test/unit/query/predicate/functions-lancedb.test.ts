@@ -3,19 +3,13 @@
 // array_has_all with list literals, array_length, cardinality, regexp_like), differentially against LanceDB 0.39: for every predicate our selected rows
 // are exactly LanceDB's, or both fail. Plus the refusals (arity, types, regex syntax, functions LanceDB
 // does not support) and the index planner's treatment of calls.
-import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isRaggedAtlasError, QueryError } from '../../../../src/errors.js';
-import { evaluatePredicate, maskToIndices, parsePredicate, planIndexLookups, toSql, type TableLike } from '../../../../src/query/predicate/index.js';
+import { QueryError } from '../../../../src/errors.js';
+import { evaluatePredicate, parsePredicate, planIndexLookups, toSql, type TableLike } from '../../../../src/query/predicate/index.js';
 import { buildFunctionsTable } from './functions-fixture.js';
+import { openIdOracle, oursById, type Outcome } from './oracle.js';
 import { reprinted } from './fixture.js';
-
-const require = createRequire(import.meta.url);
-type Outcome = { rows: number[] } | { error: string };
 
 // Written in TypeScript strings: '\\' below is ONE backslash in the SQL text.
 const PREDICATES: string[] = [
@@ -322,36 +316,11 @@ const PREDICATES: string[] = [
   "regexp_like(s, 'a') AND coalesce(i, 0) > 0",
 ];
 
-let dir: string;
-let tbl: any;
-let db: any;
+let oracle: Awaited<ReturnType<typeof openIdOracle>>;
 let table: TableLike;
 const lance = new Map<string, Outcome>();
-
-async function lanceWhere(sql: string): Promise<Outcome> {
-  try {
-    const r = await tbl.query().where(sql).select(['id']).toArrow();
-    const out: number[] = [];
-    if (r.numRows > 0) {
-      const c = r.getChild('id');
-      for (let k = 0; k < r.numRows; k++) out.push(c.get(k));
-    }
-    return { rows: out };
-  } catch (e) {
-    return { error: String((e as Error).message).split('\n')[0]! };
-  }
-}
-
-function ours(sql: string, data: TableLike): Outcome {
-  try {
-    const idx = maskToIndices(evaluatePredicate(sql, data));
-    const ids = (data as unknown as arrow.Table).getChild('id')!;
-    return { rows: Array.from(idx, (k) => ids.get(k) as number) };
-  } catch (e) {
-    if (!isRaggedAtlasError(e, 'PredicateSyntax', 'Query')) throw e;
-    return { error: `${(e as Error).name}: ${(e as Error).message}` };
-  }
-}
+const lanceWhere = (sql: string) => oracle.where(sql);
+const ours = (sql: string, data: TableLike) => oursById(sql, data);
 
 function expectSame(sql: string, got: Outcome, want: Outcome): void {
   if ('error' in want) {
@@ -363,18 +332,11 @@ function expectSame(sql: string, got: Outcome, want: Outcome): void {
 }
 
 beforeAll(async () => {
-  const lancedb = require('@lancedb/lancedb');
-  dir = mkdtempSync(join(tmpdir(), 'ragged-atlas-functions-'));
-  db = await lancedb.connect(dir);
-  tbl = await db.createTable('fns', buildFunctionsTable());
-  table = (await tbl.query().toArrow()) as TableLike;
+  oracle = await openIdOracle('fns', buildFunctionsTable());
+  table = oracle.table;
   for (const sql of PREDICATES) lance.set(sql, await lanceWhere(sql));
 });
-afterAll(() => {
-  tbl?.close?.();
-  db?.close?.();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => oracle?.close());
 
 test('the predicates are many, unique, and most select rows', () => {
   expect(PREDICATES.length).toBeGreaterThanOrEqual(150);

@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isRaggedAtlasError } from '../../../../src/errors.js';
+import { evaluatePredicate, maskToIndices, type TableLike } from '../../../../src/query/predicate/index.js';
 import { buildObsTable } from './fixture.js';
 
 const require = createRequire(import.meta.url);
@@ -60,4 +62,48 @@ export function rowsHash(rows: ArrayLike<number>): string {
     }
   }
   return h.toString(16).padStart(8, '0');
+}
+
+/** What a predicate selected (ids) or the error it raised. */
+export type Outcome = { rows: number[] } | { error: string };
+
+/**
+ * `data` (an arrow Table of LanceDB's apache-arrow, with an int `id` column) written through
+ * LanceDB into a temporary directory: `where` answers with the ids LanceDB selects, in its order;
+ * `table` is the table as LanceDB reads it back (what our evaluator is run on); `native` the
+ * LanceDB table itself.
+ */
+export async function openIdOracle(name: string, data: unknown): Promise<{ table: TableLike; native: any; where(sql: string): Promise<Outcome>; close(): void }> {
+  const lancedb = require('@lancedb/lancedb');
+  const dir = mkdtempSync(join(tmpdir(), `ragged-atlas-${name}-`));
+  const db = await lancedb.connect(dir);
+  const native = await db.createTable(name, data);
+  return {
+    table: (await native.query().toArrow()) as TableLike,
+    native,
+    async where(sql: string) {
+      try {
+        const r = await native.query().where(sql).select(['id']).toArrow();
+        return { rows: Array.from({ length: r.numRows }, (_, k) => r.getChild('id').get(k) as number) };
+      } catch (e) {
+        return { error: String((e as Error).message).split('\n')[0]! };
+      }
+    },
+    close() {
+      native.close?.();
+      db.close?.();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The ids our evaluator selects from `table` (table order), or the typed error it raised. */
+export function oursById(sql: string, table: TableLike): Outcome {
+  try {
+    const ids = (table as unknown as { getChild(n: string): { get(i: number): unknown } }).getChild('id');
+    return { rows: Array.from(maskToIndices(evaluatePredicate(sql, table)), (k) => ids.get(k) as number) };
+  } catch (e) {
+    if (!isRaggedAtlasError(e, 'PredicateSyntax', 'Query')) throw e;
+    return { error: `${(e as Error).name}: ${(e as Error).message}` };
+  }
 }
