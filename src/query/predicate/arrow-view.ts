@@ -211,6 +211,12 @@ function loadData(d: DataLike, parentValid: Valid): V {
       const offsets = (d.valueOffsets as Int32Array).subarray(0, n + 1);
       return { k: 'list', n, valid, offsets, values: loadData(d.children[0]!, null) };
     }
+    case ArrowType.FixedSizeList: {
+      // every row holds listSize items (apache-arrow slices the child with the parent, by stride)
+      const size = (t as { listSize?: number }).listSize ?? 0;
+      const offsets = Float64Array.from({ length: n + 1 }, (_, i) => i * size);
+      return { k: 'list', n, valid, offsets, values: loadData(d.children[0]!, null) };
+    }
     default:
       return { k: 'opaque', n, valid };
   }

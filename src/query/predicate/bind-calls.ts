@@ -55,6 +55,10 @@ const ARITY: Record<string, [number, number]> = {
   make_array: [0, Infinity],
   array_length: [1, 1],
   cardinality: [1, 1],
+  array_element: [2, 2],
+  array_extract: [2, 2],
+  list_element: [2, 2],
+  list_extract: [2, 2],
   regexp_like: [2, 3],
 };
 
@@ -279,6 +283,14 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
     case 'array_length':
     case 'cardinality':
       return fn(UINT64, [list(0)], 'array_length');
+    case 'array_element':
+    case 'array_extract':
+    case 'list_element':
+    case 'list_extract': {
+      // `list[i]`: item i (1-based; negative from the end; 0 or past the end is NULL)
+      const l = list(0);
+      return fn((l.t as Extract<DType, { id: 'list' }>).item, [l, int64(1)], 'array_element');
+    }
     case 'array_has':
     case 'array_contains':
     case 'list_has': {

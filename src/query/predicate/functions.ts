@@ -5,7 +5,7 @@
 
 import { QueryError } from '../../errors.js';
 import type { Bound } from './bound.js';
-import { arrayHasSetV, arrayHasV, arrayLengthV, makeArrayV } from './list-functions.js';
+import { arrayElementV, arrayHasSetV, arrayHasV, arrayLengthV, makeArrayV } from './list-functions.js';
 import { mathFnV } from './math-functions.js';
 import { coalesceV, nullifV } from './null-functions.js';
 import { regexpLikeV } from './regex.js';
@@ -82,6 +82,8 @@ export function callV(b: Extract<Bound, { k: 'fn' }>, args: V[]): V {
       return makeArrayV(args, itemOf(b.t));
     case 'array_length':
       return arrayLengthV(args[0]!);
+    case 'array_element':
+      return arrayElementV(args[0]!, args[1]!);
     case 'regexp_like':
       return regexpLikeV(args[0]!, b.regex!);
     default:

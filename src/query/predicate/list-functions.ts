@@ -14,7 +14,7 @@
 import { castV } from './cast-vector.js';
 import { compareV } from './compare.js';
 import { isBig, type DType, type Value } from './types.js';
-import { F, fromValues, isValid, N, stringsVector, T, valueAt, type ListV, type V } from './vectors.js';
+import { F, fromValues, gather, isValid, N, stringsVector, T, valueAt, type ListV, type V } from './vectors.js';
 
 /** make_array(a, b, …): one list per row (one row when every item is a constant). */
 export function makeArrayV(items: V[], item: DType): ListV {
@@ -156,6 +156,26 @@ function itemAt(x: V, k: number): V {
 }
 
 /** Number of items (NULL items count); NULL for a NULL list. */
+/** array_element(list, i) / `list[i]`: item i, 1-based, negative from the end; NULL for 0, past the end, a NULL list or index. */
+export function arrayElementV(list: V, index: V): V {
+  const n = Math.max(list.n, index.n);
+  if (list.k !== 'list' || index.k === 'null') return { k: 'null', n };
+  const at = new Float64Array(n);
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = list.n === 1 ? 0 : i;
+    const k = valueAt(index, index.n === 1 ? 0 : i);
+    if (!isValid(list.valid, r) || k === null) continue;
+    const start = list.offsets[r]!;
+    const len = list.offsets[r + 1]! - start;
+    const j = Number(k) > 0 ? Number(k) - 1 : Number(k) < 0 ? len + Number(k) : -1;
+    if (j < 0 || j >= len) continue;
+    at[i] = start + j;
+    valid[i] = 1;
+  }
+  return gather(list.values, at, valid); // a NULL item stays NULL (gather keeps the child's validity)
+}
+
 export function arrayLengthV(list: V): V {
   if (list.k !== 'list') return { k: 'null', n: list.n };
   const n = list.n;

@@ -374,9 +374,9 @@ class Parser {
         continue;
       }
       if (this.isOp(t, '[')) {
+        if (this.peek(1).kind !== 'string') break; // a list subscript: below
         this.next();
         const f = this.next();
-        if (f.kind !== 'string') this.fail(f, `only ['field'] subscripts with a string are supported, found ${this.describe(f)}`);
         const close = this.expectOp(']', 'to close the subscript');
         path.push(f.value);
         quoted.push(true);
@@ -386,7 +386,16 @@ class Parser {
       break;
     }
     if (this.isOp(this.peek(), '(')) this.fail(this.peek(), 'qualified function names are not supported');
-    return { kind: 'column', path, quoted, pos: start, end };
+    let e: Expr = { kind: 'column', path, quoted, pos: start, end };
+    // `list[i]` (1-based; negative counts from the end) is DataFusion's array_element(list, i)
+    while (this.isOp(this.peek(), '[')) {
+      this.next();
+      const index = this.parseExpr(0);
+      const close = this.expectOp(']', 'to close the subscript');
+      e = { kind: 'call', name: 'array_element', args: [e, index], pos: start, end: close.end };
+      if (this.isOp(this.peek(), '.')) this.fail(this.peek(), 'a field of a list item is not supported');
+    }
+    return e;
   }
 
   /** `a, b, …`: one or more comma-separated expressions (IN lists, call arguments, list literals). */

@@ -55,6 +55,7 @@ export const ArrowType = {
   Timestamp: 10,
   List: 12,
   Struct: 13,
+  FixedSizeList: 16,
   LargeBinary: 19,
   LargeUtf8: 20,
   Dictionary: -1,
@@ -83,6 +84,7 @@ export function fromArrow(t: ArrowTypeLike): DType {
     case ArrowType.Date:
       return { id: 'date', unit: t.unit === 0 ? 'day' : 'ms' };
     case ArrowType.List:
+    case ArrowType.FixedSizeList: // (vectors: DataFusion's list functions take them too)
       return { id: 'list', item: fromArrow(t.children![0]!.type) };
     case ArrowType.Struct:
       return { id: 'struct', fields: (t.children ?? []).map((f) => ({ name: f.name, type: fromArrow(f.type) })) };

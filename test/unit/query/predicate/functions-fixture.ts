@@ -30,9 +30,11 @@ export function buildFunctionsTable(A: ArrowModule = arrowNs, n = FN_ROWS): arro
     ls: [] as ((string | null)[] | null)[],
     li: [] as ((bigint | null)[] | null)[],
     lf: [] as ((number | null)[] | null)[],
+    fv: [] as (number[] | null)[],
   };
   // lf has its own stream, so the columns before it keep the rows they always had
   const r2 = rng(97531);
+  const r3 = rng(8642);
   const listFloats = [NaN, -0, 0, 1.5, 2, -2.5, Infinity];
   for (let k = 0; k < n; k++) {
     cols.id.push(k);
@@ -54,6 +56,8 @@ export function buildFunctionsTable(A: ArrowModule = arrowNs, n = FN_ROWS): arro
     cols.li.push(maybe(Array.from({ length: len }, () => (r() < 0.1 ? null : BigInt(Math.floor(r() * 6))))));
     const lenF = Math.floor(r2() * 4);
     cols.lf.push(r2() < 0.1 ? null : Array.from({ length: lenF }, () => (r2() < 0.1 ? null : listFloats[Math.floor(r2() * listFloats.length)]!)));
+    // (its own stream too) a vector column: fixed-size lists of 3
+    cols.fv.push(r3() < 0.1 ? null : Array.from({ length: 3 }, () => Math.floor(r3() * 5) - 2));
   }
   const ls = new A.List(new A.Field('item', new A.Utf8(), true));
   const li = new A.List(new A.Field('item', new A.Int64(), true));
@@ -73,5 +77,6 @@ export function buildFunctionsTable(A: ArrowModule = arrowNs, n = FN_ROWS): arro
     ls: v(cols.ls, ls),
     li: v(cols.li, li),
     lf: v(cols.lf, lf),
+    fv: v(cols.fv, new A.FixedSizeList(3, new A.Field('item', new A.Float32(), true))),
   } as never);
 }

@@ -229,7 +229,8 @@ describe('malformed predicates → PredicateSyntaxError at the right offset', ()
     ['CAST(n_genes DOUBLE)', 13],
     ['lower(cell_type > 5', 19],
     ['gene_expression. > 5', 17],
-    ['gene_expression[1] > 5', 16],
+    ['ls[1', 4],
+    ['ls[1].a = 1', 5],
     ['n_genes > 5 /* unclosed', 12],
     ["n_genes = 'a' 'b'", 14],
     ['NOT', 3],
@@ -272,6 +273,13 @@ describe('malformed predicates → PredicateSyntaxError at the right offset', ()
     expect(pe.position).toBe(position);
     expect(pe.fields.predicate).toBe(sql);
     expect(pe.message).toContain(`at position ${position}`);
+  });
+
+  test('a list subscript is array_element (1-based, any integer expression); a string one is a struct field', () => {
+    expect(parsePredicate('ls[1] = 2')).toMatchObject({ kind: 'binary', left: { kind: 'call', name: 'array_element', args: [{ kind: 'column', path: ['ls'] }, { kind: 'literal', value: 1n }] } });
+    expect(parsePredicate('m[1][2] IS NULL')).toMatchObject({ kind: 'is', operand: { kind: 'call', name: 'array_element', args: [{ kind: 'call', name: 'array_element' }, { kind: 'literal' }] } });
+    expect(parsePredicate("st['a'] = 1")).toMatchObject({ kind: 'binary', left: { kind: 'column', path: ['st', 'a'] } });
+    expect(toSql(parsePredicate('ls[i + 1] = 2'))).toBe('array_element(ls, i + 1) = 2');
   });
 
   test('a keyword used as a column name says how to quote it (`select = 1` read as a subquery)', () => {
