@@ -2,8 +2,8 @@
 // Failures throw QueryError (as LanceDB fails the query), or give NULL under TRY_CAST.
 
 import { QueryError } from '../../errors.js';
-import { localToUtcMs, utcToLocalMs } from './time-zone.js';
-import { intRange, isBig, isUtcZone, typeName, type DType, type TimeUnit, type Value } from './types.js';
+import { atInstant, toWallClock } from './time-zone.js';
+import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from './types.js';
 
 const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
 export const MS_PER_DAY = 86_400_000;
@@ -75,34 +75,6 @@ export function convertTimestamp(v: bigint, from: TimeUnit, to: TimeUnit): bigin
   return f > t ? v * (f / t) : v / (t / f);
 }
 
-/**
- * Zone moves arrow-rs makes in casts. A zone-less timestamp (or string) gaining a zone is wall-clock
- * time there: `atInstant` finds the instant (undefined for a wall-clock time the zone skips or
- * repeats: the cast fails). A zoned timestamp becoming a DATE takes its wall-clock date (`toWallClock`).
- * Everything else keeps the number: zoned → zone-less timestamp, zone → zone, DATE → zoned timestamp
- * (UTC midnight), as arrow-rs casts them.
- */
-function atInstant(v: bigint, unit: TimeUnit, tz: string | null): bigint | undefined {
-  return tz === null || isUtcZone(tz) ? v : throughMs(v, unit, (ms) => localToUtcMs(tz, ms));
-}
-
-function toWallClock(v: bigint, unit: TimeUnit, tz: string | null): bigint {
-  return tz === null || isUtcZone(tz) ? v : throughMs(v, unit, (ms) => utcToLocalMs(tz, ms))!;
-}
-
-/** `f` applied to whole milliseconds of a `unit` value, the finer rest carried over (zone offsets are whole seconds). */
-function throughMs(v: bigint, unit: TimeUnit, f: (ms: number) => number | undefined): bigint | undefined {
-  const per = NS_PER[unit];
-  if (per >= 1_000_000n) {
-    const moved = f(Number(v * (per / 1_000_000n)));
-    return moved === undefined ? undefined : BigInt(moved) / (per / 1_000_000n);
-  }
-  const k = 1_000_000n / per;
-  const ms = divFloor(v, k);
-  const moved = f(Number(ms));
-  return moved === undefined ? undefined : BigInt(moved) * k + (v - ms * k);
-}
-
 /** Whether a timestamp string names its own offset (`Z`, `+02:00`): then it is an instant, not wall-clock time. */
 function hasOffset(s: string): boolean {
   return TS_RE.exec(s)?.[8] !== undefined;
@@ -124,7 +96,7 @@ export function formatValue(v: Value): string {
  * by ryu's rules: plain decimals from 1e-5 (Float32: 1e-6) up to 16 integer digits (Float32: 13),
  * exponent form beyond ("1e16", "1.5e-6" from a Float64, "9.007199e15" from a Float32).
  */
-export function formatFloat(x: number, bits: 32 | 64 = 64): string {
+function formatFloat(x: number, bits: 32 | 64 = 64): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';

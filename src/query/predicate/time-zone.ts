@@ -8,7 +8,15 @@
 // Offsets come from Intl (ICU's zone database, in every browser and in Node) or from a fixed
 // offset written as the zone ("+05:30", "-0800").
 
+import type { TimeUnit } from './types.js';
+
 const MINUTE = 60_000;
+const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', '+00:00', '+0000', '+00', '-00:00', 'zulu', 'universal']);
+
+/** Whether a zone reads like UTC: converting to or from it moves no value. */
+export function isUtcZone(tz: string): boolean {
+  return UTC_NAMES.has(tz.toLowerCase());
+}
 const HALF_DAY = 43_200_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -75,4 +83,32 @@ export function localToUtcMs(tz: string, localMs: number): number | undefined {
   const candidates = new Set([localMs - zoneOffsetMs(tz, localMs - HALF_DAY), localMs - zoneOffsetMs(tz, localMs + HALF_DAY)]);
   const hits = [...candidates].filter((utc) => utcToLocalMs(tz, utc) === localMs);
   return hits.length === 1 ? hits[0] : undefined;
+}
+
+/**
+ * Zone moves arrow-rs makes in casts. A zone-less timestamp (or string) gaining a zone is wall-clock
+ * time there: `atInstant` finds the instant (undefined for a wall-clock time the zone skips or
+ * repeats: the cast fails). A zoned timestamp becoming a DATE takes its wall-clock date (`toWallClock`).
+ * Everything else keeps the number: zoned → zone-less timestamp, zone → zone, DATE → zoned timestamp
+ * (UTC midnight), as arrow-rs casts them.
+ */
+export function atInstant(v: bigint, unit: TimeUnit, tz: string | null): bigint | undefined {
+  return tz === null || isUtcZone(tz) ? v : throughMs(v, unit, (ms) => localToUtcMs(tz, ms));
+}
+
+export function toWallClock(v: bigint, unit: TimeUnit, tz: string | null): bigint {
+  return tz === null || isUtcZone(tz) ? v : throughMs(v, unit, (ms) => utcToLocalMs(tz, ms))!;
+}
+
+/** `f` applied to whole milliseconds of a `unit` value, the finer rest carried over (zone offsets are whole seconds). */
+function throughMs(v: bigint, unit: TimeUnit, f: (ms: number) => number | undefined): bigint | undefined {
+  if (unit === 's' || unit === 'ms') {
+    const k = unit === 's' ? 1000n : 1n;
+    const moved = f(Number(v * k));
+    return moved === undefined ? undefined : BigInt(moved) / k;
+  }
+  const k = unit === 'us' ? 1000n : 1_000_000n;
+  const ms = v / k - (v % k < 0n ? 1n : 0n); // floor
+  const moved = f(Number(ms));
+  return moved === undefined ? undefined : BigInt(moved) * k + (v - ms * k);
 }

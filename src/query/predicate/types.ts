@@ -2,7 +2,7 @@
 // Arrow types are read by value (`typeId`, `bitWidth`, ...), never with `instanceof`: tables coming
 // out of @lancedb/lancedb are built by apache-arrow's CommonJS copy.
 
-import { knownZone } from './time-zone.js';
+import { isUtcZone, knownZone } from './time-zone.js';
 
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 
@@ -225,11 +225,6 @@ export function comparisonCoercion(a: DType, b: DType): DType | undefined {
   if (b.id === 'utf8' && isTemporal(a)) return a;
   return undefined;
 }
-
-const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', '+00:00', '+0000', '+00', '-00:00', 'zulu', 'universal']);
-
-/** Whether a timestamp zone reads like UTC: converting to or from it moves no value. */
-export const isUtcZone = (tz: string): boolean => UTC_NAMES.has(tz.toLowerCase());
 
 /**
  * Why `a` and `b` cannot meet here, or undefined: a zoned timestamp meeting a zone-less value
