@@ -12,7 +12,7 @@ import type { Codecs, LoadOptions, Variant } from './types.js';
 import { WASM_FILES, chooseVariant } from './variant.js';
 import { WasmCodecs } from './wasm-codecs.js';
 import { WasmInstance, type CodecExports } from './wasm-instance.js';
-import { pageBase } from '../io/page-base.js';
+import { isNode, pageBase } from '../io/runtime.js';
 
 const CODEC = 'codec module';
 
@@ -39,8 +39,6 @@ export function absoluteWasmUrl(url: string | URL): URL {
   return new URL(url, pageBase() ?? import.meta.url);
 }
 
-/** Node (or Deno/Bun with node:fs): where a file: URL is read from disk. A browser page on file:// fetches it. */
-const IN_NODE = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' && typeof (globalThis as { document?: unknown }).document === 'undefined';
 
 /** `wasmUrl` (one URL or one per variant) as absolute hrefs, the form a worker is sent. */
 export function absoluteWasmUrls(w: LoadOptions['wasmUrl']): string | Partial<Record<Variant, string>> | undefined {
@@ -58,7 +56,8 @@ async function readNodeFile(url: URL): Promise<Uint8Array<ArrayBuffer>> {
 }
 
 async function instantiateUrl(url: URL): Promise<WebAssembly.WebAssemblyInstantiatedSource> {
-  if (url.protocol === 'file:' && IN_NODE) return WebAssembly.instantiate(await readNodeFile(url), {});
+  // (a browser page on file:// fetches it)
+  if (url.protocol === 'file:' && isNode) return WebAssembly.instantiate(await readNodeFile(url), {});
   const response = await fetch(url);
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url.href}`);
   if (typeof WebAssembly.instantiateStreaming === 'function') {

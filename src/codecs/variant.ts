@@ -1,5 +1,6 @@
 // Choosing between the two builds of the codec module. This is the only place that decides.
 
+import { CodecError } from '../errors.js';
 import type { Variant } from './types.js';
 
 /**
@@ -24,6 +25,8 @@ export function chooseVariant(
   validate: (bytes: Uint8Array<ArrayBuffer>) => boolean = (b) => WebAssembly.validate(b),
 ): Variant {
   if (requested === 'simd' || requested === 'scalar') return requested;
+  // (plain JS callers: 'avx' or 'SIMD' would silently mean auto)
+  if (requested !== 'auto') throw new CodecError(`unknown variant ${JSON.stringify(requested)}: 'simd', 'scalar' or 'auto'`, { codec: 'codec module' });
   try {
     return validate(SIMD_PROBE) ? 'simd' : 'scalar';
   } catch {

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { pageBase } from './page-base.js';
+import { pageBase } from './runtime.js';
 import type { ByteStore } from './types.js';
 import { HttpStore, type HttpStoreOptions } from './http.js';
 

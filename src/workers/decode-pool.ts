@@ -9,7 +9,7 @@ import type { PageJob } from '../lance/page-decoder.js';
 import { encodedReadBuffers } from '../zarr/encoded-read.js';
 import { jobWhere } from '../zarr/chunk-decoder.js';
 import { WorkerPool } from './pool.js';
-import { isNode } from './spawn.js';
+import { isNode } from '../io/runtime.js';
 import type { ChunkDecoder, CodecLoadOptions, CsrGroupJob, DecodeApi, DecodeJob } from './protocol.js';
 
 export interface DecodePoolOptions extends Omit<CodecLoadOptions, 'wasmUrl'> {

@@ -9,6 +9,7 @@
 // inside, import.meta.url is the real script's URL, so its relative URLs (chunks, wasm) still work.
 import type { Endpoint } from 'comlink';
 import { WorkerError } from '../errors.js';
+import { isNode } from '../io/runtime.js';
 
 export interface SpawnedWorker {
   endpoint: Endpoint;
@@ -22,7 +23,6 @@ export interface SpawnedWorker {
   hold?(busy: boolean): void;
 }
 
-export const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 export async function spawnWorker(url: URL): Promise<SpawnedWorker> {
   const where = { where: url.href };
@@ -33,7 +33,9 @@ export async function spawnWorker(url: URL): Promise<SpawnedWorker> {
       terminate: () => w.terminate(),
       onFailure(cb) {
         // A script that cannot load (404, CORS, CSP) or throws at top level: the event cannot say which.
-        w.addEventListener('error', (e) => cb(new WorkerError(`worker failed: ${e.message || 'script failed to load'}`, where)));
+        w.addEventListener('error', (e) =>
+          cb(new WorkerError(`worker failed: ${e.message || 'script failed to load (a wrong workerUrl, a Content-Security-Policy without blob: or worker-src, or a sandboxed iframe; { workers: 0, fetchWorkers: 0 } runs without workers)'}`, where)),
+        );
         w.addEventListener('messageerror', () => cb(new WorkerError('worker message could not be deserialised', where)));
       },
     };

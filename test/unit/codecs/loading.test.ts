@@ -15,6 +15,8 @@ test('chooseVariant: explicit choice wins; auto follows WebAssembly.validate of 
   expect(chooseVariant('auto', () => false)).toBe('scalar');
   expect(chooseVariant(undefined, () => { throw new Error('no wasm'); })).toBe('scalar');
   expect(chooseVariant()).toBe('simd'); // Node 20 has SIMD128
+  // a misspelt variant is named, not read as auto
+  expect(() => chooseVariant('avx' as never)).toThrow(expect.objectContaining({ _tag: 'Codec', message: expect.stringContaining(`unknown variant "avx": 'simd', 'scalar' or 'auto'`) }));
 });
 
 test('the scalar build has no SIMD128 anywhere; the SIMD build does', () => {
