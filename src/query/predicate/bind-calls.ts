@@ -11,6 +11,7 @@ import type { Bound } from './bound.js';
 import { castValue } from './cast.js';
 import { regexToJs } from './regex.js';
 import { BOOL, FLOAT64, INT32, INT64, isNumeric, numericCoercion, sameType, typeName, UINT64, UTF8, type DType } from './types.js';
+import { DATE_PARTS, datePartType, type DatePart } from './date-functions.js';
 
 type Call = Extract<Expr, { kind: 'call' }>;
 
@@ -55,6 +56,8 @@ const ARITY: Record<string, [number, number]> = {
   make_array: [0, Infinity],
   array_length: [1, 1],
   cardinality: [1, 1],
+  date_part: [2, 2],
+  datepart: [2, 2],
   array_element: [2, 2],
   array_extract: [2, 2],
   list_element: [2, 2],
@@ -283,6 +286,18 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
     case 'array_length':
     case 'cardinality':
       return fn(UINT64, [list(0)], 'array_length');
+    case 'date_part':
+    case 'datepart': {
+      // date_part('year', d): the field name a constant string, the value a date or timestamp
+      const p = args[0]!;
+      if (p.k !== 'const' || p.t.id !== 'utf8') throw err(ctx, e.args[0], `${e.name}() needs the field as a string literal, e.g. date_part('year', d)`, { function: e.name });
+      const part = String(p.v).toLowerCase() as DatePart;
+      if (!DATE_PARTS.includes(part)) throw err(ctx, e.args[0], `${e.name}() field ${JSON.stringify(p.v)} is not supported (${DATE_PARTS.join(', ')})`, { function: e.name });
+      const x = args[1]!;
+      if (x.t.id === 'null') return constant(datePartType(part), null);
+      if (x.t.id !== 'date' && x.t.id !== 'timestamp') return fail(1, 'a date or timestamp');
+      return fn(datePartType(part), [x], 'date_part', { part });
+    }
     case 'array_element':
     case 'array_extract':
     case 'list_element':

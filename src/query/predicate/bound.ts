@@ -1,6 +1,7 @@
 // The typed tree binding produces (bind.ts) and the evaluator runs (evaluate.ts): every column
 // resolved to its schema path, every node carrying its DataFusion type, coercions made explicit casts.
 
+import type { DatePart } from './date-functions.js';
 import type { CompareOp, Expr, IsTest } from './ast.js';
 import type { ArrowTypeLike, DType, Value } from './types.js';
 
@@ -26,6 +27,8 @@ export type Bound =
       cmp?: DType;
       /** regexp_like: the pattern translated to a JS RegExp (source, flags). */
       regex?: { source: string; flags: string };
+      /** date_part: the field. */
+      part?: DatePart;
     };
 
 /** Structural view of an Arrow Schema (ESM or CJS apache-arrow). */

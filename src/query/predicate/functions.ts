@@ -6,6 +6,7 @@
 import { QueryError } from '../../errors.js';
 import type { Bound } from './bound.js';
 import { arrayElementV, arrayHasSetV, arrayHasV, arrayLengthV, makeArrayV } from './list-functions.js';
+import { datePartV } from './date-functions.js';
 import { mathFnV } from './math-functions.js';
 import { coalesceV, nullifV } from './null-functions.js';
 import { regexpLikeV } from './regex.js';
@@ -84,6 +85,8 @@ export function callV(b: Extract<Bound, { k: 'fn' }>, args: V[]): V {
       return arrayLengthV(args[0]!);
     case 'array_element':
       return arrayElementV(args[0]!, args[1]!);
+    case 'date_part':
+      return datePartV(args[0]!, b.args[0]!.t, b.part!);
     case 'regexp_like':
       return regexpLikeV(args[0]!, b.regex!);
     default:
