@@ -217,12 +217,12 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
     case 'right':
       return fn(UTF8, [str(0), int64(1)]);
     case 'concat': {
-      // DataFusion casts every argument to text. Floats print as Arrow's cast does (cast.ts
-      // formatFloat); timestamp text is not reproduced: refused.
+      // DataFusion casts every argument to text, as Arrow's cast prints it (cast.ts: floats, dates,
+      // timestamps in RFC 3339).
       const as = args.map((a, i) => {
         if (a.t.id === 'utf8' || a.t.id === 'null') return a;
-        if (a.t.id === 'int' || a.t.id === 'float' || a.t.id === 'bool' || (a.t.id === 'date' && a.t.unit === 'day')) return castTo(ctx, e.args[i], a, UTF8);
-        return fail(i, 'a string, number, boolean or date');
+        if (a.t.id === 'int' || a.t.id === 'float' || a.t.id === 'bool' || a.t.id === 'date' || a.t.id === 'timestamp') return castTo(ctx, e.args[i], a, UTF8);
+        return fail(i, 'a string, number, boolean, date or timestamp');
       });
       return fn(UTF8, as);
     }

@@ -2,7 +2,7 @@
 // Failures throw QueryError (as LanceDB fails the query), or give NULL under TRY_CAST.
 
 import { QueryError } from '../../errors.js';
-import { atInstant, toWallClock } from './time-zone.js';
+import { atInstant, isUtcZone, toWallClock } from './time-zone.js';
 import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from './types.js';
 
 const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
@@ -76,6 +76,35 @@ export function convertTimestamp(v: bigint, from: TimeUnit, to: TimeUnit): bigin
   return f > t ? v * (f / t) : v / (t / f);
 }
 
+function formatDate(days: number): string {
+  const [y, m, d] = civilFromDays(days);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+const NS_PER_DAY = BigInt(MS_PER_DAY) * 1_000_000n;
+const two = (x: number | bigint) => String(x).padStart(2, '0');
+
+/**
+ * A timestamp as arrow's cast to string prints it (chrono's RFC 3339 form): the wall-clock time,
+ * the fraction in 3, 6 or 9 digits as needed (none when whole), then `Z` in UTC or the zone's
+ * offset at that instant (`-05:00`); nothing for a zone-less timestamp.
+ */
+function formatDateTime(instantNs: bigint, tz: string | null): string {
+  const wall = tz === null ? instantNs : toWallClock(instantNs, 'ns', tz);
+  const dayNs = ((wall % NS_PER_DAY) + NS_PER_DAY) % NS_PER_DAY;
+  const days = Number((wall - dayNs) / NS_PER_DAY);
+  const secs = dayNs / 1_000_000_000n;
+  const frac = dayNs % 1_000_000_000n;
+  const fraction = frac === 0n ? '' : frac % 1_000_000n === 0n ? `.${String(frac / 1_000_000n).padStart(3, '0')}` : frac % 1000n === 0n ? `.${String(frac / 1000n).padStart(6, '0')}` : `.${String(frac).padStart(9, '0')}`;
+  const time = `${two(secs / 3600n)}:${two((secs / 60n) % 60n)}:${two(secs % 60n)}${fraction}`;
+  let zone = '';
+  if (tz !== null) {
+    const offMin = Math.round(Number((wall - instantNs) / 1_000_000n) / 60_000);
+    zone = isUtcZone(tz) ? 'Z' : `${offMin < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offMin) / 60))}:${two(Math.abs(offMin) % 60)}`;
+  }
+  return `${formatDate(days)}T${time}${zone}`;
+}
+
 /** Whether a timestamp string names its own offset (`Z`, `+02:00`): then it is an instant, not wall-clock time. */
 function hasOffset(s: string): boolean {
   return TS_RE.exec(s)?.[8] !== undefined;
@@ -139,7 +168,7 @@ export function castSupported(from: DType, to: DType): boolean {
   if (simple(from) && simple(to)) return true;
   if (from.id === 'utf8' && (to.id === 'timestamp' || to.id === 'date')) return true;
   if ((from.id === 'timestamp' || from.id === 'date') && (to.id === 'timestamp' || to.id === 'date')) return true;
-  if (from.id === 'date' && to.id === 'utf8') return true;
+  if ((from.id === 'date' || from.id === 'timestamp') && to.id === 'utf8') return true;
   if (from.id === 'int' && from.bits === 64 && to.id === 'timestamp') return true;
   if (from.id === 'timestamp' && to.id === 'int' && to.bits === 64) return true;
   return false;
@@ -192,11 +221,10 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
       if (from.id === 'bool') return v ? 'true' : 'false';
       if (from.id === 'int') return String(v);
       if (from.id === 'float') return formatFloat(v as number, from.bits === 64 ? 64 : 32);
-      if (from.id === 'date') {
-        const days = from.unit === 'day' ? (v as number) : Number(divFloor(v as bigint, BigInt(MS_PER_DAY)));
-        const [y, m, d] = civilFromDays(days);
-        return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-      }
+      if (from.id === 'date' && from.unit === 'day') return formatDate(v as number);
+      // Date64 prints as a datetime, as arrow does
+      if (from.id === 'date') return formatDateTime(BigInt(v as number | bigint) * 1_000_000n, null);
+      if (from.id === 'timestamp') return formatDateTime(BigInt(v as bigint) * NS_PER[from.unit], from.tz);
       return fail(v, from, to, safe);
     case 'timestamp': {
       let t: bigint | undefined;

@@ -46,6 +46,7 @@ function buildTable(A: typeof arrow): arrow.Table {
     ts_ny: v(INSTANTS, new A.TimestampNanosecond('America/New_York')),
     ts_kol: v(INSTANTS, new A.TimestampMillisecond('Asia/Kolkata')),
     d32: v(INSTANTS.map((x) => (x === null ? null : new Date(Math.floor(x / 86_400_000) * 86_400_000))), new A.DateDay()),
+    d64: v(INSTANTS.map((x) => (x === null ? null : new Date(x))), new A.DateMillisecond()),
   });
 }
 
@@ -182,6 +183,21 @@ describe('casts and temporal comparisons select the rows LanceDB selects', () =>
     }
     expect(checked).toBe(cols.length * parts.length * FLOATS.length);
     expect(ours("date_part('fortnight', d32) = 1")).toMatchObject({ error: expect.stringContaining('field "fortnight" is not supported') });
+  });
+
+  test('dates and timestamps print as LanceDB prints them (RFC 3339: the wall-clock time, 3/6/9 fraction digits, Z or the offset)', async () => {
+    let checked = 0;
+    for (const c of ['ts_s', 'ts_ms', 'ts_us', 'ts_ns', 'ts_utc', 'ts_ny', 'ts_kol', 'd32', 'd64', "TIMESTAMP '2020-01-01 12:30:00.123456789'", "TIMESTAMP '2020-01-01 12:30:00.1'", "CAST(TIMESTAMP '1969-12-31 23:59:59.12' AS TIMESTAMP(9))"]) {
+      const expr = `CAST(${c} AS STRING)`;
+      const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
+      for (let k = 0; k < r.numRows; k++) {
+        const want = r.getChild('x').get(k) as string | null;
+        const id = r.getChild('id').get(k) as number;
+        expect(ours(want === null ? `id = ${id} AND ${expr} IS NULL` : `id = ${id} AND ${expr} = '${want}'`), `${expr} of row ${id} is ${want}`).toEqual({ rows: [id] });
+        checked++;
+      }
+    }
+    expect(checked).toBe(12 * FLOATS.length);
   });
 
   test('a DATE constant is cast, not unwrapped: beyond the nanosecond range it fails, as in LanceDB', async () => {
