@@ -56,6 +56,10 @@ const ARITY: Record<string, [number, number]> = {
   make_array: [0, Infinity],
   array_length: [1, 1],
   cardinality: [1, 1],
+  now: [0, 0],
+  current_timestamp: [0, 0],
+  current_date: [0, 0],
+  today: [0, 0],
   date_part: [2, 2],
   datepart: [2, 2],
   array_element: [2, 2],
@@ -286,6 +290,13 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
     case 'array_length':
     case 'cardinality':
       return fn(UINT64, [list(0)], 'array_length');
+    case 'now':
+    case 'current_timestamp':
+      // one instant per predicate, as DataFusion takes it once per query: Timestamp(ns, "+00:00")
+      return constant({ id: 'timestamp', unit: 'ns', tz: '+00:00' }, BigInt(Date.now()) * 1_000_000n);
+    case 'current_date':
+    case 'today':
+      return constant({ id: 'date', unit: 'day' }, Math.floor(Date.now() / 86_400_000)); // the UTC date
     case 'date_part':
     case 'datepart': {
       // date_part('year', d): the field name a constant string, the value a date or timestamp

@@ -131,6 +131,13 @@ const SAME_AS_LANCEDB = [
   "CAST(ts_kol AS DATE) = DATE '2020-01-01'",
   "ts_kol < TIMESTAMP '2020-01-01'",
   'ts_kol = ts_ny',
+  // the current instant and date
+  'ts_ms < now()',
+  'ts_ny < now()',
+  'ts_ns > current_timestamp()',
+  'd32 < current_date()',
+  "date_part('year', now()) >= 2026",
+  'current_date() > DATE \'2020-01-01\'',
 ];
 
 let oracle: Awaited<ReturnType<typeof openIdOracle>>;
