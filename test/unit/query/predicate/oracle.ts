@@ -29,25 +29,23 @@ export async function openOracle(rows?: number): Promise<Oracle> {
   for (let i = 0; i < table.numRows; i++) index.set(uidCol.get(i), i);
   return {
     table,
-    async where(sql: string) {
-      try {
-        const r = await tbl.query().where(sql).select(['uid']).toArrow();
-        const out: number[] = [];
-        if (r.numRows > 0) {
-          const u = r.getChild('uid');
-          for (let i = 0; i < r.numRows; i++) out.push(index.get(u.get(i))!);
-        }
-        return { rows: out };
-      } catch (e) {
-        return { error: String((e as Error).message).split('\n')[0]! };
-      }
-    },
+    where: (sql: string) => lanceSelect(tbl, sql, 'uid', (u) => index.get(u as string)!),
     close() {
       tbl.close?.();
       db.close?.();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** LanceDB's `where(sql)` on `native`: each selected row's `column`, mapped to a row number, in LanceDB's order; or its error. */
+async function lanceSelect(native: any, sql: string, column: string, row: (v: unknown) => number): Promise<Outcome> {
+  try {
+    const r = await native.query().where(sql).select([column]).toArrow();
+    return { rows: Array.from({ length: r.numRows }, (_, k) => row(r.getChild(column).get(k))) };
+  } catch (e) {
+    return { error: String((e as Error).message).split('\n')[0]! };
+  }
 }
 
 /** FNV-1a over the row indices: a compact fingerprint of a row selection. */
@@ -81,14 +79,7 @@ export async function openIdOracle(name: string, data: unknown): Promise<{ table
   return {
     table: (await native.query().toArrow()) as TableLike,
     native,
-    async where(sql: string) {
-      try {
-        const r = await native.query().where(sql).select(['id']).toArrow();
-        return { rows: Array.from({ length: r.numRows }, (_, k) => r.getChild('id').get(k) as number) };
-      } catch (e) {
-        return { error: String((e as Error).message).split('\n')[0]! };
-      }
-    },
+    where: (sql: string) => lanceSelect(native, sql, 'id', (v) => v as number),
     close() {
       native.close?.();
       db.close?.();
