@@ -10,7 +10,8 @@ import workerUrl from '../src/workers/decode-worker.ts?worker&url';
 import simdWasm from '../wasm/dist/ragged_atlas_codec_simd.wasm?url';
 import scalarWasm from '../wasm/dist/ragged_atlas_codec_scalar.wasm?url';
 
-const assets: AtlasOptions = { workerUrl: new URL(workerUrl, location.href), wasmUrl: { simd: simdWasm, scalar: scalarWasm } };
+// A host that never answers fails an action after 30 s (one retry), not after minutes of silence.
+const assets: AtlasOptions = { workerUrl: new URL(workerUrl, location.href), wasmUrl: { simd: simdWasm, scalar: scalarWasm }, timeoutMs: 30_000, retries: 1 };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -34,7 +35,7 @@ function supersede(panel: string): AbortSignal {
 }
 
 function showError(where: Element, err: unknown): void {
-  console.error(err);
+  console.warn(err); // shown to the user below; a warning for whoever has the console open
   where.innerHTML = `<div class="error">${escapeHtml(String((err as Error).message ?? err))}</div>`;
 }
 
@@ -64,11 +65,30 @@ async function loadVersions(): Promise<void> {
   }
 }
 
+/**
+ * Opens a snapshot. The latest Open wins: an earlier one still checking out is aborted, and one that
+ * finished meanwhile is closed unseen (two quick Opens on a slow host showed the first snapshot,
+ * or the error of its closed atlas, under the second one's name).
+ */
 async function open(version?: number): Promise<void> {
-  // The new snapshot is checked out before the old one closes: a failed Open leaves the page on
-  // the atlas it shows, still usable.
-  const next = version === undefined ? await RaggedAtlas.checkoutLatest(urlInput.value, assets) : await RaggedAtlas.checkout(urlInput.value, version, assets);
-  for (const c of running.values()) c.abort(); // their atlas is about to close
+  const signal = supersede('open');
+  const summary = $('summary').querySelector('.body')!;
+  const pending = document.createElement('p');
+  pending.className = 'pending';
+  pending.textContent = `opening ${version === undefined ? 'the latest snapshot' : `v${version}`}…`;
+  summary.prepend(pending);
+  let next: RaggedAtlas;
+  try {
+    // The new snapshot is checked out before the old one closes: a failed Open leaves the page on
+    // the atlas it shows, still usable.
+    next = version === undefined ? await RaggedAtlas.checkoutLatest(urlInput.value, { ...assets, signal }) : await RaggedAtlas.checkout(urlInput.value, version, { ...assets, signal });
+  } catch (err) {
+    if (signal.aborted) return;
+    pending.remove();
+    throw err;
+  }
+  if (signal.aborted) return next.close();
+  for (const [panel, c] of running) if (panel !== 'open') c.abort(); // their atlas is about to close
   // The query panel held the old snapshot's result, or a query now cancelled (it said "running…" for good).
   const qresult = $('qresult');
   qresult.textContent = qresult.textContent === 'running…' ? 'cancelled: another snapshot was opened' : '';
@@ -76,13 +96,25 @@ async function open(version?: number): Promise<void> {
   atlas?.close();
   atlas = next;
   const a = atlas;
-  const total = await a.query().count();
+  try {
+    await showAtlas(a, signal);
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  }
+}
+
+async function showAtlas(a: RaggedAtlas, signal: AbortSignal): Promise<void> {
+  const total = await a.query().count({ signal });
+  if (signal.aborted) return;
   $('summary').querySelector('.body')!.innerHTML = `
     <p><b>${total.toLocaleString()}</b> cells · snapshot <b>v${a.version}</b> · obs tables ${a.obsTables.join(', ')}</p>
     <p>pointer fields: ${a.pointerFields().map((p) => `${p.name} (${p.featureSpace}, ${p.kind})`).join(', ')}</p>`;
-  renderTable($('datasets').querySelector('.body') as HTMLElement, await a.listDatasets(), ['dataset_uid', 'zarr_group', 'feature_space', 'layout_uid']);
+  const datasets = await a.listDatasets({ signal });
+  if (signal.aborted) return;
+  renderTable($('datasets').querySelector('.body') as HTMLElement, datasets, ['dataset_name', 'n_rows', 'zarr_group', 'feature_space', 'dataset_uid']);
   const schema = a.obsSchema();
-  const categorical = schema.fields.filter((f) => /Utf8|Dictionary/.test(String(f.type)) && !['uid', 'dataset_uid'].includes(f.name)).map((f) => f.name);
+  // string columns only: a pointer struct (gene_expression) prints with Utf8 children inside
+  const categorical = schema.fields.filter((f) => /^(Large)?Utf8$|^Dictionary</.test(String(f.type)) && !['uid', 'dataset_uid'].includes(f.name)).map((f) => f.name);
   fillSelect($('groupcol'), ['dataset_uid', ...categorical], categorical.includes('cell_type') ? 'cell_type' : 'dataset_uid');
   const embeddings = schema.fields.filter((f) => String(f.type).startsWith('FixedSizeList')).map((f) => f.name);
   fillSelect($('embcol'), embeddings, embeddings.includes('X_umap') ? 'X_umap' : embeddings[0]);
@@ -102,9 +134,19 @@ function renderTable(el: Element, table: Table, columns: string[]): void {
     .join('')}</table>`;
 }
 
+/** The atlas the panels act on, or a message in `where` that there is none yet. */
+function openAtlas(where: Element): RaggedAtlas | undefined {
+  if (!atlas) where.innerHTML = '<div class="error">Open an atlas first.</div>';
+  return atlas;
+}
+
+/** At most this many groups are drawn in the counts table and the legend (an id-like column has thousands). */
+const SHOWN_GROUPS = 40;
+
 async function renderCounts(): Promise<void> {
   const el = $('celltypes').querySelector('.body')!;
   const signal = supersede('counts');
+  if (!openAtlas(el)) return;
   try {
     const col = $<HTMLSelectElement>('groupcol').value;
     const counts = await atlas!.query().count({ groupBy: col, signal });
@@ -113,8 +155,9 @@ async function renderCounts(): Promise<void> {
     rows.sort((a, b) => b.n - a.n);
     const max = Math.max(1, ...rows.map((r) => r.n));
     el.innerHTML = `<table>${rows
+      .slice(0, SHOWN_GROUPS)
       .map((r) => `<tr><td>${escapeHtml(r.key)}</td><td style="width:50%"><div class="bar" style="width:${(100 * r.n) / max}%"></div></td><td>${r.n}</td></tr>`)
-      .join('')}</table>`;
+      .join('')}</table>${rows.length > SHOWN_GROUPS ? `<p class="muted">… and ${rows.length - SHOWN_GROUPS} more groups</p>` : ''}`;
   } catch (err) {
     if (!signal.aborted) showError(el, err);
   }
@@ -128,24 +171,38 @@ async function renderEmbedding(gene?: string): Promise<void> {
   const ctx = canvas.getContext('2d')!;
   const signal = supersede('embedding');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const a = openAtlas(legend);
+  if (!a) return;
   if (!emb) {
     legend.textContent = 'No embedding columns in this atlas.';
     return;
   }
   try {
     const groupCol = $<HTMLSelectElement>('groupcol').value;
-    let q = atlas!.query().where(`${emb} IS NOT NULL`);
+    let q = a.query().where(`${emb} IS NOT NULL`);
     let values: Float32Array | undefined;
+    // datasets that measured the gene: elsewhere the union's zeros mean "not measured", not "none"
+    let measuredIn: Set<string> | undefined;
     if (gene) {
-      const uid = await findGene(gene);
-      const adata = await q.features([uid], 'gene_expression').featureSpaces('gene_expression').toAnnData({ signal });
+      const uid = await findGene(a, gene);
+      const [adata, found] = await Promise.all([
+        q.features([uid], 'gene_expression').featureSpaces('gene_expression').toAnnData({ signal }),
+        a.findDatasetsWithFeatures(uid, 'gene_expression', { signal }),
+      ]);
       values = columnValues(adata);
+      measuredIn = new Set(Array.from({ length: found.numRows }, (_, i) => String(found.getChild('dataset_uid')!.get(i))));
       q = q.where('gene_expression.zarr_group IS NOT NULL');
     }
-    const obs = await q.select([emb, groupCol, 'uid']).toArrow({ signal });
+    const obs = await q.select([...new Set([emb, groupCol, 'uid', 'dataset_uid'])]).toArrow({ signal });
     if (signal.aborted) return; // a later render owns the canvas now
+    if (obs.numRows === 0) {
+      legend.textContent = `No cell of this snapshot has ${emb}.`;
+      return;
+    }
     const vec = obs.getChild(emb)!;
-    const groups = obs.getChild(groupCol)!;
+    const groups = obs.getChild(groupCol);
+    const dataset = obs.getChild('dataset_uid');
+    const measured = (i: number) => !measuredIn || measuredIn.has(String(dataset?.get(i)));
     const pts: [number, number][] = [];
     for (let i = 0; i < obs.numRows; i++) {
       const v = vec.get(i) as { get(j: number): number } | null;
@@ -157,30 +214,33 @@ async function renderEmbedding(gene?: string): Promise<void> {
     const sx = (x: number) => 10 + ((x - x0) / (x1 - x0 || 1)) * (canvas.width - 20);
     const sy = (y: number) => canvas.height - 10 - ((y - y0) / (y1 - y0 || 1)) * (canvas.height - 20);
     const cats = new Map<string, string>();
-    const vmax = values ? Math.max(1e-9, ...values) : 1;
+    let vmax = 1e-9;
+    let nMeasured = 0;
+    if (values) for (let i = 0; i < values.length; i++) if (measured(i)) (vmax = Math.max(vmax, values[i]!)), nMeasured++;
     pts.forEach(([x, y], i) => {
       if (!Number.isFinite(x)) return;
       if (values) {
         const t = values[i]! / vmax;
-        ctx.fillStyle = `rgb(${40 + 215 * t},${60 + 120 * t},${120 - 80 * t})`;
+        ctx.fillStyle = measured(i) ? `rgb(${40 + 215 * t},${60 + 120 * t},${120 - 80 * t})` : '#3a4450';
       } else {
-        const key = String(groups.get(i) ?? '∅');
+        const key = String(groups?.get(i) ?? '∅');
         if (!cats.has(key)) cats.set(key, palette[cats.size % palette.length]!);
         ctx.fillStyle = cats.get(key)!;
       }
       ctx.fillRect(sx(x) - 1.5, sy(y) - 1.5, 3, 3);
     });
+    const notMeasured = obs.numRows - nMeasured;
     legend.innerHTML = values
-      ? `${escapeHtml(gene!)}: 0 → ${vmax.toFixed(2)} (${obs.numRows} cells)`
-      : [...cats].map(([k, c]) => `<span><i style="background:${c}"></i>${escapeHtml(k)}</span>`).join('');
+      ? `${escapeHtml(gene!.trim())}: 0 → ${vmax.toFixed(2)} log1p(counts) (${nMeasured} cells)${notMeasured ? `; grey: ${notMeasured} cells of datasets that did not measure it` : ''}`
+      : [...cats].slice(0, SHOWN_GROUPS).map(([k, c]) => `<span><i style="background:${c}"></i>${escapeHtml(k)}</span>`).join('') + (cats.size > SHOWN_GROUPS ? `<span>… ${cats.size - SHOWN_GROUPS} more</span>` : '');
   } catch (err) {
     if (!signal.aborted) showError(legend, err);
   }
   updateStats();
 }
 
-async function findGene(symbol: string): Promise<string> {
-  const reg = await atlas!.featureRegistry('gene_expression');
+async function findGene(a: RaggedAtlas, symbol: string): Promise<string> {
+  const reg = await a.featureRegistry('gene_expression');
   const want = symbol.trim().toLowerCase();
   for (const field of reg.schema.fields) {
     if (!/Utf8/.test(String(field.type))) continue;
@@ -216,16 +276,20 @@ $('open').addEventListener('submit', (e) => {
 });
 $('groupcol').addEventListener('change', () => void Promise.all([renderCounts(), renderEmbedding()]));
 $('embcol').addEventListener('change', () => void renderEmbedding());
-$('colour').addEventListener('click', () => void renderEmbedding($<HTMLInputElement>('gene').value || undefined));
+$('colour').addEventListener('click', () => void renderEmbedding($<HTMLInputElement>('gene').value.trim() || undefined));
+$('gene').addEventListener('keydown', (e) => void (e.key === 'Enter' && renderEmbedding($<HTMLInputElement>('gene').value.trim() || undefined)));
 $('qform').addEventListener('submit', async (e) => {
   e.preventDefault();
   const out = $('qresult');
   const signal = supersede('query');
+  lastResult = undefined; // Download gives this query's result or nothing, never the one before
+  const a = openAtlas(out);
+  if (!a) return;
   out.textContent = 'running…';
   try {
     const t0 = performance.now();
     const limit = $<HTMLInputElement>('limit').value.trim();
-    let q = atlas!.query().featureJoin($<HTMLSelectElement>('join').value as 'union' | 'intersection');
+    let q = a.query().featureJoin($<HTMLSelectElement>('join').value as 'union' | 'intersection');
     if (limit !== '') q = q.limit(Number(limit)); // an empty field means no limit, not 0 rows
     const where = $<HTMLInputElement>('where').value.trim();
     if (where) q = q.where(where);
@@ -242,7 +306,11 @@ $('qform').addEventListener('submit', async (e) => {
   updateStats();
 });
 $('h5ad').addEventListener('click', async () => {
-  if (!lastResult) return;
+  if (!lastResult) {
+    const out = $('qresult');
+    if (out.textContent !== 'running…') out.insertAdjacentHTML('afterbegin', '<div class="error">Run a query first: Download saves its result.</div>');
+    return;
+  }
   try {
     const bytes = await toH5ad(lastResult);
     const a = document.createElement('a');

@@ -7,6 +7,9 @@
 // src/lance), or a LanceDB Cloud database (`{cloud: {db: 'db://…'}, zarr}`, read through
 // src/rest by cloud-table.ts, with queries evaluated by the service). The zarr side is the same.
 import type * as arrow from 'apache-arrow';
+import { Table as ArrowTable, Utf8, vectorFromArray } from 'apache-arrow';
+import { pickRows } from '../query/arrow-rows.js';
+import { checkNames } from '../query/atlas-query.js';
 import { AbortedError, CorruptDataError, InvalidInputError, NotFoundError, QueryError, UnsupportedError, describeArgument } from '../errors.js';
 import { HttpStore, type HttpStoreOptions } from '../io/http.js';
 import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/cache.js';
@@ -390,6 +393,21 @@ export class RaggedAtlas {
   /** The datasets table (one row per zarr group and feature space). */
   listDatasets(opts: { signal?: AbortSignal } = {}): Promise<arrow.Table> {
     return this.#open('read its datasets').then(() => this.#catalog.datasetRows(opts.signal));
+  }
+
+  /**
+   * The datasets that measured `featureUids` in `featureSpace`, as homeobox's
+   * `find_datasets_with_features`: one row per (dataset, feature) with `global_feature_uid` and the
+   * dataset's columns (`zarr_group`, `dataset_uid`, …). A feature no dataset measured has no row: in
+   * a union its column is zeros there, which this tells from a measured zero.
+   */
+  async findDatasetsWithFeatures(featureUids: string | string[], featureSpace: string, opts: { signal?: AbortSignal } = {}): Promise<arrow.Table> {
+    const uids: unknown[] = typeof featureUids === 'string' ? [featureUids] : Array.isArray(featureUids) ? featureUids : [featureUids];
+    checkNames(uids, 'findDatasetsWithFeatures() takes feature uids');
+    await this.#open('read its feature layouts');
+    const found = await this.#catalog.datasetsWithFeatures(uids as string[], featureSpace, opts.signal);
+    const rows = pickRows(found.datasets, found.rows);
+    return new ArrowTable({ global_feature_uid: vectorFromArray(found.uids, new Utf8()), ...Object.fromEntries(rows.schema.fields.map((f) => [f.name, rows.getChild(f.name)!])) });
   }
 
   /** The feature registry of a feature space (uid, global_index, and its metadata columns). */

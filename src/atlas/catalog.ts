@@ -13,7 +13,7 @@ import type { PageDecoder } from '../lance/page-decoder.js';
 import { quoteString } from '../query/predicate/index.js';
 import { selectObs, type ObsTable } from '../query/obs-select.js';
 import { emptySpec } from '../query/spec.js';
-import { numbersAt, rowsOfStrings, stringCodes } from '../arrow/columns.js';
+import { numbersAt, rowsOfStrings, stringCodes, stringsAt } from '../arrow/columns.js';
 import { untilAborted } from '../io/abortable.js';
 import { awaitShared, loadOnce } from '../io/promise-lru.js';
 import { inferPointerFields, type PointerField } from './pointer-fields.js';
@@ -132,6 +132,33 @@ export class AtlasCatalog {
   // signal; each caller waits with its own (awaitShared, promise-lru.ts).
   datasetRows(signal?: AbortSignal): Promise<arrow.Table> {
     return awaitShared(this.#datasetRows, '', () => this.datasets.scan(), signal, this.record.datasetTableName);
+  }
+
+  /**
+   * Which dataset rows of `featureSpace` measured which of `uids` (homeobox's
+   * find_datasets_with_features): the layouts listing a uid, joined with the datasets through
+   * layout_uid. Positions in the datasets table and the uid each one measured.
+   */
+  async datasetsWithFeatures(uids: string[], featureSpace: string, signal?: AbortSignal): Promise<{ rows: number[]; uids: string[]; datasets: arrow.Table }> {
+    const [pairs, datasets] = await Promise.all([
+      uids.length === 0 ? undefined : selectObs(this.layouts, { ...emptySpec(), where: [`feature_uid IN (${uids.map(quoteString).join(', ')})`] }, { columns: ['feature_uid', 'layout_uid'], signal }),
+      this.datasetRows(signal),
+    ]);
+    const byLayout = new Map<string, string[]>();
+    if (pairs) {
+      const [fu, lu] = [stringsAt(pairs.getChild('feature_uid')!), stringsAt(pairs.getChild('layout_uid')!)];
+      fu.forEach((u, i) => (byLayout.get(lu[i]!) ?? byLayout.set(lu[i]!, []).get(lu[i]!)!).push(u!));
+    }
+    const [fs, lu] = [stringsAt(datasets.getChild('feature_space')!), stringsAt(datasets.getChild('layout_uid')!)];
+    const out = { rows: [] as number[], uids: [] as string[], datasets };
+    fs.forEach((f, i) => {
+      if (f !== featureSpace) return;
+      for (const u of byLayout.get(lu[i]!) ?? []) {
+        out.rows.push(i);
+        out.uids.push(u);
+      }
+    });
+    return out;
   }
 
   /** layout_uid of the dataset row for a zarr group in a feature space (homeobox get_group_reader). */

@@ -219,7 +219,7 @@ export class AtlasQuery {
   }
 }
 
-function checkNames(names: unknown[], message: string): void {
+export function checkNames(names: unknown[], message: string): void {
   const bad = names.findIndex((n) => typeof n !== 'string');
   if (bad >= 0) throw new QueryError(`${message}; item ${bad} is ${describeArgument(names[bad])}`);
 }

@@ -51,13 +51,39 @@ async function explore(browser: EngineBrowser, pageUrl: string): Promise<string[
     await page.click('#colour');
   }
   await page.waitFor(() => (document.querySelector('#legend')?.textContent ?? '').startsWith('LYZ'), 60_000);
-  expect(await page.text('#legend')).toMatch(/^LYZ: 0 → [\d.]+ \(700 cells\)/);
+  expect(await page.text('#legend')).toMatch(/^LYZ: 0 → [\d.]+ log1p\(counts\) \(700 cells\)$/);
+  // A gene only pbmc3k measured (it has no embedding here): the 700 pbmc68k cells are "not
+  // measured", not "zero" (they were drawn as zeros, which reads as "not expressed").
+  await page.fill('#gene', 'MALAT1');
+  await page.click('#colour');
+  await page.waitFor(() => (document.querySelector('#legend')?.textContent ?? '').startsWith('MALAT1'), 60_000);
+  expect(await page.text('#legend')).toMatch(/^MALAT1: .* \(0 cells\); grey: 700 cells of datasets that did not measure it$/);
   await page.fill('#where', "cell_type = '1'");
   await page.click('#qform button[type=submit]');
   await page.fill('#where', "cell_type = '3'");
   await page.click('#qform button[type=submit]');
   await page.waitFor(() => (document.querySelector('#qresult p')?.textContent ?? '').startsWith('AnnData'), 60_000);
   expect(await page.text('#qresult p')).toMatch(/^AnnData 70 × 765 · nnz 17,126/);
+  // Two Opens in a row: the later one is shown, with no error from the earlier one's closed atlas.
+  await page.evaluate(() => {
+    const v = document.querySelector('#version') as HTMLSelectElement;
+    const form = document.querySelector('#open') as HTMLFormElement;
+    v.value = '0';
+    form.requestSubmit();
+    v.value = '1';
+    form.requestSubmit();
+  });
+  // (the page showed v1 before: wait for the Opens to finish, whose "opening…" line goes with them)
+  await page.waitFor(() => !document.querySelector('#summary .pending') && /3,400 cells · snapshot v1/.test(document.querySelector('#summary')?.textContent ?? ''), 60_000);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(await page.text('#summary')).toMatch(/3,400 cells · snapshot v1/);
+  expect(await page.evaluate(() => document.querySelector('#summary .error')?.textContent ?? '')).toBe('');
+  // Download before a query and after a failed one saves nothing (it saved the previous result)
+  await page.fill('#where', "cell_type = '3' AND");
+  await page.click('#qform button[type=submit]');
+  await page.waitFor(() => !!document.querySelector('#qresult .error'), 60_000);
+  await page.click('#h5ad');
+  expect(await page.text('#qresult')).toContain('Run a query first');
   // Another snapshot while a query runs: the query panel says it was cancelled (it stayed on
   // "running…" before) or is cleared (it kept the old snapshot's result), and the page shows v0.
   await page.fill('#limit', '3000');

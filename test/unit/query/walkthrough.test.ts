@@ -523,6 +523,26 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     expect(() => v1.query().toBatches({ readAhead: 0 })).toThrow(/readAhead/);
   });
 
+  it('findDatasetsWithFeatures names the datasets that measured each feature, as a join of LanceDB\'s own tables does', async () => {
+    const db = await lancedb.connect(join(dir, 'atlas', 'lance_db'));
+    const reg = (await (await db.openTable('gene_expression_registry')).query().toArray()) as { uid: string; gene_symbol?: string }[];
+    const layouts = await db.openTable('_feature_layouts');
+    const datasets = (await (await db.openTable('datasets')).query().toArray()) as { zarr_group: string; layout_uid: string; feature_space: string }[];
+    const symbolKey = Object.keys(reg[0]!).find((k) => k !== 'uid' && reg.some((r) => (r as Record<string, unknown>)[k] === 'MALAT1'))!;
+    const uidOf = (sym: string) => reg.find((r) => (r as Record<string, unknown>)[symbolKey] === sym)!.uid;
+    const uids = [uidOf('MALAT1'), uidOf('CST3'), 'not-a-feature'];
+    const got = await v1.findDatasetsWithFeatures(uids, 'gene_expression');
+    const pairs = (await layouts.query().where(`feature_uid IN (${uids.map((u) => `'${u}'`).join(', ')})`).select(['feature_uid', 'layout_uid']).toArray()) as { feature_uid: string; layout_uid: string }[];
+    const want = pairs.flatMap((p) => datasets.filter((d) => d.layout_uid === p.layout_uid && d.feature_space === 'gene_expression').map((d) => `${d.zarr_group} ${p.feature_uid}`)).sort();
+    const rows = Array.from({ length: got.numRows }, (_, i) => `${got.getChild('zarr_group')!.get(i)} ${got.getChild('global_feature_uid')!.get(i)}`).sort();
+    expect(rows).toEqual(want);
+    expect(new Set(rows.filter((r) => r.endsWith(uids[0]!))).size).toBe(1); // MALAT1: pbmc3k only (pbmc68k_reduced's panel lacks it)
+    expect(rows.filter((r) => r.endsWith(uids[1]!)).length).toBe(2); // CST3: both
+    expect(got.schema.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['global_feature_uid', 'zarr_group', 'dataset_uid', 'layout_uid']));
+    expect((await v1.findDatasetsWithFeatures('not-a-feature', 'gene_expression')).numRows).toBe(0);
+    await expect(v1.findDatasetsWithFeatures([3 as unknown as string], 'gene_expression')).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('item 0 is number 3') });
+  });
+
   it('search() ranks like LanceDB exact search (prefilter), balancedLimit spreads over groups', async () => {
     const db = await lancedb.connect(join(dir, 'atlas', 'lance_db'));
     const t = await db.openTable('cells');
