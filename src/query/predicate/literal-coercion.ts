@@ -11,11 +11,21 @@
 
 import type { Expr, Literal } from './ast.js';
 import { err, resolveColumn, type BindContext } from './bind-context.js';
-import { safeCoerce, typeName, type DType } from './types.js';
+import { isNumeric, safeCoerce, typeName, type DType } from './types.js';
 
-function columnType(ctx: BindContext, e: Expr): DType | undefined {
+/** The column `e` names, with its type (undefined when `e` is not a column). */
+function columnType(ctx: BindContext, e: Expr): { t: DType; name: string } | undefined {
   if (e.kind !== 'column') return undefined;
-  return resolveColumn(e, ctx.fields, ctx.sql).type;
+  const c = resolveColumn(e, ctx.fields, ctx.sql);
+  return { t: c.type, name: c.path.join('.') };
+}
+
+/** What to write instead, for the usual mix-ups: a number for a string column, a word for a number column. */
+function hint(l: Literal, column: { t: DType; name: string }): string {
+  const { t, name } = column;
+  if (t.id === 'utf8' && (l.type === 'int64' || l.type === 'uint64' || l.type === 'float64')) return ` (column "${name}" holds strings: quote the value, '${l.value}')`;
+  if (isNumeric(t) && l.type === 'utf8') return ` (column "${name}" holds numbers: write a number, without quotes)`;
+  return ` (column "${name}" is ${typeName(t)})`;
 }
 
 function literalName(l: Literal): string {
@@ -35,21 +45,22 @@ function literalName(l: Literal): string {
   }
 }
 
-function coerceLiteral(ctx: BindContext, l: Literal, t: DType): void {
-  const r = safeCoerce(l.type, l.value, t);
+function coerceLiteral(ctx: BindContext, l: Literal, column: { t: DType; name: string }): void {
+  const r = safeCoerce(l.type, l.value, column.t);
   if (!r) {
-    throw err(ctx, l, `Received literal ${literalName(l)} and could not convert to literal of type '${typeName(t)}'`, { literal: l.value });
+    // LanceDB's own words, then which column and what to write
+    throw err(ctx, l, `Received literal ${literalName(l)} and could not convert to literal of type '${typeName(column.t)}'${hint(l, column)}`, { literal: l.value, column: column.name });
   }
-  ctx.coerced.set(l, { t, v: r.value });
+  ctx.coerced.set(l, { t: column.t, v: r.value });
 }
 
 /** lance `coerce_expr`: literals (also inside arithmetic/boolean binary trees) take the column type. */
-function coerceExpr(ctx: BindContext, e: Expr, t: DType): void {
-  if (e.kind === 'literal') coerceLiteral(ctx, e, t);
+function coerceExpr(ctx: BindContext, e: Expr, column: { t: DType; name: string }): void {
+  if (e.kind === 'literal') coerceLiteral(ctx, e, column);
   else if (e.kind === 'binary') {
-    coerceExpr(ctx, e.left, t);
-    coerceExpr(ctx, e.right, t);
-  } else if (e.kind === 'and' || e.kind === 'or') for (const o of e.operands) coerceExpr(ctx, o, t);
+    coerceExpr(ctx, e.left, column);
+    coerceExpr(ctx, e.right, column);
+  } else if (e.kind === 'and' || e.kind === 'or') for (const o of e.operands) coerceExpr(ctx, o, column);
 }
 
 /** Records in `ctx.coerced` every literal LanceDB converts to a column's type; throws where it cannot. */
@@ -79,8 +90,8 @@ export function lanceResolve(ctx: BindContext, e: Expr): void {
     }
     case 'in': {
       if (e.operand.kind === 'column' && e.operand.path.length === 1) {
-        const t = columnType(ctx, e.operand)!;
-        for (const item of e.list) coerceExpr(ctx, item, t);
+        const column = columnType(ctx, e.operand)!;
+        for (const item of e.list) coerceExpr(ctx, item, column);
       }
       return;
     }

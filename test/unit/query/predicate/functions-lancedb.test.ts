@@ -465,6 +465,19 @@ describe('refusals: typed QueryErrors at bind time, pointing at the call or the 
   );
 });
 
+test('a literal of the wrong kind for its column fails as in LanceDB, naming the column and what to write', async () => {
+  for (const [sql, hint] of [
+    ['s = 3', `(column "s" holds strings: quote the value, '3')`],
+    ["i = 'abc'", '(column "i" holds numbers: write a number, without quotes)'],
+    ['b = 1.5', '(column "b" is Boolean)'],
+  ] as const) {
+    expect(await lanceWhere(sql)).toMatchObject({ error: expect.stringContaining('could not convert to literal of type') });
+    const e = bindError(sql);
+    expect(e.message).toContain(`could not convert to literal of type`);
+    expect(e.message).toContain(hint);
+  }
+});
+
 describe('regexp_like: patterns outside the shared Rust/JS subset are refused, never run differently', () => {
   // LanceDB accepts these (or fails on them); either way a JS RegExp would not match the same rows
   test.each([
