@@ -270,14 +270,28 @@ $('open').addEventListener('submit', (e) => {
   e.preventDefault();
   // Another atlas URL: its own snapshot list, and its latest snapshot.
   const other = urlInput.value !== listedUrl;
+  const shown = listedUrl;
   const v = $<HTMLSelectElement>('version').value;
   const opened = other ? loadVersions().then(() => open()) : open(v === '' ? undefined : Number(v));
-  void opened.catch((err) => showError($('summary').querySelector('.body')!, err));
+  void opened.catch((err) => {
+    showError($('summary').querySelector('.body')!, err);
+    // The panels still show the atlas that was open: say so, and put its URL and snapshots back.
+    if (other && atlas && shown !== undefined) {
+      const failed = urlInput.value;
+      urlInput.value = shown;
+      void loadVersions().then(() => {
+        $<HTMLSelectElement>('version').value = String(atlas?.version ?? '');
+        $('summary').querySelector('.body')!.insertAdjacentHTML('beforeend', `<p class="muted">${escapeHtml(failed)} could not be opened; still showing ${escapeHtml(shown)} v${atlas?.version}.</p>`);
+      });
+    }
+  });
 });
-$('groupcol').addEventListener('change', () => void Promise.all([renderCounts(), renderEmbedding()]));
-$('embcol').addEventListener('change', () => void renderEmbedding());
-$('colour').addEventListener('click', () => void renderEmbedding($<HTMLInputElement>('gene').value.trim() || undefined));
-$('gene').addEventListener('keydown', (e) => void (e.key === 'Enter' && renderEmbedding($<HTMLInputElement>('gene').value.trim() || undefined)));
+// (a gene in the box keeps colouring the embedding: the grouping column changes only the counts and the legend's categories)
+const gene = () => $<HTMLInputElement>('gene').value.trim() || undefined;
+$('groupcol').addEventListener('change', () => void Promise.all([renderCounts(), renderEmbedding(gene())]));
+$('embcol').addEventListener('change', () => void renderEmbedding(gene()));
+$('colour').addEventListener('click', () => void renderEmbedding(gene()));
+$('gene').addEventListener('keydown', (e) => void (e.key === 'Enter' && renderEmbedding(gene())));
 $('qform').addEventListener('submit', async (e) => {
   e.preventDefault();
   const out = $('qresult');

@@ -95,6 +95,14 @@ async function explore(browser: EngineBrowser, pageUrl: string): Promise<string[
   await page.waitFor(() => (document.querySelector('#summary')?.textContent ?? '').includes('2,700 cells'), 60_000);
   // Whether the query ended before the switch or was cancelled by it, the old snapshot's answer is gone.
   expect(['', 'cancelled: another snapshot was opened']).toContain(await page.text('#qresult'));
+  // Another URL that is no atlas: the error, then the URL and snapshots of the atlas still shown
+  // (the box kept the bad URL and the list was empty, while the panels showed the old atlas).
+  const shownUrl = await page.evaluate(() => (document.querySelector('#url') as HTMLInputElement).value);
+  await page.fill('#url', `${atlasServer.url}/no-atlas-here/`);
+  await page.click('#open button[type=submit]');
+  await page.waitFor(() => (document.querySelector('#summary')?.textContent ?? '').includes('could not be opened; still showing'), 60_000);
+  expect(await page.evaluate(() => (document.querySelector('#url') as HTMLInputElement).value)).toBe(shownUrl);
+  expect(await page.texts('#version option')).toEqual(['v1 · 3400 rows', 'v0 · 2700 rows']);
   await page.close();
   return errors;
 }
