@@ -8,8 +8,8 @@
 //   nanoseconds, which end in 2262) does not convert and becomes NULL, so the comparison is NULL
 //   for every row (`ts_ns < TIMESTAMP '3000-01-01'` selects nothing, as in LanceDB), never one with
 //   a wrapped-around 64-bit number.
-// A zone-less constant against a zoned column is wall-clock time in the column's zone (cast.ts
-// atInstant). DATE constants are not unwrapped (LanceDB casts them and fails on overflow).
+// A zone-less constant against a zoned column is wall-clock time in the column's zone
+// (time-zone.ts atInstant). DATE constants are not unwrapped (LanceDB casts them and fails on overflow).
 import { constant } from './bind-context.js';
 import type { Bound } from './bound.js';
 import { castValue, convertTimestamp } from './cast.js';

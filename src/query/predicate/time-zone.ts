@@ -4,20 +4,21 @@
 //   America/New_York is 12:30 UTC); a wall-clock time that is skipped (spring forward) or repeated
 //   (fall back) has no single instant, which fails the cast (NULL under TRY_CAST), as chrono's
 //   `LocalResult::single()` does there;
-// - zoned → zone-less or DATE: the instant's wall-clock time / date in the zone.
+// - zoned → DATE, or printed as a string: the instant's wall-clock date / time in the zone; zoned →
+//   zone-less timestamp keeps the number (UTC), as arrow-rs casts it.
 // Offsets come from Intl (ICU's zone database, in every browser and in Node) or from a fixed
 // offset written as the zone ("+05:30", "-0800").
 
 import type { TimeUnit } from './types.js';
 
 const MINUTE = 60_000;
+const HALF_DAY = 43_200_000;
 const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'z', '+00:00', '+0000', '+00', '-00:00', 'zulu', 'universal']);
 
 /** Whether a zone reads like UTC: converting to or from it moves no value. */
 export function isUtcZone(tz: string): boolean {
   return UTC_NAMES.has(tz.toLowerCase());
 }
-const HALF_DAY = 43_200_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsets = new Map<string, Map<number, number>>();
