@@ -5,7 +5,7 @@ import { QueryError } from '../../errors.js';
 import { atInstant, isUtcZone, toWallClock } from './time-zone.js';
 import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from './types.js';
 
-const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
+export const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
 export const MS_PER_DAY = 86_400_000;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date. */
@@ -60,8 +60,8 @@ export function parseTimestampNs(s: string): bigint | undefined {
   return ns;
 }
 
-const I64_MIN = -(1n << 63n);
-const I64_MAX = (1n << 63n) - 1n;
+/** The range of a 64-bit timestamp or integer: a value outside it cannot be stored (no wrap-around). */
+export const inI64 = (v: bigint): boolean => v >= -(1n << 63n) && v < 1n << 63n;
 
 function divFloor(a: bigint, b: bigint): bigint {
   const q = a / b;
@@ -82,6 +82,13 @@ function formatDate(days: number): string {
 }
 
 const NS_PER_DAY = BigInt(MS_PER_DAY) * 1_000_000n;
+
+/** Nanoseconds since 1970 as [whole days, nanoseconds into the day] (days floored before 1970). */
+export function splitDay(ns: bigint): [number, bigint] {
+  const dayNs = ((ns % NS_PER_DAY) + NS_PER_DAY) % NS_PER_DAY;
+  return [Number((ns - dayNs) / NS_PER_DAY), dayNs];
+}
+
 const two = (x: number | bigint) => String(x).padStart(2, '0');
 
 /**
@@ -91,8 +98,7 @@ const two = (x: number | bigint) => String(x).padStart(2, '0');
  */
 function formatDateTime(instantNs: bigint, tz: string | null): string {
   const wall = tz === null ? instantNs : toWallClock(instantNs, 'ns', tz);
-  const dayNs = ((wall % NS_PER_DAY) + NS_PER_DAY) % NS_PER_DAY;
-  const days = Number((wall - dayNs) / NS_PER_DAY);
+  const [days, dayNs] = splitDay(wall);
   const secs = dayNs / 1_000_000_000n;
   const frac = dayNs % 1_000_000_000n;
   const fraction = frac === 0n ? '' : frac % 1_000_000n === 0n ? `.${String(frac / 1_000_000n).padStart(3, '0')}` : frac % 1000n === 0n ? `.${String(frac / 1000n).padStart(6, '0')}` : `.${String(frac).padStart(9, '0')}`;
@@ -240,7 +246,7 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
         if (inUnit !== undefined) t = hasOffset(v as string) ? inUnit : atInstant(inUnit, to.unit, to.tz);
       } else if (from.id === 'date') t = convertTimestamp((from.unit === 'day' ? BigInt(v as number) * 86_400_000n : (v as bigint)), 'ms', to.unit);
       // Arrow: "Overflow happened" (CAST) or NULL (TRY_CAST), never a wrapped-around value
-      if (t === undefined || t < I64_MIN || t > I64_MAX) return fail(v, from, to, safe);
+      if (t === undefined || !inI64(t)) return fail(v, from, to, safe);
       return t;
     }
     case 'date': {

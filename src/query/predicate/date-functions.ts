@@ -2,15 +2,13 @@
 // fields of the wall-clock time (a zoned timestamp's own zone), `second` whole seconds,
 // `millisecond` / `microsecond` the seconds of the minute in those units, `dow` 0 = Sunday, `week`
 // ISO-8601, and `epoch` the Float64 seconds since 1970 (the instant, zone or not).
-import type { DType, TimeUnit } from './types.js';
+import type { DType } from './types.js';
 import { toWallClock } from './time-zone.js';
-import { civilFromDays, daysFromCivil, MS_PER_DAY } from './cast.js';
+import { civilFromDays, daysFromCivil, MS_PER_DAY, NS_PER, splitDay } from './cast.js';
 import { isValid, type V } from './vectors.js';
 
 export const DATE_PARTS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'dow', 'doy', 'epoch'] as const;
 export type DatePart = (typeof DATE_PARTS)[number];
-
-const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
 
 /** date_part's result type: Float64 for `epoch`, else Int32. */
 export const datePartType = (part: DatePart): DType => (part === 'epoch' ? { id: 'float', bits: 64 } : { id: 'int', bits: 32, signed: true });
@@ -39,11 +37,8 @@ export function datePartV(x: V, t: DType, part: DatePart): V {
   return { k: 'num', n, v: out, valid };
 }
 
-const NS_PER_DAY = BigInt(MS_PER_DAY) * 1_000_000n;
-
 function field(ns: bigint, part: DatePart): number {
-  const dayNs = ((ns % NS_PER_DAY) + NS_PER_DAY) % NS_PER_DAY;
-  const days = Number((ns - dayNs) / NS_PER_DAY);
+  const [days, dayNs] = splitDay(ns);
   const [y, m, d] = civilFromDays(days);
   const secondNs = dayNs % 60_000_000_000n;
   switch (part) {

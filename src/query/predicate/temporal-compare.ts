@@ -12,11 +12,8 @@
 // (time-zone.ts atInstant). DATE constants are not unwrapped (LanceDB casts them and fails on overflow).
 import { constant } from './bind-context.js';
 import type { Bound } from './bound.js';
-import { castValue, convertTimestamp } from './cast.js';
+import { castValue, convertTimestamp, inI64 } from './cast.js';
 import { zoneConflict } from './types.js';
-
-const I64_MIN = -(1n << 63n);
-const I64_MAX = (1n << 63n) - 1n;
 
 /** `c` in the type of `col` when `col` is a timestamp column and `c` a timestamp constant; else `c`. */
 export function inColumnUnit(col: Bound, c: Bound): Bound {
@@ -26,5 +23,5 @@ export function inColumnUnit(col: Bound, c: Bound): Bound {
   // or repeats fails, as LanceDB's planner fails it: "Cannot cast timezone to different timezone")
   const zoned = castValue(c.v, c.t, { ...c.t, tz: col.t.tz }, false) as bigint;
   const v = convertTimestamp(zoned, c.t.unit, col.t.unit);
-  return constant(col.t, v > I64_MAX || v < I64_MIN ? null : v);
+  return constant(col.t, inI64(v) ? v : null);
 }
