@@ -2,11 +2,15 @@
 // read in the page the way Vitessce's AnnData loader reads it — zarrita over a FetchStore with
 // range coalescing, everything on the main thread (zarrita decodes blosc with numcodecs' wasm):
 //
-//   gene query, CSR:  var/_index (names → columns), X/indptr, then one pass over every chunk of
+//   gene query, CSR:  obs/_index and var/_index, X/indptr, then one pass over every chunk of
 //                     X/indices (4 chunk reads in flight, as Vitessce's CSR column scan), reading
 //                     the matching X/data chunk wherever a wanted column occurs;
-//   gene query, CSC:  var/_index, X/indptr, then X/indices + X/data [indptr[j], indptr[j+1]) per
-//                     gene with zarr.get slices (8 reads in flight, as Vitessce's CSC selection);
+//   gene query, CSC:  obs/_index and var/_index, X/indptr, then X/indices + X/data
+//                     [indptr[j], indptr[j+1]) per gene with zarr.get slices (8 reads in flight, as
+//                     Vitessce's CSC selection);
+//   (Vitessce's gene selections read the whole obs index — `_getNumCells()` → `loadObsIndex()` —
+//   and its loader returns it with the columns; `obsIndex: false` leaves it out, for the matrix
+//   alone. Here it is read alongside var/_index and the X arrays, not after them as Vitessce does.)
 //   cell-type query:  obs/cell_type (categories + codes), obs/_index, X/indptr; the first `limit`
 //                     matching rows; each needed X/indices and X/data chunk is fetched once;
 //   streaming:        X/indptr, then row blocks of `batchSize` cells, one block ahead (like ours),
@@ -101,22 +105,35 @@ function toNumbers(x: Numeric): Float64Array {
   return out;
 }
 
-/** What every sparse read of X needs first: var names, the three arrays and X's shape. */
-async function openSparseX(root: Parameters<typeof dataframeIndex>[0]) {
-  const [varNames, [indptrArr, indicesArr, dataArr], group] = await Promise.all([
+/**
+ * What every sparse read of X needs first: var names, the three arrays and X's shape; with
+ * `obsIndex`, the cell names too (what Vitessce's gene selection loads).
+ */
+async function openSparseX(root: Parameters<typeof dataframeIndex>[0], obsIndex: boolean) {
+  const [varNames, [indptrArr, indicesArr, dataArr], group, obsNames] = await Promise.all([
     dataframeIndex(root, 'var'),
     Promise.all(['indptr', 'indices', 'data'].map((n) => openArray(root, `X/${n}`))),
     zarr.open(root.resolve('X'), { kind: 'group' }),
+    obsIndex ? dataframeIndex(root, 'obs') : undefined,
   ]);
-  return { varNames, indptrArr: indptrArr!, indicesArr: indicesArr!, dataArr: dataArr!, shape: group.attrs.shape as [number, number] };
+  const shape = group.attrs.shape as [number, number];
+  if (obsNames && obsNames.length !== shape[0]) throw new Error(`obs/_index has ${obsNames.length} names for ${shape[0]} rows`);
+  return { varNames, indptrArr: indptrArr!, indicesArr: indicesArr!, dataArr: dataArr!, shape };
+}
+
+/** The gene queries' options: the store, the genes and whether the obs index is read (default true). */
+interface GeneQueryOptions {
+  url: string;
+  genes: string[];
+  obsIndex?: boolean;
 }
 
 /** Per-gene [sum, nnz] from a CSR matrix: one scan over indices, data chunks only where needed. */
-export async function baselineGeneCsr(o: { url: string; genes: string[] }): Promise<BaselineResult & GeneCheck> {
+export async function baselineGeneCsr(o: GeneQueryOptions): Promise<BaselineResult & GeneCheck> {
   const opened = await openRoot(o.url);
   const { root } = opened;
   const t0 = performance.now();
-  const { varNames, indptrArr, indicesArr, dataArr, shape } = await openSparseX(root);
+  const { varNames, indptrArr, indicesArr, dataArr, shape } = await openSparseX(root, o.obsIndex ?? true);
   const cols = o.genes.map((g) => varNames.indexOf(g));
   const indptr = toNumbers(await getAll(indptrArr!));
   const slotByCol = new Int32Array(shape[1]).fill(-1);
@@ -164,12 +181,12 @@ export async function baselineGeneCsr(o: { url: string; genes: string[] }): Prom
 }
 
 /** Per-gene [sum, nnz] from a CSC matrix: indptr, then each gene's slice. */
-export async function baselineGeneCsc(o: { url: string; genes: string[]; warmUp?: string[] }): Promise<BaselineResult & GeneCheck> {
+export async function baselineGeneCsc(o: GeneQueryOptions & { warmUp?: string[] }): Promise<BaselineResult & GeneCheck> {
   const opened = await openRoot(o.url);
   const { root } = opened;
   if (o.warmUp) {
-    // Warm: a viewer that has shown other genes keeps X's arrays, var names and indptr.
-    const x = await openSparseX(root);
+    // Warm: a viewer that has shown other genes keeps X's arrays, obs and var names and indptr.
+    const x = await openSparseX(root, o.obsIndex ?? true);
     const indptr = toNumbers(await getAll(x.indptrArr!));
     await cscColumns(x, indptr, o.warmUp);
     const t0 = performance.now();
@@ -178,7 +195,7 @@ export async function baselineGeneCsc(o: { url: string; genes: string[]; warmUp?
     return { ...result(opened, t0, t1), ...geneCheck(o.genes, columns), shape: [x.shape[0], o.genes.length] };
   }
   const t0 = performance.now();
-  const x = await openSparseX(root);
+  const x = await openSparseX(root, o.obsIndex ?? true);
   const indptr = toNumbers(await getAll(x.indptrArr!));
   const columns = await cscColumns(x, indptr, o.genes);
   const t1 = performance.now();
