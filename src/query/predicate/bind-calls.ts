@@ -10,8 +10,9 @@ import { castTo, constant, err, isNullConst, retype, type BindContext } from './
 import type { Bound } from './bound.js';
 import { castValue } from './cast.js';
 import { regexToJs } from './regex.js';
-import { BOOL, FLOAT64, INT32, INT64, isNumeric, numericCoercion, sameType, typeName, UINT64, UTF8, type DType } from './types.js';
-import { DATE_PARTS, datePartType, type DatePart } from './date-functions.js';
+import { BOOL, FLOAT64, INT32, INT64, isNumeric, numericCoercion, sameType, timestampCoercion, typeName, UINT64, UTF8, type DType } from './types.js';
+import { DATE_PARTS, datePartNamed, datePartType } from './date-functions.js';
+import { DATE_TRUNC_GRANULARITIES, type Granularity } from './date-trunc.js';
 
 type Call = Extract<Expr, { kind: 'call' }>;
 
@@ -62,6 +63,8 @@ const ARITY: Record<string, [number, number]> = {
   today: [0, 0],
   date_part: [2, 2],
   datepart: [2, 2],
+  date_trunc: [2, 2],
+  datetrunc: [2, 2],
   array_element: [2, 2],
   array_extract: [2, 2],
   list_element: [2, 2],
@@ -78,6 +81,7 @@ const REFUSED: Record<string, string> = {
   ceil: 'CEIL() is not supported by LanceDB',
   ceiling: 'CEILING() is not supported by LanceDB',
   position: 'POSITION() is not supported by LanceDB; use strpos(s, sub)',
+  get_field: "get_field() takes a struct column and a field name in quotes: get_field(s, 'a'), which is s['a']",
 };
 
 export const SUPPORTED_FUNCTIONS: readonly string[] = Object.keys(ARITY);
@@ -98,7 +102,11 @@ function unionType(ctx: BindContext, e: Call, args: Bound[]): DType {
       t = at;
       return;
     }
-    const both = isNumeric(t) && isNumeric(at) ? numericCoercion(t, at) : sameType(t, at) || (t.id === 'utf8' && at.id === 'utf8') ? t : undefined;
+    const both =
+      isNumeric(t) && isNumeric(at) ? numericCoercion(t, at)
+      : t.id === 'timestamp' && at.id === 'timestamp' && t.tz === at.tz ? timestampCoercion(t, at)
+      : sameType(t, at) || (t.id === 'utf8' && at.id === 'utf8') ? t
+      : undefined;
     if (!both) throw err(ctx, e.args[i], `${e.name}() arguments have incompatible types ${typeName(t)} and ${typeName(a.t)}`);
     t = both;
   });
@@ -302,12 +310,28 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
       // date_part('year', d): the field name a constant string, the value a date or timestamp
       const p = args[0]!;
       if (p.k !== 'const' || p.t.id !== 'utf8') throw err(ctx, e.args[0], `${e.name}() needs the field as a string literal, e.g. date_part('year', d)`, { function: e.name });
-      const part = String(p.v).toLowerCase() as DatePart;
-      if (!DATE_PARTS.includes(part)) throw err(ctx, e.args[0], `${e.name}() field ${JSON.stringify(p.v)} is not supported (${DATE_PARTS.join(', ')})`, { function: e.name });
+      const part = datePartNamed(String(p.v));
+      if (!part) throw err(ctx, e.args[0], `${e.name}() field ${JSON.stringify(p.v)} is not supported (${DATE_PARTS.join(', ')}, or their plurals and abbreviations)`, { function: e.name });
       const x = args[1]!;
       if (x.t.id === 'null') return constant(datePartType(part), null);
       if (x.t.id !== 'date' && x.t.id !== 'timestamp') return fail(1, 'a date or timestamp');
       return fn(datePartType(part), [x], 'date_part', { part });
+    }
+    case 'date_trunc':
+    case 'datetrunc': {
+      // date_trunc('month', t): the step a constant string; a date or string becomes Timestamp(ns)
+      const g = args[0]!;
+      if (g.k !== 'const' || g.t.id !== 'utf8') throw err(ctx, e.args[0], `${e.name}() needs the granularity as a string literal, e.g. date_trunc('month', t)`, { function: e.name });
+      const granularity = String(g.v).toLowerCase() as Granularity;
+      if (!DATE_TRUNC_GRANULARITIES.includes(granularity)) {
+        throw err(ctx, e.args[0], `Unsupported date_trunc granularity: '${g.v}'. Supported values are: ${DATE_TRUNC_GRANULARITIES.join(', ')}`, { function: e.name });
+      }
+      const ns: DType = { id: 'timestamp', unit: 'ns', tz: null };
+      const x = args[1]!;
+      if (x.t.id === 'null') return constant(ns, null);
+      if (x.t.id === 'date' || x.t.id === 'utf8') return fn(ns, [retype(castTo(ctx, e.args[1], x, ns), ns)], 'date_trunc', { granularity });
+      if (x.t.id !== 'timestamp') return fail(1, 'a timestamp, date or string');
+      return fn(x.t, [x], 'date_trunc', { granularity });
     }
     case 'array_element':
     case 'array_extract':

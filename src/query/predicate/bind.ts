@@ -19,6 +19,7 @@ import { toSql } from './to-sql.js';
 import {
   BOOL,
   comparisonCoercion,
+  INT64,
   isNumeric,
   numericCoercion,
   sameType,
@@ -110,6 +111,12 @@ function bindArith(ctx: BindContext, node: Expr, op: '+' | '-' | '*' | '/' | '%'
   if (l.t.id === 'null' && r.t.id === 'null') return constant({ id: 'null' }, null);
   const lt = l.t.id === 'null' ? r.t : l.t;
   const rt = r.t.id === 'null' ? l.t : r.t;
+  // date - date is the days between them (Int64), as in DataFusion; other date arithmetic needs
+  // intervals, which LanceDB does not parse
+  if (op === '-' && lt.id === 'date' && rt.id === 'date') {
+    if (isNullConst(l) || isNullConst(r)) return constant(INT64, null);
+    return { k: 'fn', t: INT64, name: 'date_diff', args: [retype(l, lt), retype(r, rt)] };
+  }
   if (!isNumeric(lt) || !isNumeric(rt)) {
     throw err(ctx, node, `Arithmetic ${op} needs numbers, got ${typeName(l.t)} and ${typeName(r.t)}: ${toSql(node)}`);
   }

@@ -2,6 +2,7 @@
 // resolved to its schema path, every node carrying its DataFusion type, coercions made explicit casts.
 
 import type { DatePart } from './date-functions.js';
+import type { Granularity } from './date-trunc.js';
 import type { CompareOp, Expr, IsTest } from './ast.js';
 import type { ArrowTypeLike, DType, Value } from './types.js';
 
@@ -29,6 +30,8 @@ export type Bound =
       regex?: { source: string; flags: string };
       /** date_part: the field. */
       part?: DatePart;
+      /** date_trunc: the step. */
+      granularity?: Granularity;
     };
 
 /** Structural view of an Arrow Schema (ESM or CJS apache-arrow). */

@@ -6,7 +6,8 @@
 import { QueryError } from '../../errors.js';
 import type { Bound } from './bound.js';
 import { arrayElementV, arrayHasSetV, arrayHasV, arrayLengthV, makeArrayV } from './list-functions.js';
-import { datePartV } from './date-functions.js';
+import { dateDiffV, datePartV } from './date-functions.js';
+import { dateTruncV } from './date-trunc.js';
 import { mathFnV } from './math-functions.js';
 import { coalesceV, nullifV } from './null-functions.js';
 import { regexpLikeV } from './regex.js';
@@ -87,6 +88,10 @@ export function callV(b: Extract<Bound, { k: 'fn' }>, args: V[]): V {
       return arrayElementV(args[0]!, args[1]!);
     case 'date_part':
       return datePartV(args[0]!, b.args[0]!.t, b.part!);
+    case 'date_trunc':
+      return dateTruncV(args[0]!, b.args[0]!.t as Extract<DType, { id: 'timestamp' }>, b.granularity!);
+    case 'date_diff':
+      return dateDiffV(args[0]!, b.args[0]!.t, args[1]!, b.args[1]!.t);
     case 'regexp_like':
       return regexpLikeV(args[0]!, b.regex!);
     default:

@@ -422,6 +422,11 @@ class Parser {
     if (this.isOp(this.peek(), '*')) this.fail(this.peek(), '* arguments are not supported');
     const args = this.isOp(this.peek(), ')') ? [] : this.parseExprList();
     const close = this.expectOp(')', `to close the call to ${name.value}`);
+    // get_field(s, 'a') is DataFusion's spelling of s['a']: the same field reference
+    const [s, f] = args;
+    if (name.value.toLowerCase() === 'get_field' && args.length === 2 && s!.kind === 'column' && f!.kind === 'literal' && f!.type === 'utf8') {
+      return { kind: 'column', path: [...s!.path, f!.value], quoted: [...s!.quoted, true], pos: name.pos, end: close.end };
+    }
     return { kind: 'call', name: name.value, args, pos: name.pos, end: close.end };
   }
 }

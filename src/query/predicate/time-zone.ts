@@ -80,10 +80,18 @@ export function utcToLocalMs(tz: string, utcMs: number): number {
 
 /** The instant whose wall-clock time in `tz` is `localMs`; undefined if there is none or two. */
 export function localToUtcMs(tz: string, localMs: number): number | undefined {
+  const hits = instantsAtLocalMs(tz, localMs);
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
+/**
+ * The instants whose wall-clock time in `tz` is `localMs`, earliest first: one, none (a time the zone
+ * skips) or two (a time it repeats).
+ */
+export function instantsAtLocalMs(tz: string, localMs: number): number[] {
   // the offsets around this wall-clock time: one, or the two of a transition within half a day
   const candidates = new Set([localMs - zoneOffsetMs(tz, localMs - HALF_DAY), localMs - zoneOffsetMs(tz, localMs + HALF_DAY)]);
-  const hits = [...candidates].filter((utc) => utcToLocalMs(tz, utc) === localMs);
-  return hits.length === 1 ? hits[0] : undefined;
+  return [...candidates].filter((utc) => utcToLocalMs(tz, utc) === localMs).sort((a, b) => a - b);
 }
 
 /**

@@ -205,6 +205,15 @@ export function numericCoercion(a: DType, b: DType): DType | undefined {
 
 const UNIT_RANK: Record<TimeUnit, number> = { s: 0, ms: 1, us: 2, ns: 3 };
 
+/**
+ * Where two timestamps meet (DataFusion's timeunit_coercion): the coarser unit, the finer side
+ * truncated toward zero by the cast, and the zone of whichever side has one (a zone-less side is read
+ * as wall-clock time there).
+ */
+export function timestampCoercion(a: Extract<DType, { id: 'timestamp' }>, b: Extract<DType, { id: 'timestamp' }>): DType {
+  return { ...(UNIT_RANK[a.unit] <= UNIT_RANK[b.unit] ? a : b), tz: a.tz ?? b.tz };
+}
+
 /** DataFusion's comparison_coercion, restricted to what this engine evaluates. */
 export function comparisonCoercion(a: DType, b: DType): DType | undefined {
   if (a.id === 'null') return b.id === 'struct' || b.id === 'list' || b.id === 'other' ? undefined : b;
@@ -216,8 +225,7 @@ export function comparisonCoercion(a: DType, b: DType): DType | undefined {
   }
   if (a.id === 'utf8' && b.id === 'utf8') return UTF8;
   if (a.id === 'bool' && b.id === 'bool') return BOOL;
-  // the finer unit, and the zone of whichever side has one (a zone-less side is read as wall-clock time there)
-  if (a.id === 'timestamp' && b.id === 'timestamp') return { ...(UNIT_RANK[a.unit] >= UNIT_RANK[b.unit] ? a : b), tz: a.tz ?? b.tz };
+  if (a.id === 'timestamp' && b.id === 'timestamp') return timestampCoercion(a, b);
   if (a.id === 'date' && b.id === 'date') return a.unit === 'ms' ? a : b;
   if (a.id === 'timestamp' && b.id === 'date') return a;
   if (a.id === 'date' && b.id === 'timestamp') return b;

@@ -27,6 +27,8 @@ const INSTANTS = cycle([
   Date.UTC(2020, 0, 1, 12, 30), Date.UTC(1969, 11, 31, 23, 59, 59, 999), null, Date.UTC(2024, 1, 29), Date.UTC(2020, 0, 1),
   // around New York's 2020 transitions: 02:00 → 03:00 on March 8 (07:00 UTC), 02:00 → 01:00 on November 1 (06:00 UTC)
   Date.UTC(2020, 2, 8, 6, 59, 59), Date.UTC(2020, 2, 8, 7, 0, 0), Date.UTC(2020, 10, 1, 5, 30), Date.UTC(2020, 10, 1, 6, 30), Date.UTC(2020, 5, 15, 3, 0),
+  // São Paulo's clocks went from 00:00 to 01:00 on 2018-11-04 (03:00 UTC): that day had no midnight
+  Date.UTC(2018, 10, 4, 3, 30), Date.UTC(2018, 10, 4, 2, 59, 59, 999),
 ]);
 
 function buildTable(A: typeof arrow): arrow.Table {
@@ -45,6 +47,7 @@ function buildTable(A: typeof arrow): arrow.Table {
     ts_utc: v(INSTANTS, new A.TimestampMicrosecond('UTC')),
     ts_ny: v(INSTANTS, new A.TimestampNanosecond('America/New_York')),
     ts_kol: v(INSTANTS, new A.TimestampMillisecond('Asia/Kolkata')),
+    ts_sp: v(INSTANTS, new A.TimestampMillisecond('America/Sao_Paulo')),
     d32: v(INSTANTS.map((x) => (x === null ? null : new Date(Math.floor(x / 86_400_000) * 86_400_000))), new A.DateDay()),
     d64: v(INSTANTS.map((x) => (x === null ? null : new Date(x))), new A.DateMillisecond()),
   });
@@ -172,11 +175,13 @@ describe('casts and temporal comparisons select the rows LanceDB selects', () =>
   });
 
   test('date_part gives the values LanceDB gives, for every field, unit and zone', async () => {
-    const parts = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'dow', 'doy', 'epoch'];
+    const parts = ['year', 'isoyear', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'nanosecond', 'dow', 'isodow', 'doy', 'epoch'];
+    // arrow's interval-unit names DataFusion also takes (one zoned column is enough: they only rename)
+    const aliases = ['Y', 'yr', 'yrs', 'years', 'mon', 'mons', 'months', 'w', 'weeks', 'd', 'days', 'h', 'hr', 'hrs', 'hours', 'm', 'min', 'mins', 'minutes', 's', 'sec', 'secs', 'seconds', 'ms', 'msec', 'msecs', 'msecond', 'mseconds', 'milliseconds', 'us', 'usec', 'usecs', 'usecond', 'useconds', 'microseconds', 'nanoseconds', 'qtr'];
     const cols = ['ts_s', 'ts_ms', 'ts_us', 'ts_ns', 'ts_utc', 'ts_ny', 'ts_kol', 'd32'];
     let checked = 0;
     for (const c of cols) {
-      for (const part of parts) {
+      for (const part of c === 'ts_ny' ? [...parts, ...aliases] : parts) {
         const expr = `date_part('${part}', ${c})`;
         const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
         for (let k = 0; k < r.numRows; k++) {
@@ -188,8 +193,61 @@ describe('casts and temporal comparisons select the rows LanceDB selects', () =>
         }
       }
     }
-    expect(checked).toBe(cols.length * parts.length * FLOATS.length);
-    expect(ours("date_part('fortnight', d32) = 1")).toMatchObject({ error: expect.stringContaining('field "fortnight" is not supported') });
+    expect(checked).toBe((cols.length * parts.length + aliases.length) * FLOATS.length);
+    // names LanceDB refuses too: not every interval unit is a date part, and `ns` is no alias
+    for (const part of ['fortnight', 'century', 'decade', 'ns', 'quarters', 'dayofweek']) {
+      expect(await lanceWhere(`date_part('${part}', d32) = 1`)).toMatchObject({ error: expect.stringContaining('not supported') });
+      expect(ours(`date_part('${part}', d32) = 1`)).toMatchObject({ error: expect.stringContaining(`field "${part}" is not supported`) });
+    }
+  });
+
+  test('date - date is the days between them (Int64, the millisecond difference truncated toward zero), as in LanceDB', async () => {
+    const exprs = ['d64 - d32', 'd32 - d64', "d64 - DATE '1970-01-01'", "DATE '2020-01-02' - d64", 'd32 - d32', "d32 - DATE '2024-03-01'"];
+    let checked = 0;
+    for (const expr of exprs) {
+      const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
+      expect(String(r.schema.fields[1]!.type)).toBe('Int64');
+      for (let k = 0; k < r.numRows; k++) {
+        const want = r.getChild('x').get(k) as bigint | null;
+        const id = r.getChild('id').get(k) as number;
+        expect(ours(want === null ? `id = ${id} AND ${expr} IS NULL` : `id = ${id} AND ${expr} = ${want}`), `${expr} of row ${id} is ${want}`).toEqual({ rows: [id] });
+        checked++;
+      }
+    }
+    expect(checked).toBe(exprs.length * FLOATS.length);
+    for (const sql of ['d32 + d32 = 0', 'ts_ms - ts_ms = 0']) {
+      expect(await lanceWhere(sql)).toHaveProperty('error');
+      expect(ours(sql)).toHaveProperty('error');
+    }
+  });
+
+  test('date_trunc gives the instants LanceDB gives, for every step, unit and zone (DST gaps and folds included)', async () => {
+    const steps = ['microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'];
+    const cols = ['ts_s', 'ts_ms', 'ts_us', 'ts_ns', 'ts_utc', 'ts_ny', 'ts_kol', 'ts_sp', 'd32', 'd64'];
+    let checked = 0;
+    for (const c of cols) {
+      for (const step of steps) {
+        const expr = `CAST(date_trunc('${step}', ${c}) AS BIGINT)`;
+        const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
+        for (let k = 0; k < r.numRows; k++) {
+          const want = r.getChild('x').get(k) as bigint | null;
+          const id = r.getChild('id').get(k) as number;
+          expect(ours(want === null ? `id = ${id} AND ${expr} IS NULL` : `id = ${id} AND ${expr} = ${want}`), `${expr} of row ${id} is ${want}`).toEqual({ rows: [id] });
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(cols.length * steps.length * FLOATS.length);
+    // the result keeps a timestamp's type; a date becomes Timestamp(ns)
+    for (const [sql, rows] of [["date_trunc('MONTH', ts_ny) = ts_ny", 'same'], ["date_trunc('day', d32) = d32", 'same'], ["datetrunc('year', ts_ms) < TIMESTAMP '2000-01-01'", 'same']] as const) {
+      const want = await lanceWhere(sql);
+      expect('error' in want, sql).toBe(false);
+      expect(ours(sql), `${sql} (${rows})`).toEqual(want);
+    }
+    for (const sql of ["date_trunc('nanosecond', ts_ns) IS NULL", "date_trunc('months', d32) IS NULL", "date_trunc('day', 'x') IS NULL", "date_trunc('day', f64) IS NULL"]) {
+      expect(await lanceWhere(sql), sql).toHaveProperty('error');
+      expect(ours(sql), sql).toHaveProperty('error');
+    }
   });
 
   test('dates and timestamps print as LanceDB prints them (RFC 3339: the wall-clock time, 3/6/9 fraction digits, Z or the offset)', async () => {
@@ -243,5 +301,37 @@ describe('zones', () => {
   test('a zone the runtime does not know is refused, not read as UTC', () => {
     const t = new arrow.Table({ ts: arrow.vectorFromArray([Date.UTC(2020, 0, 1)], new arrow.TimestampMillisecond('Mars/Olympus_Mons')) });
     expect(() => evaluatePredicate("ts < TIMESTAMP '2021-01-01'", t as unknown as TableLike)).toThrow(/the time zone "Mars\/Olympus_Mons" is unknown here/);
+  });
+});
+
+describe('timestamps of different units', () => {
+  // Exact values finer than the coarser column (vectorFromArray would round through doubles).
+  const build = (A: typeof arrow) => {
+    const col = (t: arrow.DataType, xs: bigint[]) => A.makeVector(A.makeData({ type: t, length: xs.length, data: BigInt64Array.from(xs) } as never));
+    const ns = [1_500_000n, -1_500_000n, -1_000_000n, 2_999_999_999n, 0n];
+    const ms = [1n, -1n, -2n, 2_999n, 0n];
+    return new A.Table({
+      id: A.vectorFromArray([0, 1, 2, 3, 4], new A.Int32()),
+      a_ns: col(new A.TimestampNanosecond(), ns),
+      b_ms: col(new A.TimestampMillisecond(), ms),
+      c_s: col(new A.TimestampSecond(), [0n, -1n, 0n, 2n, 0n]),
+      d_ns_utc: col(new A.TimestampNanosecond('UTC'), ns),
+      e_ms_ny: col(new A.TimestampMillisecond('America/New_York'), ms),
+    });
+  };
+
+  test('compare in the coarser unit, the finer side truncated toward zero, as LanceDB does', async () => {
+    const units = await openIdOracle('units', build(require('apache-arrow')));
+    try {
+      const preds = ['a_ns = b_ms', 'a_ns < b_ms', 'a_ns > b_ms', 'b_ms <= a_ns', 'a_ns = c_s', 'b_ms = c_s', 'd_ns_utc = e_ms_ny', 'a_ns = e_ms_ny', 'a_ns IN (b_ms, c_s)', 'a_ns BETWEEN b_ms AND b_ms', 'coalesce(a_ns, b_ms) = b_ms', 'nullif(a_ns, b_ms) IS NULL'];
+      for (const sql of preds) {
+        const want = sorted(await units.where(sql));
+        expect('error' in want, `${sql}: ${'error' in want ? want.error : ''}`).toBe(false);
+        expect(sorted(oursById(sql, units.table)), sql).toEqual(want);
+      }
+      expect(sorted(oursById('a_ns = b_ms', units.table))).toEqual({ rows: [0, 1, 3, 4] });
+    } finally {
+      units.close();
+    }
   });
 });
