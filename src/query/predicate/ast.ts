@@ -115,6 +115,11 @@ export interface Call extends Span {
   /** Function name as written. */
   name: string;
   args: Expr[];
+  /**
+   * `[a, b]` rather than `make_array(a, b)`: the same call to DataFusion, but LanceDB converts a
+   * bracket list of literals compared with a list column to the column's item type first.
+   */
+  bracket?: true;
 }
 
 export type Expr = ColumnRef | Literal | Binary | Logical | Not | Negate | Is | InList | Between | Like | Cast | Call;

@@ -203,6 +203,13 @@ function bind(ctx: BindContext, e: Expr): Bound {
         if (!ct) throw err(ctx, e, `IN list values do not match ${typeName(x.t)}: ${toSql(e)}`);
       }
       if (ct!.id === 'null' || isNullConst(x)) return constant(BOOL, null);
+      if (ct!.id === 'list') {
+        // whole lists: IN is an OR of equalities (the same three-valued answer), NOT IN its negation
+        const list = ct!;
+        const eqs: Bound[] = items.map((it, i) => (isNullConst(it) ? constant(BOOL, null) : { k: 'cmp', t: BOOL, op: '=', l: castTo(ctx, e.operand, x, list), r: castTo(ctx, e.list[i], it, list) }));
+        const any: Bound = { k: 'or', t: BOOL, es: eqs };
+        return e.negated ? { k: 'not', t: BOOL, e: any } : any;
+      }
       const bothInt = (b: Bound) => b.t.id === 'int' && ct!.id === 'int';
       const conv = (b: Bound, n: Expr) => retype(bothInt(b) || b.t.id === 'null' ? b : castTo(ctx, n, b, ct!), ct!);
       return { k: 'in', t: BOOL, negated: e.negated, e: conv(x, e.operand), list: items.map((b, i) => conv(b, e.list[i]!)) };

@@ -25,6 +25,7 @@ function keepsEveryValue(from: Extract<DType, { id: 'int' }>, to: Extract<DType,
 
 export function castV(x: V, from: DType, to: DType, safe: boolean): V {
   if (x.k === 'null') return x;
+  if (x.k === 'list' && from.id === 'list' && to.id === 'list') return { ...x, values: castV(x.values, from.item, to.item, safe) };
   const n = x.n;
   // fast paths for the implicit numeric widenings DataFusion inserts
   if (to.id === 'float' && from.id === 'int' && x.k === 'num') {

@@ -177,6 +177,7 @@ export function castSupported(from: DType, to: DType): boolean {
   if ((from.id === 'date' || from.id === 'timestamp') && to.id === 'utf8') return true;
   if (from.id === 'int' && from.bits === 64 && to.id === 'timestamp') return true;
   if (from.id === 'timestamp' && to.id === 'int' && to.bits === 64) return true;
+  if (from.id === 'list' && to.id === 'list') return castSupported(from.item, to.item);
   return false;
 }
 

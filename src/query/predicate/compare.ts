@@ -118,6 +118,7 @@ function comparatorFor(t: DType, signedZero: boolean): (a: Value, b: Value) => n
 /** `literal`: one side is a constant (LanceDB then equates -0 and +0). */
 export function compareV(op: Cmp, l: V, r: V, t: DType, literal: boolean): BoolV {
   if (l.k === 'null' || r.k === 'null') return allNull(Math.max(l.n, r.n));
+  if (t.id === 'list') return compareListsV(op, l, r, t.item);
   if (literal && isScalar(r) && !isScalar(l)) return compareToScalar(op, l, valueAt(r, 0), t);
   if (literal && isScalar(l) && !isScalar(r)) return compareToScalar(FLIP[op], r, valueAt(l, 0), t);
   const signedZero = !literal;
@@ -227,6 +228,35 @@ function compareWordsToScalar(tab: OpTable, v: BigInt64Array | BigUint64Array, v
     const h = his[2 * i + HI]!;
     const l = los[2 * i + LO]!;
     out[i] = tab[(h < cHi ? -1 : h > cHi ? 1 : l < cLo ? -1 : l > cLo ? 1 : 0) + 1]!;
+  }
+  return { k: 'bool', n, v: out };
+}
+
+/**
+ * Whole lists (both already in `item`'s type), as arrow-rs orders them for DataFusion: item by item,
+ * a NULL item before any value, floats in total order (-0 < +0, NaN = NaN), a list that is a prefix
+ * of the other first. A NULL list on either side gives NULL.
+ */
+function compareListsV(op: Cmp, l: V, r: V, item: DType): BoolV {
+  const n = Math.max(l.n, r.n);
+  if (l.k !== 'list' || r.k !== 'list') return allNull(n);
+  const cmp = comparatorFor(item, true);
+  const tab = OP_TABLE[op];
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const [a, b] = [l.n === 1 ? 0 : i, r.n === 1 ? 0 : i];
+    if (!isValid(l.valid, a) || !isValid(r.valid, b)) {
+      out[i] = N;
+      continue;
+    }
+    const [a0, a1, b0, b1] = [l.offsets[a]!, l.offsets[a + 1]!, r.offsets[b]!, r.offsets[b + 1]!];
+    let c = 0;
+    for (let k = 0; c === 0 && k < Math.min(a1 - a0, b1 - b0); k++) {
+      const [x, y] = [valueAt(l.values, a0 + k), valueAt(r.values, b0 + k)];
+      c = x === null || y === null ? (x === null ? (y === null ? 0 : -1) : 1) : Math.sign(cmp(x, y));
+    }
+    if (c === 0) c = Math.sign(a1 - a0 - (b1 - b0));
+    out[i] = tab[c + 1]!;
   }
   return { k: 'bool', n, v: out };
 }

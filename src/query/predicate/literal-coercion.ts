@@ -11,7 +11,8 @@
 
 import type { Expr, Literal } from './ast.js';
 import { err, resolveColumn, type BindContext } from './bind-context.js';
-import { isNumeric, safeCoerce, typeName, type DType } from './types.js';
+import { castValue } from './cast.js';
+import { BOOL, FLOAT64, INT64, isNumeric, safeCoerce, typeName, UINT64, UTF8, type DType } from './types.js';
 
 /** The column `e` names, with its type (undefined when `e` is not a column). */
 function columnType(ctx: BindContext, e: Expr): { t: DType; name: string } | undefined {
@@ -54,9 +55,35 @@ function coerceLiteral(ctx: BindContext, l: Literal, column: { t: DType; name: s
   ctx.coerced.set(l, { t: column.t, v: r.value });
 }
 
+/** The type LanceDB gives a literal before converting it, in its own words. */
+const LITERAL_TYPE: Record<Literal['type'], DType> = { null: { id: 'null' }, bool: BOOL, int64: INT64, uint64: UINT64, float64: FLOAT64, utf8: UTF8 };
+
+/**
+ * A bracket list of literals compared with a list column (`tags = ['a', 'b']`): LanceDB builds it as
+ * one list value of the column's type, so its items must share one literal type, and each is cast to
+ * the column's item type with arrow's safe cast: 1.7 becomes 1, and a value that does not convert
+ * (3000000000 or 'x' for Int32 items) becomes NULL. An empty list fails in LanceDB.
+ */
+function coerceListLiteral(ctx: BindContext, e: Extract<Expr, { kind: 'call' }>, column: { t: DType; name: string }): void {
+  if (column.t.id !== 'list' || !e.args.every((a) => a.kind === 'literal')) return;
+  const item = column.t.item;
+  const items = e.args as Literal[];
+  if (items.length === 0) throw err(ctx, e, `an empty list [] cannot be compared with the list column "${column.name}" in LanceDB (concat requires input of at least one array)`, { column: column.name });
+  const first = typeName(LITERAL_TYPE[items[0]!.type]);
+  for (const l of items) {
+    const t = typeName(LITERAL_TYPE[l.type]);
+    if (t === first) continue;
+    if (t === 'Null' || first === 'Null') throw err(ctx, l, `It is not possible to concatenate arrays of different data types (${first === 'Null' ? t : first}, Null): a list literal compared with the list column "${column.name}" needs one type of item`, { column: column.name });
+    throw err(ctx, l, `Array expressions must have a consistent datatype. Expected: ${first}, got: ${t} (a list literal compared with the list column "${column.name}")`, { column: column.name });
+  }
+  if (item.id === 'list' || item.id === 'struct' || item.id === 'other') return;
+  for (const l of items) ctx.coerced.set(l, { t: item, v: castValue(l.value, LITERAL_TYPE[l.type], item, true) });
+}
+
 /** lance `coerce_expr`: literals (also inside arithmetic/boolean binary trees) take the column type. */
 function coerceExpr(ctx: BindContext, e: Expr, column: { t: DType; name: string }): void {
   if (e.kind === 'literal') coerceLiteral(ctx, e, column);
+  else if (e.kind === 'call' && e.bracket) coerceListLiteral(ctx, e, column);
   else if (e.kind === 'binary') {
     coerceExpr(ctx, e.left, column);
     coerceExpr(ctx, e.right, column);
@@ -86,6 +113,7 @@ export function lanceResolve(ctx: BindContext, e: Expr): void {
       }
       const rt = columnType(ctx, e.right);
       if (rt && e.left.kind === 'literal') coerceLiteral(ctx, e.left, rt);
+      else if (rt && e.left.kind === 'call' && e.left.bracket) coerceListLiteral(ctx, e.left, rt);
       return;
     }
     case 'in': {

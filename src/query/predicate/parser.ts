@@ -413,7 +413,7 @@ class Parser {
     this.next(); // [
     const args = this.isOp(this.peek(), ']') ? [] : this.parseExprList();
     const close = this.expectOp(']', 'to close the array literal');
-    return { kind: 'call', name: 'make_array', args, pos: open.pos, end: close.end };
+    return { kind: 'call', name: 'make_array', args, bracket: true, pos: open.pos, end: close.end };
   }
 
   private parseCall(name: Token): Expr {

@@ -120,6 +120,7 @@ export function toSql(e: Expr): string {
       if (e.typed && e.operand.kind === 'literal' && e.operand.type === 'utf8') return `${e.to.name} ${quoteString(e.operand.value)}`;
       return `${e.safe ? 'TRY_CAST' : 'CAST'}(${toSql(e.operand)} AS ${typeText(e.to)})`;
     case 'call':
+      if (e.bracket) return `[${e.args.map(toSql).join(', ')}]`;
       return `${BARE.test(e.name) ? e.name : quoteIdent(e.name)}(${e.args.map(toSql).join(', ')})`;
   }
 }

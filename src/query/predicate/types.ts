@@ -133,6 +133,7 @@ export function sameType(a: DType, b: DType): boolean {
     case 'date':
       return a.unit === (b as typeof a).unit;
     case 'list':
+      return sameType(a.item, (b as typeof a).item);
     case 'struct':
     case 'other':
       return false;
@@ -226,6 +227,11 @@ export function comparisonCoercion(a: DType, b: DType): DType | undefined {
   if (a.id === 'utf8' && b.id === 'utf8') return UTF8;
   if (a.id === 'bool' && b.id === 'bool') return BOOL;
   if (a.id === 'timestamp' && b.id === 'timestamp') return timestampCoercion(a, b);
+  // whole lists compare item by item, in the items' common type
+  if (a.id === 'list' && b.id === 'list') {
+    const item = a.item.id === 'null' ? b.item : b.item.id === 'null' ? a.item : a.item.id === 'list' || b.item.id === 'list' ? undefined : comparisonCoercion(a.item, b.item);
+    return item && { id: 'list', item };
+  }
   if (a.id === 'date' && b.id === 'date') return a.unit === 'ms' ? a : b;
   if (a.id === 'timestamp' && b.id === 'date') return a;
   if (a.id === 'date' && b.id === 'timestamp') return b;
