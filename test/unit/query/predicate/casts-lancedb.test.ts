@@ -150,6 +150,26 @@ const sorted = (o: Outcome): Outcome => ('rows' in o ? { rows: [...o.rows].sort(
 const lanceWhere = async (sql: string) => sorted(await oracle.where(sql));
 const ours = (sql: string) => sorted(oursById(sql, table));
 
+/**
+ * Checks, row by row, that `expr` has the value LanceDB computes for it (its own select) by asking
+ * our where() for exactly that row: `id = k AND expr = <value>` (or IS NULL / isnan). Returns the
+ * rows checked and the type LanceDB gave the expression.
+ */
+async function sameValues(expr: string): Promise<{ rows: number; type: string }> {
+  const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
+  for (let k = 0; k < r.numRows; k++) {
+    const want = r.getChild('x').get(k) as number | bigint | string | null;
+    const id = r.getChild('id').get(k) as number;
+    const test =
+      want === null ? `${expr} IS NULL`
+      : typeof want === 'string' ? `${expr} = '${want}'`
+      : typeof want === 'number' && Number.isNaN(want) ? `isnan(${expr})`
+      : `${expr} = ${want}`;
+    expect(ours(`id = ${id} AND ${test}`), `${expr} of row ${id} is ${want}`).toEqual({ rows: [id] });
+  }
+  return { rows: r.numRows, type: String(r.schema.fields[1]!.type) };
+}
+
 beforeAll(async () => {
   oracle = await openIdOracle('casts', buildTable(require('apache-arrow')));
   table = oracle.table;
@@ -182,15 +202,7 @@ describe('casts and temporal comparisons select the rows LanceDB selects', () =>
     let checked = 0;
     for (const c of cols) {
       for (const part of c === 'ts_ny' ? [...parts, ...aliases] : parts) {
-        const expr = `date_part('${part}', ${c})`;
-        const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
-        for (let k = 0; k < r.numRows; k++) {
-          const want = r.getChild('x').get(k) as number | null;
-          const id = r.getChild('id').get(k) as number;
-          const sql = want === null ? `id = ${id} AND ${expr} IS NULL` : Number.isNaN(want) ? `id = ${id} AND isnan(${expr})` : `id = ${id} AND ${expr} = ${want}`;
-          expect(ours(sql), `${expr} of row ${id} is ${want}`).toEqual({ rows: [id] });
-          checked++;
-        }
+        checked += (await sameValues(`date_part('${part}', ${c})`)).rows;
       }
     }
     expect(checked).toBe((cols.length * parts.length + aliases.length) * FLOATS.length);
@@ -205,14 +217,9 @@ describe('casts and temporal comparisons select the rows LanceDB selects', () =>
     const exprs = ['d64 - d32', 'd32 - d64', "d64 - DATE '1970-01-01'", "DATE '2020-01-02' - d64", 'd32 - d32', "d32 - DATE '2024-03-01'"];
     let checked = 0;
     for (const expr of exprs) {
-      const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
-      expect(String(r.schema.fields[1]!.type)).toBe('Int64');
-      for (let k = 0; k < r.numRows; k++) {
-        const want = r.getChild('x').get(k) as bigint | null;
-        const id = r.getChild('id').get(k) as number;
-        expect(ours(want === null ? `id = ${id} AND ${expr} IS NULL` : `id = ${id} AND ${expr} = ${want}`), `${expr} of row ${id} is ${want}`).toEqual({ rows: [id] });
-        checked++;
-      }
+      const { rows, type } = await sameValues(expr);
+      expect(type).toBe('Int64');
+      checked += rows;
     }
     expect(checked).toBe(exprs.length * FLOATS.length);
     for (const sql of ['d32 + d32 = 0', 'ts_ms - ts_ms = 0']) {
@@ -227,14 +234,7 @@ describe('casts and temporal comparisons select the rows LanceDB selects', () =>
     let checked = 0;
     for (const c of cols) {
       for (const step of steps) {
-        const expr = `CAST(date_trunc('${step}', ${c}) AS BIGINT)`;
-        const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
-        for (let k = 0; k < r.numRows; k++) {
-          const want = r.getChild('x').get(k) as bigint | null;
-          const id = r.getChild('id').get(k) as number;
-          expect(ours(want === null ? `id = ${id} AND ${expr} IS NULL` : `id = ${id} AND ${expr} = ${want}`), `${expr} of row ${id} is ${want}`).toEqual({ rows: [id] });
-          checked++;
-        }
+        checked += (await sameValues(`CAST(date_trunc('${step}', ${c}) AS BIGINT)`)).rows;
       }
     }
     expect(checked).toBe(cols.length * steps.length * FLOATS.length);
@@ -253,14 +253,7 @@ describe('casts and temporal comparisons select the rows LanceDB selects', () =>
   test('dates and timestamps print as LanceDB prints them (RFC 3339: the wall-clock time, 3/6/9 fraction digits, Z or the offset)', async () => {
     let checked = 0;
     for (const c of ['ts_s', 'ts_ms', 'ts_us', 'ts_ns', 'ts_utc', 'ts_ny', 'ts_kol', 'd32', 'd64', "TIMESTAMP '2020-01-01 12:30:00.123456789'", "TIMESTAMP '2020-01-01 12:30:00.1'", "CAST(TIMESTAMP '1969-12-31 23:59:59.12' AS TIMESTAMP(9))"]) {
-      const expr = `CAST(${c} AS STRING)`;
-      const r = await oracle.native.query().select({ id: 'id', x: expr }).toArrow();
-      for (let k = 0; k < r.numRows; k++) {
-        const want = r.getChild('x').get(k) as string | null;
-        const id = r.getChild('id').get(k) as number;
-        expect(ours(want === null ? `id = ${id} AND ${expr} IS NULL` : `id = ${id} AND ${expr} = '${want}'`), `${expr} of row ${id} is ${want}`).toEqual({ rows: [id] });
-        checked++;
-      }
+      checked += (await sameValues(`CAST(${c} AS STRING)`)).rows;
     }
     expect(checked).toBe(12 * FLOATS.length);
   });
