@@ -72,9 +72,15 @@ function takeData(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>)
 
 /** Rows of `t` at `idx`, in that order, as a new table. */
 export function pickRows(t: arrow.Table, idx: ArrayLike<number>): arrow.Table {
-  const cols: Record<string, arrow.Vector> = {};
-  for (const f of t.schema.fields) cols[f.name] = pickVector(t.getChild(f.name)!, f.type, idx);
-  return new arrow.Table(cols);
+  // The source schema is kept (field nullability and metadata). apache-arrow builds a table of
+  // zero-length vectors with vectors where its batch wants Data children, so no rows is a slice.
+  if (idx.length === 0) return t.slice(0, 0);
+  const children = t.schema.fields.map((f) => {
+    const v = pickVector(t.getChild(f.name)!, f.type, idx);
+    return v.data.length === 1 ? v.data[0]! : arrow.vectorFromArray(v.toArray() as never[], f.type).data[0]!;
+  });
+  const batch = new arrow.RecordBatch(t.schema, arrow.makeData({ type: new arrow.Struct(t.schema.fields), length: idx.length, nullCount: 0, children }));
+  return new arrow.Table(t.schema, [batch]);
 }
 
 /**

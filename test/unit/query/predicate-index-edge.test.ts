@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openTable } from '../../../src/lance/index.js';
+import { tableBytes } from '../../../src/query/obs-memo.js';
 import { selectObs } from '../../../src/query/obs-select.js';
 import { emptySpec } from '../../../src/query/spec.js';
 
@@ -75,4 +76,24 @@ test('unary minus on an unsigned column is refused at binding (DataFusion: "Nega
   const t = await lanceTable('neg', { id: [[0, 1, 2], new A.Int32()], u: [[1, 7, 200], new A.Uint8()] }, []);
   await expect(theirs(t, '-u > 5')).rejects.toThrow(/Negation only supports/);
   await expect(ids('neg', '-u > 5')).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('Unary minus needs a signed number, got UInt8') });
+});
+
+test('index candidates that the rest of the predicate rejects give an empty, well-formed table with the table schema', async () => {
+  // Found by a randomized differential run: the index-fused take of zero kept rows built a table whose
+  // batch held vectors where Data belongs (a TypeError in the obs memo), and picked rows lost the
+  // fields' nullability.
+  const db = await lancedb.connect(dir);
+  const fields = [new A.Field('id', new A.Int32(), false), new A.Field('x', new A.Int32(), true), new A.Field('name', new A.Utf8(), false)];
+  const cols = [A.vectorFromArray([0, 1, 2, 3], new A.Int32()), A.vectorFromArray([5, 6, 5, 7], new A.Int32()), A.vectorFromArray(['a', 'b', 'c', 'd'], new A.Utf8())];
+  const batch = new A.RecordBatch(new A.Schema(fields), A.makeData({ type: new A.Struct(fields), length: 4, nullCount: 0, children: cols.map((c: { data: unknown[] }) => c.data[0]) }));
+  const t = await db.createTable('fused', new A.Table([batch]));
+  await t.createIndex('x', { config: lancedb.Index.btree() });
+  const table = await openTable(join(dir, 'fused.lance'));
+  for (const [sql, want] of [["x = 5 AND name LIKE 'zzz%'", []], ["x = 5 AND name = 'c'", [2]], ['x = 5', [0, 2]]] as const) {
+    expect(await theirs(t, sql)).toEqual(want);
+    const r = await selectObs(table, { ...emptySpec(), where: [sql] }, { columns: ['id', 'name'] });
+    expect(Array.from(r.getChild('id')!.toArray() as Int32Array), sql).toEqual(want);
+    expect(tableBytes(r)).toBeGreaterThanOrEqual(0);
+    expect(r.schema.fields.filter((f) => f.name !== '_rowaddr').map((f) => [f.name, f.nullable]), sql).toEqual([['id', false], ['name', false]]);
+  }
 });
