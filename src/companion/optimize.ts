@@ -44,17 +44,18 @@ export async function optimize(atlas: Atlas, progress: Progress = silentProgress
   for (const [fs, table] of atlas.registries) {
     progress.phase(`indexing ${table.name}`);
     const spaceLayouts = new Set((await readRows(atlas.datasets, { where: `feature_space = ${sqlString(fs)}`, select: ['layout_uid'] })).map((r) => r.layout_uid as string));
-    res.renumbered[fs] = await unindexConflicts(table, atlas.layouts, spaceLayouts);
+    res.renumbered[fs] = (await unindexConflicts(table, atlas.layouts, spaceLayouts)).renumbered;
     res.deduplicated[table.name] = await dedupeRows(table, ['uid']);
     res.indexed[fs] = await reindexRegistry(table);
-    res.layoutRowsSynced += await syncLayoutsGlobalIndex(atlas.layouts, table);
-    // Another optimize that numbered alongside this one shows now: repaired before anything pins it.
+    res.layoutRowsSynced += await syncLayoutsGlobalIndex(atlas.layouts, table, spaceLayouts);
+    // Another optimize that numbered alongside this one shows now (or a layout row disagrees with
+    // the registry): repaired before anything pins it.
     for (let round = 0; round < 3; round++) {
       const late = await unindexConflicts(table, atlas.layouts, spaceLayouts);
-      if (late === 0) break;
-      res.renumbered[fs] += late;
+      if (late.renumbered === 0 && late.layoutRowsCleared === 0) break;
+      res.renumbered[fs] += late.renumbered;
       res.indexed[fs] += await reindexRegistry(table);
-      res.layoutRowsSynced += await syncLayoutsGlobalIndex(atlas.layouts, table);
+      res.layoutRowsSynced += await syncLayoutsGlobalIndex(atlas.layouts, table, spaceLayouts);
     }
     await retry(table, () => table.createIndex('uid', { config: Index.btree(), replace: true, name: 'uid_idx' }));
     await retry(table, () => table.optimize(KEEP_VERSIONS));
@@ -149,7 +150,7 @@ export async function reindexRegistry(table: Table): Promise<number> {
  * row with an index its registry no longer gives. Layout rows whose index differs from the
  * registry's are cleared too. Snapshots already taken pinned older versions and are untouched.
  */
-async function unindexConflicts(registry: Table, layouts: Table, spaceLayouts: Set<string>): Promise<number> {
+async function unindexConflicts(registry: Table, layouts: Table, spaceLayouts: Set<string>): Promise<{ renumbered: number; layoutRowsCleared: number }> {
   const { indexOf, shared, split } = indexConflicts(await readRows(registry, { where: 'global_index IS NOT NULL', select: ['uid', 'global_index'] }));
   const cleared = new Set<string>();
   for (const [, uids] of shared) [...uids].sort(byCodePoint).slice(1).forEach((u) => cleared.add(u));
@@ -176,15 +177,22 @@ async function unindexConflicts(registry: Table, layouts: Table, spaceLayouts: S
   };
   await clear(layouts, 'feature_uid', stale, spaceLayouts);
   await clear(registry, 'uid', cleared);
-  return cleared.size;
+  return { renumbered: cleared.size, layoutRowsCleared: stale.size };
 }
 
-/** homeobox `sync_layouts_global_index`: fill NULL layout global_index from the registry. */
-export async function syncLayoutsGlobalIndex(layouts: Table, registry: Table): Promise<number> {
+/**
+ * homeobox `sync_layouts_global_index`: fill NULL layout global_index from the registry — here only
+ * in `layoutUids`, the layouts of the registry's feature space, when given. homeobox fills every
+ * NULL row whose feature uid the registry holds; uids come from names alone, so a CITE-seq protein
+ * named like a gene (CD4, CD14) took the gene's global index in its protein layout.
+ */
+export async function syncLayoutsGlobalIndex(layouts: Table, registry: Table, layoutUids?: ReadonlySet<string>): Promise<number> {
   const gi = new Map<string, number>();
   for (const r of await readRows(registry, { where: 'global_index IS NOT NULL', select: ['uid', 'global_index'] })) gi.set(r.uid as string, Number(r.global_index));
   if (gi.size === 0) return 0;
-  const stale = (await readRows(layouts, { where: 'global_index IS NULL', select: ['layout_uid', 'feature_uid', 'local_index'] })).filter((r) => gi.has(r.feature_uid as string));
+  const stale = (await readRows(layouts, { where: 'global_index IS NULL', select: ['layout_uid', 'feature_uid', 'local_index'] })).filter(
+    (r) => gi.has(r.feature_uid as string) && (!layoutUids || layoutUids.has(r.layout_uid as string)),
+  );
   if (stale.length === 0) return 0;
   const schema = new arrow.Schema([
     new arrow.Field('layout_uid', new arrow.Utf8(), false),

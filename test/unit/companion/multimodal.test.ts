@@ -130,3 +130,48 @@ describe('pythonSpecSnippet', () => {
     expect(dense).toContain('reconstructor=DenseFeatureReconstructor(),');
   });
 });
+
+describe('proteins named like genes (CITE-seq panels: CD4, CD14, …)', () => {
+  // A name has one uid in every feature space (uids come from names alone). homeobox's
+  // sync_layouts_global_index fills every NULL layout row the registry holds a uid for, so the gene
+  // pass gave those protein layout rows gene indices; the companion's repair then cleared them and
+  // the first snapshot failed ("global_index has 14 null(s)"). Each space now fills its own layouts.
+  it('the first optimize gives every layout row its own space index, and the snapshot succeeds', async () => {
+    const root2 = join(dir, 'shared-names');
+    const atlas = await Atlas.create(root2, {
+      obs: {
+        columns: [{ name: 'barcode', type: 'string', nullable: false }],
+        pointers: [
+          { name: 'gene_expression', featureSpace: 'gene_expression', kind: 'sparse' },
+          { name: 'protein_abundance', featureSpace: 'protein_abundance', kind: 'dense' },
+        ],
+      },
+    });
+    await ingest(atlas, { name: 'pbmc3k', modalities: [{ field: 'gene_expression', input: join(DATA, 'pbmc3k_10x_v2', 'hg19') }], obsMap: { _index: 'barcode' } });
+    await optimize(atlas);
+    await snapshot(atlas);
+    await ingest(atlas, {
+      name: 'eccite',
+      modalities: [
+        { field: 'gene_expression', input: join(E, 'RNA') },
+        { field: 'protein_abundance', input: join(E, 'ADT') },
+      ],
+      obsMap: { _index: 'barcode' },
+    });
+    await optimize(atlas);
+    await snapshot(atlas);
+    atlas.close();
+
+    const index = async (table: string) => new Map((await tableRows(root2, table)).map((r) => [r.uid as string, Number(r.global_index)]));
+    const [genes, proteins] = [await index('gene_expression_registry'), await index('protein_abundance_registry')];
+    const shared = [...proteins.keys()].filter((u) => genes.has(u));
+    expect(shared.length).toBeGreaterThan(5); // CD14, CD4, CD8a, … are genes too
+    const datasets = await tableRows(root2, 'datasets');
+    const space = new Map(datasets.map((d) => [d.layout_uid as string, d.feature_space as string]));
+    const layouts = await tableRows(root2, '_feature_layouts');
+    for (const r of layouts) {
+      const want = (space.get(r.layout_uid as string) === 'protein_abundance' ? proteins : genes).get(r.feature_uid as string);
+      expect(Number(r.global_index), `${r.feature_uid} in ${space.get(r.layout_uid as string)}`).toBe(want);
+    }
+  }, 300_000);
+});
