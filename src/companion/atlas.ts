@@ -139,6 +139,15 @@ export class Atlas {
       pointers: opts.obs?.pointers ?? [{ name: 'gene_expression', featureSpace: 'gene_expression', kind: 'sparse' }],
     };
     validateObsDef(obsDef, specs);
+    const storageVersion = opts.storageVersion ?? DEFAULT_STORAGE_VERSION;
+    if ((storageVersion === '2.0' || storageVersion === 'stable') && obsDef.pointers.length > 1) {
+      // A cell without one of the modalities has a NULL pointer struct, which format 2.0 cannot store:
+      // every ingest but one that fills every modality would fail inside LanceDB.
+      throw new InvalidInputError(
+        `Lance file format ${storageVersion} cannot store a NULL struct, and with ${obsDef.pointers.length} pointer fields a cell without one of the modalities has one; use storageVersion 2.1 or later (the default), or one pointer field`,
+        { where: 'storageVersion' },
+      );
+    }
     const config: AtlasConfig = {
       format: 'homeobox',
       homeoboxFormat: '0.2.8',
@@ -146,7 +155,7 @@ export class Atlas {
       datasetTable: opts.datasetTable ?? 'datasets',
       versionTable: 'atlas_versions',
       featureSpaces: userSpaces,
-      storageVersion: opts.storageVersion ?? DEFAULT_STORAGE_VERSION,
+      storageVersion,
       ...(opts.shardSizeHints === false ? { shardSizeHints: false } : {}),
     };
     const db = await connect(lanceDir);

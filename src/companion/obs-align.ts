@@ -79,8 +79,11 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
       nullFilled.push(e.name);
       continue;
     }
-    if (m.dim !== e.dim || m.values.length !== n * e.dim) {
+    if (m.dim !== e.dim) {
       throw new InvalidInputError(`obsm '${e.name}' has ${m.dim} dimensions, the obs schema declares ${e.dim}`, { where: `${input.source}: obsm/${e.name}` });
+    }
+    if (m.values.length !== n * e.dim) {
+      throw new InvalidInputError(`obsm '${e.name}' has ${m.values.length / e.dim} rows for ${n} cells`, { where: `${input.source}: obsm/${e.name}` });
     }
     const nan = firstNaN(m.values);
     if (nan >= 0) {

@@ -162,3 +162,19 @@ describe('more rows than obs names', () => {
     expect(await state()).toBe(before);
   });
 });
+
+describe('atlas options', () => {
+  it('Lance format 2.0 with several pointer fields is refused at create (it cannot store a missing modality)', async () => {
+    const pointers = [
+      { name: 'gene_expression', featureSpace: 'gene_expression', kind: 'sparse' as const },
+      { name: 'protein_abundance', featureSpace: 'protein_abundance', kind: 'dense' as const },
+    ];
+    const columns = [{ name: 'barcode', type: 'string' as const, nullable: false }];
+    await expect(Atlas.create(join(dir, 'v20-two'), { storageVersion: '2.0', obs: { columns, pointers } })).rejects.toMatchObject({
+      _tag: 'InvalidInput',
+      message: expect.stringContaining('cannot store a NULL struct'),
+    });
+    const one = await Atlas.create(join(dir, 'v20-one'), { storageVersion: '2.0', obs: { columns, pointers: pointers.slice(0, 1) } });
+    one.close();
+  });
+});

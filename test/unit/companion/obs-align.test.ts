@@ -63,6 +63,9 @@ describe('alignObs (homeobox align_obs_to_schema rules)', () => {
     expect(() => alignObs(input, col('int64', 'n_genes', false))).toThrow(/required obs field 'n_genes' has a missing value/);
     expect(() => alignObs(input, col('bool', 'count'))).toThrow(/cannot be stored/);
     expect(() => alignObs(input, { columns: [], embeddings: [{ name: 'X_umap', dim: 3 }], pointers: [] })).toThrow(/obsm 'X_umap' has 2 dimensions/);
+    // an obsm of another row count (a layer file of other cells): said as such, not as dimensions
+    const short = { ...input, obsm: { X_umap: { dim: 2, values: Float32Array.from([1, 2, 3, 4]) } } };
+    expect(() => alignObs(short, { columns: [], embeddings: [{ name: 'X_umap', dim: 2 }], pointers: [] })).toThrow(/obsm 'X_umap' has 2 rows for 3 cells/);
     expect(() => alignObs(input, col('string'), { nope: 'x' })).toThrow(/--obs-map names obs column 'nope'/);
     try {
       alignObs(input, col('int64', 'score'));
