@@ -34,6 +34,7 @@ import type { ChunkDecoder } from '../workers/protocol.js';
 import { ShardIndexCache } from '../zarr/shard-index-cache.js';
 import { PromiseLru } from '../io/promise-lru.js';
 import type { ZarrArray } from '../zarr/index.js';
+import { isDataType, type DataType } from '../zarr/dtype.js';
 import { AtlasCatalog, tableStore, type TableOpener } from './catalog.js';
 import { cloudTableOpener } from './cloud-table.js';
 
@@ -152,7 +153,8 @@ interface Source {
   namingScheme?(): NamingScheme | undefined;
   /** A `lance_db/` store of static tables, or an opener. */
   tables: ByteStore | TableOpener;
-  layerDefaults(): Promise<Record<string, string[]>>;
+  /** Feature spaces the companion's config defines: default layers and declared layer dtypes. */
+  userSpaces(): Promise<UserSpaces>;
   zarr(record: SnapshotRecord): Promise<ByteStore>;
   /** For error messages. */
   where: string;
@@ -183,7 +185,7 @@ async function staticSource(location: string | ByteStore, opts: AtlasOptions): P
     snapshots: () => readSnapshots(lanceDb, opts, (s) => (scheme = s)),
     namingScheme: () => scheme,
     tables: lanceDb,
-    layerDefaults: () => userLayerDefaults(root, opts.signal),
+    userSpaces: () => userSpaces(root, opts.signal),
     zarr: async (record) => {
       const { store, underRoot } = await zarrStoreFor(root, record, opts);
       return underRoot ? store : (elsewhere = wrapStore(store, opts));
@@ -201,7 +203,7 @@ function cloudSource(location: CloudAtlasLocation, opts: AtlasOptions): Source {
     snapshots: () => readCloudSnapshots(db, opts),
     tables: cloudTableOpener(db),
     // The companion's ragged_atlas.json sits beside lance_db/; a db:// database has no beside.
-    layerDefaults: async () => ({}),
+    userSpaces: async () => ({ layers: {}, dtypes: {} }),
     zarr: async (record) => (zarr = wrapStore(await cloudZarrStore(location, record, opts, db), opts)),
     where: location.cloud.db,
   };
@@ -363,8 +365,9 @@ export class RaggedAtlas {
       const src = await openSource(location, opts);
       const record = pick(await src.snapshots(), src.where);
       const pageDecoder = await pageDecoderFor(decoder, opts);
-      const [catalog, defaults, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes, pageDecoder, namingScheme: src.namingScheme?.() }), src.layerDefaults(), src.zarr(record)]);
-      catalog.defaultLayers = defaults;
+      const [catalog, spaces, zarr] = await Promise.all([AtlasCatalog.open(src.tables, record, { signal: opts.signal, partBytes: opts.lancePartBytes, pageDecoder, namingScheme: src.namingScheme?.() }), src.userSpaces(), src.zarr(record)]);
+      catalog.defaultLayers = spaces.layers;
+      catalog.layerDtypes = spaces.dtypes;
       return new RaggedAtlas(record, catalog, src.stats, zarr, decoder, closers, { maxGap: opts.coalesceGapBytes ?? DEFAULT_COALESCE_GAP, concurrency: opts.concurrency }, opts.obsMemoBytes ?? DEFAULT_OBS_MEMO_BYTES);
     } catch (err) {
       for (const close of closers) close();
@@ -471,14 +474,25 @@ const DROPPED = typeof FinalizationRegistry === 'function' ? new FinalizationReg
  * Default layers of user-defined feature spaces, from the companion's `ragged_atlas.json` when the
  * atlas has one (homeobox keeps feature-space specs in Python code, not in the atlas).
  */
-async function userLayerDefaults(root: ByteStore, signal?: AbortSignal): Promise<Record<string, string[]>> {
+interface UserSpaces {
+  /** Default layers per feature space. */
+  layers: Record<string, string[]>;
+  /** Declared dtype per feature space and layer (what a result without any group gives). */
+  dtypes: Record<string, Record<string, DataType>>;
+}
+
+async function userSpaces(root: ByteStore, signal?: AbortSignal): Promise<UserSpaces> {
   const bytes = await root.get(COMPANION_CONFIG, { signal }).catch(() => undefined);
-  if (!bytes) return {};
+  if (!bytes) return { layers: {}, dtypes: {} };
   try {
     const cfg = JSON.parse(new TextDecoder().decode(bytes)) as { featureSpaces?: { name: string; layers: Record<string, string>; required?: string[] }[] };
-    return Object.fromEntries((cfg.featureSpaces ?? []).map((f) => [f.name, f.required?.length ? f.required : Object.keys(f.layers).slice(0, 1)]));
+    const spaces = cfg.featureSpaces ?? [];
+    return {
+      layers: Object.fromEntries(spaces.map((f) => [f.name, f.required?.length ? f.required : Object.keys(f.layers).slice(0, 1)])),
+      dtypes: Object.fromEntries(spaces.map((f) => [f.name, Object.fromEntries(Object.entries(f.layers).filter((e): e is [string, DataType] => isDataType(e[1])))])),
+    };
   } catch {
-    return {}; // not ours, or damaged: the caller can still name layers with .layers()
+    return { layers: {}, dtypes: {} }; // not ours, or damaged: the caller can still name layers with .layers()
   }
 }
 

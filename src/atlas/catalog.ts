@@ -9,6 +9,7 @@ import type { ByteStore } from '../io/types.js';
 import { withPrefix } from '../io/prefix.js';
 import { openTable, type NamingScheme } from '../lance/index.js';
 import type { Decompressors } from '../lance/decompressors.js';
+import type { DataType } from '../zarr/dtype.js';
 import type { PageDecoder } from '../lance/page-decoder.js';
 import { quoteString } from '../query/predicate/index.js';
 import { selectObs, type ObsTable } from '../query/obs-select.js';
@@ -67,6 +68,8 @@ export class AtlasCatalog {
   readonly record: SnapshotRecord;
   /** Default layers of feature spaces the built-ins do not know (from the companion's config). */
   defaultLayers: Record<string, string[]> = {};
+  /** Declared dtypes of those spaces' layers (from the same config). */
+  layerDtypes: Record<string, Record<string, DataType>> = {};
   readonly #datasetRows = new Map<'', Promise<arrow.Table>>();
   readonly #layoutOf = new Map<string, Promise<string>>();
   readonly #remaps = new Map<string, Promise<Int32Array>>();

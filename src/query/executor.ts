@@ -68,7 +68,12 @@ export class AtlasExecutor implements QueryExecutor {
     const select = { columns: this.#metadataColumns(table, spec), signal: opts.signal };
     const rows = await this.#selectRows(table, spec, select, () => selectObs(table, spec, select));
     report(opts, newProgress(), 'obs', { rows: rows.numRows });
-    return this.#own(rows, rows.select(rows.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n) && n !== '_rowaddr')));
+    // homeobox's to_polars: exactly the selected columns, in select() order (uid only when chosen),
+    // pointer columns left out; a search adds its _distance
+    const names = spec.select
+      ? [...new Set(spec.select.filter((n) => !pointers.has(n))), ...(rows.schema.fields.some((f) => f.name === '_distance') ? ['_distance'] : [])]
+      : rows.schema.fields.map((f) => f.name).filter((n) => !pointers.has(n) && n !== '_rowaddr');
+    return this.#own(rows, rows.select(names));
   }
 
   async toAnnData(spec: QuerySpec, opts: RunOptions): Promise<AnnData> {

@@ -9,6 +9,7 @@ import type { AtlasCatalog } from '../atlas/catalog.js';
 import type { PointerField } from '../atlas/pointer-fields.js';
 import { openArray, type ReadProgress, type ZarrArray } from '../zarr/index.js';
 import type { ShardIndexCache } from '../zarr/shard-index-cache.js';
+import type { DataType } from '../zarr/dtype.js';
 import { awaitShared, type PromiseLru } from '../io/promise-lru.js';
 import type { ChunkDecoder } from '../workers/protocol.js';
 import { effectiveRemap, intersectSorted, unionSorted, wantedRemap } from '../reconstruct/index.js';
@@ -93,8 +94,8 @@ const BUILTIN_LAYER_DTYPES: Record<string, Record<string, 'uint32' | 'float32'>>
   image_features: { ctrl_standardized: 'float32', raw: 'float32', log_normalized: 'float32' },
 };
 
-export function emptyLayerDtype(field: PointerField, layer: string): 'uint32' | 'float32' {
-  return BUILTIN_LAYER_DTYPES[field.featureSpace]?.[layer] ?? (field.kind === 'sparse' ? 'uint32' : 'float32');
+export function emptyLayerDtype(catalog: AtlasCatalog, field: PointerField, layer: string): DataType {
+  return BUILTIN_LAYER_DTYPES[field.featureSpace]?.[layer] ?? catalog.layerDtypes[field.featureSpace]?.[layer] ?? (field.kind === 'sparse' ? 'uint32' : 'float32');
 }
 
 export function layersOf(catalog: AtlasCatalog, spec: QuerySpec, featureSpace: string): string[] | undefined {

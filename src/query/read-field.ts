@@ -109,7 +109,7 @@ async function readCsr(ctx: FieldReadContext, field: PointerField, groups: Group
   const opened = await Promise.all(
     groups.map((g) => Promise.all([array(ctx, `${g.zarrGroup}/csr/indices`, true).then((a) => a!), ...layerNames.map((l) => layerArray(ctx, g.zarrGroup, 'csr/layers', l))])),
   );
-  const layers = Object.fromEntries(layerNames.map((l, k) => [l, opened.length ? resultType(opened.map((o) => o[k + 1]!.dataType)) : emptyLayerDtype(field, l)]));
+  const layers = Object.fromEntries(layerNames.map((l, k) => [l, opened.length ? resultType(opened.map((o) => o[k + 1]!.dataType)) : emptyLayerDtype(ctx.catalog, field, l)]));
   const rangesOf = (g: Group) => ({ starts: nums(start, g.rowsInInput, 'start'), ends: nums(end, g.rowsInInput, 'end') });
   let csr: CsrMatrix;
   const { decoder } = ctx;
@@ -165,7 +165,7 @@ async function readDense(ctx: FieldReadContext, field: PointerField, groups: Gro
         return { input: { outRows: g.outRows, data: data as ArrayLike<number | bigint>, fLocal: a.shape[1]!, remap: g.eff! } as DenseGroupInput, dtype: a.dataType };
       }),
     );
-    const dtype = parts.length ? resultType(parts.map((p) => p.dtype)) : emptyLayerDtype(field, l);
+    const dtype = parts.length ? resultType(parts.map((p) => p.dtype)) : emptyLayerDtype(ctx.catalog, field, l);
     out[l] = { format: 'dense', shape: [nRows, nCols], data: scatterDense(parts.map((p) => p.input), { nRows, nCols, dtype }) as Matrix['data'] };
   }
   return out;

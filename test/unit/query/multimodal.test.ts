@@ -145,8 +145,11 @@ test('each predicate is parsed on its own: a -- comment or a stray ) cannot swal
   await expect(escape.toMuData()).rejects.toMatchObject({ _tag: 'PredicateSyntax' });
 });
 
-test('an empty result keeps the built-in layer dtypes (uint32 counts), dense and sparse alike', async () => {
+test('an empty result keeps the layer dtypes: built-in (uint32 counts) and declared in the atlas config (hashtag_counts)', async () => {
   const none = atlas.query().where("uid = 'no such cell'");
   expect((await none.featureSpaces('protein_abundance').toAnnData()).X!.data).toBeInstanceOf(Uint32Array);
   expect((await none.featureSpaces('gene_expression').toAnnData()).X!.data).toBeInstanceOf(Uint32Array);
+  // a user-defined space declares its layers' dtypes in ragged_atlas.json (it was float32 here)
+  expect((await none.featureSpaces('hashtag_counts').toAnnData()).X!.data).toBeInstanceOf(Uint32Array);
+  expect((await atlas.query().where("uid = 'no such cell'").selectFields('hashtags').toAnnData()).X!.data).toBeInstanceOf(Uint32Array);
 });

@@ -106,6 +106,9 @@ describe('walkthrough over HTTP', () => {
     const ours = await v1.query().where(where).select(['uid']).toArrow();
     expect(Array.from(ours.getChild('uid')!.toArray() as string[]).sort()).toEqual(lanceUids);
     expect(await v1.query().where(where).count()).toBe(lanceUids.length);
+    // toArrow is homeobox's to_polars: exactly the selected columns, in select() order
+    expect((await v1.query().where(where).select(['barcode']).toArrow()).schema.fields.map((f) => f.name)).toEqual(['barcode']);
+    expect((await v1.query().where(where).select(['n_genes', 'uid', 'gene_expression']).toArrow()).schema.fields.map((f) => f.name)).toEqual(['n_genes', 'uid']);
   });
 
   it('union and intersection shapes follow the gene sets of the inputs', async () => {
