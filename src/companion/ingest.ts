@@ -135,6 +135,16 @@ export async function ingest(atlasOrPath: Atlas | string, opts: IngestOptions): 
     for (const m of opts.modalities) plans.push(await planModality(atlas, m, resolveInput, warnings));
     const primaryInput = await resolveInput(opts.modalities[0]!.input, opts.modalities[0]!.format);
     const obsNames = plans[0]!.obsNames;
+    // The obs columns come from the input, the cells from its first layer, which may be another
+    // file: taken by position, they must be the same cells in the same order.
+    const d = firstDifference(primaryInput.obsNames, obsNames);
+    if (d >= 0) {
+      const at = (names: readonly string[]) => (d < names.length ? `'${names[d]}'` : 'nothing');
+      throw new InvalidInputError(
+        `the obs of ${primaryInput.source} (${primaryInput.obsNames.length} cells) are not the cells of layer '${plans[0]!.layers[0]!.layer}' from ${plans[0]!.layers[0]!.file} (${obsNames.length} cells) in the same order: row ${d} is ${at(primaryInput.obsNames)} there, ${at(obsNames)} here`,
+        { where: `${primaryInput.source}: obs` },
+      );
+    }
     for (const p of plans.slice(1)) p.obsIndex = alignRows(p, obsNames, plans[0]!.layers[0]!.file);
     const aligned = alignObs({ ...primaryInput, obsNames }, atlas.obsDef, opts.obsMap);
     if (aligned.dropped.length) warnings.push(`obs columns not in the schema, dropped: ${aligned.dropped.join(', ')}`);
@@ -314,8 +324,7 @@ async function planModality(
     if (r !== nRows || c !== nVar) {
       throw new InvalidInputError(`layer '${l.layer}' is ${r} x ${c}, but layer '${ref.layer}' is ${nRows} x ${nVar}`, { where: `${l.file}: ${l.matrix}` });
     }
-    const names = datasets[i]!.obsNames;
-    if (names !== obsNames && (names.length !== obsNames.length || names.some((n, k) => n !== obsNames[k]))) {
+    if (firstDifference(datasets[i]!.obsNames, obsNames) >= 0) {
       throw new InvalidInputError(`layer '${l.layer}' has different obs names (cells) than layer '${ref.layer}'`, { where: `${l.file}: obs` });
     }
     // The reference's var names label every layer, so each layer's columns must be the same genes
@@ -397,6 +406,14 @@ function nonGeneTypes(cols: ObsColumn[]): [string, number][] {
     if (t !== null && t !== undefined && t !== 'Gene Expression') counts.set(t, (counts.get(t) ?? 0) + 1);
   }
   return [...counts];
+}
+
+/** The first row where two lists of obs names differ (one ending early counts), or -1. */
+function firstDifference(a: readonly string[], b: readonly string[]): number {
+  if (a === b) return -1;
+  const n = Math.min(a.length, b.length);
+  for (let k = 0; k < n; k++) if (a[k] !== b[k]) return k;
+  return a.length === b.length ? -1 : n;
 }
 
 /** Maps a secondary modality's rows onto the primary's obs rows by obs name. */

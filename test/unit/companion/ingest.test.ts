@@ -295,6 +295,20 @@ describe('layers from several matrices', () => {
     await expect(run(same)).resolves.toBeDefined();
     atlas.close();
   });
+
+  it('refuses counts from a file of other cells, or the same cells in another order, than the input whose obs columns are stored', async () => {
+    // The obs columns are taken by position: they were attached to the wrong cells.
+    const root = join(dir, 'obs-other-file');
+    const atlas = await Atlas.create(root, { obs: { columns: [{ name: 'barcode', type: 'string', nullable: false }, { name: 'cell_type', type: 'string', nullable: true }], pointers: [{ name: 'gene_expression', featureSpace: 'gene_expression', kind: 'sparse' }] } });
+    const meta = memInput({ source: 'meta.h5ad', obsNames: ['c0', 'c1', 'c2'], varNames: ['A'], X: csrSource([[1], [2], [3]]), obs: [{ name: 'cell_type', kind: 'string', values: ['t0', 't1', 't2'] }] });
+    const counts = (cells: string[]) => memInput({ source: 'counts.h5ad', obsNames: cells, varNames: ['A', 'B'], X: csrSource([[1, 0], [0, 2], [3, 3]]) });
+    const run = (cells: string[]) => ingest(atlas, { modalities: [{ field: 'gene_expression', input: meta, layers: { counts: { input: counts(cells), matrix: 'X' } } }], obsMap: { _index: 'barcode' }, codecs: refCodecs, allowDuplicate: true });
+    await expect(run(['c2', 'c1', 'c0'])).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining("row 0 is 'c0' there, 'c2' here") });
+    await expect(run(['x0', 'x1', 'x2'])).rejects.toMatchObject({ _tag: 'InvalidInput', where: 'meta.h5ad: obs' });
+    await expect(run(['c0', 'c1'])).rejects.toMatchObject({ _tag: 'InvalidInput' });
+    await expect(run(['c0', 'c1', 'c2'])).resolves.toBeDefined();
+    atlas.close();
+  });
 });
 
 describe('inputs refused before anything is written', () => {
