@@ -1,10 +1,10 @@
 // Content hash of an ingest's input files, stored with the dataset rows (`source_sha256`).
 // Re-running the same ingest (same bytes, same dataset name) is recognised by it and refused,
 // whatever the files are called or where they sit. A directory input (10x) hashes every regular
-// file under it, in sorted relative-path order, with each path mixed in.
+// file under it (symlinks followed), in sorted relative-path order, with each path mixed in.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 export async function sourceSha256(paths: readonly string[]): Promise<string | undefined> {
@@ -24,12 +24,21 @@ export async function sourceSha256(paths: readonly string[]): Promise<string | u
   return h.digest('hex');
 }
 
-async function walk(dir: string): Promise<string[]> {
+/**
+ * Regular files under `dir`, sorted, symlinks followed: pipelines (Nextflow, Snakemake) stage a
+ * sample's files as links, and skipping them hashed nothing, so every staged sample looked alike.
+ * A directory reached twice (a link cycle) is walked once; a dangling link is skipped.
+ */
+async function walk(dir: string, seen = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
   const out: string[] = [];
   for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
+    const kind = e.isSymbolicLink() ? await stat(p).catch(() => undefined) : e;
+    if (kind?.isDirectory()) out.push(...(await walk(p, seen)));
+    else if (kind?.isFile()) out.push(p);
   }
   return out;
 }

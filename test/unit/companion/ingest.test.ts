@@ -195,6 +195,22 @@ describe('create + ingest (in-memory input, tiny shards)', () => {
     // in-memory inputs have no content hash; a file-backed one is tested with real data
     expect(result.sourceSha256).toBeUndefined();
   });
+
+  it('hashes the files a directory of symlinks points at (a pipeline-staged 10x sample), not an empty directory', async () => {
+    const { sourceSha256 } = await import('../../../src/companion/source-hash.js');
+    const { mkdir, symlink, writeFile } = await import('node:fs/promises');
+    const base = join(dir, 'staged');
+    for (const s of ['s1', 's2', 'real1', 'real2']) await mkdir(join(base, s), { recursive: true });
+    await writeFile(join(base, 'real1', 'matrix.mtx'), 'one');
+    await writeFile(join(base, 'real2', 'matrix.mtx'), 'two');
+    await symlink(join(base, 'real1', 'matrix.mtx'), join(base, 's1', 'matrix.mtx'));
+    await symlink(join(base, 'real2', 'matrix.mtx'), join(base, 's2', 'matrix.mtx'));
+    await symlink(base, join(base, 's1', 'loop')); // a cycle is walked once
+    const [h1, h2, r1] = [await sourceSha256([join(base, 's1')]), await sourceSha256([join(base, 's2')]), await sourceSha256([join(base, 'real1')])];
+    expect(h1).not.toBe(h2);
+    expect(h2).toBe(await sourceSha256([join(base, 'real2')]));
+    expect(r1).not.toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'); // sha256 of nothing
+  });
 });
 
 describe('registry merge, global_index assignment and version hints', () => {
