@@ -75,6 +75,7 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
   for (const e of def.embeddings) {
     const m = input.obsm[e.name];
     if (!m) {
+      raiseIfUnreadable(`obsm/${e.name}`);
       columns.set(e.name, nullData(embeddingType(e.dim), n));
       nullFilled.push(e.name);
       continue;

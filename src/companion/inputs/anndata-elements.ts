@@ -278,7 +278,15 @@ function toStrings(d: ReadData, dtype: ArrayNode['dtype']): string[] {
 /** A dense 2-D (or 1-D) numeric obsm entry → row-major Float32Array; sparse/dataframe entries are skipped. */
 async function readEmbedding(store: ElementStore, path: string, nObs: number): Promise<InputDataset['obsm'][string] | undefined> {
   const node = await store.node(path);
-  if (!node || node.kind !== 'array' || !isNumericDtype(node.dtype) || node.dtype === 'bool') return undefined;
+  if (!node) return undefined;
+  // Refused (raised only when the schema declares this embedding), never read as missing: a
+  // declared embedding would be stored as NULL for every cell without a word.
+  if (node.kind !== 'array') {
+    throw new UnsupportedError(`obsm entry is a group (a dataframe or sparse matrix), not a dense array: store it with np.asarray(...)`, { where: whereOf(store, path), feature: 'obsm group' });
+  }
+  if (!isNumericDtype(node.dtype) || node.dtype === 'bool') {
+    throw new UnsupportedError(`obsm entry holds ${node.dtype} values, which this reader does not take: store the embedding as float32 (or another integer or float type)`, { where: whereOf(store, path), feature: `obsm ${node.dtype}` });
+  }
   if (node.shape.length < 1 || node.shape.length > 2 || node.shape[0] !== nObs) {
     throw new InvalidInputError(`obsm entry has shape [${node.shape.join(', ')}], expected [${nObs}, d]`, { where: whereOf(store, path) });
   }

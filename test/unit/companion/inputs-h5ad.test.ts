@@ -221,6 +221,10 @@ a = anndata.AnnData(X=X, obs=pd.DataFrame({'n': [1, 2, 3, 4], 'z': np.array([1 +
 a.layers['half'] = np.ones((4, 3), dtype=np.float16)
 a.obsm['cube'] = np.zeros((4, 2, 2), dtype=np.float32)
 a.obsm['X_umap'] = np.arange(8, dtype=np.float64).reshape(4, 2)
+a.obsm['frame'] = pd.DataFrame(np.ones((4, 2)), index=a.obs_names, columns=['u1', 'u2'])  # R/Seurat conversions
+a.obsm['sparse'] = sp.csr_matrix(np.eye(4, 2, dtype=np.float32))
+a.obsm['half2'] = np.ones((4, 2), dtype=np.float16)
+a.obsm['flags'] = np.ones((4, 2), dtype=bool)
 a.write_h5ad(sys.argv[1] + '/odd.h5ad')
 `,
       tmp.dir,
@@ -232,11 +236,11 @@ a.write_h5ad(sys.argv[1] + '/odd.h5ad')
     tmp.cleanup();
   });
 
-  it('a complex obs column, a float16 layer and a 3-D obsm are set aside with why; the rest reads', async () => {
+  it('a complex obs column, a float16 layer, a 3-D obsm and obsm a dataframe, sparse, float16 or bool are set aside with why; the rest reads', async () => {
     expect(d.obs.map((c) => c.name)).toEqual(['n']);
     expect(Object.keys(d.layers)).toEqual([]);
     expect(Object.keys(d.obsm)).toEqual(['X_umap']);
-    expect(Object.keys(d.unreadable ?? {}).sort()).toEqual(['layers/half', 'obs/z', 'obsm/cube']);
+    expect(Object.keys(d.unreadable ?? {}).sort()).toEqual(['layers/half', 'obs/z', 'obsm/cube', 'obsm/flags', 'obsm/frame', 'obsm/half2', 'obsm/sparse']);
     expect(Object.values(d.unreadable!).every((e) => isRaggedAtlasError(e, 'Unsupported', 'InvalidInput'))).toBe(true);
   });
 
@@ -248,6 +252,13 @@ a.write_h5ad(sys.argv[1] + '/odd.h5ad')
       await expect(ingest(atlas, { modalities: [{ field: 'gene_expression', input: d }] })).resolves.toBeDefined();
       await expect(ingest(atlas, { name: 'again', obsMap: { z: 'n' }, modalities: [{ field: 'gene_expression', input: d }] } as never)).rejects.toMatchObject({ _tag: 'Unsupported' });
       await expect(ingest(atlas, { name: 'layer', modalities: [{ field: 'gene_expression', input: d, layers: { counts: 'layers/half' } }] } as never)).rejects.toMatchObject({ _tag: 'Unsupported' });
+      // a declared embedding the input holds in a form not read is refused, not stored as NULL
+      const declaring = await Atlas.create(join(tmp.dir, 'atlas-frame'), { obs: { columns: [], embeddings: [{ name: 'frame', dim: 2 }] } } as never);
+      try {
+        await expect(ingest(declaring, { modalities: [{ field: 'gene_expression', input: d }] })).rejects.toMatchObject({ _tag: 'Unsupported', message: expect.stringContaining('not a dense array') });
+      } finally {
+        declaring.close();
+      }
     } finally {
       atlas.close();
     }
