@@ -133,6 +133,7 @@ sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to
       try {
         const primaryField = (v.field as string | undefined) ?? atlas.obsDef.pointers[0]!.name;
         const format = v.format as InputFormat | undefined;
+        if (format !== undefined && !['h5ad', '10x', 'zarr'].includes(format)) throw usage(`--format must be h5ad, 10x or zarr, got '${String(format)}'`);
         const modalities: ModalitySpec[] = [{ field: primaryField, input, ...(format ? { format } : {}) }];
         for (const m of strings(v.modality)) {
           const [field, path] = splitOnce(m, '=', '--modality');
@@ -145,10 +146,15 @@ sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to
           const dest = colon > 0 ? lhs.slice(colon + 1) : lhs;
           const m = modalities.find((x) => x.field === field);
           if (!m) throw usage(`--layer '${l}': no modality for field '${field}'`);
+          // a repeated destination would keep only the last source without a word
+          if (m.layers && dest in m.layers) throw usage(`--layer '${l}': layer '${dest}' of field '${field}' is already given`);
           (m.layers ??= {})[dest] = src;
         }
         if (v['var-key']) modalities[0]!.varKey = String(v['var-key']);
-        const obsMap = Object.fromEntries(strings(v['obs-map']).map((s) => splitOnce(s, '=', '--obs-map')));
+        const mapped = strings(v['obs-map']).map((s) => splitOnce(s, '=', '--obs-map'));
+        const twice = mapped.find(([from], i) => mapped.findIndex(([f]) => f === from) !== i);
+        if (twice) throw usage(`--obs-map maps obs column '${twice[0]}' twice`);
+        const obsMap = Object.fromEntries(mapped);
         const res = await ingest(atlas, {
           modalities,
           obsMap,

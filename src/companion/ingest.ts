@@ -296,6 +296,14 @@ async function planModality(
 ): Promise<Plan> {
   const pointer = atlas.pointer(m.field);
   const spec = atlas.spec(pointer.featureSpace);
+  if (spec.group.requiredArrays.some((a) => a.name === 'cell_sorted/chromosomes')) {
+    // homeobox fills it from fragment files (FragmentConverter); a matrix's columns written as
+    // its arrays would store gene indices as chromosomes
+    throw new InvalidInputError(
+      `feature space '${spec.featureSpace}' (field '${m.field}') holds fragments (chromosome, start and length per cell), which are not built from a matrix input; ingest a peak-by-cell matrix into a sparse feature space of its own (create --feature-space <name>:sparse:counts=uint32)`,
+      { where: typeof m.input === 'string' ? m.input : m.input.source },
+    );
+  }
   const lspecs = layerSpecs(spec.group);
   const layerMap = m.layers ?? { [spec.group.layers.required[0]?.name ?? 'counts']: 'X' };
   const layers: LayerSource[] = [];

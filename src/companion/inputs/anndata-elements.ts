@@ -31,6 +31,7 @@ export async function readAnnData(store: ElementStore, source: string, opts: Ann
       throw new InvalidInputError(`root encoding-type is '${enc}', expected 'anndata'`, { where: whereOf(store, '') });
     }
   }
+  if (!(await isPresent(store, 'obs'))) throw await notAnnData(store);
   const unreadable: Record<string, Error> = {};
   const obs = await readDataframe(store, 'obs', unreadable);
   const vars = await readDataframe(store, 'var', unreadable);
@@ -67,6 +68,16 @@ export async function readAnnData(store: ElementStore, source: string, opts: Ann
   if (X) out.X = X;
   if (raw) out.raw = raw;
   return out;
+}
+
+/** Why a container without /obs is no AnnData: a 10x HDF5 matrix (Cell Ranger's .h5) is said as such. */
+async function notAnnData(store: ElementStore): Promise<InvalidInputError> {
+  const top = await store.children('').catch(() => [] as string[]);
+  const tenx = top.includes('matrix') || (await Promise.all(top.map((g) => store.children(g).catch(() => [] as string[])))).some((c) => c.includes('barcodes') && c.includes('indptr'));
+  const what = tenx
+    ? 'a 10x HDF5 matrix (Cell Ranger .h5), not an AnnData file: ingest its matrix directory (filtered_feature_bc_matrix/) or convert it first, scanpy.read_10x_h5(path).write_h5ad(out)'
+    : `not an AnnData file: it has no /obs (top level: ${top.length ? top.join(', ') : 'nothing'})`;
+  return new InvalidInputError(what, { where: whereOf(store, '') });
 }
 
 /**

@@ -94,10 +94,15 @@ async function checkHdf5(file: string): Promise<void> {
 }
 
 /** An InvalidInputError for a call libhdf5 failed, with its innermost error frame as the reason. */
-function damaged(what: string, r: Hdf5Outcome<unknown>, where: string): InvalidInputError {
+function damaged(what: string, r: Hdf5Outcome<unknown>, where: string): InvalidInputError | UnsupportedError {
   const frame = innermostHdf5Frame(r.diagnostics);
   const thrown = r.ok ? '' : (r.error as Error)?.message ?? String(r.error);
   const reason = frame || thrown || 'no reason given'; // h5wasm's own message says less than the frame
+  // A filter libhdf5 would load as a plugin (LZF, which h5py writes with compression='lzf'; blosc,
+  // …): libhdf5 reports the plugin directory it could not open, which reads like a broken install.
+  if (/H5PL|required filter/.test(r.diagnostics)) {
+    return new UnsupportedError(`${what}: the data is compressed with an HDF5 filter this reader does not have (LZF, blosc or another plugin filter); rewrite the file with gzip, e.g. adata.write_h5ad(path, compression='gzip')`, { where, feature: 'HDF5 plugin filter' }, r.ok ? undefined : { cause: r.error });
+  }
   return new InvalidInputError(`${what}: ${reason} (a damaged or unsupported file?)`, { where }, r.ok ? undefined : { cause: r.error });
 }
 

@@ -25,8 +25,13 @@ export async function openInput(path: string, opts: { format?: InputFormat } = {
       return openAnnDataZarr(path);
     case '10x': {
       const st = await stat(path).catch(() => undefined);
+      if (st?.isFile() && !/^matrix\.mtx(\.gz)?$/.test(basename(path))) {
+        throw new InvalidInputError('a 10x input is a matrix directory (matrix.mtx[.gz] with barcodes and features/genes), or its matrix.mtx; a 10x HDF5 file (.h5) is not read: use the directory, or convert it with scanpy.read_10x_h5', { where: resolve(path) });
+      }
       return openTenx(st?.isFile() ? dirname(path) : path);
     }
+    default:
+      throw new InvalidInputError(`unknown input format '${String(format)}' (h5ad, 10x or zarr)`, { where: resolve(path) });
   }
 }
 

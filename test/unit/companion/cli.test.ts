@@ -60,6 +60,15 @@ describe('ragged-atlas CLI', () => {
     const port = await cli('serve', dir, '--port', 'abc');
     expect([port.code, port.err]).toEqual([2, expect.stringContaining("--port must be a port number (0–65535), got 'abc'")]);
     expect((await cli('serve', '--help')).out).toContain('-q, --quiet');
+    // values checked before anything is opened; a repeated option is refused, not silently overridden
+    const root = join(dir, 'usage-atlas');
+    expect((await cli('create', root, '-q')).code).toBe(0);
+    const format = await cli('ingest', root, small, '--format', 'csv');
+    expect([format.code, format.err]).toEqual([2, expect.stringContaining("--format must be h5ad, 10x or zarr, got 'csv'")]);
+    const layer = await cli('ingest', root, small, '--layer', 'counts=X', '--layer', 'counts=raw/X');
+    expect([layer.code, layer.err]).toEqual([2, expect.stringContaining("layer 'counts' of field 'gene_expression' is already given")]);
+    const map = await cli('ingest', root, small, '--obs-map', 'a=barcode', '--obs-map', 'a=cell_type');
+    expect([map.code, map.err]).toEqual([2, expect.stringContaining("--obs-map maps obs column 'a' twice")]);
   });
 
   it('create --no-shard-sizes writes zarr.json without attributes, as zarr-python does', async () => {

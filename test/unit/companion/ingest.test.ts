@@ -328,6 +328,18 @@ describe('layers from several matrices', () => {
 });
 
 describe('inputs refused before anything is written', () => {
+  it('a matrix meant for a fragment feature space (chromatin_accessibility) is refused up front', async () => {
+    // homeobox fills it from fragment files; a matrix's arrays would have stored gene indices as chromosomes
+    const atlas = await Atlas.create(join(dir, 'fragments'), { obs: { columns: [], pointers: [{ name: 'atac', featureSpace: 'chromatin_accessibility', kind: 'sparse' }] } });
+    const peaks = memInput({ source: 'peaks.h5ad', obsNames: ['a', 'b'], varNames: ['chr1:1-500', 'chr1:900-1400'], X: csrSource([[1, 0], [0, 2]]) });
+    await expect(ingest(atlas, { modalities: [{ field: 'atac', input: peaks, layers: { starts: 'X', lengths: 'X' } }], codecs: refCodecs })).rejects.toMatchObject({
+      _tag: 'InvalidInput',
+      message: expect.stringContaining("feature space 'chromatin_accessibility' (field 'atac') holds fragments"),
+      where: 'peaks.h5ad',
+    });
+    atlas.close();
+  });
+
   // Both used to get as far as the Lance writes: a 0-feature dataset was stored with a layout no
   // query could read (every whole-atlas query then failed), and a NaN in an embedding failed in
   // LanceDB after the registry rows were committed.

@@ -41,6 +41,14 @@ variant('awkward', lambda f: f['X'].attrs.__setitem__('encoding-type', 'awkward-
 variant('bad_code', lambda f: f['obs/c/codes'].__setitem__(2, 7))
 variant('missing_col', lambda f: f['obs'].attrs.__setitem__('column-order', np.array(['c', 'ghost'], dtype=object)))
 variant('shape', lambda f: f['X'].attrs.__setitem__('shape', np.array([5, 3])))
+a.write_h5ad(os.path.join(OUT, 'lzf.h5ad'), compression='lzf')
+# Cell Ranger's filtered_feature_bc_matrix.h5 (v3 layout) and an HDF5 file that is no AnnData
+with h5py.File(os.path.join(OUT, 'tenx.h5'), 'w') as f:
+    g = f.create_group('matrix')
+    g['barcodes'] = np.array([b'AAAC-1', b'AAAG-1']); g['data'] = np.array([1, 2], dtype=np.int32)
+    g['indices'] = np.array([0, 1], dtype=np.int64); g['indptr'] = np.array([0, 1, 2], dtype=np.int64); g['shape'] = np.array([2, 2], dtype=np.int32)
+with h5py.File(os.path.join(OUT, 'other.h5'), 'w') as f:
+    f['matrix_of_something'] = np.zeros(3)
 `,
       tmp.dir,
     );
@@ -91,6 +99,15 @@ variant('shape', lambda f: f['X'].attrs.__setitem__('shape', np.array([5, 3])))
     await expectError(unreadable('bad_code', 'c'), 'InvalidInput', /bad_code\.h5ad:\/obs\/c\/codes\[2\]$/, /code 7 out of range/);
     await expectError(unreadable('missing_col', 'ghost'), 'InvalidInput', /missing_col\.h5ad:\/obs\/ghost$/);
     await expectError(openH5ad(f('shape')), 'InvalidInput', /shape\.h5ad:\/X$/, /\[5, 3\] does not match/);
+  });
+
+  it('a 10x HDF5 matrix, another HDF5 file and an LZF-compressed h5ad say what they are', async () => {
+    // all read as "dataframe is missing", or as a damaged file pointing at libhdf5's plugin path
+    await expectError(openInput(join(tmp.dir, 'tenx.h5')), 'InvalidInput', /tenx\.h5/, /a 10x HDF5 matrix \(Cell Ranger \.h5\), not an AnnData file: ingest its matrix directory/);
+    await expectError(openInput(join(tmp.dir, 'tenx.h5'), { format: '10x' }), 'InvalidInput', /tenx\.h5$/, /a 10x HDF5 file \(\.h5\) is not read/);
+    await expectError(openInput(join(tmp.dir, 'other.h5')), 'InvalidInput', /other\.h5/, /not an AnnData file: it has no \/obs \(top level: matrix_of_something\)/);
+    await expectError(openH5ad(join(tmp.dir, 'lzf.h5ad')), 'Unsupported', /lzf\.h5ad/, /an HDF5 filter this reader does not have \(LZF/);
+    await expectError(openInput(f('ok'), { format: 'csv' as never }), 'InvalidInput', /ok\.h5ad$/, /unknown input format 'csv'/);
   });
 
   it('not HDF5 / not there', async () => {
