@@ -172,6 +172,8 @@ sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to
               (m) => `  ${m.field} (${m.featureSpace}): zarr group ${m.zarrGroup}, ${m.nFeatures} features (${m.newFeatures} new), nnz ${m.nnz}, layers ${m.layers.join(', ')}`,
             ),
             ...(res.droppedObsColumns.length ? [`  obs columns dropped (not in schema): ${res.droppedObsColumns.join(', ')}`] : []),
+            // a schema field the input lacks (a misspelt column?) is stored as NULL: said, not only in --json
+            ...(res.nullFilledObsColumns.length ? [`  obs fields the input does not have, stored as NULL: ${res.nullFilledObsColumns.join(', ')}`] : []),
             '  run `ragged-atlas snapshot` to publish a version (it optimizes first)',
           ].join('\n'),
         );

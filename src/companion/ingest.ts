@@ -365,6 +365,7 @@ async function planModality(
   }
   const unique = makeUniqueNames(keys);
   if (unique.changed > 0) warnings.push(`${m.field}: ${unique.changed} duplicate feature name(s) made unique (anndata var_names_make_unique style)`);
+  for (const note of refDs.notes ?? []) warnings.push(`${m.field}: ${note}`);
   keys = unique.names;
   return {
     field: m.field,

@@ -86,11 +86,14 @@ export async function openTenx(dir: string, opts: TenxOptions = {}): Promise<Inp
 
   const v: ObsColumn[] = [{ name: 'gene_ids', kind: 'string', values: features.ids }];
   if (features.types) v.push({ name: 'feature_types', kind: 'string', values: features.types });
+  const varNames = makeUnique(features.names);
+  const renamed = varNames.reduce((n, v, i) => n + (v === features.names[i] ? 0 : 1), 0);
   return {
     source: dir,
+    ...(renamed ? { notes: [`${renamed} duplicate feature name(s) made unique (as scanpy.read_10x_mtx does)`] } : {}),
     obsNames: opts.obsOrder ? opts.obsOrder.slice() : barcodes,
     obs: [],
-    varNames: makeUnique(features.names),
+    varNames,
     var: v,
     X,
     layers: {},

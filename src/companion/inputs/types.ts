@@ -69,7 +69,7 @@ export interface InputDataset {
   layers: Record<string, MatrixSource>;
   /**
    * Dense numeric embeddings, converted to float32 (round-to-nearest, as numpy's astype). Sparse or
-   * dataframe obsm entries have no place here and are skipped.
+   * dataframe obsm entries have no place here: they are in `unreadable`.
    */
   obsm: Record<string, { dim: number; values: Float32Array /* row-major */ }>;
   /**
@@ -79,6 +79,8 @@ export interface InputDataset {
    * what its schema never reads.
    */
   unreadable?: Record<string, Error>;
+  /** What the reader changed while reading (duplicate 10x gene symbols made unique), for the ingest's warnings. */
+  notes?: string[];
   /** Releases file handles. Matrix sources must not be iterated afterwards. */
   close?(): Promise<void>;
 }

@@ -69,6 +69,11 @@ describe('ragged-atlas CLI', () => {
     expect([layer.code, layer.err]).toEqual([2, expect.stringContaining("layer 'counts' of field 'gene_expression' is already given")]);
     const map = await cli('ingest', root, small, '--obs-map', 'a=barcode', '--obs-map', 'a=cell_type');
     expect([map.code, map.err]).toEqual([2, expect.stringContaining("--obs-map maps obs column 'a' twice")]);
+    // a schema field the input lacks is said in text mode too, not only with --json
+    const fields = join(dir, 'usage-fields');
+    expect((await cli('create', fields, '--obs', 'barcode:string!', '--obs', 'donor:string', '-q')).code).toBe(0);
+    const text = await cli('ingest', fields, small, '--obs-map', '_index=barcode', '--quiet');
+    expect([text.code, text.out]).toEqual([0, expect.stringContaining('obs fields the input does not have, stored as NULL: donor')]);
   });
 
   it('create --no-shard-sizes writes zarr.json without attributes, as zarr-python does', async () => {

@@ -56,6 +56,9 @@ describe('10x v2: pbmc3k', () => {
     const f = readJson<{ ids: string[]; names: string[]; unique: string[] }>(tmp.dir, 'pbmc3k.features');
     expect(d.varNames).toEqual(f.unique);
     expect(d.varNames).not.toEqual(f.names); // pbmc3k has duplicated symbols
+    // …and the ingest says so, as it does for an h5ad's duplicates
+    const renamed = f.unique.filter((u, i) => u !== f.names[i]).length;
+    expect(d.notes).toEqual([`${renamed} duplicate feature name(s) made unique (as scanpy.read_10x_mtx does)`]);
     expect(d.var).toEqual([{ name: 'gene_ids', kind: 'string', values: f.ids }]);
     expect(d.obsNames).toEqual(readJson(tmp.dir, 'pbmc3k.barcodes'));
     expect(d.obs).toEqual([]);
