@@ -63,7 +63,8 @@ export function parseTimestampNs(s: string): bigint | undefined {
 /** The range of a 64-bit timestamp or integer: a value outside it cannot be stored (no wrap-around). */
 export const inI64 = (v: bigint): boolean => v >= -(1n << 63n) && v < 1n << 63n;
 
-function divFloor(a: bigint, b: bigint): bigint {
+/** a / b rounded toward −∞. */
+export function divFloor(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
 }

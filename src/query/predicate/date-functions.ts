@@ -96,7 +96,7 @@ function field(ns: bigint, part: DatePart): number {
     case 'dow':
       return (((days + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
     case 'isodow':
-      return ((((days + 3) % 7) + 7) % 7) + 1;
+      return mondayBased(days) + 1;
     case 'isoyear':
       return civilFromDays(isoThursday(days))[0];
     case 'doy':
@@ -117,9 +117,11 @@ function isoWeek(days: number): number {
 
 /** The Thursday of the ISO week holding `days`: its year is the ISO week-numbering year. */
 function isoThursday(days: number): number {
-  const dow = (((days + 3) % 7) + 7) % 7; // 0 = Monday
-  return days - dow + 3;
+  return days - mondayBased(days) + 3;
 }
+
+/** The weekday of `days` since 1970, 0 = Monday (1970-01-01 was a Thursday). */
+export const mondayBased = (days: number): number => (((days + 3) % 7) + 7) % 7;
 
 /**
  * `a - b` of two dates (Date32 or Date64): the days between them as Int64, DataFusion's answer — the

@@ -4,7 +4,8 @@
 // truncate the wall-clock time in the timestamp's zone and map it back to an instant: a time the
 // zone repeats takes the offset the value had, and a time it skips is found three hours earlier and
 // moved back (DataFusion's workaround for midnight transitions such as São Paulo's), else NULL.
-import { civilFromDays, daysFromCivil, MS_PER_DAY, NS_PER } from './cast.js';
+import { civilFromDays, daysFromCivil, divFloor, MS_PER_DAY, NS_PER } from './cast.js';
+import { mondayBased } from './date-functions.js';
 import { instantsAtLocalMs, isUtcZone, zoneOffsetMs } from './time-zone.js';
 import type { DType, TimeUnit } from './types.js';
 import { isValid, type V } from './vectors.js';
@@ -29,7 +30,7 @@ export function dateTruncV(x: V, t: Extract<DType, { id: 'timestamp' }>, g: Gran
   const out = new BigInt64Array(n);
   const valid = new Uint8Array(n);
   const zone = t.tz;
-  const arithmetic = STEP_NS[g] !== undefined && (g !== 'hour' && g !== 'day' ? true : zone === null);
+  const arithmetic = STEP_NS[g] !== undefined && (zone === null || (g !== 'hour' && g !== 'day'));
   for (let i = 0; i < n; i++) {
     if (!isValid(x.valid, i)) continue;
     const v = BigInt(x.v[i]!);
@@ -44,9 +45,7 @@ export function dateTruncV(x: V, t: Extract<DType, { id: 'timestamp' }>, g: Gran
 /** `v` (in `unit`) floored to a multiple of `stepNs`; a step finer than the unit keeps the value. */
 function floorTo(v: bigint, unit: TimeUnit, stepNs: bigint): bigint {
   const step = stepNs / NS_PER[unit];
-  if (step <= 1n) return v;
-  const r = v % step;
-  return r < 0n ? v - r - step : v - r;
+  return step <= 1n ? v : divFloor(v, step) * step;
 }
 
 /** Hour and coarser on the wall clock of `zone` (null: the stored number is the wall clock). */
@@ -54,7 +53,7 @@ function coarse(v: bigint, unit: TimeUnit, zone: string | null, g: Granularity):
   // whole milliseconds suffice: every coarse step is a multiple of an hour
   const coarser = NS_PER[unit] >= NS_PER.ms; // s or ms: a multiple of ms; us or ns: a fraction
   const f = coarser ? NS_PER[unit] / NS_PER.ms : NS_PER.ms / NS_PER[unit];
-  const utcMs = Number(coarser ? v * f : floorDiv(v, f));
+  const utcMs = Number(coarser ? v * f : divFloor(v, f));
   const offset = zone === null || isUtcZone(zone) ? 0 : zoneOffsetMs(zone, utcMs);
   const local = truncateWallMs(utcMs + offset, g);
   let instant: number | undefined = local;
@@ -71,17 +70,12 @@ function coarse(v: bigint, unit: TimeUnit, zone: string | null, g: Granularity):
   return coarser ? BigInt(instant) / f : BigInt(instant) * f;
 }
 
-const floorDiv = (a: bigint, b: bigint): bigint => {
-  const q = a / b;
-  return a % b < 0n ? q - 1n : q;
-};
-
 /** A wall-clock time (ms since 1970, as if UTC) truncated to `g` (hour or coarser). */
 function truncateWallMs(ms: number, g: Granularity): number {
   const days = Math.floor(ms / MS_PER_DAY);
   if (g === 'hour') return Math.floor(ms / HOUR_MS) * HOUR_MS;
   if (g === 'day') return days * MS_PER_DAY;
-  if (g === 'week') return (days - ((((days + 3) % 7) + 7) % 7)) * MS_PER_DAY; // back to Monday
+  if (g === 'week') return (days - mondayBased(days)) * MS_PER_DAY;
   const [y, m] = civilFromDays(days);
   if (g === 'month') return daysFromCivil(y, m, 1) * MS_PER_DAY;
   if (g === 'quarter') return daysFromCivil(y, m - ((m - 1) % 3), 1) * MS_PER_DAY;
