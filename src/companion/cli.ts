@@ -106,8 +106,8 @@ sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to
                                    --layer log_normalized=raw/X
   --modality <field>=<input>       another modality of the same cells (repeatable), e.g.
                                    --modality protein_abundance=ADT/ --modality hashtags=HTO/
-  --obs-map <from>=<to>            rename an input obs column to a schema field (repeatable);
-                                   '_index' is the input's obs names (cell barcodes)
+  --obs-map <from>=<to>            rename an input obs column (or obsm key) to a schema field
+                                   (repeatable); '_index' is the input's obs names (cell barcodes)
   --var-key <column>               var column of <input> used as feature identity (default: var
                                    names; --modality inputs use their var names)
   --name <name>                    dataset name (default: input file name)

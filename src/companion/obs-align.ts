@@ -31,7 +31,7 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
     if (err) throw err;
   };
   for (const [from] of Object.entries(obsMap)) {
-    if (!source.some((c) => c.name === from)) {
+    if (!source.some((c) => c.name === from) && !(from in input.obsm) && !input.unreadable?.[`obsm/${from}`]) {
       raiseIfUnreadable(`obs/${from}`);
       throw new InvalidInputError(`--obs-map names obs column '${from}', which the input does not have (columns: ${input.obs.map((c) => c.name).join(', ')})`, {
         where: input.source,
@@ -53,8 +53,10 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
       });
     }
   }
+  // An obsm key maps to an embedding of another name like a column does (X_umap_harmony=X_umap).
+  const obsmKey = (field: string) => Object.keys(obsMap).find((k) => obsMap[k] === field && (k in input.obsm || input.unreadable?.[`obsm/${k}`])) ?? field;
   for (const c of def.columns) if (!byName.has(c.name)) raiseIfUnreadable(`obs/${c.name}`);
-  for (const e of def.embeddings) if (!input.obsm[e.name]) raiseIfUnreadable(`obsm/${e.name}`);
+  for (const e of def.embeddings) if (!input.obsm[obsmKey(e.name)]) raiseIfUnreadable(`obsm/${obsmKey(e.name)}`);
   const missing = def.columns.filter((c) => !c.nullable && !byName.has(c.name)).map((c) => c.name);
   if (missing.length) {
     throw new InvalidInputError(`Cannot align obs to schema: missing required column(s) ${missing.map((m) => `'${m}'`).join(', ')} (use --obs-map source=field)`, {
@@ -73,9 +75,9 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
     columns.set(c.name, convert(src, c, n, input.source));
   }
   for (const e of def.embeddings) {
-    const m = input.obsm[e.name];
+    const m = input.obsm[obsmKey(e.name)];
     if (!m) {
-      raiseIfUnreadable(`obsm/${e.name}`);
+      raiseIfUnreadable(`obsm/${obsmKey(e.name)}`);
       columns.set(e.name, nullData(embeddingType(e.dim), n));
       nullFilled.push(e.name);
       continue;

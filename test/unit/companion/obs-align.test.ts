@@ -55,7 +55,7 @@ describe('alignObs (homeobox align_obs_to_schema rules)', () => {
     expect(arrow.makeVector(a.columns.get('X_umap')!).get(2)!.toArray()).toEqual(Float32Array.from([5, 6]));
   });
 
-  it('refuses missing required fields, unsafe conversions and bad embeddings', () => {
+  it('refuses missing required fields, unsafe conversions and bad embeddings; maps an obsm key to an embedding of another name', async () => {
     const col = (type: ObsSchemaDef['columns'][number]['type'], name = 'x', nullable = true): ObsSchemaDef => ({ columns: [{ name, type, nullable }], embeddings: [], pointers: [] });
     expect(() => alignObs(input, col('string', 'donor', false))).toThrow(/missing required column\(s\) 'donor'/);
     expect(() => alignObs(input, col('string', 'score'))).toThrow(/obs column 'score' \(float\) cannot be stored in obs field 'score' \(string\)/);
@@ -66,6 +66,11 @@ describe('alignObs (homeobox align_obs_to_schema rules)', () => {
     // an obsm of another row count (a layer file of other cells): said as such, not as dimensions
     const short = { ...input, obsm: { X_umap: { dim: 2, values: Float32Array.from([1, 2, 3, 4]) } } };
     expect(() => alignObs(short, { columns: [], embeddings: [{ name: 'X_umap', dim: 2 }], pointers: [] })).toThrow(/obsm 'X_umap' has 2 rows for 3 cells/);
+    // an obsm key maps to an embedding field of another name, as a column does
+    const arrow = await import('apache-arrow');
+    const renamed = alignObs(input, { columns: [], embeddings: [{ name: 'X_int', dim: 2 }], pointers: [] }, { X_umap: 'X_int' });
+    expect(arrow.makeVector(renamed.columns.get('X_int')!).get(2)!.toArray()).toEqual(Float32Array.from([5, 6]));
+    expect(renamed.nullFilled).toEqual([]);
     expect(() => alignObs(input, col('string'), { nope: 'x' })).toThrow(/--obs-map names obs column 'nope'/);
     try {
       alignObs(input, col('int64', 'score'));
