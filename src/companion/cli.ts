@@ -8,7 +8,7 @@ import { Atlas } from './atlas.js';
 import { addCsc, hasCscCopy } from './csc.js';
 import { parseFeatureSpaceArg } from './feature-spaces.js';
 import { ingest, type ModalitySpec } from './ingest.js';
-import type { InputFormat } from './inputs/types.js';
+import { INPUT_FORMAT_NAMES, INPUT_FORMATS, type InputFormat } from './inputs/types.js';
 import { optimize } from './optimize.js';
 import { stderrProgress } from './progress.js';
 import { selfSignedCert, serveDirectory } from './serve.js';
@@ -133,7 +133,7 @@ sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to
       try {
         const primaryField = (v.field as string | undefined) ?? atlas.obsDef.pointers[0]!.name;
         const format = v.format as InputFormat | undefined;
-        if (format !== undefined && !['h5ad', '10x', 'zarr'].includes(format)) throw usage(`--format must be h5ad, 10x or zarr, got '${String(format)}'`);
+        if (format !== undefined && !INPUT_FORMATS.includes(format)) throw usage(`--format must be ${INPUT_FORMAT_NAMES}, got '${String(format)}'`);
         const modalities: ModalitySpec[] = [{ field: primaryField, input, ...(format ? { format } : {}) }];
         for (const m of strings(v.modality)) {
           const [field, path] = splitOnce(m, '=', '--modality');

@@ -427,7 +427,7 @@ function firstDifference(a: readonly string[], b: readonly string[]): number {
 
 /** Maps a secondary modality's rows onto the primary's obs rows by obs name. */
 function alignRows(p: Plan, primary: readonly string[], primaryFile: string): Int32Array | undefined {
-  if (p.obsNames.length === primary.length && p.obsNames.every((n, i) => n === primary[i])) return undefined;
+  if (firstDifference(p.obsNames, primary) < 0) return undefined;
   const pos = new Map<string, number>();
   primary.forEach((n, i) => {
     if (pos.has(n)) throw new InvalidInputError(`duplicate obs name '${n}': modalities cannot be aligned by name`, { where: primaryFile });

@@ -54,9 +54,9 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
     }
   }
   // An obsm key maps to an embedding of another name like a column does (X_umap_harmony=X_umap).
-  const obsmKey = (field: string) => Object.keys(obsMap).find((k) => obsMap[k] === field && (k in input.obsm || input.unreadable?.[`obsm/${k}`])) ?? field;
+  const obsmKeyOf = new Map(def.embeddings.map((e) => [e.name, Object.keys(obsMap).find((k) => obsMap[k] === e.name && (k in input.obsm || input.unreadable?.[`obsm/${k}`])) ?? e.name]));
   for (const c of def.columns) if (!byName.has(c.name)) raiseIfUnreadable(`obs/${c.name}`);
-  for (const e of def.embeddings) if (!input.obsm[obsmKey(e.name)]) raiseIfUnreadable(`obsm/${obsmKey(e.name)}`);
+  for (const key of obsmKeyOf.values()) if (!input.obsm[key]) raiseIfUnreadable(`obsm/${key}`);
   const missing = def.columns.filter((c) => !c.nullable && !byName.has(c.name)).map((c) => c.name);
   if (missing.length) {
     throw new InvalidInputError(`Cannot align obs to schema: missing required column(s) ${missing.map((m) => `'${m}'`).join(', ')} (use --obs-map source=field)`, {
@@ -75,9 +75,8 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
     columns.set(c.name, convert(src, c, n, input.source));
   }
   for (const e of def.embeddings) {
-    const m = input.obsm[obsmKey(e.name)];
+    const m = input.obsm[obsmKeyOf.get(e.name)!];
     if (!m) {
-      raiseIfUnreadable(`obsm/${obsmKey(e.name)}`);
       columns.set(e.name, nullData(embeddingType(e.dim), n));
       nullFilled.push(e.name);
       continue;

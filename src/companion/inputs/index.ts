@@ -6,7 +6,7 @@ import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { openAnnDataZarr } from './anndata-zarr.js';
 import { isHdf5, openH5ad } from './h5ad.js';
 import { openTenx } from './tenx.js';
-import type { InputDataset, InputFormat } from './types.js';
+import { INPUT_FORMAT_NAMES, type InputDataset, type InputFormat } from './types.js';
 
 export type { DenseRowBatch, InputDataset, InputFormat, MatrixSource, ObsColumn, RowBatch } from './types.js';
 export { openH5ad, type H5adOptions } from './h5ad.js';
@@ -31,7 +31,7 @@ export async function openInput(path: string, opts: { format?: InputFormat } = {
       return openTenx(st?.isFile() ? dirname(path) : path);
     }
     default:
-      throw new InvalidInputError(`unknown input format '${String(format)}' (h5ad, 10x or zarr)`, { where: resolve(path) });
+      throw new InvalidInputError(`unknown input format '${String(format)}' (${INPUT_FORMAT_NAMES})`, { where: resolve(path) });
   }
 }
 

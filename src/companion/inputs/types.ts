@@ -85,4 +85,7 @@ export interface InputDataset {
   close?(): Promise<void>;
 }
 
-export type InputFormat = 'h5ad' | '10x' | 'zarr';
+export const INPUT_FORMATS = ['h5ad', '10x', 'zarr'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+/** The formats as a message says them: "h5ad, 10x or zarr". */
+export const INPUT_FORMAT_NAMES = `${INPUT_FORMATS.slice(0, -1).join(', ')} or ${INPUT_FORMATS.at(-1)}`;
