@@ -274,10 +274,11 @@ async function refuseRepeat(atlas: Atlas, name: string, sha: string | undefined,
 
 /**
  * Whether `prior`'s rows are an ingest killed between its dataset commit and its obs commit: no obs
- * row carries its dataset_uid, and it is older than UNFINISHED_AFTER_MS. A younger one may still be
+ * row carries its dataset_uid though its n_rows is not 0, and it is older than UNFINISHED_AFTER_MS. A younger one may still be
  * running: a clear error says so instead of a guess.
  */
-async function isUnfinished(atlas: Atlas, prior: { dataset_uid: string; created_at: string }): Promise<boolean> {
+async function isUnfinished(atlas: Atlas, prior: { dataset_uid: string; created_at: string; nRows?: number }): Promise<boolean> {
+  if (prior.nRows === 0) return false; // an empty input's ingest: finished, with no cells by right
   await atlas.obs.checkoutLatest();
   if ((await atlas.obs.countRows(`dataset_uid = ${sqlString(prior.dataset_uid)}`)) > 0) return false;
   const age = Date.now() - Date.parse(`${prior.created_at.replace(' ', 'T').replace(/(\.\d{3})\d*/, '$1')}${/Z|[+-]\d\d:?\d\d$/.test(prior.created_at) ? '' : 'Z'}`);

@@ -98,13 +98,20 @@ export async function addObsRows(atlas: Atlas, data: arrow.Table): Promise<void>
 }
 
 /** A dataset already ingested from identical bytes under the same name, if any. */
-export async function findSameIngest(atlas: Atlas, name: string, sha: string): Promise<{ dataset_uid: string; created_at: string } | undefined> {
+/**
+ * The dataset row an ingest of the same name and input content left, if any. `nRows` is what it
+ * recorded (undefined in tables without the column, as older writers' are): 0 marks a finished
+ * ingest of an empty input, which has no obs rows by right.
+ */
+export async function findSameIngest(atlas: Atlas, name: string, sha: string): Promise<{ dataset_uid: string; created_at: string; nRows?: number } | undefined> {
   await atlas.datasets.checkoutLatest();
+  const hasNRows = (await atlas.datasets.schema()).fields.some((f) => f.name === 'n_rows');
   const rows = await readRows(atlas.datasets, {
     where: `dataset_name = ${sqlString(name)} AND source_sha256 = ${sqlString(sha)}`,
-    select: ['dataset_uid', 'created_at'],
+    select: ['dataset_uid', 'created_at', ...(hasNRows ? ['n_rows'] : [])],
     limit: 1,
   });
   const r = rows[0];
-  return r ? { dataset_uid: r.dataset_uid as string, created_at: r.created_at as string } : undefined;
+  if (!r) return undefined;
+  return { dataset_uid: r.dataset_uid as string, created_at: r.created_at as string, ...(r.n_rows == null ? {} : { nRows: Number(r.n_rows) }) };
 }

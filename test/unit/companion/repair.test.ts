@@ -17,6 +17,7 @@ import { optimize } from '../../../src/companion/optimize.js';
 import { snapshot } from '../../../src/companion/snapshot.js';
 import { validateAtlas } from '../../../src/companion/validate.js';
 import { RaggedAtlas, type CsrMatrix } from '../../../src/index.js';
+import { pythonJson } from '../../helpers/python.js';
 import { openDb, tableRows } from './helpers/atlas-read.js';
 import { small10x } from './helpers/small10x.js';
 
@@ -174,6 +175,45 @@ describe('an ingest killed between its dataset and obs commits', () => {
     expect((await tableRows(root, 'cells')).length).toBe(160);
     // Re-running now is refused as before: that ingest finished.
     await expect(again()).rejects.toThrow(/already ingested from identical input/);
+  });
+});
+
+describe('an ingest of a 0-cell input', () => {
+  it('is a finished ingest, not an interrupted one: a repeat is refused, validate and snapshot pass', async () => {
+    const root = join(dir, 'zero-cells');
+    const file = join(dir, 'zero.h5ad');
+    pythonJson(
+      `import sys, json, anndata as ad, numpy as np, pandas as pd, scipy.sparse as sp
+ad.AnnData(X=sp.csr_matrix((0, 5), dtype=np.float32), obs=pd.DataFrame(index=pd.Index([], dtype=str)), var=pd.DataFrame(index=[f"g{i}" for i in range(5)])).write_h5ad(sys.argv[1])
+print(json.dumps(0))`,
+      [file],
+    );
+    const run = async () => {
+      const at = await Atlas.open(root);
+      try {
+        return await ingest(at, { modalities: [{ field: 'gene_expression', input: file }], name: 'zero' });
+      } finally {
+        at.close();
+      }
+    };
+    (await Atlas.create(root)).close();
+    const first = await run();
+    expect(first.nObs).toBe(0);
+    // Old enough that a dataset row without cells would pass for a killed ingest.
+    await (await table(root, 'datasets')).update({ where: `dataset_uid = '${first.datasetUid}'`, values: { created_at: '2020-01-01T00:00:00+00:00' } });
+    await expect(run()).rejects.toThrow(/already ingested from identical input/);
+    expect((await tableRows(root, 'datasets')).map((d) => d.dataset_uid)).toEqual([first.datasetUid]);
+    const atlas = await Atlas.open(root);
+    expect((await validateAtlas(atlas)).warnings).toEqual([]);
+    await optimize(atlas);
+    await snapshot(atlas);
+    atlas.close();
+    // …and the library reads the empty atlas as one.
+    const a = await RaggedAtlas.checkoutLatest(root, { workers: 0, cache: 'none' });
+    expect(await a.query().count()).toBe(0);
+    const ad = await a.query().toAnnData();
+    expect(ad.shape).toEqual([0, 0]);
+    a.close();
   });
 });
 
