@@ -71,7 +71,14 @@ export class LanceDbCloudMock {
   static async start(db: lancedb.Connection): Promise<LanceDbCloudMock> {
     const server = http.createServer();
     const mock = new LanceDbCloudMock(db, server);
-    server.on('request', (req, res) => void mock.#serve(req, res));
+    // A mock that throws still answers (500 naming the error): a request left unanswered would
+    // show up only as a test timing out.
+    server.on('request', (req, res) =>
+      void mock.#serve(req, res).catch((err: unknown) => {
+        if (!res.headersSent) send(res, json(500, { error: `mock failed: ${String((err as Error)?.stack ?? err)}` }));
+        else res.destroy();
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return mock;
   }

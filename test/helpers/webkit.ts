@@ -48,6 +48,13 @@ function startXvfb(): Promise<{ display: string; proc: ChildProcess }> {
 
 class WebDriverError extends Error {}
 
+// Below vite.config.ts's testTimeout (120 s): the driver reports its own timeout first, naming the step.
+const SCRIPT_TIMEOUT_MS = 100_000;
+const PAGE_LOAD_TIMEOUT_MS = 60_000;
+/** Any other command (a new session starts a browser process; a navigation waits for the load). */
+const COMMAND_DEADLINE_MS = 75_000;
+const SLOW_COMMAND_MS = 20_000;
+
 async function startDriver(display: string): Promise<{ base: string; proc: ChildProcess }> {
   const port = await freePort();
   // en-US, as the other engines default to (WebKitGTK takes its locale from the environment, and a
@@ -78,9 +85,23 @@ export async function launchWebKit(): Promise<EngineBrowser> {
   // Children outlive a test process that dies without afterAll; they must not.
   const killAll = () => (driver.proc.kill(), xvfb.proc.kill());
   process.once('exit', killAll);
-  const call = async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(driver.base + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await res.json()) as { value: T & { error?: string; message?: string } };
+  // Every command has a deadline below the test's own timeout, so a stuck step fails naming itself
+  // (a new session, a navigation, or a script still running in the page) instead of as a bare
+  // "test timed out".
+  const call = async <T = unknown>(method: string, path: string, body?: unknown, deadlineMs = COMMAND_DEADLINE_MS): Promise<T> => {
+    let res: Response;
+    let json: { value: T & { error?: string; message?: string } };
+    const t0 = Date.now();
+    try {
+      const signal = AbortSignal.timeout(deadlineMs);
+      res = await fetch(driver.base + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal });
+      json = (await res.json()) as typeof json;
+    } catch (err) {
+      const what = (err as Error).name === 'TimeoutError' ? `no answer within ${deadlineMs / 1000} s` : String(err);
+      throw new WebDriverError(`WebDriver ${method} ${path}: ${what}`, { cause: err });
+    }
+    // A slow step is logged even when it succeeds, so a run that comes close to a timeout says where.
+    if (Date.now() - t0 > SLOW_COMMAND_MS) console.warn(`[webkit] WebDriver ${method} ${path} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (!res.ok) throw new WebDriverError(`WebDriver ${method} ${path}: ${json.value?.error}: ${json.value?.message}`);
     return json.value;
   };
@@ -91,7 +112,7 @@ export async function launchWebKit(): Promise<EngineBrowser> {
         alwaysMatch: {
           browserName: 'MiniBrowser',
           'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] },
-          timeouts: { script: 600_000, pageLoad: 120_000 },
+          timeouts: { script: SCRIPT_TIMEOUT_MS, pageLoad: PAGE_LOAD_TIMEOUT_MS },
         },
       },
     });
@@ -118,7 +139,7 @@ export async function launchWebKit(): Promise<EngineBrowser> {
           Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(
             (value) => done({ ok: true, value: value === undefined ? null : value }),
             (e) => done({ ok: false, error: String((e && e.stack) || e) }));`;
-        const r = await call<{ ok: boolean; value: R; error: string }>('POST', `${at}/execute/async`, { script, args: [arg ?? null] });
+        const r = await call<{ ok: boolean; value: R; error: string }>('POST', `${at}/execute/async`, { script, args: [arg ?? null] }, SCRIPT_TIMEOUT_MS + 5_000);
         if (!r.ok) throw new Error(`page error: ${r.error}`);
         return r.value;
       };

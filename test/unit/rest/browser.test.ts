@@ -28,7 +28,8 @@ async function inPage(h: BrowserHarness, filter: string): Promise<Record<string,
       async ({ url, db, apiKey, filter }) => {
         const m = await (window as any).__import('/src/rest/index.ts');
         try {
-          const client = m.connectCloud({ db, apiKey, hostOverride: url, retries: 0 });
+          // A request stuck past 60 s fails naming its URL (the test's own timeout is 120 s).
+          const client = m.connectCloud({ db, apiKey, hostOverride: url, retries: 0, timeoutMs: 60_000 });
           const names = await client.tableNames();
           const t = await client.openTable('cells');
           const count = await t.countRows(filter);
