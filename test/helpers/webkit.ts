@@ -98,6 +98,8 @@ export async function launchWebKit(): Promise<EngineBrowser> {
       json = (await res.json()) as typeof json;
     } catch (err) {
       const what = (err as Error).name === 'TimeoutError' ? `no answer within ${deadlineMs / 1000} s` : String(err);
+      // Logged too: a retried test's log keeps the first attempt's cause (./each-engine.ts).
+      console.warn(`[webkit] WebDriver ${method} ${path}: ${what}`);
       throw new WebDriverError(`WebDriver ${method} ${path}: ${what}`, { cause: err });
     }
     // A slow step is logged even when it succeeds, so a run that comes close to a timeout says where.
