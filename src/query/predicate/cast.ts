@@ -2,63 +2,14 @@
 // Failures throw QueryError (as LanceDB fails the query), or give NULL under TRY_CAST.
 
 import { QueryError } from '../../errors.js';
+import { civilFromDays } from './civil-days.js';
+import { parseDate, parseDateTime, zonedInstantNs } from './datetime-parse.js';
 import { atInstant, isUtcZone, toWallClock } from './time-zone.js';
 import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from './types.js';
 
 export const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
 export const MS_PER_DAY = 86_400_000;
 
-/** Days since 1970-01-01 of a proleptic Gregorian date. */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** The proleptic Gregorian date (year, month, day) of a day count since 1970-01-01. */
-export function civilFromDays(z: number): [number, number, number] {
-  z += 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const y = yoe + era * 400;
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp + (mp < 10 ? 3 : -9);
-  return [y + (m <= 2 ? 1 : 0), m, d];
-}
-
-const TS_RE = /^\s*([+-]?\d{4,})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?\s*$/;
-
-/** Parse an ISO-8601 / RFC-3339-like timestamp (as Arrow's string→timestamp cast does) to nanoseconds. */
-export function parseTimestampNs(s: string): bigint | undefined {
-  const m = TS_RE.exec(s);
-  if (!m) return undefined;
-  const [, ys, mos, ds, hs, mis, ss, frac, tz] = m;
-  const y = Number(ys);
-  const mo = Number(mos);
-  const d = Number(ds);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return undefined;
-  const days = daysFromCivil(y, mo, d);
-  if (civilFromDays(days)[2] !== d) return undefined; // e.g. 2021-02-30
-  const h = hs ? Number(hs) : 0;
-  const mi = mis ? Number(mis) : 0;
-  const sec = ss ? Number(ss) : 0;
-  if (h > 23 || mi > 59 || sec > 60) return undefined;
-  let ns = BigInt(days) * 86_400_000_000_000n + BigInt(h * 3600 + mi * 60 + sec) * 1_000_000_000n;
-  if (frac) ns += BigInt(frac.slice(0, 9).padEnd(9, '0')); // digits past nanoseconds are dropped, as chrono does
-  if (tz && tz !== 'Z' && tz !== 'z') {
-    const sign = tz[0] === '-' ? -1n : 1n;
-    const digits = tz.slice(1).replace(':', '');
-    const off = BigInt(Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000_000_000n;
-    ns -= sign * off;
-  }
-  return ns;
-}
 
 /** The range of a 64-bit timestamp or integer: a value outside it cannot be stored (no wrap-around). */
 export const inI64 = (v: bigint): boolean => v >= -(1n << 63n) && v < 1n << 63n;
@@ -110,11 +61,6 @@ function formatDateTime(instantNs: bigint, tz: string | null): string {
     zone = isUtcZone(tz) ? 'Z' : `${offMin < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offMin) / 60))}:${two(Math.abs(offMin) % 60)}`;
   }
   return `${formatDate(days)}T${time}${zone}`;
-}
-
-/** Whether a timestamp string names its own offset (`Z`, `+02:00`): then it is an instant, not wall-clock time. */
-function hasOffset(s: string): boolean {
-  return TS_RE.exec(s)?.[8] !== undefined;
 }
 
 function fail(v: Value, from: DType, to: DType, safe: boolean): null {
@@ -239,13 +185,19 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
       if (from.id === 'timestamp') t = from.tz === null ? atInstant(convertTimestamp(v as bigint, from.unit, to.unit), to.unit, to.tz) : convertTimestamp(v as bigint, from.unit, to.unit);
       else if (from.id === 'int') t = BigInt(v as number | bigint);
       else if (from.id === 'utf8') {
-        // parsed to nanoseconds without a range limit (years 1677–2262 fit in int64 ns; coarser
-        // units reach much further); a string without an offset is wall-clock time in `to`'s zone
-        // Digits finer than the unit are dropped from the written fraction, which before 1970 is a
-        // floor, not a truncation toward zero ('1969-12-31 23:59:59.999000001' is -1000 µs).
-        const ns = parseTimestampNs(v as string);
-        const inUnit = ns === undefined ? undefined : divFloor(ns, NS_PER[to.unit]);
-        if (inUnit !== undefined) t = hasOffset(v as string) ? inUnit : atInstant(inUnit, to.unit, to.tz);
+        // arrow's grammar (datetime-parse.ts), in nanoseconds without a range limit (years 1677–2262
+        // fit in int64 ns; coarser units reach much further); a string without a zone is wall-clock
+        // time in `to`'s zone. Digits finer than the unit are dropped from the written fraction,
+        // which before 1970 is a floor, not a truncation toward zero ('1969-12-31 23:59:59.999000001'
+        // is -1000 µs).
+        const p = parseDateTime(v as string);
+        if (typeof p !== 'string') {
+          if (p.zone === null) t = atInstant(divFloor(p.wallNs, NS_PER[to.unit]), to.unit, to.tz);
+          else {
+            const instant = zonedInstantNs(p);
+            if (instant !== undefined) t = divFloor(instant, NS_PER[to.unit]);
+          }
+        }
       } else if (from.id === 'date') t = convertTimestamp((from.unit === 'day' ? BigInt(v as number) * 86_400_000n : (v as bigint)), 'ms', to.unit);
       // Arrow: "Overflow happened" (CAST) or NULL (TRY_CAST), never a wrapped-around value
       if (t === undefined || !inI64(t)) return fail(v, from, to, safe);
@@ -256,9 +208,17 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
       if (from.id === 'date') ms = from.unit === 'day' ? BigInt(v as number) * BigInt(MS_PER_DAY) : (v as bigint);
       else if (from.id === 'timestamp') ms = divFloor(toWallClock(convertTimestamp(v as bigint, from.unit, 'ns'), 'ns', from.tz), 1_000_000n); // the date in the column's zone
       else if (from.id === 'utf8') {
-        const s = (v as string).trim();
-        const ns = /^[+-]?\d{4,}-\d{1,2}-\d{1,2}$/.test(s) ? parseTimestampNs(s) : undefined;
-        if (ns !== undefined) ms = ns / 1_000_000n;
+        // arrow's Date32 / Date64 parsers: a date, or a longer string read as a timestamp, which
+        // Date32 cuts to its UTC date and Date64 keeps to the millisecond
+        const str = v as string;
+        const p = to.unit === 'ms' && new TextEncoder().encode(str).length > 10 ? parseDateTime(str) : undefined;
+        if (p === undefined) {
+          const days = parseDate(str);
+          if (days !== undefined) ms = BigInt(days) * BigInt(MS_PER_DAY);
+        } else if (typeof p !== 'string') {
+          const instant = zonedInstantNs(p);
+          if (instant !== undefined) ms = divFloor(instant, 1_000_000n);
+        }
       }
       if (ms === undefined) return fail(v, from, to, safe);
       return to.unit === 'ms' ? ms : Number(divFloor(ms, BigInt(MS_PER_DAY)));

@@ -5,7 +5,8 @@
 // `epoch` the Float64 seconds since 1970 (the instant, zone or not).
 import type { DType } from './types.js';
 import { toWallClock } from './time-zone.js';
-import { civilFromDays, daysFromCivil, MS_PER_DAY, NS_PER, splitDay } from './cast.js';
+import { civilFromDays, daysFromCivil } from './civil-days.js';
+import { MS_PER_DAY, NS_PER, splitDay } from './cast.js';
 import { isValid, valueAt, type V } from './vectors.js';
 
 export const DATE_PARTS = ['year', 'isoyear', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'nanosecond', 'dow', 'isodow', 'doy', 'epoch'] as const;

@@ -1,6 +1,6 @@
 // Wall-clock time in a time zone, for the conversions arrow-rs makes when a timestamp gains or loses
 // a zone (DataFusion inserts them when a zoned column meets a zone-less value):
-// - zone-less → zoned: the value is wall-clock time there (`TIMESTAMP '2020-01-01 07:30'` against
+// - zone-less → zoned: the value is wall-clock time there (`TIMESTAMP '2020-01-01 07:30:00'` against
 //   America/New_York is 12:30 UTC); a wall-clock time that is skipped (spring forward) or repeated
 //   (fall back) has no single instant, which fails the cast (NULL under TRY_CAST), as chrono's
 //   `LocalResult::single()` does there;
