@@ -13,6 +13,7 @@ import { regexToJs } from './regex.js';
 import { BOOL, FLOAT64, INT32, INT64, isNumeric, numericCoercion, sameType, timestampCoercion, typeName, UINT64, UTF8, type DType } from './types.js';
 import { DATE_PARTS, datePartNamed, datePartType } from './date-functions.js';
 import { DATE_TRUNC_GRANULARITIES, type Granularity } from './date-trunc.js';
+import { timeArgProblem, timeFnType, timeFnValue, TIME_FUNCTIONS } from './time-conversions.js';
 
 type Call = Extract<Expr, { kind: 'call' }>;
 
@@ -70,6 +71,15 @@ const ARITY: Record<string, [number, number]> = {
   list_element: [2, 2],
   list_extract: [2, 2],
   regexp_like: [2, 3],
+  to_timestamp: [1, Infinity],
+  to_timestamp_seconds: [1, Infinity],
+  to_timestamp_millis: [1, Infinity],
+  to_timestamp_micros: [1, Infinity],
+  to_timestamp_nanos: [1, Infinity],
+  to_date: [1, Infinity],
+  to_unixtime: [1, Infinity],
+  from_unixtime: [1, 2],
+  make_date: [3, 3],
 };
 
 /** Names LanceDB rejects (or that DataFusion does not have), with what to write instead. */
@@ -202,6 +212,7 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
   };
   const fn = (t: DType, as: Bound[], fname = name, extra: Partial<Extract<Bound, { k: 'fn' }>> = {}): Bound => ({ k: 'fn', t, name: fname, args: as, ...extra });
 
+  if (TIME_FUNCTIONS.has(name)) return bindTimeConversion(ctx, e, name, args, fn);
   switch (name) {
     case 'is_valid':
       return { k: 'is', t: BOOL, test: 'not null', e: args[0]! };
@@ -398,4 +409,40 @@ export function bindCall(ctx: BindContext, e: Call, bind: (ctx: BindContext, e: 
   }
   /* istanbul ignore next */
   throw err(ctx, e, `Unsupported function ${e.name}`);
+}
+
+/**
+ * to_timestamp*, to_date, to_unixtime, from_unixtime, make_date (time-conversions.ts). Calls on
+ * constants are computed here, as DataFusion's planner folds them, so they meet columns as literals
+ * and a value that does not convert fails before any row is read.
+ */
+function bindTimeConversion(
+  ctx: BindContext,
+  e: Call,
+  name: string,
+  args: Bound[],
+  fn: (t: DType, as: Bound[], fname?: string) => Bound,
+): Bound {
+  const single = name !== 'make_date' && name !== 'from_unixtime';
+  if (single && args.length > 1) {
+    throw err(ctx, e.args[1], `${e.name}() with format strings is not supported here; write the value as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.fraction][zone]`, { function: e.name });
+  }
+  const used = name === 'from_unixtime' ? args.slice(0, 1) : args;
+  used.forEach((a, i) => {
+    const problem = timeArgProblem(name, a.t);
+    if (problem) throw err(ctx, e.args[i], problem, { function: e.name });
+  });
+  let tz: string | null = null;
+  if (name === 'from_unixtime' && args[1]) {
+    const z = args[1];
+    if (z.k !== 'const' || z.t.id !== 'utf8' || z.v === null) throw err(ctx, e.args[1], "from_unixtime() takes its time zone as a string literal, e.g. from_unixtime(t, 'UTC')", { function: e.name });
+    tz = z.v as string;
+  }
+  const t = timeFnType(name, tz);
+  if (!used.every((a) => a.k === 'const')) return fn(t, used);
+  try {
+    return constant(t, timeFnValue(name, used.map((a) => (a as Extract<Bound, { k: 'const' }>).v), used.map((a) => a.t)));
+  } catch (cause) {
+    throw err(ctx, e, (cause as Error).message, { function: e.name });
+  }
 }

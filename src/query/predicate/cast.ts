@@ -122,8 +122,12 @@ export function castSupported(from: DType, to: DType): boolean {
   if (from.id === 'utf8' && (to.id === 'timestamp' || to.id === 'date')) return true;
   if ((from.id === 'timestamp' || from.id === 'date') && (to.id === 'timestamp' || to.id === 'date')) return true;
   if ((from.id === 'date' || from.id === 'timestamp') && to.id === 'utf8') return true;
-  if (from.id === 'int' && from.bits === 64 && to.id === 'timestamp') return true;
-  if (from.id === 'timestamp' && to.id === 'int' && to.bits === 64) return true;
+  // arrow-rs: any integer or float → timestamp (the number in its unit), timestamp → any number;
+  // Date32 ↔ Int32/Int64 (days) and Date64 ↔ Int32/Int64 (ms), checked; no other number meets a date
+  if ((from.id === 'int' || from.id === 'float') && to.id === 'timestamp') return true;
+  if (from.id === 'timestamp' && (to.id === 'int' || to.id === 'float')) return true;
+  const signed3264 = (t: DType) => t.id === 'int' && t.signed && t.bits >= 32;
+  if ((from.id === 'date' && signed3264(to)) || (signed3264(from) && to.id === 'date')) return true;
   if (from.id === 'list' && to.id === 'list') return castSupported(from.item, to.item);
   return false;
 }
@@ -144,7 +148,7 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
     case 'int': {
       let big: bigint | undefined;
       if (from.id === 'bool') big = v ? 1n : 0n;
-      else if (from.id === 'int' || from.id === 'timestamp') big = BigInt(v as number | bigint);
+      else if (from.id === 'int' || from.id === 'timestamp' || from.id === 'date') big = BigInt(v as number | bigint);
       else if (from.id === 'float') {
         const x = v as number;
         if (Number.isFinite(x)) big = BigInt(Math.trunc(x));
@@ -160,7 +164,7 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
     case 'float': {
       let x: number | undefined;
       if (from.id === 'bool') x = v ? 1 : 0;
-      else if (from.id === 'int' || from.id === 'float') x = Number(v);
+      else if (from.id === 'int' || from.id === 'float' || from.id === 'timestamp') x = Number(v);
       else if (from.id === 'utf8') {
         const s = (v as string).trim();
         if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) x = Number(s);
@@ -184,6 +188,7 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
       let t: bigint | undefined;
       if (from.id === 'timestamp') t = from.tz === null ? atInstant(convertTimestamp(v as bigint, from.unit, to.unit), to.unit, to.tz) : convertTimestamp(v as bigint, from.unit, to.unit);
       else if (from.id === 'int') t = BigInt(v as number | bigint);
+      else if (from.id === 'float' && Number.isFinite(v as number)) t = BigInt(Math.trunc(v as number)); // through Int64, checked below
       else if (from.id === 'utf8') {
         // arrow's grammar (datetime-parse.ts), in nanoseconds without a range limit (years 1677–2262
         // fit in int64 ns; coarser units reach much further); a string without a zone is wall-clock
@@ -204,6 +209,12 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
       return t;
     }
     case 'date': {
+      if (from.id === 'int') {
+        // the number is the date's own: days (checked to fit Int32) or milliseconds
+        const b = BigInt(v as number | bigint);
+        if (to.unit === 'ms') return inI64(b) ? b : fail(v, from, to, safe);
+        return b >= -(2n ** 31n) && b < 2n ** 31n ? Number(b) : fail(v, from, to, safe);
+      }
       let ms: bigint | undefined;
       if (from.id === 'date') ms = from.unit === 'day' ? BigInt(v as number) * BigInt(MS_PER_DAY) : (v as bigint);
       else if (from.id === 'timestamp') ms = divFloor(toWallClock(convertTimestamp(v as bigint, from.unit, 'ns'), 'ns', from.tz), 1_000_000n); // the date in the column's zone
@@ -221,7 +232,10 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
         }
       }
       if (ms === undefined) return fail(v, from, to, safe);
-      return to.unit === 'ms' ? ms : Number(divFloor(ms, BigInt(MS_PER_DAY)));
+      if (to.unit === 'ms') return ms;
+      // arrow divides a Date64 by the day length (truncating toward zero: 1969-12-31T12:00 is
+      // 1970-01-01); timestamps and strings have their date, the floor
+      return Number(from.id === 'date' ? ms / BigInt(MS_PER_DAY) : divFloor(ms, BigInt(MS_PER_DAY)));
     }
     default:
       return fail(v, from, to, safe);

@@ -12,6 +12,7 @@ import { mathFnV } from './math-functions.js';
 import { coalesceV, nullifV } from './null-functions.js';
 import { regexpLikeV } from './regex.js';
 import { stringFnV } from './string-functions.js';
+import { timeFnV, TIME_FUNCTIONS } from './time-conversions.js';
 import type { DType } from './types.js';
 import { bigArray, dictStrings, encoder, F, isValid, N, numArray, stringsVector, T, valueAt, type NumV, type StrV, type V } from './vectors.js';
 
@@ -53,6 +54,7 @@ function itemOf(t: DType): DType {
 
 /** Evaluate a bound function call on its evaluated arguments. */
 export function callV(b: Extract<Bound, { k: 'fn' }>, args: V[]): V {
+  if (TIME_FUNCTIONS.has(b.name)) return timeFnV(b.name, args, b.args.map((a) => a.t), b.t);
   switch (b.name) {
     case 'coalesce':
       return coalesceV(args, b.t);
