@@ -193,7 +193,9 @@ export async function ingest(atlasOrPath: Atlas | string, opts: IngestOptions): 
       let lid = '';
       if (p.spec.hasVarDf) {
         newFeatures = await registerFeatures(atlas, p.spec.featureSpace, p.featureUids, p.featureKeys);
-        lid = await ensureLayout(atlas, p.spec.featureSpace, p.featureUids);
+        // the layouts this ingest has given other spaces count as taken too (its dataset rows come later)
+        const taken = datasetRows.filter((d) => d.feature_space !== p.spec.featureSpace).map((d) => d.layout_uid);
+        lid = await ensureLayout(atlas, p.spec.featureSpace, p.featureUids, taken);
       }
       datasetRows.push({
         dataset_uid: datasetUid,

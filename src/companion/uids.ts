@@ -31,13 +31,16 @@ export function stableUidIdentity(value: string | number | bigint | boolean): st
 }
 
 /** `compute_layout_uid`: SHA-256 over every uid followed by a NUL byte, first 16 hex chars. */
-export function layoutUid(featureUids: readonly string[]): string {
+export function layoutUid(featureUids: readonly string[], featureSpace?: string): string {
   const h = createHash('sha256');
   const nul = Buffer.from([0]);
   for (const uid of featureUids) {
     h.update(uid, 'utf8');
     h.update(nul);
   }
+  // Only when homeobox's id is already another space's layout (writes.ts ensureLayout): the same
+  // ordered uids in two spaces must not share layout rows, which hold one global_index per uid.
+  if (featureSpace !== undefined) h.update(`\u0001feature_space=${featureSpace}`, 'utf8');
   return h.digest('hex').slice(0, 16);
 }
 

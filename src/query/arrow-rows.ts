@@ -74,7 +74,7 @@ function takeData(v: arrow.Vector, type: arrow.DataType, idx: ArrayLike<number>)
 export function pickRows(t: arrow.Table, idx: ArrayLike<number>): arrow.Table {
   // The source schema is kept (field nullability and metadata). apache-arrow builds a table of
   // zero-length vectors with vectors where its batch wants Data children, so no rows is a slice.
-  if (idx.length === 0) return t.slice(0, 0);
+  if (idx.length === 0) return t.batches.length ? t.slice(0, 0) : t; // a table of no batches cannot be sliced
   const children = t.schema.fields.map((f) => {
     const v = pickVector(t.getChild(f.name)!, f.type, idx);
     return v.data.length === 1 ? v.data[0]! : arrow.vectorFromArray(v.toArray() as never[], f.type).data[0]!;

@@ -54,8 +54,13 @@ export async function registerFeatures(atlas: Atlas, featureSpace: string, uids:
 }
 
 /** The layout of an ordered feature list; inserts its `_feature_layouts` rows if it is new. */
-export async function ensureLayout(atlas: Atlas, featureSpace: string, featureUids: readonly string[]): Promise<string> {
-  const lid = layoutUid(featureUids);
+export async function ensureLayout(atlas: Atlas, featureSpace: string, featureUids: readonly string[], takenByOtherSpaces: readonly string[] = []): Promise<string> {
+  let lid = layoutUid(featureUids);
+  // homeobox's layout id hashes the uids alone, and uids come from names alone, so a protein panel
+  // named and ordered like a gene panel gets the gene layout's id; their rows can hold only one
+  // space's global indices (homeobox would read the proteins at the genes' columns). Such a
+  // layout takes an id salted with its space instead: readers follow the dataset row's layout_uid.
+  if (takenByOtherSpaces.includes(lid) || (await usedByAnotherSpace(atlas, lid, featureSpace))) lid = layoutUid(featureUids, featureSpace);
   const layouts = atlas.layouts;
   if ((await layouts.countRows(`layout_uid = ${sqlString(lid)}`)) > 0) return lid;
   const registry = atlas.registries.get(featureSpace)!;
@@ -74,6 +79,13 @@ export async function ensureLayout(atlas: Atlas, featureSpace: string, featureUi
     refresh(layouts),
   );
   return lid;
+}
+
+/** Whether a dataset of another feature space already uses layout `lid`. */
+async function usedByAnotherSpace(atlas: Atlas, lid: string, featureSpace: string): Promise<boolean> {
+  await atlas.datasets.checkoutLatest();
+  const rows = await readRows(atlas.datasets, { where: `layout_uid = ${sqlString(lid)} AND feature_space <> ${sqlString(featureSpace)}`, select: ['feature_space'], limit: 1 });
+  return rows.length > 0;
 }
 
 export async function addDatasetRows(atlas: Atlas, rows: readonly DatasetRow[]): Promise<void> {
@@ -97,7 +109,6 @@ export async function addObsRows(atlas: Atlas, data: arrow.Table): Promise<void>
   await withCommitRetry('add obs rows', () => atlas.obs.add(data as never), refresh(atlas.obs));
 }
 
-/** A dataset already ingested from identical bytes under the same name, if any. */
 /**
  * The dataset row an ingest of the same name and input content left, if any. `nRows` is what it
  * recorded (undefined in tables without the column, as older writers' are): 0 marks a finished

@@ -3,7 +3,7 @@
 
 import { QueryError } from '../../errors.js';
 import { civilFromDays } from './civil-days.js';
-import { parseDate, parseDateTime, zonedInstantNs } from './datetime-parse.js';
+import { parseDate, parseDateTime, utf8Length, zonedInstantNs } from './datetime-parse.js';
 import { atInstant, isUtcZone, toWallClock } from './time-zone.js';
 import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from './types.js';
 
@@ -222,7 +222,7 @@ export function castValue(v: Value, from: DType, to: DType, safe: boolean): Valu
         // arrow's Date32 / Date64 parsers: a date, or a longer string read as a timestamp, which
         // Date32 cuts to its UTC date and Date64 keeps to the millisecond
         const str = v as string;
-        const p = to.unit === 'ms' && new TextEncoder().encode(str).length > 10 ? parseDateTime(str) : undefined;
+        const p = to.unit === 'ms' && utf8Length(str) > 10 ? parseDateTime(str) : undefined;
         if (p === undefined) {
           const days = parseDate(str);
           if (days !== undefined) ms = BigInt(days) * BigInt(MS_PER_DAY);

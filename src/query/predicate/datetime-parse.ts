@@ -23,6 +23,16 @@ export interface ParsedDateTime {
   zone: string | null;
 }
 
+/** Bytes of `s` in UTF-8 (arrow measures strings in bytes), without encoding it. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2; // a surrogate pair: 2 units, 4 bytes
+  }
+  return n;
+}
+
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const num = (s: string, from: number, n: number): number => Number(s.slice(from, from + n));
 const digitsAt = (s: string, from: number, n: number): boolean => {
@@ -66,7 +76,7 @@ function timeAt(s: string): [bigint, number] | undefined {
 
 /** `string_to_datetime`'s grammar; a string it refuses gives the reason, in arrow's words. */
 export function parseDateTime(s: string): ParsedDateTime | string {
-  if (new TextEncoder().encode(s).length < 10) return 'timestamp must contain at least 10 characters';
+  if (utf8Length(s) < 10) return 'timestamp must contain at least 10 characters';
   if (!(digitsAt(s, 0, 4) && s[4] === '-' && digitsAt(s, 5, 2) && s[7] === '-' && digitsAt(s, 8, 2))) return 'error parsing date';
   const days = ymd(num(s, 0, 4), num(s, 5, 2), num(s, 8, 2));
   if (days === undefined) return 'error parsing date';
@@ -132,7 +142,7 @@ export function parseDate(s: string): number | undefined {
     if (year === undefined || month === undefined || day === undefined) return undefined;
     return ymd(year, month, day);
   }
-  if (new TextEncoder().encode(s).length > 10) {
+  if (utf8Length(s) > 10) {
     const p = parseDateTime(s);
     if (typeof p === 'string') return undefined;
     const instant = zonedInstantNs(p);
