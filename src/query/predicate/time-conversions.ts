@@ -14,7 +14,7 @@ import { QueryError } from '../../errors.js';
 import { castValue, convertTimestamp, inI64, NS_PER } from './cast.js';
 import { civilFromDays, daysFromCivil } from './civil-days.js';
 import { parseDate, parseDateTime, zonedInstantNs } from './datetime-parse.js';
-import { typeName, type DType, type TimeUnit, type Value } from './types.js';
+import { INT32, INT64, typeName, type DType, type TimeUnit, type Value } from './types.js';
 import { fromValues, valueAt, type V } from './vectors.js';
 
 export const TO_TIMESTAMP_UNIT: Readonly<Record<string, TimeUnit>> = {
@@ -57,24 +57,11 @@ const fail = (message: string, fn: string): never => {
   throw new QueryError(message, { function: fn });
 };
 
-/** arrow's checked cast to Int64 of an integer or float (floats truncated). */
-function int64Of(v: number | bigint, from: DType, fn: string): bigint {
-  if (from.id === 'float') {
-    const x = v as number;
-    if (!Number.isFinite(x) || x >= 2 ** 63 || x < -(2 ** 63)) fail(`Cast error: Can't cast value ${x} to type Int64`, fn);
-    return BigInt(Math.trunc(x));
-  }
-  const b = BigInt(v);
-  if (!inI64(b)) fail(`Cast error: Can't cast value ${b} to type Int64`, fn);
-  return b;
-}
+/** arrow's checked cast to Int64 of an integer or float (floats truncated; NaN fails). */
+const int64Of = (v: number | bigint, from: DType): bigint => castValue(v, from, INT64, false) as bigint;
 
-/** arrow's checked cast to Int32. */
-function int32Of(v: number | bigint, from: DType, fn: string): number {
-  const b = from.id === 'float' ? int64Of(v, from, fn) : BigInt(v);
-  if (b < -(2n ** 31n) || b >= 2n ** 31n) fail(`Cast error: Can't cast value ${b} to type Int32`, fn);
-  return Number(b);
-}
+/** arrow's checked cast to Int32 (strings parsed, floats truncated). */
+const int32Of = (v: Value, from: DType): number => castValue(v, from, INT32, false) as number;
 
 /** arrow's `string_to_timestamp_nanos`: the instant in ns (zone-less strings are UTC), which must fit in Int64. */
 function stringNanos(s: string, fn: string): bigint {
@@ -103,7 +90,7 @@ function toTimestamp(v: Value, t: DType, fn: string): bigint {
     const ns = (v as number) * 1e9;
     r = Number.isNaN(ns) ? 0n : ns >= 2 ** 63 ? 2n ** 63n - 1n : ns <= -(2 ** 63) ? -(2n ** 63n) : BigInt(Math.trunc(ns));
   } else {
-    const x = int64Of(v as number | bigint, t, fn);
+    const x = int64Of(v as number | bigint, t);
     r = fn === 'to_timestamp' ? x * 1_000_000_000n : x;
     if (!inI64(r)) fail(`Arithmetic overflow: Overflow happened on: ${x} * 1000000000`, fn);
   }
@@ -113,7 +100,7 @@ function toTimestamp(v: Value, t: DType, fn: string): bigint {
 
 function toDate(v: Value, t: DType, fn: string): number {
   if (t.id === 'utf8') return parseDate(v as string) ?? fail('Parser error: Unable to cast to Date32 for converting from i64 to i32 failed', fn);
-  if (t.id === 'int' || t.id === 'float') return int32Of(v as number | bigint, t, fn);
+  if (t.id === 'int' || t.id === 'float') return int32Of(v, t);
   return castValue(v, t, DATE32, false) as number; // timestamps: the date in their zone; Date64: floor
 }
 
@@ -121,11 +108,11 @@ function toUnixtime(v: Value, t: DType, fn: string): bigint {
   if (t.id === 'utf8') return stringNanos(v as string, fn) / 1_000_000_000n;
   if (t.id === 'timestamp') return convertTimestamp(v as bigint, t.unit, 's');
   if (t.id === 'date') return t.unit === 'day' ? BigInt(v as number) * 86_400n : (v as bigint) / 1000n;
-  return int64Of(v as number | bigint, t, fn);
+  return int64Of(v as number | bigint, t);
 }
 
 function makeDate(vals: Value[], types: DType[], fn: string): number {
-  const [y, m, d] = vals.map((v, i) => (types[i]!.id === 'utf8' ? (castValue(v, types[i]!, { id: 'int', bits: 32, signed: true }, false) as number) : int32Of(v as number | bigint, types[i]!, fn)));
+  const [y, m, d] = vals.map((v, i) => int32Of(v, types[i]!));
   if (m! < 1 || m! > 12) fail(`Month value '${m}' is out of range`, fn);
   if (d! < 1 || d! > 31) fail(`Day value '${d}' is out of range`, fn);
   return dateDays(y!, m!, d!) ?? fail(`Unable to parse date from ${y}, ${m}, ${d}`, fn);
@@ -147,7 +134,7 @@ export function timeFnValue(fn: string, vals: Value[], types: DType[]): Value {
     case 'to_unixtime':
       return toUnixtime(v, t, fn);
     case 'from_unixtime':
-      return int64Of(v as number | bigint, t, fn);
+      return int64Of(v as number | bigint, t);
     default:
       return makeDate(vals, types, fn);
   }
