@@ -10,7 +10,6 @@ import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from
 export const NS_PER: Record<TimeUnit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
 export const MS_PER_DAY = 86_400_000;
 
-
 /** The range of a 64-bit timestamp or integer: a value outside it cannot be stored (no wrap-around). */
 export const inI64 = (v: bigint): boolean => v >= -(1n << 63n) && v < 1n << 63n;
 
