@@ -100,11 +100,15 @@ export function fixedOffsetMs(tz: string): number | undefined {
   return m[1] === '-' ? -ms : ms;
 }
 
-/** Whether Intl knows an IANA zone name (chrono-tz's list in LanceDB; ICU's here). */
+/**
+ * Whether an IANA zone name is known (chrono-tz's list in LanceDB, ICU's here). chrono-tz matches
+ * case exactly and Intl does not, so a name Intl knows under another spelling ('utc' for 'UTC') is
+ * refused as LanceDB refuses it. (ICU also knows a few non-tzdb names, such as 'PST'.)
+ */
 function ianaZone(tz: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz.length > 0;
+    const known = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    return tz.length > 0 && (known === tz || known.toLowerCase() !== tz.toLowerCase());
   } catch {
     return false;
   }
