@@ -172,6 +172,7 @@ sha256 of the inputs is stored in the datasets table); pass --allow-duplicate to
               (m) => `  ${m.field} (${m.featureSpace}): zarr group ${m.zarrGroup}, ${m.nFeatures} features (${m.newFeatures} new), nnz ${m.nnz}, layers ${m.layers.join(', ')}`,
             ),
             ...(res.droppedObsColumns.length ? [`  obs columns dropped (not in schema): ${res.droppedObsColumns.join(', ')}`] : []),
+            ...(res.droppedObsm.length ? [`  obsm entries dropped (no embedding field; create --embedding name:dim): ${res.droppedObsm.join(', ')}`] : []),
             // a schema field the input lacks (a misspelt column?) is stored as NULL: said, not only in --json
             ...(res.nullFilledObsColumns.length ? [`  obs fields the input does not have, stored as NULL: ${res.nullFilledObsColumns.join(', ')}`] : []),
             '  run `ragged-atlas snapshot` to publish a version (it optimizes first)',
@@ -464,8 +465,13 @@ function positiveInt(x: unknown, flag: string): number {
 const OBS_TYPES: ObsType[] = ['string', 'int64', 'int32', 'float64', 'float32', 'bool'];
 
 function parseObsColumn(s: string): ObsColumnDef {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*):([a-z0-9]+)(!?)$/.exec(s);
+  const m = /^([^:]*):([a-z0-9]+)(!?)$/.exec(s);
   if (!m || !OBS_TYPES.includes(m[2] as ObsType)) throw usage(`--obs '${s}': expected <name>:<${OBS_TYPES.join('|')}>[!]`);
+  // Seurat-style names (percent.mt) are common in inputs: say what to do with them
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1]!)) {
+    const suggestion = m[1]!.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[0-9])/, '_');
+    throw usage(`--obs '${s}': the name '${m[1]}' must be an identifier (letters, digits, _; it is used in SQL filters): declare --obs ${suggestion}:${m[2]}${m[3]} and ingest with --obs-map ${m[1]}=${suggestion}`);
+  }
   return { name: m[1]!, type: m[2] as ObsType, nullable: m[3] !== '!' };
 }
 

@@ -92,6 +92,8 @@ export interface IngestResult {
   nObs: number;
   modalities: IngestedModality[];
   droppedObsColumns: string[];
+  /** obsm entries of the input no embedding field takes (not stored). */
+  droppedObsm: string[];
   nullFilledObsColumns: string[];
   warnings: string[];
 }
@@ -148,6 +150,7 @@ export async function ingest(atlasOrPath: Atlas | string, opts: IngestOptions): 
     for (const p of plans.slice(1)) p.obsIndex = alignRows(p, obsNames, plans[0]!.layers[0]!.file);
     const aligned = alignObs({ ...primaryInput, obsNames }, atlas.obsDef, opts.obsMap);
     if (aligned.dropped.length) warnings.push(`obs columns not in the schema, dropped: ${aligned.dropped.join(', ')}`);
+    if (aligned.droppedObsm.length) warnings.push(`obsm entries no embedding field takes, dropped: ${aligned.droppedObsm.join(', ')}`);
     progress.done();
 
     const sources = new Set<string>();
@@ -240,6 +243,7 @@ export async function ingest(atlasOrPath: Atlas | string, opts: IngestOptions): 
       nObs: obsNames.length,
       modalities: result,
       droppedObsColumns: aligned.dropped,
+      droppedObsm: aligned.droppedObsm,
       nullFilledObsColumns: aligned.nullFilled,
       warnings,
     };
@@ -363,8 +367,12 @@ async function planModality(
     const col = varInfo.cols.find((c) => c.name === m.varKey);
     const unreadable = col ? undefined : refDs.unreadable?.[`${varInfo.path}/${m.varKey}`];
     if (unreadable) throw unreadable;
-    if (!col || (col.kind !== 'string' && col.kind !== 'categorical')) throw new InvalidInputError(`var column '${m.varKey}' not found (or not strings)`, { where: ref.file });
+    if (!col) throw new InvalidInputError(`var column '${m.varKey}' not found (var columns: ${varInfo.cols.map((c) => c.name).join(', ') || 'none'})`, { where: ref.file });
+    if (col.kind !== 'string' && col.kind !== 'categorical') throw new InvalidInputError(`var column '${m.varKey}' holds ${col.kind} values, not strings: feature keys are names`, { where: ref.file });
     keys = col.kind === 'string' ? col.values.map((v, i) => v ?? varInfo.names[i]!) : Array.from(col.codes, (k, i) => (k < 0 ? varInfo.names[i]! : col.categories[k]!));
+    // a feature without a key keeps its var name as its identity: said, since it joins by that name
+    const missing = col.kind === 'string' ? col.values.filter((v) => v === null).length : Array.from(col.codes).filter((k) => k < 0).length;
+    if (missing > 0) warnings.push(`${m.field}: ${missing} feature(s) have no '${m.varKey}' value; their var names are their keys instead`);
   }
   const unique = makeUniqueNames(keys);
   if (unique.changed > 0) warnings.push(`${m.field}: ${unique.changed} duplicate feature name(s) made unique (anndata var_names_make_unique style)`);

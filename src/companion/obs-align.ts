@@ -17,6 +17,8 @@ export interface AlignedObs {
   columns: Map<string, arrow.Data>;
   /** Input columns not in the schema (dropped, as homeobox does). */
   dropped: string[];
+  /** obsm entries no embedding field takes (dropped too, and said). */
+  droppedObsm: string[];
   /** Optional schema fields the input lacked (null-filled). */
   nullFilled: string[];
 }
@@ -98,7 +100,9 @@ export function alignObs(input: InputDataset, def: ObsSchemaDef, obsMap: Record<
     columns.set(e.name, fixedSizeListData(embeddingType(e.dim), m.values));
   }
   const dropped = source.filter((c) => c.name !== INDEX_COLUMN && !schemaNames.has(obsMap[c.name] ?? c.name)).map((c) => c.name);
-  return { columns, dropped, nullFilled };
+  const taken = new Set(obsmKeyOf.values());
+  const obsmKeys = [...new Set([...Object.keys(input.obsm), ...Object.keys(input.unreadable ?? {}).filter((k) => k.startsWith('obsm/')).map((k) => k.slice(5))])];
+  return { columns, dropped, droppedObsm: obsmKeys.filter((k) => !taken.has(k)).sort(), nullFilled };
 }
 
 function firstNaN(values: ArrayLike<number>): number {
@@ -172,6 +176,18 @@ function convert(src: ObsColumn, c: ObsColumnDef, n: number, file: string): arro
       let vals: Float64Array;
       if (src.kind === 'float') vals = Float64Array.from(src.values);
       else if (src.kind === 'int') {
+        // pyarrow's safe conversion: integers only within ±2^53 (float64) or ±2^24 (float32), where
+        // every integer is exact; beyond, a value would come back as another number
+        const limit = c.type === 'float64' ? 2 ** 53 : 2 ** 24;
+        const big = BigInt(limit);
+        const values = src.values;
+        for (let i = 0; i < n; i++) {
+          const v = values[i]!;
+          const out = typeof v === 'bigint' ? v > big || v < -big : v > limit || v < -limit;
+          if (out && (src.valid === undefined || src.valid[i])) {
+            throw new InvalidInputError(`integer ${v} is not exact in ${c.type} obs field '${c.name}' (range ±${limit}); declare it int64`, { where: where(i) });
+          }
+        }
         vals = Float64Array.from(src.values as ArrayLike<number | bigint>, Number);
         valid = src.valid;
       } else throw incompatible();

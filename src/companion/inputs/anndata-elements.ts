@@ -4,6 +4,7 @@
 // (codes + categories), string-array, nullable-integer/-boolean/-string-array (values + mask),
 // csr/csc_matrix groups, dense arrays, dict groups (layers, obsm).
 import { InvalidInputError, isRaggedAtlasError, UnsupportedError } from '../../errors.js';
+import { pythonFloat } from '../../text/shortest-digits.js';
 import { openMatrix, type MatrixOptions } from './anndata-matrix.js';
 import {
   attrString,
@@ -275,7 +276,8 @@ async function readCategories(store: ElementStore, node: ArrayNode): Promise<str
   if (Array.isArray(d)) return d;
   if (node.dtype === 'bool') return Array.from(d as Uint8Array, (v) => (v ? 'True' : 'False'));
   if (node.dtype === 'float32' || node.dtype === 'float64') {
-    return Array.from(d as Float64Array, (v) => (Number.isInteger(v) && Math.abs(v) < 1e16 ? v.toFixed(1) : String(v)));
+    const bits = node.dtype === 'float32' ? 32 : 64;
+    return Array.from(d as ArrayLike<number>, (v) => pythonFloat(v, bits));
   }
   return Array.from(d as ArrayLike<number | bigint>, (v) => String(v));
 }

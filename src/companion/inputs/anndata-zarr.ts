@@ -122,6 +122,16 @@ class ZarrStore implements ElementStore {
     try {
       chunk = (await zarr.get(arr, sel)) as typeof chunk;
     } catch (e) {
+      // zarrita's tagged error for a compressor it has no codec for (numcodecs' lzma, bz2, …): not
+      // a damaged store, and rewriting it with a common codec is the way out
+      if ((e as { _tag?: string })._tag === 'UnknownCodecError') {
+        const codec = String((e as { codec?: unknown }).codec);
+        throw new UnsupportedError(
+          `the array is compressed with ${codec}, which this reader does not have (it reads blosc, zstd, gzip, lz4 and uncompressed Zarr); rewrite the store with one of them, e.g. adata.write_zarr(path) with zarr's default Blosc`,
+          { where: whereOf(this, node.path), feature: `zarr codec ${codec}` },
+          { cause: e },
+        );
+      }
       throw new InvalidInputError(`zarr read failed: ${(e as Error).message}`, { where: whereOf(this, node.path, a) }, { cause: e });
     }
     return toReadData(chunk, node, whereOf(this, node.path));

@@ -2,6 +2,7 @@
 // Failures throw QueryError (as LanceDB fails the query), or give NULL under TRY_CAST.
 
 import { QueryError } from '../../errors.js';
+import { shortestDigits } from '../../text/shortest-digits.js';
 import { civilFromDays } from './civil-days.js';
 import { parseDate, parseDateTime, utf8Length, zonedInstantNs } from './datetime-parse.js';
 import { atInstant, isUtcZone, toWallClock } from './time-zone.js';
@@ -93,22 +94,6 @@ function formatFloat(x: number, bits: 32 | 64 = 64): string {
   return `${sign}${digits[0]}${length > 1 ? `.${digits.slice(1)}` : ''}e${kk - 1}`;
 }
 
-/** The shortest significant digits (no trailing zeros) and exponent with digits × 10^exp === x at `bits` width. */
-function shortestDigits(x: number, bits: 32 | 64): [string, number] {
-  let text = x.toExponential(); // ECMAScript: as few digits as identify the double
-  if (bits === 32) {
-    for (let p = 1; p <= 9; p++) {
-      const t = x.toExponential(p - 1);
-      if (Math.fround(Number(t)) === x) {
-        text = t;
-        break;
-      }
-    }
-  }
-  const [mantissa, e] = text.split('e') as [string, string];
-  const digits = mantissa.replace('.', '').replace(/0+$/, '') || '0';
-  return [digits, Number(e) - (digits.length - 1)];
-}
 
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
 const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', 'off', '0']);

@@ -76,6 +76,39 @@ describe('ragged-atlas CLI', () => {
     expect([text.code, text.out]).toEqual([0, expect.stringContaining('obs fields the input does not have, stored as NULL: donor')]);
   });
 
+  it('says what to do with names and keys it cannot take; says which obsm entries and feature keys it leaves out', async () => {
+    // a Seurat-style obs name: the suggestion is a declaration and a mapping that work
+    const dotted = await cli('create', join(dir, 'dotted'), '--obs', 'percent.mt:float64');
+    expect([dotted.code, dotted.err]).toEqual([2, expect.stringContaining('declare --obs percent_mt:float64 and ingest with --obs-map percent.mt=percent_mt')]);
+    const fixed = join(dir, 'dotted-ok');
+    expect((await cli('create', fixed, '--obs', 'percent_mt:float64', '-q')).code).toBe(0);
+    const h5 = join(dir, 'keys.h5ad');
+    spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `import sys, numpy as np, pandas as pd, scipy.sparse as sp, anndata
+var = pd.DataFrame({'gene_ids': ['E1', None, 'E3'], 'num': [1.0, 2.0, 3.0]}, index=['A', 'B', 'C'])
+obs = pd.DataFrame({'percent.mt': [0.5, 1.5]}, index=['c0', 'c1'])
+a = anndata.AnnData(X=sp.csr_matrix(np.array([[1, 0, 2], [0, 3, 0]], np.float32)), obs=obs, var=var)
+a.obsm['X_umap'] = np.zeros((2, 2), np.float32)
+a.write_h5ad(sys.argv[1])`,
+        h5,
+      ],
+      { encoding: 'utf8' },
+    );
+    const num = await cli('ingest', fixed, h5, '--var-key', 'num', '-q');
+    expect([num.code, num.err]).toEqual([1, expect.stringContaining("var column 'num' holds float values, not strings")]);
+    const none = await cli('ingest', fixed, h5, '--var-key', 'symbol', '-q');
+    expect([none.code, none.err]).toEqual([1, expect.stringContaining("var column 'symbol' not found (var columns: gene_ids, num)")]);
+    const ok = await cli('ingest', fixed, h5, '--var-key', 'gene_ids', '--obs-map', 'percent.mt=percent_mt', '--json');
+    expect(ok.code, ok.err).toBe(0);
+    const res = JSON.parse(ok.out) as { droppedObsm: string[]; warnings: string[] };
+    expect(res.droppedObsm).toEqual(['X_umap']);
+    expect(res.warnings).toEqual(expect.arrayContaining([expect.stringContaining("1 feature(s) have no 'gene_ids' value; their var names are their keys instead"), 'obsm entries no embedding field takes, dropped: X_umap']));
+    expect((await tableRows(fixed, 'cells')).map((r) => r.percent_mt)).toEqual([0.5, 1.5]);
+  });
+
   it('create --no-shard-sizes writes zarr.json without attributes, as zarr-python does', async () => {
     const root = join(dir, 'plain');
     expect((await cli('create', root, '--no-shard-sizes', '--quiet')).code).toBe(0);

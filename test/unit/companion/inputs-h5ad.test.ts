@@ -106,6 +106,10 @@ obs['i8'] = np.arange(n, dtype=np.int8)
 obs['i32'] = np.arange(n, dtype=np.int32) * -7
 obs['f64'] = np.linspace(-1, 1, n)
 obs['numcat'] = pd.Categorical([i % 3 for i in range(n)])
+# float categories, spelled as pandas' astype(str) spells them (1e-05, 1e+16, 2.0); pandas 1.x keeps
+# float32 categories as float64 (no float32 Index), which expectDataframe's str() oracle checks
+obs['fcat'] = pd.Categorical([[1e-5, 1e16, 2.0, 0.1, 1.5e-7, 123456789012345680000.0][i % 6] for i in range(n)])
+obs['f32cat'] = pd.Categorical(np.array([[0.0001, 0.1, 1e16][i % 3] for i in range(n)], dtype=np.float32))
 var = pd.DataFrame(index=[f'g{j}' for j in range(m)])
 var['score'] = np.arange(m, dtype=np.float32) / 3
 # 1) CSC X
@@ -172,6 +176,7 @@ with h5py.File(os.path.join(OUT, 'legacy.h5ad'), 'r+') as f:
     expect(byName['nint']!.kind === 'int' && byName['nint']!.valid?.[0]).toBe(0);
     expect(byName['cat']!.kind === 'categorical' && byName['cat']!.codes[2]).toBe(-1);
     expect(byName['numcat']!.kind === 'categorical' && byName['numcat']!.categories).toEqual(['0', '1', '2']);
+    expect(byName['fcat']!.kind === 'categorical' && byName['fcat']!.categories).toEqual(['1.5e-07', '1e-05', '0.1', '2.0', '1e+16', '1.2345678901234568e+20']);
     expect(byName['label']!.kind === 'string' && byName['label']!.values[1]).toBe('u1-é✓');
     expect(sameBytes(d.obsm['X_emb']!.values, readBin(tmp.dir, 'csc.obsm.X_emb', Float32Array))).toBe(true);
     await d.close?.();

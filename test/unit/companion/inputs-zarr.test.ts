@@ -111,3 +111,50 @@ print(json.dumps({'dups': c['obs/zarr.json'], 'order': obs['attributes']['column
     await d.close?.();
   });
 });
+
+describe('AnnData Zarr v2, as anndata 0.8 writes it', () => {
+  const tmp = tempDir('zarr2');
+  beforeAll(() => {
+    // one AnnData written three ways: h5ad (the oracle, read by the checked h5ad reader), Zarr v2
+    // with zarr's default Blosc, and Zarr v2 whose arrays are LZMA-compressed (numcodecs has it,
+    // zarr.js readers do not)
+    runPython(
+      `import sys, os, numpy as np, pandas as pd, scipy.sparse as sp, anndata, zarr, numcodecs
+out = sys.argv[1]
+rng = np.random.default_rng(3)
+X = sp.random(40, 25, density=0.2, format='csr', random_state=3, dtype=np.float32)
+X.data = np.ceil(X.data * 50)
+obs = pd.DataFrame({'cat': pd.Categorical([['a', 'b', None][i % 3] for i in range(40)]), 'f': rng.standard_normal(40)}, index=[f'c{i}' for i in range(40)])
+a = anndata.AnnData(X=X, obs=obs, var=pd.DataFrame(index=[f'g{j}' for j in range(25)]))
+a.obsm['X_umap'] = rng.standard_normal((40, 2)).astype(np.float32)
+a.write_h5ad(os.path.join(out, 'a.h5ad'))
+a.write_zarr(os.path.join(out, 'a.zarr'))
+a.write_zarr(os.path.join(out, 'lzma.zarr'))
+g = zarr.open_group(os.path.join(out, 'lzma.zarr'), mode='r+')
+src = g['X/data'][...]
+del g['X/data']
+g.create_dataset('X/data', data=src, compressor=numcodecs.LZMA())`,
+      tmp.dir,
+    );
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('reads the same cells, columns, matrix and obsm as the h5ad', async () => {
+    const z = await openInput(join(tmp.dir, 'a.zarr'));
+    const h = await openH5ad(join(tmp.dir, 'a.h5ad'));
+    expect(z.obsNames).toEqual(h.obsNames);
+    expect(z.varNames).toEqual(h.varNames);
+    expectSameColumns(z.obs, h.obs);
+    const [zx, hx] = [await collectCsr(z.X!, 16), await collectCsr(h.X!, 16)];
+    expect(sameBytes(zx.indices, hx.indices) && sameBytes(zx.values, hx.values)).toBe(true);
+    expect(sameBytes(z.obsm['X_umap']!.values, h.obsm['X_umap']!.values)).toBe(true);
+    await z.close?.();
+    await h.close?.();
+  });
+
+  it('a compressor without a codec here is an UnsupportedError naming it and the way out, not "damaged"', async () => {
+    const z = await openInput(join(tmp.dir, 'lzma.zarr'));
+    await expect(collectCsr(z.X!, 16)).rejects.toMatchObject({ _tag: 'Unsupported', message: expect.stringMatching(/compressed with numcodecs\.lzma.*rewrite the store/) });
+    await z.close?.();
+  });
+});

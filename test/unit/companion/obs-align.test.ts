@@ -93,3 +93,33 @@ describe('int64 fields take only values int64 holds (pyarrow refuses the cast; 2
     expect(Array.from(got.values as BigInt64Array).slice(0, 2)).toEqual([-(2n ** 63n), 2n ** 62n]);
   });
 });
+
+describe('float fields take only integers they hold exactly (pyarrow: ±2^53 for float64, ±2^24 for float32)', () => {
+  const def = (type: 'float64' | 'float32'): ObsSchemaDef => ({ columns: [{ name: 'n', type, nullable: true }], embeddings: [], pointers: [] });
+  const inputWith = (values: BigInt64Array | Int32Array, valid?: Uint8Array) =>
+    memInput({ source: 'ints.h5ad', obsNames: ['a', 'b'], varNames: ['g'], obs: [{ name: 'n', kind: 'int', values, ...(valid ? { valid } : {}) }] });
+  it('refuses an integer that would come back as another number, naming the row', () => {
+    expect(() => alignObs(inputWith(BigInt64Array.from([1n, 2n ** 53n + 1n])), def('float64'))).toThrow(
+      expect.objectContaining({ _tag: 'InvalidInput', message: expect.stringContaining('is not exact in float64'), where: 'ints.h5ad: obs/n, row 1' }),
+    );
+    expect(() => alignObs(inputWith(BigInt64Array.from([-3326883294476153124n, 0n])), def('float64'))).toThrow(/is not exact in float64/);
+    expect(() => alignObs(inputWith(Int32Array.from([16777217, 1])), def('float32'))).toThrow(/is not exact in float32 obs field 'n' \(range ±16777216\)/);
+  });
+  it('keeps every integer within the range, and ignores the values of missing rows', () => {
+    const f64 = alignObs(inputWith(BigInt64Array.from([2n ** 53n, -(2n ** 53n)])), def('float64')).columns.get('n')!;
+    expect(Array.from(f64.values as Float64Array)).toEqual([2 ** 53, -(2 ** 53)]);
+    const f32 = alignObs(inputWith(Int32Array.from([16777216, 2 ** 30]), Uint8Array.from([1, 0])), def('float32')).columns.get('n')!;
+    expect((f32.values as Float32Array)[0]).toBe(16777216);
+  });
+});
+
+describe('obsm entries no embedding field takes', () => {
+  it('are listed as dropped (they were left out without a word)', () => {
+    const none: ObsSchemaDef = { columns: [], embeddings: [], pointers: [] };
+    expect(alignObs(input, none).droppedObsm).toEqual(['X_umap']);
+    const umap: ObsSchemaDef = { columns: [], embeddings: [{ name: 'X_umap', dim: 2 }], pointers: [] };
+    expect(alignObs(input, umap).droppedObsm).toEqual([]);
+    const renamed: ObsSchemaDef = { columns: [], embeddings: [{ name: 'umap', dim: 2 }], pointers: [] };
+    expect(alignObs(input, renamed, { X_umap: 'umap' }).droppedObsm).toEqual([]);
+  });
+});
