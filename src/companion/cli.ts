@@ -311,6 +311,7 @@ groups, with scipy tocsc() ordering, in bounded memory.
         const progress = stderrProgress({ quiet: Boolean(v.quiet) || Boolean(v.json) });
         const out = [];
         const skipped: string[] = [];
+        const incomplete: string[] = [];
         for (const g of groups) {
           const written = await addCsc(atlas, {
             zarrGroup: g,
@@ -324,11 +325,15 @@ groups, with scipy tocsc() ordering, in bounded memory.
             // --all over a dataset row no cell points at (an ingest killed before its obs commit, see
             // validate): nothing to copy, and no reason to stop the other groups.
             if (v.all && isRaggedAtlasError(err, 'NotFound') && err.fields.cells === 0) return void skipped.push(g);
+            // --all over a group some of whose obs rows were deleted: refused for that group only
+            if (v.all && isRaggedAtlasError(err, 'InvalidInput') && err.fields.incompleteGroup) return void incomplete.push(g);
             throw err;
           });
           if (written) out.push(written);
         }
-        const skipNote = skipped.length ? `\nskipped (no cells point at them; see validate): ${skipped.join(', ')}` : '';
+        const skipNote =
+          (skipped.length ? `\nskipped (no cells point at them; see validate): ${skipped.join(', ')}` : '') +
+          (incomplete.length ? `\nskipped (obs rows deleted: a CSC copy covers a whole group; reads keep their current path): ${incomplete.join(', ')}` : '');
         print(v, out, out.map((r) => `csc written for ${r.zarrGroup}: ${r.nFeatures} features, nnz ${r.nnz}, layers ${r.layers.join(', ')} (${r.passes} passes)`).join('\n') + skipNote);
         return 0;
       } finally {

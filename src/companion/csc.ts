@@ -97,7 +97,14 @@ export async function addCsc(atlas: Atlas, opts: AddCscOptions): Promise<AddCscR
   if (ptrs.length === 0) throw new NotFoundError(`no obs rows point at zarr_group '${zg}' through '${field}'`, { where: zg, cells: 0 });
   const rows = ptrs.map((r) => r[field] as { start: number; end: number; zarr_row: number }).sort((a, b) => a.zarr_row - b.zarr_row);
   rows.forEach((r, i) => {
-    if (r.zarr_row !== i) throw new InvalidInputError(`zarr_rows for group '${zg}' are not sequential 0..${rows.length - 1} (found ${r.zarr_row} at position ${i})`);
+    if (r.zarr_row !== i) {
+      // homeobox's rule (format reference §3.6): a copy covers every row of the group, so a group
+      // whose obs rows were deleted gets none; reads keep their path (its existing copy, or CSR)
+      throw new InvalidInputError(
+        `obs rows of zarr group '${zg}' were deleted: its zarr_row values are not 0..${rows.length - 1} (found ${r.zarr_row} at position ${i}), and a CSC copy covers a whole group, as homeobox builds it; queries keep reading the group as before (its existing CSC copy, if any, else CSR)`,
+        { where: zg, incompleteGroup: true },
+      );
+    }
   });
   const n = rows.length;
   const indptr = new Float64Array(n + 1);

@@ -77,10 +77,13 @@ export async function snapshot(atlas: Atlas, progress: Progress = silentProgress
       created_at: pythonUtcNow(),
     };
     progress.phase('snapshot: recording');
-    // merge_insert on `version`: a concurrent snapshot that took the same number first turns
-    // ours into a no-op (0 rows inserted), and we retry with the next number.
+    // merge_insert on `version` turns ours into a no-op when a snapshot committed the same number
+    // before we read; two inserts racing both land (Lance sees no conflict between appends). So
+    // after committing, the row committed first (the lowest row address) keeps the number and a
+    // later one withdraws and takes the next: the earlier commit never loses its number.
     let version = -1;
     for (let attempt = 0; version < 0; attempt++) {
+      if (attempt > 20) throw new Error('could not record the snapshot: version numbers kept colliding');
       const inserted = await withCommitRetry(
         'record snapshot',
         async () => {
@@ -92,8 +95,7 @@ export async function snapshot(atlas: Atlas, progress: Progress = silentProgress
         },
         () => atlas.versions.checkoutLatest(),
       );
-      if (inserted >= 0) version = inserted;
-      else if (attempt > 20) throw new Error('could not record the snapshot: version numbers kept colliding');
+      if (inserted >= 0 && (await keepsNumber(atlas, { version: inserted, ...record }))) version = inserted;
     }
     await atlas.ensureHints([atlas.versions]);
     progress.done();
@@ -102,6 +104,35 @@ export async function snapshot(atlas: Atlas, progress: Progress = silentProgress
     for (const t of tables) await t.checkoutLatest();
   }
 }
+
+/**
+ * Whether our just-committed row keeps its version number: yes unless a row committed before it
+ * (a lower row address) holds the same number with other contents, in which case ours is deleted.
+ * A copy identical to the first (two processes recording the same pins in the same microsecond)
+ * is removed too; it says nothing the first does not.
+ */
+async function keepsNumber(atlas: Atlas, ours: AtlasVersionRecord): Promise<boolean> {
+  await atlas.versions.checkoutLatest();
+  const t = await atlas.versions.query().where(`version = ${ours.version}`).withRowId().toArrow();
+  if (t.numRows <= 1) return true;
+  const rows = Array.from({ length: t.numRows }, (_, i) => ({ rowid: t.getChild('_rowid')!.get(i) as bigint, same: RECORD_FIELDS.every((f) => String(t.getChild(f)!.get(i)) === String(ours[f])) }));
+  rows.sort((a, b) => (a.rowid < b.rowid ? -1 : a.rowid > b.rowid ? 1 : 0));
+  const mine = rows.slice(1).find((r) => r.same);
+  if (mine) await withCommitRetry('withdraw a colliding snapshot row', () => atlas.versions.delete(`_rowid = ${mine.rowid}`), () => atlas.versions.checkoutLatest());
+  return rows[0]!.same;
+}
+
+const RECORD_FIELDS = [
+  'version',
+  'obs_table_versions',
+  'dataset_table_name',
+  'dataset_table_version',
+  'registry_table_names',
+  'registry_table_versions',
+  'feature_layouts_table_version',
+  'total_rows',
+  'created_at',
+] as const satisfies readonly (keyof AtlasVersionRecord)[];
 
 /** All snapshot rows, sorted by version (homeobox `list_versions`). */
 export async function listVersions(atlas: Atlas): Promise<AtlasVersionRecord[]> {

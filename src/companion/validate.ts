@@ -25,6 +25,7 @@ import { isRaggedAtlasError } from '../errors.js';
 import { exists } from './zarr-writer/group.js';
 import { hasCscCopy } from './csc.js';
 import { indexConflicts } from './tables/index-conflicts.js';
+import { recordedPins } from './tables/version-records.js';
 
 export interface ValidationReport {
   errors: string[];
@@ -39,6 +40,8 @@ export interface ValidateOptions {
   checkRegistries?: boolean;
   /** Companion checks (orphans, dataset rows without obs rows). Default true. */
   checkOrphans?: boolean;
+  /** Recorded snapshots: a version number recorded twice, pins LanceDB's cleanup removed. Default true. */
+  checkSnapshots?: boolean;
 }
 
 export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): Promise<ValidationReport> {
@@ -92,6 +95,7 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
       }
     }
   }
+  if (opts.checkSnapshots !== false) warnings.push(...(await snapshotWarnings(atlas)));
   return { errors, warnings, orphanedGroups };
 }
 
@@ -312,4 +316,42 @@ export async function findOrphans(zarrRoot: string, referenced: Set<string>): Pr
   };
   await walk('');
   return orphans.sort();
+}
+
+/**
+ * Snapshots readers cannot check out, said as warnings (they do not stop a new snapshot): a number
+ * recorded more than once (snapshots taken at once by a companion before the twentieth session;
+ * readers refuse it when the pins differ), and pins of table versions that no longer exist (Lance's
+ * cleanup, e.g. LanceDB `optimize({ cleanupOlderThan })`, deletes the versions snapshots pin).
+ */
+async function snapshotWarnings(atlas: Atlas): Promise<string[]> {
+  const out: string[] = [];
+  await atlas.versions.checkoutLatest();
+  const rows = await readRows(atlas.versions);
+  const byNumber = new Map<number, string[]>();
+  for (const r of rows) byNumber.set(Number(r.version), [...(byNumber.get(Number(r.version)) ?? []), JSON.stringify(recordedPins(r))]);
+  for (const [v, pins] of byNumber) {
+    if (pins.length < 2) continue;
+    const differ = new Set(pins).size > 1;
+    out.push(`snapshot v${v} is recorded ${pins.length} times${differ ? ' with different pins: readers refuse to check it out' : ' (with the same pins)'}`);
+  }
+  const existing = new Map<string, Set<number> | undefined>();
+  const versionsOf = async (name: string): Promise<Set<number> | undefined> => {
+    if (!existing.has(name)) {
+      const t = await atlas.db.openTable(name).catch(() => undefined);
+      existing.set(name, t ? new Set((await t.listVersions()).map((x) => x.version)) : undefined);
+      t?.close();
+    }
+    return existing.get(name);
+  };
+  for (const r of rows) {
+    const gone: string[] = [];
+    for (const [name, v] of recordedPins(r)) {
+      const have = await versionsOf(name);
+      if (!have) gone.push(`${name} (the table is gone)`);
+      else if (!have.has(v)) gone.push(`${name}@${v}`);
+    }
+    if (gone.length) out.push(`snapshot v${r.version} cannot be checked out: it pins ${gone.join(', ')}, which no longer exist (LanceDB's cleanup of old versions removes what snapshots pin)`);
+  }
+  return out;
 }

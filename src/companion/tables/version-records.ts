@@ -19,3 +19,26 @@ export function recordedObsTables(record: Row | undefined): string[] {
   }
   return record.cell_table_name ? [String(record.cell_table_name)] : [];
 }
+
+/**
+ * Every (table, Lance version) a record pins: its obs tables, datasets, registries and
+ * `_feature_layouts`. Fields it lacks or cannot parse are left out (validate reads what it can).
+ */
+export function recordedPins(record: Row): [string, number][] {
+  const out: [string, number][] = [];
+  const json = (v: Plain | undefined): Record<string, unknown> => {
+    try {
+      return v ? (JSON.parse(String(v)) as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  if (record.obs_table_versions) for (const [name, v] of Object.entries(json(record.obs_table_versions))) out.push([name, Number(v)]);
+  else if (record.cell_table_name) out.push([String(record.cell_table_name), Number(record.cell_table_version)]);
+  if (record.dataset_table_name) out.push([String(record.dataset_table_name), Number(record.dataset_table_version)]);
+  const names = json(record.registry_table_names);
+  const versions = json(record.registry_table_versions);
+  for (const [fs, name] of Object.entries(names)) if (fs in versions) out.push([String(name), Number(versions[fs])]);
+  if (record.feature_layouts_table_version != null) out.push(['_feature_layouts', Number(record.feature_layouts_table_version)]);
+  return out.filter(([, v]) => Number.isInteger(v));
+}

@@ -4,7 +4,7 @@
 // an ingest killed between its two commits, and a CSC copy an interrupted add-csc left unfinished.
 // Each state is made directly in the tables or files, as the race or the kill would leave it.
 import * as lancedb from '@lancedb/lancedb';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +175,63 @@ describe('an ingest killed between its dataset and obs commits', () => {
     expect((await tableRows(root, 'cells')).length).toBe(160);
     // Re-running now is refused as before: that ingest finished.
     await expect(again()).rejects.toThrow(/already ingested from identical input/);
+  });
+});
+
+describe('snapshots taken at once', () => {
+  it('get distinct version numbers (racing inserts both landed: one number recorded three times)', async () => {
+    const root = await base('snapshot-race');
+    const once = () =>
+      new Promise<number>((resolve) => {
+        const p = spawn(process.execPath, [BIN, 'snapshot', root, '--no-optimize', '--quiet'], { stdio: 'ignore' });
+        p.on('exit', (code) => resolve(code ?? -1));
+      });
+    for (let round = 0; round < 2; round++) expect(await Promise.all([once(), once(), once(), once()])).toEqual([0, 0, 0, 0]);
+    const versions = (await tableRows(root, 'atlas_versions')).map((r) => Number(r.version)).sort((a, b) => a - b);
+    expect(versions).toEqual(Array.from({ length: 9 }, (_, i) => i)); // the base's v0, then eight
+  });
+
+  it('validate warns of a number recorded twice and of snapshots whose pinned versions LanceDB cleaned up', async () => {
+    const root = await base('snapshot-warnings');
+    const atlas = await Atlas.open(root);
+    await ingest(atlas, { modalities: [{ field: 'gene_expression', input: small }], name: 'two', allowDuplicate: true });
+    await optimize(atlas);
+    await snapshot(atlas);
+    expect((await validateAtlas(atlas)).warnings).toEqual([]);
+    // an older companion's race: v1 recorded again with other pins
+    const versions = await table(root, 'atlas_versions');
+    const v1 = await versions.query().where('version = 1').toArrow();
+    const other = v1.getChild('dataset_table_version')!.get(0) as bigint;
+    await versions.add([{ ...Object.fromEntries(v1.schema.fields.map((f) => [f.name, v1.getChild(f.name)!.get(0)])), dataset_table_version: Number(other) - 1 }]);
+    // Lance's cleanup deletes every version but the latest of the cells table: v0 and v1 pin older ones
+    await (await table(root, 'cells')).optimize({ cleanupOlderThan: new Date(Date.now() + 60_000), deleteUnverified: true });
+    const w = (await validateAtlas(atlas)).warnings;
+    expect(w).toEqual(
+      expect.arrayContaining([
+        'snapshot v1 is recorded 2 times with different pins: readers refuse to check it out',
+        expect.stringMatching(/^snapshot v0 cannot be checked out: it pins cells@\d+, which no longer exist/),
+      ]),
+    );
+    atlas.close();
+    await expect(RaggedAtlas.checkout(root, 0, { workers: 0, cache: 'none' })).rejects.toThrow(/missing/);
+  });
+});
+
+describe('add-csc --all over a group whose obs rows were deleted', () => {
+  it('skips that group with the reason and copies the others, instead of stopping at it', async () => {
+    const root = await base('deleted-rows');
+    const atlas = await Atlas.open(root);
+    await ingest(atlas, { modalities: [{ field: 'gene_expression', input: small }], name: 'two', allowDuplicate: true });
+    atlas.close();
+    const ds = await tableRows(root, 'datasets');
+    const [first, second] = [ds.find((d) => d.dataset_name === 'small')!, ds.find((d) => d.dataset_name === 'two')!];
+    await (await table(root, 'cells')).delete(`gene_expression.zarr_group = '${first.zarr_group}' AND gene_expression.zarr_row < 5`);
+    const cli = spawnSync(process.execPath, [BIN, 'add-csc', root, '--all', '--force', '--quiet'], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`csc written for ${second.zarr_group}`);
+    expect(cli.stdout).toContain(`skipped (obs rows deleted: a CSC copy covers a whole group; reads keep their current path): ${first.zarr_group}`);
+    const one = spawnSync(process.execPath, [BIN, 'add-csc', root, first.zarr_group as string, '--force'], { encoding: 'utf8' });
+    expect([one.status, one.stderr]).toEqual([1, expect.stringContaining(`obs rows of zarr group '${first.zarr_group}' were deleted`)]);
   });
 });
 
