@@ -1,7 +1,7 @@
 // State shared by a table and every version checked out from it: the store, the decompressors,
 // and caches of immutable things (data-file metadata, deletion files). Data files and deletion
 // files never change once written, so the caches are safe across versions.
-import { NotFoundError } from '../errors.js';
+import { isRaggedAtlasError, NotFoundError } from '../errors.js';
 import { concatBytes } from '../io/bytes.js';
 import { readTail, type ByteStore } from '../io/types.js';
 import type { Decompressors } from './decompressors.js';
@@ -71,7 +71,8 @@ export class TableContext {
    */
   fileMetadata(key: string, sizeHint: number, signal?: AbortSignal): Promise<FileMetadata> {
     // Shared by every reader of the file, so loaded without any one caller's signal (promise-lru.ts).
-    return awaitShared(this.#files, key, () => this.#readMetadata(key, sizeHint), signal, `${this.name}/${key}`);
+    const load = () => this.#readMetadata(key, sizeHint).catch((err: unknown) => Promise.reject(explainMissing(err, this.name)));
+    return awaitShared(this.#files, key, load, signal, `${this.name}/${key}`);
   }
 
   async #readMetadata(key: string, sizeHint: number): Promise<FileMetadata> {
@@ -113,9 +114,23 @@ export class TableContext {
     const where = `${this.name}/${key}`;
     const load = async () => {
       const bytes = await this.store.get(key);
-      if (!bytes) throw new NotFoundError('deletion file is missing', { where: `${this.store.url}/${key}` });
+      if (!bytes) throw explainMissing(new NotFoundError('deletion file is missing', { where: `${this.store.url}/${key}` }), this.name);
       return guard(where, () => parseDeletionFile(bytes, d, this.dec, where));
     };
     return awaitShared(this.#deletions, key, load, signal, where);
   }
+}
+
+/**
+ * A file the table version lists but the store lacks. Lance never deletes the files of a version
+ * until its cleanup removes the version (LanceDB `optimize({ cleanupOlderThan })`), so that is the
+ * likely cause; a checkout that was opened before the cleanup now points at files that are gone.
+ */
+function explainMissing(err: unknown, table: string): unknown {
+  if (!isRaggedAtlasError(err, 'NotFound') || err.message.includes('cleanup')) return err;
+  return new NotFoundError(
+    `${err.detail}: a file that this version of table '${table}' lists is gone; Lance deletes files only when its cleanup removes old versions (LanceDB optimize with cleanupOlderThan), so a checkout opened before a cleanup, or a snapshot pinning a cleaned-up version, cannot be read`,
+    err.fields,
+    { cause: err },
+  );
 }

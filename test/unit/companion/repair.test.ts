@@ -198,21 +198,30 @@ describe('snapshots taken at once', () => {
     await optimize(atlas);
     await snapshot(atlas);
     expect((await validateAtlas(atlas)).warnings).toEqual([]);
+    // a checkout opened before all that follows, holding v1
+    const held = await RaggedAtlas.checkout(root, 1, { workers: 0, cache: 'none' });
     // an older companion's race: v1 recorded again with other pins
     const versions = await table(root, 'atlas_versions');
     const v1 = await versions.query().where('version = 1').toArrow();
     const other = v1.getChild('dataset_table_version')!.get(0) as bigint;
     await versions.add([{ ...Object.fromEntries(v1.schema.fields.map((f) => [f.name, v1.getChild(f.name)!.get(0)])), dataset_table_version: Number(other) - 1 }]);
-    // Lance's cleanup deletes every version but the latest of the cells table: v0 and v1 pin older ones
+    // Lance's compaction and cleanup keep only the latest version of the cells table (its rows now
+    // in one new file): v0 and v1 pin versions, and files, that are gone
+    // another ingest adds a second fragment; LanceDB's compaction merges both into a new file
+    await ingest(atlas, { modalities: [{ field: 'gene_expression', input: small }], name: 'three', allowDuplicate: true });
     await (await table(root, 'cells')).optimize({ cleanupOlderThan: new Date(Date.now() + 60_000), deleteUnverified: true });
-    const w = (await validateAtlas(atlas)).warnings;
+    await expect(held.query().toArrow()).rejects.toThrow(/a file that this version of table 'cells\.lance' lists is gone; Lance deletes files only when its cleanup removes old versions/);
+    held.close();
+    atlas.close();
+    const reopened = await Atlas.open(root); // the companion's own handles were at versions now gone
+    const w = (await validateAtlas(reopened)).warnings;
     expect(w).toEqual(
       expect.arrayContaining([
         'snapshot v1 is recorded 2 times with different pins: readers refuse to check it out',
         expect.stringMatching(/^snapshot v0 cannot be checked out: it pins cells@\d+, which no longer exist/),
       ]),
     );
-    atlas.close();
+    reopened.close();
     await expect(RaggedAtlas.checkout(root, 0, { workers: 0, cache: 'none' })).rejects.toThrow(/missing/);
   });
 });
