@@ -327,9 +327,9 @@ export async function findOrphans(zarrRoot: string, referenced: Set<string>): Pr
 async function snapshotWarnings(atlas: Atlas): Promise<string[]> {
   const out: string[] = [];
   await atlas.versions.checkoutLatest();
-  const rows = await readRows(atlas.versions);
+  const records = (await readRows(atlas.versions)).map((r) => ({ version: Number(r.version), pins: recordedPins(r) }));
   const byNumber = new Map<number, string[]>();
-  for (const r of rows) byNumber.set(Number(r.version), [...(byNumber.get(Number(r.version)) ?? []), JSON.stringify(recordedPins(r))]);
+  for (const r of records) byNumber.set(r.version, [...(byNumber.get(r.version) ?? []), JSON.stringify(r.pins)]);
   for (const [v, pins] of byNumber) {
     if (pins.length < 2) continue;
     const differ = new Set(pins).size > 1;
@@ -344,9 +344,9 @@ async function snapshotWarnings(atlas: Atlas): Promise<string[]> {
     }
     return existing.get(name);
   };
-  for (const r of rows) {
+  for (const r of records) {
     const gone: string[] = [];
-    for (const [name, v] of recordedPins(r)) {
+    for (const [name, v] of r.pins) {
       const have = await versionsOf(name);
       if (!have) gone.push(`${name} (the table is gone)`);
       else if (!have.has(v)) gone.push(`${name}@${v}`);

@@ -127,7 +127,7 @@ export class TableContext {
  * likely cause; a checkout that was opened before the cleanup now points at files that are gone.
  */
 function explainMissing(err: unknown, table: string): unknown {
-  if (!isRaggedAtlasError(err, 'NotFound') || err.message.includes('cleanup')) return err;
+  if (!isRaggedAtlasError(err, 'NotFound')) return err;
   return new NotFoundError(
     `${err.detail}: a file that this version of table '${table}' lists is gone; Lance deletes files only when its cleanup removes old versions (LanceDB optimize with cleanupOlderThan), so a checkout opened before a cleanup, or a snapshot pinning a cleaned-up version, cannot be read`,
     err.fields,

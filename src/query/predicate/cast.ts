@@ -3,7 +3,7 @@
 
 import { QueryError } from '../../errors.js';
 import { shortestDigits } from '../../text/shortest-digits.js';
-import { civilFromDays } from './civil-days.js';
+import { civilFromDays, divFloor } from './civil-days.js';
 import { parseDate, parseDateTime, utf8Length, zonedInstantNs } from './datetime-parse.js';
 import { atInstant, isUtcZone, toWallClock } from './time-zone.js';
 import { intRange, isBig, typeName, type DType, type TimeUnit, type Value } from './types.js';
@@ -14,11 +14,6 @@ export const MS_PER_DAY = 86_400_000;
 /** The range of a 64-bit timestamp or integer: a value outside it cannot be stored (no wrap-around). */
 export const inI64 = (v: bigint): boolean => v >= -(1n << 63n) && v < 1n << 63n;
 
-/** a / b rounded toward −∞. */
-export function divFloor(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
-}
 
 /** Scale a timestamp between units (truncating toward zero when coarsening, as Arrow does). */
 export function convertTimestamp(v: bigint, from: TimeUnit, to: TimeUnit): bigint {

@@ -4,8 +4,8 @@
 // truncate the wall-clock time in the timestamp's zone and map it back to an instant: a time the
 // zone repeats takes the offset the value had, and a time it skips is found three hours earlier and
 // moved back (DataFusion's workaround for midnight transitions such as São Paulo's), else NULL.
-import { civilFromDays, daysFromCivil } from './civil-days.js';
-import { divFloor, MS_PER_DAY, NS_PER } from './cast.js';
+import { civilFromDays, daysFromCivil, divFloor } from './civil-days.js';
+import { MS_PER_DAY, NS_PER } from './cast.js';
 import { mondayBased } from './date-functions.js';
 import { instantsAtLocalMs, isUtcZone, zoneOffsetMs } from './time-zone.js';
 import type { DType, TimeUnit } from './types.js';

@@ -10,7 +10,7 @@
 // No whitespace is trimmed anywhere. Years are proleptic Gregorian, as chrono's.
 
 import { instantsAtLocalMs } from './time-zone.js';
-import { civilFromDays, daysFromCivil } from './civil-days.js';
+import { civilDate, divFloor } from './civil-days.js';
 
 const NS_PER_DAY = 86_400_000_000_000n;
 const NS_PER_MS = 1_000_000n;
@@ -40,12 +40,6 @@ const digitsAt = (s: string, from: number, n: number): boolean => {
   return true;
 };
 
-/** chrono's NaiveDate::from_ymd_opt: days since 1970, or undefined for a date that does not exist. */
-function ymd(y: number, m: number, d: number): number | undefined {
-  if (m < 1 || m > 12 || d < 1 || d > 31 || y < -262_144 || y > 262_143) return undefined;
-  const days = daysFromCivil(y, m, d);
-  return civilFromDays(days)[2] === d ? days : undefined;
-}
 
 /** arrow's TimestampParser.time(): [ns since midnight, index after the time] or undefined. */
 function timeAt(s: string): [bigint, number] | undefined {
@@ -78,7 +72,7 @@ function timeAt(s: string): [bigint, number] | undefined {
 export function parseDateTime(s: string): ParsedDateTime | string {
   if (utf8Length(s) < 10) return 'timestamp must contain at least 10 characters';
   if (!(digitsAt(s, 0, 4) && s[4] === '-' && digitsAt(s, 5, 2) && s[7] === '-' && digitsAt(s, 8, 2))) return 'error parsing date';
-  const days = ymd(num(s, 0, 4), num(s, 5, 2), num(s, 8, 2));
+  const days = civilDate(num(s, 0, 4), num(s, 5, 2), num(s, 8, 2));
   if (days === undefined) return 'error parsing date';
   const dayNs = BigInt(days) * NS_PER_DAY;
   if (s.length === 10) return { wallNs: dayNs, zone: null };
@@ -124,7 +118,7 @@ export function zonedInstantNs(p: ParsedDateTime): bigint | undefined {
   const fixed = fixedOffsetMs(p.zone);
   if (fixed !== undefined) return p.wallNs - BigInt(fixed) * NS_PER_MS;
   if (!ianaZone(p.zone)) return undefined;
-  const ms = p.wallNs / NS_PER_MS - (p.wallNs % NS_PER_MS < 0n ? 1n : 0n);
+  const ms = divFloor(p.wallNs, NS_PER_MS);
   const hits = instantsAtLocalMs(p.zone, Number(ms));
   return hits.length === 1 ? BigInt(hits[0]!) * NS_PER_MS + (p.wallNs - ms * NS_PER_MS) : undefined;
 }
@@ -144,16 +138,16 @@ export function parseDate(s: string): number | undefined {
     const month = rustUint(ms);
     const day = ds === undefined ? undefined : rustUint(ds);
     if (year === undefined || month === undefined || day === undefined) return undefined;
-    return ymd(year, month, day);
+    return civilDate(year, month, day);
   }
   if (utf8Length(s) > 10) {
     const p = parseDateTime(s);
     if (typeof p === 'string') return undefined;
     const instant = zonedInstantNs(p);
     if (instant === undefined) return undefined;
-    return Number(instant / NS_PER_DAY - (instant % NS_PER_DAY < 0n ? 1n : 0n));
+    return Number(divFloor(instant, NS_PER_DAY));
   }
-  if (s[4] !== '-') return s.length === 8 && digitsAt(s, 0, 8) ? ymd(num(s, 0, 4), num(s, 4, 2), num(s, 6, 2)) : undefined;
+  if (s[4] !== '-') return s.length === 8 && digitsAt(s, 0, 8) ? civilDate(num(s, 0, 4), num(s, 4, 2), num(s, 6, 2)) : undefined;
   if (!digitsAt(s, 0, 4)) return undefined;
   // arrow matches the digit mask of the first 10 bytes against YYYY-MM-DD, YYYY-MM-D, YYYY-M-DD and
   // YYYY-M-D; a non-digit after the pattern is not looked at ("2024-1-1xx" is 2024-01-01)
@@ -163,13 +157,13 @@ export function parseDate(s: string): number | undefined {
   const year = num(s, 0, 4);
   switch (mask) {
     case 0b1101101111:
-      return s[7] === '-' ? ymd(year, d(5) * 10 + d(6), d(8) * 10 + d(9)) : undefined;
+      return s[7] === '-' ? civilDate(year, d(5) * 10 + d(6), d(8) * 10 + d(9)) : undefined;
     case 0b101101111:
-      return s[7] === '-' ? ymd(year, d(5) * 10 + d(6), d(8)) : undefined;
+      return s[7] === '-' ? civilDate(year, d(5) * 10 + d(6), d(8)) : undefined;
     case 0b110101111:
-      return s[6] === '-' ? ymd(year, d(5), d(7) * 10 + d(8)) : undefined;
+      return s[6] === '-' ? civilDate(year, d(5), d(7) * 10 + d(8)) : undefined;
     case 0b10101111:
-      return s[6] === '-' ? ymd(year, d(5), d(7)) : undefined;
+      return s[6] === '-' ? civilDate(year, d(5), d(7)) : undefined;
     default:
       return undefined;
   }

@@ -12,7 +12,7 @@
 
 import { QueryError } from '../../errors.js';
 import { castValue, convertTimestamp, inI64, NS_PER } from './cast.js';
-import { civilFromDays, daysFromCivil } from './civil-days.js';
+import { civilDate } from './civil-days.js';
 import { parseDate, parseDateTime, zonedInstantNs } from './datetime-parse.js';
 import { INT32, INT64, typeName, type DType, type TimeUnit, type Value } from './types.js';
 import { fromValues, valueAt, type V } from './vectors.js';
@@ -73,12 +73,6 @@ function stringNanos(s: string, fn: string): bigint {
   return ns;
 }
 
-/** chrono's NaiveDate range, as make_date checks it. */
-function dateDays(y: number, m: number, d: number): number | undefined {
-  if (y < -262_143 || y > 262_142) return undefined;
-  const days = daysFromCivil(y, m, d);
-  return civilFromDays(days)[2] === d ? days : undefined;
-}
 
 function toTimestamp(v: Value, t: DType, fn: string): bigint {
   const unit = TO_TIMESTAMP_UNIT[fn]!;
@@ -115,7 +109,7 @@ function makeDate(vals: Value[], types: DType[], fn: string): number {
   const [y, m, d] = vals.map((v, i) => int32Of(v, types[i]!));
   if (m! < 1 || m! > 12) fail(`Month value '${m}' is out of range`, fn);
   if (d! < 1 || d! > 31) fail(`Day value '${d}' is out of range`, fn);
-  return dateDays(y!, m!, d!) ?? fail(`Unable to parse date from ${y}, ${m}, ${d}`, fn);
+  return civilDate(y!, m!, d!) ?? fail(`Unable to parse date from ${y}, ${m}, ${d}`, fn);
 }
 
 /**

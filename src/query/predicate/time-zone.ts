@@ -9,6 +9,7 @@
 // Offsets come from Intl (ICU's zone database, in every browser and in Node) or from a fixed
 // offset written as the zone ("+05:30", "-0800").
 
+import { divFloor } from './civil-days.js';
 import type { TimeUnit } from './types.js';
 
 const MINUTE = 60_000;
@@ -117,7 +118,7 @@ function throughMs(v: bigint, unit: TimeUnit, f: (ms: number) => number | undefi
     return moved === undefined ? undefined : BigInt(moved) / k;
   }
   const k = unit === 'us' ? 1000n : 1_000_000n;
-  const ms = v / k - (v % k < 0n ? 1n : 0n); // floor
+  const ms = divFloor(v, k);
   const moved = f(Number(ms));
   return moved === undefined ? undefined : BigInt(moved) * k + (v - ms * k);
 }

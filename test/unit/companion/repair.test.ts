@@ -150,14 +150,7 @@ describe('an ingest killed between its dataset and obs commits', () => {
     const r = await ingest(atlas, { modalities: [{ field: 'gene_expression', input: small }], name: 'again', allowDuplicate: true });
     atlas.close();
     await (await table(root, 'cells')).delete(`dataset_uid = '${r.datasetUid}'`);
-    const again = async () => {
-      const at = await Atlas.open(root);
-      try {
-        return await ingest(at, { modalities: [{ field: 'gene_expression', input: small }], name: 'again' });
-      } finally {
-        at.close();
-      }
-    };
+    const again = () => ingest(root, { modalities: [{ field: 'gene_expression', input: small }], name: 'again' });
     await expect(again()).rejects.toThrow(/has no cells yet: it is still running, or was killed moments ago/);
     await (await table(root, 'datasets')).update({ where: `dataset_uid = '${r.datasetUid}'`, values: { created_at: '2020-01-01T00:00:00+00:00' } });
     const check = await Atlas.open(root);
@@ -254,14 +247,7 @@ ad.AnnData(X=sp.csr_matrix((0, 5), dtype=np.float32), obs=pd.DataFrame(index=pd.
 print(json.dumps(0))`,
       [file],
     );
-    const run = async () => {
-      const at = await Atlas.open(root);
-      try {
-        return await ingest(at, { modalities: [{ field: 'gene_expression', input: file }], name: 'zero' });
-      } finally {
-        at.close();
-      }
-    };
+    const run = () => ingest(root, { modalities: [{ field: 'gene_expression', input: file }], name: 'zero' });
     (await Atlas.create(root)).close();
     const first = await run();
     expect(first.nObs).toBe(0);
