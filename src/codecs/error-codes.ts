@@ -102,7 +102,7 @@ function describe(d: ErrorDetail, ctx: ErrorContext): string {
     case ErrorCode.OutOfMemory:
       return 'out of memory: the wasm memory cannot grow any further';
     case ErrorCode.BadArgument:
-      return `invalid argument (${d.value})`;
+      return `invalid argument (${d.value}${d.block !== NONE ? `, at element ${d.block}` : ''})`;
     case ErrorCode.Unsupported:
       return 'this codec module was built without zstd';
     case ErrorCode.FsstBadCode:

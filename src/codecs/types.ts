@@ -110,6 +110,33 @@ export interface Codecs {
    * offsets outside `codes`) throws CodecError.
    */
   fsstDecode(codes: Uint8Array, offsets: Uint32Array, length: number, symbols: Uint8Array, opts?: CallOptions): FsstStrings;
+  /**
+   * CSC → CSR assembly (the feature-oriented read path, src/reconstruct/csc.ts) for row maps that
+   * are one-to-one: counts each output row's entries, then places every entry and scatters each
+   * layer's values (`layers[l][g]`: layer l of group g, all of layer l one typed-array type).
+   * Undefined when wasm memory cannot hold the job; bad indices throw CodecError.
+   */
+  assembleCsc(groups: readonly CscAssemblyGroup[], nRows: number, layers: readonly (readonly TypedValues[])[], opts?: CallOptions): CscAssemblyResult | undefined;
   /** Current size of the wasm linear memory (it only ever grows). */
   memoryBytes(): number;
+}
+
+/** A typed array of values the kernels move as bytes. */
+export type TypedValues = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+
+/** One dataset's CSC columns for `assembleCsc`. */
+export interface CscAssemblyGroup {
+  /** zarr_row of every entry (the columns' csc/indices, concatenated). */
+  rows: Uint32Array;
+  /** zarr_row → output row; −1 (or past the end) = not queried. */
+  one: Int32Array;
+  /** (from, to, output column) per column, in ascending output column. */
+  plan: Uint32Array;
+}
+
+export interface CscAssemblyResult {
+  indptr: Int32Array;
+  indices: Int32Array;
+  /** Per layer, of the layer's typed-array type. */
+  data: TypedValues[];
 }

@@ -10,14 +10,18 @@ import type {
   CallOptions,
   ChunkCodec,
   Codecs,
+  CscAssemblyGroup,
+  CscAssemblyResult,
   FsstStrings,
   RemapTable,
   RemappedChunk,
+  TypedValues,
   Variant,
   ZstdCompressOptions,
   ZstdDecompressOptions,
 } from './types.js';
 import type { WasmInstance } from './wasm-instance.js';
+import { assembleCscIn } from './csc-kernels.js';
 
 const BITPACK = 'homeobox.bitpacking';
 const ZSTD = 'zstd';
@@ -225,6 +229,10 @@ export class WasmCodecs implements Codecs {
         offsets: new Uint32Array(out.slice(dst, dst + offBytes).buffer),
       };
     });
+  }
+
+  assembleCsc(groups: readonly CscAssemblyGroup[], nRows: number, layers: readonly (readonly TypedValues[])[], opts: CallOptions = {}): CscAssemblyResult | undefined {
+    return assembleCscIn(this.#w, groups, nRows, layers, opts.where);
   }
 
   memoryBytes(): number {

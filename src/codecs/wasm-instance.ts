@@ -28,6 +28,10 @@ export interface CodecExports {
   ra_decode_chunk(kind: number, src: number, len: number, dst: number, cap: number, elemSize: number): number;
   ra_decode_chunk_remap(kind: number, src: number, len: number, dst: number, cap: number, table: number, tableLen: number): number;
   ra_remap_min(): number;
+  ra_csc_count(rows: number, n: number, one: number, oneLen: number, counts: number, nRows: number, dest: number): number;
+  ra_csc_prefix(counts: number, nRows: number, indptr: number): number;
+  ra_csc_place(dest: number, n: number, plan: number, planLen: number, cursor: number, nRows: number, indices: number, nnz: number): number;
+  ra_scatter(elem: number, src: number, n: number, dest: number, out: number, outLen: number): number;
   ra_fsst_decode(table: number, count: number, codes: number, codesLen: number, offsets: number, n: number, dst: number, cap: number, dstOffsets: number): number;
   ra_zstd_content_size(src: number, len: number): number;
   ra_zstd_decompress(src: number, len: number, dst: number, cap: number): number;

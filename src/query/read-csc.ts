@@ -7,7 +7,7 @@ import type { PointerField } from '../atlas/pointer-fields.js';
 import { prefetchShardIndexes, readAll, readRanges, type ReadProgress, type ZarrArray } from '../zarr/index.js';
 import { CorruptDataError } from '../errors.js';
 import { untilAborted } from '../io/abortable.js';
-import { assembleCsrFromCsc, cscColumnRanges, resultType, type CscGroupInput } from '../reconstruct/index.js';
+import { assembleCsrFromCsc, cscColumnRanges, resultType, type CscGroupInput, type CscKernels } from '../reconstruct/index.js';
 import type { Matrix } from '../anndata/types.js';
 import { featuresOf, type QuerySpec } from './spec.js';
 import { stringsAt } from '../arrow/columns.js';
@@ -46,6 +46,7 @@ export async function readCsc(
   nRows: number,
   nCols: number,
 ): Promise<Record<string, Matrix>> {
+  const kernels = cscKernels();
   const zarrRow = child(await pointerWith(ctx, rows, field, ['zarr_row']), 'zarr_row');
   const dtypes: Record<string, ReturnType<typeof resultType>> = {};
   for (const a of arrays.values()) a.layers.forEach((arr, k) => (dtypes[layerNames[k]!] = dtypes[layerNames[k]!] ? resultType([dtypes[layerNames[k]!]!, arr.dataType]) : arr.dataType));
@@ -63,8 +64,18 @@ export async function readCsc(
       };
     }),
   );
-  const csr = assembleCsrFromCsc(inputs, { nRows, nCols, layers: Object.fromEntries(layerNames.map((l) => [l, dtypes[l] ?? 'uint32'])) });
+  const csr = assembleCsrFromCsc(inputs, { nRows, nCols, layers: Object.fromEntries(layerNames.map((l) => [l, dtypes[l] ?? 'uint32'])) }, await kernels);
   return Object.fromEntries(layerNames.map((l) => [l, { format: 'csr', shape: [nRows, nCols], indptr: csr.indptr, indices: csr.indices, data: csr.data[l]!, hasSortedIndices: true } as Matrix]));
+}
+
+let kernelsLoad: Promise<CscKernels | undefined> | undefined;
+
+/**
+ * The codec module of this thread (already loaded where Lance pages were decoded here), whose
+ * kernels assemble the CSR; without it (the module failed to load) JS assembles.
+ */
+function cscKernels(): Promise<CscKernels | undefined> {
+  return (kernelsLoad ??= import('../codecs/load.js').then((m) => m.sharedCodecs()).catch(() => undefined));
 }
 
 /** One group's wanted CSC columns: which local columns, their lengths, zarr rows and layer values. They do not depend on the query's rows. */

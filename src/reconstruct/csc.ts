@@ -7,7 +7,9 @@
 //   1. cscColumnRanges(indptr, eff)  → present local columns c (eff[c] ≥ 0) and their
 //      [indptr[c], indptr[c+1]) ranges, to pass to readRanges on csc/indices and each layer.
 //   2. assembleCsrFromCsc(...)       → entries whose zarr_row is a queried row of the group go to
-//      (output row of that zarr_row, eff[c]); everything else is dropped.
+//      (output row of that zarr_row, eff[c]); everything else is dropped. Given the codec module's
+//      kernels (CscKernels), its loops run there for one-to-one row maps; this file's loops are the
+//      reference and the fallback.
 //
 // The output is the same CSR the CSR path builds with sorted indices (csr.ts): same query row
 // order, same columns, same values, rows sorted by column. We get the sort for free by visiting a
@@ -15,7 +17,8 @@
 // fills both output rows (as the CSR path does).
 
 import { CorruptDataError, QueryError } from '../errors.js';
-import { allocate, type ZarrTypedArray } from '../zarr/dtype.js';
+import type { Codecs, CscAssemblyGroup } from '../codecs/types.js';
+import { allocate, type DataType, type ZarrTypedArray } from '../zarr/dtype.js';
 import { castArray, sameKind } from './cast.js';
 import { prefixSum, type CsrAssemblyOptions, type CsrMatrix } from './csr.js';
 
@@ -68,11 +71,17 @@ export interface CscGroupInput {
   outRows: ArrayLike<number>;
 }
 
-export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>): CsrMatrix {
+/** The codec module's CSC → CSR kernels (wasm/src/csc.rs); without them JS assembles. */
+export type CscKernels = Pick<Codecs, 'assembleCsc'>;
+
+export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>, kernels?: CscKernels): CsrMatrix {
   const { nRows, nCols } = opts;
   const layerNames = Object.keys(opts.layers);
   const seen = new Uint8Array(nRows);
   const maps = groups.map((g, gi) => rowMap(g, gi, nRows, seen));
+  for (const [gi, g] of groups.entries()) checkGroup(g, gi, layerNames, nCols);
+  const compiled = kernels && compiledAssembly(groups, maps, opts, kernels);
+  if (compiled) return compiled;
   // Pass 1: entries per output row. With a one-to-one row map, each entry's output row is looked
   // up once here and kept (`dest`); pass 2 turns it into the entry's position.
   let entries = 0;
@@ -82,7 +91,6 @@ export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<
   const counts = entries < 2 ** 31 && maps.every((m) => m.one) ? new Int32Array(nRows) : new Float64Array(nRows);
   const dests: (Int32Array | undefined)[] = [];
   for (const [gi, g] of groups.entries()) {
-    checkGroup(g, gi, layerNames, nCols);
     const m = maps[gi]!;
     if (m.one) dests.push(countOne(g.rows, m.one, counts));
     else {
@@ -107,20 +115,15 @@ export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<
   // the values (a loop over layers inside the entry loop cost ~3× more).
   for (const [gi, g] of groups.entries()) {
     const m = maps[gi]!;
-    const colStart = new Float64Array(g.columns.length);
-    for (let j = 1; j < g.columns.length; j++) colStart[j] = colStart[j - 1]! + g.lengths[j - 1]!;
-    const order = Int32Array.from({ length: g.columns.length }, (_, j) => j).sort((a, b) => g.remap[g.columns[a]!]! - g.remap[g.columns[b]!]!);
+    const { colStart, order } = columnOrder(g);
     const dest = dests[gi];
     if (dest) {
       for (const j of order) placeColumn(dest, colStart[j]!, colStart[j]! + g.lengths[j]!, g.remap[g.columns[j]!]!, cursor, indices);
-      for (const name of layerNames) {
-        const src = sameKind(g.values[name]!, opts.layers[name]!) ? g.values[name]! : castArray(g.values[name]!, opts.layers[name]!);
-        scatter(data[name]! as unknown as (number | bigint)[], src as ArrayLike<number | bigint>, dest);
-      }
+      for (const name of layerNames) scatter(data[name]! as unknown as (number | bigint)[], layerSource(g, name, opts) as ArrayLike<number | bigint>, dest);
       continue;
     }
     const rows = g.rows;
-    const srcs = layerNames.map((name) => (sameKind(g.values[name]!, opts.layers[name]!) ? g.values[name]! : castArray(g.values[name]!, opts.layers[name]!)));
+    const srcs = layerNames.map((name) => layerSource(g, name, opts));
     const outs = layerNames.map((name) => data[name]! as unknown as (number | bigint)[]);
     for (const j of order) {
       const col = g.remap[g.columns[j]!]!;
@@ -137,6 +140,52 @@ export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<
     }
   }
   return { shape: [nRows, nCols], indptr, indices, data, sortedIndices: true };
+}
+
+/** Where each column's entries start in the group's arrays, and the columns in ascending output column. */
+function columnOrder(g: CscGroupInput): { colStart: Float64Array; order: Int32Array } {
+  const colStart = new Float64Array(g.columns.length);
+  for (let j = 1; j < g.columns.length; j++) colStart[j] = colStart[j - 1]! + g.lengths[j - 1]!;
+  const order = Int32Array.from({ length: g.columns.length }, (_, j) => j).sort((a, b) => g.remap[g.columns[a]!]! - g.remap[g.columns[b]!]!);
+  return { colStart, order };
+}
+
+/** A group's values of one layer, in the output's dtype. */
+function layerSource(g: CscGroupInput, name: string, opts: Omit<CsrAssemblyOptions, 'sortIndices'>): ArrayLike<number | bigint> {
+  const v = g.values[name]!;
+  return sameKind(v, opts.layers[name]!) ? v : castArray(v, opts.layers[name]!);
+}
+
+/**
+ * The kernels' assembly when every row map is one-to-one and the entries fit 32-bit positions,
+ * else undefined (JS assembles). Values not already typed arrays of the output dtype are cast first.
+ */
+function compiledAssembly(groups: readonly CscGroupInput[], maps: { one?: Int32Array }[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>, kernels: CscKernels): CsrMatrix | undefined {
+  let entries = 0;
+  for (const g of groups) entries += g.rows.length;
+  if (!groups.length || entries >= 2 ** 31 || !maps.every((m) => m.one) || !groups.every((g) => g.rows instanceof Uint32Array)) return undefined;
+  const layerNames = Object.keys(opts.layers);
+  const inputs = groups.map((g, gi): CscAssemblyGroup => {
+    const { colStart, order } = columnOrder(g);
+    const plan = new Uint32Array(3 * order.length);
+    order.forEach((j, i) => plan.set([colStart[j]!, colStart[j]! + g.lengths[j]!, g.remap[g.columns[j]!]!], 3 * i));
+    return { rows: g.rows as Uint32Array, one: maps[gi]!.one!, plan };
+  });
+  const layers = layerNames.map((name) => groups.map((g) => asTyped(layerSource(g, name, opts), opts.layers[name]!)));
+  const out = kernels.assembleCsc(inputs, opts.nRows, layers);
+  if (!out) return undefined;
+  const data: Record<string, ZarrTypedArray> = {};
+  layerNames.forEach((name, l) => (data[name] = out.data[l] as ZarrTypedArray));
+  return { shape: [opts.nRows, opts.nCols], indptr: out.indptr, indices: out.indices, data, sortedIndices: true };
+}
+
+/** `values` as a typed array of exactly `dtype` (the kernels move bytes), copied only when it is not one. */
+function asTyped(values: ArrayLike<number | bigint>, dtype: DataType): ZarrTypedArray {
+  let out = allocate(dtype, 0);
+  if (values.constructor === out.constructor) return values as unknown as ZarrTypedArray;
+  out = allocate(dtype, values.length);
+  for (let k = 0; k < values.length; k++) (out as unknown as (number | bigint)[])[k] = values[k]!;
+  return out;
 }
 
 /** dest[k] = output row of entry k (−1: not queried), counting each row's entries. */

@@ -16,7 +16,7 @@ use std::alloc::{alloc, dealloc, Layout};
 
 use crate::bitpack::{self, ElementSize, Transform};
 use crate::error::{CodecError, ErrorCode, ErrorDetail, Result};
-use crate::{fsst, remap};
+use crate::{csc, fsst, remap};
 
 static LAST_ERROR: [AtomicU32; ErrorDetail::WORDS] = [const { AtomicU32::new(0) }; ErrorDetail::WORDS];
 /// Smallest value the last successful [`ra_decode_chunk_remap`] wrote.
@@ -215,6 +215,84 @@ pub unsafe extern "C" fn ra_fsst_decode(table: *const u8, count: u32, codes: *co
         let (dst, dst_offsets) = unsafe { (output(dst, cap)?, output(dst_offsets, words)?) };
         fsst::decode_into(table, count as usize, codes, offsets, n, dst, dst_offsets)
     })())
+}
+
+/// CSC → CSR pass 1 for one group (see `csc.rs`): `(rows, n)` u32 zarr rows, `(one, one_len)` the
+/// zarr row → output row map, `(counts, n_rows)` u32 counters, `(dest, n)` i32 output. Returns 0.
+///
+/// # Safety
+/// Every pointer is 4-aligned and valid for its count; `counts` and `dest` are writable and overlap
+/// nothing else of the call.
+#[no_mangle]
+pub unsafe extern "C" fn ra_csc_count(rows: *const u32, n: usize, one: *const i32, one_len: usize, counts: *mut u32, n_rows: usize, dest: *mut i32) -> i32 {
+    finish((|| {
+        let (rows, one) = unsafe { (words(rows, n)?, words(one, one_len)?) };
+        let (counts, dest) = unsafe { (words_mut(counts, n_rows)?, words_mut(dest, n)?) };
+        csc::count_rows(rows, one, counts, dest).map(|_| 0)
+    })())
+}
+
+/// `(indptr, n_rows + 1)` i32 = prefix sum of `(counts, n_rows)`, which become row cursors.
+/// Returns the total.
+///
+/// # Safety
+/// As [`ra_csc_count`].
+#[no_mangle]
+pub unsafe extern "C" fn ra_csc_prefix(counts: *mut u32, n_rows: usize, indptr: *mut i32) -> i32 {
+    finish((|| {
+        let (counts, indptr) = unsafe { (words_mut(counts, n_rows)?, words_mut(indptr, n_rows + 1)?) };
+        csc::prefix_sum(counts, indptr)
+    })())
+}
+
+/// CSC → CSR pass 2 for one group: `(plan, plan_len)` u32 (from, to, column) triples in ascending
+/// column, `(dest, n)` from [`ra_csc_count`], `(cursor, n_rows)` from [`ra_csc_prefix`],
+/// `(indices, nnz)` i32 output. Returns 0.
+///
+/// # Safety
+/// As [`ra_csc_count`].
+#[no_mangle]
+pub unsafe extern "C" fn ra_csc_place(dest: *mut i32, n: usize, plan: *const u32, plan_len: usize, cursor: *mut u32, n_rows: usize, indices: *mut i32, nnz: usize) -> i32 {
+    finish((|| {
+        let plan = unsafe { words(plan, plan_len)? };
+        let (dest, cursor, indices) = unsafe { (words_mut(dest, n)?, words_mut(cursor, n_rows)?, words_mut(indices, nnz)?) };
+        csc::place(dest, plan, cursor, indices).map(|_| 0)
+    })())
+}
+
+/// `out[dest[k]] = src[k]` for `n` elements of `elem` bytes; `(out, out_len)` counts elements.
+/// Returns 0.
+///
+/// # Safety
+/// `src` valid for `n × elem` bytes, `dest` 4-aligned for `n` i32s, `out` writable for
+/// `out_len × elem` bytes and overlapping neither.
+#[no_mangle]
+pub unsafe extern "C" fn ra_scatter(elem: usize, src: *const u8, n: usize, dest: *const i32, out: *mut u8, out_len: usize) -> i32 {
+    finish((|| {
+        let size = |count: usize| count.checked_mul(elem).ok_or(CodecError::with_value(ErrorCode::BadArgument, count as u64));
+        let (src, dest) = unsafe { (input(src, size(n)?)?, words(dest, n)?) };
+        let out = unsafe { output(out, size(out_len)?)? };
+        csc::scatter(elem, src, dest, out).map(|_| 0)
+    })())
+}
+
+/// # Safety
+/// `ptr` is null only with `len == 0`, otherwise 4-aligned and valid for `len` words.
+unsafe fn words<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T]> {
+    if len == 0 {
+        Ok(&[])
+    } else if ptr.is_null() || !(ptr as usize).is_multiple_of(4) || len > i32::MAX as usize / 4 {
+        Err(CodecError::with_value(ErrorCode::BadArgument, len as u64))
+    } else {
+        Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
+    }
+}
+
+/// # Safety
+/// As [`words`], writable, and overlapping nothing else of the call.
+unsafe fn words_mut<'a, T>(ptr: *mut T, len: usize) -> Result<&'a mut [T]> {
+    unsafe { words(ptr as *const T, len)? };
+    Ok(if len == 0 { &mut [] } else { unsafe { core::slice::from_raw_parts_mut(ptr, len) } })
 }
 
 /// # Safety

@@ -8,6 +8,9 @@ import { sortedUnique, wantedRemap } from '../../../src/reconstruct/join.js';
 import { randInt, rng } from '../zarr/helpers/rng.js';
 import { randomGroup, randomQuery, readGroupRows, type GroupData } from './fixtures.js';
 import { numpy } from './numpy-oracle.js';
+import { codecsFor } from '../codecs/helpers.js';
+import type { CscKernels } from '../../../src/reconstruct/csc.js';
+import type { Codecs } from '../../../src/codecs/index.js';
 
 interface Csc {
   indptr: number[];
@@ -53,8 +56,21 @@ function readCsc(csc: Csc, starts: Float64Array, ends: Float64Array) {
   };
 }
 
-describe('CSC path ≡ CSR path', () => {
-  it(`identical canonical CSR on ${SEEDS} random seeds (features() pinned, query order, duplicate rows)`, () => {
+/** The codec module's kernels, counting the jobs they took (so a test knows they ran). */
+function counting(codecs: Codecs): CscKernels & { jobs: number } {
+  const k = { jobs: 0, assembleCsc: (...a: Parameters<Codecs['assembleCsc']>) => (k.jobs++, codecs.assembleCsc(...a)) };
+  return k;
+}
+
+const assemblers: [string, () => Promise<(CscKernels & { jobs: number }) | undefined>][] = [
+  ['JS', async () => undefined],
+  ['wasm SIMD kernels', async () => counting(await codecsFor('simd'))],
+  ['wasm scalar kernels', async () => counting(await codecsFor('scalar'))],
+];
+
+describe.each(assemblers)('CSC path ≡ CSR path (%s)', (_name, kernelsOf) => {
+  it(`identical canonical CSR on ${SEEDS} random seeds (features() pinned, query order, duplicate rows)`, async () => {
+    const kernels = await kernelsOf();
     let nonTrivial = 0;
     worlds.forEach(({ groups, wanted, query }, w) => {
       const effs = groups.map((g) => wantedRemap(g.remap, wanted));
@@ -76,6 +92,7 @@ describe('CSC path ≡ CSR path', () => {
           return { columns, lengths: read.lengths, rows: read.rows, values: { counts: read.counts, lognorm: read.lognorm }, remap: effs[gi]!, zarrRows: mine.map((q) => q.zarrRow), outRows: mine.map((q) => q.outRow) };
         }),
         { nRows: query.nRows, nCols: wanted.length, layers },
+        kernels,
       );
       expect(viaCsc.shape).toEqual(viaCsr.shape);
       expect([...viaCsc.indptr], `seed ${w}`).toEqual([...viaCsr.indptr]);
@@ -85,8 +102,12 @@ describe('CSC path ≡ CSR path', () => {
       if (viaCsr.indices.length > 5) nonTrivial++;
     });
     expect(nonTrivial).toBeGreaterThan(SEEDS / 2);
+    // The one-to-one worlds (no duplicate query rows) went through the kernels.
+    if (kernels) expect(kernels.jobs).toBeGreaterThan(SEEDS / 3);
   });
+});
 
+describe('CSC path', () => {
   it('cscColumnRanges validates indptr', () => {
     expect(() => cscColumnRanges([0, 1], Int32Array.from([0, 1]))).toThrow(/expected 3/);
     expect(() => cscColumnRanges([0, 3, 2], Int32Array.from([0, 1]))).toThrow(/decreases/);
@@ -116,6 +137,48 @@ describe('CSC path ≡ CSR path', () => {
     const dup = assembleCsrFromCsc([{ ...group([3, 2 ** 32, 3, 5e9]) }], opts);
     expect([...dup.indptr]).toEqual([0, 2, 2, 4, 4]);
     expect([...(dup.data.counts as Uint32Array)]).toEqual([30, 3, 30, 3]);
+  });
+
+  it('the codec kernels place every layer dtype as JS does, free what they allocate, and refuse bad indices', async () => {
+    const codecs = await codecsFor('simd');
+    // Three columns over zarr rows 0..5; output rows are zarr rows reversed, row 2 not queried.
+    const group = (values: ArrayLike<number | bigint>): CscGroupInput => ({
+      columns: [0, 1, 2],
+      lengths: [3, 2, 3],
+      rows: Uint32Array.from([0, 2, 5, 1, 4, 0, 3, 5]),
+      values: { v: values },
+      remap: Int32Array.from([2, 0, 1]),
+      zarrRows: [0, 1, 3, 4, 5],
+      outRows: [4, 3, 2, 1, 0],
+    });
+    const cases = [
+      ['uint8', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8])],
+      ['int16', Int16Array.from([-1, 2, -3, 4, -5, 6, -7, 8])],
+      ['float64', Float64Array.from([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5])],
+      ['int64', BigInt64Array.from([-1n, 2n, -(2n ** 60n), 4n, 5n, 6n, 7n, 8n])],
+      ['float32', Uint32Array.from([1, 2, 3, 4, 5, 6, 7, 8])], // cast before the kernels move bytes
+    ] as const;
+    const before = codecs.memoryBytes();
+    for (const [dtype, values] of cases) {
+      const opts = { nRows: 5, nCols: 3, layers: { v: dtype } };
+      const k = counting(codecs);
+      const viaKernels = assembleCsrFromCsc([group(values)], opts, k);
+      const viaJs = assembleCsrFromCsc([group(values)], opts);
+      expect(k.jobs, dtype).toBe(1);
+      expect([...viaKernels.indptr], dtype).toEqual([...viaJs.indptr]);
+      expect([...viaKernels.indices], dtype).toEqual([...viaJs.indices]);
+      expect(viaKernels.data.v!.constructor, dtype).toBe(viaJs.data.v!.constructor);
+      expect([...(viaKernels.data.v as ArrayLike<unknown> & Iterable<unknown>)], dtype).toEqual([...(viaJs.data.v as ArrayLike<unknown> & Iterable<unknown>)]);
+    }
+    expect([...assembleCsrFromCsc([group(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]))], { nRows: 5, nCols: 3, layers: { v: 'uint8' } }, codecs).indptr]).toEqual([0, 2, 3, 4, 5, 7]);
+    for (let i = 0; i < 20; i++) assembleCsrFromCsc([group(Float64Array.from({ length: 8 }, (_, j) => j))], { nRows: 5, nCols: 3, layers: { v: 'float64' } }, codecs);
+    expect(codecs.memoryBytes()).toBe(before);
+    // Straight calls with indices no caller of assembleCsrFromCsc passes: typed errors, not a placement.
+    const one = Int32Array.from([0, 7]);
+    expect(() => codecs.assembleCsc([{ rows: Uint32Array.from([1]), one, plan: Uint32Array.from([0, 1, 0]) }], 2, [])).toThrow(/invalid argument \(\d+, at element 0\)/);
+    expect(() => codecs.assembleCsc([{ rows: Uint32Array.from([0]), one, plan: Uint32Array.from([0, 2, 0]) }], 2, [])).toThrow(/invalid argument \(\d+, at element 0\)/);
+    expect(() => codecs.assembleCsc([{ rows: Uint32Array.from([0]), one, plan: Uint32Array.from([0, 1, 0]) }], 2, [[Uint8Array.from([1, 2])]])).toThrow(/not 1 Uint8Array values/);
+    expect(codecs.memoryBytes()).toBe(before);
   });
 
   it('shouldUseCsc follows homeobox _should_use_csc', () => {
