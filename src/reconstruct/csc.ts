@@ -74,11 +74,31 @@ export interface CscGroupInput {
 /** The codec module's CSC → CSR kernels (wasm/src/csc.rs); without them JS assembles. */
 export type CscKernels = Pick<Codecs, 'assembleCsc'>;
 
-export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>, kernels?: CscKernels): CsrMatrix {
+/** Each group's zarr_row → output rows, built by cscRowMaps before the columns arrive. */
+export type CscRowMaps = readonly RowMap[];
+
+/**
+ * The groups' row maps from their rows alone (they do not depend on the columns read), so a caller
+ * can build them while the columns are fetched; undefined when a group's map must be sized by its
+ * column entries (a zarr_row far past its rows: see rowMap), which assembleCsrFromCsc then does.
+ */
+export function cscRowMaps(groups: readonly Pick<CscGroupInput, 'zarrRows' | 'outRows'>[], nRows: number): CscRowMaps | undefined {
+  const seen = new Uint8Array(nRows);
+  const maps: RowMap[] = [];
+  for (const [gi, g] of groups.entries()) {
+    const m = rowMap(g, gi, nRows, seen);
+    if (!m) return undefined;
+    maps.push(m);
+  }
+  return maps;
+}
+
+/** `maps`: cscRowMaps of the same groups' zarrRows and outRows, when the caller built them already. */
+export function assembleCsrFromCsc(groups: readonly CscGroupInput[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>, kernels?: CscKernels, rowMaps?: CscRowMaps): CsrMatrix {
   const { nRows, nCols } = opts;
   const layerNames = Object.keys(opts.layers);
   const seen = new Uint8Array(nRows);
-  const maps = groups.map((g, gi) => rowMap(g, gi, nRows, seen));
+  const maps = rowMaps ?? groups.map((g, gi) => rowMap(g, gi, nRows, seen, g.rows)!);
   for (const [gi, g] of groups.entries()) checkGroup(g, gi, layerNames, nCols);
   const compiled = kernels && compiledAssembly(groups, maps, opts, kernels);
   if (compiled) return compiled;
@@ -160,7 +180,7 @@ function layerSource(g: CscGroupInput, name: string, opts: Omit<CsrAssemblyOptio
  * The kernels' assembly when every row map is one-to-one and the entries fit 32-bit positions,
  * else undefined (JS assembles). Values not already typed arrays of the output dtype are cast first.
  */
-function compiledAssembly(groups: readonly CscGroupInput[], maps: { one?: Int32Array }[], opts: Omit<CsrAssemblyOptions, 'sortIndices'>, kernels: CscKernels): CsrMatrix | undefined {
+function compiledAssembly(groups: readonly CscGroupInput[], maps: CscRowMaps, opts: Omit<CsrAssemblyOptions, 'sortIndices'>, kernels: CscKernels): CsrMatrix | undefined {
   let entries = 0;
   for (const g of groups) entries += g.rows.length;
   if (!groups.length || entries >= 2 ** 31 || !maps.every((m) => m.one) || !groups.every((g) => g.rows instanceof Uint32Array)) return undefined;
@@ -224,7 +244,14 @@ function scatter(out: (number | bigint)[], src: ArrayLike<number | bigint>, dest
  * zarr_row → output rows, as CSR: out[start[zr] .. start[zr+1]). `one` is the same map as a plain
  * lookup (−1 = not queried), present when no zarr_row is queried twice (the usual case).
  */
-function rowMap(g: CscGroupInput, gi: number, nRows: number, seen: Uint8Array): { start: Int32Array; out: Int32Array; one?: Int32Array } {
+interface RowMap {
+  start: Int32Array;
+  out: Int32Array;
+  one?: Int32Array;
+}
+
+/** `entries`: the group's csc/indices values read; without them a map that needs them is undefined. */
+function rowMap(g: Pick<CscGroupInput, 'zarrRows' | 'outRows'>, gi: number, nRows: number, seen: Uint8Array, entries?: ArrayLike<number>): RowMap | undefined {
   if (g.zarrRows.length !== g.outRows.length) throw new QueryError(`group ${gi}: ${g.zarrRows.length} zarr rows but ${g.outRows.length} output rows`);
   let max = -1;
   // One pass checks the rows and marks the output rows taken (`seen`, shared by the groups).
@@ -242,8 +269,9 @@ function rowMap(g: CscGroupInput, gi: number, nRows: number, seen: Uint8Array): 
   // rows past the largest stored csc/indices value have no entries in the columns read.
   let size = max + 1;
   if (size > 16 * g.zarrRows.length + 65_536) {
+    if (!entries) return undefined;
     let top = -1;
-    for (let k = 0; k < g.rows.length; k++) if (g.rows[k]! > top) top = g.rows[k]!;
+    for (let k = 0; k < entries.length; k++) if (entries[k]! > top) top = entries[k]!;
     size = Math.min(size, top + 1);
   }
   const one = new Int32Array(size).fill(-1);

@@ -2,7 +2,7 @@
 // homeobox's add_csc does (scipy csr_matrix(...).tocsc(), rows ascending within each column),
 // then read through cscColumnRanges + simulated readRanges, for many random seeds.
 import { describe, expect, it } from 'vitest';
-import { assembleCsrFromCsc, cscColumnRanges, shouldUseCsc, type CscGroupInput } from '../../../src/reconstruct/csc.js';
+import { assembleCsrFromCsc, cscColumnRanges, cscRowMaps, shouldUseCsc, type CscGroupInput } from '../../../src/reconstruct/csc.js';
 import { assembleCsr } from '../../../src/reconstruct/csr.js';
 import { sortedUnique, wantedRemap } from '../../../src/reconstruct/join.js';
 import { randInt, rng } from '../zarr/helpers/rng.js';
@@ -83,17 +83,16 @@ describe.each(assemblers)('CSC path ≡ CSR path (%s)', (_name, kernelsOf) => {
         }),
         { nRows: query.nRows, nCols: wanted.length, layers },
       );
-      const viaCsc = assembleCsrFromCsc(
-        groups.map((_g: GroupData, gi): CscGroupInput => {
-          const csc = cscs[w]![gi]!;
-          const { columns, starts, ends } = cscColumnRanges(BigInt64Array.from(csc.indptr, BigInt), effs[gi]!);
-          const read = readCsc(csc, starts, ends);
-          const mine = query.rows.filter((q) => q.group === gi);
-          return { columns, lengths: read.lengths, rows: read.rows, values: { counts: read.counts, lognorm: read.lognorm }, remap: effs[gi]!, zarrRows: mine.map((q) => q.zarrRow), outRows: mine.map((q) => q.outRow) };
-        }),
-        { nRows: query.nRows, nCols: wanted.length, layers },
-        kernels,
-      );
+      const cscInputs = groups.map((_g: GroupData, gi): CscGroupInput => {
+        const csc = cscs[w]![gi]!;
+        const { columns, starts, ends } = cscColumnRanges(BigInt64Array.from(csc.indptr, BigInt), effs[gi]!);
+        const read = readCsc(csc, starts, ends);
+        const mine = query.rows.filter((q) => q.group === gi);
+        return { columns, lengths: read.lengths, rows: read.rows, values: { counts: read.counts, lognorm: read.lognorm }, remap: effs[gi]!, zarrRows: mine.map((q) => q.zarrRow), outRows: mine.map((q) => q.outRow) };
+      });
+      // With kernels, the row maps are built first (from the rows alone), as the query builds them.
+      const maps = kernels && cscRowMaps(cscInputs, query.nRows);
+      const viaCsc = assembleCsrFromCsc(cscInputs, { nRows: query.nRows, nCols: wanted.length, layers }, kernels, maps);
       expect(viaCsc.shape).toEqual(viaCsr.shape);
       expect([...viaCsc.indptr], `seed ${w}`).toEqual([...viaCsr.indptr]);
       expect([...viaCsc.indices], `seed ${w}`).toEqual([...viaCsr.indices]);
@@ -129,6 +128,9 @@ describe('CSC path', () => {
       outRows: [0, 1, 2, 3],
     });
     const opts = { nRows: 4, nCols: 2, layers: { counts: 'uint32' as const } };
+    // Such a map is sized by the entries read, so it cannot be built before them.
+    expect(cscRowMaps([group([1, 2 ** 32, 3, 5e9])], 4)).toBeUndefined();
+    expect(cscRowMaps([group([1, 2, 3, 0])], 4)).toHaveLength(1);
     const m = assembleCsrFromCsc([group([1, 2 ** 32, 3, 5e9])], opts);
     expect([...m.indptr]).toEqual([0, 1, 1, 3, 3]);
     expect([...m.indices]).toEqual([0, 0, 1]);
