@@ -1,7 +1,8 @@
 // Random corruption of valid encodings: bit flips, byte overwrites, truncations, insertions and
 // deletions, forged header counts and block widths. Every call must either decode or throw a
 // CodecError — never trap (the wrapper would report code Trap), crash or hang — and the instance
-// must still decode correctly afterwards. 10,000 mutations per decoder per build.
+// must still decode correctly afterwards. 10,000 mutations per decoder per build. The CSC → CSR
+// kernels get the same treatment with random row maps, plans and values.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { CodecError } from '../../../src/errors.js';
@@ -136,5 +137,38 @@ describe.each(VARIANTS)('%s build', (variant) => {
     }
     expect(counts.error).toBeGreaterThan(MUTATIONS / 4);
     for (const frame of valid) expect(sameBytes(c.zstdDecompress(frame, { maxOutputBytes: raw.length }), raw)).toBe(true);
+  });
+
+  test('csc assembly kernels: 2,000 random jobs, each a CSR or a CodecError, memory returned', async () => {
+    const c = await codecsFor(variant);
+    const rng = new Rng(45);
+    const before = c.memoryBytes();
+    const counts = { ok: 0, error: 0 };
+    const small = (n: number) => (rng.below(8) === 0 ? rng.u32() : rng.below(n));
+    for (let i = 0; i < 2000; i++) {
+      const nRows = rng.below(50);
+      const groups = Array.from({ length: 1 + rng.below(3) }, () => {
+        const n = rng.below(40);
+        const rows = Uint32Array.from({ length: n }, () => small(30));
+        // output rows, mostly valid, sometimes past nRows or negative
+        const one = Int32Array.from({ length: rng.below(30) }, () => (rng.below(6) === 0 ? small(nRows + 5) | 0 : rng.below(Math.max(nRows, 1)) - (rng.below(4) === 0 ? 1 : 0)));
+        const plan = Uint32Array.from({ length: 3 * rng.below(5) + (rng.below(10) === 0 ? 1 : 0) }, () => small(n + 3));
+        return { rows, one, plan };
+      });
+      const layers = [groups.map((g) => Float64Array.from({ length: g.rows.length + (rng.below(10) === 0 ? 1 : 0) }, () => rng.below(100)))];
+      const r = expectDecodesOrCodecError(() => {
+        const out = c.assembleCsc(groups, nRows, layers);
+        if (!out) return;
+        // What came back is a well-formed CSR: rows ascend, and every entry has an index and a value.
+        expect(out.indptr.length).toBe(nRows + 1);
+        for (let r = 0; r < nRows; r++) if (out.indptr[r + 1]! < out.indptr[r]!) throw new Error(`indptr decreases at ${r}`);
+        expect(out.indices.length).toBe(out.indptr[nRows]);
+        expect(out.data[0]!.length).toBe(out.indices.length);
+      });
+      counts[r]++;
+    }
+    expect(counts.ok).toBeGreaterThan(20);
+    expect(counts.error).toBeGreaterThan(500);
+    expect(c.memoryBytes()).toBe(before);
   });
 });
