@@ -1,8 +1,8 @@
 // CSC → CSR assembly through the codec module's kernels (wasm/src/csc.rs), for
 // src/reconstruct/csc.ts. Every input is copied into wasm memory once, the three passes run there
 // (count, prefix sum, place + scatter per layer), and the CSR is copied out. In a fresh browser page
-// the same JS loops ran before V8 optimised them: 40–60 ms for a 10-gene query over 200,000 cells,
-// at the very end of the query; the copies and kernels take a few ms.
+// the same JS loops ran before V8 optimised them: 50–66 ms for a 10-gene query over 200,000 cells,
+// at the very end of the query; the copies and kernels took ~25 ms there (8–9 ms on an idle core).
 import { ErrorCode, jsCodecError } from './error-codes.js';
 import type { CscAssemblyGroup, CscAssemblyResult, TypedValues } from './types.js';
 import type { WasmInstance } from './wasm-instance.js';
@@ -63,6 +63,7 @@ export function assembleCscIn(w: WasmInstance, groups: readonly CscAssemblyGroup
       for (const p of placed) check(ex.ra_csc_place(p.dest, p.n, p.plan, p.planLen, counts, nRows, indices, nnz));
       const data: TypedValues[] = [];
       for (const perGroup of layers) {
+        if (perGroup.length !== groups.length) throw jsCodecError(CSC, ErrorCode.BadArgument, `a layer has values for ${perGroup.length} of ${groups.length} groups`, where);
         const Ctor = perGroup[0]!.constructor as new (n: number) => TypedValues;
         const elem = perGroup[0]!.BYTES_PER_ELEMENT;
         const out = mem.take(elem * nnz);

@@ -180,6 +180,7 @@ describe('CSC path', () => {
     expect(() => codecs.assembleCsc([{ rows: Uint32Array.from([1]), one, plan: Uint32Array.from([0, 1, 0]) }], 2, [])).toThrow(/invalid argument \(\d+, at element 0\)/);
     expect(() => codecs.assembleCsc([{ rows: Uint32Array.from([0]), one, plan: Uint32Array.from([0, 2, 0]) }], 2, [])).toThrow(/invalid argument \(\d+, at element 0\)/);
     expect(() => codecs.assembleCsc([{ rows: Uint32Array.from([0]), one, plan: Uint32Array.from([0, 1, 0]) }], 2, [[Uint8Array.from([1, 2])]])).toThrow(/not 1 Uint8Array values/);
+    expect(() => codecs.assembleCsc([{ rows: Uint32Array.from([0]), one, plan: Uint32Array.from([0, 1, 0]) }], 2, [[]])).toThrow(/values for 0 of 1 groups/);
     expect(codecs.memoryBytes()).toBe(before);
   });
 
