@@ -69,6 +69,10 @@ export async function startHarness(root: string, opts: { latencyMs: number; byte
     async run<T>(module: string, fn: string, args: unknown, opts: { cpuProfile?: boolean } = {}) {
       const page = await browser.newPage();
       try {
+        // BENCH_SAVE_TRACE=1: a browser-wide Chrome trace of every run (all processes and threads,
+        // with each task's thread CPU time), summarised by trace-summary.ts. Chromium only.
+        const tracer = process.env.BENCH_SAVE_TRACE && page.playwright ? page.playwright.context().browser() : null;
+        if (tracer) await tracer.startTracing(page.playwright, { categories: TRACE_CATEGORIES });
         const cdp = opts.cpuProfile && page.playwright ? await page.playwright.context().newCDPSession(page.playwright) : undefined;
         if (cdp) {
           await cdp.send('Profiler.enable');
@@ -85,6 +89,7 @@ export async function startHarness(root: string, opts: { latencyMs: number; byte
         )) as T;
         // Requests of this page only: the server's onRequest fires when a response finishes.
         await new Promise((r) => setTimeout(r, 50));
+        if (tracer) writeFileSync(join(root, `trace-${fn}-${Date.now()}.json`), await tracer.stopTracing());
         const server = counts;
         let profile: ProfileEntry[] | undefined;
         if (cdp) {
@@ -105,6 +110,9 @@ export async function startHarness(root: string, opts: { latencyMs: number; byte
     },
   };
 }
+
+/** Tasks, script, V8's compilers and GC, and network events: what trace-summary.ts reads. */
+const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'v8', 'v8.execute', 'disabled-by-default-v8.compile', 'v8.wasm', 'disabled-by-default-v8.gc', 'netlog', 'disabled-by-default-netlog'];
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
