@@ -183,7 +183,7 @@ fn decode_chunk(kind: u32, src: &[u8], dst: &mut [u8], elem_size: u32) -> Result
 pub unsafe extern "C" fn ra_decode_chunk_remap(kind: u32, src: *const u8, len: usize, dst: *mut u8, cap: usize, table: *const i32, table_len: usize) -> i32 {
     finish((|| {
         let (src, dst) = unsafe { (input(src, len)?, output(dst, cap)?) };
-        let table = unsafe { table_input(table, table_len)? };
+        let table = unsafe { words(table, table_len)? };
         let n = decode_chunk(kind, src, dst, 4)?;
         if !n.is_multiple_of(4) {
             return Err(CodecError::with_value(ErrorCode::InputNotMultiple, n as u64));
@@ -240,7 +240,8 @@ pub unsafe extern "C" fn ra_csc_count(rows: *const u32, n: usize, one: *const i3
 #[no_mangle]
 pub unsafe extern "C" fn ra_csc_prefix(counts: *mut u32, n_rows: usize, indptr: *mut i32) -> i32 {
     finish((|| {
-        let (counts, indptr) = unsafe { (words_mut(counts, n_rows)?, words_mut(indptr, n_rows + 1)?) };
+        let entries = n_rows.checked_add(1).ok_or(CodecError::with_value(ErrorCode::BadArgument, n_rows as u64))?;
+        let (counts, indptr) = unsafe { (words_mut(counts, n_rows)?, words_mut(indptr, entries)?) };
         csc::prefix_sum(counts, indptr)
     })())
 }
@@ -277,7 +278,7 @@ pub unsafe extern "C" fn ra_scatter(elem: usize, src: *const u8, n: usize, dest:
 }
 
 /// # Safety
-/// `ptr` is null only with `len == 0`, otherwise 4-aligned and valid for `len` words.
+/// `ptr` is null only with `len == 0`, otherwise 4-aligned and valid for `len` words (u32/i32).
 unsafe fn words<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T]> {
     if len == 0 {
         Ok(&[])
@@ -295,17 +296,6 @@ unsafe fn words_mut<'a, T>(ptr: *mut T, len: usize) -> Result<&'a mut [T]> {
     Ok(if len == 0 { &mut [] } else { unsafe { core::slice::from_raw_parts_mut(ptr, len) } })
 }
 
-/// # Safety
-/// `ptr` is null only with `len == 0`, otherwise valid for `len` i32s.
-unsafe fn table_input<'a>(ptr: *const i32, len: usize) -> Result<&'a [i32]> {
-    if len == 0 {
-        Ok(&[])
-    } else if ptr.is_null() || !(ptr as usize).is_multiple_of(4) {
-        Err(CodecError::with_value(ErrorCode::BadArgument, len as u64))
-    } else {
-        Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
-    }
-}
 
 #[cfg(feature = "zstd")]
 fn zstd_decompress(src: &[u8], dst: &mut [u8]) -> Result<usize> {
