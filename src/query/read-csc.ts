@@ -49,28 +49,23 @@ export async function readCsc(
 ): Promise<Record<string, Matrix>> {
   const kernels = cscKernels();
   const zarrRow = child(await pointerWith(ctx, rows, field, ['zarr_row']), 'zarr_row');
-  // The row maps depend only on the rows: built a task later, while the column reads are in flight
-  // (in a fresh page ~10 ms that otherwise came after the last chunk).
-  const zarrRows = groups.map((g) => nums(zarrRow, g.rowsInInput, 'zarr_row'));
-  const mapsP = nextTask().then(() => cscRowMaps(groups.map((g, i) => ({ zarrRows: zarrRows[i]!, outRows: g.outRows })), nRows));
-  mapsP.catch(() => undefined); // awaited below, unless a column read fails first
+  // Each group's zarr rows and row map depend only on the rows: built a task later, while the
+  // column reads are in flight (in a fresh page ~10 ms that otherwise came after the last chunk).
+  const rowsP = nextTask().then(() => {
+    const zarrRows = groups.map((g) => nums(zarrRow, g.rowsInInput, 'zarr_row'));
+    return { zarrRows, maps: cscRowMaps(groups.map((g, i) => ({ zarrRows: zarrRows[i]!, outRows: g.outRows })), nRows) };
+  });
+  rowsP.catch(() => undefined); // awaited below, unless a column read fails first
   const dtypes: Record<string, ReturnType<typeof resultType>> = {};
   for (const a of arrays.values()) a.layers.forEach((arr, k) => (dtypes[layerNames[k]!] = dtypes[layerNames[k]!] ? resultType([dtypes[layerNames[k]!]!, arr.dataType]) : arr.dataType));
   await ctx.cscPrefetch;
-  const inputs = await Promise.all(
-    groups.map(async (g, i): Promise<CscGroupInput> => {
-      const key = cscKey(g.zarrGroup, layerNames, wanted);
-      const cols = (await ctx.cscColumns?.get(key)) ?? (await readCscColumns(ctx, arrays.get(g.zarrGroup)!, g.eff!));
-      return {
-        ...cols,
-        values: Object.fromEntries(layerNames.map((l, k) => [l, cols.values[k]!])),
-        remap: g.eff!,
-        zarrRows: zarrRows[i]!,
-        outRows: g.outRows,
-      };
-    }),
-  );
-  const csr = assembleCsrFromCsc(inputs, { nRows, nCols, layers: Object.fromEntries(layerNames.map((l) => [l, dtypes[l] ?? 'uint32'])) }, await kernels, await mapsP);
+  const columns = await Promise.all(groups.map(async (g) => (await ctx.cscColumns?.get(cscKey(g.zarrGroup, layerNames, wanted))) ?? (await readCscColumns(ctx, arrays.get(g.zarrGroup)!, g.eff!))));
+  const { zarrRows, maps } = await rowsP;
+  const inputs = groups.map((g, i): CscGroupInput => {
+    const cols = columns[i]!;
+    return { ...cols, values: Object.fromEntries(layerNames.map((l, k) => [l, cols.values[k]!])), remap: g.eff!, zarrRows: zarrRows[i]!, outRows: g.outRows };
+  });
+  const csr = assembleCsrFromCsc(inputs, { nRows, nCols, layers: Object.fromEntries(layerNames.map((l) => [l, dtypes[l] ?? 'uint32'])) }, await kernels, maps);
   return Object.fromEntries(layerNames.map((l) => [l, { format: 'csr', shape: [nRows, nCols], indptr: csr.indptr, indices: csr.indices, data: csr.data[l]!, hasSortedIndices: true } as Matrix]));
 }
 

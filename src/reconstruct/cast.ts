@@ -50,6 +50,13 @@ export function castArray<D extends DataType>(values: ArrayLike<number | bigint>
   return out;
 }
 
+/** `values` as a typed array of `dtype`: the array itself when it already is one, else a cast copy. */
+export function asDtype(values: ArrayLike<number | bigint>, dtype: DataType): ZarrTypedArray {
+  const probe = allocate(dtype, 0);
+  if (ArrayBuffer.isView(values) && values.constructor === probe.constructor) return values as unknown as ZarrTypedArray;
+  return castArray(values, dtype);
+}
+
 /** True when `values` can be stored into a `dtype` array without a bigint ↔ number conversion. */
 export function sameKind(values: ArrayLike<number | bigint>, dtype: DataType): boolean {
   const srcBig = values instanceof BigInt64Array || values instanceof BigUint64Array || typeof values[0] === 'bigint';

@@ -18,8 +18,8 @@
 
 import { CorruptDataError, QueryError } from '../errors.js';
 import type { Codecs, CscAssemblyGroup } from '../codecs/types.js';
-import { allocate, type DataType, type ZarrTypedArray } from '../zarr/dtype.js';
-import { castArray, sameKind } from './cast.js';
+import { allocate, type ZarrTypedArray } from '../zarr/dtype.js';
+import { asDtype, castArray, sameKind } from './cast.js';
 import { prefixSum, type CsrAssemblyOptions, type CsrMatrix } from './csr.js';
 
 /**
@@ -178,7 +178,7 @@ function layerSource(g: CscGroupInput, name: string, opts: Omit<CsrAssemblyOptio
 
 /**
  * The kernels' assembly when every row map is one-to-one and the entries fit 32-bit positions,
- * else undefined (JS assembles). Values not already typed arrays of the output dtype are cast first.
+ * else undefined (JS assembles).
  */
 function compiledAssembly(groups: readonly CscGroupInput[], maps: CscRowMaps, opts: Omit<CsrAssemblyOptions, 'sortIndices'>, kernels: CscKernels): CsrMatrix | undefined {
   let entries = 0;
@@ -191,21 +191,13 @@ function compiledAssembly(groups: readonly CscGroupInput[], maps: CscRowMaps, op
     order.forEach((j, i) => plan.set([colStart[j]!, colStart[j]! + g.lengths[j]!, g.remap[g.columns[j]!]!], 3 * i));
     return { rows: g.rows as Uint32Array, one: maps[gi]!.one!, plan };
   });
-  const layers = layerNames.map((name) => groups.map((g) => asTyped(layerSource(g, name, opts), opts.layers[name]!)));
+  // the kernels move bytes: each layer's values as exactly the output dtype
+  const layers = layerNames.map((name) => groups.map((g) => asDtype(g.values[name]!, opts.layers[name]!)));
   const out = kernels.assembleCsc(inputs, opts.nRows, layers);
   if (!out) return undefined;
   const data: Record<string, ZarrTypedArray> = {};
   layerNames.forEach((name, l) => (data[name] = out.data[l] as ZarrTypedArray));
   return { shape: [opts.nRows, opts.nCols], indptr: out.indptr, indices: out.indices, data, sortedIndices: true };
-}
-
-/** `values` as a typed array of exactly `dtype` (the kernels move bytes), copied only when it is not one. */
-function asTyped(values: ArrayLike<number | bigint>, dtype: DataType): ZarrTypedArray {
-  let out = allocate(dtype, 0);
-  if (values.constructor === out.constructor) return values as unknown as ZarrTypedArray;
-  out = allocate(dtype, values.length);
-  for (let k = 0; k < values.length; k++) (out as unknown as (number | bigint)[])[k] = values[k]!;
-  return out;
 }
 
 /** dest[k] = output row of entry k (−1: not queried), counting each row's entries. */

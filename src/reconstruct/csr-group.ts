@@ -23,7 +23,7 @@
 import { CorruptDataError, QueryError } from '../errors.js';
 import { allocate, type DataType, type ZarrTypedArray } from '../zarr/dtype.js';
 import { OUT_OF_LAYOUT, type MappedColumns } from '../zarr/encoded-read.js';
-import { castArray } from './cast.js';
+import { asDtype } from './cast.js';
 import { prefixSum, type CsrAssemblyOptions, type CsrMatrix, type SparseGroupInput } from './csr.js';
 
 /**
@@ -245,13 +245,6 @@ function gatherLayers(g: GroupCsrInput, layerNames: string[], dtypes: Record<str
 /** out[p] = src[from[p]]; one element type per call site keeps the loop monomorphic. */
 function gather(src: Uint32Array, from: Int32Array, out: Uint32Array): void {
   for (let p = 0; p < from.length; p++) out[p] = src[from[p]!]!;
-}
-
-/** `values` as a typed array of `dtype`: the array itself when it already is one, else a cast copy. */
-function asDtype(values: ArrayLike<number | bigint>, dtype: DataType): ZarrTypedArray {
-  const probe = allocate(dtype, 0);
-  if (ArrayBuffer.isView(values) && values.constructor === probe.constructor) return values as unknown as ZarrTypedArray;
-  return castArray(values, dtype);
 }
 
 function checkShapes(g: GroupCsrInput, layers: string[], nCols: number): void {
