@@ -26,6 +26,10 @@ export const ErrorCode = {
   FsstTruncatedEscape: 51,
   FsstBadOffsets: 52,
   FsstBadSymbol: 53,
+  LanceBadChunk: 60,
+  LanceItemCount: 61,
+  LanceBitWidth: 62,
+  LanceBadOffsets: 63,
   /** JS side only: the instance trapped (and was replaced). */
   Trap: 100,
   /** JS side only: a malformed LZ4 block or frame. */
@@ -113,6 +117,14 @@ function describe(d: ErrorDetail, ctx: ErrorContext): string {
       return `string offset ${d.block} is ${d.offset}, outside the codes (previous offset or codes length ${d.value})`;
     case ErrorCode.FsstBadSymbol:
       return `symbol ${d.block} has length ${d.value} (expected 1–8)`;
+    case ErrorCode.LanceBadChunk:
+      return `chunk ${d.block}${at} runs past its page or chunk (${d.value} bytes wanted)`;
+    case ErrorCode.LanceItemCount:
+      return `chunks hold a different number of items than the page (${d.value} counted by chunk ${d.block})`;
+    case ErrorCode.LanceBitWidth:
+      return `chunk ${d.block} declares bit width ${d.value}${at}, wider than its values`;
+    case ErrorCode.LanceBadOffsets:
+      return `string offset ${d.offset} of chunk ${d.block} is ${d.value}: out of order or past the chunk`;
     default:
       return `error code ${d.code}`;
   }

@@ -18,6 +18,7 @@ export type {
   Codecs,
   ElementSize,
   FsstStrings,
+  LanceMiniBlockPage,
   LoadOptions,
   RemapTable,
   RemappedChunk,

@@ -66,6 +66,20 @@ export interface RemappedChunk {
   min: number;
 }
 
+/**
+ * A Lance mini-block page for `lanceMiniBlock`: buffers 0 (chunk words) and 1 (chunks) of a page
+ * of one value buffer and no levels, and what that buffer holds.
+ */
+export interface LanceMiniBlockPage {
+  meta: Uint8Array;
+  data: Uint8Array;
+  /** The layout's has_large_chunk (u32 chunk words and buffer sizes). */
+  largeChunk: boolean;
+  items: number;
+  /** flat / inline bit-packed values of `bits` (8, 16, 32, 64), or strings (FSST with `symbols`: the table body). */
+  values: { kind: 'flat' | 'inline'; bits: number } | { kind: 'strings'; symbols?: Uint8Array };
+}
+
 /** Strings decoded by `fsstDecode`: `offsets` (length + 1, starting at 0) into `data`. */
 export interface FsstStrings {
   data: Uint8Array;
@@ -110,6 +124,12 @@ export interface Codecs {
    * offsets outside `codes`) throws CodecError.
    */
   fsstDecode(codes: Uint8Array, offsets: Uint32Array, length: number, symbols: Uint8Array, opts?: CallOptions): FsstStrings;
+  /**
+   * A whole Lance mini-block page in one call (wasm/src/miniblock.rs): fixed-width values as their
+   * little-endian bytes (`offsets` absent), strings as bytes and `items + 1` offsets. Corrupt pages
+   * throw CodecError.
+   */
+  lanceMiniBlock(page: LanceMiniBlockPage, opts?: CallOptions): { data: Uint8Array; offsets?: Uint32Array };
   /**
    * CSC → CSR assembly (the feature-oriented read path, src/reconstruct/csc.ts) for row maps that
    * are one-to-one: counts each output row's entries, then places every entry and scatters each

@@ -13,6 +13,7 @@ import type {
   CscAssemblyGroup,
   CscAssemblyResult,
   FsstStrings,
+  LanceMiniBlockPage,
   RemapTable,
   RemappedChunk,
   TypedValues,
@@ -26,6 +27,9 @@ import { assembleCscIn } from './csc-kernels.js';
 const BITPACK = 'homeobox.bitpacking';
 const ZSTD = 'zstd';
 const FSST = 'fsst';
+const LANCE_PAGE = 'lance mini-block';
+/** ra_lance_miniblock's page kinds (wasm/src/wasm.rs). */
+const PAGE_KIND = { flat: 0, inline: 1, strings: 2, fsst: 3 } as const;
 const TRANSFORMS: Record<BitpackTransform, number> = { none: 0, delta: 1, delta_zigzag: 2 };
 const KIND_BITPACK = 1;
 const KIND_ZSTD = 2;
@@ -228,6 +232,37 @@ export class WasmCodecs implements Codecs {
         data: out.slice(dst + offBytes, dst + offBytes + n),
         offsets: new Uint32Array(out.slice(dst, dst + offBytes).buffer),
       };
+    });
+  }
+
+  lanceMiniBlock(page: LanceMiniBlockPage, opts: CallOptions = {}): { data: Uint8Array; offsets?: Uint32Array } {
+    const { where } = opts;
+    const { meta, data, items, values } = page;
+    const symbols = values.kind === 'strings' ? values.symbols : undefined;
+    const w = this.#w;
+    return w.run(LANCE_PAGE, where, (ex) => {
+      const ctx = { codec: LANCE_PAGE, where };
+      // Slot 0: chunk words, chunks, symbol table. Slot 1: offsets (strings), then values.
+      const src = w.region(0, meta.length + data.length + (symbols?.length ?? 0), LANCE_PAGE);
+      const mem = w.bytes();
+      mem.set(meta, src);
+      mem.set(data, src + meta.length);
+      if (symbols) mem.set(symbols, src + meta.length + data.length);
+      const kind = values.kind === 'strings' ? (symbols ? PAGE_KIND.fsst : PAGE_KIND.strings) : PAGE_KIND[values.kind];
+      const bits = values.kind === 'strings' ? 0 : values.bits;
+      const offBytes = values.kind === 'strings' ? 4 * (items + 1) : 0;
+      const call = (cap: number) => {
+        const dst = w.region(1, offBytes + cap, LANCE_PAGE);
+        const n = ex.ra_lance_miniblock(kind, bits, src, meta.length, page.largeChunk ? 1 : 0, src + meta.length, data.length, items, src + meta.length + data.length, (symbols?.length ?? 0) / 9, dst + offBytes, cap, dst);
+        return { dst, n };
+      };
+      // Fixed values have their size; strings are at most their chunks' bytes, FSST rarely over 4×.
+      let { dst, n } = call(values.kind === 'strings' ? (symbols ? 4 * data.length + 64 : data.length) : (items * bits) / 8);
+      if (n === -ErrorCode.OutputTooSmall) ({ dst, n } = call(w.lastError().value));
+      w.check(n, ctx);
+      const out = w.bytes();
+      const bytes = out.slice(dst + offBytes, dst + offBytes + n);
+      return offBytes ? { data: bytes, offsets: new Uint32Array(out.slice(dst, dst + offBytes).buffer) } : { data: bytes };
     });
   }
 

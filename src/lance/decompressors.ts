@@ -3,8 +3,8 @@
 // Lance uses them even with default settings: LZ4 (block format) for dictionary values, ZSTD for
 // deletion files (compressed Arrow IPC) and for every string/binary value of 32 KiB or more.
 // Both calls are synchronous; an implementation must refuse to produce more than the stated
-// output size (a corrupt length prefix must not allocate gigabytes). `fsst` is optional: the
-// TypeScript decoder (encodings/fsst.ts) runs when it is absent.
+// output size (a corrupt length prefix must not allocate gigabytes). `fsst` and `miniBlock` are
+// optional: the TypeScript decoders (encodings/fsst.ts, structural/miniblock.ts) run without them.
 import { CodecError } from '../errors.js';
 import { decodeLz4Block } from '../codecs/lz4.js';
 import type { Codecs } from '../codecs/types.js';
@@ -16,6 +16,8 @@ export interface Decompressors {
   lz4Block(data: Uint8Array, outputBytes: number): Uint8Array;
   /** FSST strings (see `Codecs.fsstDecode`); throws CodecError on corrupt input. */
   fsst?: Codecs['fsstDecode'];
+  /** A whole mini-block page of plain strings or values (see `Codecs.lanceMiniBlock`); throws CodecError on corrupt input. */
+  miniBlock?: Codecs['lanceMiniBlock'];
 }
 
 function lz4Block(data: Uint8Array, outputBytes: number): Uint8Array {
@@ -33,12 +35,13 @@ export const builtinDecompressors: Decompressors = {
   lz4Block,
 };
 
-/** LZ4 in TypeScript, zstd and FSST from a loaded ragged-atlas codec module. */
-export function decompressorsFrom(codecs: Pick<Codecs, 'zstdDecompress'> & Partial<Pick<Codecs, 'fsstDecode'>>): Decompressors {
+/** LZ4 in TypeScript; zstd, FSST and whole mini-block pages from a loaded ragged-atlas codec module. */
+export function decompressorsFrom(codecs: Pick<Codecs, 'zstdDecompress'> & Partial<Pick<Codecs, 'fsstDecode' | 'lanceMiniBlock'>>): Decompressors {
   return {
     lz4Block,
     zstd: (data, maxOutputBytes) => codecs.zstdDecompress(data, { maxOutputBytes }),
     ...(codecs.fsstDecode ? { fsst: codecs.fsstDecode.bind(codecs) } : {}),
+    ...(codecs.lanceMiniBlock ? { miniBlock: codecs.lanceMiniBlock.bind(codecs) } : {}),
   };
 }
 

@@ -58,6 +58,18 @@ pub enum ErrorCode {
     FsstBadOffsets = 52,
     /// An FSST symbol length outside 1..=8. `block` = the symbol, `value` = the length.
     FsstBadSymbol = 53,
+    /// A Lance mini-block chunk, or a buffer inside it, runs past its page or chunk (or the chunk
+    /// metadata is not whole words). `block` = the chunk, `offset` = its byte, `value` = bytes wanted.
+    LanceBadChunk = 60,
+    /// Lance mini-block chunks hold a different number of items than the page. `block` = the chunk
+    /// where the count went wrong, `value` = items counted so far.
+    LanceItemCount = 61,
+    /// A Lance inline bit-packing width word above the value's bits. `block` = the chunk, `offset` =
+    /// the word's byte in the chunk's buffer, `value` = the width.
+    LanceBitWidth = 62,
+    /// Lance string offsets that decrease or run past their chunk's buffer. `block` = the chunk,
+    /// `offset` = the offset's index, `value` = the offset.
+    LanceBadOffsets = 63,
 }
 
 /// Everything known about one failure. `block`/`offset` are `NONE` when they do not apply.

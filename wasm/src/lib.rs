@@ -3,6 +3,7 @@
 //! * [`bitpack`]: the BP-128 container and kernels (pure Rust; SIMD128 kernels on wasm32+simd128).
 //! * [`remap`]: local → output feature columns, applied to a decoded chunk of indices.
 //! * [`fsst`]: FSST string decompression (Lance's string columns).
+//! * [`miniblock`]: whole Lance mini-block pages of strings, bit-packed or flat values.
 //! * [`csc`]: CSC → CSR assembly kernels for the feature-oriented read path.
 //! * [`zstd`]: bounded decompression / compression through libzstd (C, linked by `build.rs`).
 //! * [`error`]: the error codes, whose numbers are the module's ABI.
@@ -15,6 +16,7 @@ pub mod bitpack;
 pub mod csc;
 pub mod error;
 pub mod fsst;
+pub mod miniblock;
 pub mod remap;
 #[cfg(feature = "zstd")]
 pub mod zstd;

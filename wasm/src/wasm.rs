@@ -16,6 +16,7 @@ use std::alloc::{alloc, dealloc, Layout};
 
 use crate::bitpack::{self, ElementSize, Transform};
 use crate::error::{CodecError, ErrorCode, ErrorDetail, Result};
+use crate::miniblock::{self, Values};
 use crate::{csc, fsst, remap};
 
 static LAST_ERROR: [AtomicU32; ErrorDetail::WORDS] = [const { AtomicU32::new(0) }; ErrorDetail::WORDS];
@@ -214,6 +215,45 @@ pub unsafe extern "C" fn ra_fsst_decode(table: *const u8, count: u32, codes: *co
         let (table, codes, offsets) = unsafe { (input(table, count as usize * 9)?, input(codes, codes_len)?, input(offsets, words)?) };
         let (dst, dst_offsets) = unsafe { (output(dst, cap)?, output(dst_offsets, words)?) };
         fsst::decode_into(table, count as usize, codes, offsets, n, dst, dst_offsets)
+    })())
+}
+
+/// Lance mini-block page kinds for [`ra_lance_miniblock`].
+const PAGE_FLAT: u32 = 0;
+const PAGE_INLINE: u32 = 1;
+const PAGE_STRINGS: u32 = 2;
+const PAGE_FSST: u32 = 3;
+
+/// Decodes a whole Lance mini-block page of one value buffer and no levels (see `miniblock.rs`).
+/// `kind`: 0 flat or 1 inline bit-packed values of `bits`; 2 strings, 3 FSST strings with the
+/// symbol table body `(table, count × 9)`. `(meta, meta_len)` the chunk words (u32 when `large`),
+/// `(data, data_len)` the chunks, `n_items` the page's items. Fixed kinds write `n_items × bits/8`
+/// bytes to `(dst, cap)`; strings write their bytes there (FSST needs 7 more; `OutputTooSmall`
+/// carries the room needed) and `n_items + 1` u32 offsets to `dst_offsets`. Returns the bytes
+/// written to `dst`.
+///
+/// # Safety
+/// Inputs readable for the stated lengths; `(dst, cap)` and, for strings, `(dst_offsets,
+/// (n_items + 1) × 4)` writable; none overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn ra_lance_miniblock(kind: u32, bits: u32, meta: *const u8, meta_len: usize, large: u32, data: *const u8, data_len: usize, n_items: usize, table: *const u8, count: u32, dst: *mut u8, cap: usize, dst_offsets: *mut u8) -> i32 {
+    finish((|| {
+        let (meta, data) = unsafe { (input(meta, meta_len)?, input(data, data_len)?) };
+        let dst = unsafe { output(dst, cap)? };
+        let large = large != 0;
+        match kind {
+            PAGE_FLAT | PAGE_INLINE => {
+                let values = if kind == PAGE_FLAT { Values::Flat { bits } } else { Values::Inline { bits } };
+                miniblock::decode_fixed(meta, data, large, n_items, values, dst)
+            }
+            PAGE_STRINGS | PAGE_FSST => {
+                let words = n_items.checked_add(1).and_then(|w| w.checked_mul(4)).ok_or(CodecError::with_value(ErrorCode::BadArgument, n_items as u64))?;
+                let dst_offsets = unsafe { output(dst_offsets, words)? };
+                let fsst = if kind == PAGE_FSST { Some((unsafe { input(table, count as usize * 9)? }, count as usize)) } else { None };
+                miniblock::decode_strings(meta, data, large, n_items, Values::Strings { fsst }, dst, dst_offsets)
+            }
+            _ => Err(CodecError::with_value(ErrorCode::BadArgument, kind as u64)),
+        }
     })())
 }
 

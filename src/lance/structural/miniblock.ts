@@ -24,6 +24,7 @@ import { blockDecompress, miniBlockDecompress, type DecodeContext } from '../enc
 import { fsstDecode, parseSymbolTable } from '../encodings/fsst.js';
 import type { MiniBlockLayout } from '../proto/encodings21.js';
 import type { LeveledPage } from './page.js';
+import { decodeWholeMiniBlock } from './miniblock-whole.js';
 
 interface ChunkMeta {
   offset: number;
@@ -56,6 +57,20 @@ export function decodeMiniBlock(layout: MiniBlockLayout, buffers: Uint8Array[], 
   const { where } = ctx;
   const min = layout.dictionary ? 3 : 2;
   if (buffers.length < min) throw new CorruptDataError(`mini-block page has ${buffers.length} buffers, needs ${min}`, { where });
+  // Pages of plain strings or values (most of what LanceDB writes) in one codec-module call.
+  const whole = decodeWholeMiniBlock(layout, buffers, ctx);
+  const page = whole ? { numLevels: layout.numItems, values: whole } : decodeChunks(layout, buffers, ctx);
+  let all = page.values;
+  if (layout.dictionary) {
+    const dict = blockDecompress(layout.dictionary, buffers[2]!, layout.numDictionaryItems, { ...ctx, where: `${where} dictionary` });
+    all = dictBlock(toUint32(all, where), dict);
+  }
+  return { ...page, layers: layout.layers, values: all };
+}
+
+/** The page chunk by chunk: levels and values of each, concatenated. */
+function decodeChunks(layout: MiniBlockLayout, buffers: Uint8Array[], ctx: DecodeContext): Omit<LeveledPage, 'layers'> {
+  const { where } = ctx;
   const data = buffers[1]!;
   const metas = chunkMetas(layout, buffers[0]!, data.length, where);
   const hasRep = layout.repCompression !== undefined;
@@ -99,12 +114,7 @@ export function decodeMiniBlock(layout: MiniBlockLayout, buffers: Uint8Array[], 
   });
   let all = concatBlocks(values, where);
   if (fsst) all = fsstDecode(all, parseSymbolTable(fsst.symbolTable, where), where, ctx.dec);
-  if (layout.dictionary) {
-    const dict = blockDecompress(layout.dictionary, buffers[2]!, layout.numDictionaryItems, { ...ctx, where: `${where} dictionary` });
-    all = dictBlock(toUint32(all, where), dict);
-  }
   return {
-    layers: layout.layers,
     rep: hasRep ? concatU16(reps) : undefined,
     def: hasDef ? concatU16(defs) : undefined,
     numLevels,

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { CodecError } from '../../../src/errors.js';
 import { ErrorCode, type Codecs } from '../../../src/codecs/index.js';
 import { Rng, VARIANTS, codecsFor, sameBytes } from './helpers.js';
+import { inlineChunk, miniBlockPage, stringChunk } from '../../helpers/lance-pages.js';
 
 const MUTATIONS = 10_000;
 
@@ -81,6 +82,7 @@ function sampleU32(rng: Rng, n: number): Uint32Array {
   let acc = 0;
   return Uint32Array.from({ length: n }, (_, i) => (i % 700 === 0 ? (acc = rng.below(50)) : (acc += 1 + rng.below(40))));
 }
+
 
 describe.each(VARIANTS)('%s build', (variant) => {
   test(`bitpack u32: ${MUTATIONS} mutations`, async () => {
@@ -170,5 +172,33 @@ describe.each(VARIANTS)('%s build', (variant) => {
     expect(counts.ok).toBeGreaterThan(20);
     expect(counts.error).toBeGreaterThan(500);
     expect(c.memoryBytes()).toBe(before);
+  });
+  test('lance mini-block pages: 3,000 mutations, each decoded or a CodecError', async () => {
+    const c = await codecsFor(variant);
+    const rng = new Rng(46);
+    // 19 symbols of 1–8 bytes, for the codes stringChunk writes
+    const symbols = new Uint8Array(19 * 9);
+    for (let k = 0; k < 19; k++) symbols[19 * 8 + k] = 1 + (k % 8);
+    const kinds = [
+      () => ({ values: { kind: 'strings' as const }, chunks: [64, 64, 32].map((n) => ({ buf: stringChunk(rng, n), items: n })) }),
+      () => ({ values: { kind: 'strings' as const, symbols }, chunks: [128, 16].map((n) => ({ buf: stringChunk(rng, n), items: n })) }),
+      ...[8, 16, 32, 64].map((bits) => () => ({ values: { kind: 'inline' as const, bits }, chunks: [2048, 1024, 300].map((n) => ({ buf: inlineChunk(rng, bits, n), items: n })) })),
+      () => ({ values: { kind: 'flat' as const, bits: 32 }, chunks: [{ buf: Uint8Array.from({ length: 512 }, () => rng.below(256)), items: 128 }] }),
+    ];
+    const valid = [false, true].flatMap((largeChunk) =>
+      kinds.map((k) => {
+        const { values, chunks } = k();
+        return { ...miniBlockPage(chunks, largeChunk), values, items: chunks.reduce((s, ch) => s + ch.items, 0), largeChunk };
+      }),
+    );
+    for (const page of valid) expect(expectDecodesOrCodecError(() => c.lanceMiniBlock(page))).toBe('ok');
+    const counts = { ok: 0, error: 0 };
+    for (let i = 0; i < 3000; i++) {
+      const page = valid[i % valid.length]!;
+      const bad = rng.below(3) === 0 ? { ...page, meta: mutate(rng, page.meta, []) } : rng.below(10) === 0 ? { ...page, items: rng.below(5000) } : { ...page, data: mutate(rng, page.data, []) };
+      counts[expectDecodesOrCodecError(() => c.lanceMiniBlock(bad))]++;
+    }
+    expect(counts.error).toBeGreaterThan(500);
+    expect(counts.ok).toBeGreaterThan(200);
   });
 });
