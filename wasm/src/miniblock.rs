@@ -45,6 +45,10 @@ struct Chunk {
     items: usize,
 }
 
+/// The most items a chunk holds: what a word's 4-bit log can state (Lance's writer stops at 4,096).
+/// The last chunk's count is the page's rest, so a corrupt page count shows up here.
+const MAX_CHUNK_ITEMS: usize = 1 << 15;
+
 fn chunks(meta: &[u8], large: bool, num_items: usize, data_len: usize) -> Result<Vec<Chunk>> {
     let word = if large { 4 } else { 2 };
     if !meta.len().is_multiple_of(word) {
@@ -59,14 +63,16 @@ fn chunks(meta: &[u8], large: bool, num_items: usize, data_len: usize) -> Result
         let k = if i + 1 < n {
             1usize << (w & 15)
         } else {
-            num_items.checked_sub(items).ok_or(CodecError::at(ErrorCode::LanceItemCount, i, offset, items as u64, 0))?
+            // The rest, which like any chunk's count is at most 2^15 (see MAX_CHUNK_ITEMS).
+            num_items.checked_sub(items).filter(|&k| k <= MAX_CHUNK_ITEMS).ok_or(CodecError::at(ErrorCode::LanceItemCount, i, offset, items as u64, 0))?
         };
-        if offset + bytes > data_len {
+        // offset ≤ data_len, so data_len − offset cannot wrap (a sum could, in a 32-bit usize).
+        if bytes > data_len - offset {
             return Err(CodecError::at(ErrorCode::LanceBadChunk, i, offset, bytes as u64, 0));
         }
         out.push(Chunk { offset, bytes, items: k });
         offset += bytes;
-        items += k;
+        items = items.checked_add(k).ok_or(CodecError::at(ErrorCode::LanceItemCount, i, offset, items as u64, 0))?;
     }
     if items != num_items {
         return Err(CodecError::at(ErrorCode::LanceItemCount, n, offset, items as u64, 0));
@@ -87,7 +93,7 @@ fn value_buffer<'a>(data: &'a [u8], c: &Chunk, i: usize, large: bool) -> Result<
     }
     let size = if large { u32::from_le_bytes(chunk[2..6].try_into().expect("4 bytes")) as usize } else { u16::from_le_bytes(chunk[2..4].try_into().expect("2 bytes")) as usize };
     let start = align8(header).min(chunk.len());
-    if start + size > chunk.len() {
+    if size > chunk.len() - start {
         return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset + start, size as u64, 0));
     }
     Ok(&chunk[start..start + size])
@@ -224,14 +230,16 @@ pub fn decode_fixed(meta: &[u8], data: &[u8], large: bool, num_items: usize, val
 fn gather_strings(meta: &[u8], data: &[u8], large: bool, num_items: usize) -> Result<(Vec<u8>, Vec<u8>)> {
     let list = chunks(meta, large, num_items, data.len())?;
     let mut bytes = Vec::with_capacity(data.len());
-    let mut offsets = Vec::with_capacity((num_items + 1) * 4);
+    // Each string takes 4 offset bytes of the page: a larger count is found false chunk by chunk,
+    // before more than the page's worth is reserved.
+    let mut offsets = Vec::with_capacity(num_items.min(data.len() / 4) * 4 + 4);
     offsets.extend_from_slice(&0u32.to_le_bytes());
     let mut item = 0usize;
     for (i, c) in list.iter().enumerate() {
         let buf = value_buffer(data, c, i, large)?;
         let n = c.items;
-        if (n + 1) * 4 > buf.len() {
-            return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset, ((n + 1) * 4) as u64, 0));
+        if n >= buf.len() / 4 {
+            return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset, (n as u64 + 1) * 4, 0));
         }
         let at = |k: usize| u32::from_le_bytes(buf[k * 4..k * 4 + 4].try_into().expect("4 bytes")) as usize;
         let first = at(0);

@@ -41,17 +41,26 @@ export function wholePageValues(layout: MiniBlockLayout, where: string): LanceMi
   }
 }
 
+/** Whether `bytes` of chunks can hold `items`: 4 offset bytes per string, a width word per 1,024 bit-packed values, every flat value. */
+function plausible(values: LanceMiniBlockPage['values'], items: number, bytes: number): boolean {
+  if (values.kind === 'strings') return items * 4 <= bytes;
+  const width = values.bits / 8;
+  return values.kind === 'flat' ? items * width <= bytes : Math.ceil(items / 1024) * width <= bytes;
+}
+
 /** The page's values as one Block, or undefined when it is not a page for the codec module. */
 export function decodeWholeMiniBlock(layout: MiniBlockLayout, buffers: Uint8Array[], ctx: DecodeContext): Block | undefined {
   const { dec, where } = ctx;
   if (!dec.miniBlock || buffers.length < 2) return undefined;
   const values = wholePageValues(layout, where);
-  if (!values) return undefined;
+  // The output is sized from the page's item count before any chunk is read: a count its bytes
+  // cannot hold (a corrupt page) is left to the TypeScript decoder's checks, not allocated.
+  if (!values || !plausible(values, layout.numItems, buffers[1]!.length)) return undefined;
   try {
     const out = dec.miniBlock({ meta: buffers[0]!, data: buffers[1]!, largeChunk: layout.hasLargeChunk, items: layout.numItems, values }, { where });
     const length = layout.numItems;
-    if (out.offsets) return { kind: 'var', offsets: out.offsets, data: out.data, length };
-    return { kind: 'fixed', width: (values as { bits: number }).bits / 8, data: out.data, length };
+    // Strings always come back with their offsets (Codecs.lanceMiniBlock).
+    return values.kind === 'strings' ? { kind: 'var', offsets: out.offsets!, data: out.data, length } : { kind: 'fixed', width: values.bits / 8, data: out.data, length };
   } catch (err) {
     // Corrupt pages are CorruptDataErrors whichever decoder met them.
     if (isRaggedAtlasError(err, 'Codec')) throw new CorruptDataError(err.message, { where }, { cause: err });

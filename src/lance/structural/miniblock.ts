@@ -26,6 +26,8 @@ import type { MiniBlockLayout } from '../proto/encodings21.js';
 import type { LeveledPage } from './page.js';
 import { decodeWholeMiniBlock } from './miniblock-whole.js';
 
+const MAX_CHUNK_ITEMS = 2 ** 15;
+
 interface ChunkMeta {
   offset: number;
   bytes: number;
@@ -44,7 +46,9 @@ function chunkMetas(layout: MiniBlockLayout, meta: Uint8Array, dataLength: numbe
     const w = wordBytes === 4 ? c.u32() : c.u16();
     const bytes = (Math.floor(w / 16) + 1) * 8;
     const k = i < n - 1 ? 2 ** (w & 15) : layout.numItems - items;
-    if (k < 0 || offset + bytes > dataLength) throw new CorruptDataError(`chunk ${i} (${bytes} bytes, ${k} items) overruns the page`, { where });
+    // The last chunk holds the rest, and like every chunk at most 2^15 items (the most a word's
+    // 4-bit log states; Lance's writer stops at 4,096): a larger rest is a corrupt item count.
+    if (k < 0 || k > MAX_CHUNK_ITEMS || offset + bytes > dataLength) throw new CorruptDataError(`chunk ${i} (${bytes} bytes, ${k} items) overruns the page`, { where });
     out.push({ offset, bytes, items: k });
     offset += bytes;
     items += k;
