@@ -30,6 +30,7 @@ export const ErrorCode = {
   LanceItemCount: 61,
   LanceBitWidth: 62,
   LanceBadOffsets: 63,
+  LanceRleRuns: 64,
   /** JS side only: the instance trapped (and was replaced). */
   Trap: 100,
   /** JS side only: a malformed LZ4 block or frame. */
@@ -123,6 +124,8 @@ function describe(d: ErrorDetail, ctx: ErrorContext): string {
       return `chunks hold a different number of items than the page (${d.value} counted by chunk ${d.block})`;
     case ErrorCode.LanceBitWidth:
       return `chunk ${d.block} declares bit width ${d.value}${at}, wider than its values`;
+    case ErrorCode.LanceRleRuns:
+      return `RLE runs of chunk ${d.block} do not match its items (${d.value} covered, or run lengths present)`;
     case ErrorCode.LanceBadOffsets:
       return `string offset ${d.offset} of chunk ${d.block} is ${d.value}: out of order or past the chunk`;
     default:

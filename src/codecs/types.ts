@@ -76,8 +76,11 @@ export interface LanceMiniBlockPage {
   /** The layout's has_large_chunk (u32 chunk words and buffer sizes). */
   largeChunk: boolean;
   items: number;
-  /** flat / inline bit-packed values of `bits` (8, 16, 32, 64), or strings (FSST with `symbols`: the table body). */
-  values: { kind: 'flat' | 'inline'; bits: number } | { kind: 'strings'; symbols?: Uint8Array };
+  /**
+   * flat / inline bit-packed values of `bits` (8, 16, 32, 64); RLE values of `bits` with run lengths of
+   * `lengthBits` (8, 16, 32; two buffers per chunk); or strings (FSST with `symbols`: the table body).
+   */
+  values: { kind: 'flat' | 'inline'; bits: number } | { kind: 'rle'; bits: number; lengthBits: number } | { kind: 'strings'; symbols?: Uint8Array };
 }
 
 /** Strings decoded by `fsstDecode`: `offsets` (length + 1, starting at 0) into `data`. */
@@ -125,7 +128,7 @@ export interface Codecs {
    */
   fsstDecode(codes: Uint8Array, offsets: Uint32Array, length: number, symbols: Uint8Array, opts?: CallOptions): FsstStrings;
   /**
-   * A whole Lance mini-block page in one call (wasm/src/miniblock.rs): fixed-width values as their
+   * A whole Lance mini-block page in one call (wasm/src/miniblock.rs): fixed-width (and RLE) values as their
    * little-endian bytes (`offsets` absent), strings as bytes and `items + 1` offsets. Corrupt pages
    * throw CodecError.
    */

@@ -29,7 +29,7 @@ const ZSTD = 'zstd';
 const FSST = 'fsst';
 const LANCE_PAGE = 'lance mini-block';
 /** ra_lance_miniblock's page kinds (wasm/src/wasm.rs). */
-const PAGE_KIND = { flat: 0, inline: 1, strings: 2, fsst: 3 } as const;
+const PAGE_KIND = { flat: 0, inline: 1, strings: 2, fsst: 3, rle: 4 } as const;
 const TRANSFORMS: Record<BitpackTransform, number> = { none: 0, delta: 1, delta_zigzag: 2 };
 const KIND_BITPACK = 1;
 const KIND_ZSTD = 2;
@@ -250,10 +250,11 @@ export class WasmCodecs implements Codecs {
       if (symbols) mem.set(symbols, src + meta.length + data.length);
       const kind = values.kind === 'strings' ? (symbols ? PAGE_KIND.fsst : PAGE_KIND.strings) : PAGE_KIND[values.kind];
       const bits = values.kind === 'strings' ? 0 : values.bits;
+      const lengthBits = values.kind === 'rle' ? values.lengthBits : 0;
       const offBytes = values.kind === 'strings' ? 4 * (items + 1) : 0;
       const call = (cap: number) => {
         const dst = w.region(1, offBytes + cap, LANCE_PAGE);
-        const n = ex.ra_lance_miniblock(kind, bits, src, meta.length, page.largeChunk ? 1 : 0, src + meta.length, data.length, items, src + meta.length + data.length, (symbols?.length ?? 0) / 9, dst + offBytes, cap, dst);
+        const n = ex.ra_lance_miniblock(kind, bits, lengthBits, src, meta.length, page.largeChunk ? 1 : 0, src + meta.length, data.length, items, src + meta.length + data.length, (symbols?.length ?? 0) / 9, dst + offBytes, cap, dst);
         return { dst, n };
       };
       // Fixed values have their size; strings are at most their chunks' bytes, FSST rarely over 4×.

@@ -33,7 +33,7 @@ export interface CodecExports {
   ra_csc_place(dest: number, n: number, plan: number, planLen: number, cursor: number, nRows: number, indices: number, nnz: number): number;
   ra_scatter(elem: number, src: number, n: number, dest: number, out: number, outLen: number): number;
   ra_fsst_decode(table: number, count: number, codes: number, codesLen: number, offsets: number, n: number, dst: number, cap: number, dstOffsets: number): number;
-  ra_lance_miniblock(kind: number, bits: number, meta: number, metaLen: number, large: number, data: number, dataLen: number, items: number, table: number, count: number, dst: number, cap: number, dstOffsets: number): number;
+  ra_lance_miniblock(kind: number, bits: number, lengthBits: number, meta: number, metaLen: number, large: number, data: number, dataLen: number, items: number, table: number, count: number, dst: number, cap: number, dstOffsets: number): number;
   ra_zstd_content_size(src: number, len: number): number;
   ra_zstd_decompress(src: number, len: number, dst: number, cap: number): number;
   ra_zstd_compress_bound(len: number): number;

@@ -3,17 +3,29 @@
 // chunks, every bit width) and random but well-formed pages to corrupt.
 import type { Rng } from '../unit/codecs/helpers.js';
 
-/** A Lance mini-block page (one value buffer per chunk; u32 chunk words and sizes when `large`). */
-export function miniBlockPage(chunks: { buf: Uint8Array; items: number }[], large = false): { meta: Uint8Array; data: Uint8Array } {
+const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/**
+ * A Lance mini-block page: per chunk its item count, its buffer sizes (u32 when `large`), each
+ * buffer padded to 8; one chunk word each (u32 when `large`). No levels.
+ */
+export function miniBlockPage(chunks: { buf: Uint8Array | Uint8Array[]; items: number }[], large = false): { meta: Uint8Array; data: Uint8Array } {
   const parts: Uint8Array[] = [];
   const meta = large ? new Uint32Array(chunks.length) : new Uint16Array(chunks.length);
   chunks.forEach(({ buf, items }, i) => {
-    const bytes = Math.ceil((8 + buf.length) / 8) * 8;
+    const bufs = Array.isArray(buf) ? buf : [buf];
+    const header = pad8(2 + bufs.length * (large ? 4 : 2));
+    const bytes = pad8(bufs.reduce((at, b) => pad8(at + b.length), header));
     const chunk = new Uint8Array(bytes).fill(0xfe);
-    new DataView(chunk.buffer).setUint16(0, items, true);
-    if (large) new DataView(chunk.buffer).setUint32(2, buf.length, true);
-    else new DataView(chunk.buffer).setUint16(2, buf.length, true);
-    chunk.set(buf, 8);
+    const v = new DataView(chunk.buffer);
+    v.setUint16(0, items, true);
+    let at = header;
+    bufs.forEach((b, k) => {
+      if (large) v.setUint32(2 + 4 * k, b.length, true);
+      else v.setUint16(2 + 2 * k, b.length, true);
+      chunk.set(b, at);
+      at = pad8(at + b.length);
+    });
     parts.push(chunk);
     meta[i] = ((bytes / 8 - 1) << 4) | Math.log2(items);
   });
@@ -49,4 +61,24 @@ export function inlineChunk(rng: Rng, bits: number, n: number): Uint8Array {
     at += (1024 * w) / 8;
   }
   return buf;
+}
+
+/** A chunk of `n` RLE values of `bits` (runs of 1–300 with `lengthBits` run lengths; u8 lengths split at 255): [values, lengths]. */
+export function rleChunk(rng: Rng, bits: number, lengthBits: number, n: number): Uint8Array[] {
+  const runs: [number, number][] = [];
+  for (let left = n; left > 0; ) {
+    const len = Math.min(left, 1 + rng.below(lengthBits === 8 ? 255 : 300));
+    runs.push([rng.below(256), len]);
+    left -= len;
+  }
+  const values = new Uint8Array((runs.length * bits) / 8);
+  const lengths = new Uint8Array((runs.length * lengthBits) / 8);
+  const lv = new DataView(lengths.buffer);
+  runs.forEach(([value, len], r) => {
+    values[(r * bits) / 8] = value;
+    if (lengthBits === 8) lengths[r] = len;
+    else if (lengthBits === 16) lv.setUint16(2 * r, len, true);
+    else lv.setUint32(4 * r, len, true);
+  });
+  return [values, lengths];
 }

@@ -70,6 +70,9 @@ pub enum ErrorCode {
     /// Lance string offsets that decrease or run past their chunk's buffer. `block` = the chunk,
     /// `offset` = the offset's index, `value` = the offset.
     LanceBadOffsets = 63,
+    /// Lance RLE runs that do not cover their chunk's items (or fewer run lengths than values).
+    /// `block` = the chunk, `value` = the items covered (or the run lengths present).
+    LanceRleRuns = 64,
 }
 
 /// Everything known about one failure. `block`/`offset` are `NONE` when they do not apply.

@@ -1,6 +1,7 @@
 //! Lance 2.1/2.2 mini-block pages, whole, for the value encodings LanceDB writes for columns without
 //! nulls: strings (`variable` with 32-bit offsets, usually under `fsst`), integers (`inline
-//! bitpacking`, FastLanes layout) and plain fixed-width values (`flat`).
+//! bitpacking`, FastLanes layout), plain fixed-width values (`flat`) and the RLE indices of
+//! low-cardinality dictionary columns.
 //!
 //! A 200,000-row obs page is ~800 chunks. The TypeScript decoder (`src/lance/structural/miniblock.ts`
 //! and `src/lance/encodings/`) walks them one by one and concatenates the pieces; in a fresh page that
@@ -13,7 +14,7 @@
 //!   `bytes = ((w >> 4) + 1) * 8`, `items = 1 << (w & 15)`, the last chunk holding the rest.
 //!   Example (u16): `0x031a` → 400 bytes, 1,024 items.
 //! * `data`: the chunks back to back. A chunk is `u16 levels | one size per buffer (u16, or u32 with
-//!   large chunks) | pad to 8 | buffer | pad to 8`; this module takes pages of one value buffer.
+//!   large chunks) | pad to 8 | buffer | pad to 8 | …`; no repetition or definition levels here.
 //!
 //! Value buffer of a chunk of `n` items:
 //! * strings: `n + 1` u32 offsets from the buffer's start, then the bytes (under FSST, the codes).
@@ -22,6 +23,7 @@
 //!   holding the width W, then `1024 * W / T` words in FastLanes order (see [`unpack`]); the last
 //!   group of a chunk is padded to 1,024.
 //! * flat: `n` little-endian values of T bits.
+//! * RLE (two buffers): values of T bits, then as many run lengths of 8, 16 or 32 bits.
 
 use crate::error::{CodecError, ErrorCode, Result};
 use crate::fsst;
@@ -35,6 +37,9 @@ pub enum Values<'a> {
     Inline { bits: u32 },
     /// Strings with 32-bit offsets; FSST codes when `fsst` holds the symbol table body and count.
     Strings { fsst: Option<(&'a [u8], usize)> },
+    /// RLE (two buffers per chunk): values of `bits` (8, 16, 32, 64), run lengths of `length_bits`
+    /// (8, 16, 32). LanceDB writes it for the indices of low-cardinality dictionary columns.
+    Rle { bits: u32, length_bits: u32 },
 }
 
 /// One chunk of the page: where it is in `data`, its size and item count.
@@ -84,19 +89,76 @@ fn align8(x: usize) -> usize {
     x.div_ceil(8) * 8
 }
 
-/// The value buffer of chunk `i` (pages of one buffer; levels are not supported here).
-fn value_buffer<'a>(data: &'a [u8], c: &Chunk, i: usize, large: bool) -> Result<&'a [u8]> {
+/// The `N` value buffers of chunk `i` (levels are not supported here): after the level count, `N`
+/// sizes, then each buffer padded to 8 bytes (a pad running past the chunk stops at its end).
+fn chunk_buffers<'a, const N: usize>(data: &'a [u8], c: &Chunk, i: usize, large: bool) -> Result<[&'a [u8]; N]> {
     let chunk = &data[c.offset..c.offset + c.bytes];
-    let header = if large { 2 + 4 } else { 2 + 2 };
+    let word = if large { 4 } else { 2 };
+    let header = 2 + N * word;
     if chunk.len() < header {
         return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset, header as u64, 0));
     }
-    let size = if large { u32::from_le_bytes(chunk[2..6].try_into().expect("4 bytes")) as usize } else { u16::from_le_bytes(chunk[2..4].try_into().expect("2 bytes")) as usize };
-    let start = align8(header).min(chunk.len());
-    if size > chunk.len() - start {
-        return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset + start, size as u64, 0));
+    let mut out = [&chunk[..0]; N];
+    let mut at = align8(header).min(chunk.len());
+    for (b, buf) in out.iter_mut().enumerate() {
+        let s = 2 + b * word;
+        let size = if large { u32::from_le_bytes(chunk[s..s + 4].try_into().expect("4 bytes")) as usize } else { u16::from_le_bytes(chunk[s..s + 2].try_into().expect("2 bytes")) as usize };
+        if size > chunk.len() - at {
+            return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset + at, size as u64, 0));
+        }
+        *buf = &chunk[at..at + size];
+        at = align8(at + size).min(chunk.len());
     }
-    Ok(&chunk[start..start + size])
+    Ok(out)
+}
+
+/// `out` filled with the `width`-byte little-endian `value`: as typed stores when `out` is aligned
+/// for them (the output regions are), which a run of thousands needs (a byte copy per value was
+/// slower than the TypeScript decoder's typed-array fill).
+fn fill(out: &mut [u8], width: usize, value: u64) {
+    fn typed<T: Copy>(out: &mut [u8], v: T, bytes: &[u8]) {
+        // SAFETY: any bit pattern is a valid u16/u32/u64.
+        let (pre, mid, post) = unsafe { out.align_to_mut::<T>() };
+        if pre.is_empty() && post.is_empty() {
+            mid.fill(v);
+        } else {
+            for d in out.chunks_exact_mut(bytes.len()) {
+                d.copy_from_slice(bytes);
+            }
+        }
+    }
+    let bytes = value.to_le_bytes();
+    match width {
+        1 => out.fill(value as u8),
+        2 => typed(out, value as u16, &bytes[..2]),
+        4 => typed(out, value as u32, &bytes[..4]),
+        _ => typed(out, value, &bytes[..8]),
+    }
+}
+
+/// RLE of one chunk into `out` (its items × width bytes): `values` of `width` bytes and as many run
+/// lengths of `lw` bytes, each value repeated its run length; runs past the chunk's items are cut.
+/// Example, i32 `[7, 7, 7, 9]`: values `07000000 09000000`, lengths `03 01`.
+fn unrle(values: &[u8], lengths: &[u8], width: usize, lw: usize, out: &mut [u8], chunk: usize) -> Result<()> {
+    let runs = values.len() / width;
+    if lengths.len() / lw < runs {
+        return Err(CodecError::at(ErrorCode::LanceRleRuns, chunk, 0, (lengths.len() / lw) as u64, 0));
+    }
+    let items = out.len() / width;
+    let mut at = 0usize;
+    for r in 0..runs {
+        if at >= items {
+            break;
+        }
+        let len = word_at(lengths, lw * 8, r) as usize;
+        let n = len.min(items - at);
+        fill(&mut out[at * width..(at + n) * width], width, word_at(values, width * 8, r));
+        at += n;
+    }
+    if at != items {
+        return Err(CodecError::at(ErrorCode::LanceRleRuns, chunk, 0, at as u64, 0));
+    }
+    Ok(())
 }
 
 /// FastLanes' row order: 8-row groups are interleaved so SIMD can unpack 8 rows at once.
@@ -193,13 +255,13 @@ fn unpack_inline(buf: &[u8], t: usize, items: usize, out: &mut [u8], chunk: usiz
     Ok(())
 }
 
-/// Decodes a fixed-width page (flat or inline bit-packed) into `out` (`num_items` × bits/8 bytes).
+/// Decodes a fixed-width page (flat, inline bit-packed or RLE) into `out` (`num_items` × bits/8 bytes).
 /// Returns the bytes written.
 pub fn decode_fixed(meta: &[u8], data: &[u8], large: bool, num_items: usize, values: Values, out: &mut [u8]) -> Result<usize> {
-    let (bits, inline) = match values {
-        Values::Flat { bits } => (bits, false),
-        Values::Inline { bits } => (bits, true),
-        Values::Strings { .. } => return Err(CodecError::with_value(ErrorCode::BadArgument, 0)),
+    let bits = match values {
+        Values::Flat { bits } | Values::Inline { bits } => bits,
+        Values::Rle { bits, length_bits } if matches!(length_bits, 8 | 16 | 32) => bits,
+        _ => return Err(CodecError::with_value(ErrorCode::BadArgument, 0)),
     };
     if !matches!(bits, 8 | 16 | 32 | 64) {
         return Err(CodecError::with_value(ErrorCode::BadArgument, bits as u64));
@@ -211,14 +273,20 @@ pub fn decode_fixed(meta: &[u8], data: &[u8], large: bool, num_items: usize, val
     }
     let mut done = 0usize;
     for (i, c) in chunks(meta, large, num_items, data.len())?.iter().enumerate() {
-        let buf = value_buffer(data, c, i, large)?;
         let dst = &mut out[done * width..(done + c.items) * width];
-        if inline {
-            unpack_inline(buf, bits as usize, c.items, dst, i)?;
-        } else if buf.len() < dst.len() {
-            return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset, dst.len() as u64, 0));
-        } else {
-            dst.copy_from_slice(&buf[..dst.len()]);
+        match values {
+            Values::Inline { .. } => unpack_inline(chunk_buffers::<1>(data, c, i, large)?[0], bits as usize, c.items, dst, i)?,
+            Values::Rle { length_bits, .. } => {
+                let [v, l] = chunk_buffers::<2>(data, c, i, large)?;
+                unrle(v, l, width, length_bits as usize / 8, dst, i)?;
+            }
+            _ => {
+                let [buf] = chunk_buffers::<1>(data, c, i, large)?;
+                if buf.len() < dst.len() {
+                    return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset, dst.len() as u64, 0));
+                }
+                dst.copy_from_slice(&buf[..dst.len()]);
+            }
         }
         done += c.items;
     }
@@ -236,7 +304,7 @@ fn gather_strings(meta: &[u8], data: &[u8], large: bool, num_items: usize) -> Re
     offsets.extend_from_slice(&0u32.to_le_bytes());
     let mut item = 0usize;
     for (i, c) in list.iter().enumerate() {
-        let buf = value_buffer(data, c, i, large)?;
+        let [buf] = chunk_buffers::<1>(data, c, i, large)?;
         let n = c.items;
         if n >= buf.len() / 4 {
             return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset, (n as u64 + 1) * 4, 0));
@@ -373,6 +441,37 @@ mod tests {
         let mut out = vec![0u8; 64];
         let n = decode_strings(&meta, &data, false, 2, Values::Strings { fsst: Some((&table, 1)) }, &mut out, &mut offs).unwrap();
         assert_eq!(&out[..n], b"xy!xy");
+    }
+
+    #[test]
+    fn rle_runs_cut_at_the_chunk_and_checked() {
+        // i32 [7, 7, 7, 9] then [9, 9]: a run of 9 crossing into nothing (cut), lengths u8
+        let chunk = |vals: &[u32], lens: &[u8]| {
+            let v: Vec<u8> = vals.iter().flat_map(|x| x.to_le_bytes()).collect();
+            (v, lens.to_vec())
+        };
+        let (v1, l1) = chunk(&[7, 9], &[3, 1]);
+        let (v2, l2) = chunk(&[9], &[5]);
+        let (mut meta, mut data) = (Vec::new(), Vec::new());
+        for ((v, l), n) in [((v1, l1), 4usize), ((v2, l2), 2)] {
+            let mut c = vec![0u8; 8];
+            c[0..2].copy_from_slice(&(n as u16).to_le_bytes());
+            c[2..4].copy_from_slice(&(v.len() as u16).to_le_bytes());
+            c[4..6].copy_from_slice(&(l.len() as u16).to_le_bytes());
+            c.extend_from_slice(&v);
+            c.resize(align8(c.len()), 0xfe);
+            c.extend_from_slice(&l);
+            c.resize(align8(c.len()), 0xfe);
+            meta.extend_from_slice(&((((c.len() / 8 - 1) as u16) << 4) | n.trailing_zeros() as u16).to_le_bytes());
+            data.extend_from_slice(&c);
+        }
+        let mut out = vec![0u8; 24];
+        decode_fixed(&meta, &data, false, 6, Values::Rle { bits: 32, length_bits: 8 }, &mut out).unwrap();
+        let got: Vec<u32> = out.chunks(4).map(|w| u32::from_le_bytes(w.try_into().unwrap())).collect();
+        assert_eq!(got, [7, 7, 7, 9, 9, 9]);
+        // the last chunk now holds 6 items, and its one run covers 5
+        let err = decode_fixed(&meta, &data, false, 10, Values::Rle { bits: 32, length_bits: 8 }, &mut vec![0u8; 40]).unwrap_err();
+        assert_eq!(err.code, ErrorCode::LanceRleRuns);
     }
 
     #[test]

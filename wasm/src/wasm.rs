@@ -223,10 +223,11 @@ const PAGE_FLAT: u32 = 0;
 const PAGE_INLINE: u32 = 1;
 const PAGE_STRINGS: u32 = 2;
 const PAGE_FSST: u32 = 3;
+const PAGE_RLE: u32 = 4;
 
 /// Decodes a whole Lance mini-block page of one value buffer and no levels (see `miniblock.rs`).
 /// `kind`: 0 flat or 1 inline bit-packed values of `bits`; 2 strings, 3 FSST strings with the
-/// symbol table body `(table, count × 9)`. `(meta, meta_len)` the chunk words (u32 when `large`),
+/// symbol table body `(table, count × 9)`; 4 RLE of `bits` values and `length_bits` run lengths. `(meta, meta_len)` the chunk words (u32 when `large`),
 /// `(data, data_len)` the chunks, `n_items` the page's items. Fixed kinds write `n_items × bits/8`
 /// bytes to `(dst, cap)`; strings write their bytes there (FSST needs 7 more; `OutputTooSmall`
 /// carries the room needed) and `n_items + 1` u32 offsets to `dst_offsets`. Returns the bytes
@@ -236,14 +237,18 @@ const PAGE_FSST: u32 = 3;
 /// Inputs readable for the stated lengths; `(dst, cap)` and, for strings, `(dst_offsets,
 /// (n_items + 1) × 4)` writable; none overlapping.
 #[no_mangle]
-pub unsafe extern "C" fn ra_lance_miniblock(kind: u32, bits: u32, meta: *const u8, meta_len: usize, large: u32, data: *const u8, data_len: usize, n_items: usize, table: *const u8, count: u32, dst: *mut u8, cap: usize, dst_offsets: *mut u8) -> i32 {
+pub unsafe extern "C" fn ra_lance_miniblock(kind: u32, bits: u32, length_bits: u32, meta: *const u8, meta_len: usize, large: u32, data: *const u8, data_len: usize, n_items: usize, table: *const u8, count: u32, dst: *mut u8, cap: usize, dst_offsets: *mut u8) -> i32 {
     finish((|| {
         let (meta, data) = unsafe { (input(meta, meta_len)?, input(data, data_len)?) };
         let dst = unsafe { output(dst, cap)? };
         let large = large != 0;
         match kind {
-            PAGE_FLAT | PAGE_INLINE => {
-                let values = if kind == PAGE_FLAT { Values::Flat { bits } } else { Values::Inline { bits } };
+            PAGE_FLAT | PAGE_INLINE | PAGE_RLE => {
+                let values = match kind {
+                    PAGE_FLAT => Values::Flat { bits },
+                    PAGE_INLINE => Values::Inline { bits },
+                    _ => Values::Rle { bits, length_bits },
+                };
                 miniblock::decode_fixed(meta, data, large, n_items, values, dst)
             }
             PAGE_STRINGS | PAGE_FSST => {

@@ -1,7 +1,7 @@
 // A mini-block page decoded in one call to the codec module (wasm/src/miniblock.rs), for the pages
-// LanceDB writes for columns without nulls: strings (`variable` with 32-bit offsets, usually under
-// `fsst`), integers (`inlineBitpacking`) and plain fixed-width values (`flat`), one value buffer,
-// no repetition or definition levels.
+// LanceDB writes for columns without nulls (no repetition or definition levels): strings
+// (`variable` with 32-bit offsets, usually under `fsst`), integers (`inlineBitpacking`), plain
+// fixed-width values (`flat`), and the RLE indices of low-cardinality dictionary columns.
 //
 // Why: an obs page of 200,000 uids is ~800 chunks, and the chunk-by-chunk TypeScript decoder
 // (miniblock.ts, encodings/) is the first code a query runs, in a fresh page still interpreted:
@@ -21,9 +21,15 @@ const plain = (c: BufferCompression | undefined) => !c || c.scheme === 0;
 
 /** What the page's one value buffer holds, when the codec module decodes it; undefined otherwise. */
 export function wholePageValues(layout: MiniBlockLayout, where: string): LanceMiniBlockPage['values'] | undefined {
-  if (layout.repCompression || layout.defCompression || layout.numBuffers !== 1) return undefined;
-  const strings = (e: Compressive | undefined) => e?.kind === 'variable' && plain(e.values) && e.offsets?.kind === 'flat' && e.offsets.bitsPerValue === 32 && plain(e.offsets.data);
+  if (layout.repCompression || layout.defCompression) return undefined;
   const e = layout.valueCompression;
+  if (e?.kind === 'rle') {
+    const [v, l] = [e.values, e.runLengths];
+    const flat = v?.kind === 'flat' && plain(v.data) && WORD_BITS.has(v.bitsPerValue) && l?.kind === 'flat' && plain(l.data) && [8, 16, 32].includes(l.bitsPerValue);
+    return flat && layout.numBuffers === 2 ? { kind: 'rle', bits: v.bitsPerValue, lengthBits: l.bitsPerValue } : undefined;
+  }
+  if (layout.numBuffers !== 1) return undefined;
+  const strings = (e: Compressive | undefined) => e?.kind === 'variable' && plain(e.values) && e.offsets?.kind === 'flat' && e.offsets.bitsPerValue === 32 && plain(e.offsets.data);
   switch (e?.kind) {
     case 'flat':
       return WORD_BITS.has(e.bitsPerValue) && plain(e.data) ? { kind: 'flat', bits: e.bitsPerValue } : undefined;
@@ -41,11 +47,16 @@ export function wholePageValues(layout: MiniBlockLayout, where: string): LanceMi
   }
 }
 
-/** Whether `bytes` of chunks can hold `items`: 4 offset bytes per string, a width word per 1,024 bit-packed values, every flat value. */
-function plausible(values: LanceMiniBlockPage['values'], items: number, bytes: number): boolean {
+/**
+ * Whether a page can hold `items`: at most 2^15 per chunk word (MAX_CHUNK_ITEMS in miniblock.rs),
+ * and in its `bytes` of chunks 4 offset bytes per string, a width word per 1,024 bit-packed values,
+ * every flat value.
+ */
+function plausible(values: LanceMiniBlockPage['values'], items: number, chunks: number, bytes: number): boolean {
+  if (items > chunks * 2 ** 15) return false;
   if (values.kind === 'strings') return items * 4 <= bytes;
   const width = values.bits / 8;
-  return values.kind === 'flat' ? items * width <= bytes : Math.ceil(items / 1024) * width <= bytes;
+  return values.kind === 'flat' ? items * width <= bytes : values.kind === 'inline' ? Math.ceil(items / 1024) * width <= bytes : true;
 }
 
 /** The page's values as one Block, or undefined when it is not a page for the codec module. */
@@ -55,7 +66,7 @@ export function decodeWholeMiniBlock(layout: MiniBlockLayout, buffers: Uint8Arra
   const values = wholePageValues(layout, where);
   // The output is sized from the page's item count before any chunk is read: a count its bytes
   // cannot hold (a corrupt page) is left to the TypeScript decoder's checks, not allocated.
-  if (!values || !plausible(values, layout.numItems, buffers[1]!.length)) return undefined;
+  if (!values || !plausible(values, layout.numItems, buffers[0]!.length / (layout.hasLargeChunk ? 4 : 2), buffers[1]!.length)) return undefined;
   try {
     const out = dec.miniBlock({ meta: buffers[0]!, data: buffers[1]!, largeChunk: layout.hasLargeChunk, items: layout.numItems, values }, { where });
     const length = layout.numItems;

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { CodecError } from '../../../src/errors.js';
 import { ErrorCode, type Codecs } from '../../../src/codecs/index.js';
 import { Rng, VARIANTS, codecsFor, sameBytes } from './helpers.js';
-import { inlineChunk, miniBlockPage, stringChunk } from '../../helpers/lance-pages.js';
+import { inlineChunk, miniBlockPage, rleChunk, stringChunk } from '../../helpers/lance-pages.js';
 
 const MUTATIONS = 10_000;
 
@@ -184,6 +184,7 @@ describe.each(VARIANTS)('%s build', (variant) => {
       () => ({ values: { kind: 'strings' as const, symbols }, chunks: [128, 16].map((n) => ({ buf: stringChunk(rng, n), items: n })) }),
       ...[8, 16, 32, 64].map((bits) => () => ({ values: { kind: 'inline' as const, bits }, chunks: [2048, 1024, 300].map((n) => ({ buf: inlineChunk(rng, bits, n), items: n })) })),
       () => ({ values: { kind: 'flat' as const, bits: 32 }, chunks: [{ buf: Uint8Array.from({ length: 512 }, () => rng.below(256)), items: 128 }] }),
+      ...[8, 16, 32].map((lengthBits) => () => ({ values: { kind: 'rle' as const, bits: 32, lengthBits }, chunks: [4096, 1024, 999].map((n) => ({ buf: rleChunk(rng, 32, lengthBits, n), items: n })) })),
     ];
     const valid = [false, true].flatMap((largeChunk) =>
       kinds.map((k) => {

@@ -4,6 +4,7 @@
 // floats, dictionary indices) decodes to the same values, levels and dictionary; corrupted copies
 // of those pages fail in both decoders or in neither, and then decode the same, never differently.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tableFromArrays } from 'apache-arrow';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFileMetadata, parseFooter } from '../../../src/lance/file-reader.js';
@@ -13,7 +14,7 @@ import { wholePageValues } from '../../../src/lance/structural/miniblock-whole.j
 import type { Decompressors } from '../../../src/lance/decompressors.js';
 import { CorruptDataError, isRaggedAtlasError } from '../../../src/errors.js';
 import { atlasTable, createLanceTable, lanceFixture, obsTable, pagedTable, rng, testDecompressors } from './helpers.js';
-import { inlineChunk, miniBlockPage, stringChunk } from '../../helpers/lance-pages.js';
+import { inlineChunk, miniBlockPage, rleChunk, stringChunk } from '../../helpers/lance-pages.js';
 import { Rng } from '../codecs/helpers.js';
 
 interface Page {
@@ -79,14 +80,17 @@ describe.each(['2.1', '2.2'] as const)('mini-block pages in the codec module, fi
     await createLanceTable(fx.db, `obs${tag}`, obsTable(30_000, 11), format);
     await createLanceTable(fx.db, `atlas${tag}`, atlasTable({ rows: 20_000, wide: true, huge: true, seed: 5, nullStructs: true }), format);
     await createLanceTable(fx.db, `paged${tag}`, pagedTable(60_000, true), format);
-    pages = [`obs${tag}`, `atlas${tag}`, `paged${tag}`].flatMap(miniBlockPages);
+    // Long runs, as a layouts table's layout_uid or a sorted obs column: LanceDB writes RLE indices.
+    const groups = Array.from({ length: 40_000 }, (_, i) => `layout_${Math.floor(i / 7_000)}`);
+    await createLanceTable(fx.db, `runs${tag}`, tableFromArrays({ layout_uid: groups, local_index: BigInt64Array.from(groups, (_, i) => BigInt(i % 7_000)) }), format);
+    pages = [`obs${tag}`, `atlas${tag}`, `paged${tag}`, `runs${tag}`].flatMap(miniBlockPages);
   }, 120_000);
 
   it('has the codec module (the comparison would be TypeScript against itself otherwise)', () => {
     expect(wasm.miniBlock).toBeTypeOf('function');
   });
 
-  it('decodes every page LanceDB wrote as the TypeScript decoder does, and takes its FSST, bit-packed and flat pages', () => {
+  it('decodes every page LanceDB wrote as the TypeScript decoder does, and takes its FSST, bit-packed, flat and RLE pages', () => {
     const taken = new Set<string>();
     for (const page of pages) {
       const values = wholePageValues(page.layout, page.where);
@@ -94,7 +98,7 @@ describe.each(['2.1', '2.2'] as const)('mini-block pages in the codec module, fi
       expect(decode(page, wasm), page.where).toEqual(decode(page, ts));
     }
     // LanceDB writes no plain (non-FSST) string pages here: the hand-built pages below cover them.
-    expect([...taken]).toEqual(expect.arrayContaining(['fsst', 'inline64', 'inline32', 'flat64', 'flat32', 'flat8']));
+        expect([...taken]).toEqual(expect.arrayContaining(['fsst', 'inline64', 'inline32', 'flat64', 'flat32', 'flat8', 'rle32']));
   });
 
   it('fails on a corrupted page where the TypeScript decoder fails, and otherwise decodes it the same', () => {
@@ -120,7 +124,7 @@ describe.each(['2.1', '2.2'] as const)('mini-block pages in the codec module, fi
 });
 
 describe('mini-block pages in the codec module, built by hand', () => {
-  it('decodes large chunks, every word size and FSST as the TypeScript decoder does', async () => {
+  it('decodes large chunks, every word size, FSST and RLE as the TypeScript decoder does', async () => {
     const wasm = await testDecompressors();
     const ts = { ...wasm, miniBlock: undefined };
     const r = new Rng(7);
@@ -130,17 +134,18 @@ describe('mini-block pages in the codec module, built by hand', () => {
     for (let k = 0; k < 19 * 8; k++) symbols[8 + k] = 97 + (k % 26);
     for (let k = 0; k < 19; k++) symbols[8 + 19 * 8 + k] = 1 + (k % 8);
     const variable: Compressive = { kind: 'variable', offsets: { kind: 'flat', bitsPerValue: 32 } };
-    const cases: [Compressive, (n: number) => Uint8Array][] = [
+    const cases: [Compressive, (n: number) => Uint8Array | Uint8Array[]][] = [
       ...[8, 16, 32, 64].map((bits): [Compressive, (n: number) => Uint8Array] => [{ kind: 'inlineBitpacking', uncompressedBits: bits }, (n) => inlineChunk(r, bits, n)]),
       [{ kind: 'flat', bitsPerValue: 64 }, (n) => Uint8Array.from({ length: 8 * n }, () => r.below(256))],
       [variable, (n) => stringChunk(r, n)],
       [{ kind: 'fsst', symbolTable: symbols, values: variable }, (n) => stringChunk(r, n)],
+      ...[8, 16, 32].map((lengthBits): [Compressive, (n: number) => Uint8Array[]] => [{ kind: 'rle', values: { kind: 'flat', bitsPerValue: 64 }, runLengths: { kind: 'flat', bitsPerValue: lengthBits } }, (n) => rleChunk(r, 64, lengthBits, n)]),
     ];
     for (const hasLargeChunk of [false, true]) {
       for (const [valueCompression, chunk] of cases) {
         const chunks = [1024, 2048, 1024, 77].map((items) => ({ buf: chunk(items), items }));
         const { meta, data } = miniBlockPage(chunks, hasLargeChunk);
-        const layout: MiniBlockLayout = { kind: 'miniBlock', valueCompression, numDictionaryItems: 0, layers: [0], numBuffers: 1, repetitionIndexDepth: 0, numItems: 4173, hasLargeChunk };
+        const layout: MiniBlockLayout = { kind: 'miniBlock', valueCompression, numDictionaryItems: 0, layers: [0], numBuffers: valueCompression.kind === 'rle' ? 2 : 1, repetitionIndexDepth: 0, numItems: 4173, hasLargeChunk };
         expect(wholePageValues(layout, 'test')).toBeDefined();
         const page = { where: `${valueCompression.kind} large ${hasLargeChunk}`, layout, buffers: [meta, data] };
         const got = decode(page, wasm);
