@@ -219,19 +219,9 @@ export class WasmCodecs implements Codecs {
       mem.set(new Uint8Array(offsets.buffer, offsets.byteOffset, offBytes), src);
       mem.set(symbols, src + offBytes);
       mem.set(codes, src + offBytes + symbols.length);
-      const call = (cap: number) => {
-        const dst = w.region(1, offBytes + cap, FSST);
-        return { dst, n: ex.ra_fsst_decode(src + offBytes, count, src + offBytes + symbols.length, codes.length, src, length, dst + offBytes, cap, dst) };
-      };
       // Strings rarely expand beyond 4×; a larger output costs one more call at the exact size.
-      let { dst, n } = call(4 * codes.length + 64);
-      if (n === -ErrorCode.OutputTooSmall) ({ dst, n } = call(w.lastError().value));
-      w.check(n, ctx);
-      const out = w.bytes();
-      return {
-        data: out.slice(dst + offBytes, dst + offBytes + n),
-        offsets: new Uint32Array(out.slice(dst, dst + offBytes).buffer),
-      };
+      const out = this.#offsetsThenBytes(ctx, offBytes, 4 * codes.length + 64, (dst, cap) => ex.ra_fsst_decode(src + offBytes, count, src + offBytes + symbols.length, codes.length, src, length, dst + offBytes, cap, dst));
+      return { data: out.data, offsets: out.offsets! };
     });
   }
 
@@ -252,19 +242,29 @@ export class WasmCodecs implements Codecs {
       const bits = values.kind === 'strings' ? 0 : values.bits;
       const lengthBits = values.kind === 'rle' ? values.lengthBits : 0;
       const offBytes = values.kind === 'strings' ? 4 * (items + 1) : 0;
-      const call = (cap: number) => {
-        const dst = w.region(1, offBytes + cap, LANCE_PAGE);
-        const n = ex.ra_lance_miniblock(kind, bits, lengthBits, src, meta.length, page.largeChunk ? 1 : 0, src + meta.length, data.length, items, src + meta.length + data.length, (symbols?.length ?? 0) / 9, dst + offBytes, cap, dst);
-        return { dst, n };
-      };
       // Fixed values have their size; strings are at most their chunks' bytes, FSST rarely over 4×.
-      let { dst, n } = call(values.kind === 'strings' ? (symbols ? 4 * data.length + 64 : data.length) : (items * bits) / 8);
-      if (n === -ErrorCode.OutputTooSmall) ({ dst, n } = call(w.lastError().value));
-      w.check(n, ctx);
-      const out = w.bytes();
-      const bytes = out.slice(dst + offBytes, dst + offBytes + n);
-      return offBytes ? { data: bytes, offsets: new Uint32Array(out.slice(dst, dst + offBytes).buffer) } : { data: bytes };
+      const guess = values.kind === 'strings' ? (symbols ? 4 * data.length + 64 : data.length) : (items * bits) / 8;
+      return this.#offsetsThenBytes(ctx, offBytes, guess, (dst, cap) => ex.ra_lance_miniblock(kind, bits, lengthBits, src, meta.length, page.largeChunk ? 1 : 0, src + meta.length, data.length, items, src + meta.length + data.length, (symbols?.length ?? 0) / 9, dst + offBytes, cap, dst));
     });
+  }
+
+  /**
+   * Runs `call(dst, cap)` on output region 1, laid out as `offBytes` of u32 offsets (none: 0), then
+   * up to `cap` value bytes; once more at the exact size when `cap` was short (OutputTooSmall
+   * carries the room needed). Copies out the values written and the offsets.
+   */
+  #offsetsThenBytes(ctx: { codec: string; where?: string }, offBytes: number, cap: number, call: (dst: number, cap: number) => number): { data: Uint8Array; offsets?: Uint32Array } {
+    const w = this.#w;
+    const run = (c: number) => {
+      const dst = w.region(1, offBytes + c, ctx.codec);
+      return { dst, n: call(dst, c) };
+    };
+    let { dst, n } = run(cap);
+    if (n === -ErrorCode.OutputTooSmall) ({ dst, n } = run(w.lastError().value));
+    w.check(n, ctx);
+    const out = w.bytes();
+    const data = out.slice(dst + offBytes, dst + offBytes + n);
+    return offBytes ? { data, offsets: new Uint32Array(out.slice(dst, dst + offBytes).buffer) } : { data };
   }
 
   assembleCsc(groups: readonly CscAssemblyGroup[], nRows: number, layers: readonly (readonly TypedValues[])[], opts: CallOptions = {}): CscAssemblyResult | undefined {

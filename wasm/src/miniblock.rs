@@ -28,7 +28,7 @@
 use crate::error::{CodecError, ErrorCode, Result};
 use crate::fsst;
 
-/// What the value buffer holds (the caller has checked the layout names one of these).
+/// What a chunk's value buffers hold (the caller has checked the layout names one of these).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Values<'a> {
     /// Plain fixed-width values of `bits` (8, 16, 32, 64).
@@ -63,7 +63,7 @@ fn chunks(meta: &[u8], large: bool, num_items: usize, data_len: usize) -> Result
     let mut out = Vec::with_capacity(n);
     let (mut offset, mut items) = (0usize, 0usize);
     for i in 0..n {
-        let w = if large { u32::from_le_bytes(meta[i * 4..i * 4 + 4].try_into().expect("4 bytes")) } else { u16::from_le_bytes(meta[i * 2..i * 2 + 2].try_into().expect("2 bytes")) as u32 };
+        let w = word_at(meta, word * 8, i);
         let bytes = ((w >> 4) as usize + 1) * 8;
         let k = if i + 1 < n {
             1usize << (w & 15)
@@ -101,8 +101,7 @@ fn chunk_buffers<'a, const N: usize>(data: &'a [u8], c: &Chunk, i: usize, large:
     let mut out = [&chunk[..0]; N];
     let mut at = align8(header).min(chunk.len());
     for (b, buf) in out.iter_mut().enumerate() {
-        let s = 2 + b * word;
-        let size = if large { u32::from_le_bytes(chunk[s..s + 4].try_into().expect("4 bytes")) as usize } else { u16::from_le_bytes(chunk[s..s + 2].try_into().expect("2 bytes")) as usize };
+        let size = word_at(&chunk[2..], word * 8, b) as usize;
         if size > chunk.len() - at {
             return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset + at, size as u64, 0));
         }
@@ -309,7 +308,7 @@ fn gather_strings(meta: &[u8], data: &[u8], large: bool, num_items: usize) -> Re
         if n >= buf.len() / 4 {
             return Err(CodecError::at(ErrorCode::LanceBadChunk, i, c.offset, (n as u64 + 1) * 4, 0));
         }
-        let at = |k: usize| u32::from_le_bytes(buf[k * 4..k * 4 + 4].try_into().expect("4 bytes")) as usize;
+        let at = |k: usize| word_at(buf, 32, k) as usize;
         let first = at(0);
         let mut prev = first;
         for k in 1..=n {

@@ -211,11 +211,16 @@ pub extern "C" fn ra_remap_min() -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn ra_fsst_decode(table: *const u8, count: u32, codes: *const u8, codes_len: usize, offsets: *const u8, n: usize, dst: *mut u8, cap: usize, dst_offsets: *mut u8) -> i32 {
     finish((|| {
-        let words = n.checked_add(1).and_then(|w| w.checked_mul(4)).ok_or(CodecError::with_value(ErrorCode::BadArgument, n as u64))?;
+        let words = offset_bytes(n)?;
         let (table, codes, offsets) = unsafe { (input(table, count as usize * 9)?, input(codes, codes_len)?, input(offsets, words)?) };
         let (dst, dst_offsets) = unsafe { (output(dst, cap)?, output(dst_offsets, words)?) };
         fsst::decode_into(table, count as usize, codes, offsets, n, dst, dst_offsets)
     })())
+}
+
+/// Bytes of the `n + 1` u32 offsets of `n` strings.
+fn offset_bytes(n: usize) -> Result<usize> {
+    n.checked_add(1).and_then(|w| w.checked_mul(4)).ok_or(CodecError::with_value(ErrorCode::BadArgument, n as u64))
 }
 
 /// Lance mini-block page kinds for [`ra_lance_miniblock`].
@@ -252,7 +257,7 @@ pub unsafe extern "C" fn ra_lance_miniblock(kind: u32, bits: u32, length_bits: u
                 miniblock::decode_fixed(meta, data, large, n_items, values, dst)
             }
             PAGE_STRINGS | PAGE_FSST => {
-                let words = n_items.checked_add(1).and_then(|w| w.checked_mul(4)).ok_or(CodecError::with_value(ErrorCode::BadArgument, n_items as u64))?;
+                let words = offset_bytes(n_items)?;
                 let dst_offsets = unsafe { output(dst_offsets, words)? };
                 let fsst = if kind == PAGE_FSST { Some((unsafe { input(table, count as usize * 9)? }, count as usize)) } else { None };
                 miniblock::decode_strings(meta, data, large, n_items, Values::Strings { fsst }, dst, dst_offsets)
