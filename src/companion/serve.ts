@@ -136,6 +136,12 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, o
   // manifests count from 1 again, zarr chunks keep their keys), so a copy held for an hour would
   // open the old atlas. A revalidation is a 304 while the file is unchanged.
   res.setHeader('Cache-Control', 'no-cache');
+  // A revalidation of the version the client holds (RFC 9110 §13.1.2, evaluated before Range as
+  // §13.2.2 orders them): 304, no body, so the no-cache above costs a round trip, not the file.
+  if (notModified(req.headers['if-none-match'], etag)) {
+    res.removeHeader('Content-Type');
+    return void send(res, (status = 304));
+  }
 
   let start = 0;
   let end = size - 1;
@@ -219,6 +225,17 @@ async function* paced(source: AsyncIterable<Buffer>, bytesPerSecond: number): As
   }
 }
 
+/**
+ * Whether an If-None-Match header names `etag` (or is `*`). The comparison is weak (§13.1.2): a
+ * `W/` prefix on either side does not matter.
+ */
+export function notModified(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const strip = (t: string) => t.trim().replace(/^W\//, '');
+  const want = strip(etag);
+  return (Array.isArray(header) ? header.join(',') : header).split(',').some((t) => t.trim() === '*' || strip(t) === want);
+}
+
 /** Parses one `bytes=` range. Several ranges get the whole file (RFC 9110 allows ignoring them). */
 export function parseRange(header: string, size: number): [number, number] | 'unsatisfiable' | undefined {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -264,7 +281,9 @@ function send(res: ServerResponse, status: number, text?: string): void {
     res.setHeader('Content-Length', String(Buffer.byteLength(text)));
     res.end(text);
   } else {
-    if (status !== 204) res.setHeader('Content-Length', '0'); // a 204 carries none (RFC 9110 §8.6)
+    // A 204 carries no Content-Length (RFC 9110 §8.6), nor does a 304: its would describe the
+    // representation it stands for (§8.6), and 0 would be wrong.
+    if (status !== 204 && status !== 304) res.setHeader('Content-Length', '0');
     res.end();
   }
 }

@@ -116,6 +116,24 @@ describe('serve', () => {
     expect([stale.status, stale.body.length]).toEqual([200, 1000]);
   });
 
+  it('answers a revalidation of the current version with 304 and no body, of another version with the file', async () => {
+    // Every answer is no-cache, so a browser revalidates each whole-file read: a 200 there sent the
+    // whole file again each time.
+    const etag = (await get('/zarr_store/g/c/0', {}, 'HEAD')).headers.etag as string;
+    for (const inm of [etag, `W/${etag}`, `"x", ${etag}`, '*']) {
+      const r = await get('/zarr_store/g/c/0', { 'If-None-Match': inm });
+      expect([inm, r.status, r.body.length, r.headers.etag, r.headers['cache-control'], r.headers['access-control-allow-origin']]).toEqual([inm, 304, 0, etag, 'no-cache', '*']);
+      expect(r.headers['content-length']).toBeUndefined();
+    }
+    // evaluated before Range (RFC 9110 §13.2.2), and for HEAD too
+    expect((await get('/zarr_store/g/c/0', { 'If-None-Match': etag, Range: 'bytes=0-3' })).status).toBe(304);
+    expect((await get('/zarr_store/g/c/0', { 'If-None-Match': etag }, 'HEAD')).status).toBe(304);
+    const stale = await get('/zarr_store/g/c/0', { 'If-None-Match': '"old"' });
+    expect([stale.status, stale.body.length]).toEqual([200, 1000]);
+    const staleRange = await get('/zarr_store/g/c/0', { 'If-None-Match': '"old"', Range: 'bytes=0-3' });
+    expect([staleRange.status, staleRange.body.length]).toEqual([206, 4]);
+  });
+
   it('reads a path beginning with // as a path (not a host), hides dotfiles, says what a 405 allows, and sends no length with a 204', async () => {
     const twice = await get('//zarr_store/g/c/0');
     expect([twice.status, twice.body.equals(body)]).toEqual([200, true]);
