@@ -1,4 +1,4 @@
-import { AbortedError, HttpError, isRaggedAtlasError, NotFoundError, throwIfAborted } from '../errors.js';
+import { abortedBy, AbortedError, HttpError, isRaggedAtlasError, NotFoundError, throwIfAborted } from '../errors.js';
 import { fetchFailureMessage } from './fetch-failure.js';
 import { markOwned } from './owned.js';
 import { joinKey, tailBySize, type ByteRange, type ByteStore, type ObjectVersion, type ReadOptions, type Tail } from './types.js';
@@ -110,7 +110,7 @@ export class HttpStore implements ByteStore {
     const whole = this.#wholeBodies.get(url);
     if (whole) {
       report(opts, { etag: whole.etag, size: whole.body.length });
-      opts.onReceived?.(0); // nothing crossed the network for it
+      opts.onLocal?.();
       return sliceWhole(whole.body, range, url);
     }
     const header = `bytes=${range.offset}-${range.offset + range.length - 1}`;
@@ -125,6 +125,7 @@ export class HttpStore implements ByteStore {
       const etag = etagOf(res);
       const bytes = sliceWhole(body, range, url);
       this.#keepWhole(url, body, etag, header, opts.size);
+      this.#learnSize(url, body.length, etag);
       report(opts, { etag, size: body.length });
       return bytes;
     }
@@ -217,6 +218,7 @@ export class HttpStore implements ByteStore {
     const url = this.keyUrl(key);
     const known = this.#sizes.get(url);
     if (known !== undefined) {
+      opts.onLocal?.();
       report(opts, { etag: this.#sizeEtags.get(url), size: known });
       return known;
     }
@@ -461,7 +463,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(t);
-      reject(new AbortedError('request aborted'));
+      reject(abortedBy(signal, 'request aborted'));
     }, { once: true });
   });
 }

@@ -18,12 +18,19 @@ export function withStats(
    */
   const counted = async <T>(key: string, opts: ReadOptions | undefined, read: (o: ReadOptions) => Promise<T>, handed: (r: T) => number, range?: ByteRange): Promise<T> => {
     let received: number | undefined;
+    let local = false;
     const onReceived = (n: number) => {
       received = (received ?? 0) + n;
       opts?.onReceived?.(n);
     };
-    const r = await read({ ...opts, onReceived });
+    const onLocal = () => {
+      local = true;
+      opts?.onLocal?.();
+    };
+    const r = await read({ ...opts, onReceived, onLocal });
+    // An answer the store held (onLocal) cost no request and no bytes.
     const bytes = received ?? handed(r);
+    if (local) return r;
     stats.requests++;
     stats.bytes += bytes;
     onRequest?.({ key, range, bytes });

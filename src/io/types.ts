@@ -52,6 +52,12 @@ export interface ReadOptions {
    */
   onReceived?: (bytes: number) => void;
   /**
+   * Told when the store answered this read from what it already holds, with no request (HttpStore:
+   * the whole body of a host that ignores Range, a size it learned): `atlas.stats` counts requests
+   * that reached the network.
+   */
+  onLocal?: () => void;
+  /**
    * How urgent the read is relative to the store's other reads (HttpStore: fetch `priority`). Bulk
    * matrix chunks go `low`, so that the small reads that gate them (obs pages, metadata, shard
    * indexes) are not queued behind them on a browser's six HTTP/1.1 connections.
