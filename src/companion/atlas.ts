@@ -29,6 +29,9 @@ import { ensureGroup, exists } from './zarr-writer/group.js';
 export const CONFIG_FILE = 'ragged_atlas.json';
 export const FEATURE_LAYOUTS_TABLE = '_feature_layouts';
 
+/** The Lance file formats an atlas can be created with: the ones LanceDB writes and src/lance reads. */
+const STORAGE_VERSIONS = ['2.0', '2.1', '2.2', 'stable'];
+
 export interface AtlasConfig {
   format: 'homeobox';
   /** homeobox release whose on-disk shapes this atlas follows. */
@@ -140,6 +143,10 @@ export class Atlas {
     };
     validateObsDef(obsDef, specs);
     const storageVersion = opts.storageVersion ?? DEFAULT_STORAGE_VERSION;
+    // Checked before anything is written: an unknown one failed inside LanceDB after lance_db/ was made.
+    if (!STORAGE_VERSIONS.includes(storageVersion)) {
+      throw new InvalidInputError(`unknown Lance file format '${storageVersion}': use ${STORAGE_VERSIONS.map((v) => `'${v}'`).join(', ')} (stable is 2.0; the browser reader reads these)`, { where: 'storageVersion' });
+    }
     if ((storageVersion === '2.0' || storageVersion === 'stable') && obsDef.pointers.length > 1) {
       // A cell without one of the modalities has a NULL pointer struct, which format 2.0 cannot store:
       // every ingest but one that fills every modality would fail inside LanceDB.

@@ -334,7 +334,7 @@ groups, with scipy tocsc() ordering, in bounded memory.
         const skipNote =
           (skipped.length ? `\nskipped (no cells point at them; see validate): ${skipped.join(', ')}` : '') +
           (incomplete.length ? `\nskipped (obs rows deleted: a CSC copy covers a whole group; reads keep their current path): ${incomplete.join(', ')}` : '');
-        print(v, out, out.map((r) => `csc written for ${r.zarrGroup}: ${r.nFeatures} features, nnz ${r.nnz}, layers ${r.layers.join(', ')} (${r.passes} passes)`).join('\n') + skipNote);
+        print(v, out, out.map((r) => `csc written for ${r.zarrGroup}: ${r.nFeatures} features, nnz ${r.nnz}, layers ${r.layers.join(', ')} (${r.passes} passes over the rows: one counting, ${r.passes - 1} transposing)`).join('\n') + skipNote);
         return 0;
       } finally {
         atlas.close();

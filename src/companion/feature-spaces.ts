@@ -8,6 +8,7 @@
 // same shape; homeobox (Python) can open such an atlas once the same spec is registered there
 // with `register_spec` (see `pythonSpecSnippet`).
 import { DEFAULT_ZSTD, type DType, type InnerCodec } from './zarr-writer/metadata.js';
+import { InvalidInputError } from '../errors.js';
 
 export type PointerKind = 'sparse' | 'dense' | 'discrete_spatial';
 
@@ -219,7 +220,11 @@ export class FeatureSpaceRegistry {
 
   get(featureSpace: string): FeatureSpaceSpec {
     const s = this.#specs.get(featureSpace);
-    if (!s) throw new Error(`no spec registered for feature space '${featureSpace}'; registered: ${[...this.#specs.keys()].sort().join(', ')}`);
+    if (!s) {
+      throw new InvalidInputError(
+        `no spec registered for feature space '${featureSpace}' (registered: ${[...this.#specs.keys()].sort().join(', ')}); a new one is declared when the atlas is created: --feature-space ${featureSpace}:sparse:counts=uint32 (or dense)`,
+      );
+    }
     return s;
   }
 

@@ -143,7 +143,7 @@ export async function ingest(atlasOrPath: Atlas | string, opts: IngestOptions): 
     if (d >= 0) {
       const at = (names: readonly string[]) => (d < names.length ? `'${names[d]}'` : 'nothing');
       throw new InvalidInputError(
-        `the obs of ${primaryInput.source} (${primaryInput.obsNames.length} cells) are not the cells of layer '${plans[0]!.layers[0]!.layer}' from ${plans[0]!.layers[0]!.file} (${obsNames.length} cells) in the same order: row ${d} is ${at(primaryInput.obsNames)} there, ${at(obsNames)} here`,
+        `the obs of ${primaryInput.source} (${primaryInput.obsNames.length} cells) are not the cells of layer '${plans[0]!.layers[0]!.layer}' from ${plans[0]!.layers[0]!.file} (${obsNames.length} cells) in the same order: row ${d} is ${at(primaryInput.obsNames)} in ${primaryInput.source}, ${at(obsNames)} in ${plans[0]!.layers[0]!.file}`,
         { where: `${primaryInput.source}: obs` },
       );
     }
@@ -347,7 +347,7 @@ async function planModality(
     const vars = varOf(datasets[i]!, l.matrix).names;
     const k = vars === varInfo.names ? -1 : vars.findIndex((n, j) => n !== varInfo.names[j]);
     if (k >= 0) {
-      throw new InvalidInputError(`layer '${l.layer}' has other var names (features) than layer '${ref.layer}', or the same in another order: column ${k} is '${vars[k]}' there, '${varInfo.names[k]}' here`, {
+      throw new InvalidInputError(`layer '${l.layer}' has other var names (features) than layer '${ref.layer}', or the same in another order: column ${k} is '${vars[k]}' in layer '${l.layer}', '${varInfo.names[k]}' in layer '${ref.layer}'`, {
         where: `${l.file}: ${l.matrix}`,
       });
     }

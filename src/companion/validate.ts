@@ -79,7 +79,9 @@ export async function validateAtlas(atlas: Atlas, opts: ValidateOptions = {}): P
     // A group only an older snapshot's dataset rows reference is that snapshot's data, not an orphan.
     const referenced = new Set([...datasets.map((d) => d.zarr_group as string), ...(await snapshotGroups(atlas))]);
     orphanedGroups = await findOrphans(atlas.zarrDir, referenced);
-    for (const g of orphanedGroups) warnings.push(`orphaned zarr group '${g}': no dataset row references it (an interrupted or running ingest)`);
+    for (const g of orphanedGroups) {
+      warnings.push(`orphaned zarr group '${g}': no dataset row references it (an interrupted or running ingest; once no ingest runs, deleting ${join(atlas.zarrDir, g)} loses nothing)`);
+    }
     for (const d of datasets) {
       const fields = atlas.obsDef.pointers.filter((p) => p.featureSpace === d.feature_space);
       let n = 0;

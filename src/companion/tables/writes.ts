@@ -3,7 +3,7 @@
 // (merge_insert on layout_uid + feature_uid, only when the layout is new), then the dataset
 // rows and the obs rows (plain appends). Every write retries commit conflicts, so concurrent
 // ingests into one atlas both land.
-import type * as arrow from 'apache-arrow';
+import * as arrow from 'apache-arrow';
 import type { Table } from '@lancedb/lancedb';
 import type { Atlas } from '../atlas.js';
 import { layoutUid, makeStableUid } from '../uids.js';
@@ -106,7 +106,23 @@ export async function addDatasetRows(atlas: Atlas, rows: readonly DatasetRow[]):
 }
 
 export async function addObsRows(atlas: Atlas, data: arrow.Table): Promise<void> {
-  await withCommitRetry('add obs rows', () => atlas.obs.add(data as never), refresh(atlas.obs));
+  const rows = withoutAllNullBools(data);
+  await withCommitRetry('add obs rows', () => atlas.obs.add(rows as never), refresh(atlas.obs));
+}
+
+/**
+ * `data` without its nullable Bool columns whose every value is null. apache-arrow's IPC writer,
+ * which LanceDB's `add` serialises through, gives such a column an empty values buffer, and
+ * LanceDB's reader (arrow-rs) refuses the whole batch ("Need at least 63 bytes for bitmap in
+ * buffers[0] in array of type Boolean"): a schema's bool field that an input lacks, or holds only
+ * as NA, failed the ingest. Lance stores a nullable column an append leaves out as nulls. The obs
+ * writer sends one record batch, so a column is all null in the batch exactly when in the table.
+ */
+export function withoutAllNullBools(data: arrow.Table): arrow.Table {
+  const n = data.numRows;
+  if (n === 0) return data;
+  const keep = data.schema.fields.filter((f) => !(f.type instanceof arrow.Bool && f.nullable && data.getChild(f.name)!.nullCount === n));
+  return keep.length === data.schema.fields.length ? data : data.select(keep.map((f) => f.name));
 }
 
 /**

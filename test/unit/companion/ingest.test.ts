@@ -305,7 +305,7 @@ describe('layers from several matrices', () => {
     const x = memInput({ source: 'x.h5ad', obsNames: ['r0', 'r1'], varNames: ['A', 'B', 'C', 'D'], X: csrSource(counts4) });
     const reversed = memInput({ source: 'other.h5ad', obsNames: ['r0', 'r1'], varNames: ['D', 'C', 'B', 'A'], X: csrSource(counts4.map((r) => [...r].reverse().map(Math.log1p)), { dtype: 'float32' }) });
     const run = (other: typeof x) => ingest(atlas, { modalities: [{ field: 'gene_expression', input: x, layers: { counts: 'X', log_normalized: { input: other, matrix: 'X' } } }], codecs: refCodecs });
-    await expect(run(reversed)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining("column 0 is 'D' there, 'A' here") });
+    await expect(run(reversed)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining("column 0 is 'D' in layer 'log_normalized', 'A' in layer 'counts'") });
     // The same features in the same order are fine.
     const same = memInput({ source: 'other.h5ad', obsNames: ['r0', 'r1'], varNames: ['A', 'B', 'C', 'D'], X: csrSource(counts4.map((r) => r.map(Math.log1p)), { dtype: 'float32' }) });
     await expect(run(same)).resolves.toBeDefined();
@@ -319,7 +319,7 @@ describe('layers from several matrices', () => {
     const meta = memInput({ source: 'meta.h5ad', obsNames: ['c0', 'c1', 'c2'], varNames: ['A'], X: csrSource([[1], [2], [3]]), obs: [{ name: 'cell_type', kind: 'string', values: ['t0', 't1', 't2'] }] });
     const counts = (cells: string[]) => memInput({ source: 'counts.h5ad', obsNames: cells, varNames: ['A', 'B'], X: csrSource([[1, 0], [0, 2], [3, 3]]) });
     const run = (cells: string[]) => ingest(atlas, { modalities: [{ field: 'gene_expression', input: meta, layers: { counts: { input: counts(cells), matrix: 'X' } } }], obsMap: { _index: 'barcode' }, codecs: refCodecs, allowDuplicate: true });
-    await expect(run(['c2', 'c1', 'c0'])).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining("row 0 is 'c0' there, 'c2' here") });
+    await expect(run(['c2', 'c1', 'c0'])).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining("row 0 is 'c0' in meta.h5ad, 'c2' in counts.h5ad") });
     await expect(run(['x0', 'x1', 'x2'])).rejects.toMatchObject({ _tag: 'InvalidInput', where: 'meta.h5ad: obs' });
     await expect(run(['c0', 'c1'])).rejects.toMatchObject({ _tag: 'InvalidInput' });
     await expect(run(['c0', 'c1', 'c2'])).resolves.toBeDefined();
