@@ -197,7 +197,18 @@ export function fromWire(wire: WireError): Error {
 
 /** Throws AbortedError if the signal has fired. Call at every await boundary of long work. */
 export function throwIfAborted(signal: AbortSignal | undefined, where?: string): void {
-  if (signal?.aborted) throw new AbortedError('operation aborted', { where, reason: String(signal.reason ?? '') });
+  if (signal?.aborted) throw abortedBy(signal, 'operation aborted', where);
+}
+
+/**
+ * The AbortedError of a fired signal: its reason is kept as the error's `cause` (and as text in
+ * `fields.reason`), so `controller.abort(new Error('user left'))` reaches the caller.
+ */
+export function abortedBy(signal: AbortSignal | undefined, message: string, where?: string): AbortedError {
+  const reason: unknown = signal?.reason;
+  const fields: ErrorFields = where === undefined ? {} : { where };
+  if (reason === undefined) return new AbortedError(message, fields);
+  return new AbortedError(message, { ...fields, reason: String(reason) }, { cause: reason });
 }
 
 function pointAt(text: string, pos: number): string {

@@ -11,6 +11,7 @@ import { Table as ArrowTable, Utf8, vectorFromArray } from 'apache-arrow';
 import { pickRows } from '../query/arrow-rows.js';
 import { checkNames } from '../query/atlas-query.js';
 import { AbortedError, CorruptDataError, InvalidInputError, NotFoundError, QueryError, UnsupportedError, describeArgument } from '../errors.js';
+import { checkChoiceOption, checkNumberOption, checkOptionNames, optionNames } from '../options.js';
 import { HttpStore, type HttpStoreOptions } from '../io/http.js';
 import { IndexedDbCache, MemoryCache, withCache, type ByteCache } from '../io/cache.js';
 import { openStore } from '../io/open.js';
@@ -223,6 +224,25 @@ function countingFetch(inner: typeof fetch | undefined, stats: IoStats): typeof 
 }
 
 /** Browsers without a caller-supplied fetch: HTTP requests go through fetch workers (fetch-pool.ts). */
+const ATLAS_OPTIONS = optionNames<AtlasOptions>()([
+  'fetch', 'headers', 'retries', 'timeoutMs', 'listing', 'suffixRanges', 'httpCache',
+  'wasmUrl', 'workerUrl', 'variant', 'versionTable', 'zarrStore', 'decoder', 'workers', 'fetchWorkers', 'fetchPerWorker',
+  'cache', 'cacheBudgetBytes', 'cacheRevalidate', 'coalesceGapBytes', 'concurrency', 'lancePartBytes', 'lanceOffloadBytes',
+  'obsMemoBytes', 'signal',
+]);
+
+/** Options checked before anything starts (src/options.ts): names, and the values a typo can get wrong. */
+function checkAtlasOptions(opts: AtlasOptions, where: string): void {
+  checkOptionNames(opts, ATLAS_OPTIONS, where);
+  for (const k of ['workers', 'fetchWorkers', 'retries', 'concurrency'] as const) checkNumberOption(opts[k], k, { integer: true });
+  checkNumberOption(opts.fetchPerWorker, 'fetchPerWorker', { min: 1, integer: true });
+  for (const k of ['timeoutMs', 'cacheBudgetBytes', 'coalesceGapBytes', 'lancePartBytes', 'lanceOffloadBytes', 'obsMemoBytes'] as const) checkNumberOption(opts[k], k);
+  checkChoiceOption(opts.cache, 'cache', ['auto', 'memory', 'indexeddb', 'none'], 'a ByteCache');
+  checkChoiceOption(opts.cacheRevalidate, 'cacheRevalidate', ['session', 'never']);
+  checkChoiceOption(opts.listing, 'listing', ['none', 's3']);
+  checkChoiceOption(opts.suffixRanges, 'suffixRanges', ['auto', 'always', 'never']);
+}
+
 function withFetchWorkers(opts: AtlasOptions): { opts: AtlasOptions; close: () => void } {
   const n = opts.fetchWorkers ?? 4;
   if (opts.fetch || n === 0 || isNode || typeof Worker === 'undefined') return { opts, close: () => undefined };
@@ -324,6 +344,7 @@ export class RaggedAtlas {
    * local path in Node, or a store), or `{cloud: {db: 'db://…', apiKey}, zarr}` for tables in LanceDB Cloud.
    */
   static async listVersions(location: AtlasLocation, opts: AtlasOptions = {}): Promise<AtlasVersion[]> {
+    checkAtlasOptions(opts, 'RaggedAtlas.listVersions()');
     const io = withFetchWorkers(opts);
     try {
       const src = await openSource(location, { ...io.opts, cache: 'none' });
@@ -335,6 +356,7 @@ export class RaggedAtlas {
 
   /** The atlas as it was at snapshot `version`: every table pinned to its recorded Lance version. */
   static async checkout(location: AtlasLocation, version: number, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
+    checkAtlasOptions(opts, 'RaggedAtlas.checkout()');
     // Before anything is read: a version from a URL parameter ('1') would otherwise read as missing.
     if (!Number.isSafeInteger(version) || version < 0) {
       throw new QueryError(`a snapshot version is a non-negative integer, got ${describeArgument(version)}`);
@@ -348,6 +370,7 @@ export class RaggedAtlas {
 
   /** The newest snapshot. */
   static async checkoutLatest(location: AtlasLocation, opts: AtlasOptions = {}): Promise<RaggedAtlas> {
+    checkAtlasOptions(opts, 'RaggedAtlas.checkoutLatest()');
     return RaggedAtlas.#checkout(location, opts, (records, where) => {
       const last = records[records.length - 1];
       const record = last && unambiguous(records.filter((r) => r.version === last.version), where);

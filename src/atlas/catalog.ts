@@ -143,6 +143,8 @@ export class AtlasCatalog {
    * layout_uid. Positions in the datasets table and the uid each one measured.
    */
   async datasetsWithFeatures(uids: string[], featureSpace: string, signal?: AbortSignal): Promise<{ rows: number[]; uids: string[]; datasets: arrow.Table }> {
+    // A feature space the atlas does not have is a mistake to name, not a space no dataset measured.
+    if (!this.registries.has(featureSpace)) throw new QueryError(`no registry for feature space "${featureSpace}" (have: ${[...this.registries.keys()].join(', ')})`);
     const [pairs, datasets] = await Promise.all([
       uids.length === 0 ? undefined : selectObs(this.layouts, { ...emptySpec(), where: [`feature_uid IN (${uids.map(quoteString).join(', ')})`] }, { columns: ['feature_uid', 'layout_uid'], signal }),
       this.datasetRows(signal),

@@ -1,20 +1,19 @@
 // Waiting on shared work with one's own AbortSignal: the waiter stops waiting when its signal
 // fires, while the work (a cached index load, a deduplicated request, an ETag check) goes on for
 // the others that share it.
-import { AbortedError } from '../errors.js';
+import { abortedBy } from '../errors.js';
 
 /** Settles like `p`, or rejects with AbortedError (naming `where`) as soon as `signal` fires. */
 export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, where?: string): Promise<T> {
   if (!signal) return p;
-  const fields = where === undefined ? {} : { where };
   if (signal.aborted) {
     // This waiter gives up before listening; `p` may still fail (a shared request cancelled once
     // nobody waits), and that failure is no one's to report: never an unhandled rejection.
     p.catch(() => undefined);
-    return Promise.reject(new AbortedError('read aborted', fields));
+    return Promise.reject(abortedBy(signal, 'read aborted', where));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError('read aborted', fields));
+    const onAbort = () => reject(abortedBy(signal, 'read aborted', where));
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

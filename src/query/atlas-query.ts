@@ -4,6 +4,7 @@
 import type { Table } from 'apache-arrow';
 import { AbortedError, QueryError, describeArgument } from '../errors.js';
 import { followSignal } from '../io/abortable.js';
+import { checkNumberOption, checkOptionNames, optionNames } from '../options.js';
 import type { AnnData, MuData } from '../anndata/types.js';
 import type { DistanceMetric, FeatureJoin, QuerySpec } from './spec.js';
 
@@ -32,6 +33,9 @@ export interface RunOptions {
    */
   sortIndices?: boolean;
 }
+
+/** The option names every terminal takes (RunOptions). */
+const RUN_OPTIONS = optionNames<RunOptions>()(['signal', 'onProgress', 'sortIndices']);
 
 export interface QueryExecutor {
   count(spec: QuerySpec, opts: RunOptions): Promise<number>;
@@ -145,6 +149,7 @@ export class AtlasQuery {
   count(options?: RunOptions): Promise<number>;
   count(options: RunOptions & { groupBy: string | string[] }): Promise<Table>;
   count(options: RunOptions & { groupBy?: string | string[] } = {}): Promise<number | Table> {
+    checkOptionNames(options, [...RUN_OPTIONS, 'groupBy'], 'count()');
     const { groupBy, ...run } = options;
     if (groupBy === undefined) return this.#run(run, (o) => this.#exec.count(this.#spec, o));
     const cols = Array.isArray(groupBy) ? groupBy : [groupBy];
@@ -154,11 +159,13 @@ export class AtlasQuery {
 
   /** The obs rows (metadata only, pointer columns removed) as an Arrow table. */
   toArrow(options: RunOptions = {}): Promise<Table> {
+    checkOptionNames(options, RUN_OPTIONS, 'toArrow()');
     return this.#run(options, (o) => this.#exec.toArrow(this.#spec, o));
   }
 
   /** One AnnData for the active pointer field (exactly one must be active, or none for obs-only). */
   toAnnData(options: RunOptions = {}): Promise<AnnData> {
+    checkOptionNames(options, RUN_OPTIONS, 'toAnnData()');
     return this.#run(options, (o) => this.#exec.toAnnData(this.#spec, o));
   }
 
@@ -168,18 +175,16 @@ export class AtlasQuery {
    * ahead of the consumer; default 8. Lower it to bound memory, raise it for high-latency hosts.
    */
   toBatches(options: RunOptions & { batchSize?: number; readAhead?: number } = {}): AsyncIterable<AnnData> {
+    checkOptionNames(options, [...RUN_OPTIONS, 'batchSize', 'readAhead'], 'toBatches()');
     const { batchSize = 1024, ...run } = options;
-    checkCount(batchSize, 'batchSize');
-    if (batchSize === 0) throw new QueryError('batchSize must be at least 1');
-    if (run.readAhead !== undefined) {
-      checkCount(run.readAhead, 'readAhead');
-      if (run.readAhead === 0) throw new QueryError('readAhead must be at least 1');
-    }
+    checkNumberOption(batchSize, 'batchSize', { min: 1, integer: true });
+    checkNumberOption(run.readAhead, 'readAhead', { min: 1, integer: true });
     return this.#stream(batchSize, run);
   }
 
   /** Every active pointer field as its own modality, with presence masks over the shared obs. */
   toMuData(options: RunOptions = {}): Promise<MuData> {
+    checkOptionNames(options, RUN_OPTIONS, 'toMuData()');
     return this.#run(options, (o) => this.#exec.toMuData(this.#spec, o));
   }
 

@@ -9,7 +9,7 @@
 // retries + 1), the usual meaning. The official `retries: 3` gives 3 attempts in total, and
 // `retries: 0` and `1` both give one; our default of 2 gives the same 3 attempts.
 
-import { AbortedError, QueryError } from '../errors.js';
+import { abortedBy, QueryError } from '../errors.js';
 
 export interface RetryOptions {
   /** Re-sends after the first attempt. Default 2 (three attempts, like the official client's default). */
@@ -57,10 +57,10 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function sleep(ms: number, signal?: AbortSignal, where?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError('request aborted', { where }));
+    if (signal?.aborted) return reject(abortedBy(signal, 'request aborted', where));
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new AbortedError('request aborted', { where }));
+      reject(abortedBy(signal, 'request aborted', where));
     };
     // Past a timer's range setTimeout fires at once: a long backoff must not become a hammering loop.
     const timer = setTimeout(() => {

@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { installComlinkErrorTransfer } from './comlink-errors.js';
-import { AbortedError, WorkerError } from '../errors.js';
+import { abortedBy, WorkerError } from '../errors.js';
 import { defaultWorkerCount, spawnWorker, type SpawnedWorker } from './spawn.js';
 
 const MAX_RESPAWNS = 4;
@@ -70,7 +70,7 @@ export class WorkerPool<Api> {
    */
   run<R>(fn: (api: Remote<Api>) => Promise<R>, opts: { signal?: AbortSignal; cancel?: (api: Remote<Api>) => unknown } = {}): Promise<R> {
     if (this.#closed) return Promise.reject(this.#fatal ?? new WorkerError('worker pool is closed', { where: this.#url.href }));
-    if (opts.signal?.aborted) return Promise.reject(new AbortedError('aborted before start'));
+    if (opts.signal?.aborted) return Promise.reject(abortedBy(opts.signal, 'aborted before start'));
     return new Promise<R>((resolve, reject) => {
       // The abort listener goes when the call settles, however it settles: a query's signal lives
       // as long as the query, and a listener left on it would keep this call's inputs alive.
@@ -166,7 +166,7 @@ export class WorkerPool<Api> {
     if (task.settled) return;
     const slot = task.slot;
     task.settled = true;
-    task.reject(new AbortedError('aborted', { reason: String(task.signal?.reason ?? '') }));
+    task.reject(abortedBy(task.signal, 'aborted'));
     if (!slot) {
       this.#queue = this.#queue.filter((t) => t !== task);
       return;

@@ -98,6 +98,34 @@ describe.each(Object.entries(PAIRS))('%s', (_, [runA, runB, summary]) => {
   }, 120_000);
 });
 
+// abort(reason): the caller gets an AbortedError whose cause is that reason (it was dropped), at
+// whatever moment the abort lands, for every terminal.
+test.each([0, 20, 60])('an abort reason reaches the caller as the AbortedError\'s cause (%i ms in)', async (delay) => {
+  const a = await RaggedAtlas.checkoutLatest(server.url, { cache: 'none' });
+  try {
+    const terminals: [string, (signal: AbortSignal) => Promise<unknown>][] = [
+      ['toAnnData', (signal) => a.query().features(genes.slice(0, 3), 'gene_expression').toAnnData({ signal })],
+      ['count', (signal) => a.query().where("cell_type = '1'").count({ groupBy: 'cell_type', signal })],
+      ['toArrow', (signal) => a.query().select(['barcode']).toArrow({ signal })],
+      ['toBatches', async (signal) => {
+        for await (const _ of a.query().toBatches({ batchSize: 256, signal })) void _;
+      }],
+    ];
+    for (const [name, run] of terminals) {
+      const ac = new AbortController();
+      const reason = new Error(`user left ${name}`);
+      const p = run(ac.signal).then(() => 'finished', (e: unknown) => e);
+      await new Promise((r) => setTimeout(r, delay));
+      ac.abort(reason);
+      const got = await p;
+      if (got === 'finished') continue; // done before the abort landed
+      expect([name, (got as { _tag?: string })._tag, (got as Error).cause]).toEqual([name, 'Aborted', reason]);
+    }
+  } finally {
+    a.close();
+  }
+}, 120_000);
+
 // close() ends a checkout: running terminals stop with an AbortedError saying so (not a stopped
 // worker pool's WorkerError, which would read as a broken worker script), or finish if they were
 // done; a query(), listDatasets() or featureRegistry() afterwards is a QueryError.

@@ -435,6 +435,20 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
       await expect(RaggedAtlas.checkoutLatest(bad as never)).rejects.toMatchObject({ _tag: 'InvalidInput', message: expect.stringContaining(`an atlas location is a URL (string or URL object), a local path in Node, a ByteStore or {cloud}; got ${named}`) });
     }
     expect(() => v1.query().limit('10' as unknown as number)).toThrow(expect.objectContaining({ ...query, message: 'limit must be a non-negative integer, got string "10"' }));
+    // Misspelt options were ignored: count({groupby}) returned a number, {worker: 0} started workers,
+    // {cache: 'disk'} cached in memory. Now each is a QueryError naming the option (src/options.ts).
+    expect(() => v1.query().count({ groupby: 'cell_type' } as never)).toThrow(expect.objectContaining({ ...query, message: expect.stringContaining("count() has no option 'groupby' (did you mean 'groupBy'?)") }));
+    expect(() => v1.query().toAnnData({ sortindices: false } as never)).toThrow(expect.objectContaining({ ...query, message: expect.stringContaining("(did you mean 'sortIndices'?)") }));
+    expect(() => v1.query().toArrow({ singal: undefined } as never)).toThrow(expect.objectContaining({ ...query, message: expect.stringContaining("toArrow() has no option 'singal' (did you mean 'signal'?)") }));
+    expect(() => v1.query().toBatches({ batch_size: 10 } as never)).toThrow(expect.objectContaining({ ...query, message: expect.stringContaining("toBatches() has no option 'batch_size' (did you mean 'batchSize'?)") }));
+    expect(() => v1.query().toMuData('all' as never)).toThrow(expect.objectContaining({ ...query, message: 'toMuData() takes an options object, got string "all"' }));
+    // readAhead 0 and -3 said different things
+    for (const bad of [0, -3, 1.5]) {
+      expect(() => v1.query().toBatches({ readAhead: bad })).toThrow(expect.objectContaining({ ...query, message: `option 'readAhead' must be an integer ≥ 1, got number ${bad}` }));
+    }
+    await expect(RaggedAtlas.checkoutLatest(url, { worker: 0 } as never)).rejects.toMatchObject({ ...query, message: expect.stringContaining("RaggedAtlas.checkoutLatest() has no option 'worker' (did you mean 'workers'?)") });
+    await expect(RaggedAtlas.checkout(url, 0, { workers: '2' } as never)).rejects.toMatchObject({ ...query, message: "option 'workers' must be an integer ≥ 0, got string \"2\"" });
+    await expect(RaggedAtlas.listVersions(url, { cache: 'disk' } as never)).rejects.toMatchObject({ ...query, message: "option 'cache' must be 'auto', 'memory', 'indexeddb', 'none' or a ByteCache, got string \"disk\"" });
   });
 
   it('many queries at once on one checkout hang no more listeners on a shared signal than Node allows', async () => {
@@ -544,6 +558,8 @@ print(json.dumps({"shape": list(a.shape), "obs": list(a.obs_names), "var": list(
     expect(got.schema.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['global_feature_uid', 'zarr_group', 'dataset_uid', 'layout_uid']));
     expect((await v1.findDatasetsWithFeatures('not-a-feature', 'gene_expression')).numRows).toBe(0);
     await expect(v1.findDatasetsWithFeatures([3 as unknown as string], 'gene_expression')).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('item 0 is number 3') });
+    // a feature space the atlas lacks is an error, as in features() and layers(); it answered 0 rows
+    await expect(v1.findDatasetsWithFeatures(uids, 'genes')).rejects.toMatchObject({ _tag: 'Query', message: 'no registry for feature space "genes" (have: gene_expression)' });
   });
 
   it('search() ranks like LanceDB exact search (prefilter), balancedLimit spreads over groups', async () => {
