@@ -2,6 +2,7 @@
 // size the output (from the chunk header, the zstd frame header or the caller's buffer), run the
 // export into scratch slot 1, and copy the result out. No view into wasm memory escapes.
 
+import { countArg, limitArg, optionsArg, typedArg } from './arguments.js';
 import { ErrorCode, jsCodecError } from './error-codes.js';
 import type {
   BitpackDecodeOptions,
@@ -38,12 +39,16 @@ const ZSTD_FIRST_GUESS = 1 << 20;
 
 function checkElementSize(n: number, where: string | undefined): 4 | 8 {
   if (n === 4 || n === 8) return n;
-  throw jsCodecError(BITPACK, ErrorCode.BadElementSize, `element size ${String(n)} is not 4 or 8`, where);
+  throw jsCodecError(BITPACK, ErrorCode.BadElementSize, `element size ${typeof n === 'string' ? JSON.stringify(n) : String(n)} is not 4 or 8`, where);
 }
 
 /** The module's chunk kind for `codec`, or a CodecError naming the calling method. */
 function chunkKind(codec: ChunkCodec, method: string, where: string | undefined): { name: string; kind: number; elementSize: 4 | 8 } {
-  if (codec.name === BITPACK) return { name: BITPACK, kind: KIND_BITPACK, elementSize: checkElementSize(codec.elementSize, where) };
+  optionsArg(codec, method, `${method}'s codec`);
+  // lancell.bitpacking: the codec's id before homeobox's rename, same wire format (zarr/codecs/bitpacking.ts)
+  if (codec.name === BITPACK || (codec.name as string) === 'lancell.bitpacking') {
+    return { name: BITPACK, kind: KIND_BITPACK, elementSize: checkElementSize((codec as { elementSize: number }).elementSize, where) };
+  }
   if (codec.name === ZSTD) return { name: ZSTD, kind: KIND_ZSTD, elementSize: 4 };
   throw jsCodecError(String((codec as { name: unknown }).name), ErrorCode.BadArgument, `${method} supports homeobox.bitpacking and zstd`, where);
 }
@@ -54,6 +59,7 @@ class WasmRemapTable implements RemapTable {
   readonly length: number;
 
   constructor(table: Int32Array) {
+    typedArg(table, Int32Array, 'remapTable', 'the table');
     this.length = table.length;
     this.bytes = new Uint8Array(Int32Array.from(table).buffer);
   }
@@ -69,7 +75,9 @@ export class WasmCodecs implements Codecs {
   }
 
   bitpackDecode(data: Uint8Array, opts: BitpackDecodeOptions): Uint8Array {
-    const { where, maxOutputBytes } = opts;
+    const { where } = optionsArg(opts, BITPACK, 'bitpackDecode');
+    typedArg(data, Uint8Array, BITPACK, 'the encoded chunk', where);
+    const maxOutputBytes = limitArg(opts.maxOutputBytes, BITPACK, 'maxOutputBytes', where);
     const elementSize = checkElementSize(opts.elementSize, where);
     const w = this.#w;
     return w.run(BITPACK, where, (ex) => {
@@ -86,7 +94,8 @@ export class WasmCodecs implements Codecs {
   }
 
   bitpackEncode(data: Uint8Array, opts: BitpackEncodeOptions): Uint8Array {
-    const { where } = opts;
+    const { where } = optionsArg(opts, BITPACK, 'bitpackEncode');
+    typedArg(data, Uint8Array, BITPACK, 'the values (as bytes)', where);
     const elementSize = checkElementSize(opts.elementSize, where);
     const transform = TRANSFORMS[opts.transform];
     if (transform === undefined) {
@@ -114,18 +123,20 @@ export class WasmCodecs implements Codecs {
   }
 
   bitpackEncodeU32(values: Uint32Array, transform: BitpackTransform): Uint8Array {
+    typedArg(values, Uint32Array, BITPACK, 'bitpackEncodeU32 values');
     return this.bitpackEncode(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), { transform, elementSize: 4 });
   }
 
   bitpackEncodeU64(values: BigUint64Array, transform: BitpackTransform): Uint8Array {
+    typedArg(values, BigUint64Array, BITPACK, 'bitpackEncodeU64 values');
     return this.bitpackEncode(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), { transform, elementSize: 8 });
   }
 
   zstdDecompress(data: Uint8Array, opts: ZstdDecompressOptions): Uint8Array {
-    const { where, maxOutputBytes } = opts;
-    if (!(maxOutputBytes >= 0)) {
-      throw jsCodecError(ZSTD, ErrorCode.BadArgument, `maxOutputBytes must be a non-negative number, got ${String(maxOutputBytes)}`, where);
-    }
+    const { where } = optionsArg(opts, ZSTD, 'zstdDecompress');
+    typedArg(data, Uint8Array, ZSTD, 'the compressed frame', where);
+    // required here: a streamed frame states no size, and the cap is what bounds its output
+    const maxOutputBytes = limitArg(opts.maxOutputBytes ?? Number.NaN, ZSTD, 'maxOutputBytes', where)!;
     const w = this.#w;
     return w.run(ZSTD, where, (ex) => {
       const ctx = { codec: ZSTD, where, capacity: maxOutputBytes };
@@ -157,7 +168,9 @@ export class WasmCodecs implements Codecs {
   }
 
   zstdCompress(data: Uint8Array, opts: ZstdCompressOptions = {}): Uint8Array {
-    const { where, level = 3 } = opts;
+    const { where, level = 3 } = optionsArg(opts, ZSTD, 'zstdCompress');
+    typedArg(data, Uint8Array, ZSTD, 'the bytes to compress', where);
+    if (!Number.isInteger(level)) throw jsCodecError(ZSTD, ErrorCode.BadArgument, `level must be an integer, got ${String(level)}`, where);
     const w = this.#w;
     return w.run(ZSTD, where, (ex) => {
       const ctx = { codec: ZSTD, where };
@@ -170,8 +183,10 @@ export class WasmCodecs implements Codecs {
   }
 
   decodeChunkInto(encoded: Uint8Array, codec: ChunkCodec, out: Uint8Array, opts: CallOptions = {}): number {
-    const { where } = opts;
+    const { where } = optionsArg(opts, 'decodeChunkInto', 'decodeChunkInto');
     const { name, kind, elementSize } = chunkKind(codec, 'decodeChunkInto', where);
+    typedArg(encoded, Uint8Array, name, 'the encoded chunk', where);
+    typedArg(out, Uint8Array, name, 'the output', where);
     const w = this.#w;
     return w.run(name, where, (ex) => {
       const ctx = { codec: name, where, elementSize, capacity: out.length };
@@ -188,8 +203,10 @@ export class WasmCodecs implements Codecs {
   }
 
   decodeIndicesInto(encoded: Uint8Array, codec: ChunkCodec, table: RemapTable, out: Uint8Array, opts: CallOptions = {}): RemappedChunk {
-    const { where } = opts;
+    const { where } = optionsArg(opts, 'decodeIndicesInto', 'decodeIndicesInto');
     const { name, kind, elementSize } = chunkKind(codec, 'decodeIndicesInto', where);
+    typedArg(encoded, Uint8Array, name, 'the encoded chunk', where);
+    typedArg(out, Uint8Array, name, 'the output', where);
     if (elementSize !== 4) throw jsCodecError(name, ErrorCode.BadElementSize, `feature indices are 4-byte words, not ${elementSize}`, where);
     if (!(table instanceof WasmRemapTable)) throw jsCodecError(name, ErrorCode.BadArgument, 'the table must come from remapTable()', where);
     const w = this.#w;
@@ -205,7 +222,11 @@ export class WasmCodecs implements Codecs {
   }
 
   fsstDecode(codes: Uint8Array, offsets: Uint32Array, length: number, symbols: Uint8Array, opts: CallOptions = {}): FsstStrings {
-    const { where } = opts;
+    const { where } = optionsArg(opts, FSST, 'fsstDecode');
+    typedArg(codes, Uint8Array, FSST, 'the codes', where);
+    typedArg(offsets, Uint32Array, FSST, 'the offsets', where);
+    countArg(length, FSST, 'the string count', where);
+    typedArg(symbols, Uint8Array, FSST, 'the symbol table', where);
     const count = symbols.length / 9;
     if (!Number.isInteger(count) || count > 255) throw jsCodecError(FSST, ErrorCode.BadArgument, `a symbol table body of ${symbols.length} bytes is not count × 9 with count ≤ 255`, where);
     if (offsets.length < length + 1) throw jsCodecError(FSST, ErrorCode.BadArgument, `${offsets.length} offsets for ${length} strings`, where);
@@ -226,8 +247,12 @@ export class WasmCodecs implements Codecs {
   }
 
   lanceMiniBlock(page: LanceMiniBlockPage, opts: CallOptions = {}): { data: Uint8Array; offsets?: Uint32Array } {
-    const { where } = opts;
-    const { meta, data, items, values } = page;
+    const { where } = optionsArg(opts, LANCE_PAGE, 'lanceMiniBlock');
+    const { meta, data, items, values } = optionsArg(page, LANCE_PAGE, 'lanceMiniBlock');
+    typedArg(meta, Uint8Array, LANCE_PAGE, 'the page\'s chunk words (meta)', where);
+    typedArg(data, Uint8Array, LANCE_PAGE, 'the page\'s chunks (data)', where);
+    countArg(items, LANCE_PAGE, 'the item count', where);
+    optionsArg(values, LANCE_PAGE, 'lanceMiniBlock\'s page.values');
     const symbols = values.kind === 'strings' ? values.symbols : undefined;
     const w = this.#w;
     return w.run(LANCE_PAGE, where, (ex) => {

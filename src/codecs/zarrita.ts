@@ -12,7 +12,7 @@
 //
 // The module is typed structurally so that zarrita stays an optional peer of this package.
 
-import { CodecError, UnsupportedError } from '../errors.js';
+import { CodecError, InvalidInputError, UnsupportedError } from '../errors.js';
 import { loadCodecs } from './load.js';
 import type { BitpackTransform, Codecs, ElementSize } from './types.js';
 
@@ -123,6 +123,9 @@ function zstdCodecClass(codecs: Codecs) {
  * `zarr.registry`. Without `codecs`, the module is loaded on the first chunk that needs it.
  */
 export function registerZarritaCodecs(zarr: ZarritaLike, codecs?: Codecs | Promise<Codecs>, opts: RegisterOptions = {}): void {
+  if (typeof (zarr as { registry?: { set?: unknown } } | null)?.registry?.set !== 'function') {
+    throw new InvalidInputError("registerZarritaCodecs takes the zarrita module (import * as zarr from 'zarrita'), whose registry it adds to");
+  }
   let ready: Promise<Codecs> | undefined = codecs === undefined ? undefined : Promise.resolve(codecs);
   const get = () => (ready ??= loadCodecs());
   for (const name of ['homeobox.bitpacking', 'lancell.bitpacking']) {

@@ -1,6 +1,6 @@
 // LanceTable: one version of a Lance table, opened from its manifest.
 import * as arrow from 'apache-arrow';
-import { CorruptDataError, NotFoundError, QueryError, isRaggedAtlasError, throwIfAborted } from '../errors.js';
+import { CorruptDataError, NotFoundError, QueryError, describeArgument, isRaggedAtlasError, throwIfAborted } from '../errors.js';
 import { openStore } from '../io/open.js';
 import { mapLimit } from '../io/ranges.js';
 import type { ByteStore } from '../io/types.js';
@@ -55,6 +55,10 @@ export interface VersionInfo {
 
 /** Opens a table directory (`…/name.lance`) given as a store, an http(s) URL or a local path. */
 export async function openTable(location: ByteStore | string, opts: OpenTableOptions = {}): Promise<LanceTable> {
+  // before any request: 1.5 was a RangeError from the manifest name's BigInt
+  if (opts.version !== undefined && !(Number.isSafeInteger(opts.version) && opts.version >= 0)) {
+    throw new QueryError(`a table version is a non-negative integer, got ${describeArgument(opts.version)}`);
+  }
   const store = await openStore(location);
   const dec = opts.decompressors ?? (await defaultDecompressors());
   const ctx = new TableContext(store, dec, { io: opts.io, tailBytes: opts.tailBytes, wholeFileBytes: opts.wholeFileBytes, pages: opts.pageDecoder });
@@ -163,7 +167,7 @@ export class LanceTable {
 
   /** Reads rows into one Arrow table (fragments in order; one coalesced plan per fragment). */
   async scan(opts: ScanOptions = {}): Promise<arrow.Table> {
-    checkScanOptions(opts);
+    checkScanOptions(opts, this.fragments.map((f) => f.id));
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress, opts.structChildren);
     return scanTable(this.#scanFragments(opts.fragments), proj, opts);
   }
@@ -173,7 +177,7 @@ export class LanceTable {
    * unreadable column is reported by the first `next()`.
    */
   async *scanBatches(opts: ScanOptions & { batchSize?: number } = {}): AsyncGenerator<arrow.RecordBatch> {
-    checkScanOptions(opts);
+    checkScanOptions(opts, this.fragments.map((f) => f.id));
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress, opts.structChildren);
     yield* scanBatches(this.#scanFragments(opts.fragments), proj, opts);
   }
@@ -183,6 +187,9 @@ export class LanceTable {
    * non-existent addresses throw NotFoundError.
    */
   async take(rowAddresses: BigUint64Array | bigint[], opts: TakeOptions = {}): Promise<arrow.Table> {
+    if (!(rowAddresses instanceof BigUint64Array) && !(Array.isArray(rowAddresses) && rowAddresses.every((a) => typeof a === 'bigint'))) {
+      throw new QueryError(`take() needs row addresses as a BigUint64Array or bigints ((fragment << 32n) | offset), got ${describeArgument(rowAddresses)}${Array.isArray(rowAddresses) ? ' of other values' : ''}`);
+    }
     const proj = project(this.fields, this.schema, opts.columns, !!opts.withRowAddress, opts.structChildren);
     const addrs = rowAddresses instanceof BigUint64Array ? rowAddresses : BigUint64Array.from(rowAddresses, (a) => BigInt.asUintN(64, a));
     const n = addrs.length;
@@ -297,9 +304,19 @@ export function clusterRows(sorted: ArrayLike<number> & Iterable<number>, gap: n
   return out;
 }
 
-/** offset and limit are non-negative integers, batchSize a positive one: anything else is a QueryError, never rows from before the table's start. */
-function checkScanOptions(opts: ScanOptions & { batchSize?: number }): void {
+/**
+ * offset and limit are non-negative integers, batchSize a positive one: anything else is a
+ * QueryError, never rows from before the table's start. `columns` is a list (a string was read as
+ * its letters), and `fragments` names fragments of this version (an unknown id read as 0 rows).
+ */
+function checkScanOptions(opts: ScanOptions & { batchSize?: number }, fragmentIds: readonly number[]): void {
   for (const [name, v, min] of [['offset', opts.offset, 0], ['limit', opts.limit, 0], ['batchSize', opts.batchSize, 1]] as const) {
     if (v !== undefined && !(Number.isSafeInteger(v) && v >= min)) throw new QueryError(`scan ${name} must be an integer ≥ ${min}, got ${v}`);
+  }
+  if (opts.columns !== undefined && !Array.isArray(opts.columns)) throw new QueryError(`scan columns must be a list of column names, got ${describeArgument(opts.columns)}`);
+  if (opts.fragments !== undefined) {
+    for (const id of opts.fragments) {
+      if (!fragmentIds.includes(id)) throw new QueryError(`scan fragments: this version has no fragment ${describeArgument(id)} (fragments: ${fragmentIds.join(', ') || 'none'})`);
+    }
   }
 }

@@ -79,7 +79,9 @@ async function notAManifest(store: ByteStore, key: string, size: number, p: Prob
   p.fallback ??= { key, size };
   p.reportsMissing ??= store.size(ABSENT, p.opts).then((s) => s === undefined);
   if (await p.reportsMissing) {
-    throw new CorruptDataError(`version manifest of ${size} bytes is not a Lance manifest: truncated or damaged (the host answers 404 for missing files, so it is no fallback page)`, {
+    // Over HTTP a page in place of the file was possible, and this says why it is not that.
+    const why = /^https?:/i.test(store.url) ? ' (the host answers 404 for missing files, so it is no fallback page)' : '';
+    throw new CorruptDataError(`version manifest of ${size} bytes is not a Lance manifest: truncated or damaged${why}`, {
       where: `${store.url}/${key}`,
     });
   }

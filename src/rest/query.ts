@@ -13,7 +13,7 @@
 // service's u64 parser may reject). A vector search without a limit returns 10 rows, as in the
 // official client.
 
-import { QueryError } from '../errors.js';
+import { describeArgument, QueryError } from '../errors.js';
 import { JsonFloat, JsonLiteral, type JsonBodyValue } from './json-body.js';
 
 export type DistanceType = 'l2' | 'cosine' | 'dot' | 'hamming';
@@ -109,6 +109,8 @@ function columns(c: QueryOptions['columns']): JsonBodyValue | undefined {
     if (!c.every((s) => typeof s === 'string' && s)) throw new QueryError('columns must be non-empty strings');
     return [...c];
   }
+  // a string here spread into {"0":"u","1":"i",…}, which the service reads as computed columns
+  if (c === null || typeof c !== 'object') throw new QueryError(`columns must be a list of names or {alias: SQL expression}, got ${describeArgument(c)}`);
   if (!Object.values(c).every((s) => typeof s === 'string' && s)) throw new QueryError('column expressions must be non-empty strings');
   return { ...c };
 }

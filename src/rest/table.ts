@@ -13,7 +13,7 @@
 
 import type { Schema, Table } from 'apache-arrow';
 import type { IpcCodecName, IpcCodecs } from '../arrow/ipc-decompress.js';
-import { isRaggedAtlasError, QueryError } from '../errors.js';
+import { describeArgument, isRaggedAtlasError, QueryError } from '../errors.js';
 import { stringifyBody } from './json-body.js';
 import { decodeArrowAnswer } from './arrow-response.js';
 import { answerJson, answerText, unexpectedAnswer, type Answer } from './errors.js';
@@ -92,6 +92,8 @@ export class CloudTable {
 
   /** Rows matching `filter` (SQL), or all rows. */
   async countRows(filter?: string, options: VersionedReadOptions = {}): Promise<number> {
+    // LanceDB's client takes countRows(filter?: string); an object was sent as the predicate
+    if (filter !== undefined && typeof filter !== 'string') throw new QueryError(`countRows takes a SQL filter string, got ${describeArgument(filter)}`);
     const version = this.#version(options);
     const a = await this.#send('count_rows', options, { json: stringifyBody({ predicate: filter, version }) });
     const text = answerText(a).trim();

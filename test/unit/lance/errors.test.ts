@@ -209,5 +209,14 @@ describe('what the reader cannot decode is refused, never read as something else
     for (const bad of [{ offset: -3 }, { offset: NaN }, { limit: -1 }, { offset: 1.5 }]) await expect(t.scan(bad)).rejects.toMatchObject({ _tag: 'Query' });
     for (const batchSize of [0, -1, 2.5]) await expect(t.scanBatches({ batchSize }).next()).rejects.toMatchObject({ _tag: 'Query' });
     expect((await t.scan({ columns: ['u8', 'u8'], limit: 3 })).schema.fields.map((f) => f.name)).toEqual(['u8']);
+    // Arguments a plain-JS caller gets wrong: a string of columns was read as its letters ("no
+    // column named u"), an unknown fragment as 0 rows, numbers as row addresses and a fractional
+    // version were RangeErrors.
+    await expect(t.scan({ columns: 'u8' as never })).rejects.toMatchObject({ _tag: 'Query', message: 'scan columns must be a list of column names, got string "u8"' });
+    await expect(t.scan({ fragments: [99] })).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('this version has no fragment number 99 (fragments: 0') });
+    await expect(t.take([0, 1] as never)).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('take() needs row addresses as a BigUint64Array or bigints') });
+    for (const version of [1.5, -1, '1']) {
+      await expect(openTable(pristine['2.0']!, { version: version as number })).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('a table version is a non-negative integer') });
+    }
   });
 });

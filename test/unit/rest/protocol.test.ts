@@ -66,6 +66,11 @@ describe('requests match the official client', () => {
     expect(d).toBe(c);
     expect(d).toBe(await local.countRows(filter));
     expect(d).toBeGreaterThan(0);
+    // a filter that is not a string was sent as the predicate; columns as a string spread into {"0":…}
+    fx.mock.take();
+    await expect(ours.countRows({ filter } as never)).rejects.toMatchObject({ _tag: 'Query', message: 'countRows takes a SQL filter string, got object' });
+    await expect(ours.query({ columns: 'uid' as never })).rejects.toMatchObject({ _tag: 'Query', message: expect.stringContaining('columns must be a list of names or {alias: SQL expression}, got string "uid"') });
+    expect(fx.mock.take()).toEqual([]);
   });
 
   it('query with filter, select, limit, offset, withRowId', async () => {
