@@ -223,7 +223,7 @@ function countingFetch(inner: typeof fetch | undefined, stats: IoStats): typeof 
   };
 }
 
-/** Browsers without a caller-supplied fetch: HTTP requests go through fetch workers (fetch-pool.ts). */
+/** Every AtlasOptions name (the compiler checks the list against the interface). */
 const ATLAS_OPTIONS = optionNames<AtlasOptions>()([
   'fetch', 'headers', 'retries', 'timeoutMs', 'listing', 'suffixRanges', 'httpCache',
   'wasmUrl', 'workerUrl', 'variant', 'versionTable', 'zarrStore', 'decoder', 'workers', 'fetchWorkers', 'fetchPerWorker',
@@ -243,6 +243,7 @@ function checkAtlasOptions(opts: AtlasOptions, where: string): void {
   checkChoiceOption(opts.suffixRanges, 'suffixRanges', ['auto', 'always', 'never']);
 }
 
+/** Browsers without a caller-supplied fetch: HTTP requests go through fetch workers (fetch-pool.ts). */
 function withFetchWorkers(opts: AtlasOptions): { opts: AtlasOptions; close: () => void } {
   const n = opts.fetchWorkers ?? 4;
   if (opts.fetch || n === 0 || isNode || typeof Worker === 'undefined') return { opts, close: () => undefined };
