@@ -2,6 +2,7 @@
 // bundler), where nothing checks argument types. There a plain array was read as 0 bytes or encoded
 // as an empty chunk (a wrong answer, silently), and a missing options object was a TypeError from
 // inside. Each entry checks its arguments here: a CodecError (BadArgument) naming the argument.
+import { describeArgument } from '../errors.js';
 import { ErrorCode, jsCodecError } from './error-codes.js';
 
 type TypedArrayConstructor = Uint8ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor | BigUint64ArrayConstructor;
@@ -31,8 +32,7 @@ export function countArg(v: unknown, codec: string, what: string, where?: string
   throw jsCodecError(codec, ErrorCode.BadArgument, `${what} must be a non-negative integer, got ${kindOf(v)}`, where);
 }
 
+/** describeArgument, with an object named by its class: wrong typed arrays and buffers are the usual mistake here. */
 function kindOf(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : (v.constructor?.name ?? 'an object');
-  return typeof v === 'string' ? `string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}` : `${typeof v} ${String(v)}`;
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v.constructor?.name ?? 'an object') : describeArgument(v);
 }

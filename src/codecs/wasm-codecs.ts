@@ -42,7 +42,18 @@ function checkElementSize(n: number, where: string | undefined): 4 | 8 {
   throw jsCodecError(BITPACK, ErrorCode.BadElementSize, `element size ${typeof n === 'string' ? JSON.stringify(n) : String(n)} is not 4 or 8`, where);
 }
 
-/** The module's chunk kind for `codec`, or a CodecError naming the calling method. */
+/**
+ * The arguments of a fused chunk call (decodeChunkInto, decodeIndicesInto), checked: its `where`,
+ * and the module's chunk kind for `codec`, or a CodecError naming the calling method.
+ */
+function chunkCall(method: string, codec: ChunkCodec, encoded: Uint8Array, out: Uint8Array, opts: CallOptions): { where?: string; name: string; kind: number; elementSize: 4 | 8 } {
+  const { where } = optionsArg(opts, method, method);
+  const k = chunkKind(codec, method, where);
+  typedArg(encoded, Uint8Array, k.name, 'the encoded chunk', where);
+  typedArg(out, Uint8Array, k.name, 'the output', where);
+  return { where, ...k };
+}
+
 function chunkKind(codec: ChunkCodec, method: string, where: string | undefined): { name: string; kind: number; elementSize: 4 | 8 } {
   optionsArg(codec, method, `${method}'s codec`);
   // lancell.bitpacking: the codec's id before homeobox's rename, same wire format (zarr/codecs/bitpacking.ts)
@@ -183,10 +194,7 @@ export class WasmCodecs implements Codecs {
   }
 
   decodeChunkInto(encoded: Uint8Array, codec: ChunkCodec, out: Uint8Array, opts: CallOptions = {}): number {
-    const { where } = optionsArg(opts, 'decodeChunkInto', 'decodeChunkInto');
-    const { name, kind, elementSize } = chunkKind(codec, 'decodeChunkInto', where);
-    typedArg(encoded, Uint8Array, name, 'the encoded chunk', where);
-    typedArg(out, Uint8Array, name, 'the output', where);
+    const { where, name, kind, elementSize } = chunkCall('decodeChunkInto', codec, encoded, out, opts);
     const w = this.#w;
     return w.run(name, where, (ex) => {
       const ctx = { codec: name, where, elementSize, capacity: out.length };
@@ -203,10 +211,7 @@ export class WasmCodecs implements Codecs {
   }
 
   decodeIndicesInto(encoded: Uint8Array, codec: ChunkCodec, table: RemapTable, out: Uint8Array, opts: CallOptions = {}): RemappedChunk {
-    const { where } = optionsArg(opts, 'decodeIndicesInto', 'decodeIndicesInto');
-    const { name, kind, elementSize } = chunkKind(codec, 'decodeIndicesInto', where);
-    typedArg(encoded, Uint8Array, name, 'the encoded chunk', where);
-    typedArg(out, Uint8Array, name, 'the output', where);
+    const { where, name, kind, elementSize } = chunkCall('decodeIndicesInto', codec, encoded, out, opts);
     if (elementSize !== 4) throw jsCodecError(name, ErrorCode.BadElementSize, `feature indices are 4-byte words, not ${elementSize}`, where);
     if (!(table instanceof WasmRemapTable)) throw jsCodecError(name, ErrorCode.BadArgument, 'the table must come from remapTable()', where);
     const w = this.#w;

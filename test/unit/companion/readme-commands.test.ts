@@ -5,9 +5,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { main } from '../../../src/companion/cli.js';
+import { cli } from './helpers/cli.js';
 import { RaggedAtlas } from '../../../src/index.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -43,11 +42,8 @@ test('the README companion walkthrough runs as written and gives the atlas it de
     if (words[2] === 'serve') continue;
     // `my-atlas` goes to a scratch folder; input paths stay relative to the checkout, as printed.
     const argv = words.slice(2).map((w) => (w === 'my-atlas' ? atlas : w.replace(/^\.\.\/shared\//, `${resolve(REPO, '../shared')}/`)));
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (d: Buffer) => (text += d.toString()));
-    const code = await main(argv, { stdout: out, stderr: out });
-    expect([words.join(' '), code, code ? text : '']).toEqual([words.join(' '), 0, '']);
+    const { code, out, err } = await cli(...argv);
+    expect([words.join(' '), code, code ? out + err : '']).toEqual([words.join(' '), 0, '']);
     ran.push(words[2]!);
   }
   expect(ran).toEqual(expect.arrayContaining(['create', 'ingest', 'snapshot', 'add-csc', 'versions', 'validate']));
